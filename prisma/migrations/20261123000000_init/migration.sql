@@ -300,6 +300,7 @@ CREATE INDEX "host_vm_id_idx" ON "host"("vm_id");
 CREATE UNIQUE INDEX "host_source_id_external_id_key" ON "host"("source_id", "external_id");
 CREATE INDEX "virtual_machine_host_id_idx" ON "virtual_machine"("host_id");
 CREATE INDEX "virtual_machine_uuid_idx" ON "virtual_machine"("uuid");
+CREATE INDEX "virtual_machine_mac_addresses_idx" ON "virtual_machine" USING GIN ("mac_addresses");
 CREATE UNIQUE INDEX "virtual_machine_source_id_external_id_key" ON "virtual_machine"("source_id", "external_id");
 CREATE UNIQUE INDEX "virtual_disk_vm_id_key_key" ON "virtual_disk"("vm_id", "key");
 CREATE INDEX "container_host_id_idx" ON "container"("host_id");

@@ -1,0 +1,46 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { connect, type Database } from "../../server/db/client";
+import { migrate } from "../../server/db/migrate";
+
+export interface TestDatabase extends Database {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+/** Runs SQL on the server's maintenance connection (the database the server URL names). */
+export async function onServer<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: inject("postgresServerUrl") });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new, empty database on the test server; migrated unless told otherwise. */
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const name = `fleetlens_test_${randomBytes(6).toString("hex")}`;
+  await onServer((client) => client.query(`CREATE DATABASE "${name}"`));
+  const url = withDatabase(inject("postgresServerUrl"), name);
+  if (options.migrate !== false) await migrate(url);
+  const database = connect(url);
+  return {
+    ...database,
+    url,
+    name,
+    async drop() {
+      await database.close();
+      await onServer((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+}
