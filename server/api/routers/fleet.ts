@@ -1,0 +1,28 @@
+import { listCustomers } from "../../inventory/overview";
+import { removeDemoData } from "../../collectors/demo/seed";
+import { adminProcedure, createTRPCRouter, viewerProcedure } from "../trpc";
+import { scopeIds } from "./scope";
+
+export const fleetRouter = createTRPCRouter({
+  /** Customers with their host, VM and container counts and collection status. */
+  overview: viewerProcedure.query(async ({ ctx }) => {
+    const customers = await listCustomers(ctx.database, { customerIds: scopeIds(ctx.viewer.scope) });
+    const total = (key: "hosts" | "virtualMachines" | "containers") =>
+      customers.reduce((sum, c) => sum + c[key], 0);
+    return {
+      customers,
+      totals: {
+        customers: customers.length,
+        hosts: total("hosts"),
+        virtualMachines: total("virtualMachines"),
+        containers: total("containers"),
+      },
+      hasDemoData: customers.some((c) => c.isDemo),
+    };
+  }),
+
+  /** Deletes the demo customers and their inventory; the demo is not loaded again. */
+  removeDemoData: adminProcedure.mutation(async ({ ctx }) => ({
+    removed: await removeDemoData(ctx.database),
+  })),
+});

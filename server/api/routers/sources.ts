@@ -1,0 +1,158 @@
+/**
+ * Sources: add, edit, disable, delete, collect now, run history. Secrets are write-only: they are
+ * accepted, encrypted and stored, and never returned (only `hasSecret`).
+ */
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { encryptSecret } from "../../auth/secret-box";
+import { SOURCE_KINDS, type SourceKind } from "../../collectors";
+import { Prisma } from "../../db/generated/client";
+import { listSources } from "../../inventory/overview";
+import { startCollection } from "../../jobs/collect";
+import { adminProcedure, createTRPCRouter, inScope, viewerProcedure, type Context, type Viewer } from "../trpc";
+import { scopeIds } from "./scope";
+
+/** What an endpoint looks like per kind, with an example for the error message. */
+const ENDPOINTS: Record<SourceKind, { pattern: RegExp; example: string }> = {
+  vsphere: { pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/i, example: "https://vcenter.example.com/sdk" },
+  libvirt: { pattern: /^[a-z][a-z0-9+]*:\/\/\S*$/i, example: "qemu+tls://kvm01.example.com/system" },
+  docker: { pattern: /^(unix|tcp|ssh|https?|npipe):\/\/\S+$/i, example: "unix:///var/run/docker.sock or tcp://10.0.0.5:2376" },
+  demo: { pattern: /^demo:[a-z0-9-]+$/, example: "demo:northwind" },
+  rvtools: { pattern: /^\S.*$/, example: "RVTools export file name" },
+};
+
+const sourceFields = z.object({
+  name: z.string().trim().min(1, "a name is required").max(200),
+  endpoint: z.string().trim().min(1, "an endpoint is required").max(2048),
+  username: z.string().trim().max(512).nullable().default(null),
+  enabled: z.boolean().default(true),
+  intervalSeconds: z.number().int().min(60).max(30 * 24 * 3600).default(3600),
+  options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+
+function checkEndpoint(kind: SourceKind, endpoint: string) {
+  const rule = ENDPOINTS[kind];
+  if (!rule.pattern.test(endpoint)) {
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `"${endpoint}" is not a ${kind} endpoint; expected something like ${rule.example}`,
+    });
+  }
+}
+
+async function sourceInScope(ctx: Context & { viewer: Viewer }, id: string) {
+  const source = await ctx.database.prisma.source.findUnique({ where: { id }, select: { id: true, customerId: true, kind: true } });
+  if (!source || !inScope(ctx.viewer.scope, source.customerId)) {
+    throw new TRPCError({ code: "NOT_FOUND", message: "no such source" });
+  }
+  return source;
+}
+
+function conflict(error: unknown, name: string): never {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+    throw new TRPCError({ code: "CONFLICT", message: `this customer has a source named "${name}" already` });
+  }
+  throw error;
+}
+
+export const sourcesRouter = createTRPCRouter({
+  list: viewerProcedure
+    .input(z.object({ customerId: z.uuid().optional() }).default({}))
+    .query(({ ctx, input }) => {
+      const scoped = scopeIds(ctx.viewer.scope);
+      if (input.customerId && !inScope(ctx.viewer.scope, input.customerId)) return [];
+      return listSources(ctx.database, { customerIds: input.customerId ? [input.customerId] : scoped });
+    }),
+
+  kinds: viewerProcedure.query(() =>
+    SOURCE_KINDS.map((kind) => ({ kind, example: ENDPOINTS[kind].example })),
+  ),
+
+  create: adminProcedure
+    .input(
+      sourceFields.extend({
+        customerId: z.uuid(),
+        kind: z.enum(SOURCE_KINDS),
+        secret: z.string().max(8192).nullable().default(null),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      if (!inScope(ctx.viewer.scope, input.customerId)) {
+        throw new TRPCError({ code: "NOT_FOUND", message: "no such customer" });
+      }
+      checkEndpoint(input.kind, input.endpoint);
+      try {
+        const created = await ctx.database.prisma.source.create({
+          data: {
+            customerId: input.customerId,
+            kind: input.kind,
+            name: input.name,
+            endpoint: input.endpoint,
+            username: input.username,
+            secret: input.secret ? new Uint8Array(encryptSecret(input.secret)) : null,
+            enabled: input.enabled,
+            intervalSeconds: input.intervalSeconds,
+            options: input.options,
+          },
+          select: { id: true },
+        });
+        return created;
+      } catch (error) {
+        conflict(error, input.name);
+      }
+    }),
+
+  /** `secret`: a string replaces it, null clears it, absent keeps it. */
+  update: adminProcedure
+    .input(
+      sourceFields.partial().extend({
+        id: z.uuid(),
+        secret: z.string().max(8192).nullable().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const source = await sourceInScope(ctx, input.id);
+      if (input.endpoint !== undefined) checkEndpoint(source.kind as SourceKind, input.endpoint);
+      const { id, secret, ...fields } = input;
+      try {
+        await ctx.database.prisma.source.update({
+          where: { id },
+          data: {
+            ...fields,
+            ...(secret === undefined ? {} : { secret: secret === null ? null : new Uint8Array(encryptSecret(secret)) }),
+          },
+        });
+      } catch (error) {
+        conflict(error, input.name ?? "");
+      }
+      return { id };
+    }),
+
+  /** Deletes the source and the inventory it collected. */
+  delete: adminProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    await sourceInScope(ctx, input.id);
+    await ctx.database.prisma.source.delete({ where: { id: input.id } });
+    return { id: input.id };
+  }),
+
+  collectNow: adminProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    await sourceInScope(ctx, input.id);
+    const { runId } = await startCollection(input.id, { database: ctx.database, trigger: "manual" });
+    return { runId };
+  }),
+
+  runs: viewerProcedure
+    .input(z.object({ sourceId: z.uuid(), limit: z.number().int().min(1).max(200).default(20) }))
+    .query(async ({ ctx, input }) => {
+      await sourceInScope(ctx, input.sourceId);
+      return ctx.database.prisma.collectionRun.findMany({
+        where: { sourceId: input.sourceId },
+        orderBy: { startedAt: "desc" },
+        take: input.limit,
+        select: {
+          id: true, status: true, trigger: true, startedAt: true, finishedAt: true, durationMs: true,
+          added: true, changed: true, removed: true, error: true, warnings: true,
+        },
+      });
+    }),
+});

@@ -1,0 +1,28 @@
+/**
+ * The demo source: a seeded, generated fleet for one demo customer. Endpoint `demo:<customer key>`;
+ * options `seed` and `vms` change the generated fleet.
+ */
+import { z } from "zod";
+import type { Collector } from "../index";
+import { DEMO_CUSTOMERS, generateCustomerSnapshot } from "./fleet";
+
+const demoOptions = z.object({
+  seed: z.number().int().optional(),
+  vms: z.number().int().min(1).max(100_000).optional(),
+});
+
+export function demoEndpoint(customerKey: string) {
+  return `demo:${customerKey}`;
+}
+
+export const collectDemo: Collector = async (source, { signal }) => {
+  signal.throwIfAborted();
+  const key = source.endpoint.replace(/^demo:/, "");
+  if (!DEMO_CUSTOMERS.some((c) => c.key === key)) {
+    throw new Error(
+      `unknown demo fleet "${key}": use one of ${DEMO_CUSTOMERS.map((c) => `demo:${c.key}`).join(", ")}`,
+    );
+  }
+  const options = demoOptions.parse(source.options);
+  return generateCustomerSnapshot(key, { ...options, collectedAt: new Date().toISOString() });
+};

@@ -1,0 +1,168 @@
+/**
+ * Fleet and source summaries, aggregated in SQL near the data.
+ */
+import type { Database } from "../db/client";
+import { customerStatus, sourceStatus, type SourceStatus } from "./status";
+
+export interface SourceSummary {
+  id: string;
+  customerId: string;
+  customerName: string;
+  kind: string;
+  name: string;
+  endpoint: string;
+  username: string | null;
+  hasSecret: boolean;
+  enabled: boolean;
+  intervalSeconds: number;
+  options: Record<string, unknown>;
+  lastRun: {
+    id: string;
+    status: "running" | "succeeded" | "failed";
+    trigger: string;
+    startedAt: Date;
+    finishedAt: Date | null;
+    error: string | null;
+  } | null;
+  lastSuccessAt: Date | null;
+  status: SourceStatus;
+}
+
+/** `customerIds` null means every customer. */
+export async function listSources(
+  database: Database,
+  filter: { customerIds: string[] | null; sourceId?: string },
+): Promise<SourceSummary[]> {
+  const { rows } = await database.pool.query(
+    `SELECT s.id, s.customer_id, c.name AS customer_name, s.kind, s.name, s.endpoint, s.username,
+            s.secret IS NOT NULL AS has_secret, s.enabled, s.interval_seconds, s.options,
+            lr.id AS run_id, lr.status AS run_status, lr.trigger AS run_trigger,
+            lr.started_at AS run_started_at, lr.finished_at AS run_finished_at, lr.error AS run_error,
+            ls.finished_at AS last_success_at
+       FROM source s
+       JOIN customer c ON c.id = s.customer_id
+       LEFT JOIN LATERAL (SELECT * FROM collection_run r WHERE r.source_id = s.id
+                           ORDER BY r.started_at DESC LIMIT 1) lr ON true
+       LEFT JOIN LATERAL (SELECT r.finished_at FROM collection_run r
+                           WHERE r.source_id = s.id AND r.status = 'succeeded'
+                           ORDER BY r.started_at DESC LIMIT 1) ls ON true
+      WHERE ($1::uuid[] IS NULL OR s.customer_id = ANY($1::uuid[]))
+        AND ($2::uuid IS NULL OR s.id = $2::uuid)
+      ORDER BY c.name, s.name`,
+    [filter.customerIds, filter.sourceId ?? null],
+  );
+  const now = new Date();
+  return rows.map((r) => {
+    const summary: Omit<SourceSummary, "status"> = {
+      id: r.id,
+      customerId: r.customer_id,
+      customerName: r.customer_name,
+      kind: r.kind,
+      name: r.name,
+      endpoint: r.endpoint,
+      username: r.username,
+      hasSecret: r.has_secret,
+      enabled: r.enabled,
+      intervalSeconds: r.interval_seconds,
+      options: r.options ?? {},
+      lastRun: r.run_id
+        ? {
+            id: r.run_id,
+            status: r.run_status,
+            trigger: r.run_trigger,
+            startedAt: r.run_started_at,
+            finishedAt: r.run_finished_at,
+            error: r.run_error,
+          }
+        : null,
+      lastSuccessAt: r.last_success_at,
+    };
+    return {
+      ...summary,
+      status: sourceStatus(
+        {
+          enabled: summary.enabled,
+          intervalSeconds: summary.intervalSeconds,
+          lastRunStatus: summary.lastRun?.status ?? null,
+          lastSuccessAt: summary.lastSuccessAt,
+        },
+        now,
+      ),
+    };
+  });
+}
+
+export interface CustomerSummary {
+  id: string;
+  name: string;
+  isDemo: boolean;
+  sources: number;
+  hosts: number;
+  hypervisors: number;
+  engineHosts: number;
+  virtualMachines: number;
+  vmsPoweredOn: number;
+  containers: number;
+  containersRunning: number;
+  lastCollectedAt: Date | null;
+  status: SourceStatus;
+}
+
+export async function listCustomers(
+  database: Database,
+  filter: { customerIds: string[] | null },
+): Promise<CustomerSummary[]> {
+  const [counts, sources] = await Promise.all([
+    database.pool.query(
+      `WITH h AS (
+         SELECT s.customer_id, count(*)::int AS hosts,
+                count(*) FILTER (WHERE x.role = 'hypervisor')::int AS hypervisors,
+                count(*) FILTER (WHERE x.role = 'container-engine')::int AS engine_hosts
+           FROM host x JOIN source s ON s.id = x.source_id GROUP BY s.customer_id
+       ), v AS (
+         SELECT s.customer_id, count(*)::int AS vms,
+                count(*) FILTER (WHERE x.power_state = 'poweredOn' AND NOT x.template)::int AS on
+           FROM virtual_machine x JOIN source s ON s.id = x.source_id GROUP BY s.customer_id
+       ), k AS (
+         SELECT s.customer_id, count(*)::int AS containers,
+                count(*) FILTER (WHERE x.state = 'running')::int AS running
+           FROM container x JOIN source s ON s.id = x.source_id GROUP BY s.customer_id
+       )
+       SELECT c.id, c.name, c.is_demo,
+              coalesce(h.hosts, 0) AS hosts, coalesce(h.hypervisors, 0) AS hypervisors,
+              coalesce(h.engine_hosts, 0) AS engine_hosts,
+              coalesce(v.vms, 0) AS vms, coalesce(v.on, 0) AS vms_on,
+              coalesce(k.containers, 0) AS containers, coalesce(k.running, 0) AS running
+         FROM customer c
+         LEFT JOIN h ON h.customer_id = c.id
+         LEFT JOIN v ON v.customer_id = c.id
+         LEFT JOIN k ON k.customer_id = c.id
+        WHERE ($1::uuid[] IS NULL OR c.id = ANY($1::uuid[]))
+        ORDER BY c.name`,
+      [filter.customerIds],
+    ),
+    listSources(database, filter),
+  ]);
+  return counts.rows.map((r) => {
+    const own = sources.filter((s) => s.customerId === r.id);
+    const collected = own
+      .map((s) => s.lastSuccessAt)
+      .filter((d): d is Date => d !== null)
+      .sort((a, b) => b.getTime() - a.getTime());
+    return {
+      id: r.id,
+      name: r.name,
+      isDemo: r.is_demo,
+      sources: own.length,
+      hosts: r.hosts,
+      hypervisors: r.hypervisors,
+      engineHosts: r.engine_hosts,
+      virtualMachines: r.vms,
+      vmsPoweredOn: r.vms_on,
+      containers: r.containers,
+      containersRunning: r.running,
+      lastCollectedAt: collected[0] ?? null,
+      status: customerStatus(own.map((s) => s.status)),
+    };
+  });
+}

@@ -1,0 +1,31 @@
+/**
+ * Collection status of a source and of a customer, from its runs. The last good inventory stays
+ * when a collection fails; it is "stale" once older than the source's interval.
+ */
+export const SOURCE_STATUSES = ["failed", "stale", "never", "running", "disabled", "ok"] as const;
+export type SourceStatus = (typeof SOURCE_STATUSES)[number];
+
+export interface RunFacts {
+  enabled: boolean;
+  intervalSeconds: number;
+  lastRunStatus: "running" | "succeeded" | "failed" | null;
+  lastSuccessAt: Date | null;
+}
+
+export function sourceStatus(facts: RunFacts, now: Date = new Date()): SourceStatus {
+  if (!facts.enabled) return "disabled";
+  if (facts.lastRunStatus === "running") return "running";
+  if (facts.lastRunStatus === null) return "never";
+  if (facts.lastRunStatus === "failed") return "failed";
+  if (!facts.lastSuccessAt) return "never";
+  const ageSeconds = (now.getTime() - facts.lastSuccessAt.getTime()) / 1000;
+  return ageSeconds > facts.intervalSeconds ? "stale" : "ok";
+}
+
+/** A customer is as healthy as its least healthy enabled source ("never" without sources). */
+export function customerStatus(statuses: SourceStatus[]): SourceStatus {
+  const enabled: SourceStatus[] = statuses.filter((s) => s !== "disabled");
+  if (enabled.length === 0) return statuses.length > 0 ? "disabled" : "never";
+  for (const status of SOURCE_STATUSES) if (enabled.includes(status)) return status;
+  return "ok";
+}

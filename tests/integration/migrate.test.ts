@@ -1,0 +1,113 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { checksum, migrate, MigrationError, readMigrations } from "../../server/db/migrate";
+import { createTestDatabase, type TestDatabase } from "./db";
+
+const open: TestDatabase[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((t) => t.drop()));
+});
+
+async function emptyDatabase() {
+  const t = await createTestDatabase({ migrate: false });
+  open.push(t);
+  return t;
+}
+
+async function copyMigrations(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "fleetlens-migrations-"));
+  await fs.cp(path.join(process.cwd(), "prisma", "migrations"), dir, { recursive: true });
+  return dir;
+}
+
+describe("migration runner", () => {
+  it("applies every migration once and records it the way Prisma does", async () => {
+    const t = await emptyDatabase();
+    const files = await readMigrations();
+    const first = await migrate(t.url);
+    expect(first.applied).toEqual(files.map((f) => f.name));
+    const second = await migrate(t.url);
+    expect(second).toEqual({ applied: [], alreadyApplied: files.length });
+
+    const { rows } = await t.pool.query(
+      `SELECT id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count
+         FROM "_prisma_migrations" ORDER BY started_at`,
+    );
+    expect(rows.map((r) => r.migration_name)).toEqual(files.map((f) => f.name));
+    for (const [i, row] of rows.entries()) {
+      expect(row.checksum).toBe(checksum(files[i]!.sql));
+      expect(row.checksum).toMatch(/^[0-9a-f]{64}$/);
+      expect(row.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(row.finished_at).toBeInstanceOf(Date);
+      expect(row.rolled_back_at).toBeNull();
+      expect(row.applied_steps_count).toBe(1);
+    }
+  });
+
+  it("lets only one of two concurrent starts migrate", async () => {
+    const t = await emptyDatabase();
+    const results = await Promise.all([migrate(t.url), migrate(t.url), migrate(t.url)]);
+    const applied = results.flatMap((r) => r.applied);
+    const files = await readMigrations();
+    expect(applied.sort()).toEqual(files.map((f) => f.name).sort());
+    const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM "_prisma_migrations"`);
+    expect(rows[0].n).toBe(files.length);
+  });
+
+  it("stops with a clear error when an applied migration's file changed", async () => {
+    const t = await emptyDatabase();
+    const dir = await copyMigrations();
+    await migrate(t.url, { dir });
+    const [first] = await readMigrations(dir);
+    await fs.appendFile(path.join(dir, first!.name, "migration.sql"), "\n-- edited afterwards\n");
+    const error = await migrate(t.url, { dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as Error).message).toContain(`migration ${first!.name} was modified after it was applied`);
+    await fs.rm(dir, { recursive: true });
+  });
+
+  it("refuses a database migrated by a newer version", async () => {
+    const t = await emptyDatabase();
+    const dir = await copyMigrations();
+    await fs.mkdir(path.join(dir, "29990101000000_future"));
+    await fs.writeFile(path.join(dir, "29990101000000_future", "migration.sql"), "CREATE TABLE future_thing (id int);");
+    await migrate(t.url, { dir });
+    await expect(migrate(t.url)).rejects.toThrow(/29990101000000_future, which this version of Fleetlens does not have/);
+    await fs.rm(dir, { recursive: true });
+  });
+
+  it("rolls a failing migration back whole and applies nothing of it", async () => {
+    const t = await emptyDatabase();
+    const dir = await copyMigrations();
+    await migrate(t.url, { dir });
+    await fs.mkdir(path.join(dir, "29990101000000_broken"));
+    await fs.writeFile(
+      path.join(dir, "29990101000000_broken", "migration.sql"),
+      `CREATE TABLE half_done (id int);\nALTER TABLE no_such_table ADD COLUMN x int;`,
+    );
+    await expect(migrate(t.url, { dir })).rejects.toThrow(/29990101000000_broken failed and was rolled back/);
+    const tables = await t.pool.query(`SELECT to_regclass('half_done') AS t`);
+    expect(tables.rows[0].t).toBeNull();
+    const recorded = await t.pool.query(`SELECT count(*)::int AS n FROM "_prisma_migrations" WHERE migration_name = '29990101000000_broken'`);
+    expect(recorded.rows[0].n).toBe(0);
+    await fs.rm(dir, { recursive: true });
+  });
+
+  it("waits for Prisma's advisory lock held by someone else", async () => {
+    const t = await emptyDatabase();
+    const holder = new pg.Client({ connectionString: t.url });
+    await holder.connect();
+    await holder.query("SELECT pg_advisory_lock(72707369)");
+    let finished = false;
+    const running = migrate(t.url).then(() => (finished = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(finished).toBe(false);
+    await holder.query("SELECT pg_advisory_unlock(72707369)");
+    await running;
+    expect(finished).toBe(true);
+    await holder.end();
+  });
+});

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { customerStatus, sourceStatus } from "@/server/inventory/status";
+
+const now = new Date("2026-11-01T12:00:00Z");
+const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000);
+const base = { enabled: true, intervalSeconds: 3600, lastRunStatus: "succeeded" as const, lastSuccessAt: ago(60) };
+
+describe("source status", () => {
+  it("is ok within the interval and stale after it", () => {
+    expect(sourceStatus(base, now)).toBe("ok");
+    expect(sourceStatus({ ...base, lastSuccessAt: ago(3599) }, now)).toBe("ok");
+    expect(sourceStatus({ ...base, lastSuccessAt: ago(3601) }, now)).toBe("stale");
+  });
+
+  it("says failed, running, never and disabled", () => {
+    expect(sourceStatus({ ...base, lastRunStatus: "failed" }, now)).toBe("failed");
+    expect(sourceStatus({ ...base, lastRunStatus: "running" }, now)).toBe("running");
+    expect(sourceStatus({ ...base, lastRunStatus: null, lastSuccessAt: null }, now)).toBe("never");
+    expect(sourceStatus({ ...base, enabled: false, lastRunStatus: "failed" }, now)).toBe("disabled");
+  });
+});
+
+describe("customer status", () => {
+  it("is the least healthy of its enabled sources", () => {
+    expect(customerStatus(["ok", "stale", "disabled"])).toBe("stale");
+    expect(customerStatus(["ok", "failed", "stale"])).toBe("failed");
+    expect(customerStatus(["ok", "ok"])).toBe("ok");
+    expect(customerStatus(["disabled"])).toBe("disabled");
+    expect(customerStatus([])).toBe("never");
+  });
+});
