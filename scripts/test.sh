@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "Debian packages for the tests"
+bash scripts/install-test-deps.sh
+
 step "lint"
 npm run --silent lint
 step "typecheck"

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const compose = (env: Record<string, string>) =>
   run("docker-compose", ["-f", "docker-compose.yml", "config"], {
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    // Only what the test gives: nothing from the caller's environment leaks into the check.
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NODE_ENV: "test", ...env },
   });
 
 describe("docker-compose.yml", () => {

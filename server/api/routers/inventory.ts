@@ -28,6 +28,11 @@ const page = (input: { page: number; pageSize: number }) => ({
 
 const contains = (search: string) => ({ contains: search, mode: "insensitive" as const });
 
+/** Order by a scalar column; nullable columns put their nulls last either way. */
+function scalarOrder(column: string, dir: "asc" | "desc", nullable: readonly string[]) {
+  return { [column]: nullable.includes(column) ? { sort: dir, nulls: "last" as const } : dir };
+}
+
 const HOST_COLUMNS = ["name", "role", "platform", "cpuCores", "memoryMiB", "productVersion", "cluster", "virtualMachines", "containers"] as const;
 const VM_COLUMNS = ["name", "powerState", "vcpus", "memoryMiB", "provisionedMiB", "guestOsConfigured", "host", "cluster", "snapshotCount"] as const;
 const CONTAINER_COLUMNS = ["name", "image", "state", "host", "runtime", "memoryLimitBytes", "privileged"] as const;
@@ -47,7 +52,7 @@ export const inventoryRouter = createTRPCRouter({
       const orderBy: Prisma.HostOrderByWithRelationInput =
         column === "virtualMachines" || column === "containers"
           ? { [column]: { _count: dir } }
-          : { [column]: { sort: dir, nulls: "last" } };
+          : scalarOrder(column, dir, ["productVersion", "cluster"]);
       const [rows, total] = await ctx.database.prisma.$transaction([
         ctx.database.prisma.host.findMany({
           where,
@@ -95,9 +100,7 @@ export const inventoryRouter = createTRPCRouter({
       const orderBy: Prisma.VirtualMachineOrderByWithRelationInput =
         column === "host"
           ? { host: { name: dir } }
-          : column === "powerState" || column === "vcpus" || column === "memoryMiB" || column === "snapshotCount"
-            ? { [column]: dir }
-            : { [column]: { sort: dir, nulls: "last" } };
+          : scalarOrder(column, dir, ["provisionedMiB", "guestOsConfigured", "cluster"]);
       const [rows, total] = await ctx.database.prisma.$transaction([
         ctx.database.prisma.virtualMachine.findMany({
           where,
@@ -133,11 +136,7 @@ export const inventoryRouter = createTRPCRouter({
       };
       const { column, direction: dir } = input.sort;
       const orderBy: Prisma.ContainerOrderByWithRelationInput =
-        column === "host"
-          ? { host: { name: dir } }
-          : column === "runtime"
-            ? { runtime: { sort: dir, nulls: "last" } }
-            : { [column]: dir };
+        column === "host" ? { host: { name: dir } } : scalarOrder(column, dir, ["runtime"]);
       const [rows, total] = await ctx.database.prisma.$transaction([
         ctx.database.prisma.container.findMany({
           where,

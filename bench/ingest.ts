@@ -1,0 +1,147 @@
+/**
+ * bench/ingest: applySnapshot's throughput against PostgreSQL's COPY of the same rows into empty
+ * copies of the same tables (same indexes), measured in the same run on the same server.
+ *
+ *   npm run bench:ingest                  10k VMs, 100k containers
+ *   npm run bench:ingest -- --large       100k VMs, 1M containers
+ *   npm run bench:ingest -- --vms 2000 --containers 20000
+ *
+ * Uses DATABASE_URL's server if set (a scratch database is created and dropped), else an embedded
+ * PostgreSQL in a temp dir. Prints a table; the ratio is applySnapshot rows/s ÷ COPY rows/s.
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import pg from "pg";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { generateFleetSnapshot } from "../server/collectors/demo/fleet";
+import { connect } from "../server/db/client";
+import { startEmbeddedPostgres } from "../server/db/embedded";
+import { migrate } from "../server/db/migrate";
+import { applySnapshot } from "../server/inventory/ingest";
+import { parseSnapshot } from "../server/inventory/snapshot";
+
+const TABLES = [
+  "host", "virtual_machine", "virtual_disk", "image", "layer", "image_layer", "container",
+  "container_mount", "container_port",
+] as const;
+
+function arg(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+const large = process.argv.includes("--large");
+const vms = arg("vms", large ? 100_000 : 10_000);
+const containers = arg("containers", large ? 1_000_000 : 100_000);
+
+const seconds = (start: number) => (performance.now() - start) / 1000;
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+async function main() {
+  let stopServer: (() => Promise<void>) | undefined;
+  let serverUrl = process.env.DATABASE_URL;
+  let tempDir: string | undefined;
+  if (!serverUrl) {
+    tempDir = await fs.mkdtemp(path.join(os.tmpdir(), "fleetlens-bench-"));
+    await fs.chmod(tempDir, 0o755);
+    const server = await startEmbeddedPostgres({ dir: tempDir });
+    serverUrl = server.url;
+    stopServer = server.stop;
+  }
+  const dbName = `fleetlens_bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${dbName}`;
+  await migrate(url.toString());
+  const database = connect(url.toString(), { max: 2 });
+
+  try {
+    let t = performance.now();
+    const snapshot = generateFleetSnapshot({ seed: 7, vms, containers });
+    const generateSeconds = seconds(t);
+    t = performance.now();
+    parseSnapshot(snapshot);
+    const validateSeconds = seconds(t);
+
+    const customer = await database.prisma.customer.create({ data: { name: "bench" } });
+    const source = await database.prisma.source.create({
+      data: { customerId: customer.id, kind: "demo", name: "bench", endpoint: "demo:bench" },
+    });
+
+    t = performance.now();
+    await applySnapshot(source.id, snapshot, { database });
+    const applySeconds = seconds(t);
+
+    const counts: Record<string, number> = {};
+    for (const table of TABLES) {
+      const { rows } = await database.pool.query(`SELECT count(*)::int AS n FROM "${table}"`);
+      counts[table] = rows[0].n;
+    }
+    const totalRows = Object.values(counts).reduce((a, b) => a + b, 0);
+
+    // Reference: COPY the very same rows, exported from the tables just written, into empty
+    // copies of those tables with the same indexes. Only the COPY FROM is timed.
+    const client = await database.pool.connect();
+    let copySeconds = 0;
+    try {
+      for (const table of TABLES) {
+        const chunks: Buffer[] = [];
+        await pipeline(
+          client.query(copyTo(`COPY "${table}" TO STDOUT`)),
+          new Writable({
+            write(chunk: Buffer, _encoding, done) {
+              chunks.push(chunk);
+              done();
+            },
+          }),
+        );
+        await client.query(`CREATE TABLE "ref_${table}" (LIKE "${table}" INCLUDING ALL)`);
+        const start = performance.now();
+        const stream = client.query(copyFrom(`COPY "ref_${table}" FROM STDIN`));
+        await pipeline(async function* () {
+          yield* chunks;
+        }, stream);
+        copySeconds += seconds(start);
+      }
+    } finally {
+      client.release();
+    }
+
+    // The everyday case: the next collection finds almost everything unchanged.
+    t = performance.now();
+    const again = await applySnapshot(source.id, snapshot, { database });
+    const unchangedSeconds = seconds(t);
+
+    const applyRate = totalRows / applySeconds;
+    const copyRate = totalRows / copySeconds;
+    const rows: [string, string, string, string][] = [
+      ["step", "seconds", "rows", "rows/s"],
+      ["generate snapshot (not timed below)", generateSeconds.toFixed(2), "", ""],
+      ["validate snapshot (zod, inside apply)", validateSeconds.toFixed(2), "", ""],
+      ["applySnapshot, empty source", applySeconds.toFixed(2), fmt(totalRows), fmt(applyRate)],
+      ["COPY same rows into empty tables", copySeconds.toFixed(2), fmt(totalRows), fmt(copyRate)],
+      [`applySnapshot again (changed ${again.changed})`, unchangedSeconds.toFixed(2), fmt(totalRows), fmt(totalRows / unchangedSeconds)],
+    ];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    console.log(`\nbench/ingest: ${fmt(vms)} VMs, ${fmt(containers)} containers; rows by table: ${TABLES.map((n) => `${n} ${fmt(counts[n]!)}`).join(", ")}\n`);
+    for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+    console.log(`\napplySnapshot / COPY throughput ratio: ${(applyRate / copyRate).toFixed(2)}x (goal >= 0.5x)`);
+  } finally {
+    await database.close();
+    await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
+    await admin.end();
+    await stopServer?.();
+    if (tempDir) await fs.rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Debian packages the tests need: Chromium (browser tests), PostgreSQL 15 (the external database
+# the integration suite also runs against), docker-compose (checks docker-compose.yml).
+# Installs only what is missing; apt may be locked by a boot-time job, so it retries.
+set -euo pipefail
+packages=(chromium postgresql-15 docker-compose fonts-dejavu-core)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2
+  exit 1
+fi
+echo "installing ${missing[*]}"
+for attempt in 1 2 3 4 5 6; do
+  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    exit 0
+  fi
+  [ "$attempt" = 6 ] && break
+  sleep 10
+done
+echo "apt-get install ${missing[*]} failed" >&2
+exit 1
