@@ -358,26 +358,36 @@ class InventoryWriter {
     const before = new Map(existing.rows.map((row) => [row.external_id, row]));
     const ids = new Map<string, string>();
     const rewritten = new Set<string>();
-    const added: string[] = [];
     const changed: string[] = [];
+    let added = 0;
+    const sourceId = this.sourceId;
 
-    for (const item of items) {
-      const { values, children } = describe(item);
-      const data = encodeRow(values);
-      const hash = createHash("sha1").update(data);
-      if (children !== undefined) hash.update(JSON.stringify(children));
-      const fingerprint = hash.digest("base64");
-      const previous = before.get(item.externalId);
-      const id = previous?.id ?? randomUUID();
-      ids.set(item.externalId, id);
-      if (previous?.fingerprint === fingerprint) continue;
-      rewritten.add(id);
-      const keys = encodeRow([id, this.sourceId, item.externalId, fingerprint]).slice(0, -1);
-      (previous ? changed : added).push(`${keys}\t${data}`);
+    // New rows stream straight into COPY while they are encoded, so Node's encoding and
+    // Postgres's inserting overlap; changed rows are kept for the staging table.
+    function* newRows(): Generator<string> {
+      for (const item of items) {
+        const { values, children } = describe(item);
+        const data = encodeRow(values);
+        const hash = createHash("sha1").update(data);
+        if (children !== undefined) hash.update(JSON.stringify(children));
+        const fingerprint = hash.digest("base64");
+        const previous = before.get(item.externalId);
+        const id = previous?.id ?? randomUUID();
+        ids.set(item.externalId, id);
+        if (previous?.fingerprint === fingerprint) continue;
+        rewritten.add(id);
+        const line = `${encodeRow([id, sourceId, item.externalId, fingerprint]).slice(0, -1)}\t${data}`;
+        if (previous) {
+          changed.push(line);
+        } else {
+          added++;
+          yield line;
+        }
+      }
     }
 
     const allColumns = [...KEY_COLUMNS, ...columns];
-    if (added.length > 0) await copyEncoded(this.client, table, allColumns, added);
+    await copyEncoded(this.client, table, allColumns, newRows());
     if (changed.length > 0) {
       const stage = `stage_${table}`;
       await this.client.query(
@@ -398,7 +408,7 @@ class InventoryWriter {
       ids,
       rewritten,
       removedIds,
-      counts: { added: added.length, changed: changed.length, removed: removedIds.length },
+      counts: { added, changed: changed.length, removed: removedIds.length },
     };
   }
 

@@ -1,0 +1,100 @@
+/**
+ * Starts Fleetlens the way a user does (`scripts/start.ts`: embedded PostgreSQL in a fresh data
+ * dir, migrations, demo fleet, `next build` when needed, `next start`) and Debian's Chromium.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs/promises";
+import { createRequire } from "node:module";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { chromium, type Browser } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+export interface RunningApp {
+  baseUrl: string;
+  dataDir: string;
+  output(): string;
+  /** A client on the app's own (embedded) database, to compare pages with stored figures. */
+  query<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** SIGTERM, as a service manager would; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "fleetlens-e2e-"));
+  await fs.chmod(dataDir, 0o755);
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, FLEETLENS_DATA_DIR: dataDir, PORT: String(port), ...env };
+  delete childEnv.DATABASE_URL;
+  const child: ChildProcess = spawn(process.execPath, [require.resolve("tsx/cli"), "scripts/start.ts"], {
+    env: childEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  const deadline = Date.now() + 9 * 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Fleetlens exited early (${child.exitCode}):\n${log}`);
+    if (Date.now() > deadline) throw new Error(`Fleetlens did not answer in time:\n${log}`);
+    const ok = await fetch(`${baseUrl}/api/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+
+  const credentials = JSON.parse(await fs.readFile(path.join(dataDir, "postgres.json"), "utf8"));
+  const pool = new pg.Pool({
+    host: "127.0.0.1",
+    port: credentials.port,
+    user: credentials.user,
+    password: credentials.password,
+    database: credentials.database,
+    max: 2,
+  });
+  return {
+    baseUrl,
+    dataDir,
+    output: () => log,
+    query: async (sql, params) => (await pool.query(sql, params)).rows,
+    async stop() {
+      await pool.end();
+      child.kill("SIGTERM");
+      const code = await exited;
+      return code;
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    // Playwright gives every launch a new, empty profile directory of its own.
+  });
+}
