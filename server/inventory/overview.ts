@@ -8,6 +8,7 @@ export interface SourceSummary {
   id: string;
   customerId: string;
   customerName: string;
+  customerIsDemo: boolean;
   kind: string;
   name: string;
   endpoint: string;
@@ -34,7 +35,7 @@ export async function listSources(
   filter: { customerIds: string[] | null; sourceId?: string },
 ): Promise<SourceSummary[]> {
   const { rows } = await database.pool.query(
-    `SELECT s.id, s.customer_id, c.name AS customer_name, s.kind, s.name, s.endpoint, s.username,
+    `SELECT s.id, s.customer_id, c.name AS customer_name, c.is_demo AS customer_is_demo, s.kind, s.name, s.endpoint, s.username,
             s.secret IS NOT NULL AS has_secret, s.enabled, s.interval_seconds, s.options,
             lr.id AS run_id, lr.status AS run_status, lr.trigger AS run_trigger,
             lr.started_at AS run_started_at, lr.finished_at AS run_finished_at, lr.error AS run_error,
@@ -57,6 +58,7 @@ export async function listSources(
       id: r.id,
       customerId: r.customer_id,
       customerName: r.customer_name,
+      customerIsDemo: r.customer_is_demo,
       kind: r.kind,
       name: r.name,
       endpoint: r.endpoint,

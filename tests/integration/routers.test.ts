@@ -129,8 +129,12 @@ describe("sources", () => {
     const stored = await t.prisma.source.findUniqueOrThrow({ where: { id } });
     expect(Buffer.from(stored.secret!).toString("latin1")).not.toContain("Hunter2");
 
+    await as(admin).sources.update({ id, intervalSeconds: 7200 });
     await as(admin).sources.update({ id, name: "vc-acme-renamed" });
-    expect((await t.prisma.source.findUniqueOrThrow({ where: { id } })).secret).toEqual(stored.secret);
+    const renamed = await t.prisma.source.findUniqueOrThrow({ where: { id } });
+    // An update changes only the fields it names.
+    expect(renamed).toMatchObject({ name: "vc-acme-renamed", intervalSeconds: 7200, username: "administrator@vsphere.local", enabled: true });
+    expect(renamed.secret).toEqual(stored.secret);
     await as(admin).sources.update({ id, secret: null });
     expect((await t.prisma.source.findUniqueOrThrow({ where: { id } })).secret).toBeNull();
   });
@@ -149,6 +153,9 @@ describe("sources", () => {
     const run = await waitForRun((await as(admin).sources.collectNow({ id: demo.id })).runId);
     expect(run.status).toBe("succeeded");
     expect(run.added).toBeGreaterThan(10);
+    // The same demo estate collected again the same day: nothing changed.
+    const again = await waitForRun((await as(admin).sources.collectNow({ id: demo.id })).runId);
+    expect(again).toMatchObject({ status: "succeeded", added: 0, changed: 0, removed: 0 });
 
     const vc = (await as(admin).sources.list({ customerId: globex.id })).find((s) => s.kind === "vsphere")!;
     const failed = await waitForRun((await as(admin).sources.collectNow({ id: vc.id })).runId);

@@ -61,7 +61,7 @@ export const inventoryRouter = createTRPCRouter({
           select: {
             id: true, name: true, role: true, platform: true, cpuModel: true, cpuSockets: true,
             cpuCores: true, cpuThreads: true, memoryMiB: true, productName: true, productVersion: true,
-            cluster: true, datacenter: true, vm: { select: { name: true } }, vmLinkKey: true,
+            cluster: true, datacenter: true, vm: { select: { id: true, name: true } }, vmLinkKey: true,
             _count: { select: { virtualMachines: true, containers: true } },
           },
         }),

@@ -21,13 +21,22 @@ const ENDPOINTS: Record<SourceKind, { pattern: RegExp; example: string }> = {
   rvtools: { pattern: /^\S.*$/, example: "RVTools export file name" },
 };
 
-const sourceFields = z.object({
+/** Editable fields, without defaults: an update changes only what it names. */
+const editableFields = {
   name: z.string().trim().min(1, "a name is required").max(200),
   endpoint: z.string().trim().min(1, "an endpoint is required").max(2048),
-  username: z.string().trim().max(512).nullable().default(null),
-  enabled: z.boolean().default(true),
-  intervalSeconds: z.number().int().min(60).max(30 * 24 * 3600).default(3600),
-  options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  username: z.string().trim().max(512).nullable(),
+  enabled: z.boolean(),
+  intervalSeconds: z.number().int().min(60).max(30 * 24 * 3600),
+  options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+};
+
+const createFields = z.object({
+  ...editableFields,
+  username: editableFields.username.default(null),
+  enabled: editableFields.enabled.default(true),
+  intervalSeconds: editableFields.intervalSeconds.default(3600),
+  options: editableFields.options.default({}),
 });
 
 function checkEndpoint(kind: SourceKind, endpoint: string) {
@@ -70,7 +79,7 @@ export const sourcesRouter = createTRPCRouter({
 
   create: adminProcedure
     .input(
-      sourceFields.extend({
+      createFields.extend({
         customerId: z.uuid(),
         kind: z.enum(SOURCE_KINDS),
         secret: z.string().max(8192).nullable().default(null),
@@ -105,7 +114,7 @@ export const sourcesRouter = createTRPCRouter({
   /** `secret`: a string replaces it, null clears it, absent keeps it. */
   update: adminProcedure
     .input(
-      sourceFields.partial().extend({
+      z.object(editableFields).partial().extend({
         id: z.uuid(),
         secret: z.string().max(8192).nullable().optional(),
       }),

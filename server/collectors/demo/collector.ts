@@ -24,5 +24,10 @@ export const collectDemo: Collector = async (source, { signal }) => {
     );
   }
   const options = demoOptions.parse(source.options);
-  return generateCustomerSnapshot(key, { ...options, collectedAt: new Date().toISOString() });
+  // Object times (creation, snapshots) are relative to the start of the UTC day: collecting again
+  // the same day finds nothing changed, as on a quiet real estate.
+  const now = new Date();
+  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const snapshot = generateCustomerSnapshot(key, { ...options, collectedAt: day.toISOString() });
+  return { ...snapshot, collectedAt: now.toISOString() };
 };
