@@ -15,7 +15,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body>
         <Providers>
           <header className="border-b border-slate-200 bg-white">
-            <nav className="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3" aria-label="Main">
+            <nav className="mx-auto flex max-w-screen-2xl items-center gap-6 px-6 py-3" aria-label="Main">
               <Link href="/" className="text-lg font-semibold tracking-tight text-brand-700">
                 Fleetlens
               </Link>
@@ -27,7 +27,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               </Link>
             </nav>
           </header>
-          <main className="mx-auto max-w-7xl px-6 py-8">{children}</main>
+          <main className="mx-auto max-w-screen-2xl px-6 py-8">{children}</main>
         </Providers>
       </body>
     </html>

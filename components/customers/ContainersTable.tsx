@@ -1,0 +1,189 @@
+"use client";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { createColumnHelper } from "@tanstack/react-table";
+import { useState } from "react";
+import { useTRPC } from "@/lib/trpc";
+import type { RouterInputs, RouterOutputs } from "../api-types";
+import { formatMemoryLimit, formatNanoCpus, formatWord, MISSING } from "../format";
+import { DataTable } from "../tables/DataTable";
+import { FilterSelect } from "../tables/FilterSelect";
+import { SearchInput } from "../tables/SearchInput";
+import { useServerTableState } from "../tables/useServerTable";
+import { Badge, type BadgeTone } from "../ui/Badge";
+import { TableEmpty } from "./TableEmpty";
+
+type ContainerRow = RouterOutputs["inventory"]["containers"]["rows"][number];
+type ContainerInput = RouterInputs["inventory"]["containers"];
+type ContainerSort = NonNullable<ContainerInput["sort"]>["column"];
+type State = NonNullable<ContainerInput["state"]>;
+
+const STATES: ReadonlyArray<State> = ["running", "paused", "restarting", "created", "exited", "dead", "removing", "unknown"];
+const STATE_OPTIONS = STATES.map((value) => ({ value, label: formatWord(value) }));
+const STATE_TONES: Record<string, BadgeTone> = {
+  running: "green",
+  paused: "amber",
+  restarting: "amber",
+  created: "neutral",
+  exited: "neutral",
+  dead: "red",
+  removing: "neutral",
+  unknown: "neutral",
+};
+
+const PRIVILEGED_OPTIONS = [
+  { value: "yes", label: "Privileged only" },
+  { value: "no", label: "Not privileged" },
+] as const;
+
+const col = createColumnHelper<ContainerRow>();
+const muted = <span className="text-slate-400">{MISSING}</span>;
+
+const columns = [
+  col.accessor("name", {
+    header: "Name",
+    enableSorting: true,
+    meta: { className: "min-w-44" },
+    cell: ({ row }) => {
+      const c = row.original;
+      const notes = [c.user ? `user ${c.user}` : null, c.networkMode ? `network ${c.networkMode}` : null]
+        .filter(Boolean)
+        .join(" · ");
+      return (
+        <div>
+          <div className="font-medium text-slate-900">{c.name}</div>
+          {notes && <div className="mt-0.5 text-xs text-slate-500">{notes}</div>}
+        </div>
+      );
+    },
+  }),
+  col.accessor("image", {
+    header: "Image",
+    enableSorting: true,
+    meta: { className: "max-w-72" },
+    cell: ({ getValue }) => (
+      <span className="block truncate font-mono text-xs" title={getValue()}>
+        {getValue()}
+      </span>
+    ),
+  }),
+  col.accessor("state", {
+    header: "State",
+    enableSorting: true,
+    cell: ({ row }) => (
+      <Badge tone={STATE_TONES[row.original.state] ?? "neutral"} dot title={row.original.status ?? undefined}>
+        {formatWord(row.original.state)}
+      </Badge>
+    ),
+  }),
+  col.accessor((c) => c.host.name, {
+    id: "host",
+    header: "Host",
+    enableSorting: true,
+    cell: ({ getValue }) => getValue(),
+  }),
+  col.accessor("runtime", {
+    header: "Runtime",
+    enableSorting: true,
+    cell: ({ getValue }) => getValue() ?? muted,
+  }),
+  col.accessor("memoryLimitBytes", {
+    header: "Memory limit",
+    enableSorting: true,
+    sortDescFirst: true,
+    meta: { align: "right", className: "whitespace-nowrap" },
+    cell: ({ getValue }) => {
+      const text = formatMemoryLimit(getValue());
+      return text === "unbounded" ? <span className="text-slate-500 italic">unbounded</span> : text;
+    },
+  }),
+  col.accessor("nanoCpus", {
+    header: "CPU limit",
+    meta: { align: "right", className: "whitespace-nowrap" },
+    cell: ({ getValue }) => {
+      const text = formatNanoCpus(getValue());
+      return text === "unbounded" ? <span className="text-slate-500 italic">unbounded</span> : text;
+    },
+  }),
+  col.accessor("privileged", {
+    header: "Privileged",
+    enableSorting: true,
+    sortDescFirst: true,
+    cell: ({ row }) => (
+      <div className="flex flex-wrap gap-1">
+        {row.original.privileged ? <Badge tone="red">Privileged</Badge> : <span className="text-slate-500">No</span>}
+        {row.original.pidMode === "host" && <Badge tone="amber">Host PID</Badge>}
+        {row.original.networkMode === "host" && <Badge tone="amber">Host network</Badge>}
+      </div>
+    ),
+  }),
+];
+
+export function ContainersTable({ customerId, customerName }: { customerId: string; customerName: string }) {
+  const trpc = useTRPC();
+  const table = useServerTableState<ContainerSort>({ defaultSort: { column: "name", direction: "asc" } });
+  const [state, setState] = useState<State | "">("");
+  const [privileged, setPrivileged] = useState<"" | "yes" | "no">("");
+  const [resetKey, setResetKey] = useState(0);
+
+  const query = useQuery({
+    ...trpc.inventory.containers.queryOptions({
+      customerId,
+      ...table.input,
+      state: state || undefined,
+      privileged: privileged === "" ? undefined : privileged === "yes",
+    }),
+    placeholderData: keepPreviousData,
+  });
+
+  const filtered = table.search !== "" || state !== "" || privileged !== "";
+  const clear = () => {
+    table.setSearch("");
+    setState("");
+    setPrivileged("");
+    setResetKey((k) => k + 1);
+  };
+
+  return (
+    <DataTable
+      label={`Containers of ${customerName}`}
+      columns={columns}
+      query={query}
+      getRowId={(c) => c.id}
+      pagination={table.pagination}
+      onPaginationChange={table.setPagination}
+      sorting={table.sorting}
+      onSortingChange={table.setSorting}
+      toolbar={
+        <>
+          <SearchInput
+            key={resetKey}
+            label="Search containers"
+            placeholder="Search name, image, host"
+            value={table.search}
+            onSearch={table.setSearch}
+            className="w-full sm:w-72"
+          />
+          <FilterSelect
+            label="State"
+            value={state}
+            options={STATE_OPTIONS}
+            onChange={(value) => {
+              setState(value);
+              table.firstPage();
+            }}
+          />
+          <FilterSelect
+            label="Privileged"
+            value={privileged}
+            options={PRIVILEGED_OPTIONS}
+            onChange={(value) => {
+              setPrivileged(value);
+              table.firstPage();
+            }}
+          />
+        </>
+      }
+      empty={<TableEmpty what="containers" filtered={filtered} onClear={clear} />}
+    />
+  );
+}

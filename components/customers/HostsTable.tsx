@@ -1,0 +1,203 @@
+"use client";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { createColumnHelper } from "@tanstack/react-table";
+import Link from "next/link";
+import { useMemo, useState } from "react";
+import { useTRPC } from "@/lib/trpc";
+import type { RouterInputs, RouterOutputs } from "../api-types";
+import { formatCount, formatMiB, MISSING } from "../format";
+import { DataTable } from "../tables/DataTable";
+import { FilterSelect } from "../tables/FilterSelect";
+import { SearchInput } from "../tables/SearchInput";
+import { useServerTableState } from "../tables/useServerTable";
+import { Badge } from "../ui/Badge";
+import { TableEmpty } from "./TableEmpty";
+
+type HostRow = RouterOutputs["inventory"]["hosts"]["rows"][number];
+type HostInput = RouterInputs["inventory"]["hosts"];
+type HostSort = NonNullable<HostInput["sort"]>["column"];
+type Role = NonNullable<HostInput["role"]>;
+
+const ROLE_LABELS: Record<Role, string> = { hypervisor: "Hypervisor", container_engine: "Container engine" };
+const ROLE_OPTIONS = [
+  { value: "hypervisor", label: "Hypervisors" },
+  { value: "container_engine", label: "Container engines" },
+] as const;
+
+const LINK_KEYS: Record<string, string> = { uuid: "uuid", mac: "MAC address", hostname: "hostname" };
+
+const col = createColumnHelper<HostRow>();
+
+function columns(vmLinkPrefix: string) {
+  return [
+    col.accessor("name", {
+      header: "Name",
+      enableSorting: true,
+      meta: { className: "min-w-48" },
+      cell: ({ row }) => {
+        const host = row.original;
+        return (
+          <div>
+            <div className="font-medium text-slate-900">{host.name}</div>
+            {host.vm && (
+              <div className="mt-0.5 text-xs text-slate-500">
+                runs in VM{" "}
+                <Link
+                  href={`${vmLinkPrefix}${encodeURIComponent(host.vm.name)}`}
+                  className="font-medium text-brand-700 underline decoration-brand-300 underline-offset-2 hover:decoration-brand-600"
+                >
+                  {host.vm.name}
+                </Link>
+                {host.vmLinkKey && <> (matched by {LINK_KEYS[host.vmLinkKey] ?? host.vmLinkKey})</>}
+              </div>
+            )}
+          </div>
+        );
+      },
+    }),
+    col.accessor("role", {
+      header: "Role",
+      enableSorting: true,
+      cell: ({ getValue }) => {
+        const role = getValue();
+        return (
+          <Badge tone={role === "hypervisor" ? "brand" : "violet"}>{ROLE_LABELS[role as Role] ?? role}</Badge>
+        );
+      },
+    }),
+    col.accessor("platform", {
+      header: "Platform",
+      enableSorting: true,
+      cell: ({ getValue }) => getValue() ?? <span className="text-slate-400">{MISSING}</span>,
+    }),
+    col.accessor("productVersion", {
+      id: "productVersion",
+      header: "Product",
+      enableSorting: true,
+      cell: ({ row }) => {
+        const { productName, productVersion } = row.original;
+        if (!productName && !productVersion) return <span className="text-slate-400">{MISSING}</span>;
+        return (
+          <span className="whitespace-nowrap">
+            {productName}
+            {productVersion && <span className="text-slate-500"> {productVersion}</span>}
+          </span>
+        );
+      },
+    }),
+    col.accessor("cpuCores", {
+      header: "Cores",
+      enableSorting: true,
+      sortDescFirst: true,
+      meta: { align: "right" },
+      cell: ({ row }) => {
+        const h = row.original;
+        const detail = [
+          h.cpuModel,
+          h.cpuSockets ? `${h.cpuSockets} sockets` : null,
+          h.cpuThreads ? `${h.cpuThreads} threads` : null,
+        ]
+          .filter(Boolean)
+          .join(", ");
+        return <span title={detail || undefined}>{formatCount(h.cpuCores)}</span>;
+      },
+    }),
+    col.accessor("memoryMiB", {
+      header: "Memory",
+      enableSorting: true,
+      sortDescFirst: true,
+      meta: { align: "right", className: "whitespace-nowrap" },
+      cell: ({ getValue }) => formatMiB(getValue()),
+    }),
+    col.accessor("cluster", {
+      header: "Cluster",
+      enableSorting: true,
+      meta: { className: "whitespace-nowrap" },
+      cell: ({ row }) => {
+        const { cluster, datacenter } = row.original;
+        if (!cluster) return <span className="text-slate-400">{MISSING}</span>;
+        return <span title={datacenter ? `Datacenter ${datacenter}` : undefined}>{cluster}</span>;
+      },
+    }),
+    col.accessor((h) => h._count.virtualMachines, {
+      id: "virtualMachines",
+      header: "VMs",
+      enableSorting: true,
+      sortDescFirst: true,
+      meta: { align: "right" },
+      cell: ({ getValue }) => formatCount(getValue()),
+    }),
+    col.accessor((h) => h._count.containers, {
+      id: "containers",
+      header: "Containers",
+      enableSorting: true,
+      sortDescFirst: true,
+      meta: { align: "right" },
+      cell: ({ getValue }) => formatCount(getValue()),
+    }),
+  ];
+}
+
+export function HostsTable({
+  customerId,
+  customerName,
+  vmLinkPrefix,
+}: {
+  customerId: string;
+  customerName: string;
+  /** A "runs in VM x" link goes to this prefix + x (the VM tab, searched for x). */
+  vmLinkPrefix: string;
+}) {
+  const trpc = useTRPC();
+  const table = useServerTableState<HostSort>({ defaultSort: { column: "name", direction: "asc" } });
+  const [role, setRole] = useState<Role | "">("");
+  const [resetKey, setResetKey] = useState(0);
+  const cols = useMemo(() => columns(vmLinkPrefix), [vmLinkPrefix]);
+
+  const query = useQuery({
+    ...trpc.inventory.hosts.queryOptions({ customerId, ...table.input, role: role || undefined }),
+    placeholderData: keepPreviousData,
+  });
+
+  const filtered = table.search !== "" || role !== "";
+  const clear = () => {
+    table.setSearch("");
+    setRole("");
+    setResetKey((k) => k + 1);
+  };
+
+  return (
+    <DataTable
+      label={`Hosts of ${customerName}`}
+      columns={cols}
+      query={query}
+      getRowId={(h) => h.id}
+      pagination={table.pagination}
+      onPaginationChange={table.setPagination}
+      sorting={table.sorting}
+      onSortingChange={table.setSorting}
+      toolbar={
+        <>
+          <SearchInput
+            key={resetKey}
+            label="Search hosts"
+            placeholder="Search name, CPU model, cluster"
+            value={table.search}
+            onSearch={table.setSearch}
+            className="w-full sm:w-72"
+          />
+          <FilterSelect
+            label="Role"
+            value={role}
+            options={ROLE_OPTIONS}
+            onChange={(value) => {
+              setRole(value);
+              table.firstPage();
+            }}
+          />
+        </>
+      }
+      empty={<TableEmpty what="hosts" filtered={filtered} onClear={clear} />}
+    />
+  );
+}

@@ -1,0 +1,89 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "@/lib/trpc";
+import { formatCount, formatDuration, formatWord } from "../format";
+import { ErrorMessage } from "../ui/ErrorMessage";
+import { LoadingBlock } from "../ui/Spinner";
+import { RelativeTime } from "../ui/RelativeTime";
+import { RunStatusBadge } from "../ui/StatusBadge";
+import { cx } from "../ui/cx";
+
+const th = "px-3 py-1.5 font-semibold whitespace-nowrap";
+
+/** The last collection runs of one source, newest first. */
+export function RunHistory({ sourceId, sourceName }: { sourceId: string; sourceName: string }) {
+  const trpc = useTRPC();
+  const runs = useQuery({
+    ...trpc.sources.runs.queryOptions({ sourceId, limit: 20 }),
+    refetchInterval: (query) => (query.state.data?.some((r) => r.status === "running") ? 2000 : false),
+  });
+
+  if (runs.isPending) return <LoadingBlock label="Loading run history…" className="py-4" />;
+  if (runs.error) {
+    return (
+      <ErrorMessage
+        title="Could not load the run history"
+        error={runs.error}
+        onRetry={() => void runs.refetch()}
+        retrying={runs.isFetching}
+      />
+    );
+  }
+  if (runs.data.length === 0) {
+    return <p className="py-2 text-sm text-slate-600">No collections yet. Use &ldquo;Collect now&rdquo; to run one.</p>;
+  }
+
+  return (
+    <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+      <table className="w-full border-collapse text-xs">
+        <caption className="px-3 py-2 text-left text-xs font-semibold text-slate-700">
+          Last {formatCount(runs.data.length)} collections of {sourceName}
+        </caption>
+        <thead className="bg-slate-50 text-slate-600">
+          <tr className="border-y border-slate-200">
+            <th scope="col" className={cx(th, "text-left")}>Started</th>
+            <th scope="col" className={cx(th, "text-left")}>Trigger</th>
+            <th scope="col" className={cx(th, "text-left")}>Status</th>
+            <th scope="col" className={cx(th, "text-right")}>Duration</th>
+            <th scope="col" className={cx(th, "text-right")}>Added</th>
+            <th scope="col" className={cx(th, "text-right")}>Changed</th>
+            <th scope="col" className={cx(th, "text-right")}>Removed</th>
+            <th scope="col" className={cx(th, "text-left")}>Error and warnings</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {runs.data.map((run) => (
+            <tr key={run.id} className="align-top">
+              <td className="px-3 py-1.5 whitespace-nowrap">
+                <RelativeTime date={run.startedAt} />
+              </td>
+              <td className="px-3 py-1.5">{formatWord(run.trigger)}</td>
+              <td className="px-3 py-1.5">
+                <RunStatusBadge status={run.status} />
+              </td>
+              <td className="px-3 py-1.5 text-right tabular-nums whitespace-nowrap">
+                {run.status === "running" ? "running…" : formatDuration(run.durationMs)}
+              </td>
+              <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(run.added)}</td>
+              <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(run.changed)}</td>
+              <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(run.removed)}</td>
+              <td className="max-w-xl px-3 py-1.5">
+                {run.error && <p className="break-words whitespace-pre-wrap text-red-700">{run.error}</p>}
+                {run.warnings.length > 0 && (
+                  <ul className="list-disc space-y-0.5 pl-4 text-amber-800">
+                    {run.warnings.map((warning, i) => (
+                      <li key={i} className="break-words">
+                        {warning}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                {!run.error && run.warnings.length === 0 && <span className="text-slate-400">None</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

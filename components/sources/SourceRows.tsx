@@ -1,0 +1,138 @@
+"use client";
+import type { RouterOutputs } from "../api-types";
+import { formatInterval } from "../format";
+import { Button } from "../ui/Button";
+import { cx } from "../ui/cx";
+import { RelativeTime } from "../ui/RelativeTime";
+import { StatusBadge } from "../ui/StatusBadge";
+import { kindLabel } from "./kinds";
+import { RunHistory } from "./RunHistory";
+import { SourceForm } from "./SourceForm";
+
+type Source = RouterOutputs["sources"]["list"][number];
+
+const COLUMNS = 7;
+
+/** One source: its row, the last error in full, and when opened its edit form and run history. */
+export function SourceRows({
+  source,
+  open,
+  editing,
+  collecting,
+  toggling,
+  onCollect,
+  onToggleRuns,
+  onEdit,
+  onToggleEnabled,
+  onDelete,
+  onSaved,
+  onCancelEdit,
+}: {
+  source: Source;
+  open: boolean;
+  editing: boolean;
+  collecting: boolean;
+  toggling: boolean;
+  onCollect: () => void;
+  onToggleRuns: () => void;
+  onEdit: () => void;
+  onToggleEnabled: () => void;
+  onDelete: () => void;
+  onSaved: (name: string) => void;
+  onCancelEdit: () => void;
+}) {
+  const running = source.status === "running";
+  const lastRun = source.lastRun;
+  const failedError = lastRun?.status === "failed" ? lastRun.error : null;
+  const historyId = `runs-${source.id}`;
+  const editId = `edit-${source.id}`;
+  const highlight = open || editing ? "bg-slate-50/60" : undefined;
+  const credentials =
+    [source.username ? `user ${source.username}` : null, source.hasSecret ? "secret stored" : null]
+      .filter(Boolean)
+      .join(" · ") || "no credentials";
+
+  return (
+    <>
+      <tr className={cx("border-t border-slate-100 align-top", highlight)}>
+        <th scope="row" className="px-3 py-2.5 text-left font-normal">
+          <span className="block font-medium text-slate-900">{source.name}</span>
+          <span className="block text-xs text-slate-500">{kindLabel(source.kind)}</span>
+        </th>
+        <td className="max-w-60 px-3 py-2.5">
+          <span className="block truncate font-mono text-xs text-slate-800" title={source.endpoint}>
+            {source.endpoint}
+          </span>
+          <span className="mt-0.5 block truncate text-xs text-slate-500" title={credentials}>
+            {credentials}
+          </span>
+        </td>
+        <td className="px-3 py-2.5">{source.enabled ? "Yes" : <span className="text-slate-500">No</span>}</td>
+        <td className="px-3 py-2.5 text-right whitespace-nowrap tabular-nums">{formatInterval(source.intervalSeconds)}</td>
+        <td className="px-3 py-2.5">
+          <StatusBadge status={source.status} />
+        </td>
+        <td className="px-3 py-2.5 whitespace-nowrap">
+          <RelativeTime date={lastRun?.startedAt} never="Never run" />
+          {lastRun?.status === "failed" && source.lastSuccessAt && (
+            <span className="block text-xs text-slate-500">
+              last good <RelativeTime date={source.lastSuccessAt} />
+            </span>
+          )}
+        </td>
+        <td className="px-3 py-2">
+          <div className="flex justify-end gap-1.5">
+            <Button
+              size="sm"
+              busy={collecting}
+              disabled={running || !source.enabled}
+              title={!source.enabled ? "Enable the source to collect it" : running ? "A collection is running" : undefined}
+              onClick={onCollect}
+            >
+              {running ? "Collecting…" : "Collect now"}
+            </Button>
+            <Button size="sm" aria-expanded={open} aria-controls={open ? historyId : undefined} onClick={onToggleRuns}>
+              {open ? "Hide runs" : "Runs"}
+            </Button>
+            <Button size="sm" aria-expanded={editing} aria-controls={editing ? editId : undefined} onClick={onEdit}>
+              Edit
+            </Button>
+            <Button size="sm" busy={toggling} onClick={onToggleEnabled}>
+              {source.enabled ? "Disable" : "Enable"}
+            </Button>
+            <Button size="sm" variant="danger" onClick={onDelete}>
+              Delete
+            </Button>
+          </div>
+        </td>
+      </tr>
+      {failedError && (
+        <tr className={highlight}>
+          <td colSpan={COLUMNS} className="px-3 pb-2.5">
+            <p className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-xs break-words whitespace-pre-wrap text-red-800">
+              <span className="font-semibold">Last run failed: </span>
+              {failedError}
+            </p>
+          </td>
+        </tr>
+      )}
+      {editing && (
+        <tr id={editId} className="bg-slate-50/60">
+          <td colSpan={COLUMNS} className="px-3 pb-4">
+            <div className="rounded-md border border-slate-200 bg-white p-4">
+              <h3 className="mb-3 text-sm font-semibold">Edit {source.name}</h3>
+              <SourceForm source={source} onDone={({ name }) => onSaved(name)} onCancel={onCancelEdit} />
+            </div>
+          </td>
+        </tr>
+      )}
+      {open && (
+        <tr id={historyId} className="bg-slate-50/60">
+          <td colSpan={COLUMNS} className="px-3 pb-4">
+            <RunHistory sourceId={source.id} sourceName={source.name} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}

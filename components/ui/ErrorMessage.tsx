@@ -1,0 +1,34 @@
+import { describeError } from "../errors";
+import { Button } from "./Button";
+import { cx } from "./cx";
+
+/** An error in plain words, with an optional retry. */
+export function ErrorMessage({
+  error,
+  title = "Something went wrong",
+  onRetry,
+  retrying = false,
+  className,
+}: {
+  error: unknown;
+  title?: string;
+  onRetry?: () => void;
+  retrying?: boolean;
+  className?: string;
+}) {
+  return (
+    <div role="alert" className={cx("rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm", className)}>
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div className="min-w-0">
+          <p className="font-semibold text-red-800">{title}</p>
+          <p className="mt-0.5 break-words whitespace-pre-line text-red-700">{describeError(error)}</p>
+        </div>
+        {onRetry && (
+          <Button size="sm" onClick={onRetry} busy={retrying}>
+            Try again
+          </Button>
+        )}
+      </div>
+    </div>
+  );
+}
