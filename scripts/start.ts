@@ -84,7 +84,7 @@ async function main() {
     }
     startScheduler(database, log);
 
-    const env = { ...process.env, DATABASE_URL: url, PORT: String(port) };
+    const env = { ...process.env, DATABASE_URL: url, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" };
     if (!dev && needsBuild()) {
       log("building the dashboard (next build)…");
       const build = run(["build"], env);
