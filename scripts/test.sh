@@ -6,6 +6,15 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+# Each suite also writes a JSON report; the totals are printed at the end.
+reports=test-results/reports
+rm -rf "$reports" && mkdir -p "$reports"
+suite() {
+  local name=$1
+  shift
+  npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/$name.json" "$@"
+}
+
 step "Debian packages for the tests"
 bash scripts/install-test-deps.sh
 
@@ -14,16 +23,26 @@ npm run --silent lint
 step "typecheck"
 npm run --silent typecheck
 step "unit tests"
-npx vitest run --project unit
+suite unit --project unit
 step "integration tests (embedded PostgreSQL)"
-env -u DATABASE_URL npx vitest run --project integration
+(unset DATABASE_URL; suite integration-embedded --project integration)
 
 step "integration tests (Debian PostgreSQL 15 through DATABASE_URL)"
 read -r pg15_url pg15_dir < <(bash tests/peers/postgres15.sh start)
 trap 'bash tests/peers/postgres15.sh stop "$pg15_dir"' EXIT
-DATABASE_URL="$pg15_url" npx vitest run --project integration
+DATABASE_URL="$pg15_url" suite integration-pg15 --project integration
 bash tests/peers/postgres15.sh stop "$pg15_dir"
 trap - EXIT
 
 step "browser tests (Chromium)"
-env -u DATABASE_URL npx vitest run --project e2e
+(unset DATABASE_URL; suite e2e --project e2e)
+
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0, skipped = 0;
+  for (const f of fs.readdirSync(process.argv[1])) {
+    const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${f}`, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
+  }
+  console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+' "$reports"
