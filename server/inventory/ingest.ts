@@ -48,11 +48,15 @@ export interface ApplyOptions {
 /** Creates a collection run in state "running" (committed at once, outside any transaction). */
 export async function startRun(database: Database, sourceId: string, trigger = "manual") {
   const { rows } = await database.pool.query<{ id: string }>(
-    `INSERT INTO collection_run (source_id, trigger) VALUES ($1, $2) RETURNING id`,
+    `INSERT INTO collection_run (source_id, trigger) SELECT id, $2 FROM source WHERE id = $1 RETURNING id`,
     [sourceId, trigger],
   );
-  return rows[0]!.id;
+  if (!rows[0]) throw new Error(`source ${sourceId} does not exist`);
+  return rows[0].id;
 }
+
+/** Advisory lock namespace ("FL") for ingests of one customer. */
+const CUSTOMER_LOCK_CLASS = 0x464c;
 
 /** Marks a run failed with its error; the inventory is not touched. */
 export async function failRun(database: Database, runId: string, error: unknown) {
@@ -84,10 +88,14 @@ export async function applySnapshot(
       [sourceId],
     );
     if (source.rowCount === 0) throw new Error(`source ${sourceId} does not exist`);
+    const customerId = source.rows[0]!.customer_id;
+    // One ingest per customer at a time: linking engine hosts to VMs touches every source of the
+    // customer, so two ingests of its sources must not interleave (they could deadlock).
+    await client.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [CUSTOMER_LOCK_CLASS, customerId]);
 
     const writer = new InventoryWriter(client, sourceId);
     const byKind = await writer.write(snapshot);
-    await linkEngineHostsToVms(client, source.rows[0]!.customer_id);
+    await linkEngineHostsToVms(client, customerId);
 
     const total = Object.values(byKind).reduce(
       (sum, c) => ({

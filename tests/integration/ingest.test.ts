@@ -230,7 +230,51 @@ describe("applySnapshot", () => {
 
   it("fails clearly for a source that does not exist", async () => {
     await t.prisma.source.delete({ where: { id: sourceId } });
-    await expect(applySnapshot(sourceId, smallSnapshot(), { database: t })).rejects.toThrow();
+    await expect(applySnapshot(sourceId, smallSnapshot(), { database: t })).rejects.toThrow(
+      `source ${sourceId} does not exist`,
+    );
+  });
+
+  it("lets only one collection of a customer write at a time", async () => {
+    const source = await t.prisma.source.findUniqueOrThrow({ where: { id: sourceId } });
+    const holder = await t.pool.connect();
+    // The per-customer lock ingest takes: class "FL" (0x464c), key = hashtext(customer id).
+    await holder.query(`SELECT pg_advisory_lock(${0x464c}, hashtext($1))`, [source.customerId]);
+    let done = false;
+    const running = applySnapshot(sourceId, smallSnapshot(), { database: t }).then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(done).toBe(false);
+    await holder.query(`SELECT pg_advisory_unlock(${0x464c}, hashtext($1))`, [source.customerId]);
+    holder.release();
+    await running;
+    expect(done).toBe(true);
+  });
+
+  it("runs collections of one customer's sources side by side without deadlocks", async () => {
+    // The engine host comes from a docker source and links to a VM from a vSphere source.
+    const source = await t.prisma.source.findUniqueOrThrow({ where: { id: sourceId } });
+    const vsphere = await t.prisma.source.create({
+      data: { customerId: source.customerId, kind: "vsphere", name: "vc", endpoint: "https://vc/sdk" },
+    });
+    const vms = smallSnapshot({ containers: 0 });
+    vms.hosts = vms.hosts!.filter((h) => h.role === "hypervisor");
+    vms.images = [];
+    const engine = smallSnapshot({ vms: 0 });
+    engine.hosts = engine.hosts!.filter((h) => h.role === "container-engine");
+    const variant = (snapshot: SnapshotInput, i: number): SnapshotInput => ({
+      ...snapshot,
+      hosts: snapshot.hosts!.map((h) => ({ ...h, memoryMiB: h.memoryMiB + i })),
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) =>
+        i % 2 === 0
+          ? applySnapshot(vsphere.id, variant(vms, i), { database: t })
+          : applySnapshot(sourceId, variant(engine, i), { database: t }),
+      ),
+    );
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    const linked = await t.prisma.host.findFirstOrThrow({ where: { sourceId, externalId: "engine-1" }, include: { vm: true } });
+    expect(linked.vm?.sourceId).toBe(vsphere.id);
   });
 
   it("serialises two collections of one source", async () => {
