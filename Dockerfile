@@ -7,7 +7,9 @@ WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
-RUN npm ci
+# npm install follows package-lock.json (npm ci rejects locks made where other platforms'
+# optional packages were unavailable, npm/cli#9846).
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 

@@ -39,9 +39,12 @@ function newestSourceTime(): number {
   return newest;
 }
 
+/** No build yet, or (outside production images, whose build is final) sources newer than it. */
 function needsBuild(): boolean {
   const buildId = path.join(".next", "BUILD_ID");
-  return !existsSync(buildId) || statSync(buildId).mtimeMs < newestSourceTime();
+  if (!existsSync(buildId)) return true;
+  if (process.env.NODE_ENV === "production") return false;
+  return statSync(buildId).mtimeMs < newestSourceTime();
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
