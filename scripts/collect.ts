@@ -1,0 +1,48 @@
+/**
+ * npm run --silent collect -- <kind> <endpoint> [options] [--json]
+ *
+ * Runs one collector alone, without a database, and prints the snapshot: as JSON with --json (the
+ * arrays hosts, virtualMachines, containers, images, as `npm run analyse` reads them), else a
+ * short summary. Exit codes: 0 collected, 1 collection failed, 2 wrong usage.
+ */
+import { cliParsers, UsageError } from "../server/collectors/cli";
+import { collectorFor, SOURCE_KINDS, type SourceKind } from "../server/collectors";
+import { parseSnapshot } from "../server/inventory/snapshot";
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  const [kind, ...rest] = argv.filter((a) => a !== "--json");
+  const parser = kind ? cliParsers[kind as SourceKind] : undefined;
+  if (!kind || !parser) {
+    const kinds = SOURCE_KINDS.filter((k) => cliParsers[k]).join(" | ");
+    throw new UsageError(`usage: collect <${kinds}> <endpoint> [options] [--json]`);
+  }
+  const source = parser(rest, process.env);
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort(new Error("interrupted")));
+  const snapshot = parseSnapshot(await collectorFor(source.kind)(source, { signal: controller.signal }));
+  if (json) {
+    process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);
+    return 0;
+  }
+  const running = snapshot.containers.filter((c) => c.state === "running").length;
+  const on = snapshot.virtualMachines.filter((v) => v.powerState === "poweredOn").length;
+  const rows = [
+    ["hosts", snapshot.hosts.length, `${snapshot.hosts.filter((h) => h.role === "hypervisor").length} hypervisors`],
+    ["virtual machines", snapshot.virtualMachines.length, `${on} powered on`],
+    ["containers", snapshot.containers.length, `${running} running`],
+    ["images", snapshot.images.length, `${new Set(snapshot.images.flatMap((i) => i.layers.map((l) => l.digest))).size} distinct layers`],
+  ] as const;
+  console.log(`${source.kind} ${source.endpoint} at ${snapshot.collectedAt}`);
+  for (const [what, n, detail] of rows) console.log(`  ${what.padEnd(17)} ${String(n).padStart(7)}  ${detail}`);
+  for (const warning of snapshot.warnings) console.log(`  warning: ${warning}`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`collect: ${error.message}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);
