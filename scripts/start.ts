@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { createFirstAdmin, password } from "../server/auth/users";
 import { seedDemoFleet } from "../server/collectors/demo/seed";
 import { connect } from "../server/db/client";
 import { startEmbeddedPostgres, type RunningPostgres } from "../server/db/embedded";
@@ -87,6 +88,16 @@ async function main() {
     }
     startScheduler(database, log);
 
+    const adminEmail = process.env.FLEETLENS_ADMIN_EMAIL;
+    const adminPassword = process.env.FLEETLENS_ADMIN_PASSWORD;
+    if (adminEmail && adminPassword) {
+      const checked = password.safeParse(adminPassword);
+      if (!checked.success) throw new Error(`FLEETLENS_ADMIN_PASSWORD: ${checked.error.issues[0]?.message}`);
+      const created = await createFirstAdmin(database, { email: adminEmail, name: "Administrator", password: adminPassword });
+      if (created) log(`created the administrator ${adminEmail} (FLEETLENS_ADMIN_EMAIL)`);
+    }
+    const needsSetup = (await database.prisma.user.count()) === 0;
+
     const env = { ...process.env, DATABASE_URL: url, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" };
     if (!dev && needsBuild()) {
       log("building the dashboard (next build)…");
@@ -95,7 +106,11 @@ async function main() {
       if (code !== 0) throw new Error(`next build failed (exit code ${code})`);
     }
     child = run(dev ? ["dev", "-p", String(port)] : ["start", "-p", String(port)], env);
-    log(`Fleetlens is starting on http://localhost:${port}`);
+    log(
+      needsSetup
+        ? `Fleetlens is starting: open http://localhost:${port}/setup to create the first administrator`
+        : `Fleetlens is starting: open http://localhost:${port} and sign in`,
+    );
     child.once("exit", (code) => void stop(code ?? 0));
   } catch (error) {
     console.error(`[fleetlens] ${(error as Error).message}`);

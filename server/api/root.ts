@@ -1,14 +1,22 @@
 import { createCallerFactory, createTRPCRouter } from "./trpc";
+import { accountRouter } from "./routers/account";
+import { auditRouter } from "./routers/audit";
 import { customersRouter } from "./routers/customers";
 import { fleetRouter } from "./routers/fleet";
 import { inventoryRouter } from "./routers/inventory";
+import { setupRouter } from "./routers/setup";
 import { sourcesRouter } from "./routers/sources";
+import { usersRouter } from "./routers/users";
 
 export const appRouter = createTRPCRouter({
   fleet: fleetRouter,
   customers: customersRouter,
   inventory: inventoryRouter,
   sources: sourcesRouter,
+  setup: setupRouter,
+  account: accountRouter,
+  users: usersRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

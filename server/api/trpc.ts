@@ -1,50 +1,53 @@
 /**
- * The typed door for pages. Read in order: context, then init, then procedures.
+ * The typed door for pages and scripts. Read in order: context, then init, then procedures.
  *
- * Every procedure is built from one of the procedures below, never from `t.procedure` directly:
- * - publicProcedure: no customer data (health, product facts);
- * - viewerProcedure: reads, limited to the customers in `ctx.scope`;
- * - customerProcedure: a viewerProcedure whose input names a customer, checked against the scope;
- * - adminProcedure: changes to sources and customers.
- *
- * Accounts and roles come next (issue 4): they plug in here, in `createContext` (who is asking)
- * and in the middlewares (what they may see), so no router changes. Until then every request is
- * treated as an administrator who sees all customers.
+ * Every procedure is built from one of the builders below, never from `t.procedure` (which is not
+ * exported). Each builder tags its procedures with their access level in `meta.access`, and
+ * tests/integration/access.test.ts calls every procedure of the root router as every kind of
+ * caller: a procedure without a tag fails it.
+ * - publicProcedure ("public"): no customer data (first-run setup, product facts);
+ * - viewerProcedure ("viewer"): anyone signed in; reads limited to the customers in scope;
+ * - customerProcedure ("customer"): input names a customer, checked against the scope;
+ * - engineerProcedure ("engineer"): engineers and administrators (migration plans, exports);
+ * - adminProcedure ("admin"): administrators (users, sources, credentials, model parameters).
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
+import { InvalidTokenError, resolveViewer, type CustomerScope, type Role, type Viewer } from "../auth/viewer";
 import { db, type Database } from "../db/client";
 
+export type { CustomerScope, Role, Viewer };
+
 // 1. Context -----------------------------------------------------------------------------------
-
-export type Role = "admin" | "engineer" | "viewer";
-
-/** Which customers a request may see: all, or a list of ids. */
-export type CustomerScope = { kind: "all" } | { kind: "some"; customerIds: string[] };
-
-export interface Viewer {
-  id: string;
-  role: Role;
-  scope: CustomerScope;
-}
 
 export interface Context {
   database: Database;
   viewer: Viewer | null;
+  /** Set when the request carried a bad API token: refused even on public procedures' data. */
+  authError?: string;
+  ip?: string | null;
 }
 
 export async function createContext(options: { headers: Headers; database?: Database }): Promise<Context> {
-  void options.headers;
-  return {
-    database: options.database ?? db(),
-    viewer: { id: "local-admin", role: "admin", scope: { kind: "all" } },
-  };
+  const database = options.database ?? db();
+  const ip = options.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? null;
+  try {
+    return { database, viewer: await resolveViewer(database, options.headers), ip };
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return { database, viewer: null, authError: error.message, ip };
+    throw error;
+  }
+}
+
+export type Access = "public" | "viewer" | "customer" | "engineer" | "admin";
+export interface Meta {
+  access: Access;
 }
 
 // 2. Init --------------------------------------------------------------------------------------
 
-const t = initTRPC.context<Context>().create({
+const t = initTRPC.context<Context>().meta<Meta>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     return {
@@ -62,25 +65,23 @@ export const createCallerFactory = t.createCallerFactory;
 
 // 3. Procedures --------------------------------------------------------------------------------
 
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.meta({ access: "public" });
 
 const signedIn = t.middleware(({ ctx, next }) => {
-  if (!ctx.viewer) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in first" });
+  if (!ctx.viewer) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: ctx.authError ?? "sign in first" });
+  }
   return next({ ctx: { ...ctx, viewer: ctx.viewer } });
 });
 
-export const viewerProcedure = t.procedure.use(signedIn);
-
-/** Prisma `where` that limits rows reached through a source to the viewer's customers. */
-export function scopeWhere(scope: CustomerScope): { customerId?: { in: string[] } } {
-  return scope.kind === "all" ? {} : { customerId: { in: scope.customerIds } };
-}
+export const viewerProcedure = t.procedure.meta({ access: "viewer" }).use(signedIn);
 
 export function inScope(scope: CustomerScope, customerId: string): boolean {
   return scope.kind === "all" || scope.customerIds.includes(customerId);
 }
 
 export const customerProcedure = viewerProcedure
+  .meta({ access: "customer" })
   .input(z.object({ customerId: z.uuid() }))
   .use(({ ctx, input, next }) => {
     // Out of scope looks the same as missing: no hint that the customer exists.
@@ -90,7 +91,14 @@ export const customerProcedure = viewerProcedure
     return next();
   });
 
-export const adminProcedure = viewerProcedure.use(({ ctx, next }) => {
+export const engineerProcedure = viewerProcedure.meta({ access: "engineer" }).use(({ ctx, next }) => {
+  if (ctx.viewer.role === "viewer") {
+    throw new TRPCError({ code: "FORBIDDEN", message: "engineers and administrators only" });
+  }
+  return next();
+});
+
+export const adminProcedure = viewerProcedure.meta({ access: "admin" }).use(({ ctx, next }) => {
   if (ctx.viewer.role !== "admin") {
     throw new TRPCError({ code: "FORBIDDEN", message: "administrators only" });
   }

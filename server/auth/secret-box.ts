@@ -34,30 +34,34 @@ export function parseKey(text: string): Buffer {
   return key;
 }
 
+/**
+ * A 32-byte key from an environment variable, or else generated once into <data dir>/<file> with
+ * mode 0600 and read from there ever after.
+ */
+export function persistentKey(envValue: string | undefined, file: string): Buffer {
+  if (envValue) return parseKey(envValue);
+  const location = path.join(dataDir(), file);
+  try {
+    return parseKey(readFileSync(location, "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  mkdirSync(path.dirname(location), { recursive: true });
+  const key = randomBytes(32);
+  // "wx": never overwrite a key another process wrote first.
+  try {
+    writeFileSync(location, key.toString("hex"), { mode: 0o600, flag: "wx" });
+    return key;
+  } catch (raced) {
+    if ((raced as NodeJS.ErrnoException).code !== "EEXIST") throw raced;
+    return parseKey(readFileSync(location, "utf8"));
+  }
+}
+
 let cachedKey: Buffer | undefined;
 
 export function secretKey(): Buffer {
-  if (cachedKey) return cachedKey;
-  if (process.env.FLEETLENS_SECRET_KEY) {
-    cachedKey = parseKey(process.env.FLEETLENS_SECRET_KEY);
-    return cachedKey;
-  }
-  const file = path.join(dataDir(), "secret.key");
-  try {
-    cachedKey = parseKey(readFileSync(file, "utf8"));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    mkdirSync(path.dirname(file), { recursive: true });
-    const key = randomBytes(32);
-    // "wx": never overwrite a key another process wrote first.
-    try {
-      writeFileSync(file, key.toString("hex"), { mode: 0o600, flag: "wx" });
-      cachedKey = key;
-    } catch (raced) {
-      if ((raced as NodeJS.ErrnoException).code !== "EEXIST") throw raced;
-      cachedKey = parseKey(readFileSync(file, "utf8"));
-    }
-  }
+  cachedKey ??= persistentKey(process.env.FLEETLENS_SECRET_KEY, "secret.key");
   return cachedKey;
 }
 

@@ -114,7 +114,8 @@ describe("migrated database matches schema.prisma", () => {
 
   it("has every relation as a foreign key with its ON DELETE action", async () => {
     const { rows } = await t.pool.query<{ src: string; cols: string[]; dst: string; dst_cols: string[]; on_delete: string }>(
-      `SELECT c.conrelid::regclass::text AS src, c.confrelid::regclass::text AS dst,
+      `SELECT (SELECT relname FROM pg_class WHERE oid = c.conrelid) AS src,
+              (SELECT relname FROM pg_class WHERE oid = c.confrelid) AS dst,
               array(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
                       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS cols,
               array(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
@@ -141,14 +142,14 @@ describe("migrated database matches schema.prisma", () => {
 
   it("has every id, unique and index, on the right columns in the right order", async () => {
     const { rows } = await t.pool.query<{ tbl: string; name: string; cols: string[]; uniq: boolean; prim: boolean; method: string; desc_flags: number[] }>(
-      `SELECT i.indrelid::regclass::text AS tbl, ic.relname AS name, i.indisunique AS uniq, i.indisprimary AS prim,
+      `SELECT t.relname AS tbl, ic.relname AS name, i.indisunique AS uniq, i.indisprimary AS prim,
               am.amname AS method,
               array(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(n, o)
                       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o)::text[] AS cols,
               array(SELECT (o & 1) FROM unnest(i.indoption) o)::int[] AS desc_flags
          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
-         JOIN pg_namespace ns ON ns.oid = ic.relnamespace
-        WHERE ns.nspname = 'public' AND i.indrelid::regclass::text <> '_prisma_migrations'`,
+         JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace ns ON ns.oid = ic.relnamespace
+        WHERE ns.nspname = 'public' AND t.relname <> '_prisma_migrations'`,
     );
     for (const index of indexes) {
       const model = modelByName.get(index.model)!;
@@ -170,6 +171,14 @@ describe("migrated database matches schema.prisma", () => {
     });
     await applySnapshot(source.id, smallSnapshot(), { database: t });
     await t.prisma.appSetting.create({ data: { key: "k", value: { a: 1 } } });
+    const user = await t.prisma.user.create({ data: { id: "u1", name: "Ada", email: "ada@example.com", role: "engineer" } });
+    await t.prisma.session.create({ data: { id: "s1", token: "t", expiresAt: new Date(), userId: user.id, ipAddress: "127.0.0.1", userAgent: "x" } });
+    await t.prisma.account.create({ data: { id: "a1", accountId: "u1", providerId: "credential", userId: user.id, password: "hash" } });
+    await t.prisma.verification.create({ data: { id: "v1", identifier: "i", value: "v", expiresAt: new Date() } });
+    await t.prisma.rateLimit.create({ data: { id: "r1", key: "k", count: 1, lastRequest: BigInt(Date.now()) } });
+    await t.prisma.customerAccess.create({ data: { userId: user.id, customerId: customer.id } });
+    await t.prisma.apiToken.create({ data: { userId: user.id, name: "ci", prefix: "flk_abcd", hash: "h" } });
+    await t.prisma.auditEvent.create({ data: { action: "test", actorId: user.id, actorEmail: user.email, target: "x", ip: "127.0.0.1" } });
 
     const delegates = t.prisma as unknown as Record<string, { findFirstOrThrow(args: unknown): Promise<Record<string, unknown>> }>;
     for (const model of models) {

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { Prisma } from "../../db/generated/client";
+import { audit } from "../../auth/audit";
 import { listCustomers } from "../../inventory/overview";
 import { adminProcedure, createTRPCRouter, customerProcedure, inScope, viewerProcedure } from "../trpc";
 
@@ -24,10 +25,12 @@ export const customersRouter = createTRPCRouter({
 
   create: adminProcedure.input(z.object({ name: customerName })).mutation(async ({ ctx, input }) => {
     try {
-      return await ctx.database.prisma.customer.create({
+      const created = await ctx.database.prisma.customer.create({
         data: { name: input.name },
         select: { id: true, name: true },
       });
+      await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "customer-created", target: input.name, ip: ctx.ip });
+      return created;
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
         throw new TRPCError({ code: "CONFLICT", message: `a customer named "${input.name}" exists already` });
@@ -41,6 +44,7 @@ export const customersRouter = createTRPCRouter({
       ? await ctx.database.prisma.customer.deleteMany({ where: { id: input.customerId } })
       : { count: 0 };
     if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "no such customer" });
+    await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "customer-deleted", target: input.customerId, ip: ctx.ip });
     return { deleted: count };
   }),
 });

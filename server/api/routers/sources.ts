@@ -4,6 +4,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { audit } from "../../auth/audit";
 import { encryptSecret } from "../../auth/secret-box";
 import { SOURCE_KINDS, type SourceKind } from "../../collectors";
 import { Prisma } from "../../db/generated/client";
@@ -105,6 +106,10 @@ export const sourcesRouter = createTRPCRouter({
           },
           select: { id: true },
         });
+        await audit(ctx.database, {
+          actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "source-created", target: input.name,
+          detail: { sourceId: created.id, kind: input.kind, endpoint: input.endpoint, secret: input.secret ? "set" : "none" }, ip: ctx.ip,
+        });
         return created;
       } catch (error) {
         conflict(error, input.name);
@@ -134,13 +139,21 @@ export const sourcesRouter = createTRPCRouter({
       } catch (error) {
         conflict(error, input.name ?? "");
       }
+      await audit(ctx.database, {
+        actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "source-changed", target: id,
+        detail: { fields: Object.keys(fields), secret: secret === undefined ? "kept" : secret === null ? "cleared" : "replaced" }, ip: ctx.ip,
+      });
       return { id };
     }),
 
   /** Deletes the source and the inventory it collected. */
   delete: adminProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     await sourceInScope(ctx, input.id);
-    await ctx.database.prisma.source.delete({ where: { id: input.id } });
+    const deleted = await ctx.database.prisma.source.delete({ where: { id: input.id }, select: { name: true, endpoint: true } });
+    await audit(ctx.database, {
+      actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "source-deleted", target: deleted.name,
+      detail: { sourceId: input.id, endpoint: deleted.endpoint }, ip: ctx.ip,
+    });
     return { id: input.id };
   }),
 

@@ -1,0 +1,40 @@
+/**
+ * API tokens for scripts: `flk_` and 32 random bytes (base64url). Shown once at creation; only the
+ * SHA-256 is stored. A token acts as its user, with the user's role and customer scope, until it
+ * is revoked or the user is deleted.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { Database } from "../db/client";
+
+export const TOKEN_PREFIX = "flk_";
+
+const sha256 = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
+
+export async function createApiToken(database: Database, userId: string, name: string) {
+  const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
+  const row = await database.prisma.apiToken.create({
+    data: { userId, name, prefix: token.slice(0, 12), hash: sha256(token) },
+    select: { id: true, name: true, prefix: true, createdAt: true },
+  });
+  return { ...row, token };
+}
+
+/** The user id a token acts for, or null for an unknown or revoked token. */
+export async function verifyApiToken(database: Database, token: string): Promise<string | null> {
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
+  const { rows } = await database.pool.query<{ user_id: string }>(
+    `UPDATE api_token SET last_used_at = now()
+      WHERE hash = $1 AND revoked_at IS NULL
+      RETURNING user_id`,
+    [sha256(token)],
+  );
+  return rows[0]?.user_id ?? null;
+}
+
+export async function revokeApiToken(database: Database, userId: string, tokenId: string) {
+  const { count } = await database.prisma.apiToken.updateMany({
+    where: { id: tokenId, userId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  return count > 0;
+}
