@@ -1,0 +1,172 @@
+/**
+ * Nobody sees a customer they do not belong to. Every procedure of the root router is called as
+ * five callers: anonymous, a viewer of another customer, a viewer of the right customer, an
+ * engineer and an administrator. What each may do follows from the procedure's access tag; a
+ * procedure without a tag, or without a sample input here, fails this test. Every answer given to
+ * the viewer of the other customer is searched for the right customer's data.
+ */
+import type { AnyTRPCProcedure } from "@trpc/server";
+import superjson from "superjson";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appRouter, createCaller } from "../../server/api/root";
+import type { Access, Viewer } from "../../server/api/trpc";
+import { createUser } from "../../server/auth/users";
+import { applySnapshot } from "../../server/inventory/ingest";
+import { smallSnapshot } from "../fixtures/snapshots";
+import { createTestDatabase, type TestDatabase } from "./db";
+
+let t: TestDatabase;
+const ids: Record<string, string> = {};
+
+type Persona = "anonymous" | "otherViewer" | "viewer" | "engineer" | "admin";
+const PERSONAS: Persona[] = ["anonymous", "otherViewer", "viewer", "engineer", "admin"];
+
+function viewerFor(persona: Persona): Viewer | null {
+  switch (persona) {
+    case "anonymous":
+      return null;
+    case "otherViewer":
+      return { id: ids.otherViewer!, role: "viewer", scope: { kind: "some", customerIds: [ids.globex!] } };
+    case "viewer":
+      return { id: ids.viewer!, role: "viewer", scope: { kind: "some", customerIds: [ids.acme!] } };
+    case "engineer":
+      return { id: ids.engineer!, role: "engineer", scope: { kind: "some", customerIds: [ids.acme!] } };
+    case "admin":
+      return { id: ids.admin!, role: "admin", scope: { kind: "all" } };
+  }
+}
+
+/** A valid input for every procedure, aimed at Acme's data. New procedures need one here. */
+const sampleInputs = (): Record<string, () => unknown> => ({
+  "fleet.overview": () => undefined,
+  "fleet.removeDemoData": () => undefined,
+  "customers.list": () => undefined,
+  "customers.get": () => ({ customerId: ids.acme }),
+  "customers.create": () => ({ name: `New ${Math.random()}` }),
+  "customers.delete": () => ({ customerId: ids.acme }),
+  "inventory.hosts": () => ({ customerId: ids.acme }),
+  "inventory.virtualMachines": () => ({ customerId: ids.acme }),
+  "inventory.containers": () => ({ customerId: ids.acme }),
+  "sources.list": () => ({ customerId: ids.acme }),
+  "sources.kinds": () => undefined,
+  "sources.create": () => ({ customerId: ids.acme, kind: "docker", name: `d-${Math.random()}`, endpoint: "unix:///x.sock" }),
+  "sources.update": () => ({ id: ids.acmeSource, intervalSeconds: 600 }),
+  "sources.delete": () => ({ id: ids.acmeSource }),
+  "sources.collectNow": () => ({ id: ids.acmeSource }),
+  "sources.runs": () => ({ sourceId: ids.acmeSource }),
+  "setup.status": () => undefined,
+  "setup.createFirstAdmin": () => ({ email: "late@example.com", name: "Late", password: "long-enough-password" }),
+  "account.me": () => undefined,
+  "account.apiTokens": () => undefined,
+  "account.createApiToken": () => ({ name: "script" }),
+  "account.revokeApiToken": () => ({ id: "00000000-0000-4000-8000-000000000000" }),
+  "users.list": () => undefined,
+  "users.create": () => ({ email: `u${Math.random()}@example.com`.replace("0.", ""), name: "U", password: "long-enough-password", role: "viewer", allCustomers: false, customerIds: [] }),
+  "users.update": () => ({ id: ids.spare, role: "engineer" }),
+  "users.setPassword": () => ({ id: ids.spare, password: "another-long-password" }),
+  "users.delete": () => ({ id: ids.spare }),
+  "audit.list": () => undefined,
+});
+
+/** Procedures whose sample changes or removes what the other samples need: run last, admin only. */
+const DESTRUCTIVE = ["sources.delete", "users.delete", "customers.delete"];
+const order = (path: string) => DESTRUCTIVE.indexOf(path) + 1;
+
+/** Domain answers that are not refusals: the call was allowed and said no for its own reason. */
+const DOMAIN_ERRORS: Record<string, string> = {
+  "setup.createFirstAdmin": "FORBIDDEN", // set up already, for everyone
+  "account.revokeApiToken": "NOT_FOUND", // no such token of this user
+};
+
+function expected(access: Access, persona: Persona): "ok" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" {
+  if (access === "public") return "ok";
+  if (persona === "anonymous") return "UNAUTHORIZED";
+  if (access === "viewer") return "ok";
+  if (access === "customer") return persona === "otherViewer" ? "NOT_FOUND" : "ok";
+  if (access === "engineer") return persona === "engineer" || persona === "admin" ? "ok" : "FORBIDDEN";
+  return persona === "admin" ? "ok" : "FORBIDDEN";
+}
+
+/** Viewer procedures that take the id of something a customer owns: out of scope reads as missing. */
+const SCOPED_BY_ID = new Set(["sources.runs"]);
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  for (const name of ["Acme", "Globex"]) {
+    ids[name.toLowerCase()] = (await t.prisma.customer.create({ data: { name } })).id;
+  }
+  const acmeSource = await t.prisma.source.create({
+    data: { customerId: ids.acme!, kind: "demo", name: "acme-demo", endpoint: "demo:acme" },
+  });
+  ids.acmeSource = acmeSource.id;
+  await applySnapshot(acmeSource.id, smallSnapshot(), { database: t });
+  const globexSource = await t.prisma.source.create({
+    data: { customerId: ids.globex!, kind: "docker", name: "globex-docker", endpoint: "unix:///globex.sock" },
+  });
+  const globex = smallSnapshot();
+  globex.virtualMachines = globex.virtualMachines!.map((v) => ({ ...v, name: `gx-${v.name}` }));
+  globex.hosts = globex.hosts!.map((h) => ({ ...h, name: `gx-${h.name}` }));
+  await applySnapshot(globexSource.id, globex, { database: t });
+  for (const [persona, role] of [["admin", "admin"], ["engineer", "engineer"], ["viewer", "viewer"], ["otherViewer", "viewer"], ["spare", "viewer"]] as const) {
+    ids[persona] = (
+      await createUser(t, { email: `${persona.toLowerCase()}@example.com`, name: persona, password: "long-enough-password", role, allCustomers: role === "admin", customerIds: [] })
+    ).id;
+  }
+});
+
+afterAll(async () => {
+  await t.drop();
+});
+
+describe("every procedure, as every kind of caller", () => {
+  const procedures = Object.entries(appRouter._def.procedures as Record<string, AnyTRPCProcedure>);
+
+  it("has an access tag and a sample input for every procedure", () => {
+    const samples = sampleInputs();
+    const missing = procedures.filter(([path, p]) => !(p._def.meta as { access?: Access } | undefined)?.access).map(([path]) => path);
+    expect(missing, "procedures built without an access-tagged builder").toEqual([]);
+    expect(procedures.map(([path]) => path).filter((path) => !samples[path]), "add a sample input here").toEqual([]);
+    expect(procedures.length).toBeGreaterThanOrEqual(28);
+  });
+
+  it("allows and refuses exactly what each caller's role and scope allow, and leaks nothing", async () => {
+    const samples = sampleInputs();
+    const acme = await t.prisma.customer.findUniqueOrThrow({ where: { id: ids.acme! } });
+    const acmeMarkers = [acme.name, ids.acme!, ids.acmeSource!, "esx01.lab", "demo:acme"];
+    const ordered = [...procedures].sort(([a], [b]) => order(a) - order(b));
+    let refusals = 0;
+    let calls = 0;
+    const mismatches: string[] = [];
+
+    for (const [path, procedure] of ordered) {
+      const access = (procedure._def.meta as { access: Access }).access;
+      for (const persona of PERSONAS) {
+        const caller = createCaller({ database: t, viewer: viewerFor(persona) }) as unknown as Record<string, Record<string, (input: unknown) => Promise<unknown>>>;
+        const [group, name] = path.split(".") as [string, string];
+        let want = expected(access, persona);
+        if (want === "ok" && persona === "otherViewer" && SCOPED_BY_ID.has(path)) want = "NOT_FOUND";
+        let got: string;
+        let result: unknown;
+        calls++;
+        try {
+          result = await caller[group]![name]!(samples[path]!());
+          got = "ok";
+        } catch (error) {
+          got = (error as { code?: string }).code ?? String(error);
+          if (got === DOMAIN_ERRORS[path] && want === "ok") got = "ok";
+        }
+        if (got !== "ok") refusals++;
+        if (got !== want) mismatches.push(`${path} as ${persona}: expected ${want}, got ${got}`);
+        if (persona === "otherViewer" && got === "ok") {
+          const text = superjson.stringify(result ?? null);
+          for (const marker of acmeMarkers) {
+            if (text.includes(marker)) mismatches.push(`${path} as otherViewer leaked "${marker}"`);
+          }
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+    console.log(`access: ${procedures.length} procedures, ${calls} calls, ${refusals} refusals`);
+    expect(refusals).toBeGreaterThan(procedures.length);
+  });
+});
