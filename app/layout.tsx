@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { SignedInOnly, UserMenu } from "@/components/auth/UserMenu";
 import { Providers } from "@/lib/trpc";
 import "./globals.css";
 
@@ -15,16 +16,19 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body>
         <Providers>
           <header className="border-b border-slate-200 bg-white">
-            <nav className="mx-auto flex max-w-screen-2xl items-center gap-6 px-6 py-3" aria-label="Main">
+            <nav className="mx-auto flex max-w-screen-2xl flex-wrap items-center gap-x-6 gap-y-2 px-6 py-3" aria-label="Main">
               <Link href="/" className="text-lg font-semibold tracking-tight text-brand-700">
                 Fleetlens
               </Link>
-              <Link href="/" className="text-sm text-slate-600 hover:text-slate-900">
-                Fleet
-              </Link>
-              <Link href="/sources" className="text-sm text-slate-600 hover:text-slate-900">
-                Sources
-              </Link>
+              <SignedInOnly>
+                <Link href="/" className="text-sm text-slate-600 hover:text-slate-900">
+                  Fleet
+                </Link>
+                <Link href="/sources" className="text-sm text-slate-600 hover:text-slate-900">
+                  Sources
+                </Link>
+              </SignedInOnly>
+              <UserMenu />
             </nav>
           </header>
           <main className="mx-auto max-w-screen-2xl px-6 py-8">{children}</main>

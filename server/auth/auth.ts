@@ -9,7 +9,7 @@
  */
 import { betterAuth, type BetterAuthOptions } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
-import { APIError, createAuthMiddleware } from "better-auth/api";
+import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
 import { nextCookies } from "better-auth/next-js";
 import { genericOAuth } from "better-auth/plugins/generic-oauth";
 import { db, type Database } from "../db/client";
@@ -118,6 +118,19 @@ export function createAuth(database: Database) {
     },
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path === "/sign-out") {
+          // After sign-out the session is gone: record who signs out before.
+          const session = await getSessionFromCtx(ctx).catch(() => null);
+          if (session) {
+            await audit(database, {
+              actorId: session.user.id,
+              actorEmail: session.user.email,
+              action: "sign-out",
+              ip: ctx.request ? clientIp(ctx.request.headers) : null,
+            });
+          }
+          return;
+        }
         if (ctx.path !== "/sign-in/email") return;
         const email = String((ctx.body as { email?: unknown } | undefined)?.email ?? "");
         const { count, since } = await recentFailures(database, email);
@@ -141,14 +154,6 @@ export function createAuth(database: Database) {
           } else {
             await database.pool.query(`DELETE FROM rate_limit WHERE key = $1`, [accountKey(email)]);
           }
-        }
-        if (ctx.path === "/sign-out" && ctx.context.session) {
-          await audit(database, {
-            actorId: ctx.context.session.user.id,
-            actorEmail: ctx.context.session.user.email,
-            action: "sign-out",
-            ip,
-          });
         }
         if (ctx.path === "/change-password" && ctx.context.session && !(ctx.context.returned instanceof APIError)) {
           await audit(database, {

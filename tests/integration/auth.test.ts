@@ -15,8 +15,8 @@ import { createTestDatabase, type TestDatabase } from "./db";
 const BASE = "http://localhost:3000";
 let t: TestDatabase;
 let routes: {
-  trpc: { GET: (r: Request) => Promise<Response>; POST: (r: Request) => Promise<Response> };
-  auth: { GET: (r: Request) => Promise<Response>; POST: (r: Request) => Promise<Response> };
+  trpc: { GET: (r: Request) => Response | Promise<Response>; POST: (r: Request) => Response | Promise<Response> };
+  auth: { GET: (r: Request) => Response | Promise<Response>; POST: (r: Request) => Response | Promise<Response> };
   health: { GET: () => Promise<Response> };
 };
 const ids: Record<string, string> = {};
@@ -37,11 +37,11 @@ function listRouteHandlers(dir: string): string[] {
   });
 }
 
-const trpcGet = (procedure: string, headers: Record<string, string> = {}, input?: unknown) =>
+const trpcGet = async (procedure: string, headers: Record<string, string> = {}, input?: unknown) =>
   routes.trpc.GET(
     new Request(`${BASE}/api/trpc/${procedure}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`, { headers }),
   );
-const trpcPost = (procedure: string, input: unknown, headers: Record<string, string> = {}) =>
+const trpcPost = async (procedure: string, input: unknown, headers: Record<string, string> = {}) =>
   routes.trpc.POST(
     new Request(`${BASE}/api/trpc/${procedure}`, {
       method: "POST",
@@ -117,6 +117,16 @@ describe("sign-in", () => {
     const body = await overview.text();
     expect(body).toContain("Acme");
     expect(body).not.toContain("Globex");
+  });
+
+  it("signs out, ends the session and records it", async () => {
+    const cookie = cookieOf(await signIn("viewer@example.com", PASSWORD, "198.51.100.9"));
+    const out = await routes.auth.POST(
+      new Request(`${BASE}/api/auth/sign-out`, { method: "POST", headers: { cookie, origin: BASE, host: "localhost:3000", "x-forwarded-for": "198.51.100.9" } }),
+    );
+    expect(out.status).toBe(200);
+    expect((await trpcGet("fleet.overview", { cookie })).status).toBe(401);
+    expect(await t.prisma.auditEvent.count({ where: { action: "sign-out", actorId: ids.viewer } })).toBe(1);
   });
 
   it("refuses a wrong password with a clear error, and records it", async () => {
