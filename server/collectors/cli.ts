@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import type { CollectableSource, SourceKind } from "./index";
+import { dockerCliParser } from "./docker/cli";
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -33,4 +34,5 @@ const demo: CliSourceParser = (args) => {
 /** One parser per kind that can be collected from the command line. */
 export const cliParsers: Partial<Record<SourceKind, CliSourceParser>> = {
   demo,
+  docker: dockerCliParser,
 };

@@ -4,6 +4,7 @@
  */
 import type { SnapshotInput } from "../inventory/snapshot";
 import { collectDemo } from "./demo/collector";
+import { collectDocker } from "./docker/collector";
 
 export const SOURCE_KINDS = ["vsphere", "libvirt", "docker", "demo", "rvtools"] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -32,6 +33,7 @@ export class CollectorUnavailableError extends Error {
 
 const collectors: Partial<Record<SourceKind, Collector>> = {
   demo: collectDemo,
+  docker: collectDocker,
 };
 
 export function collectorFor(kind: SourceKind): Collector {

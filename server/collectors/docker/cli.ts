@@ -1,0 +1,45 @@
+/**
+ * `npm run --silent collect -- docker <endpoint> [--tls-ca F --tls-cert F --tls-key F]
+ * [--tenant-label L] [--json]`: a Docker source from the command line. The endpoint defaults to
+ * DOCKER_HOST. TLS files are read by the collector (paths are kept in the source's options, as a
+ * saved source keeps them).
+ */
+import { parseArgs } from "node:util";
+import { UsageError, type CliSourceParser } from "../cli";
+
+export const DOCKER_USAGE =
+  "usage: collect docker <unix:///path/docker.sock | tcp://host:port | https://host:port> " +
+  "[--tls-ca FILE --tls-cert FILE --tls-key FILE] [--tenant-label LABEL] [--concurrency N] [--json]";
+
+export const dockerCliParser: CliSourceParser = (args, env) => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        "tls-ca": { type: "string" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        "tenant-label": { type: "string" },
+        concurrency: { type: "string" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${DOCKER_USAGE}`);
+  }
+  const { positionals, values } = parsed;
+  const endpoint = positionals[0] ?? env.DOCKER_HOST;
+  if (!endpoint || positionals.length > 1) throw new UsageError(DOCKER_USAGE);
+  const options: Record<string, unknown> = {};
+  if (values["tls-ca"] !== undefined) options.tlsCa = values["tls-ca"];
+  if (values["tls-cert"] !== undefined) options.tlsCert = values["tls-cert"];
+  if (values["tls-key"] !== undefined) options.tlsKey = values["tls-key"];
+  if (values["tenant-label"] !== undefined) options.tenantLabel = values["tenant-label"];
+  if (values.concurrency !== undefined) {
+    const n = Number(values.concurrency);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency must be a positive integer\n${DOCKER_USAGE}`);
+    options.concurrency = n;
+  }
+  return { kind: "docker", name: endpoint, endpoint, username: null, secret: null, options };
+};
