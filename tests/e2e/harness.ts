@@ -9,11 +9,13 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+export const ADMIN = { email: "admin@example.com", password: "correct-horse-battery" };
 
 const require = createRequire(import.meta.url);
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
@@ -27,6 +29,8 @@ async function freePort(): Promise<number> {
 export interface RunningApp {
   baseUrl: string;
   dataDir: string;
+  /** The app's own database, as a connection URL. */
+  databaseUrl: string;
   output(): string;
   /** A client on the app's own (embedded) database, to compare pages with stored figures. */
   query<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -34,12 +38,26 @@ export interface RunningApp {
   stop(): Promise<number | null>;
 }
 
-export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
+/**
+ * `withAdmin` (default true) creates the first administrator headless (FLEETLENS_ADMIN_*); without
+ * it the first visitor meets the setup page.
+ */
+export async function startApp(
+  options: { env?: Record<string, string>; port?: number; withAdmin?: boolean } = {},
+): Promise<RunningApp> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "fleetlens-e2e-"));
   await fs.chmod(dataDir, 0o755);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, FLEETLENS_DATA_DIR: dataDir, PORT: String(port), ...env };
+  const admin = options.withAdmin === false ? {} : { FLEETLENS_ADMIN_EMAIL: ADMIN.email, FLEETLENS_ADMIN_PASSWORD: ADMIN.password };
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    FLEETLENS_DATA_DIR: dataDir,
+    PORT: String(port),
+    FLEETLENS_URL: baseUrl,
+    ...admin,
+    ...options.env,
+  };
   delete childEnv.DATABASE_URL;
   const child: ChildProcess = spawn(process.execPath, [require.resolve("tsx/cli"), "scripts/start.ts"], {
     env: childEnv,
@@ -68,9 +86,11 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
     database: credentials.database,
     max: 2,
   });
+  const databaseUrl = `postgresql://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${credentials.port}/${credentials.database}`;
   return {
     baseUrl,
     dataDir,
+    databaseUrl,
     output: () => log,
     query: async (sql, params) => (await pool.query(sql, params)).rows,
     async stop() {
@@ -97,4 +117,13 @@ export async function launchBrowser(): Promise<Browser> {
     ],
     // Playwright gives every launch a new, empty profile directory of its own.
   });
+}
+
+/** Signs in through the sign-in page, as a person does, and waits for the Fleet page. */
+export async function signIn(page: Page, baseUrl: string, email: string, password: string) {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByRole("heading", { name: "Fleet", exact: true, level: 1 }).waitFor();
 }

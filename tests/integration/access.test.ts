@@ -123,7 +123,7 @@ describe("every procedure, as every kind of caller", () => {
 
   it("has an access tag and a sample input for every procedure", () => {
     const samples = sampleInputs();
-    const missing = procedures.filter(([path, p]) => !(p._def.meta as { access?: Access } | undefined)?.access).map(([path]) => path);
+    const missing = procedures.filter(([, p]) => !(p._def.meta as { access?: Access } | undefined)?.access).map(([path]) => path);
     expect(missing, "procedures built without an access-tagged builder").toEqual([]);
     expect(procedures.map(([path]) => path).filter((path) => !samples[path]), "add a sample input here").toEqual([]);
     expect(procedures.length).toBeGreaterThanOrEqual(28);

@@ -157,10 +157,12 @@ describe("sources", () => {
     const again = await waitForRun((await as(admin).sources.collectNow({ id: demo.id })).runId);
     expect(again).toMatchObject({ status: "succeeded", added: 0, changed: 0, removed: 0 });
 
+    // A kind without a collector yet: the run fails with a message that says so.
     const vc = (await as(admin).sources.list({ customerId: globex.id })).find((s) => s.kind === "vsphere")!;
+    await t.prisma.source.update({ where: { id: vc.id }, data: { kind: "rvtools", endpoint: "export.xlsx" } });
     const failed = await waitForRun((await as(admin).sources.collectNow({ id: vc.id })).runId);
     expect(failed.status).toBe("failed");
-    expect(failed.error).toMatch(/no vsphere collector in this version/);
+    expect(failed.error).toMatch(/no rvtools collector in this version/);
     // The inventory collected before stays.
     expect((await as(admin).fleet.overview()).customers.find((c) => c.name === "Globex")!.status).toBe("failed");
     const history = await as(admin).sources.runs({ sourceId: vc.id });
