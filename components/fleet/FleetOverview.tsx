@@ -1,6 +1,7 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { useIsAdmin } from "../auth/useIsAdmin";
 import { useState } from "react";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterOutputs } from "../api-types";
@@ -191,6 +192,7 @@ function CustomersSkeleton() {
 }
 
 function DemoNotice() {
+  const isAdmin = useIsAdmin();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
@@ -217,9 +219,11 @@ function DemoNotice() {
           Remove them when you add your own sources; they are not loaded again.
         </p>
       </div>
-      <Button variant="secondary" onClick={() => setConfirming(true)}>
-        Remove demo data
-      </Button>
+      {isAdmin && (
+        <Button variant="secondary" onClick={() => setConfirming(true)}>
+          Remove demo data
+        </Button>
+      )}
       <ConfirmDialog
         open={confirming}
         title="Remove the demo data?"

@@ -23,6 +23,7 @@ export function SourceRows({
   onCollect,
   onToggleRuns,
   onEdit,
+  canManage,
   onToggleEnabled,
   onDelete,
   onSaved,
@@ -36,6 +37,8 @@ export function SourceRows({
   onCollect: () => void;
   onToggleRuns: () => void;
   onEdit: () => void;
+  /** Administrators change sources; others only read them and their runs. */
+  canManage: boolean;
   onToggleEnabled: () => void;
   onDelete: () => void;
   onSaved: (name: string) => void;
@@ -82,27 +85,33 @@ export function SourceRows({
         </td>
         <td className="px-3 py-2">
           <div className="flex justify-end gap-1.5">
-            <Button
-              size="sm"
-              busy={collecting}
-              disabled={running || !source.enabled}
-              title={!source.enabled ? "Enable the source to collect it" : running ? "A collection is running" : undefined}
-              onClick={onCollect}
-            >
-              {running ? "Collecting…" : "Collect now"}
-            </Button>
+            {canManage && (
+              <Button
+                size="sm"
+                busy={collecting}
+                disabled={running || !source.enabled}
+                title={!source.enabled ? "Enable the source to collect it" : running ? "A collection is running" : undefined}
+                onClick={onCollect}
+              >
+                {running ? "Collecting…" : "Collect now"}
+              </Button>
+            )}
             <Button size="sm" aria-expanded={open} aria-controls={open ? historyId : undefined} onClick={onToggleRuns}>
               {open ? "Hide runs" : "Runs"}
             </Button>
-            <Button size="sm" aria-expanded={editing} aria-controls={editing ? editId : undefined} onClick={onEdit}>
-              Edit
-            </Button>
-            <Button size="sm" busy={toggling} onClick={onToggleEnabled}>
-              {source.enabled ? "Disable" : "Enable"}
-            </Button>
-            <Button size="sm" variant="danger" onClick={onDelete}>
-              Delete
-            </Button>
+            {canManage && (
+              <>
+                <Button size="sm" aria-expanded={editing} aria-controls={editing ? editId : undefined} onClick={onEdit}>
+                  Edit
+                </Button>
+                <Button size="sm" busy={toggling} onClick={onToggleEnabled}>
+                  {source.enabled ? "Disable" : "Enable"}
+                </Button>
+                <Button size="sm" variant="danger" onClick={onDelete}>
+                  Delete
+                </Button>
+              </>
+            )}
           </div>
         </td>
       </tr>

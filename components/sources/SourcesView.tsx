@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterOutputs } from "../api-types";
+import { useIsAdmin } from "../auth/useIsAdmin";
 import { pluralize } from "../format";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
@@ -22,6 +23,7 @@ const th = "px-3 py-2 font-semibold whitespace-nowrap text-left";
 const COLUMNS = 7;
 
 export function SourcesView() {
+  const isAdmin = useIsAdmin();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const filterId = useId();
@@ -92,7 +94,7 @@ export function SourcesView() {
             The vCenters, KVM hosts and Docker engines Fleetlens collects inventory from, per customer.
           </p>
         </div>
-        {!adding && !noSourcesAtAll && (
+        {isAdmin && !adding && !noSourcesAtAll && (
           <Button
             variant="primary"
             onClick={() => {
@@ -117,7 +119,7 @@ export function SourcesView() {
         </div>
       )}
 
-      {(adding || noSourcesAtAll) && (
+      {isAdmin && (adding || noSourcesAtAll) && (
         <Card as="section" className="p-4">
           <h2 className="mb-1 text-base font-semibold">{noSourcesAtAll ? "Add your first source" : "Add a source"}</h2>
           <p className="mb-4 text-sm text-slate-600">
@@ -237,6 +239,7 @@ export function SourcesView() {
                     <SourceRows
                       key={source.id}
                       source={source}
+                      canManage={isAdmin}
                       open={expanded.has(source.id)}
                       editing={editingId === source.id}
                       collecting={collectNow.isPending && collectNow.variables?.id === source.id}

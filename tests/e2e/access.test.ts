@@ -52,6 +52,12 @@ describe("signing in with a password", () => {
     await signIn(page, app.baseUrl, "viewer@example.com", "viewer-password-1");
     const customerLinks = page.locator("main table a[href^='/customers/']");
     await expect.poll(() => customerLinks.allInnerTexts()).toEqual([customer!.name]);
+    // Controls only administrators may use are not offered.
+    expect(await page.getByRole("button", { name: "Remove demo data" }).count()).toBe(0);
+    await page.goto(`${app.baseUrl}/sources`);
+    await page.getByRole("heading", { name: "Sources", level: 1 }).waitFor();
+    await expect.poll(() => page.getByRole("button", { name: "Runs" }).count()).toBe(1);
+    expect(await page.getByRole("button", { name: /Add source|Delete|Collect now|Edit/ }).count()).toBe(0);
     // Another customer's page, reached by its address, shows nothing of it.
     await page.goto(`${app.baseUrl}/customers/${other!.id}`);
     await page.getByText("Customer not found").first().waitFor();
