@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Chromium (browser tests), PostgreSQL 15 (the external database
 # the integration suite also runs against), docker-compose (checks docker-compose.yml).
+# golang-go and golang-github-vmware-govmomi-dev build vcsim (tests/peers/vcsim) for the vsphere tests.
 # podman, runc, catatonit, busybox-static and netavark: the Docker Engine API peer (Podman's
 # compatible API) of the docker collector's tests and bench (tests/peers/podman.sh).
 # Installs only what is missing; apt may be locked by a boot-time job, so it retries.
 set -euo pipefail
-packages=(chromium postgresql-15 docker-compose fonts-dejavu-core
+packages=(chromium postgresql-15 docker-compose fonts-dejavu-core golang-go golang-github-vmware-govmomi-dev
   podman runc catatonit busybox-static netavark)
 missing=()
 for p in "${packages[@]}"; do

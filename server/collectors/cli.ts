@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import type { CollectableSource, SourceKind } from "./index";
 import { dockerCliParser } from "./docker/cli";
+import { vsphereCliParser } from "./vsphere/cli";
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -35,4 +36,5 @@ const demo: CliSourceParser = (args) => {
 export const cliParsers: Partial<Record<SourceKind, CliSourceParser>> = {
   demo,
   docker: dockerCliParser,
+  vsphere: vsphereCliParser,
 };

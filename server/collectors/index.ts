@@ -5,6 +5,7 @@
 import type { SnapshotInput } from "../inventory/snapshot";
 import { collectDemo } from "./demo/collector";
 import { collectDocker } from "./docker/collector";
+import { collectVsphere } from "./vsphere/collector";
 
 export const SOURCE_KINDS = ["vsphere", "libvirt", "docker", "demo", "rvtools"] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -34,6 +35,7 @@ export class CollectorUnavailableError extends Error {
 const collectors: Partial<Record<SourceKind, Collector>> = {
   demo: collectDemo,
   docker: collectDocker,
+  vsphere: collectVsphere,
 };
 
 export function collectorFor(kind: SourceKind): Collector {

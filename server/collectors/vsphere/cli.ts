@@ -1,0 +1,51 @@
+/**
+ * `npm run --silent collect -- vsphere <https://host/sdk> --user U --password-env VAR
+ *  [--insecure | --fingerprint F] [--json]`
+ *
+ * The password is read from the environment variable named by --password-env, never from the
+ * command line (where `ps` and shell history would show it).
+ */
+import { parseArgs } from "node:util";
+import type { CliSourceParser } from "../cli";
+import { UsageError } from "../cli";
+import { normaliseFingerprint } from "./soap";
+
+const USAGE =
+  "usage: collect vsphere <https://host/sdk> --user U --password-env VAR [--insecure | --fingerprint F] [--json]";
+
+export const vsphereCliParser: CliSourceParser = (args, env) => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        user: { type: "string" },
+        "password-env": { type: "string" },
+        insecure: { type: "boolean" },
+        fingerprint: { type: "string" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+  const { positionals, values } = parsed;
+  const endpoint = positionals[0];
+  if (!endpoint || positionals.length > 1 || !values.user || !values["password-env"]) throw new UsageError(USAGE);
+  const password = env[values["password-env"]];
+  if (!password) {
+    throw new UsageError(`the environment variable ${values["password-env"]} (--password-env) is not set or empty`);
+  }
+  if (values.insecure && values.fingerprint !== undefined) {
+    throw new UsageError(`--insecure and --fingerprint exclude each other\n${USAGE}`);
+  }
+  const options: Record<string, unknown> = {};
+  if (values.insecure) options.insecure = true;
+  if (values.fingerprint !== undefined) {
+    if (!normaliseFingerprint(values.fingerprint)) {
+      throw new UsageError("--fingerprint takes a SHA-256 fingerprint: 64 hex digits, colons allowed (AB:CD:...)");
+    }
+    options.fingerprint = values.fingerprint;
+  }
+  return { kind: "vsphere", name: endpoint, endpoint, username: values.user, secret: password, options };
+};

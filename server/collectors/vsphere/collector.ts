@@ -1,0 +1,159 @@
+/**
+ * The vsphere source: a vCenter's (or a standalone ESXi's) inventory over the SOAP API.
+ *
+ * Endpoint: https://vcenter.example/sdk (a bare host name means https://host/sdk). The user name
+ * is the source's username, the password its secret. Options:
+ *   insecure        true: do not verify the TLS certificate (explicitly; never process-wide)
+ *   fingerprint     SHA-256 fingerprint of the certificate to trust ("AB:CD:..."), for self-signed
+ *                   certificates; the first failed connection's error shows the server's
+ *   timeoutSeconds  limit for one request (default 300)
+ *   pageSize        objects per RetrievePropertiesEx page (default 1000; the server may send fewer)
+ */
+import { z } from "zod";
+import type { CollectableSource, Collector } from "../index";
+import { VsphereClient } from "./client";
+import { VsphereError } from "./errors";
+import {
+  emptyInventory,
+  readComputeResource,
+  readDatacenter,
+  readDatastore,
+  readFolder,
+  readHost,
+  readResourcePool,
+  readVirtualMachine,
+  toSnapshot,
+  type VsphereInventory,
+} from "./normalise";
+import {
+  COMPUTE_RESOURCE,
+  DATACENTER,
+  DATASTORE,
+  FOLDER,
+  HOST,
+  RESOURCE_POOL,
+  VIEW_TYPES,
+  VIRTUAL_MACHINE,
+} from "./properties";
+import { normaliseFingerprint, type TlsPolicy } from "./soap";
+
+export const vsphereOptions = z.object({
+  insecure: z.boolean().default(false),
+  fingerprint: z.string().optional(),
+  timeoutSeconds: z.number().int().min(1).max(3600).default(300),
+  pageSize: z.number().int().min(1).max(100_000).default(1000),
+});
+
+export class VsphereConfigurationError extends VsphereError {
+  constructor(message: string) {
+    super(message);
+    this.name = "VsphereConfigurationError";
+  }
+}
+
+/** "vc.example", "vc.example:8443", "https://vc.example" → "https://vc.example[:port]/sdk". */
+export function sdkUrl(endpoint: string): URL {
+  const text = endpoint.trim();
+  let url: URL;
+  try {
+    url = new URL(/^[a-z]+:\/\//i.test(text) ? text : `https://${text}`);
+  } catch {
+    throw new VsphereConfigurationError(`not a vSphere endpoint: "${endpoint}" (expected https://host/sdk)`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new VsphereConfigurationError(`not a vSphere endpoint: "${endpoint}" (expected https://host/sdk)`);
+  }
+  if (url.pathname === "" || url.pathname === "/") url.pathname = "/sdk";
+  url.username = "";
+  url.password = "";
+  return url;
+}
+
+export function tlsPolicy(options: { insecure: boolean; fingerprint?: string | undefined }): TlsPolicy {
+  if (options.insecure && options.fingerprint) {
+    throw new VsphereConfigurationError(`choose one: "insecure" or a pinned "fingerprint", not both`);
+  }
+  if (options.fingerprint) {
+    const sha256 = normaliseFingerprint(options.fingerprint);
+    if (!sha256) {
+      throw new VsphereConfigurationError(
+        "the fingerprint must be a SHA-256 digest: 64 hex digits, colons allowed (AB:CD:...)",
+      );
+    }
+    return { mode: "fingerprint", sha256 };
+  }
+  return options.insecure ? { mode: "insecure" } : { mode: "verify" };
+}
+
+/** A client for the source, connected (service content read) but not logged in. */
+export async function connectSource(source: CollectableSource, signal: AbortSignal): Promise<VsphereClient> {
+  const parsed = vsphereOptions.safeParse(source.options ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new VsphereConfigurationError(`invalid vsphere option ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  const options = parsed.data;
+  if (!source.username) throw new VsphereConfigurationError("a vsphere source needs a user name");
+  if (!source.secret) throw new VsphereConfigurationError("a vsphere source needs a password (its secret)");
+  return VsphereClient.connect({
+    url: sdkUrl(source.endpoint),
+    tls: tlsPolicy(options),
+    requestTimeoutMs: options.timeoutSeconds * 1000,
+    signal,
+    username: source.username,
+    password: source.secret,
+    pageSize: options.pageSize,
+  });
+}
+
+/**
+ * Reads the whole inventory in the client's session: one ContainerView of the root folder, one
+ * property collection per object type (all at once), the view destroyed at the end. Each run
+ * starts from empty records, so it can be run again after a renewed session.
+ */
+export async function collectInventory(client: VsphereClient): Promise<VsphereInventory> {
+  const inventory = emptyInventory(client.content.about);
+  const view = await client.createContainerView(VIEW_TYPES);
+  try {
+    // The VMs first: the largest answer; the small ones are read while the server prepares it.
+    const collections = [
+      [VIRTUAL_MACHINE, readVirtualMachine],
+      [HOST, readHost],
+      [COMPUTE_RESOURCE, readComputeResource],
+      [DATACENTER, readDatacenter],
+      [FOLDER, readFolder],
+      [RESOURCE_POOL, readResourcePool],
+      [DATASTORE, readDatastore],
+    ] as const;
+    // The first failure stops the others, and all have ended before the view goes and the
+    // session is logged out.
+    const stop = new AbortController();
+    const signal = AbortSignal.any([client.signal, stop.signal]);
+    await Promise.allSettled(
+      collections.map(([request, read]) =>
+        client
+          .retrieveProperties(view, request, (object) => read(inventory, object), signal)
+          .catch((error: unknown) => {
+            if (!stop.signal.aborted) stop.abort(error);
+            throw error;
+          }),
+      ),
+    );
+    if (stop.signal.aborted) throw stop.signal.reason;
+    return inventory;
+  } finally {
+    await client.destroyView(view).catch(() => undefined);
+  }
+}
+
+export const collectVsphere: Collector = async (source, { signal }) => {
+  const client = await connectSource(source, signal);
+  try {
+    await client.login();
+    const inventory = await client.withSession(() => collectInventory(client));
+    return toSnapshot(inventory, new Date().toISOString());
+  } finally {
+    await client.logout();
+    client.close();
+  }
+};
