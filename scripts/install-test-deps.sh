@@ -5,9 +5,12 @@
 # podman, runc, catatonit, busybox-static and netavark: the Docker Engine API peer (Podman's
 # compatible API) of the docker collector's tests and bench (tests/peers/podman.sh).
 # Installs only what is missing; apt may be locked by a boot-time job, so it retries.
+# With arguments, installs those packages instead (the peer scripts under tests/peers use that).
+# Reports on stderr: callers' stdout stays theirs.
 set -euo pipefail
 packages=(chromium postgresql-15 docker-compose fonts-dejavu-core golang-go golang-github-vmware-govmomi-dev
   podman runc catatonit busybox-static netavark)
+[ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -17,12 +20,13 @@ if [ "$(id -u)" != 0 ]; then
   echo "missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2
   exit 1
 fi
-echo "installing ${missing[*]}"
+echo "installing ${missing[*]}" >&2
 for attempt in 1 2 3 4 5 6; do
-  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+  if apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
     exit 0
   fi
   [ "$attempt" = 6 ] && break
+  echo "apt is busy or failed (attempt $attempt), retrying" >&2
   sleep 10
 done
 echo "apt-get install ${missing[*]} failed" >&2

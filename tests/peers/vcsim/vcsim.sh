@@ -16,26 +16,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 packages=(golang-go golang-github-vmware-govmomi-dev)
 
 install_packages() {
-  local missing=() p attempt
-  for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" != 0 ]; then
-    echo "missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2
-    return 1
-  fi
-  echo "installing ${missing[*]}" >&2
-  # apt may be locked by a boot-time job or a parallel install: retry.
-  for attempt in 1 2 3 4 5 6 7 8 9 10; do
-    if apt-get update -qq >&2 &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
-      return 0
-    fi
-    sleep 10
-  done
-  echo "apt-get install ${missing[*]} failed" >&2
-  return 1
+  # One apt routine for the project: install only what is missing, retrying while apt is locked.
+  bash "$here/../../../scripts/install-test-deps.sh" "${packages[@]}"
 }
 
 build() {
