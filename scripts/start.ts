@@ -16,6 +16,7 @@ import { createFirstAdmin, password } from "../server/auth/users";
 import { seedDemoFleet } from "../server/collectors/demo/seed";
 import { connect } from "../server/db/client";
 import { startEmbeddedPostgres, type RunningPostgres } from "../server/db/embedded";
+import { dataDir } from "../server/db/paths";
 import { migrate } from "../server/db/migrate";
 import { startScheduler } from "../server/jobs/scheduler";
 
@@ -58,7 +59,7 @@ async function main() {
   if (url) {
     log("using the PostgreSQL in DATABASE_URL");
   } else {
-    log("DATABASE_URL is not set: starting the embedded PostgreSQL (.data/postgres)");
+    log(`DATABASE_URL is not set: starting the embedded PostgreSQL (${path.join(dataDir(), "postgres")})`);
     embedded = await startEmbeddedPostgres();
     url = embedded.url;
   }
