@@ -9,7 +9,7 @@
 # Reports on stderr: callers' stdout stays theirs.
 set -euo pipefail
 packages=(chromium postgresql-15 docker-compose fonts-dejavu-core golang-go golang-github-vmware-govmomi-dev
-  podman runc catatonit busybox-static netavark)
+  podman runc catatonit busybox-static netavark libvirt-daemon libvirt-clients)
 [ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import type { CollectableSource, SourceKind } from "./index";
 import { dockerCliParser } from "./docker/cli";
+import { libvirtCliParser } from "./libvirt/cli";
 import { vsphereCliParser } from "./vsphere/cli";
 
 export class UsageError extends Error {
@@ -36,5 +37,6 @@ const demo: CliSourceParser = (args) => {
 export const cliParsers: Partial<Record<SourceKind, CliSourceParser>> = {
   demo,
   docker: dockerCliParser,
+  libvirt: libvirtCliParser,
   vsphere: vsphereCliParser,
 };

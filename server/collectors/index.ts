@@ -5,6 +5,7 @@
 import type { SnapshotInput } from "../inventory/snapshot";
 import { collectDemo } from "./demo/collector";
 import { collectDocker } from "./docker/collector";
+import { collectLibvirt } from "./libvirt/collector";
 import { collectVsphere } from "./vsphere/collector";
 
 export const SOURCE_KINDS = ["vsphere", "libvirt", "docker", "demo", "rvtools"] as const;
@@ -35,6 +36,7 @@ export class CollectorUnavailableError extends Error {
 const collectors: Partial<Record<SourceKind, Collector>> = {
   demo: collectDemo,
   docker: collectDocker,
+  libvirt: collectLibvirt,
   vsphere: collectVsphere,
 };
 
