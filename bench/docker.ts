@@ -18,30 +18,14 @@ import { promisify } from "node:util";
 import Docker from "dockerode";
 import { collectDocker } from "../server/collectors/docker/collector";
 import { parseSnapshot } from "../server/inventory/snapshot";
+import { arg, median, timed } from "./lib";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "..");
 const PEER = path.join(ROOT, "tests/peers/podman.sh");
 
-function arg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
-
 const containers = arg("containers", 200);
 const rounds = arg("rounds", 5);
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-async function timed<T>(task: () => Promise<T>): Promise<[number, T]> {
-  const start = performance.now();
-  const result = await task();
-  return [performance.now() - start, result];
-}
 
 async function populate(docker: Docker, count: number) {
   const images = ["localhost/busybox:latest", "localhost/fleetlens-app:1", "localhost/fleetlens-tools:1"];

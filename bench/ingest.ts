@@ -23,16 +23,12 @@ import { startEmbeddedPostgres } from "../server/db/embedded";
 import { migrate } from "../server/db/migrate";
 import { applySnapshot } from "../server/inventory/ingest";
 import { parseSnapshot } from "../server/inventory/snapshot";
+import { arg } from "./lib";
 
 const TABLES = [
   "host", "virtual_machine", "virtual_disk", "image", "layer", "image_layer", "container",
   "container_mount", "container_port",
 ] as const;
-
-function arg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
 
 const large = process.argv.includes("--large");
 const vms = arg("vms", large ? 100_000 : 10_000);

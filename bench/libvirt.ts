@@ -27,30 +27,14 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { collectLibvirt } from "../server/collectors/libvirt/collector";
 import { parseSnapshot } from "../server/inventory/snapshot";
+import { arg, median, timed } from "./lib";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "..");
 const PEER = path.join(ROOT, "tests/peers/libvirtd.sh");
 
-function arg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
-
 const domains = arg("domains", 100);
 const rounds = arg("rounds", 5);
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-async function timed<T>(task: () => Promise<T>): Promise<[number, T]> {
-  const start = performance.now();
-  const result = await task();
-  return [performance.now() - start, result];
-}
 
 const OS_IDS = [
   "http://ubuntu.com/ubuntu/22.04",

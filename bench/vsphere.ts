@@ -19,11 +19,7 @@ import { moRefXml, propertyFilterXml, VsphereClient } from "../server/collectors
 import { collectVsphere } from "../server/collectors/vsphere/collector";
 import { VIRTUAL_MACHINE } from "../server/collectors/vsphere/properties";
 import { parseXml } from "../server/collectors/vsphere/xml";
-
-function arg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
+import { arg, median, timed } from "./lib";
 
 const vms = arg("vms", 5000);
 const rounds = arg("rounds", 5);
@@ -42,14 +38,7 @@ function freePort(): Promise<number> {
   });
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
-
-async function timed<T>(run: () => Promise<T>): Promise<[number, T]> {
-  const start = performance.now();
-  const result = await run();
-  return [performance.now() - start, result];
-}
 
 async function main() {
   const port = await freePort();
