@@ -106,6 +106,43 @@ describe("route handlers", () => {
   });
 });
 
+describe("every route handler, as every kind of caller", () => {
+  it("answers each caller as their role and customer scope allow", async () => {
+    await createUser(t, { email: "other@example.com", name: "Other", password: PASSWORD, role: "viewer", allCustomers: false, customerIds: [ids.Globex!] });
+    await createUser(t, { email: "engineer@example.com", name: "Eng", password: PASSWORD, role: "engineer", allCustomers: false, customerIds: [ids.Acme!] });
+    const personas: Record<string, Record<string, string>> = { anonymous: {} };
+    let n = 60;
+    for (const [persona, email] of [["otherViewer", "other@example.com"], ["viewer", "viewer@example.com"], ["engineer", "engineer@example.com"], ["admin", "admin@example.com"]] as const) {
+      const response = await signIn(email, PASSWORD, `198.51.100.${n++}`);
+      expect(response.status, persona).toBe(200);
+      personas[persona] = { cookie: cookieOf(response), origin: BASE };
+    }
+    const seen: string[] = [];
+    for (const [persona, headers] of Object.entries(personas)) {
+      // health: public, and says nothing else.
+      const health = await routes.health.GET();
+      expect(await health.json()).toEqual({ status: "ok" });
+      // better-auth's session endpoint: each caller sees only their own session.
+      const session = await routes.auth.GET(new Request(`${BASE}/api/auth/get-session`, { headers }));
+      const sessionText = await session.text();
+      if (persona === "anonymous") expect(sessionText).toBe("null");
+      else expect(sessionText).toContain("@example.com");
+      // tRPC: a read in scope, and a change only administrators may make.
+      const overview = await trpcGet("fleet.overview", headers);
+      const text = await overview.text();
+      const create = await trpcPost("customers.create", { name: `Made by ${persona}` }, headers);
+      seen.push(`${persona}: overview ${overview.status} ${text.includes("Acme") ? "Acme" : "-"} ${text.includes("Globex") ? "Globex" : "-"}, create ${create.status}`);
+    }
+    expect(seen).toEqual([
+      "anonymous: overview 401 - -, create 401",
+      "otherViewer: overview 200 - Globex, create 403",
+      "viewer: overview 200 Acme -, create 403",
+      "engineer: overview 200 Acme -, create 403",
+      "admin: overview 200 Acme Globex, create 200",
+    ]);
+  });
+});
+
 describe("sign-in", () => {
   it("signs in with the right password, and the session cookie opens the API", async () => {
     const response = await signIn("viewer@example.com", PASSWORD);
