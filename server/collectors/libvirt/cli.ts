@@ -1,15 +1,19 @@
 /**
- * `npm run --silent collect -- libvirt <uri> [--timeout SECONDS] [--concurrency N] [--json]`:
- * a libvirt source from the command line. The URI defaults to LIBVIRT_DEFAULT_URI.
+ * `npm run --silent collect -- libvirt <uri> [--timeout SECONDS] [--concurrency N]
+ *  [--host-key SHA256:... | --insecure-host-key] [--key-file FILE] [--json]`:
+ * a libvirt source from the command line. The URI defaults to LIBVIRT_DEFAULT_URI. Over ssh the key
+ * comes from --key-file (or keyfile= in the URI), else the ssh agent (SSH_AUTH_SOCK).
  */
 import { parseArgs } from "node:util";
 import { UsageError, type CliSourceParser } from "../cli";
 import { LibvirtConfigurationError } from "./errors";
+import { normaliseHostKeyFingerprint } from "./ssh";
 import { parseLibvirtUri } from "./uri";
 
 export const LIBVIRT_USAGE =
   "usage: collect libvirt <qemu:///system | qemu+tcp://host/system | qemu+tls://host/system?pkipath=DIR | " +
-  "test+unix:///path/node.xml?socket=PATH> [--timeout SECONDS] [--concurrency N] [--json]";
+  "qemu+ssh://user@host/system | test+unix:///path/node.xml?socket=PATH> [--timeout SECONDS] [--concurrency N] " +
+  "[--host-key SHA256:... | --insecure-host-key] [--key-file FILE] [--json]";
 
 export const libvirtCliParser: CliSourceParser = (args, env) => {
   let parsed;
@@ -17,7 +21,13 @@ export const libvirtCliParser: CliSourceParser = (args, env) => {
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { timeout: { type: "string" }, concurrency: { type: "string" } },
+      options: {
+        timeout: { type: "string" },
+        concurrency: { type: "string" },
+        "host-key": { type: "string" },
+        "insecure-host-key": { type: "boolean" },
+        "key-file": { type: "string" },
+      },
     });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${LIBVIRT_USAGE}`);
@@ -39,5 +49,16 @@ export const libvirtCliParser: CliSourceParser = (args, env) => {
   };
   if (values.timeout !== undefined) options.timeoutSeconds = positive(values.timeout, "--timeout");
   if (values.concurrency !== undefined) options.concurrency = positive(values.concurrency, "--concurrency");
+  if (values["host-key"] !== undefined && values["insecure-host-key"]) {
+    throw new UsageError(`--host-key and --insecure-host-key exclude each other\n${LIBVIRT_USAGE}`);
+  }
+  if (values["host-key"] !== undefined) {
+    if (!normaliseHostKeyFingerprint(values["host-key"])) {
+      throw new UsageError(`--host-key takes a SHA-256 fingerprint as \`ssh-keygen -lf\` prints it (SHA256:...)\n${LIBVIRT_USAGE}`);
+    }
+    options.hostKey = values["host-key"];
+  }
+  if (values["insecure-host-key"]) options.insecureHostKey = true;
+  if (values["key-file"] !== undefined) options.keyFile = values["key-file"];
   return { kind: "libvirt", name: endpoint, endpoint, username: null, secret: null, options };
 };

@@ -2,10 +2,14 @@
  * The libvirt source: a KVM/QEMU host's inventory over libvirt's own RPC protocol, read-only.
  *
  * Endpoint: a libvirt URI as users write it (qemu:///system, qemu+tcp://host/system,
- * qemu+tls://host/system?pkipath=DIR, test+unix:///path/node.xml?socket=PATH; see uri.ts).
+ * qemu+tls://host/system?pkipath=DIR, qemu+ssh://user@host/system, test+unix:///path/node.xml?socket=PATH;
+ * see uri.ts). Secret: for qemu+ssh, the ssh private key (PEM / OpenSSH armour).
  * Options:
  *   timeoutSeconds  limit for connecting and for one call (default 60)
  *   concurrency     calls in flight at once on the connection (default 32)
+ *   hostKey         ssh: the host key fingerprint to trust, "SHA256:..." as `ssh-keygen -lf` prints it
+ *   insecureHostKey ssh: accept any host key (instead of hostKey)
+ *   keyFile         ssh: private key file when there is no secret and no keyfile= in the URI
  */
 import { z } from "zod";
 import type { CollectableSource, Collector } from "../index";
@@ -20,24 +24,29 @@ import {
 } from "./normalise";
 import { DomainStats, RemoteConnection, formatUuid, type DomainStatsRecord } from "./remote";
 import { RpcClient } from "./rpc";
+import type { SshCredentials } from "./ssh";
 import { openTransport } from "./transport";
 import { parseLibvirtUri, type LibvirtTarget } from "./uri";
 
 export const libvirtOptions = z.object({
   timeoutSeconds: z.number().int().min(1).max(3600).default(60),
   concurrency: z.number().int().min(1).max(1024).default(32),
+  hostKey: z.string().optional(),
+  insecureHostKey: z.boolean().default(false),
+  keyFile: z.string().optional(),
 });
 export type LibvirtOptions = z.output<typeof libvirtOptions>;
 
 /** Connects, checks that no auth step is needed, opens the URI's driver read-only. */
 export async function connectLibvirt(
   target: LibvirtTarget,
-  options: { timeoutMs: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv },
+  options: { timeoutMs: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv; ssh?: SshCredentials },
 ): Promise<RemoteConnection> {
   const stream = await openTransport(target, {
     connectTimeoutMs: options.timeoutMs,
     signal: options.signal,
     env: options.env,
+    ssh: options.ssh,
   });
   const rpc = new RpcClient(stream, {
     callTimeoutMs: options.timeoutMs,
@@ -164,10 +173,25 @@ export function sourceOptions(source: CollectableSource): LibvirtOptions {
   return parsed.data;
 }
 
+/** What the ssh transport needs from the source: the secret is the private key. */
+export function sshCredentials(source: CollectableSource, options: LibvirtOptions): SshCredentials {
+  return {
+    privateKey: source.secret,
+    keyFile: options.keyFile ?? null,
+    username: source.username,
+    hostKey: options.hostKey ?? null,
+    insecureHostKey: options.insecureHostKey,
+  };
+}
+
 export const collectLibvirt: Collector = async (source, { signal }) => {
   const options = sourceOptions(source);
   const target = parseLibvirtUri(source.endpoint);
-  const conn = await connectLibvirt(target, { timeoutMs: options.timeoutSeconds * 1000, signal });
+  const conn = await connectLibvirt(target, {
+    timeoutMs: options.timeoutSeconds * 1000,
+    signal,
+    ssh: target.transport === "ssh" ? sshCredentials(source, options) : undefined,
+  });
   try {
     const inventory = await collectInventory(conn, target.uri, options.concurrency);
     return toSnapshot(inventory);

@@ -18,6 +18,18 @@ export class LibvirtConnectionError extends LibvirtError {
   }
 }
 
+/** The ssh server's host key is not the pinned one (or none is pinned). */
+export class LibvirtHostKeyError extends LibvirtConnectionError {
+  constructor(
+    message: string,
+    /** The fingerprint the server presented ("SHA256:..."). */
+    readonly fingerprint: string,
+  ) {
+    super(message);
+    this.name = "LibvirtHostKeyError";
+  }
+}
+
 /** The URI or options cannot be used. */
 export class LibvirtConfigurationError extends LibvirtError {
   constructor(message: string) {

@@ -1,5 +1,5 @@
 /**
- * Byte streams to a libvirt daemon: unix socket, TCP, TLS with a client certificate. TLS has one
+ * Byte streams to a libvirt daemon: unix socket, TCP, TLS with a client certificate, ssh (ssh.ts). TLS has one
  * trap: after the handshake the daemon sends a single check byte (1 = accepted) before any RPC.
  */
 import fs from "node:fs";
@@ -8,12 +8,15 @@ import path from "node:path";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
 import { LibvirtConfigurationError, LibvirtConnectionError } from "./errors";
+import { connectSsh, type SshCredentials } from "./ssh";
 import { localSocketCandidates, type LibvirtTarget } from "./uri";
 
 export interface TransportOptions {
   signal?: AbortSignal;
   connectTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** ssh: key, user and host key policy. */
+  ssh?: SshCredentials;
 }
 
 function describe(target: LibvirtTarget, where: string): string {
@@ -136,8 +139,6 @@ export async function openTransport(target: LibvirtTarget, options: TransportOpt
     case "tls":
       return connectTls(target, options);
     case "ssh":
-      throw new LibvirtConfigurationError(
-        "the ssh transport (qemu+ssh://) is not supported in this version yet: use qemu+tls:// or qemu+tcp://",
-      );
+      return connectSsh(target, { ...options, credentials: options.ssh });
   }
 }

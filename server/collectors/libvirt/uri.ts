@@ -4,7 +4,7 @@
  *   qemu+unix:///system?socket=/path/libvirt-sock              an explicit socket
  *   qemu+tcp://host[:16509]/system                             plain TCP (auth_tcp none or SASL)
  *   qemu+tls://host[:16514]/system[?pkipath=DIR&no_verify=1]   TLS with a client certificate
- *   qemu+ssh://user@host[:22]/system                           ssh (not in this version)
+ *   qemu+ssh://user@host[:22]/system[?keyfile=F&proxy=auto]    ssh: virt-ssh-helper or nc on the host (ssh.ts)
  * The name the daemon is asked to open is the URI without transport, host, user, port and the
  * client-side parameters: `qemu+tcp://h/system` opens `qemu:///system` on h.
  */
@@ -31,6 +31,10 @@ export interface LibvirtTarget {
   noVerify: boolean;
   /** ssh: the ssh key file, from `keyfile=`. */
   keyfile: string | null;
+  /** ssh: how the host reaches the daemon, from `proxy=` (auto, native, netcat). */
+  proxy: string | null;
+  /** ssh: the host's netcat binary, from `netcat=`. */
+  netcat: string | null;
 }
 
 /** Parameters read by the client, not passed on to the daemon. */
@@ -100,6 +104,8 @@ export function parseLibvirtUri(input: string): LibvirtTarget {
     pkipath: params.get("pkipath"),
     noVerify: params.get("no_verify") === "1",
     keyfile: params.get("keyfile"),
+    proxy: params.get("proxy"),
+    netcat: params.get("netcat"),
   };
 }
 
