@@ -7,7 +7,7 @@ import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { checkboxClasses, Field, inputClasses, selectClasses } from "../ui/Field";
-import { kindLabel } from "./kinds";
+import { kindLabel, mergeOptions, OPTION_FIELDS } from "./kinds";
 
 type Source = RouterOutputs["sources"]["list"][number];
 type Kind = RouterInputs["sources"]["create"]["kind"];
@@ -48,12 +48,20 @@ export function SourceForm({
   const [clearSecret, setClearSecret] = useState(false);
   const [intervalMinutes, setIntervalMinutes] = useState(String(Math.round((source?.intervalSeconds ?? 3600) / 60)));
   const [enabled, setEnabled] = useState(source?.enabled ?? true);
+  const [optionValues, setOptionValues] = useState<Record<string, string | boolean>>(() =>
+    Object.fromEntries(
+      Object.entries(source?.options ?? {}).filter(
+        (entry): entry is [string, string | boolean] => typeof entry[1] === "string" || typeof entry[1] === "boolean",
+      ),
+    ),
+  );
   const [error, setError] = useState<unknown>(null);
 
   // Until the user picks, the first customer (or "new customer" when there is none) and the first kind.
   const customerId = customerChoice ?? customers.data?.[0]?.id ?? (customers.data ? NEW_CUSTOMER : "");
   const kind = (editing ? source.kind : (kindChoice ?? kinds.data?.[0]?.kind ?? "")) as Kind | "";
   const example = kinds.data?.find((k) => k.kind === kind)?.example;
+  const optionFields = OPTION_FIELDS[kind] ?? [];
 
   const createCustomer = useMutation(trpc.customers.create.mutationOptions());
   const createSource = useMutation(trpc.sources.create.mutationOptions());
@@ -74,6 +82,7 @@ export function SourceForm({
       username: username.trim() || null,
       intervalSeconds: minutes * 60,
       enabled,
+      options: mergeOptions(source?.options ?? {}, optionFields, optionValues),
     };
     try {
       if (editing) {
@@ -264,6 +273,34 @@ export function SourceForm({
             </label>
           )}
         </div>
+        {optionFields.map((field) =>
+          field.type === "checkbox" ? (
+            <div key={field.key}>
+              <label className="flex items-center gap-2 text-sm text-slate-800">
+                <input
+                  type="checkbox"
+                  className={checkboxClasses}
+                  checked={optionValues[field.key] === true}
+                  onChange={(e) => setOptionValues((v) => ({ ...v, [field.key]: e.target.checked }))}
+                />
+                {field.label}
+              </label>
+              <p className="mt-1 text-xs text-slate-500">{field.hint}</p>
+            </div>
+          ) : (
+            <Field key={field.key} label={field.label} htmlFor={`${id}-option-${field.key}`} hint={field.hint}>
+              <input
+                id={`${id}-option-${field.key}`}
+                value={typeof optionValues[field.key] === "string" ? (optionValues[field.key] as string) : ""}
+                onChange={(e) => setOptionValues((v) => ({ ...v, [field.key]: e.target.value }))}
+                className={inputClasses}
+                maxLength={16384}
+                autoComplete="off"
+                spellCheck={false}
+              />
+            </Field>
+          ),
+        )}
         <Field label="Collect every (minutes)" htmlFor={`${id}-interval`} hint="From 1 minute to 30 days (43,200).">
           <input
             id={`${id}-interval`}

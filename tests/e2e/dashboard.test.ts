@@ -142,6 +142,7 @@ describe("Fleetlens in a browser", () => {
     // Nothing listens on this port: the collection must fail and say why.
     await form.getByLabel("Endpoint").fill("tcp://127.0.0.1:9");
     await form.getByLabel("Password or token").fill("s3cret-token");
+    await form.getByLabel("Tenant label").fill("customer");
     await form.getByRole("button", { name: "Add source" }).click();
 
     const row = page
@@ -159,8 +160,11 @@ describe("Fleetlens in a browser", () => {
     await row.getByRole("button", { name: "Edit" }).click();
     await page.locator("form").getByText("Secret stored").waitFor();
     expect(await page.content()).not.toContain("s3cret-token");
-    const [stored] = await app.query<{ secret: Buffer }>(`SELECT secret FROM source WHERE name = 'docker01'`);
+    const [stored] = await app.query<{ secret: Buffer; options: Record<string, unknown> }>(`SELECT secret, options FROM source WHERE name = 'docker01'`);
     expect(stored!.secret.toString("latin1")).not.toContain("s3cret-token");
+    // The collector's settings are saved as the source's options, and shown again for editing.
+    expect(stored!.options).toEqual({ tenantLabel: "customer" });
+    expect(await page.locator("form").getByLabel("Tenant label").inputValue()).toBe("customer");
   });
 
   it("showed no errors in the browser", () => {
