@@ -3,7 +3,7 @@
  * [--json]`. Each kind turns its arguments into a CollectableSource; nothing touches a database,
  * so an engineer can collect at a customer's site and analyse later.
  */
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { CollectableSource, SourceKind } from "./index";
 import { dockerCliParser } from "./docker/cli";
 import { libvirtCliParser } from "./libvirt/cli";
@@ -16,17 +16,28 @@ export class UsageError extends Error {
   }
 }
 
+/** parseArgs with positionals; an unknown or malformed flag is a UsageError carrying `usage`. */
+export function parseCliArgs<O extends NonNullable<ParseArgsConfig["options"]>>(
+  args: string[],
+  options: O,
+  usage: string,
+) {
+  try {
+    return parseArgs({ args, allowPositionals: true, strict: true, options });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${usage}`);
+  }
+}
+
 /** Turns the arguments after `<kind>` into a source to collect. */
 export type CliSourceParser = (args: string[], env: NodeJS.ProcessEnv) => CollectableSource;
 
+const DEMO_USAGE = "usage: collect demo demo:<customer> [--seed N] [--vms N]";
+
 const demo: CliSourceParser = (args) => {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { seed: { type: "string" }, vms: { type: "string" } },
-  });
+  const { positionals, values } = parseCliArgs(args, { seed: { type: "string" }, vms: { type: "string" } }, DEMO_USAGE);
   const endpoint = positionals[0];
-  if (!endpoint) throw new UsageError("usage: collect demo demo:<customer> [--seed N] [--vms N]");
+  if (!endpoint) throw new UsageError(DEMO_USAGE);
   const options: Record<string, unknown> = {};
   if (values.seed !== undefined) options.seed = Number(values.seed);
   if (values.vms !== undefined) options.vms = Number(values.vms);

@@ -4,25 +4,14 @@
  * as <name>@sso.example.
  */
 import type { Server } from "node:http";
-import net from "node:net";
 import Provider from "oidc-provider";
+import { freePort } from "./harness";
 
 export interface RunningProvider {
   issuer: string;
   clientId: string;
   clientSecret: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 export async function startOidcProvider(redirectUri: string): Promise<RunningProvider> {

@@ -4,30 +4,24 @@
  * DOCKER_HOST. TLS files are read by the collector (paths are kept in the source's options, as a
  * saved source keeps them).
  */
-import { parseArgs } from "node:util";
-import { UsageError, type CliSourceParser } from "../cli";
+import { parseCliArgs, UsageError, type CliSourceParser } from "../cli";
 
 export const DOCKER_USAGE =
   "usage: collect docker <unix:///path/docker.sock | tcp://host:port | https://host:port> " +
   "[--tls-ca FILE --tls-cert FILE --tls-key FILE] [--tenant-label LABEL] [--concurrency N] [--json]";
 
 export const dockerCliParser: CliSourceParser = (args, env) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        "tls-ca": { type: "string" },
-        "tls-cert": { type: "string" },
-        "tls-key": { type: "string" },
-        "tenant-label": { type: "string" },
-        concurrency: { type: "string" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${DOCKER_USAGE}`);
-  }
+  const parsed = parseCliArgs(
+    args,
+    {
+      "tls-ca": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "tenant-label": { type: "string" },
+      concurrency: { type: "string" },
+    },
+    DOCKER_USAGE,
+  );
   const { positionals, values } = parsed;
   const endpoint = positionals[0] ?? env.DOCKER_HOST;
   if (!endpoint || positionals.length > 1) throw new UsageError(DOCKER_USAGE);

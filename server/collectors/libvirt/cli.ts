@@ -4,8 +4,7 @@
  * a libvirt source from the command line. The URI defaults to LIBVIRT_DEFAULT_URI. Over ssh the key
  * comes from --key-file (or keyfile= in the URI), else the ssh agent (SSH_AUTH_SOCK).
  */
-import { parseArgs } from "node:util";
-import { UsageError, type CliSourceParser } from "../cli";
+import { parseCliArgs, UsageError, type CliSourceParser } from "../cli";
 import { LibvirtConfigurationError } from "./errors";
 import { normaliseHostKeyFingerprint } from "./ssh";
 import { parseLibvirtUri } from "./uri";
@@ -16,22 +15,17 @@ export const LIBVIRT_USAGE =
   "[--host-key SHA256:... | --insecure-host-key] [--key-file FILE] [--json]";
 
 export const libvirtCliParser: CliSourceParser = (args, env) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        timeout: { type: "string" },
-        concurrency: { type: "string" },
-        "host-key": { type: "string" },
-        "insecure-host-key": { type: "boolean" },
-        "key-file": { type: "string" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${LIBVIRT_USAGE}`);
-  }
+  const parsed = parseCliArgs(
+    args,
+    {
+      timeout: { type: "string" },
+      concurrency: { type: "string" },
+      "host-key": { type: "string" },
+      "insecure-host-key": { type: "boolean" },
+      "key-file": { type: "string" },
+    },
+    LIBVIRT_USAGE,
+  );
   const { positionals, values } = parsed;
   const endpoint = positionals[0] ?? env.LIBVIRT_DEFAULT_URI;
   if (!endpoint || positionals.length > 1) throw new UsageError(LIBVIRT_USAGE);

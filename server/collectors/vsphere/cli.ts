@@ -5,30 +5,23 @@
  * The password is read from the environment variable named by --password-env, never from the
  * command line (where `ps` and shell history would show it).
  */
-import { parseArgs } from "node:util";
-import type { CliSourceParser } from "../cli";
-import { UsageError } from "../cli";
+import { parseCliArgs, UsageError, type CliSourceParser } from "../cli";
 import { normaliseFingerprint } from "./soap";
 
 const USAGE =
   "usage: collect vsphere <https://host/sdk> --user U --password-env VAR [--insecure | --fingerprint F] [--json]";
 
 export const vsphereCliParser: CliSourceParser = (args, env) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        user: { type: "string" },
-        "password-env": { type: "string" },
-        insecure: { type: "boolean" },
-        fingerprint: { type: "string" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseCliArgs(
+    args,
+    {
+      user: { type: "string" },
+      "password-env": { type: "string" },
+      insecure: { type: "boolean" },
+      fingerprint: { type: "string" },
+    },
+    USAGE,
+  );
   const { positionals, values } = parsed;
   const endpoint = positionals[0];
   if (!endpoint || positionals.length > 1 || !values.user || !values["password-env"]) throw new UsageError(USAGE);

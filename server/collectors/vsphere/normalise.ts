@@ -6,7 +6,7 @@
  * Units: vSphere counts memory in MB (MiB) and bytes, disks in KB or bytes; the snapshot counts
  * MiB. Facts the server does not give are null, never 0.
  */
-import type { SnapshotInput } from "../../inventory/snapshot";
+import { DISK_MODES, type SnapshotInput } from "../../inventory/snapshot";
 import type { AboutInfo, MoRef, ObjectContent } from "./client";
 import { readMoRef } from "./client";
 import { child, type XmlElement } from "./xml";
@@ -252,14 +252,8 @@ export function readHost(inventory: VsphereInventory, object: ObjectContent) {
   });
 }
 
-const DISK_MODES = new Set([
-  "persistent",
-  "nonpersistent",
-  "undoable",
-  "independent_persistent",
-  "independent_nonpersistent",
-  "append",
-]);
+/** The disk modes the snapshot knows; any other becomes "unknown". */
+const KNOWN_DISK_MODES = new Set<string>(DISK_MODES);
 
 /** Backing type → disk format. */
 const DISK_FORMATS: Record<string, string> = {
@@ -313,7 +307,7 @@ function readDisk(device: XmlElement): DiskInput {
     label: nonEmpty(at(device, "deviceInfo", "label")),
     capacityMiB: Math.max(0, capacityMiB),
     thin: rdm === "none" ? bool(child(backing, "thinProvisioned")) : null,
-    mode: mode === null ? "persistent" : DISK_MODES.has(mode) ? (mode as DiskInput["mode"]) : "unknown",
+    mode: mode === null ? "persistent" : KNOWN_DISK_MODES.has(mode) ? (mode as DiskInput["mode"]) : "unknown",
     rdm,
     sharing: str(child(backing, "sharing")) === "sharingMultiWriter" ? "multi-writer" : "none",
     datastore: datastoreOfPath(fileName),
