@@ -39,7 +39,8 @@ import {
   type EngineConnection,
   type ParsedEndpoint,
 } from "./endpoint";
-import { DockerCollectError, EngineClient, EngineNotFoundError, mapLimit } from "./engine";
+import { mapLimit } from "../concurrency";
+import { DockerCollectError, EngineClient, EngineNotFoundError } from "./engine";
 import {
   compareApiVersions,
   fromLibpod,

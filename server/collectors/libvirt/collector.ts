@@ -11,6 +11,7 @@
  *   insecureHostKey ssh: accept any host key (instead of hostKey)
  *   keyFile         ssh: private key file when there is no secret and no keyfile= in the URI
  */
+import { mapLimit } from "../concurrency";
 import { z } from "zod";
 import type { CollectableSource, Collector } from "../index";
 import { LibvirtConfigurationError, LibvirtError, LibvirtRemoteError, VIR_ERR_CONFIG_UNSUPPORTED, VIR_ERR_NO_DOMAIN } from "./errors";
@@ -97,19 +98,6 @@ async function required<T>(call: Promise<T>): Promise<T> {
   }
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
-
 /** Every call of a full inventory, pipelined on the one connection. */
 export async function collectInventory(
   conn: RemoteConnection,
@@ -131,7 +119,7 @@ export async function collectInventory(
   const statsByUuid = new Map<string, DomainStatsRecord>();
   for (const record of stats ?? []) statsByUuid.set(record.domain.uuid.toString("hex"), record);
 
-  const collected = await mapLimit(domains, concurrency, async (domain): Promise<LibvirtDomain | null> => {
+  const collected = await mapLimit(domains, concurrency, undefined, async (domain): Promise<LibvirtDomain | null> => {
     try {
       const [info, xml] = await Promise.all([required(conn.domainInfo(domain)), required(conn.domainXml(domain))]);
       return {
