@@ -1,0 +1,117 @@
+/**
+ * `npm run --silent analyse -- <snapshot.json>... [--json] [--customer NAME] [--tenant-label LABEL]`
+ *
+ * The analyses over snapshot files as the collect CLIs print them, with no database: an engineer
+ * collects at a customer's site and analyses later. All files are one customer's (named by
+ * --customer); engine hosts are linked to the VMs they run in across the files.
+ */
+import { readFile } from "node:fs/promises";
+import { parseCliArgs, UsageError } from "../collectors/cli";
+import { parseSnapshot, SnapshotValidationError } from "../inventory/snapshot";
+import { analyse, type Analysis } from "./index";
+import { inventoryFromSnapshots } from "./inventory";
+import { ISOLATION_LEVEL_LABEL, ISOLATION_LEVELS } from "./isolation";
+import { title, VERDICT_LABEL } from "./migration";
+import { DEFAULT_PARAMETERS, type Parameters } from "./parameters";
+import { SEVERITIES } from "./rules";
+
+export const ANALYSE_USAGE = "usage: analyse <snapshot.json>... [--json] [--customer NAME] [--tenant-label LABEL]";
+
+export async function runAnalyseCli(argv: string[], parameters: Parameters = DEFAULT_PARAMETERS): Promise<string> {
+  const { positionals, values } = parseCliArgs(
+    argv,
+    { json: { type: "boolean" }, customer: { type: "string" }, "tenant-label": { type: "string" } },
+    ANALYSE_USAGE,
+  );
+  if (positionals.length === 0) throw new UsageError(ANALYSE_USAGE);
+  const customer = values.customer ?? "customer";
+  const inputs = [];
+  for (const [index, file] of positionals.entries()) {
+    let data: unknown;
+    try {
+      data = JSON.parse(await readFile(file, "utf8"));
+    } catch (error) {
+      throw new Error(`${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+    }
+    try {
+      inputs.push({ snapshot: parseSnapshot(data), customer, prefix: String(index), tenantLabel: values["tenant-label"] });
+    } catch (error) {
+      if (error instanceof SnapshotValidationError) throw new Error(`${file}: ${error.message}`);
+      throw error;
+    }
+  }
+  const analysis = analyse(inventoryFromSnapshots(inputs), parameters);
+  return values.json ? `${JSON.stringify(jsonReport(analysis), null, 2)}\n` : summary(analysis);
+}
+
+/** The --json shape: verdicts and findings one per line item, plus the totals. */
+export function jsonReport(analysis: Analysis) {
+  const names = new Map(analysis.migration.verdicts.map((v) => [v.key, v.name]));
+  return {
+    verdicts: analysis.migration.verdicts.map((v) => ({
+      name: v.name,
+      kind: v.kind,
+      verdict: v.verdict,
+      ruleIds: v.ruleIds,
+      reason: v.reason,
+      host: v.hostName,
+      saving: v.saving,
+    })),
+    findings: analysis.findings.map((f) => ({
+      ruleId: f.ruleId,
+      severity: f.severity,
+      name: names.get(f.objectKey) ?? f.objectName,
+      kind: f.objectKind,
+      detail: f.detail,
+    })),
+    density: analysis.density.fleet,
+    densityByHost: analysis.density.hosts.map(({ hostKey: _key, ...row }) => row),
+    waste: analysis.waste.totals,
+    wasteByOs: analysis.waste.byOs,
+    isolation: { score: analysis.isolation.score, levels: analysis.isolation.levels },
+    migration: analysis.migration.totals,
+    packing: analysis.migration.packing,
+  };
+}
+
+const gib = (mib: number) => `${(mib / 1024).toFixed(1)} GiB`;
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
+const ratio = (r: number | null) => (r === null ? "n/a" : `${r.toFixed(2)}:1`);
+
+function summary(a: Analysis): string {
+  const d = a.density.fleet;
+  const w = a.waste.totals;
+  const m = a.migration.totals;
+  const lines = [
+    "Density",
+    `  physical hosts ${d.physicalHosts} (${d.hostsOverTarget} over target ${a.density.target.vcpuPerCore}:1 vCPU or ${a.density.target.vramPerPram}:1 vRAM)`,
+    `  VMs ${d.virtualMachines}: ${d.vmsPoweredOn} powered on, ${d.vmsPoweredOff} off or suspended, ${d.templates} templates`,
+    `  vCPU:pCore ${ratio(d.vcpuPerCore)} (${d.vcpusPoweredOn} vCPUs on ${d.physicalCores} cores)   vRAM:pRAM ${ratio(d.vramPerPram)}`,
+    `  containers ${d.containers} (${d.containersRunning} running, ${d.containersUnbounded} with no memory limit)   consolidation ${ratio(d.consolidation)} workloads per host`,
+    "Duplication waste",
+    `  guest OS copies: ${gib(w.ramWasteMiB)} RAM (${gib(w.ramSharedMiB)} already shared by the hypervisor), ${gib(w.diskWasteMiB)} disk; ${w.unknownOs} VMs of unknown OS not counted`,
+    ...a.waste.byOs.map((o) => `    ${o.os.padEnd(24)} ${String(o.virtualMachines).padStart(5)} VMs  ${gib(o.ramWasteMiB).padStart(10)} RAM  ${gib(o.diskWasteMiB).padStart(10)} disk`),
+    `  image layers: sharing saves ${gb(w.layerSharingSavedBytes)}; the same image on several hosts: ${gb(w.crossHostDuplicateBytes)}`,
+    "Isolation posture",
+    `  score ${a.isolation.score ?? "n/a"} / 100 over ${a.isolation.containers.length} containers`,
+    ...ISOLATION_LEVELS.map((l) => `    ${ISOLATION_LEVEL_LABEL[l].padEnd(40)} ${a.isolation.levels[l]}`),
+    "Findings",
+    ...SEVERITIES.map((s) => {
+      const byRule = new Map<string, number>();
+      for (const f of a.findings) if (f.severity === s) byRule.set(f.ruleId, (byRule.get(f.ruleId) ?? 0) + 1);
+      const top = [...byRule].sort((x, y) => y[1] - x[1]).map(([id, n]) => `${title(id)} (${id}) ${n}`);
+      return `  ${s}: ${top.length === 0 ? "none" : top.join(", ")}`;
+    }),
+    "Migration verdicts",
+    ...(["container", "kata", "vm", "stay"] as const).map((v) => `  ${VERDICT_LABEL[v].padEnd(24)} ${m.verdicts[v]}`),
+    `  saving: ${gib(m.ramSavedMiB)} RAM (net of ${gib(m.kataOverheadMiB)} Kata overhead), ${gib(m.diskSavedMiB)} disk, ${m.hostsFreed} hosts freed`,
+  ];
+  const movers = a.migration.verdicts.filter((v) => v.verdict === "container" || v.verdict === "kata");
+  if (movers.length > 0) {
+    lines.push("  largest savings:");
+    for (const v of [...movers].sort((x, y) => y.saving.ramMiB - x.saving.ramMiB).slice(0, 10)) {
+      lines.push(`    ${v.name} (${v.kind}) → ${v.verdict}: ${v.reason}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

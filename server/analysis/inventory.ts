@@ -1,0 +1,154 @@
+/**
+ * The inventory the analyses read: a customer's hosts, virtual machines, containers and images as
+ * plain data, in the snapshot's shapes and units (MiB for memory and disk, bytes for images and
+ * layers), each object with a key unique in the inventory and the customer it belongs to.
+ *
+ * Two doors lead here and nothing else differs: `inventoryFromSnapshots` (the analyse CLI, no
+ * database) and `loadInventory` in ./load.ts (the dashboard, one query per table). The engine host →
+ * VM link is computed by `linkEngineHosts` for snapshots and read from host.vm_id (set by the same
+ * rules in SQL, server/inventory/topology.ts) for the database.
+ */
+import type {
+  ContainerSnapshot,
+  HostSnapshot,
+  ImageSnapshot,
+  Snapshot,
+  VirtualMachineSnapshot,
+} from "../inventory/snapshot";
+
+export type LinkKey = "uuid" | "mac" | "hostname" | "ip";
+
+export interface InventoryHost extends HostSnapshot {
+  key: string;
+  customer: string;
+  /** The container label naming a container's tenant on this engine host. */
+  tenantLabel: string;
+  /** The VM this engine host runs in, and which key matched. */
+  vmKey: string | null;
+  vmLinkKey: LinkKey | null;
+}
+
+export interface InventoryVirtualMachine extends VirtualMachineSnapshot {
+  key: string;
+  customer: string;
+  hostKey: string | null;
+}
+
+export interface InventoryContainer extends ContainerSnapshot {
+  key: string;
+  customer: string;
+  hostKey: string;
+  imageKey: string | null;
+}
+
+export interface InventoryImage extends ImageSnapshot {
+  key: string;
+  customer: string;
+  hostKey: string;
+}
+
+export interface Inventory {
+  hosts: InventoryHost[];
+  virtualMachines: InventoryVirtualMachine[];
+  containers: InventoryContainer[];
+  images: InventoryImage[];
+}
+
+export const DEFAULT_TENANT_LABEL = "tenant";
+
+export interface SnapshotInput {
+  snapshot: Snapshot;
+  /** Which customer the snapshot's objects belong to (the CLI: one, unless told otherwise). */
+  customer: string;
+  /** A prefix that keeps keys of different snapshots apart. */
+  prefix: string;
+  tenantLabel?: string;
+}
+
+/** Builds an inventory from collected snapshots, and links engine hosts to the VMs they run in. */
+export function inventoryFromSnapshots(inputs: SnapshotInput[]): Inventory {
+  const inventory: Inventory = { hosts: [], virtualMachines: [], containers: [], images: [] };
+  for (const { snapshot, customer, prefix, tenantLabel } of inputs) {
+    const key = (kind: string, id: string) => `${prefix}:${kind}:${id}`;
+    for (const host of snapshot.hosts) {
+      inventory.hosts.push({
+        ...host,
+        key: key("host", host.externalId),
+        customer,
+        tenantLabel: tenantLabel ?? DEFAULT_TENANT_LABEL,
+        vmKey: null,
+        vmLinkKey: null,
+      });
+    }
+    for (const vm of snapshot.virtualMachines) {
+      inventory.virtualMachines.push({
+        ...vm,
+        key: key("vm", vm.externalId),
+        customer,
+        hostKey: vm.hostExternalId === null ? null : key("host", vm.hostExternalId),
+      });
+    }
+    for (const container of snapshot.containers) {
+      inventory.containers.push({
+        ...container,
+        key: key("container", container.externalId),
+        customer,
+        hostKey: key("host", container.hostExternalId),
+        imageKey: container.imageExternalId === null ? null : key("image", container.imageExternalId),
+      });
+    }
+    for (const image of snapshot.images) {
+      inventory.images.push({ ...image, key: key("image", image.externalId), customer, hostKey: key("host", image.hostExternalId) });
+    }
+  }
+  linkEngineHosts(inventory);
+  return inventory;
+}
+
+const shortName = (name: string | null) => (name ? (name.toLowerCase().split(".")[0] ?? "") : "");
+const normalMac = (mac: string) => mac.toLowerCase();
+/** 127.x, ::1 and unspecified addresses say nothing about which machine it is. */
+const usefulIp = (ip: string) => !/^(127\.|0\.0\.0\.0$|::1?$|localhost$)/i.test(ip);
+
+/**
+ * Links each container-engine host to the VM of the same customer it runs in: BIOS UUID equal to
+ * the host's hardware UUID, then a shared MAC address, then the same short hostname, then a shared
+ * IP address. The first key that finds a VM wins; among several VMs the lowest key, as in SQL.
+ */
+export function linkEngineHosts(inventory: Inventory): void {
+  const vms = inventory.virtualMachines.filter((vm) => !vm.template);
+  const index = (keysOf: (vm: InventoryVirtualMachine) => string[]) => {
+    const map = new Map<string, InventoryVirtualMachine[]>();
+    for (const vm of vms) {
+      for (const k of new Set(keysOf(vm))) {
+        if (!k) continue;
+        const id = `${vm.customer}\u0000${k}`;
+        const list = map.get(id);
+        if (list) list.push(vm);
+        else map.set(id, [vm]);
+      }
+    }
+    return map;
+  };
+  const byKey: [LinkKey, Map<string, InventoryVirtualMachine[]>, (h: InventoryHost) => string[]][] = [
+    ["uuid", index((vm) => (vm.uuid ? [vm.uuid.toLowerCase()] : [])), (h) => (h.hardwareUuid ? [h.hardwareUuid.toLowerCase()] : [])],
+    ["mac", index((vm) => vm.macAddresses.map(normalMac)), (h) => h.macAddresses.map(normalMac)],
+    ["hostname", index((vm) => [shortName(vm.hostname)]), (h) => [shortName(h.hostname)]],
+    ["ip", index((vm) => vm.ipAddresses.filter(usefulIp)), (h) => h.ipAddresses.filter(usefulIp)],
+  ];
+  for (const host of inventory.hosts) {
+    host.vmKey = null;
+    host.vmLinkKey = null;
+    if (host.role !== "container-engine") continue;
+    for (const [linkKey, map, keysOf] of byKey) {
+      const found = keysOf(host)
+        .filter((k) => k !== "")
+        .flatMap((k) => map.get(`${host.customer}\u0000${k}`) ?? []);
+      if (found.length === 0) continue;
+      found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      host.vmKey = found[0]!.key;
+      host.vmLinkKey = linkKey;
+      break;
+    }
+  }
+}
