@@ -1,5 +1,6 @@
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 import { accountRouter } from "./routers/account";
+import { analysisRouter } from "./routers/analysis";
 import { auditRouter } from "./routers/audit";
 import { customersRouter } from "./routers/customers";
 import { fleetRouter } from "./routers/fleet";
@@ -12,6 +13,7 @@ export const appRouter = createTRPCRouter({
   fleet: fleetRouter,
   customers: customersRouter,
   inventory: inventoryRouter,
+  analysis: analysisRouter,
   sources: sourcesRouter,
   setup: setupRouter,
   account: accountRouter,

@@ -47,6 +47,14 @@ const sampleInputs = (): Record<string, () => unknown> => ({
   "inventory.hosts": () => ({ customerId: ids.acme }),
   "inventory.virtualMachines": () => ({ customerId: ids.acme }),
   "inventory.containers": () => ({ customerId: ids.acme }),
+  "analysis.customer": () => ({ customerId: ids.acme }),
+  "analysis.verdicts": () => ({ customerId: ids.acme, kind: "vm" }),
+  "analysis.findings": () => ({ customerId: ids.acme, severity: "critical" }),
+  "analysis.fleet": () => undefined,
+  "analysis.rules": () => undefined,
+  "analysis.parameters": () => undefined,
+  "analysis.setParameters": () => ({ targetVcpuPerCore: 5 }),
+  "analysis.resetParameters": () => undefined,
   "sources.list": () => ({ customerId: ids.acme }),
   "sources.kinds": () => undefined,
   "sources.create": () => ({ customerId: ids.acme, kind: "docker", name: `d-${Math.random()}`, endpoint: "unix:///x.sock" }),
@@ -126,7 +134,7 @@ describe("every procedure, as every kind of caller", () => {
     const missing = procedures.filter(([, p]) => !(p._def.meta as { access?: Access } | undefined)?.access).map(([path]) => path);
     expect(missing, "procedures built without an access-tagged builder").toEqual([]);
     expect(procedures.map(([path]) => path).filter((path) => !samples[path]), "add a sample input here").toEqual([]);
-    expect(procedures.length).toBeGreaterThanOrEqual(28);
+    expect(procedures.length).toBeGreaterThanOrEqual(36);
   });
 
   it("allows and refuses exactly what each caller's role and scope allow, and leaks nothing", async () => {

@@ -1,0 +1,184 @@
+/**
+ * What the customer page's verdict and finding tables show, and the CSV export writes: the same
+ * filters, the same rows, in one place, so the file an engineer takes to a meeting is the table
+ * they were looking at.
+ */
+import { z } from "zod";
+import type { Analysis } from "./index";
+import { ISOLATION_LEVEL_LABEL, type IsolationLevel } from "./isolation";
+import { KATA_RULES, VERDICT_LABEL, VM_RULES, type VerdictValue } from "./migration";
+import { CONTAINER_RULES } from "./isolation";
+import { SEVERITIES, severityRank, type Severity } from "./rules";
+
+export const VERDICT_VALUES = ["container", "kata", "vm", "stay"] as const;
+const direction = z.enum(["asc", "desc"]);
+
+export const VERDICT_COLUMNS = ["name", "kind", "verdict", "host", "ramMiB", "diskMiB", "findings"] as const;
+export const FINDING_COLUMNS = ["severity", "ruleId", "name", "kind", "host"] as const;
+
+export const verdictFilterSchema = z.object({
+  kind: z.enum(["vm", "container"]).optional(),
+  verdict: z.enum(VERDICT_VALUES).optional(),
+  search: z.string().trim().max(200).default(""),
+  sort: z.object({ column: z.enum(VERDICT_COLUMNS), direction }).default({ column: "ramMiB", direction: "desc" }),
+});
+export type VerdictFilter = z.infer<typeof verdictFilterSchema>;
+
+export const findingFilterSchema = z.object({
+  kind: z.enum(["vm", "container"]).optional(),
+  severity: z.enum(SEVERITIES).optional(),
+  ruleId: z.string().max(100).optional(),
+  search: z.string().trim().max(200).default(""),
+  sort: z.object({ column: z.enum(FINDING_COLUMNS), direction }).default({ column: "severity", direction: "asc" }),
+});
+export type FindingFilter = z.infer<typeof findingFilterSchema>;
+
+const RULES = new Map([...CONTAINER_RULES, ...VM_RULES, ...KATA_RULES].map((r) => [r.id, r]));
+export const ruleTitle = (id: string) => RULES.get(id)?.title ?? id;
+export const ruleText = (id: string) => RULES.get(id)?.text ?? "";
+export const ruleSource = (id: string) => RULES.get(id)?.source ?? "";
+
+export interface VerdictRow {
+  key: string;
+  name: string;
+  kind: "vm" | "container";
+  verdict: VerdictValue;
+  verdictLabel: string;
+  reason: string;
+  host: string | null;
+  cluster: string | null;
+  tenant: string | null;
+  os: string | null;
+  isolation: string;
+  ramMiB: number;
+  diskMiB: number;
+  cpuMillis: number;
+  findings: { ruleId: string; title: string; severity: Severity; detail: string | null }[];
+}
+
+export interface FindingRow {
+  key: string;
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  kind: "vm" | "container" | "host";
+  name: string;
+  host: string | null;
+  detail: string | null;
+  text: string;
+  source: string;
+}
+
+const compare = (a: string | number | null, b: string | number | null) => {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b));
+};
+
+export function verdictRows(analysis: Analysis, filter: VerdictFilter): VerdictRow[] {
+  const levels = new Map<string, IsolationLevel>(analysis.isolation.containers.map((c) => [c.key, c.level]));
+  const search = filter.search.toLowerCase();
+  const rows: VerdictRow[] = [];
+  for (const v of analysis.migration.verdicts) {
+    if (filter.kind && v.kind !== filter.kind) continue;
+    if (filter.verdict && v.verdict !== filter.verdict) continue;
+    if (search && ![v.name, v.hostName ?? "", v.os ?? "", v.tenant ?? ""].some((s) => s.toLowerCase().includes(search))) continue;
+    rows.push({
+      key: v.key,
+      name: v.name,
+      kind: v.kind,
+      verdict: v.verdict,
+      verdictLabel: VERDICT_LABEL[v.verdict],
+      reason: v.reason,
+      host: v.hostName,
+      cluster: v.cluster,
+      tenant: v.tenant,
+      os: v.os,
+      isolation: ISOLATION_LEVEL_LABEL[v.kind === "vm" ? "vm" : (levels.get(v.key) ?? "shared-kernel")],
+      ramMiB: Math.round(v.saving.ramMiB),
+      diskMiB: Math.round(v.saving.diskMiB),
+      cpuMillis: v.saving.cpuMillis,
+      findings: v.findings.map((f) => ({ ruleId: f.ruleId, title: ruleTitle(f.ruleId), severity: f.severity, detail: f.detail })),
+    });
+  }
+  const { column, direction: dir } = filter.sort;
+  const value = (r: VerdictRow): string | number | null =>
+    column === "host" ? r.host : column === "findings" ? r.findings.length : r[column];
+  rows.sort((a, b) => (dir === "asc" ? 1 : -1) * compare(value(a), value(b)) || a.name.localeCompare(b.name) || a.key.localeCompare(b.key));
+  return rows;
+}
+
+export function findingRows(analysis: Analysis, filter: FindingFilter): FindingRow[] {
+  const hostOf = new Map(analysis.migration.verdicts.map((v) => [v.key, v.hostName]));
+  const search = filter.search.toLowerCase();
+  const rows: FindingRow[] = [];
+  for (const f of analysis.findings) {
+    if (filter.kind && f.objectKind !== filter.kind) continue;
+    if (filter.severity && f.severity !== filter.severity) continue;
+    if (filter.ruleId && f.ruleId !== filter.ruleId) continue;
+    const host = hostOf.get(f.objectKey) ?? null;
+    const title = ruleTitle(f.ruleId);
+    if (search && ![f.objectName, host ?? "", f.ruleId, title, f.detail ?? ""].some((s) => s.toLowerCase().includes(search))) continue;
+    rows.push({
+      key: `${f.objectKey}:${f.ruleId}`,
+      ruleId: f.ruleId,
+      title,
+      severity: f.severity,
+      kind: f.objectKind,
+      name: f.objectName,
+      host,
+      detail: f.detail,
+      text: ruleText(f.ruleId),
+      source: ruleSource(f.ruleId),
+    });
+  }
+  const { column, direction: dir } = filter.sort;
+  const value = (r: FindingRow): string | number | null => (column === "severity" ? severityRank(r.severity) : r[column]);
+  rows.sort((a, b) => (dir === "asc" ? 1 : -1) * compare(value(a), value(b)) || a.name.localeCompare(b.name) || a.ruleId.localeCompare(b.ruleId));
+  return rows;
+}
+
+/** The customer page's summary: every chart's figures, small enough to send whole. */
+export function customerSummary(analysis: Analysis) {
+  const { density, waste, isolation, migration } = analysis;
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const byRule = new Map<string, { ruleId: string; title: string; severity: Severity; count: number }>();
+  for (const f of analysis.findings) {
+    bySeverity[f.severity]++;
+    const entry = byRule.get(f.ruleId) ?? { ruleId: f.ruleId, title: ruleTitle(f.ruleId), severity: f.severity, count: 0 };
+    entry.count++;
+    byRule.set(f.ruleId, entry);
+  }
+  const savingsByVerdict = VERDICT_VALUES.map((verdict) => {
+    const list = migration.verdicts.filter((v) => v.verdict === verdict);
+    return {
+      verdict,
+      label: VERDICT_LABEL[verdict],
+      vms: list.filter((v) => v.kind === "vm").length,
+      containers: list.filter((v) => v.kind === "container").length,
+      ramMiB: Math.round(list.reduce((s, v) => s + v.saving.ramMiB, 0)),
+      diskMiB: Math.round(list.reduce((s, v) => s + v.saving.diskMiB, 0)),
+    };
+  });
+  return {
+    density: {
+      totals: density.customers[0] ?? null,
+      hosts: density.hosts.map(({ hostKey, ...rest }) => ({ ...rest, key: hostKey })),
+      clusters: density.clusters,
+      target: density.target,
+    },
+    waste: { totals: waste.totals, byOs: waste.byOs, images: waste.images.slice(0, 20) },
+    isolation: {
+      score: isolation.score,
+      levels: Object.entries(isolation.levels).map(([level, count]) => ({ level, label: ISOLATION_LEVEL_LABEL[level as IsolationLevel], count })),
+      hosts: isolation.hosts.map(({ hostKey, ...rest }) => ({ ...rest, key: hostKey })),
+    },
+    findings: {
+      bySeverity: SEVERITIES.map((severity) => ({ severity, count: bySeverity[severity] })),
+      byRule: [...byRule.values()].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.count - a.count),
+    },
+    migration: { totals: migration.totals, packing: migration.packing, byVerdict: savingsByVerdict },
+  };
+}
+export type CustomerSummary = ReturnType<typeof customerSummary>;

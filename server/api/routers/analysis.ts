@@ -1,0 +1,100 @@
+/**
+ * The four analyses for the dashboard: a customer's summary (every chart's figures), its verdicts
+ * and findings as paginated tables (the filters the CSV export takes too), the fleet across the
+ * customers in scope, the rules, and the model parameters (admins may override them).
+ */
+import { z } from "zod";
+import { audit } from "../../auth/audit";
+import { ALL_RULES } from "../../analysis";
+import { customerAnalysis, PARAMETERS_SETTING, loadParameters } from "../../analysis/load";
+import { SCORE_FORMULA } from "../../analysis/isolation";
+import { DEFAULT_PARAMETERS, PARAMETER_SOURCES, parametersSchema } from "../../analysis/parameters";
+import { customerSummary, findingFilterSchema, findingRows, verdictFilterSchema, verdictRows } from "../../analysis/views";
+import { adminProcedure, createTRPCRouter, customerProcedure, viewerProcedure } from "../trpc";
+
+const paging = {
+  page: z.number().int().min(0).max(1_000_000).default(0),
+  pageSize: z.number().int().min(1).max(200).default(25),
+};
+
+const pageOf = <T>(rows: T[], input: { page: number; pageSize: number }) => ({
+  rows: rows.slice(input.page * input.pageSize, (input.page + 1) * input.pageSize),
+  total: rows.length,
+});
+
+export const analysisRouter = createTRPCRouter({
+  /** Density, waste, isolation and migration figures of one customer (all charts and their tables). */
+  customer: customerProcedure.query(async ({ ctx, input }) => {
+    const { analysis } = await customerAnalysis(ctx.database, input.customerId);
+    return { ...customerSummary(analysis), scoreFormula: SCORE_FORMULA };
+  }),
+
+  verdicts: customerProcedure.input(verdictFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
+    const { analysis } = await customerAnalysis(ctx.database, input.customerId);
+    return pageOf(verdictRows(analysis, input), input);
+  }),
+
+  findings: customerProcedure.input(findingFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
+    const { analysis } = await customerAnalysis(ctx.database, input.customerId);
+    return pageOf(findingRows(analysis, input), input);
+  }),
+
+  /** One row per customer in scope: density, waste, posture and verdict totals. */
+  fleet: viewerProcedure.query(async ({ ctx }) => {
+    const customers = await ctx.database.prisma.customer.findMany({
+      where: ctx.viewer.scope.kind === "all" ? {} : { id: { in: ctx.viewer.scope.customerIds } },
+      select: { id: true, name: true },
+      orderBy: { name: "asc" },
+    });
+    const rows = [];
+    for (const customer of customers) {
+      const { analysis } = await customerAnalysis(ctx.database, customer.id);
+      const d = analysis.density.customers[0];
+      rows.push({
+        customerId: customer.id,
+        name: customer.name,
+        physicalHosts: d?.physicalHosts ?? 0,
+        hostsOverTarget: d?.hostsOverTarget ?? 0,
+        vcpuPerCore: d?.vcpuPerCore ?? null,
+        vramPerPram: d?.vramPerPram ?? null,
+        consolidation: d?.consolidation ?? null,
+        containersUnbounded: d?.containersUnbounded ?? 0,
+        ramWasteMiB: analysis.waste.totals.ramWasteMiB,
+        diskWasteMiB: analysis.waste.totals.diskWasteMiB,
+        postureScore: analysis.isolation.score,
+        critical: analysis.findings.filter((f) => f.severity === "critical").length,
+        verdicts: analysis.migration.totals.verdicts,
+        ramSavedMiB: analysis.migration.totals.ramSavedMiB,
+        hostsFreed: analysis.migration.totals.hostsFreed,
+      });
+    }
+    return rows;
+  }),
+
+  rules: viewerProcedure.query(() => ALL_RULES),
+
+  /** The parameters in force, the defaults, and where each default comes from. */
+  parameters: viewerProcedure.query(async ({ ctx }) => ({
+    values: await loadParameters(ctx.database),
+    defaults: DEFAULT_PARAMETERS,
+    sources: PARAMETER_SOURCES,
+    scoreFormula: SCORE_FORMULA,
+  })),
+
+  setParameters: adminProcedure.input(parametersSchema.partial()).mutation(async ({ ctx, input }) => {
+    const values = parametersSchema.parse({ ...(await loadParameters(ctx.database)), ...input });
+    await ctx.database.pool.query(
+      `INSERT INTO app_setting (key, value, updated_at) VALUES ($1, $2, now())
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`,
+      [PARAMETERS_SETTING, JSON.stringify(values)],
+    );
+    await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "analysis-parameters-changed", detail: { changed: Object.keys(input) }, ip: ctx.ip });
+    return values;
+  }),
+
+  resetParameters: adminProcedure.mutation(async ({ ctx }) => {
+    await ctx.database.pool.query("DELETE FROM app_setting WHERE key = $1", [PARAMETERS_SETTING]);
+    await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "analysis-parameters-reset", ip: ctx.ip });
+    return DEFAULT_PARAMETERS;
+  }),
+});
