@@ -31,6 +31,9 @@ export const AUDIT_ACTIONS = [
   "customer-created",
   "customer-deleted",
   "demo-data-removed",
+  "export",
+  "analysis-parameters-changed",
+  "analysis-parameters-reset",
 ] as const;
 type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

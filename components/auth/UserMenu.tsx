@@ -70,6 +70,7 @@ export function UserMenu() {
   const user = me.data;
   return (
     <div className="ml-auto flex flex-wrap items-center justify-end gap-x-5 gap-y-2">
+      <NavLink href="/parameters">Parameters</NavLink>
       {user?.role === "admin" && (
         <>
           <NavLink href="/admin/users">Users</NavLink>

@@ -251,8 +251,8 @@ async function inventoryVersion(database: Database, customerId: string): Promise
        FROM source s WHERE s.customer_id = $1`,
     [customerId],
   );
-  const setting = await database.pool.query<{ updated_at: Date }>("SELECT updated_at FROM app_setting WHERE key = $1", [PARAMETERS_SETTING]);
-  return `${rows[0]?.version ?? ""}|${setting.rows[0]?.updated_at.toISOString() ?? "defaults"}`;
+  const setting = await database.pool.query<{ hash: string }>("SELECT md5(value::text) AS hash FROM app_setting WHERE key = $1", [PARAMETERS_SETTING]);
+  return `${rows[0]?.version ?? ""}|${setting.rows[0]?.hash ?? "defaults"}`;
 }
 
 interface Cached {

@@ -1,0 +1,88 @@
+/**
+ * The analysis router over real Postgres: the customer's figures follow its stored inventory, a
+ * new collection and a parameter change are seen at once (no stale cache), a bad override is
+ * refused and leaves the stored parameters as they were, and the tables filter and page.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCaller } from "../../server/api/root";
+import type { Viewer } from "../../server/api/trpc";
+import { applySnapshot } from "../../server/inventory/ingest";
+import { DEFAULT_PARAMETERS } from "../../server/analysis/parameters";
+import { smallSnapshot } from "../fixtures/snapshots";
+import { createTestDatabase, type TestDatabase } from "./db";
+
+let t: TestDatabase;
+let customerId: string;
+let sourceId: string;
+const admin: Viewer = { id: "admin", role: "admin", scope: { kind: "all" } };
+const as = (viewer: Viewer) => createCaller({ database: t, viewer });
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  customerId = (await as(admin).customers.create({ name: "Acme" })).id;
+  sourceId = (await as(admin).sources.create({ customerId, kind: "vsphere", name: "vc", endpoint: "https://vc.acme.example/sdk" })).id;
+  await applySnapshot(sourceId, smallSnapshot({ vms: 4, containers: 3 }), { database: t });
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+describe("analysis router", () => {
+  it("gives the customer's density from its stored inventory", async () => {
+    const snapshot = smallSnapshot({ vms: 4, containers: 3 });
+    const on = snapshot.virtualMachines!.filter((v) => v.powerState === "poweredOn" && !v.template);
+    const summary = await as(admin).analysis.customer({ customerId });
+    expect(summary.density.totals?.vmsPoweredOn).toBe(on.length);
+    expect(summary.density.totals?.vcpusPoweredOn).toBe(on.reduce((s, v) => s + (v.vcpus ?? 0), 0));
+    expect(summary.scoreFormula).toMatch(/starts at 100/);
+  });
+
+  it("sees a new collection at once", async () => {
+    const before = await as(admin).analysis.customer({ customerId });
+    const bigger = smallSnapshot({ vms: 6, containers: 3 });
+    await applySnapshot(sourceId, bigger, { database: t });
+    const after = await as(admin).analysis.customer({ customerId });
+    expect(after.density.totals!.virtualMachines).toBe(6);
+    expect(after.density.totals!.virtualMachines).toBeGreaterThan(before.density.totals!.virtualMachines);
+  });
+
+  it("applies an administrator's parameters at once, and restores the defaults", async () => {
+    const before = await as(admin).analysis.customer({ customerId });
+    expect(before.density.totals!.hostsOverTarget).toBe(0);
+    await as(admin).analysis.setParameters({ targetVcpuPerCore: 0.01, targetVramPerPram: 0.0001 });
+    const strict = await as(admin).analysis.customer({ customerId });
+    expect(strict.density.target).toEqual({ vcpuPerCore: 0.01, vramPerPram: 0.0001 });
+    expect(strict.density.totals!.hostsOverTarget).toBeGreaterThan(0);
+    const audit = await t.pool.query("SELECT action FROM audit_event WHERE action = 'analysis-parameters-changed'");
+    expect(audit.rowCount).toBe(1);
+    await as(admin).analysis.resetParameters();
+    expect((await as(admin).analysis.parameters()).values).toEqual(DEFAULT_PARAMETERS);
+    expect((await as(admin).analysis.customer({ customerId })).density.totals!.hostsOverTarget).toBe(0);
+  });
+
+  it("refuses a bad override and keeps the stored parameters", async () => {
+    await as(admin).analysis.setParameters({ kataOverheadMemoryMiB: 200 });
+    const badPattern = DEFAULT_PARAMETERS.osFootprints.map((f, i) => (i === 0 ? { ...f, match: "(unclosed" } : f));
+    await expect(as(admin).analysis.setParameters({ osFootprints: badPattern })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(as(admin).analysis.setParameters({ targetVcpuPerCore: -1 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    const { values } = await as(admin).analysis.parameters();
+    expect(values.kataOverheadMemoryMiB).toBe(200);
+    expect(values.osFootprints[0]!.match).toBe(DEFAULT_PARAMETERS.osFootprints[0]!.match);
+    await as(admin).analysis.resetParameters();
+  });
+
+  it("filters and pages verdicts and findings on the server", async () => {
+    const all = await as(admin).analysis.verdicts({ customerId, pageSize: 200 });
+    const vms = await as(admin).analysis.verdicts({ customerId, kind: "vm", pageSize: 200 });
+    const containers = await as(admin).analysis.verdicts({ customerId, kind: "container", pageSize: 200 });
+    expect(vms.total + containers.total).toBe(all.total);
+    expect(vms.rows.every((r) => r.kind === "vm")).toBe(true);
+    const page = await as(admin).analysis.verdicts({ customerId, pageSize: 2, page: 1, sort: { column: "name", direction: "asc" } });
+    const names = all.rows.map((r) => r.name).sort((a, b) => a.localeCompare(b));
+    expect(page.rows.map((r) => r.name)).toEqual(names.slice(2, 4));
+    const critical = await as(admin).analysis.findings({ customerId, severity: "critical", pageSize: 200 });
+    expect(critical.rows.every((r) => r.severity === "critical")).toBe(true);
+    const everything = await as(admin).analysis.findings({ customerId, pageSize: 200 });
+    expect(everything.total).toBeGreaterThan(critical.total);
+  });
+});
