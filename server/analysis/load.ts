@@ -1,6 +1,6 @@
 /**
  * The dashboard's door to the analyses: a customer's stored inventory, read with one query per
- * table (children aggregated in SQL), in the same shapes the snapshot CLI builds, and the analysis
+ * table (children grouped by parent in one pass), in the same shapes the snapshot CLI builds, and the analysis
  * of it, kept in memory until the customer's inventory or the parameters change.
  */
 import type { Database } from "../db/client";
@@ -27,45 +27,57 @@ export async function loadInventory(database: Database, customerIds: string[]): 
         ORDER BY h.id`,
       [customerIds, DEFAULT_TENANT_LABEL],
     );
+    const inCustomers = "source_id IN (SELECT id FROM source WHERE customer_id = ANY($1::uuid[]))";
     const vms = await client.query(
-      `SELECT v.*, s.customer_id,
-              coalesce((SELECT json_agg(json_build_object('key', d.key, 'label', d.label, 'capacityMiB', d.capacity_mib,
-                         'thin', d.thin, 'mode', d.mode, 'rdm', d.rdm, 'sharing', d.sharing, 'datastore', d.datastore,
-                         'path', d.path, 'format', d.format) ORDER BY d.key)
-                          FROM virtual_disk d WHERE d.vm_id = v.id), '[]') AS disks
-         FROM virtual_machine v JOIN source s ON s.id = v.source_id
-        WHERE s.customer_id = ANY($1::uuid[])
-        ORDER BY v.id`,
+      `SELECT v.*, s.customer_id FROM virtual_machine v JOIN source s ON s.id = v.source_id
+        WHERE s.customer_id = ANY($1::uuid[]) ORDER BY v.id`,
+      [customerIds],
+    );
+    const disks = await client.query(
+      `SELECT d.vm_id AS parent, d.key, d.label, d.capacity_mib AS "capacityMiB", d.thin, d.mode, d.rdm, d.sharing,
+              d.datastore, d.path, d.format
+         FROM virtual_disk d JOIN virtual_machine v ON v.id = d.vm_id
+        WHERE v.${inCustomers} ORDER BY d.vm_id, d.key`,
       [customerIds],
     );
     const containers = await client.query(
-      `SELECT c.*, s.customer_id,
-              coalesce((SELECT json_agg(json_build_object('type', m.type, 'source', m.source, 'destination', m.destination,
-                         'readOnly', m.read_only, 'propagation', m.propagation) ORDER BY m.position)
-                          FROM container_mount m WHERE m.container_id = c.id), '[]') AS mounts,
-              coalesce((SELECT json_agg(json_build_object('containerPort', p.container_port, 'protocol', p.protocol,
-                         'hostIp', p.host_ip, 'hostPort', p.host_port) ORDER BY p.position)
-                          FROM container_port p WHERE p.container_id = c.id), '[]') AS ports
-         FROM container c JOIN source s ON s.id = c.source_id
-        WHERE s.customer_id = ANY($1::uuid[])
-        ORDER BY c.id`,
+      `SELECT c.*, s.customer_id FROM container c JOIN source s ON s.id = c.source_id
+        WHERE s.customer_id = ANY($1::uuid[]) ORDER BY c.id`,
+      [customerIds],
+    );
+    const mounts = await client.query(
+      `SELECT m.container_id AS parent, m.type, m.source, m.destination, m.read_only AS "readOnly", m.propagation
+         FROM container_mount m JOIN container c ON c.id = m.container_id
+        WHERE c.${inCustomers} ORDER BY m.container_id, m.position`,
+      [customerIds],
+    );
+    const ports = await client.query(
+      `SELECT p.container_id AS parent, p.container_port AS "containerPort", p.protocol, p.host_ip AS "hostIp", p.host_port AS "hostPort"
+         FROM container_port p JOIN container c ON c.id = p.container_id
+        WHERE c.${inCustomers} ORDER BY p.container_id, p.position`,
       [customerIds],
     );
     const images = await client.query(
-      `SELECT i.*, s.customer_id,
-              coalesce((SELECT json_agg(json_build_object('digest', l.digest, 'sizeBytes', l.size_bytes) ORDER BY il.position)
-                          FROM image_layer il JOIN layer l ON l.id = il.layer_id WHERE il.image_id = i.id), '[]') AS layers
-         FROM image i JOIN source s ON s.id = i.source_id
-        WHERE s.customer_id = ANY($1::uuid[])
-        ORDER BY i.id`,
+      `SELECT i.*, s.customer_id FROM image i JOIN source s ON s.id = i.source_id
+        WHERE s.customer_id = ANY($1::uuid[]) ORDER BY i.id`,
+      [customerIds],
+    );
+    const layers = await client.query(
+      `SELECT il.image_id AS parent, l.digest, l.size_bytes AS "sizeBytes"
+         FROM image_layer il JOIN image i ON i.id = il.image_id JOIN layer l ON l.id = il.layer_id
+        WHERE i.${inCustomers} ORDER BY il.image_id, il.position`,
       [customerIds],
     );
     await client.query("COMMIT");
+    const disksOf = byParent(disks.rows);
+    const mountsOf = byParent(mounts.rows);
+    const portsOf = byParent(ports.rows);
+    const layersOf = byParent(layers.rows);
     return {
       hosts: hosts.rows.map(toHost),
-      virtualMachines: vms.rows.map(toVm),
-      containers: containers.rows.map(toContainer),
-      images: images.rows.map(toImage),
+      virtualMachines: vms.rows.map((r) => toVm(r, disksOf.get(r.id) ?? [])),
+      containers: containers.rows.map((r) => toContainer(r, mountsOf.get(r.id) ?? [], portsOf.get(r.id) ?? [])),
+      images: images.rows.map((r) => toImage(r, layersOf.get(r.id) ?? [])),
     };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
@@ -76,6 +88,17 @@ export async function loadInventory(database: Database, customerIds: string[]): 
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rows straight from pg, mapped field by field */
+
+/** Child rows grouped by their parent's id (the column "parent", dropped), in query order. */
+function byParent(rows: any[]): Map<string, any[]> {
+  const map = new Map<string, any[]>();
+  for (const { parent, ...row } of rows) {
+    const list = map.get(parent);
+    if (list) list.push(row);
+    else map.set(parent, [row]);
+  }
+  return map;
+}
 function toHost(r: any): InventoryHost {
   return {
     key: r.id,
@@ -119,7 +142,7 @@ function toHost(r: any): InventoryHost {
   };
 }
 
-function toVm(r: any): InventoryVirtualMachine {
+function toVm(r: any, disks: any[]): InventoryVirtualMachine {
   return {
     key: r.id,
     customer: r.customer_id,
@@ -167,11 +190,11 @@ function toVm(r: any): InventoryVirtualMachine {
     cpuHotAdd: r.cpu_hot_add,
     memoryHotAdd: r.memory_hot_add,
     cpuAffinity: r.cpu_affinity,
-    disks: r.disks,
+    disks,
   };
 }
 
-function toContainer(r: any): InventoryContainer {
+function toContainer(r: any, mounts: any[], ports: any[]): InventoryContainer {
   return {
     key: r.id,
     customer: r.customer_id,
@@ -212,14 +235,14 @@ function toContainer(r: any): InventoryContainer {
     pidsLimit: num(r.pids_limit),
     restartPolicy: r.restart_policy,
     health: r.health,
-    mounts: r.mounts,
-    ports: r.ports,
+    mounts,
+    ports,
     devices: r.devices,
     labels: r.labels ?? {},
   };
 }
 
-function toImage(r: any): InventoryImage {
+function toImage(r: any, layers: any[]): InventoryImage {
   return {
     key: r.id,
     customer: r.customer_id,
@@ -232,7 +255,7 @@ function toImage(r: any): InventoryImage {
     createdAt: iso(r.created_at),
     os: r.os,
     architecture: r.architecture,
-    layers: (r.layers as { digest: string; sizeBytes: string | number }[]).map((l) => ({ digest: l.digest, sizeBytes: Number(l.sizeBytes) })),
+    layers: layers.map((l: { digest: string; sizeBytes: string }) => ({ digest: l.digest, sizeBytes: Number(l.sizeBytes) })),
   };
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */

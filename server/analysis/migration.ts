@@ -478,13 +478,13 @@ export interface MigrationResult {
   totals: MigrationTotals;
 }
 
+const EFFECTS = new Map(VM_RULES.map((r) => [r.id, r.effect]));
 const NO_SAVING: Saving = { ramMiB: 0, diskMiB: 0, cpuMillis: 0 };
 
 function vmVerdict(vm: InventoryVirtualMachine, ctx: VmContext): Omit<Verdict, "key" | "name" | "kind" | "customer" | "hostName" | "cluster" | "os" | "tenant"> {
   const findings = evaluate(VM_RULES, vm, ctx);
-  const effects = new Map(VM_RULES.map((r) => [r.id, r.effect]));
-  const staying = findings.filter((f) => f.severity === "critical" || effects.get(f.ruleId) === "vm");
-  const toKata = findings.filter((f) => effects.get(f.ruleId) === "kata");
+  const staying = findings.filter((f) => f.severity === "critical" || EFFECTS.get(f.ruleId) === "vm");
+  const toKata = findings.filter((f) => EFFECTS.get(f.ruleId) === "kata");
   const ruleIds = findings.map((f) => f.ruleId);
   if (staying.length > 0) {
     return { verdict: "vm", reason: `Stays a VM: ${staying.map((f) => title(f.ruleId)).join("; ")}.`, findings, ruleIds, saving: NO_SAVING };
