@@ -1,11 +1,13 @@
 /**
  * Sign-in, sessions, API tokens, throttling, CSRF and secrets, through the real route handlers
- * (better-auth's and tRPC's) as HTTP requests against a real database.
+ * (better-auth's, tRPC's and the CSV export's) as HTTP requests against a real database.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { customerAnalysis } from "../../server/analysis/load";
+import { findingFilterSchema, findingRows, verdictFilterSchema, verdictRows } from "../../server/analysis/views";
 import { createApiToken, revokeApiToken } from "../../server/auth/tokens";
 import { createUser } from "../../server/auth/users";
 import { applySnapshot } from "../../server/inventory/ingest";
@@ -18,6 +20,7 @@ let routes: {
   trpc: { GET: (r: Request) => Response | Promise<Response>; POST: (r: Request) => Response | Promise<Response> };
   auth: { GET: (r: Request) => Response | Promise<Response>; POST: (r: Request) => Response | Promise<Response> };
   health: { GET: () => Promise<Response> };
+  export: { GET: (r: Request, context: { params: Promise<{ customerId: string; table: string }> }) => Promise<Response> };
 };
 const ids: Record<string, string> = {};
 const PASSWORD = "correct-horse-battery";
@@ -27,6 +30,7 @@ const ROUTE_HANDLERS: Record<string, string> = {
   "app/api/health/route.ts": "public: database reachability only",
   "app/api/auth/[...all]/route.ts": "better-auth: sign-in, sign-out, session, password change, SSO",
   "app/api/trpc/[trpc]/route.ts": "tRPC: every procedure checks the session or API token and scope",
+  "app/api/export/[customerId]/[table]/route.ts": "CSV export (GET): session or API token, customer in scope, else 401/404",
 };
 
 function listRouteHandlers(dir: string): string[] {
@@ -60,6 +64,48 @@ async function signIn(email: string, password: string, ip = "198.51.100.7") {
   );
 }
 
+const exportGet = async (customerId: string, table: string, query = "", headers: Record<string, string> = {}) =>
+  routes.export.GET(new Request(`${BASE}/api/export/${customerId}/${table}${query ? `?${query}` : ""}`, { headers }), {
+    params: Promise.resolve({ customerId, table }),
+  });
+
+/** A CSV body as records (RFC 4180: quoted fields, doubled quotes, line breaks inside quotes), BOM kept apart. */
+async function readCsv(response: Response): Promise<{ bom: boolean; text: string; records: string[][] }> {
+  const raw = new TextDecoder("utf-8", { ignoreBOM: true }).decode(await response.arrayBuffer());
+  const bom = raw.startsWith("\uFEFF");
+  const text = bom ? raw.slice(1) : raw;
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = "";
+  let quoted = false;
+  const endField = () => {
+    record.push(field);
+    field = "";
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted && c === '"' && text[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (c === '"') {
+      quoted = !quoted;
+    } else if (!quoted && c === ",") {
+      endField();
+    } else if (!quoted && c === "\n") {
+      endField();
+      records.push(record);
+      record = [];
+    } else {
+      field += c;
+    }
+  }
+  if (field !== "" || record.length > 0) {
+    endField();
+    records.push(record);
+  }
+  return { bom, text, records };
+}
+
 const cookieOf = (response: Response) =>
   response.headers
     .getSetCookie()
@@ -75,6 +121,7 @@ beforeAll(async () => {
     trpc: await import("../../app/api/trpc/[trpc]/route"),
     auth: await import("../../app/api/auth/[...all]/route"),
     health: await import("../../app/api/health/route"),
+    export: await import("../../app/api/export/[customerId]/[table]/route"),
   };
   for (const name of ["Acme", "Globex"]) ids[name] = (await t.prisma.customer.create({ data: { name } })).id;
   const source = await t.prisma.source.create({ data: { customerId: ids.Acme!, kind: "demo", name: "acme", endpoint: "demo:acme" } });
@@ -131,14 +178,19 @@ describe("every route handler, as every kind of caller", () => {
       const overview = await trpcGet("fleet.overview", headers);
       const text = await overview.text();
       const create = await trpcPost("customers.create", { name: `Made by ${persona}` }, headers);
-      seen.push(`${persona}: overview ${overview.status} ${text.includes("Acme") ? "Acme" : "-"} ${text.includes("Globex") ? "Globex" : "-"}, create ${create.status}`);
+      // CSV export of Acme's verdicts: Acme's viewers, engineers and administrators only.
+      const csv = await exportGet(ids.Acme!, "verdicts", "", headers);
+      seen.push(
+        `${persona}: overview ${overview.status} ${text.includes("Acme") ? "Acme" : "-"} ${text.includes("Globex") ? "Globex" : "-"}, create ${create.status}, export ${csv.status}`,
+      );
+      await csv.body?.cancel();
     }
     expect(seen).toEqual([
-      "anonymous: overview 401 - -, create 401",
-      "otherViewer: overview 200 - Globex, create 403",
-      "viewer: overview 200 Acme -, create 403",
-      "engineer: overview 200 Acme -, create 403",
-      "admin: overview 200 Acme Globex, create 200",
+      "anonymous: overview 401 - -, create 401, export 401",
+      "otherViewer: overview 200 - Globex, create 403, export 404",
+      "viewer: overview 200 Acme -, create 403, export 200",
+      "engineer: overview 200 Acme -, create 403, export 200",
+      "admin: overview 200 Acme Globex, create 200, export 200",
     ]);
   });
 });
@@ -279,5 +331,174 @@ describe("forged requests and secrets", () => {
       spies.forEach((spy) => spy.mockRestore());
     }
     expect(logged.join("\n")).not.toContain("Sup3r-S3cret-Value");
+  });
+});
+
+describe("CSV export", () => {
+  const cookies: Record<string, string> = {};
+  let ip = 80;
+
+  beforeAll(async () => {
+    await createUser(t, { email: "export-other@example.com", name: "Other", password: PASSWORD, role: "viewer", allCustomers: false, customerIds: [ids.Globex!] });
+    await createUser(t, { email: "export-engineer@example.com", name: "Eng", password: PASSWORD, role: "engineer", allCustomers: false, customerIds: [ids.Acme!] });
+    for (const [persona, email] of [
+      ["otherViewer", "export-other@example.com"],
+      ["viewer", "viewer@example.com"],
+      ["engineer", "export-engineer@example.com"],
+      ["admin", "admin@example.com"],
+    ] as const) {
+      const response = await signIn(email, PASSWORD, `198.51.100.${ip++}`);
+      expect(response.status, persona).toBe(200);
+      cookies[persona] = cookieOf(response);
+    }
+  });
+
+  it("refuses anonymous callers", async () => {
+    const response = await exportGet(ids.Acme!, "verdicts");
+    expect(response.status).toBe(401);
+    expect(await response.text()).toBe("sign in first");
+  });
+
+  it("refuses a bad API token rather than treating the caller as anonymous", async () => {
+    for (const token of ["flk_madeup", "not-even-a-fleetlens-token"]) {
+      const response = await exportGet(ids.Acme!, "verdicts", "", { authorization: `Bearer ${token}` });
+      expect(response.status).toBe(401);
+      expect(await response.text()).toBe("invalid API token");
+    }
+  });
+
+  it("answers a customer out of scope exactly like a missing one, without its name", async () => {
+    const outOfScope = await exportGet(ids.Acme!, "verdicts", "", { cookie: cookies.otherViewer! });
+    expect(outOfScope.status).toBe(404);
+    const body = await outOfScope.text();
+    expect(body).toBe("no such customer");
+    expect(body).not.toContain("Acme");
+    const missing = await exportGet("00000000-0000-4000-8000-000000000000", "verdicts", "", { cookie: cookies.admin! });
+    expect([missing.status, await missing.text()]).toEqual([404, body]);
+    const notAUuid = await exportGet("acme", "verdicts", "", { cookie: cookies.admin! });
+    expect([notAUuid.status, await notAUuid.text()]).toEqual([404, body]);
+    const noSuchTable = await exportGet(ids.Acme!, "hosts", "", { cookie: cookies.admin! });
+    expect(noSuchTable.status).toBe(404);
+  });
+
+  it("gives Acme's viewer a CSV download with one line per workload", async () => {
+    const response = await exportGet(ids.Acme!, "verdicts", "", { cookie: cookies.viewer! });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(response.headers.get("content-disposition")).toMatch(/^attachment; filename="acme-verdicts-\d{4}-\d{2}-\d{2}\.csv"$/);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const { bom, records } = await readCsv(response);
+    expect(bom).toBe(true);
+    expect(records[0]).toEqual([
+      "Workload", "Kind", "Verdict", "Why", "Host", "Cluster", "Tenant", "Guest OS", "Isolation",
+      "RAM saved (MiB)", "Disk saved (MiB)", "CPU saved (millicores)", "Findings",
+    ]);
+    const { analysis } = await customerAnalysis(t, ids.Acme!);
+    const expected = verdictRows(analysis, verdictFilterSchema.parse({}));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(records.length - 1).toBe(expected.length);
+    expect(records.slice(1).map((r) => r[0])).toEqual(expected.map((r) => r.name));
+    expect(records.slice(1).every((r) => r.length === 13)).toBe(true);
+  });
+
+  it("gives engineers, administrators and API tokens the same file", async () => {
+    const { token } = await createApiToken(t, ids.viewer!, "export script");
+    const bodies: string[] = [];
+    const callers: Record<string, string>[] = [{ cookie: cookies.engineer! }, { cookie: cookies.admin! }, { authorization: `Bearer ${token}` }];
+    for (const headers of callers) {
+      const response = await exportGet(ids.Acme!, "verdicts", "", headers);
+      expect(response.status).toBe(200);
+      bodies.push(await response.text());
+    }
+    expect(new Set(bodies).size).toBe(1);
+  });
+
+  it("exports findings with the same rows as the table", async () => {
+    const response = await exportGet(ids.Acme!, "findings", "sort=name&dir=desc", { cookie: cookies.viewer! });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-disposition")).toMatch(/filename="acme-findings-/);
+    const { records } = await readCsv(response);
+    expect(records[0]).toEqual(["Severity", "Rule", "Finding", "Kind", "Workload", "Host", "Detail", "Why it matters", "Source"]);
+    const { analysis } = await customerAnalysis(t, ids.Acme!);
+    const expected = findingRows(analysis, findingFilterSchema.parse({ sort: { column: "name", direction: "desc" } }));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(records.slice(1).map((r) => [r[1], r[4]])).toEqual(expected.map((r) => [r.ruleId, r.name]));
+  });
+
+  it("applies the page's filters exactly as the tRPC table does", async () => {
+    const cookie = cookies.viewer!;
+    for (const [query, input] of [
+      ["kind=vm&verdict=container", { kind: "vm", verdict: "container" }],
+      ["kind=container&sort=name&dir=asc", { kind: "container", sort: { column: "name", direction: "asc" } }],
+      ["search=app", { search: "app" }],
+    ] as const) {
+      const csv = await readCsv(await exportGet(ids.Acme!, "verdicts", query, { cookie }));
+      const trpc = await trpcGet("analysis.verdicts", { cookie }, { customerId: ids.Acme, pageSize: 200, ...input });
+      expect(trpc.status).toBe(200);
+      const page = (await trpc.json()) as { result: { data: { json: { rows: { name: string }[]; total: number } } } };
+      expect(page.result.data.json.total).toBeLessThanOrEqual(200);
+      expect(csv.records.length, query).toBeGreaterThan(1);
+      expect(csv.records.slice(1).map((r) => r[0]), query).toEqual(page.result.data.json.rows.map((r) => r.name));
+    }
+  });
+
+  it("refuses an invalid filter with a message naming it", async () => {
+    for (const [table, query, param] of [
+      ["verdicts", "verdict=maybe", "verdict"],
+      ["verdicts", "kind=host", "kind"],
+      ["verdicts", "sort=password", "sort"],
+      ["findings", "severity=apocalyptic", "severity"],
+      ["findings", "dir=sideways", "dir"],
+    ] as const) {
+      const response = await exportGet(ids.Acme!, table, query, { cookie: cookies.viewer! });
+      expect(response.status, query).toBe(400);
+      expect(await response.text()).toMatch(new RegExp(`^invalid filter: ${param}: `));
+    }
+  });
+
+  it("records every export in the audit log, with the table, the filters and the row count", async () => {
+    const before = await t.prisma.auditEvent.count({ where: { action: "export" } });
+    const response = await exportGet(ids.Acme!, "verdicts", "kind=vm", { cookie: cookies.viewer!, "x-forwarded-for": "198.51.100.99" });
+    const { records } = await readCsv(response);
+    const events = await t.prisma.auditEvent.findMany({ where: { action: "export" }, orderBy: { at: "desc" } });
+    expect(events.length).toBe(before + 1);
+    expect(events[0]).toMatchObject({
+      actorId: ids.viewer,
+      actorEmail: "viewer@example.com",
+      target: ids.Acme,
+      ip: "198.51.100.99",
+      detail: { table: "verdicts", filters: { kind: "vm", search: "", sort: { column: "ramMiB", direction: "desc" } }, rows: records.length - 1 },
+    });
+    // Refused exports leave no export entry.
+    await exportGet(ids.Acme!, "verdicts", "", { cookie: cookies.otherViewer! });
+    await exportGet(ids.Acme!, "verdicts", "verdict=maybe", { cookie: cookies.viewer! });
+    expect(await t.prisma.auditEvent.count({ where: { action: "export" } })).toBe(before + 1);
+  });
+
+  it("neutralises workload names a spreadsheet would run as formulas", async () => {
+    const hostile = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3+cmd|' /C calc'!A0", "\t=1+1"];
+    const customer = await t.prisma.customer.create({ data: { name: 'Evil "Co"\r\n; =1+1' } });
+    const source = await t.prisma.source.create({ data: { customerId: customer.id, kind: "demo", name: "evil", endpoint: "demo:evil" } });
+    const snapshot = smallSnapshot({ vms: 2, containers: 4 });
+    snapshot.containers = snapshot.containers!.map((c, i) => ({ ...c, name: hostile[i]! }));
+    snapshot.virtualMachines = snapshot.virtualMachines!.map((v, i) => (i === 1 ? { ...v, name: hostile[4]! } : v));
+    await applySnapshot(source.id, snapshot, { database: t });
+
+    const response = await exportGet(customer.id, "verdicts", "sort=name&dir=asc", { cookie: cookies.admin! });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-disposition")).toMatch(/^attachment; filename="evil-co-1-1-verdicts-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const { text, records } = await readCsv(response);
+    // Raw text: the quote-bearing cell is quoted with its quotes doubled, after the apostrophe.
+    expect(text).toContain(`"'=HYPERLINK(""http://x"",""y"")"`);
+    expect(text).not.toMatch(/(^|,)[=+@\t]/m);
+    const names = records.slice(1).map((r) => r[0]);
+    for (const name of hostile) expect(names).toContain(`'${name}`);
+    // Every string cell of every row, not only names, starts safely; figures stay numbers.
+    for (const record of records.slice(1)) {
+      for (const cell of record) expect(/^[=+@\t\r]/.test(cell) || (/^-/.test(cell) && Number.isNaN(Number(cell))), cell).toBe(false);
+    }
+
+    const findings = await readCsv(await exportGet(customer.id, "findings", "", { cookie: cookies.admin! }));
+    expect(findings.records.slice(1).map((r) => r[4])).toContain("'=HYPERLINK(\"http://x\",\"y\")");
   });
 });

@@ -1,0 +1,72 @@
+/**
+ * CSV export of a customer's verdict or finding table: GET /api/export/<customerId>/<verdicts|findings>
+ * with the page's filters in the query string (kind, verdict | severity, ruleId, search, sort, dir).
+ *
+ * Same authorization as tRPC's customerProcedure (session cookie or API token; a customer out of
+ * scope looks missing), same rows as analysis.verdicts / analysis.findings, streamed in constant
+ * memory with formula-neutralised cells. Every export is audited before the first byte is sent.
+ */
+import { z } from "zod";
+import { customerAnalysis } from "@/server/analysis/load";
+import { findingRows, verdictRows } from "@/server/analysis/views";
+import { inScope } from "@/server/api/trpc";
+import { audit, clientIp } from "@/server/auth/audit";
+import { InvalidTokenError, resolveViewer, type Viewer } from "@/server/auth/viewer";
+import { db } from "@/server/db/client";
+import { csvResponse, exportFilename } from "@/server/export/csv";
+import { FINDING_CSV_COLUMNS, VERDICT_CSV_COLUMNS, isExportTable, parseExportFilter } from "@/server/export/tables";
+
+export const dynamic = "force-dynamic";
+
+const text = (status: number, message: string) =>
+  new Response(message, { status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+
+const customerIdSchema = z.uuid();
+
+export async function GET(request: Request, context: { params: Promise<{ customerId: string; table: string }> }) {
+  const database = db();
+  let viewer: Viewer | null;
+  try {
+    viewer = await resolveViewer(database, request.headers);
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return text(401, "invalid API token");
+    throw error;
+  }
+  if (!viewer) return text(401, "sign in first");
+
+  const { customerId, table } = await context.params;
+  if (!isExportTable(table)) return text(404, "no such table: verdicts or findings");
+  // Out of scope looks the same as missing: no hint that the customer exists.
+  if (!customerIdSchema.safeParse(customerId).success || !inScope(viewer.scope, customerId)) return text(404, "no such customer");
+  const customer = await database.prisma.customer.findUnique({ where: { id: customerId }, select: { id: true, name: true } });
+  if (!customer) return text(404, "no such customer");
+
+  const params = new URL(request.url).searchParams;
+  const filename = exportFilename(customer.name, table);
+  const audited = (filters: unknown, rows: number) =>
+    audit(database, {
+      actorId: viewer.id,
+      actorEmail: viewer.email,
+      action: "export",
+      target: customer.id,
+      detail: { table, filters, rows },
+      ip: clientIp(request.headers),
+    });
+
+  // The rows are counted before the first byte is streamed, and the export audited then: the
+  // entry is written even if the download is later cancelled.
+  if (table === "verdicts") {
+    const parsed = parseExportFilter("verdicts", params);
+    if (!parsed.ok) return text(400, parsed.error);
+    const { analysis } = await customerAnalysis(database, customer.id);
+    const rows = verdictRows(analysis, parsed.filter);
+    await audited(parsed.filter, rows.length);
+    return csvResponse(rows, VERDICT_CSV_COLUMNS, filename);
+  }
+  const parsed = parseExportFilter("findings", params);
+  if (!parsed.ok) return text(400, parsed.error);
+  const { analysis } = await customerAnalysis(database, customer.id);
+  const rows = findingRows(analysis, parsed.filter);
+  await audited(parsed.filter, rows.length);
+  return csvResponse(rows, FINDING_CSV_COLUMNS, filename);
+}

@@ -1,0 +1,72 @@
+/**
+ * The columns of the two CSV exports: the customer page's verdict and finding tables, with the
+ * same rows (server/analysis/views.ts) and headers in plain words.
+ */
+import { findingFilterSchema, verdictFilterSchema, type FindingFilter, type FindingRow, type VerdictFilter, type VerdictRow } from "../analysis/views";
+import type { CsvColumn } from "./csv";
+
+const KIND_LABEL: Record<VerdictRow["kind"] | FindingRow["kind"], string> = {
+  vm: "virtual machine",
+  container: "container",
+  host: "host",
+};
+
+export const VERDICT_CSV_COLUMNS: readonly CsvColumn<VerdictRow>[] = [
+  { header: "Workload", cell: (r) => r.name },
+  { header: "Kind", cell: (r) => KIND_LABEL[r.kind] },
+  { header: "Verdict", cell: (r) => r.verdictLabel },
+  { header: "Why", cell: (r) => r.reason },
+  { header: "Host", cell: (r) => r.host },
+  { header: "Cluster", cell: (r) => r.cluster },
+  { header: "Tenant", cell: (r) => r.tenant },
+  { header: "Guest OS", cell: (r) => r.os },
+  { header: "Isolation", cell: (r) => r.isolation },
+  { header: "RAM saved (MiB)", cell: (r) => r.ramMiB },
+  { header: "Disk saved (MiB)", cell: (r) => r.diskMiB },
+  { header: "CPU saved (millicores)", cell: (r) => r.cpuMillis },
+  { header: "Findings", cell: (r) => r.findings.map((f) => `${f.ruleId}: ${f.title} (${f.severity})`).join("; ") },
+];
+
+export const FINDING_CSV_COLUMNS: readonly CsvColumn<FindingRow>[] = [
+  { header: "Severity", cell: (r) => r.severity },
+  { header: "Rule", cell: (r) => r.ruleId },
+  { header: "Finding", cell: (r) => r.title },
+  { header: "Kind", cell: (r) => KIND_LABEL[r.kind] },
+  { header: "Workload", cell: (r) => r.name },
+  { header: "Host", cell: (r) => r.host },
+  { header: "Detail", cell: (r) => r.detail },
+  { header: "Why it matters", cell: (r) => r.text },
+  { header: "Source", cell: (r) => r.source },
+];
+
+export const EXPORT_TABLES = ["verdicts", "findings"] as const;
+export type ExportTable = (typeof EXPORT_TABLES)[number];
+export const isExportTable = (value: string): value is ExportTable => (EXPORT_TABLES as readonly string[]).includes(value);
+
+/** Query-string names of the filter fields, for error messages the caller can act on. */
+const PARAM_OF: Record<string, string> = { "sort.column": "sort", "sort.direction": "dir" };
+
+/**
+ * The page's filters from a query string (kind, verdict or severity and ruleId, search, sort, dir),
+ * checked by the same schemas as the tRPC procedures. An error names the parameter and the problem.
+ */
+export function parseExportFilter(table: "verdicts", params: URLSearchParams): { ok: true; filter: VerdictFilter } | { ok: false; error: string };
+export function parseExportFilter(table: "findings", params: URLSearchParams): { ok: true; filter: FindingFilter } | { ok: false; error: string };
+export function parseExportFilter(table: ExportTable, params: URLSearchParams): { ok: true; filter: VerdictFilter | FindingFilter } | { ok: false; error: string };
+export function parseExportFilter(table: ExportTable, params: URLSearchParams) {
+  const schema = table === "verdicts" ? verdictFilterSchema : findingFilterSchema;
+  const get = (name: string) => params.get(name) ?? undefined;
+  const defaults = schema.parse({}).sort;
+  const sort = params.has("sort") || params.has("dir") ? { column: get("sort") ?? defaults.column, direction: get("dir") ?? defaults.direction } : undefined;
+  const raw =
+    table === "verdicts"
+      ? { kind: get("kind"), verdict: get("verdict"), search: get("search"), sort }
+      : { kind: get("kind"), severity: get("severity"), ruleId: get("ruleId"), search: get("search"), sort };
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, filter: parsed.data };
+  const problems = parsed.error.issues.map((issue) => {
+    const field = issue.path.map(String).join(".");
+    return `${PARAM_OF[field] ?? field}: ${issue.message}`;
+  });
+  return { ok: false, error: `invalid filter: ${problems.join("; ")}` };
+}

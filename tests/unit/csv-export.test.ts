@@ -1,0 +1,154 @@
+/**
+ * The CSV streaming helper: formula neutralisation (OWASP CSV injection), RFC 4180 quoting,
+ * numbers kept as numbers, the BOM, file names, and the export's filter parsing.
+ */
+import { describe, expect, it } from "vitest";
+import { csvResponse, csvStream, exportFilename, fileSlug, neutraliseFormula, type CsvCell, type CsvColumn } from "../../server/export/csv";
+import { parseExportFilter } from "../../server/export/tables";
+
+const BOM = "\uFEFF";
+const one: CsvColumn<{ value: CsvCell }>[] = [{ header: "Value", cell: (r) => r.value }];
+
+/** The whole stream as text, BOM included (TextDecoder would drop it unless told not to). */
+async function read(stream: ReadableStream<Uint8Array>): Promise<string> {
+  return new TextDecoder("utf-8", { ignoreBOM: true }).decode(await new Response(stream).arrayBuffer());
+}
+
+/** The one data line a single-cell CSV holds for this value. */
+async function cellOf(value: CsvCell): Promise<string> {
+  const text = await read(csvStream([{ value }], one));
+  expect(text.startsWith(`${BOM}Value\n`)).toBe(true);
+  return text.slice(`${BOM}Value\n`.length).replace(/\n$/, "");
+}
+
+describe("formula neutralisation", () => {
+  it.each([
+    ["=", "=HYPERLINK(\"http://x\",\"y\")", `"'=HYPERLINK(""http://x"",""y"")"`],
+    ["+", "+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"],
+    ["-", "-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"],
+    ["@", "@SUM(1)", "'@SUM(1)"],
+    ["tab", "\t=1+1", "'\t=1+1"],
+    ["carriage return", "\r=1+1", `"'\r=1+1"`],
+    ["full-width =", "\uFF1D1+1", "'\uFF1D1+1"],
+    ["a leading space (not a trigger: the cell does not start with one)", " =1+1", " =1+1"],
+    ["= in the middle", "a=1+1", "a=1+1"],
+    ["plain text", "web-1", "web-1"],
+    ["the number -5", -5, "-5"],
+    ["the number -160", -160, "-160"],
+    ["a fraction", 0.25, "0.25"],
+    ["zero", 0, "0"],
+    ["the string \"-5\"", "-5", "'-5"],
+    ["an empty string", "", ""],
+    ["null", null, ""],
+    ["undefined", undefined, ""],
+  ] as const)("%s", async (_name, value, expected) => {
+    expect(await cellOf(value)).toBe(expected);
+  });
+
+  it("neutraliseFormula touches only strings that start with a trigger", () => {
+    for (const c of ["=", "+", "-", "@", "\t", "\r"]) expect(neutraliseFormula(`${c}x`)).toBe(`'${c}x`);
+    expect(neutraliseFormula("'=already")).toBe("'=already");
+    expect(neutraliseFormula("")).toBe("");
+    expect(neutraliseFormula("x=")).toBe("x=");
+  });
+});
+
+describe("quoting", () => {
+  it.each([
+    ["a comma", "a,b", `"a,b"`],
+    ["a quote", `say "hi"`, `"say ""hi"""`],
+    ["a newline", "line 1\nline 2", `"line 1\nline 2"`],
+    ["CR LF inside", "a\r\nb", `"a\r\nb"`],
+    ["accents", "Société Müller", "Société Müller"],
+    ["a semicolon (not the delimiter)", "a; b", "a; b"],
+  ] as const)("%s", async (_name, value, expected) => {
+    expect(await cellOf(value)).toBe(expected);
+  });
+});
+
+describe("csvStream", () => {
+  const columns: CsvColumn<{ name: string; ram: number; host: string | null }>[] = [
+    { header: "Workload", cell: (r) => r.name },
+    { header: "RAM saved (MiB)", cell: (r) => r.ram },
+    { header: "Host", cell: (r) => r.host },
+  ];
+
+  it("writes the BOM, the header row and one line per row, numbers as numbers", async () => {
+    const text = await read(csvStream([{ name: "=a", ram: -160, host: null }, { name: "b,c", ram: 42, host: "esx01" }], columns));
+    expect(text).toBe(`${BOM}Workload,RAM saved (MiB),Host\n'=a,-160,\n"b,c",42,esx01\n`);
+  });
+
+  it("writes the header row even without rows", async () => {
+    expect(await read(csvStream([], columns))).toBe(`${BOM}Workload,RAM saved (MiB),Host\n`);
+  });
+
+  it("reads an async source lazily, as the consumer pulls", async () => {
+    let produced = 0;
+    async function* rows() {
+      for (let i = 0; i < 100_000; i++) {
+        produced++;
+        yield { name: `w${i}`, ram: i, host: null };
+      }
+    }
+    const reader = csvStream(rows(), columns).getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    // Only a bounded read-ahead, not the whole source.
+    expect(produced).toBeLessThan(5_000);
+    await reader.cancel();
+  });
+
+  it("fails the stream when the source fails", async () => {
+    async function* rows() {
+      yield { name: "a", ram: 1, host: null };
+      throw new Error("database went away");
+    }
+    await expect(read(csvStream(rows(), columns))).rejects.toThrow("database went away");
+  });
+
+  it("csvResponse sets the download headers", async () => {
+    const response = csvResponse([{ name: "a", ram: 1, host: null }], columns, "acme-verdicts-2026-11-01.csv");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(response.headers.get("content-disposition")).toBe('attachment; filename="acme-verdicts-2026-11-01.csv"');
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(await response.text()).toContain("Workload");
+  });
+});
+
+describe("file names", () => {
+  it.each([
+    ["Acme", "acme"],
+    ["Société Générale", "societe-generale"],
+    ['Evil"; filename="x.exe', "evil-filename-x-exe"],
+    ["../../etc/passwd", "etc-passwd"],
+    ["\r\nSet-Cookie: a=b", "set-cookie-a-b"],
+    ["日本", "customer"],
+    ["", "customer"],
+  ])("%j → %s", (name, slug) => {
+    expect(fileSlug(name)).toBe(slug);
+    expect(fileSlug(name)).toMatch(/^[a-z0-9-]+$/);
+  });
+
+  it("names the table and the day", () => {
+    expect(exportFilename("Acme Corp", "verdicts", new Date("2026-11-01T23:30:00Z"))).toBe("acme-corp-verdicts-2026-11-01.csv");
+  });
+});
+
+describe("export filters", () => {
+  it("read the page's query string with the tRPC schemas' defaults", () => {
+    const parsed = parseExportFilter("verdicts", new URLSearchParams("kind=vm&verdict=container&search=app&sort=name&dir=asc"));
+    expect(parsed).toEqual({ ok: true, filter: { kind: "vm", verdict: "container", search: "app", sort: { column: "name", direction: "asc" } } });
+    expect(parseExportFilter("findings", new URLSearchParams(""))).toEqual({ ok: true, filter: { search: "", sort: { column: "severity", direction: "asc" } } });
+    expect(parseExportFilter("findings", new URLSearchParams("severity=critical&ruleId=CIS-5.4"))).toMatchObject({ ok: true, filter: { severity: "critical", ruleId: "CIS-5.4" } });
+  });
+
+  it("name the bad parameter", () => {
+    const bad = parseExportFilter("verdicts", new URLSearchParams("verdict=maybe"));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error).toMatch(/^invalid filter: verdict: /);
+    const dir = parseExportFilter("findings", new URLSearchParams("dir=sideways"));
+    if (!dir.ok) expect(dir.error).toMatch(/dir: /);
+    else expect.unreachable("dir=sideways should be refused");
+  });
+});
