@@ -181,9 +181,10 @@ export function analyseDensity(inventory: Inventory, parameters: Parameters): De
   const fleet = emptyFigures();
   for (const row of rows.values()) {
     finish(row);
+    // Compared unrounded: a host 0.1% over its target is over it.
     row.overTarget =
-      (row.vcpuPerCore !== null && row.vcpuPerCore > parameters.targetVcpuPerCore) ||
-      (row.vramPerPram !== null && row.vramPerPram > parameters.targetVramPerPram);
+      (row.physicalCores > 0 && row.vcpusPoweredOn / row.physicalCores > parameters.targetVcpuPerCore) ||
+      (row.physicalMemoryMiB > 0 && row.vmMemoryMiBPoweredOn / row.physicalMemoryMiB > parameters.targetVramPerPram);
     row.hostsOverTarget = row.overTarget ? 1 : 0;
     const clusterId = `${row.customer}\u0000${row.cluster}`;
     let cluster = clusters.get(clusterId);

@@ -113,7 +113,8 @@ const usefulIp = (ip: string) => !/^(127\.|0\.0\.0\.0$|::1?$|localhost$)/i.test(
 /**
  * Links each container-engine host to the VM of the same customer it runs in: BIOS UUID equal to
  * the host's hardware UUID, then a shared MAC address, then the same short hostname, then a shared
- * IP address. The first key that finds a VM wins; among several VMs the lowest key, as in SQL.
+ * IP address that only one VM reports. The first key that finds a VM wins; among several VMs the
+ * lowest key.
  */
 export function linkEngineHosts(inventory: Inventory): void {
   const vms = inventory.virtualMachines.filter((vm) => !vm.template);
@@ -143,7 +144,11 @@ export function linkEngineHosts(inventory: Inventory): void {
     for (const [linkKey, map, keysOf] of byKey) {
       const found = keysOf(host)
         .filter((k) => k !== "")
-        .flatMap((k) => map.get(`${host.customer}\u0000${k}`) ?? []);
+        // An IP address several VMs report (a bridge such as docker0's 172.17.0.1) says nothing.
+        .flatMap((k) => {
+          const vmsWithKey = map.get(`${host.customer}\u0000${k}`) ?? [];
+          return linkKey === "ip" && vmsWithKey.length > 1 ? [] : vmsWithKey;
+        });
       if (found.length === 0) continue;
       found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       host.vmKey = found[0]!.key;

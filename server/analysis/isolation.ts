@@ -26,7 +26,7 @@ const rootUser = (user: string | null) => {
   return name === "" || name === "0" || name === "root";
 };
 const bindSources = (c: InventoryContainer) => c.mounts.filter((m) => m.type === "bind" && m.source !== null).map((m) => m.source!);
-const normalPath = (p: string) => (p.length > 1 ? p.replace(/\/+$/, "") : p);
+const normalPath = (p: string) => p.replace(/\/+/g, "/").replace(/(.)\/$/, "$1");
 
 export const tenantOf = (container: InventoryContainer, host: InventoryHost | null): string | null => {
   const value = container.labels[host?.tenantLabel ?? "tenant"];

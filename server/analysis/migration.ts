@@ -490,7 +490,9 @@ function vmVerdict(vm: InventoryVirtualMachine, ctx: VmContext): Omit<Verdict, "
     return { verdict: "vm", reason: `Stays a VM: ${staying.map((f) => title(f.ruleId)).join("; ")}.`, findings, ruleIds, saving: NO_SAVING };
   }
   const copy = ctx.footprint ? osCopyOf(vm, ctx.footprint) : { ramMiB: 0, diskMiB: 0 };
-  if (toKata.length > 0) {
+  // Kata runs Linux guests only: a Windows guest that may move goes to a (Hyper-V isolated) Windows container.
+  const linux = (ctx.footprint?.family ?? vm.guestOsFamily) === "linux";
+  if (toKata.length > 0 && linux) {
     const overhead = vm.powerState === "poweredOn" ? ctx.parameters.kataOverheadMemoryMiB : 0;
     return {
       verdict: "kata",
@@ -520,11 +522,12 @@ function containerVerdict(c: InventoryContainer, posture: ContainerPosture | und
     return { verdict: "stay" as const, reason: "Stays: it runs in Kata Containers already, with its own guest kernel.", findings: isolation, saving: NO_SAVING };
   }
   const exposing = isolation.filter((f) => EXPOSING_RULES.has(f.ruleId));
+  if (exposing.length === 0) {
+    return { verdict: "stay" as const, reason: "Stays: nothing it does crosses the shared kernel.", findings: isolation, saving: NO_SAVING };
+  }
+  // Kata's limits only matter to a container that would move there.
   const kata = evaluate(KATA_RULES, c, ctx);
   const findings = [...isolation, ...kata];
-  if (exposing.length === 0) {
-    return { verdict: "stay" as const, reason: "Stays: nothing it does crosses the shared kernel.", findings, saving: NO_SAVING };
-  }
   const blockers = kata.filter((f) => f.severity === "critical");
   if (blockers.length > 0) {
     return {

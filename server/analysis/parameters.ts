@@ -24,7 +24,7 @@ export const DEFAULT_OS_FOOTPRINTS: OsFootprint[] = [
   { label: "Windows Server 2019", family: "windows", match: "win/2k19|windows2019srv_|server 2019", ramMiB: 512, diskMiB: 32 * 1024, source: OSINFO },
   { label: "Windows Server 2016", family: "windows", match: "win/2k16|windows9Server|server 2016", ramMiB: 512, diskMiB: 32 * 1024, source: "taken as Windows Server 2019 (libosinfo)" },
   { label: "Windows Server 2012 R2", family: "windows", match: "win/2k12r2|windows8Server|server 2012", ramMiB: 512, diskMiB: Math.round(9.8 * 1000 ** 3 / 1024 ** 2), source: "installed size with GUI, 9.8 GB (shared/domain.md)" },
-  { label: "Windows (other)", family: "windows", match: "win|windows", ramMiB: 512, diskMiB: 32 * 1024, source: "taken as Windows Server 2019 (libosinfo)" },
+  { label: "Windows (other)", family: "windows", match: "\\bwin", ramMiB: 512, diskMiB: 32 * 1024, source: "taken as Windows Server 2019 (libosinfo)" },
   { label: "RHEL 9", family: "linux", match: "rhel/9|rhel9|red hat enterprise linux 9", ramMiB: 1536, diskMiB: 10 * 1024, source: OSINFO },
   { label: "RHEL 8", family: "linux", match: "rhel/8|rhel8|red hat enterprise linux 8", ramMiB: 1536, diskMiB: 10 * 1024, source: OSINFO },
   { label: "Rocky Linux 9", family: "linux", match: "rocky/9|rockylinux|rocky linux 9", ramMiB: 1536, diskMiB: 10 * 1024, source: "taken as RHEL 9, its rebuild (libosinfo)" },

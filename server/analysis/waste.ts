@@ -172,10 +172,13 @@ export function analyseWaste(inventory: Inventory, parameters: Parameters): Wast
 
   // The same image on several hosts of one customer.
   const sameImage = new Map<string, ImageDuplication>();
+  const hostsOf = new Map<string, Set<string>>();
   for (const image of inventory.images) {
     const id = `${image.customer}\u0000${imageIdentity(image)}`;
+    const hosts = hostsOf.get(id) ?? new Set<string>();
+    hostsOf.set(id, hosts.add(image.hostKey));
     const entry = sameImage.get(id);
-    if (entry) entry.hosts++;
+    if (entry) entry.hosts = hosts.size;
     else
       sameImage.set(id, {
         image: image.repoTags[0] ?? image.repoDigests[0] ?? image.externalId,

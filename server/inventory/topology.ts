@@ -4,7 +4,8 @@
  * container → engine host → VM → hypervisor host.
  *
  * Keys, strongest first: the host's hardware UUID equal to the VM's BIOS UUID; a MAC address they
- * share; the same short hostname; an IP address they share (not loopback). Case is ignored.
+ * share; the same short hostname; an IP address they share that no other VM reports (not
+ * loopback). Case is ignored.
  * The key that matched is recorded in host.vm_link_key. Every step
  * is a hash join, so linking stays cheap at 100k VMs.
  */
@@ -33,8 +34,9 @@ export async function linkEngineHostsToVms(client: pg.PoolClient, customerId: st
        UNION ALL
        SELECT e.id, v.id, 'ip', 4
          FROM (SELECT id, unnest(ip_addresses) AS ip FROM engine) e
-         JOIN (SELECT id, unnest(ip_addresses) AS ip FROM vm) v ON v.ip = e.ip
-        WHERE e.ip !~* '^(127\.|0\.0\.0\.0$|::1?$|localhost$)'
+         JOIN (SELECT id, ip, count(*) OVER (PARTITION BY ip) AS holders
+                 FROM (SELECT DISTINCT id, unnest(ip_addresses) AS ip FROM vm) x) v ON v.ip = e.ip
+        WHERE v.holders = 1 AND e.ip !~* '^(127\.|0\.0\.0\.0$|::1?$|localhost$)'
      ), best AS (
        SELECT DISTINCT ON (host_id) host_id, vm_id, key
          FROM candidate ORDER BY host_id, rank, vm_id

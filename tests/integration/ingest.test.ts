@@ -134,6 +134,28 @@ describe("applySnapshot", () => {
     expect([engine.vm?.externalId, engine.vmLinkKey]).toEqual(["vm-2", "hostname"]);
   });
 
+  it("falls back to an IP address only one VM reports, and ignores case", async () => {
+    const byIp = smallSnapshot();
+    byIp.hosts![1] = { ...byIp.hosts![1]!, hardwareUuid: null, macAddresses: [], hostname: null, ipAddresses: ["10.0.0.12"] };
+    byIp.virtualMachines![1]!.ipAddresses = ["10.0.0.12", "172.17.0.1"];
+    byIp.virtualMachines![2]!.ipAddresses = ["172.17.0.1"];
+    await applySnapshot(sourceId, byIp, { database: t });
+    let engine = await t.prisma.host.findFirstOrThrow({ where: { sourceId, externalId: "engine-1" }, include: { vm: true } });
+    expect([engine.vm?.externalId, engine.vmLinkKey]).toEqual(["vm-1", "ip"]);
+
+    // docker0's address on two VMs is no evidence for either.
+    byIp.hosts![1]!.ipAddresses = ["172.17.0.1"];
+    await applySnapshot(sourceId, byIp, { database: t });
+    engine = await t.prisma.host.findFirstOrThrow({ where: { sourceId, externalId: "engine-1" } });
+    expect(engine.vmId).toBeNull();
+
+    const upper = smallSnapshot();
+    upper.hosts![1]!.hardwareUuid = upper.hosts![1]!.hardwareUuid!.toLowerCase();
+    await applySnapshot(sourceId, upper, { database: t });
+    engine = await t.prisma.host.findFirstOrThrow({ where: { sourceId, externalId: "engine-1" }, include: { vm: true } });
+    expect([engine.vm?.externalId, engine.vmLinkKey]).toEqual(["vm-0", "uuid"]);
+  });
+
   it("changes nothing when the same snapshot comes again", async () => {
     await applySnapshot(sourceId, smallSnapshot(), { database: t });
     const before = await inventoryDump();
