@@ -146,7 +146,7 @@ describe("applySnapshot", () => {
     // docker0's address on two VMs is no evidence for either.
     byIp.hosts![1]!.ipAddresses = ["172.17.0.1"];
     await applySnapshot(sourceId, byIp, { database: t });
-    engine = await t.prisma.host.findFirstOrThrow({ where: { sourceId, externalId: "engine-1" } });
+    engine = await t.prisma.host.findFirstOrThrow({ where: { sourceId, externalId: "engine-1" }, include: { vm: true } });
     expect(engine.vmId).toBeNull();
 
     const upper = smallSnapshot();
