@@ -149,10 +149,7 @@ export function ContainersTable({ customerId, customerName }: { customerId: stri
       columns={columns}
       query={query}
       getRowId={(c) => c.id}
-      pagination={table.pagination}
-      onPaginationChange={table.setPagination}
-      sorting={table.sorting}
-      onSortingChange={table.setSorting}
+      {...table.bind}
       toolbar={
         <>
           <SearchInput
@@ -167,19 +164,13 @@ export function ContainersTable({ customerId, customerName }: { customerId: stri
             label="State"
             value={state}
             options={STATE_OPTIONS}
-            onChange={(value) => {
-              setState(value);
-              table.firstPage();
-            }}
+            onChange={table.filter(setState)}
           />
           <FilterSelect
             label="Privileged"
             value={privileged}
             options={PRIVILEGED_OPTIONS}
-            onChange={(value) => {
-              setPrivileged(value);
-              table.firstPage();
-            }}
+            onChange={table.filter(setPrivileged)}
           />
         </>
       }

@@ -4,6 +4,10 @@ import Link from "next/link";
 import { usePathname, useSearchParams } from "next/navigation";
 import { useRef, type KeyboardEvent } from "react";
 import { useTRPC } from "@/lib/trpc";
+import { DensityPanel } from "../analysis/DensityPanel";
+import { IsolationPanel } from "../analysis/IsolationPanel";
+import { MigrationPanel } from "../analysis/MigrationPanel";
+import { WastePanel } from "../analysis/WastePanel";
 import { errorCode } from "../errors";
 import { formatCount, pluralize } from "../format";
 import { Badge } from "../ui/Badge";
@@ -22,6 +26,10 @@ const TABS = [
   { id: "hosts", label: "Hosts" },
   { id: "vms", label: "Virtual machines" },
   { id: "containers", label: "Containers" },
+  { id: "density", label: "Density" },
+  { id: "waste", label: "Waste" },
+  { id: "isolation", label: "Isolation" },
+  { id: "migration", label: "Migration" },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
 
@@ -88,7 +96,7 @@ export function CustomerView({ customerId }: { customerId: string }) {
   }
 
   const c = customer.data;
-  const counts: Record<TabId, number | undefined> = {
+  const counts: Partial<Record<TabId, number>> = {
     hosts: c?.hosts,
     vms: c?.virtualMachines,
     containers: c?.containers,
@@ -141,7 +149,7 @@ export function CustomerView({ customerId }: { customerId: string }) {
       </dl>
 
       <div>
-        <div role="tablist" aria-label="Inventory" className="flex gap-1 border-b border-slate-200">
+        <div role="tablist" aria-label="Inventory and analysis" className="flex flex-wrap gap-x-1 border-b border-slate-200">
           {TABS.map((t) => {
             const selected = t.id === tab;
             const count = counts[t.id];
@@ -160,7 +168,7 @@ export function CustomerView({ customerId }: { customerId: string }) {
                 onClick={() => selectTab(t.id)}
                 onKeyDown={onTabKey}
                 className={cx(
-                  "-mb-px inline-flex items-center gap-2 rounded-t-md border-b-2 px-3 py-2 text-sm font-medium",
+                  "-mb-px inline-flex items-center gap-2 whitespace-nowrap rounded-t-md border-b-2 px-3 py-2 text-sm font-medium",
                   focusRing,
                   selected
                     ? "border-brand-600 text-brand-700"
@@ -200,6 +208,14 @@ export function CustomerView({ customerId }: { customerId: string }) {
           )}
           {tab === "containers" && (
             <ContainersTable customerId={customerId} customerName={c?.name ?? "this customer"} />
+          )}
+          {tab === "density" && <DensityPanel customerId={customerId} />}
+          {tab === "waste" && <WastePanel customerId={customerId} />}
+          {tab === "isolation" && (
+            <IsolationPanel customerId={customerId} customerName={c?.name ?? "this customer"} />
+          )}
+          {tab === "migration" && (
+            <MigrationPanel customerId={customerId} customerName={c?.name ?? "this customer"} />
           )}
         </div>
       </div>

@@ -172,10 +172,7 @@ export function HostsTable({
       columns={cols}
       query={query}
       getRowId={(h) => h.id}
-      pagination={table.pagination}
-      onPaginationChange={table.setPagination}
-      sorting={table.sorting}
-      onSortingChange={table.setSorting}
+      {...table.bind}
       toolbar={
         <>
           <SearchInput
@@ -190,10 +187,7 @@ export function HostsTable({
             label="Role"
             value={role}
             options={ROLE_OPTIONS}
-            onChange={(value) => {
-              setRole(value);
-              table.firstPage();
-            }}
+            onChange={table.filter(setRole)}
           />
         </>
       }

@@ -182,10 +182,7 @@ export function VirtualMachinesTable({
       columns={columns}
       query={query}
       getRowId={(vm) => vm.id}
-      pagination={table.pagination}
-      onPaginationChange={table.setPagination}
-      sorting={table.sorting}
-      onSortingChange={table.setSorting}
+      {...table.bind}
       toolbar={
         <>
           <SearchInput
@@ -200,29 +197,20 @@ export function VirtualMachinesTable({
             label="Power"
             value={powerState}
             options={POWER_OPTIONS}
-            onChange={(value) => {
-              setPowerState(value);
-              table.firstPage();
-            }}
+            onChange={table.filter(setPowerState)}
           />
           <FilterSelect
             label="Guest OS"
             value={osFamily}
             options={OS_OPTIONS}
-            onChange={(value) => {
-              setOsFamily(value);
-              table.firstPage();
-            }}
+            onChange={table.filter(setOsFamily)}
           />
           <FilterSelect
             label="Templates"
             value={template}
             allLabel="VMs and templates"
             options={TEMPLATE_OPTIONS}
-            onChange={(value) => {
-              setTemplate(value);
-              table.firstPage();
-            }}
+            onChange={table.filter(setTemplate)}
           />
         </>
       }

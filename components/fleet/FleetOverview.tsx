@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useIsAdmin } from "../auth/useIsAdmin";
 import { useState } from "react";
 import { useTRPC } from "@/lib/trpc";
+import { FleetAnalysisTable } from "../analysis/FleetAnalysisTable";
 import type { RouterOutputs } from "../api-types";
 import { formatCount, pluralize } from "../format";
 import { Badge } from "../ui/Badge";
@@ -23,6 +24,7 @@ export function FleetOverview() {
   const trpc = useTRPC();
   const overview = useQuery(trpc.fleet.overview.queryOptions());
   const data = overview.data;
+  const [view, setView] = useState<View>("inventory");
 
   return (
     <div className="space-y-6">
@@ -61,13 +63,16 @@ export function FleetOverview() {
           </dl>
 
           <Card as="section" className="overflow-hidden">
-            <div className="flex items-center justify-between border-b border-slate-200 px-4 py-3">
-              <h2 id="customers-heading" className="text-sm font-semibold text-slate-900">
-                Customers
-              </h2>
-              {data && data.customers.length > 0 && (
-                <span className="text-xs text-slate-500">{pluralize(data.customers.length, "customer")}</span>
-              )}
+            <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 px-4 py-3">
+              <div className="flex items-center gap-3">
+                <h2 id="customers-heading" className="text-sm font-semibold text-slate-900">
+                  Customers
+                </h2>
+                {data && data.customers.length > 0 && (
+                  <span className="text-xs text-slate-500">{pluralize(data.customers.length, "customer")}</span>
+                )}
+              </div>
+              {data && data.customers.length > 0 && <ViewSwitch view={view} onChange={setView} />}
             </div>
             {!data ? (
               <CustomersSkeleton />
@@ -83,12 +88,44 @@ export function FleetOverview() {
                 Fleetlens lists what it collects from your customers&rsquo; vCenters, KVM hosts and Docker engines.
                 Add a source for a customer to see their hosts, virtual machines and containers here.
               </EmptyState>
+            ) : view === "analysis" ? (
+              <FleetAnalysisTable />
             ) : (
               <CustomersTable customers={data.customers} />
             )}
           </Card>
         </>
       )}
+    </div>
+  );
+}
+
+type View = "inventory" | "analysis";
+
+const VIEWS: ReadonlyArray<{ id: View; label: string }> = [
+  { id: "inventory", label: "Inventory" },
+  { id: "analysis", label: "Analysis" },
+];
+
+/** Inventory counts or analysis figures of the customers: two views of one list. */
+function ViewSwitch({ view, onChange }: { view: View; onChange: (view: View) => void }) {
+  return (
+    <div role="group" aria-label="Customers view" className="inline-flex rounded-md bg-slate-100 p-0.5">
+      {VIEWS.map((v) => (
+        <button
+          key={v.id}
+          type="button"
+          aria-pressed={view === v.id}
+          onClick={() => onChange(v.id)}
+          className={cx(
+            "rounded px-2.5 py-1 text-xs font-medium",
+            focusRing,
+            view === v.id ? "bg-white text-slate-900 shadow-xs" : "text-slate-600 hover:text-slate-900",
+          )}
+        >
+          {v.label}
+        </button>
+      ))}
     </div>
   );
 }

@@ -60,6 +60,8 @@ export function useServerTableState<C extends string>(options: {
     : defaultSort;
 
   return {
+    /** Spread on DataTable: its page and sort, and their setters. */
+    bind: { pagination, onPaginationChange: setPagination, sorting, onSortingChange: setSorting },
     pagination,
     setPagination,
     sorting,
@@ -68,6 +70,13 @@ export function useServerTableState<C extends string>(options: {
     setSearch,
     /** Call when a filter changes. */
     firstPage,
+    /** A filter's setter that also goes back to the first page. */
+    filter:
+      <T,>(set: (value: T) => void) =>
+      (value: T) => {
+        set(value);
+        firstPage();
+      },
     input: { page: pagination.pageIndex, pageSize: pagination.pageSize, sort, search },
   };
 }

@@ -104,7 +104,7 @@ function summary(a: Analysis): string {
     }),
     "Migration verdicts",
     ...(["container", "kata", "vm", "stay"] as const).map((v) => `  ${VERDICT_LABEL[v].padEnd(24)} ${m.verdicts[v]}`),
-    `  saving: ${gib(m.ramSavedMiB)} RAM (net of ${gib(m.kataOverheadMiB)} Kata overhead), ${gib(m.diskSavedMiB)} disk, ${m.hostsFreed} hosts freed`,
+    `  saving: ${gib(m.ramSavedMiB)} RAM net (VMs that move save ${gib(m.vmRamSavedMiB)}; Kata for exposed containers costs ${gib(m.containerKataCostMiB)}), ${gib(m.diskSavedMiB)} disk, ${m.hostsFreed} hosts freed`,
   ];
   const movers = a.migration.verdicts.filter((v) => v.verdict === "container" || v.verdict === "kata");
   if (movers.length > 0) {

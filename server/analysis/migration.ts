@@ -466,7 +466,12 @@ export interface ClusterPacking {
 
 export interface MigrationTotals {
   verdicts: Record<VerdictValue, number>;
+  /** Net: what the VMs that move save, less what Kata costs the containers that move there. */
   ramSavedMiB: number;
+  /** What the VMs that move save (net of Kata overhead for those that go to Kata). */
+  vmRamSavedMiB: number;
+  /** Kata overhead of the running containers moved to Kata for isolation (a cost, positive). */
+  containerKataCostMiB: number;
   diskSavedMiB: number;
   kataOverheadMiB: number;
   hostsFreed: number;
@@ -599,6 +604,8 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
     totals: {
       verdicts: { container: count("container"), kata: count("kata"), vm: count("vm"), stay: count("stay") },
       ramSavedMiB: Math.round(moving.reduce((s, v) => s + v.saving.ramMiB, 0)),
+      vmRamSavedMiB: Math.round(moving.filter((v) => v.kind === "vm").reduce((s, v) => s + v.saving.ramMiB, 0)),
+      containerKataCostMiB: -Math.round(moving.filter((v) => v.kind === "container").reduce((s, v) => s + v.saving.ramMiB, 0)),
       diskSavedMiB: Math.round(moving.reduce((s, v) => s + v.saving.diskMiB, 0)),
       kataOverheadMiB: verdicts.filter((v) => v.verdict === "kata" && v.saving.cpuMillis < 0).length * parameters.kataOverheadMemoryMiB,
       hostsFreed: packing.reduce((s, p) => s + p.hostsFreed, 0),

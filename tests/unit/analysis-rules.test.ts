@@ -694,6 +694,10 @@ describe("migration verdicts (analyse over parsed snapshots)", () => {
     expect(result.totals.diskSavedMiB).toBe(4 * RHEL.diskMiB);
     // Kata overhead is paid by what runs: sriov01 and the running exposed container.
     expect(result.totals.kataOverheadMiB).toBe(2 * P.kataOverheadMemoryMiB);
+    // Split for people: what the VMs save, and what isolating the exposed container costs.
+    expect(result.totals.vmRamSavedMiB).toBe(RHEL.ramMiB + RHEL.ramMiB - P.kataOverheadMemoryMiB);
+    expect(result.totals.containerKataCostMiB).toBe(P.kataOverheadMemoryMiB);
+    expect(result.totals.vmRamSavedMiB - result.totals.containerKataCostMiB).toBe(result.totals.ramSavedMiB);
   });
 
   it("analyseMigration gives the same verdicts when handed the isolation postures", () => {

@@ -1,0 +1,200 @@
+"use client";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { createColumnHelper } from "@tanstack/react-table";
+import { useState } from "react";
+import { useTRPC } from "@/lib/trpc";
+import type { RouterInputs, RouterOutputs } from "../api-types";
+import { MISSING } from "../format";
+import { DataTable } from "../tables/DataTable";
+import { FilterSelect } from "../tables/FilterSelect";
+import { SearchInput } from "../tables/SearchInput";
+import { useServerTableState } from "../tables/useServerTable";
+import { Badge } from "../ui/Badge";
+import { Button } from "../ui/Button";
+import { SEVERITY_LABEL, type SeverityValue } from "./format";
+import { AnalysisTableEmpty, ExportLink, exportHref, SeverityBadge, useCanExport } from "./parts";
+
+type FindingRow = RouterOutputs["analysis"]["findings"]["rows"][number];
+type FindingInput = RouterInputs["analysis"]["findings"];
+type FindingSort = NonNullable<FindingInput["sort"]>["column"];
+type Kind = NonNullable<FindingInput["kind"]>;
+
+const KIND_OPTIONS = [
+  { value: "vm", label: "Virtual machines" },
+  { value: "container", label: "Containers" },
+] as const satisfies ReadonlyArray<{ value: Kind; label: string }>;
+
+const SEVERITY_OPTIONS = (["critical", "warning", "info"] as const).map((value) => ({
+  value,
+  label: SEVERITY_LABEL[value],
+}));
+
+const KIND_LABEL: Record<FindingRow["kind"], string> = { vm: "VM", container: "Container", host: "Host" };
+
+const col = createColumnHelper<FindingRow>();
+const muted = <span className="text-slate-400">{MISSING}</span>;
+
+const columns = [
+  col.accessor("severity", {
+    header: "Severity",
+    enableSorting: true,
+    meta: { className: "whitespace-nowrap" },
+    cell: ({ getValue }) => <SeverityBadge severity={getValue()} />,
+  }),
+  col.accessor("ruleId", {
+    header: "Rule",
+    enableSorting: true,
+    meta: { className: "min-w-64" },
+    cell: ({ row }) => {
+      const f = row.original;
+      return (
+        <div title={f.source || undefined}>
+          <div className="font-medium text-slate-900">{f.title}</div>
+          <div className="mt-0.5 font-mono text-xs text-slate-500">{f.ruleId}</div>
+          {f.text && <p className="mt-1 text-xs text-slate-600">{f.text}</p>}
+        </div>
+      );
+    },
+  }),
+  col.accessor("name", {
+    header: "Workload",
+    enableSorting: true,
+    meta: { className: "min-w-40" },
+    cell: ({ row }) => (
+      <div>
+        <div>{row.original.name}</div>
+        {row.original.detail && (
+          <div className="mt-0.5 text-xs break-all text-slate-500">{row.original.detail}</div>
+        )}
+      </div>
+    ),
+  }),
+  col.accessor("kind", {
+    header: "Kind",
+    enableSorting: true,
+    cell: ({ getValue }) => KIND_LABEL[getValue()] ?? getValue(),
+  }),
+  col.accessor("host", {
+    header: "Host",
+    enableSorting: true,
+    meta: { className: "whitespace-nowrap" },
+    cell: ({ getValue }) => getValue() ?? muted,
+  }),
+];
+
+/**
+ * Every finding of the customer, paged, sorted and filtered on the server. `ruleId` comes from the
+ * rule summary above the table (a row there filters this table).
+ */
+export function FindingsTable({
+  customerId,
+  customerName,
+  ruleId,
+  ruleTitle,
+  onClearRule,
+}: {
+  customerId: string;
+  customerName: string;
+  ruleId: string | null;
+  ruleTitle?: string;
+  onClearRule: () => void;
+}) {
+  const trpc = useTRPC();
+  const canExport = useCanExport();
+  const table = useServerTableState<FindingSort>({ defaultSort: { column: "severity", direction: "asc" } });
+  const [kind, setKind] = useState<Kind | "">("");
+  const [severity, setSeverity] = useState<SeverityValue | "">("");
+  const [resetKey, setResetKey] = useState(0);
+  // A new rule from the summary goes back to the first page (state adjusted during render).
+  const [shownRule, setShownRule] = useState(ruleId);
+  if (shownRule !== ruleId) {
+    setShownRule(ruleId);
+    table.firstPage();
+  }
+
+  const query = useQuery({
+    ...trpc.analysis.findings.queryOptions({
+      customerId,
+      ...table.input,
+      kind: kind || undefined,
+      severity: severity || undefined,
+      ruleId: ruleId ?? undefined,
+    }),
+    placeholderData: keepPreviousData,
+  });
+
+  const filtered = table.search !== "" || kind !== "" || severity !== "" || ruleId !== null;
+  const clear = () => {
+    table.setSearch("");
+    setKind("");
+    setSeverity("");
+    onClearRule();
+    setResetKey((k) => k + 1);
+  };
+
+  const href = exportHref(customerId, "findings", {
+    kind: kind || undefined,
+    severity: severity || undefined,
+    ruleId: ruleId ?? undefined,
+    search: table.search || undefined,
+    sort: table.input.sort.column,
+    dir: table.input.sort.direction,
+  });
+
+  return (
+    <DataTable
+      label={`Findings of ${customerName}`}
+      columns={columns}
+      query={query}
+      getRowId={(f) => f.key}
+      {...table.bind}
+      toolbar={
+        <>
+          <SearchInput
+            key={resetKey}
+            label="Search findings"
+            placeholder="Search workload, host, rule or detail"
+            value={table.search}
+            onSearch={table.setSearch}
+            className="w-full sm:w-72"
+          />
+          <FilterSelect
+            label="Severity"
+            value={severity}
+            allLabel="All severities"
+            options={SEVERITY_OPTIONS}
+            onChange={table.filter(setSeverity)}
+          />
+          <FilterSelect
+            label="Kind"
+            value={kind}
+            allLabel="VMs and containers"
+            options={KIND_OPTIONS}
+            onChange={table.filter(setKind)}
+          />
+          {ruleId && (
+            <div className="flex items-center gap-1.5 text-xs text-slate-600">
+              Rule
+              <Badge tone="brand" title={ruleTitle}>
+                {ruleId}
+              </Badge>
+              <Button size="sm" variant="ghost" onClick={onClearRule} aria-label={`Show findings of every rule, not only ${ruleId}`}>
+                Clear
+              </Button>
+            </div>
+          )}
+          {canExport && (
+            <div className="ml-auto">
+              <ExportLink href={href} />
+            </div>
+          )}
+        </>
+      }
+      empty={
+        <AnalysisTableEmpty what="findings" filtered={filtered} onClear={clear}>
+          No rule found anything to report on this customer&rsquo;s virtual machines and containers.
+        </AnalysisTableEmpty>
+      }
+    />
+  );
+}

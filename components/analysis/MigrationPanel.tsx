@@ -1,0 +1,167 @@
+"use client";
+import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from "recharts";
+import { formatCount, formatMiB, pluralize } from "../format";
+import { StatCard } from "../ui/Card";
+import { CHART, formatGiB, toGiB, VERDICT_LABEL, VERDICT_ORDER } from "./format";
+import {
+  AnalysisGate,
+  ChartWithTable,
+  FigureTable,
+  numClass,
+  RowHeader,
+  Section,
+  Swatch,
+  Th,
+  VerdictBadge,
+  type CustomerAnalysis,
+} from "./parts";
+import { VerdictsTable } from "./VerdictsTable";
+
+export function MigrationPanel({ customerId, customerName }: { customerId: string; customerName: string }) {
+  return (
+    <div className="space-y-6">
+      <AnalysisGate customerId={customerId} what="migration">
+        {(data) => <MigrationSummary data={data} />}
+      </AnalysisGate>
+      <Section
+        id="verdicts-heading"
+        title="Verdicts"
+        description="Each virtual machine and container, where it should go and why. Findings are the rules that decided it (hover a rule id for its title)."
+      >
+        <div className="p-3">
+          <VerdictsTable customerId={customerId} customerName={customerName} />
+        </div>
+      </Section>
+    </div>
+  );
+}
+
+function MigrationSummary({ data }: { data: CustomerAnalysis }) {
+  const { totals, packing, byVerdict } = data.migration;
+  const chartData = byVerdict.map((v) => ({ ...v, ramGiB: toGiB(v.ramMiB), diskGiB: toGiB(v.diskMiB) }));
+  const hostsNow = packing.reduce((s, p) => s + p.hosts, 0);
+
+  return (
+    <>
+      <dl className="grid grid-cols-2 gap-3 md:grid-cols-4">
+        {VERDICT_ORDER.map((verdict) => {
+          const row = byVerdict.find((v) => v.verdict === verdict);
+          return (
+            <StatCard
+              key={verdict}
+              label={VERDICT_LABEL[verdict]}
+              value={formatCount(totals.verdicts[verdict])}
+              detail={row && `${pluralize(row.vms, "VM")} · ${pluralize(row.containers, "container")}`}
+            />
+          );
+        })}
+      </dl>
+      <dl className="grid grid-cols-1 gap-3 sm:grid-cols-3">
+        <StatCard
+          label="RAM saved"
+          value={formatGiB(totals.ramSavedMiB)}
+          detail={`VMs that move save ${formatGiB(totals.vmRamSavedMiB)}; Kata for exposed containers costs ${formatGiB(totals.containerKataCostMiB)} (isolation, not savings)`}
+        />
+        <StatCard label="Disk saved" value={formatMiB(totals.diskSavedMiB)} detail="OS copies no longer stored" />
+        <StatCard
+          label="Hosts freed"
+          value={formatCount(totals.hostsFreed)}
+          detail={`of ${pluralize(hostsNow, "physical host")}, packed at the target ratios`}
+        />
+      </dl>
+
+      <div className="grid gap-6 xl:grid-cols-2">
+        <Section
+          id="savings-heading"
+          title="Savings by verdict"
+          description="RAM and disk freed by moving each group; Kata Containers keep a small VM per pod, so their RAM is net of that overhead."
+        >
+          <ChartWithTable
+            label="Bar chart of RAM and disk saved per verdict, in GiB"
+            chart={
+              <BarChart responsive width="100%" height="100%" data={chartData} margin={{ top: 8, right: 16, left: 8, bottom: 8 }}>
+                <CartesianGrid strokeDasharray="3 3" stroke={CHART.grid} vertical={false} />
+                <XAxis dataKey="label" tick={{ fontSize: 12, fill: CHART.axis }} interval={0} />
+                <YAxis unit=" GiB" tick={{ fontSize: 12, fill: CHART.axis }} width={72} />
+                <Tooltip formatter={(value) => `${value} GiB`} />
+                <Bar dataKey="ramGiB" name="RAM saved" fill={CHART.primary} radius={[3, 3, 0, 0]} />
+                <Bar dataKey="diskGiB" name="Disk saved" fill={CHART.secondary} radius={[3, 3, 0, 0]} />
+              </BarChart>
+            }
+            legend={
+              <>
+                <Swatch color={CHART.primary} label="RAM saved (GiB)" />
+                <Swatch color={CHART.secondary} label="Disk saved (GiB)" />
+              </>
+            }
+            table={
+              <FigureTable
+                caption="Savings by verdict (the chart's figures)"
+                head={
+                  <>
+                    <Th>Verdict</Th>
+                    <Th right>VMs</Th>
+                    <Th right>Containers</Th>
+                    <Th right>RAM saved</Th>
+                    <Th right>Disk saved</Th>
+                  </>
+                }
+              >
+                {byVerdict.map((v) => (
+                  <tr key={v.verdict}>
+                    <RowHeader>
+                      <VerdictBadge verdict={v.verdict} label={v.label} />
+                    </RowHeader>
+                    <td className={numClass}>{formatCount(v.vms)}</td>
+                    <td className={numClass}>{formatCount(v.containers)}</td>
+                    <td className={numClass}>{formatGiB(v.ramMiB)}</td>
+                    <td className={numClass}>{formatGiB(v.diskMiB)}</td>
+                  </tr>
+                ))}
+              </FigureTable>
+            }
+          />
+        </Section>
+
+        <Section
+          id="packing-heading"
+          title="Packing per cluster"
+          description="Hosts each cluster needs at the target vCPU:pCore and vRAM:pRAM ratios, for today's powered-on VMs and after the moves."
+        >
+          {packing.length === 0 ? (
+            <p className="px-4 py-6 text-sm text-slate-600">No hypervisor clusters: nothing to pack.</p>
+          ) : (
+            <FigureTable
+              caption="Hosts per cluster: today, needed now, needed after the moves, freed"
+              captionHidden
+              className="border-t-0"
+              head={
+                <>
+                  <Th>Cluster</Th>
+                  <Th right>Hosts</Th>
+                  <Th right>Needed now</Th>
+                  <Th right>Needed after</Th>
+                  <Th right>Freed</Th>
+                </>
+              }
+            >
+              {packing.map((p) => (
+                <tr key={`${p.customer}:${p.cluster}`}>
+                  <RowHeader>{p.cluster}</RowHeader>
+                  <td className={numClass}>{formatCount(p.hosts)}</td>
+                  <td className={numClass}>{formatCount(p.neededNow)}</td>
+                  <td className={numClass}>{formatCount(p.neededAfter)}</td>
+                  <td className={numClass}>
+                    <span className={p.hostsFreed > 0 ? "font-semibold text-emerald-700" : undefined}>
+                      {formatCount(p.hostsFreed)}
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </FigureTable>
+          )}
+        </Section>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,204 @@
+"use client";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { createColumnHelper } from "@tanstack/react-table";
+import { useState } from "react";
+import { useTRPC } from "@/lib/trpc";
+import type { RouterInputs, RouterOutputs } from "../api-types";
+import { formatMiB, MISSING } from "../format";
+import { DataTable } from "../tables/DataTable";
+import { FilterSelect } from "../tables/FilterSelect";
+import { SearchInput } from "../tables/SearchInput";
+import { useServerTableState } from "../tables/useServerTable";
+import { Badge } from "../ui/Badge";
+import { SEVERITY_LABEL, SEVERITY_TONE, VERDICT_LABEL, VERDICT_ORDER, type VerdictKey } from "./format";
+import { AnalysisTableEmpty, ExportLink, exportHref, useCanExport, VerdictBadge } from "./parts";
+
+type VerdictRow = RouterOutputs["analysis"]["verdicts"]["rows"][number];
+type VerdictInput = RouterInputs["analysis"]["verdicts"];
+type VerdictSort = NonNullable<VerdictInput["sort"]>["column"];
+type Kind = NonNullable<VerdictInput["kind"]>;
+
+const KIND_OPTIONS = [
+  { value: "vm", label: "Virtual machines" },
+  { value: "container", label: "Containers" },
+] as const satisfies ReadonlyArray<{ value: Kind; label: string }>;
+
+const VERDICT_OPTIONS = VERDICT_ORDER.map((value) => ({ value, label: VERDICT_LABEL[value] }));
+
+const col = createColumnHelper<VerdictRow>();
+const muted = <span className="text-slate-400">{MISSING}</span>;
+
+/** A saving in MiB; zero is shown muted, a cost (negative) in amber. */
+function Saving({ mib }: { mib: number }) {
+  if (mib === 0) return <span className="text-slate-400">0</span>;
+  return <span className={mib < 0 ? "text-amber-700" : undefined}>{formatMiB(mib)}</span>;
+}
+
+const columns = [
+  col.accessor("name", {
+    header: "Name",
+    enableSorting: true,
+    meta: { className: "min-w-44" },
+    cell: ({ row }) => {
+      const v = row.original;
+      const detail = [v.os, v.tenant && `tenant ${v.tenant}`, v.isolation].filter(Boolean).join(" · ");
+      return (
+        <div>
+          <div className="font-medium text-slate-900">{v.name}</div>
+          {detail && <div className="mt-0.5 text-xs text-slate-500">{detail}</div>}
+        </div>
+      );
+    },
+  }),
+  col.accessor("kind", {
+    header: "Kind",
+    enableSorting: true,
+    meta: { className: "whitespace-nowrap" },
+    cell: ({ getValue }) => (getValue() === "vm" ? "VM" : "Container"),
+  }),
+  col.accessor("verdict", {
+    header: "Verdict",
+    enableSorting: true,
+    meta: { className: "min-w-64" },
+    cell: ({ row }) => (
+      <div>
+        <VerdictBadge verdict={row.original.verdict} label={row.original.verdictLabel} />
+        <p className="mt-1 text-xs text-slate-600">{row.original.reason}</p>
+      </div>
+    ),
+  }),
+  col.accessor("host", {
+    header: "Host",
+    enableSorting: true,
+    meta: { className: "whitespace-nowrap" },
+    cell: ({ row }) => {
+      const { host, cluster } = row.original;
+      if (!host) return muted;
+      return (
+        <div>
+          <div>{host}</div>
+          {cluster && <div className="mt-0.5 text-xs text-slate-500">{cluster}</div>}
+        </div>
+      );
+    },
+  }),
+  col.accessor("ramMiB", {
+    header: "RAM saved",
+    enableSorting: true,
+    sortDescFirst: true,
+    meta: { align: "right", className: "whitespace-nowrap" },
+    cell: ({ getValue }) => <Saving mib={getValue()} />,
+  }),
+  col.accessor("diskMiB", {
+    header: "Disk saved",
+    enableSorting: true,
+    sortDescFirst: true,
+    meta: { align: "right", className: "whitespace-nowrap" },
+    cell: ({ getValue }) => <Saving mib={getValue()} />,
+  }),
+  col.accessor((v) => v.findings.length, {
+    id: "findings",
+    header: "Findings",
+    enableSorting: true,
+    sortDescFirst: true,
+    meta: { className: "min-w-56" },
+    cell: ({ row }) => {
+      const findings = row.original.findings;
+      if (findings.length === 0) return <span className="text-slate-400">None</span>;
+      return (
+        <ul className="flex flex-wrap gap-1" aria-label={`${findings.length} findings`}>
+          {findings.map((f) => (
+            <li key={f.ruleId}>
+              <Badge tone={SEVERITY_TONE[f.severity]} title={f.detail ? `${f.title}: ${f.detail}` : f.title}>
+                <span className="sr-only">{SEVERITY_LABEL[f.severity]}: </span>
+                {f.ruleId}
+              </Badge>
+            </li>
+          ))}
+        </ul>
+      );
+    },
+  }),
+];
+
+/** Every VM and container of the customer with its verdict: paged, sorted and filtered on the server. */
+export function VerdictsTable({ customerId, customerName }: { customerId: string; customerName: string }) {
+  const trpc = useTRPC();
+  const canExport = useCanExport();
+  const table = useServerTableState<VerdictSort>({ defaultSort: { column: "ramMiB", direction: "desc" } });
+  const [kind, setKind] = useState<Kind | "">("");
+  const [verdict, setVerdict] = useState<VerdictKey | "">("");
+  const [resetKey, setResetKey] = useState(0);
+
+  const query = useQuery({
+    ...trpc.analysis.verdicts.queryOptions({
+      customerId,
+      ...table.input,
+      kind: kind || undefined,
+      verdict: verdict || undefined,
+    }),
+    placeholderData: keepPreviousData,
+  });
+
+  const filtered = table.search !== "" || kind !== "" || verdict !== "";
+  const clear = () => {
+    table.setSearch("");
+    setKind("");
+    setVerdict("");
+    setResetKey((k) => k + 1);
+  };
+
+  const href = exportHref(customerId, "verdicts", {
+    kind: kind || undefined,
+    verdict: verdict || undefined,
+    search: table.search || undefined,
+    sort: table.input.sort.column,
+    dir: table.input.sort.direction,
+  });
+
+  return (
+    <DataTable
+      label={`Migration verdicts of ${customerName}`}
+      columns={columns}
+      query={query}
+      getRowId={(v) => v.key}
+      {...table.bind}
+      toolbar={
+        <>
+          <SearchInput
+            key={resetKey}
+            label="Search verdicts"
+            placeholder="Search name, host, OS or tenant"
+            value={table.search}
+            onSearch={table.setSearch}
+            className="w-full sm:w-72"
+          />
+          <FilterSelect
+            label="Kind"
+            value={kind}
+            allLabel="VMs and containers"
+            options={KIND_OPTIONS}
+            onChange={table.filter(setKind)}
+          />
+          <FilterSelect
+            label="Verdict"
+            value={verdict}
+            allLabel="All verdicts"
+            options={VERDICT_OPTIONS}
+            onChange={table.filter(setVerdict)}
+          />
+          {canExport && (
+            <div className="ml-auto">
+              <ExportLink href={href} />
+            </div>
+          )}
+        </>
+      }
+      empty={
+        <AnalysisTableEmpty what="verdicts" filtered={filtered} onClear={clear}>
+          This customer has no virtual machines or containers to judge yet.
+        </AnalysisTableEmpty>
+      }
+    />
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * Formatting for the analysis tabs: ratios, GiB and GB, scores, and the colours of severities and
+ * verdicts. The general helpers live in ../format.ts.
+ */
+import type { BadgeTone } from "../ui/Badge";
+import { MISSING } from "../format";
+
+const ratioFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+const oneDecimal = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+/** 4.5 → "4.5:1"; null (nothing to divide by) → "—". */
+export function formatRatio(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return MISSING;
+  return `${ratioFormat.format(value)}:1`;
+}
+
+/** A plain number with up to two decimals: 3.456 → "3.46". */
+export function formatDecimal(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return MISSING;
+  return ratioFormat.format(value);
+}
+
+/** MiB always shown in GiB with one decimal: 1536 → "1.5 GiB". */
+export function formatGiB(mib: number | null | undefined): string {
+  if (mib === null || mib === undefined || !Number.isFinite(mib)) return MISSING;
+  return `${oneDecimal.format(mib / 1024)} GiB`;
+}
+
+/** MiB as a GiB number for chart axes (one decimal). */
+export const toGiB = (mib: number) => Math.round((mib / 1024) * 10) / 10;
+
+/** Bytes in decimal gigabytes: 1_500_000_000 → "1.5 GB". */
+export function formatGB(bytes: number | bigint | null | undefined): string {
+  if (bytes === null || bytes === undefined) return MISSING;
+  const value = Number(bytes);
+  if (!Number.isFinite(value)) return MISSING;
+  return `${oneDecimal.format(value / 1e9)} GB`;
+}
+
+/** A posture score out of 100: 87.5 → "87.5". */
+export function formatScore(score: number | null | undefined): string {
+  if (score === null || score === undefined || !Number.isFinite(score)) return MISSING;
+  return oneDecimal.format(score).replace(/\.0$/, "");
+}
+
+export type SeverityValue = "critical" | "warning" | "info";
+export type VerdictKey = "container" | "kata" | "vm" | "stay";
+
+export const SEVERITY_LABEL: Record<SeverityValue, string> = { critical: "Critical", warning: "Warning", info: "Info" };
+export const SEVERITY_TONE: Record<SeverityValue, BadgeTone> = { critical: "red", warning: "amber", info: "blue" };
+export const SEVERITY_COLOR: Record<SeverityValue, string> = { critical: "#dc2626", warning: "#d97706", info: "#0284c7" };
+
+/** The labels of server/analysis/migration.ts VERDICT_LABEL (the table rows carry them too). */
+export const VERDICT_LABEL: Record<VerdictKey, string> = {
+  container: "Move to a container",
+  kata: "Move to Kata Containers",
+  vm: "Stay a VM",
+  stay: "Stay as it is",
+};
+export const VERDICT_TONE: Record<VerdictKey, BadgeTone> = { container: "green", kata: "violet", vm: "blue", stay: "neutral" };
+export const VERDICT_ORDER: readonly VerdictKey[] = ["container", "kata", "vm", "stay"];
+
+/** Chart colours (Tailwind 600s) for the two series of a chart. */
+export const CHART = {
+  primary: "#2563eb",
+  primaryOver: "#dc2626",
+  secondary: "#0d9488",
+  secondaryOver: "#ea580c",
+  reference: "#475569",
+  grid: "#e2e8f0",
+  axis: "#64748b",
+} as const;

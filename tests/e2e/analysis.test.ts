@@ -1,0 +1,193 @@
+/**
+ * The analysis tabs as a person sees them: Fleetlens started as `npm start` starts it (fresh data
+ * dir, embedded PostgreSQL, demo fleet, production build), opened in Chromium. Figures on the
+ * pages are compared with what the app's own analysis.customer procedure answers.
+ */
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatCount } from "../../components/format";
+import { ADMIN, launchBrowser, signIn, startApp, type RunningApp } from "./harness";
+
+const screenshots = path.join(process.cwd(), "test-results");
+let app: RunningApp;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+interface Summary {
+  density: { hosts: { hostName: string }[] };
+  waste: { byOs: { os: string }[] };
+  isolation: { score: number | null };
+  findings: { bySeverity: { severity: string; count: number }[] };
+  migration: { totals: { verdicts: Record<string, number> } };
+  scoreFormula: string;
+}
+
+interface Customer {
+  id: string;
+  name: string;
+  summary: Summary;
+}
+
+const customers: Customer[] = [];
+
+/** analysis.customer through the app's own API, with the browser's session. */
+async function summaryOf(customerId: string): Promise<Summary> {
+  const input = encodeURIComponent(JSON.stringify({ json: { customerId } }));
+  const response = await page.request.get(`${app.baseUrl}/api/trpc/analysis.customer?input=${input}`);
+  expect(response.status()).toBe(200);
+  const body = (await response.json()) as { result: { data: { json: Summary } } };
+  return body.result.data.json;
+}
+
+const severityCount = (c: Customer, severity: string) =>
+  c.summary.findings.bySeverity.find((s) => s.severity === severity)?.count ?? 0;
+const findingTotal = (c: Customer) => c.summary.findings.bySeverity.reduce((sum, s) => sum + s.count, 0);
+
+beforeAll(async () => {
+  app = await startApp();
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") pageErrors.push(message.text());
+  });
+  await fs.mkdir(screenshots, { recursive: true });
+  await signIn(page, app.baseUrl, ADMIN.email, ADMIN.password);
+  const rows = await app.query<{ id: string; name: string }>("SELECT id, name FROM customer ORDER BY name");
+  for (const row of rows) customers.push({ ...row, summary: await summaryOf(row.id) });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (app) await app.stop();
+});
+
+async function openTab(customer: Customer, tab: string) {
+  await page.goto(`${app.baseUrl}/customers/${customer.id}`);
+  await page.getByRole("heading", { name: customer.name, exact: true, level: 1 }).waitFor();
+  await page.getByRole("tab", { name: tab, exact: true }).click();
+  await expect.poll(() => page.getByRole("tab", { name: tab, exact: true }).getAttribute("aria-selected")).toBe("true");
+  await page.waitForURL(`**/customers/${customer.id}?tab=${tab.toLowerCase()}`);
+}
+
+/** Body rows of a table named by its caption or label. */
+const bodyRows = (name: RegExp) => page.getByRole("table", { name }).locator("tbody tr");
+
+describe("Analysis tabs in a browser", () => {
+  it("has analysed every demo customer", () => {
+    expect(customers.length).toBeGreaterThan(0);
+    expect(customers.some((c) => c.summary.density.hosts.length > 0)).toBe(true);
+  });
+
+  it("shows the fleet analysis: one row per customer, linking to its page", async () => {
+    await page.goto(`${app.baseUrl}/`);
+    await page.getByRole("heading", { name: "Fleet", exact: true, level: 1 }).waitFor();
+    await page.getByRole("button", { name: "Analysis", exact: true }).click();
+    const rows = bodyRows(/Analysis per customer/);
+    await expect.poll(() => rows.count()).toBe(customers.length);
+    for (const customer of customers) {
+      const link = page.getByRole("table", { name: /Analysis per customer/ }).getByRole("link", { name: customer.name, exact: true });
+      expect(await link.getAttribute("href")).toContain(`/customers/${customer.id}`);
+    }
+  });
+
+  it("Density: a bar chart per physical host and its figures in a table", async () => {
+    const customer = customers.filter((c) => c.summary.density.hosts.length > 0).sort((a, b) => b.summary.density.hosts.length - a.summary.density.hosts.length)[0]!;
+    await openTab(customer, "Density");
+    const chart = page.getByRole("figure", { name: /vCPU:pCore and vRAM:pRAM per physical host/ });
+    await chart.locator("svg.recharts-surface").first().waitFor();
+    await expect.poll(() => chart.locator(".recharts-bar-rectangle path, .recharts-bar-rectangle rect").count()).toBeGreaterThan(0);
+    await expect.poll(() => chart.locator(".recharts-reference-line").count()).toBe(2);
+
+    const rows = bodyRows(/Density per physical host/);
+    await expect.poll(() => rows.count()).toBe(customer.summary.density.hosts.length);
+    const first = await rows.first().innerText();
+    expect(first).toContain(customer.summary.density.hosts[0]!.hostName);
+    expect(first).toMatch(/\d+(\.\d+)?:1/);
+    await expect(page.getByText(/templates and powered-off .*VMs are not counted in\s+the ratios/).isVisible()).resolves.toBe(true);
+  });
+
+  it("Waste: one table row per OS", async () => {
+    const customer = customers.filter((c) => c.summary.waste.byOs.length > 0).sort((a, b) => b.summary.waste.byOs.length - a.summary.waste.byOs.length)[0]!;
+    await openTab(customer, "Waste");
+    const chart = page.getByRole("figure", { name: /RAM waste and disk waste per operating system/ });
+    await chart.locator("svg.recharts-surface").first().waitFor();
+    const rows = bodyRows(/Duplication waste by OS/);
+    await expect.poll(() => rows.count()).toBe(customer.summary.waste.byOs.length);
+    const texts = await rows.allInnerTexts();
+    customer.summary.waste.byOs.forEach((os, i) => expect(texts[i]).toContain(os.os));
+  });
+
+  it("Isolation: the posture score, how it is computed, and findings filtered by severity", async () => {
+    const customer = [...customers].sort((a, b) => severityCount(b, "critical") - severityCount(a, "critical"))[0]!;
+    const critical = severityCount(customer, "critical");
+    const total = findingTotal(customer);
+    expect(critical).toBeGreaterThan(0);
+    expect(critical).toBeLessThan(total);
+    await openTab(customer, "Isolation");
+
+    await page.getByRole("heading", { name: "How the score is computed", exact: true }).waitFor();
+    await expect(page.getByText(customer.summary.scoreFormula, { exact: true }).isVisible()).resolves.toBe(true);
+    const scoreCard = page.locator("dt", { hasText: "Posture score" }).locator("..");
+    const score = customer.summary.isolation.score!;
+    expect(await scoreCard.innerText()).toContain(String(Math.round(score * 10) / 10).replace(/\.0$/, ""));
+    await page.getByRole("figure", { name: /findings per severity/ }).locator("svg.recharts-surface").first().waitFor();
+
+    const findings = page.getByRole("table", { name: `Findings of ${customer.name}` });
+    await page.getByText(new RegExp(`^Rows 1–\\d+ of ${formatCount(total)}$`)).waitFor();
+    await page.getByLabel("Severity", { exact: true }).selectOption("critical");
+    await page.getByText(new RegExp(`^Rows 1–\\d+ of ${formatCount(critical)}$`)).waitFor();
+    const rows = findings.locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(Math.min(25, critical));
+    for (const text of await rows.allInnerTexts()) expect(text).toContain("Critical");
+
+    // The export link carries the table's filters.
+    const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+    expect(href).toContain(`/api/export/${customer.id}/findings?`);
+    expect(new URL(href!, app.baseUrl).searchParams.get("severity")).toBe("critical");
+
+    await page.screenshot({ path: path.join(screenshots, "analysis-isolation.png"), fullPage: false });
+  });
+
+  let exportHref = "";
+
+  it("Migration: filters verdicts by Kata Containers, every row shows it, and the export carries the filter", async () => {
+    const customer = [...customers].sort((a, b) => (b.summary.migration.totals.verdicts.kata ?? 0) - (a.summary.migration.totals.verdicts.kata ?? 0))[0]!;
+    const kata = customer.summary.migration.totals.verdicts.kata ?? 0;
+    expect(kata).toBeGreaterThan(0);
+    await openTab(customer, "Migration");
+    await page.getByRole("figure", { name: /RAM and disk saved per verdict/ }).locator("svg.recharts-surface").first().waitFor();
+
+    const verdicts = page.getByRole("table", { name: `Migration verdicts of ${customer.name}` });
+    await page.getByLabel("Verdict", { exact: true }).selectOption({ label: "Move to Kata Containers" });
+    await page.getByText(new RegExp(`^Rows 1–\\d+ of ${formatCount(kata)}$`)).waitFor();
+    const rows = verdicts.locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(Math.min(25, kata));
+    for (const text of await rows.allInnerTexts()) expect(text).toContain("Move to Kata Containers");
+
+    const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+    expect(href).toContain(`/api/export/${customer.id}/verdicts?`);
+    const params = new URL(href!, app.baseUrl).searchParams;
+    expect(params.get("verdict")).toBe("kata");
+    expect(params.get("sort")).toBe("ramMiB");
+    expect(params.get("dir")).toBe("desc");
+    exportHref = href!;
+
+    await page.getByRole("heading", { name: "Verdicts", exact: true }).evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await page.screenshot({ path: path.join(screenshots, "analysis-migration.png"), fullPage: false });
+  });
+
+  it("Migration: the Export CSV link downloads the filtered verdicts as CSV", async () => {
+    expect(exportHref).not.toBe("");
+    const response = await page.request.get(new URL(exportHref, app.baseUrl).toString());
+    expect(response.status()).toBe(200);
+    expect(response.headers()["content-type"]).toMatch(/^text\/csv/);
+  });
+
+  it("showed no errors in the browser", () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
