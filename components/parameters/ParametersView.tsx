@@ -33,19 +33,21 @@ const SEVERITY_KEYS = ["critical", "warning", "info"] as const;
 export function ParametersView() {
   const trpc = useTRPC();
   const parameters = useQuery(trpc.analysis.parameters.queryOptions());
+  // Kept here: the form below starts again when the values it saved come back.
+  const [saved, setSaved] = useState(false);
   if (parameters.isPending) return <LoadingBlock />;
   if (parameters.error) {
     return <ErrorMessage title="Could not load the parameters" error={parameters.error} onRetry={() => void parameters.refetch()} retrying={parameters.isFetching} />;
   }
-  return <ParametersForm key={JSON.stringify(parameters.data.values)} data={parameters.data} />;
+  // A new key when the stored values change (saved, restored) starts the form again from them.
+  return <ParametersForm key={JSON.stringify(parameters.data.values)} data={parameters.data} saved={saved} setSaved={setSaved} />;
 }
 
-function ParametersForm({ data }: { data: ParametersAnswer }) {
+function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; saved: boolean; setSaved: (saved: boolean) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const isAdmin = useIsAdmin();
   const [draft, setDraft] = useState<Values>(data.values);
-  const [saved, setSaved] = useState(false);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.analysis.pathKey() });
   const save = useMutation(trpc.analysis.setParameters.mutationOptions({ onSuccess: () => { setSaved(true); void invalidate(); } }));
   const reset = useMutation(trpc.analysis.resetParameters.mutationOptions({ onSuccess: () => { setSaved(true); void invalidate(); } }));

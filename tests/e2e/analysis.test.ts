@@ -187,6 +187,29 @@ describe("Analysis tabs in a browser", () => {
     expect(response.headers()["content-type"]).toMatch(/^text\/csv/);
   });
 
+  it("Parameters: an administrator lowers the vCPU target and the Density tab flags more hosts at once", async () => {
+    const customer = customers.filter((c) => c.summary.density.hosts.length > 0)[0]!;
+    const overTarget = () => page.locator("dt", { hasText: /^Hosts over target$/ }).locator("xpath=following-sibling::dd[1]").innerText();
+    await openTab(customer, "Density");
+    const before = Number(await overTarget());
+    await page.goto(`${app.baseUrl}/parameters`);
+    await page.getByRole("heading", { name: "Model parameters", exact: true }).waitFor();
+    await expect(page.getByText("6:1, a common sizing-tool default", { exact: false }).isVisible()).resolves.toBe(true);
+    await page.getByLabel("Target vCPU per physical core").fill("0.1");
+    await page.getByRole("button", { name: "Save parameters" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    await openTab(customer, "Density");
+    await expect.poll(async () => Number(await overTarget())).toBe(customer.summary.density.hosts.length);
+    expect(customer.summary.density.hosts.length).toBeGreaterThan(before);
+
+    await page.goto(`${app.baseUrl}/parameters`);
+    await page.getByRole("button", { name: "Restore the defaults" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    await expect.poll(() => page.getByLabel("Target vCPU per physical core").inputValue()).toBe("6");
+    await openTab(customer, "Density");
+    await expect.poll(async () => Number(await overTarget())).toBe(before);
+  });
+
   it("showed no errors in the browser", () => {
     expect(pageErrors).toEqual([]);
   });
