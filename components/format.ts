@@ -143,6 +143,7 @@ const POWER_STATES: Record<string, string> = {
   poweredOn: "Powered on",
   poweredOff: "Powered off",
   suspended: "Suspended",
+  paused: "Paused",
 };
 
 /** "poweredOn" → "Powered on". */

@@ -22,6 +22,7 @@ const POWER_OPTIONS = [
   { value: "poweredOn", label: "Powered on" },
   { value: "poweredOff", label: "Powered off" },
   { value: "suspended", label: "Suspended" },
+  { value: "paused", label: "Paused" },
 ] as const satisfies ReadonlyArray<{ value: PowerState; label: string }>;
 
 const OS_OPTIONS = [
@@ -36,7 +37,7 @@ const TEMPLATE_OPTIONS = [
   { value: "only", label: "Templates only" },
 ] as const;
 
-const POWER_TONES: Record<string, BadgeTone> = { poweredOn: "green", poweredOff: "neutral", suspended: "amber" };
+const POWER_TONES: Record<string, BadgeTone> = { poweredOn: "green", poweredOff: "neutral", suspended: "amber", paused: "amber" };
 
 const col = createColumnHelper<VmRow>();
 const muted = <span className="text-slate-400">{MISSING}</span>;

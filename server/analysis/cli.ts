@@ -85,7 +85,7 @@ function summary(a: Analysis): string {
   const lines = [
     "Density",
     `  physical hosts ${d.physicalHosts} (${d.hostsOverTarget} over target ${a.density.target.vcpuPerCore}:1 vCPU or ${a.density.target.vramPerPram}:1 vRAM)`,
-    `  VMs ${d.virtualMachines}: ${d.vmsPoweredOn} powered on, ${d.vmsPoweredOff} off or suspended, ${d.templates} templates`,
+    `  VMs ${d.virtualMachines}: ${d.vmsPoweredOn} powered on, ${d.vmsPoweredOff} off, suspended or paused, ${d.templates} templates`,
     `  vCPU:pCore ${ratio(d.vcpuPerCore)} (${d.vcpusPoweredOn} vCPUs on ${d.physicalCores} cores)   vRAM:pRAM ${ratio(d.vramPerPram)}`,
     `  containers ${d.containers} (${d.containersRunning} running, ${d.containersUnbounded} with no memory limit)   consolidation ${ratio(d.consolidation)} workloads per host`,
     "Duplication waste",

@@ -3,8 +3,8 @@
  *
  * - Physical hosts: every hypervisor, plus every container-engine host that runs in no known VM
  *   (bare metal). An engine host inside a VM adds its containers to that VM's hypervisor.
- * - vCPU:pCore and vRAM:pRAM count powered-on VMs only; templates and powered-off (or suspended)
- *   VMs are counted apart, as inventory, not load.
+ * - vCPU:pCore and vRAM:pRAM count powered-on VMs only; templates and powered off, suspended or
+ *   paused VMs are counted apart, as inventory, not load.
  * - Containers without a memory limit are counted as unbounded, never as zero memory.
  * - Consolidation ratio = workloads per physical host, where workloads are the powered-on VMs that
  *   are not themselves container hosts, plus running containers.
@@ -20,7 +20,7 @@ export interface DensityFigures {
   physicalMemoryMiB: number;
   virtualMachines: number;
   vmsPoweredOn: number;
-  /** Powered off or suspended. */
+  /** Powered off, suspended or paused. */
   vmsPoweredOff: number;
   templates: number;
   vcpusPoweredOn: number;

@@ -213,7 +213,8 @@ export function isolationLevel(c: InventoryContainer, host: InventoryHost | null
   if (c.privileged) return "privileged-container";
   const userns =
     (c.usernsMode !== null && c.usernsMode !== "" && c.usernsMode !== "host") ||
-    (host?.securityOptions ?? []).some((o) => /userns|rootless/.test(o));
+    host?.rootless === true ||
+    (host?.securityOptions ?? []).some((o) => /name=userns/.test(o));
   return userns ? "user-namespaced" : "shared-kernel";
 }
 

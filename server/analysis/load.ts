@@ -137,6 +137,7 @@ function toHost(r: any): InventoryHost {
     securityOptions: r.security_options,
     cgroupDriver: r.cgroup_driver,
     cgroupVersion: r.cgroup_version,
+    rootless: r.rootless,
     memorySharing: r.memory_sharing,
     memorySharedMiB: r.memory_shared_mib,
   };

@@ -92,10 +92,13 @@ export const VM_RULES: readonly MigrationRule<InventoryVirtualMachine, VmContext
     severity: "critical",
     effect: "vm",
     appliesTo: "vm",
-    text: "A disk reports no capacity: the VM cannot be sized or copied.",
+    text: "A disk reports no capacity, or none at all: the VM cannot be sized or copied.",
     source: `${FORKLIFT} "invalid disk capacity" (critical)`,
     test: (vm) => {
-      const bad = vm.disks.filter((d) => d.capacityMiB <= 0 && d.rdm === "none").map((d) => d.label ?? d.key);
+      // Unknown (null) is as bad as 0: nothing to size the copy by.
+      const bad = vm.disks
+        .filter((d) => (d.capacityMiB === null || d.capacityMiB <= 0) && d.rdm === "none")
+        .map((d) => d.label ?? d.key);
       return bad.length > 0 ? bad.join(", ") : false;
     },
   },

@@ -173,8 +173,8 @@ const HOST_COLUMNS = [
   "cpu_threads", "cpu_mhz", "memory_mib", "os_name", "kernel_version", "product_name",
   "product_version", "product_build", "api_version", "datacenter", "cluster", "connection_state",
   "power_state", "hardware_uuid", "hostname", "ip_addresses", "mac_addresses", "runtimes",
-  "default_runtime", "security_options", "cgroup_driver", "cgroup_version", "memory_sharing",
-  "memory_shared_mib",
+  "default_runtime", "security_options", "cgroup_driver", "cgroup_version", "rootless",
+  "memory_sharing", "memory_shared_mib",
 ] as const;
 
 const hostValues = (h: HostSnapshot): CopyValue[] => [
@@ -182,7 +182,7 @@ const hostValues = (h: HostSnapshot): CopyValue[] => [
   h.cpuThreads, h.cpuMhz, h.memoryMiB, h.osName, h.kernelVersion, h.productName,
   h.productVersion, h.productBuild, h.apiVersion, h.datacenter, h.cluster, h.connectionState,
   h.powerState, lower(h.hardwareUuid), h.hostname, h.ipAddresses, lowerAll(h.macAddresses),
-  h.runtimes, h.defaultRuntime, h.securityOptions, h.cgroupDriver, h.cgroupVersion,
+  h.runtimes, h.defaultRuntime, h.securityOptions, h.cgroupDriver, h.cgroupVersion, h.rootless,
   h.memorySharing, h.memorySharedMiB,
 ];
 

@@ -68,12 +68,21 @@ export const hostSnapshot = z.object({
   securityOptions: strings,
   cgroupDriver: maybe(text),
   cgroupVersion: maybe(text),
+  /**
+   * Container engines: the engine runs as an unprivileged user (rootless Docker or Podman), so
+   * container root is mapped to that user outside the container. False when not said.
+   */
+  rootless: flag,
   /** Page sharing between guests: VMware TPS (off by default since 2015) or KVM's KSM. */
   memorySharing: z.enum(MEMORY_SHARING).default("unknown"),
   memorySharedMiB: maybe(mib),
 });
 
-export const POWER_STATES = ["poweredOn", "poweredOff", "suspended"] as const;
+/**
+ * "suspended": state saved to disk (vSphere suspend, libvirt pmsuspended); "paused": held in memory,
+ * not scheduled (libvirt paused). Neither is load.
+ */
+export const POWER_STATES = ["poweredOn", "poweredOff", "suspended", "paused"] as const;
 export const OS_FAMILIES = ["linux", "windows", "other", "unknown"] as const;
 export const DISK_MODES = [
   "persistent",
@@ -91,7 +100,8 @@ export const virtualDiskSnapshot = z.object({
   /** Stable within the VM: device key, target dev or file path. */
   key: z.string().min(1).max(512),
   label: maybe(text),
-  capacityMiB: mib,
+  /** null when the endpoint does not say (e.g. libvirt without block stats); never 0 for unknown. */
+  capacityMiB: maybe(mib),
   thin: maybe(z.boolean()),
   mode: z.enum(DISK_MODES).default("persistent"),
   rdm: z.enum(RDM_MODES).default("none"),

@@ -219,6 +219,8 @@ describe("collecting Podman's Docker-compatible API over its unix socket", () =>
       securityOptions: ["name=seccomp,profile=default"],
       cgroupDriver: "cgroupfs",
       cgroupVersion: "1",
+      // The peer's Podman runs as root: neither Rootless nor "name=rootless" in its /info.
+      rootless: false,
       memorySharing: "unknown",
       memorySharedMiB: null,
     });
@@ -710,7 +712,7 @@ describe("from Podman into the database", () => {
       ["tmpfs", null, "/var/tmp", false],
     ]);
     expect(web.imageRecord?.repoTags).toEqual(["localhost/fleetlens-app:1"]);
-    expect(web.host).toMatchObject({ platform: "podman", role: "container_engine", productName: "Podman", cgroupDriver: "cgroupfs" });
+    expect(web.host).toMatchObject({ platform: "podman", role: "container_engine", productName: "Podman", cgroupDriver: "cgroupfs", rootless: false });
     const kata = await t.prisma.container.findFirstOrThrow({ where: { sourceId: stored.id, name: "kata" } });
     expect(kata.runtime).toBe("kata");
     // Layers are stored once and shared: busybox's base is in all three images.

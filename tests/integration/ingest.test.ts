@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { analyse } from "../../server/analysis";
+import { isolationLevel } from "../../server/analysis/isolation";
+import { loadInventory } from "../../server/analysis/load";
+import { DEFAULT_PARAMETERS } from "../../server/analysis/parameters";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { SnapshotValidationError, type SnapshotInput } from "../../server/inventory/snapshot";
 import { smallSnapshot } from "../fixtures/snapshots";
@@ -310,5 +314,102 @@ describe("applySnapshot", () => {
     // Whichever ran second saw the first's rows: one added everything, the other only the difference.
     expect(ra.added + rb.added).toBeLessThan(2 * 11);
     expect(await t.prisma.virtualMachine.count({ where: { sourceId } })).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("snapshot contract: unknown disk capacity, paused VMs, rootless engines", () => {
+  const customerOf = async () =>
+    (await t.prisma.source.findUniqueOrThrow({ where: { id: sourceId } })).customerId;
+
+  it("stores a disk of unknown capacity as NULL, reads it back null, and flags it as invalid for migration", async () => {
+    const snapshot = smallSnapshot();
+    snapshot.virtualMachines![2]!.disks = [
+      { key: "2000", capacityMiB: 40960 },
+      { key: "2001", label: "Hard disk 2" },
+      { key: "2002", label: "Hard disk 3", capacityMiB: null },
+    ];
+    await applySnapshot(sourceId, snapshot, { database: t });
+
+    const { rows } = await t.pool.query<{ key: string; capacity_mib: number | null }>(
+      `SELECT d.key, d.capacity_mib FROM virtual_disk d JOIN virtual_machine v ON v.id = d.vm_id
+        WHERE v.source_id = $1 AND v.external_id = 'vm-2' ORDER BY d.key`,
+      [sourceId],
+    );
+    expect(rows).toEqual([
+      { key: "2000", capacity_mib: 40960 },
+      { key: "2001", capacity_mib: null },
+      { key: "2002", capacity_mib: null },
+    ]);
+    const vm = await t.prisma.virtualMachine.findFirstOrThrow({
+      where: { sourceId, externalId: "vm-2" },
+      include: { disks: { orderBy: { key: "asc" } } },
+    });
+    expect(vm.disks.map((d) => d.capacityMiB)).toEqual([40960, null, null]);
+
+    const inventory = await loadInventory(t, [await customerOf()]);
+    const loaded = inventory.virtualMachines.find((v) => v.externalId === "vm-2")!;
+    expect(loaded.disks.map((d) => [d.key, d.capacityMiB])).toEqual([["2000", 40960], ["2001", null], ["2002", null]]);
+    const findings = analyse(inventory, DEFAULT_PARAMETERS).findings.filter((f) => f.ruleId === "invalid-disk-capacity");
+    expect(findings.map((f) => [f.objectName, f.detail])).toEqual([["app-2", "Hard disk 2, Hard disk 3"]]);
+  });
+
+  it("stores a paused VM as paused: not load, counted with the powered off", async () => {
+    const snapshot = smallSnapshot();
+    snapshot.virtualMachines![1]!.powerState = "paused";
+    const result = await applySnapshot(sourceId, snapshot, { database: t });
+
+    const { rows } = await t.pool.query<{ power_state: string }>(
+      `SELECT power_state::text FROM virtual_machine WHERE source_id = $1 AND external_id = 'vm-1'`,
+      [sourceId],
+    );
+    expect(rows).toEqual([{ power_state: "paused" }]);
+    const vm = await t.prisma.virtualMachine.findFirstOrThrow({ where: { sourceId, externalId: "vm-1" } });
+    expect(vm.powerState).toBe("paused");
+    expect(await t.prisma.virtualMachine.count({ where: { sourceId, powerState: "paused" } })).toBe(1);
+    const metrics = await t.prisma.metricsSample.findUniqueOrThrow({ where: { runId: result.runId } });
+    expect(metrics).toMatchObject({ virtualMachines: 3, vmsPoweredOn: 2, vcpusPoweredOn: 8 });
+
+    const inventory = await loadInventory(t, [await customerOf()]);
+    expect(inventory.virtualMachines.find((v) => v.externalId === "vm-1")!.powerState).toBe("paused");
+    expect(analyse(inventory, DEFAULT_PARAMETERS).density.fleet).toMatchObject({ vmsPoweredOn: 2, vmsPoweredOff: 1 });
+  });
+
+  it("stores a rootless engine host, and its unprivileged containers are user-namespaced", async () => {
+    const snapshot = smallSnapshot();
+    snapshot.hosts![1]!.rootless = true;
+    // Said by the flag alone: no "name=rootless" security option to fall back on.
+    snapshot.hosts![1]!.securityOptions = ["name=seccomp,profile=builtin"];
+    await applySnapshot(sourceId, snapshot, { database: t });
+
+    const engine = await t.prisma.host.findFirstOrThrow({ where: { sourceId, externalId: "engine-1" } });
+    expect(engine.rootless).toBe(true);
+    const hypervisor = await t.prisma.host.findFirstOrThrow({ where: { sourceId, externalId: "host-1" } });
+    expect(hypervisor.rootless).toBe(false);
+
+    const inventory = await loadInventory(t, [await customerOf()]);
+    const host = inventory.hosts.find((h) => h.externalId === "engine-1")!;
+    expect(host.rootless).toBe(true);
+    const levels = inventory.containers
+      .map((c) => [c.externalId, isolationLevel(c, host)])
+      .sort(([a], [b]) => a!.localeCompare(b!));
+    // c0 is privileged: that stays the weakest level, rootless or not.
+    expect(levels).toEqual([
+      ["c0", "privileged-container"],
+      ["c1", "user-namespaced"],
+      ["c2", "user-namespaced"],
+      ["c3", "user-namespaced"],
+    ]);
+    expect(analyse(inventory, DEFAULT_PARAMETERS).isolation.levels).toMatchObject({
+      "privileged-container": 1,
+      "shared-kernel": 0,
+      "user-namespaced": 3,
+    });
+
+    // The same engine found rootful again is a change, and its containers share the kernel again.
+    snapshot.hosts![1]!.rootless = false;
+    const again = await applySnapshot(sourceId, snapshot, { database: t });
+    expect(again.byKind.hosts).toEqual({ added: 0, changed: 1, removed: 0 });
+    const rootful = await loadInventory(t, [await customerOf()]);
+    expect(analyse(rootful, DEFAULT_PARAMETERS).isolation.levels).toMatchObject({ "shared-kernel": 3, "user-namespaced": 0 });
   });
 });

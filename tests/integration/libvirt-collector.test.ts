@@ -18,7 +18,9 @@ import {
   LibvirtRemoteError,
 } from "../../server/collectors/libvirt/errors";
 import { parseLibvirtUri } from "../../server/collectors/libvirt/uri";
+import { applySnapshot } from "../../server/inventory/ingest";
 import { parseSnapshot, type Snapshot, type VirtualMachineSnapshot } from "../../server/inventory/snapshot";
+import { createTestDatabase } from "./db";
 
 const run = promisify(execFile);
 const root = path.join(import.meta.dirname, "../..");
@@ -71,7 +73,7 @@ afterAll(async () => {
 const disk = (key: string, label: string, path: string, format: string, extra: object = {}) => ({
   key,
   label,
-  capacityMiB: 0, // the test driver has no block stats: capacity unknown
+  capacityMiB: null, // the test driver has no block stats: capacity unknown, never 0
   thin: format === "qcow2" ? true : null,
   mode: "persistent",
   rdm: "none",
@@ -95,7 +97,7 @@ const FLAGS = {
 const EXPECTED: Record<string, Partial<VirtualMachineSnapshot>> = {
   "debian-paused": {
     uuid: "6f1b2c3d-0004-4a5b-8c7d-9e0f1a2b3c04",
-    powerState: "suspended",
+    powerState: "paused",
     vcpus: 1,
     coresPerSocket: null,
     memoryMiB: 2048,
@@ -314,6 +316,35 @@ describe("libvirt collector against libvirtd (test driver)", () => {
       },
     ]);
     expect(snapshot.warnings).toEqual([]);
+  });
+
+  it("stores what it collected: the paused domain as paused, disks of unknown capacity as NULL", async () => {
+    const t = await createTestDatabase();
+    try {
+      const customer = await t.prisma.customer.create({ data: { name: "libvirt customer" } });
+      const stored = await t.prisma.source.create({
+        data: { customerId: customer.id, kind: "libvirt", name: "test driver", endpoint: peer.unixUri },
+      });
+      await applySnapshot(stored.id, await collect(peer.unixUri), { database: t });
+      const vms = await t.prisma.virtualMachine.findMany({
+        where: { sourceId: stored.id },
+        include: { disks: true },
+        orderBy: { name: "asc" },
+      });
+      expect(Object.fromEntries(vms.map((vm) => [vm.name, vm.powerState]))).toEqual(
+        Object.fromEntries(Object.entries(EXPECTED).map(([name, vm]) => [name, vm.powerState])),
+      );
+      expect(vms.find((vm) => vm.name === "debian-paused")!.powerState).toBe("paused");
+      const disks = vms.flatMap((vm) => vm.disks);
+      expect(disks.length).toBeGreaterThan(0);
+      expect(disks.map((d) => d.capacityMiB)).toEqual(disks.map(() => null));
+      const { rows } = await t.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM virtual_disk WHERE capacity_mib IS NULL`,
+      );
+      expect(rows[0]!.n).toBe(disks.length);
+    } finally {
+      await t.drop();
+    }
   });
 
   it("says plainly that SASL is not supported yet, without touching the inventory", async () => {

@@ -96,6 +96,49 @@ describe("migration runner", () => {
     await fs.rm(dir, { recursive: true });
   });
 
+  it("contract gaps: adds paused, lets disk capacity be NULL and carries rootless over from security options", async () => {
+    const t = await emptyDatabase();
+    const dir = await copyMigrations();
+    const later = path.join(os.tmpdir(), `fleetlens-later-${process.pid}-${Date.now()}`);
+    await fs.rename(path.join(dir, "20261125000000_contract_gaps"), later);
+    await migrate(t.url, { dir });
+    const { rows: [source] } = await t.pool.query<{ id: string }>(
+      `WITH c AS (INSERT INTO customer (name) VALUES ('c') RETURNING id)
+       INSERT INTO source (customer_id, kind, name, endpoint) SELECT id, 'docker', 's', 'unix:///x' FROM c RETURNING id`,
+    );
+    await t.pool.query(
+      `INSERT INTO host (source_id, external_id, fingerprint, name, role, platform, cpu_cores, memory_mib, ip_addresses,
+                         mac_addresses, runtimes, security_options, memory_sharing)
+       VALUES ($1, 'rootless', 'f', 'a', 'container-engine', 'docker', 1, 1, '{}', '{}', '{}', '{name=seccomp,profile=builtin,name=rootless}', 'unknown'),
+              ($1, 'rootful', 'f', 'b', 'container-engine', 'docker', 1, 1, '{}', '{}', '{}', '{name=userns}', 'unknown')`,
+      [source!.id],
+    );
+
+    await fs.rename(later, path.join(dir, "20261125000000_contract_gaps"));
+    expect((await migrate(t.url, { dir })).applied).toEqual(["20261125000000_contract_gaps"]);
+    const hosts = await t.pool.query(`SELECT external_id, rootless FROM host ORDER BY external_id`);
+    expect(hosts.rows).toEqual([
+      { external_id: "rootful", rootless: false },
+      { external_id: "rootless", rootless: true },
+    ]);
+    const { rows: [vm] } = await t.pool.query<{ id: string }>(
+      `INSERT INTO virtual_machine (source_id, external_id, fingerprint, name, power_state, template, vcpus, memory_mib,
+                                    guest_os_family, ip_addresses, mac_addresses, snapshot_count, consolidation_needed,
+                                    passthrough, sriov, usb_controller, tpm, cpu_hot_add, memory_hot_add, cpu_affinity,
+                                    rdm_disk, shared_disk)
+       VALUES ($1, 'vm', 'f', 'vm', 'paused', false, 1, 1, 'linux', '{}', '{}', 0, false, false, false, false, false,
+               false, false, false, false, false) RETURNING id`,
+      [source!.id],
+    );
+    await t.pool.query(
+      `INSERT INTO virtual_disk (vm_id, key, mode, rdm, sharing) VALUES ($1, 'vda', 'persistent', 'none', 'none')`,
+      [vm!.id],
+    );
+    const disks = await t.pool.query(`SELECT key, capacity_mib FROM virtual_disk`);
+    expect(disks.rows).toEqual([{ key: "vda", capacity_mib: null }]);
+    await fs.rm(dir, { recursive: true });
+  });
+
   it("waits for Prisma's advisory lock held by someone else", async () => {
     const t = await emptyDatabase();
     const holder = new pg.Client({ connectionString: t.url });

@@ -119,7 +119,7 @@ describe("demo fleet: customers", () => {
   it("keeps disk figures consistent: provisioned is the sum of disks, used below it", () => {
     for (const v of allVms) {
       expect(v.disks.length).toBeGreaterThanOrEqual(1);
-      expect(v.provisionedMiB).toBe(v.disks.reduce((a, d) => a + d.capacityMiB, 0));
+      expect(v.provisionedMiB).toBe(v.disks.reduce((a, d) => a + (d.capacityMiB ?? 0), 0));
       expect(v.usedMiB).toBeLessThan(v.provisionedMiB ?? 0);
       if (v.guestDiskFreeMiB !== null) expect(v.guestDiskFreeMiB).toBeLessThan(v.guestDiskCapacityMiB ?? 0);
     }

@@ -95,7 +95,25 @@ describe("engine host from /info and /version (Docker 27)", () => {
       securityOptions: ["name=apparmor", "name=seccomp,profile=builtin", "name=userns", "name=cgroupns"],
       cgroupDriver: "systemd",
       cgroupVersion: "2",
+      // userns-remap is on, but the daemon runs as root.
+      rootless: false,
     });
+  });
+
+  it("tells a rootless Docker engine by its security option name=rootless", () => {
+    // What `dockerd-rootless.sh` reports: rootless in SecurityOptions, a data root in the user's home.
+    const rootlessInfo = infoDocument.parse({
+      ...(fixture("info-docker27.json") as object),
+      DockerRootDir: "/home/ada/.local/share/docker",
+      SecurityOptions: ["name=seccomp,profile=builtin", "name=rootless", "name=cgroupns"],
+    });
+    const host = normaliseHost(rootlessInfo, dockerEngine);
+    expect(host).toMatchObject({
+      platform: "docker",
+      rootless: true,
+      securityOptions: ["name=seccomp,profile=builtin", "name=rootless", "name=cgroupns"],
+    });
+    expect(parseSnapshot({ collectedAt: "2026-01-02T03:04:05Z", hosts: [host] }).hosts[0]!.rootless).toBe(true);
   });
 
   it("tells Podman by its /_ping headers, as the docker CLI negotiates", () => {
@@ -134,8 +152,12 @@ describe("engine host from /info and /version (Docker 27)", () => {
       apiVersion: "1.41",
       osName: "debian 12",
       securityOptions: ["name=seccomp,profile=default", "name=rootless"],
+      rootless: true,
       ipAddresses: ["10.20.0.16"],
     });
+    // Rootful Podman says neither.
+    const rootful = infoDocument.parse({ ...(podmanInfo as object), Rootless: false });
+    expect(normaliseHost(rootful, { podman: true, apiVersion: "1.41" }).rootless).toBe(false);
   });
 });
 

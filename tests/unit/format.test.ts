@@ -154,6 +154,7 @@ describe("words", () => {
     expect(formatPowerState("poweredOn")).toBe("Powered on");
     expect(formatPowerState("poweredOff")).toBe("Powered off");
     expect(formatPowerState("suspended")).toBe("Suspended");
+    expect(formatPowerState("paused")).toBe("Paused");
     expect(formatPowerState(null)).toBe("—");
   });
 

@@ -116,7 +116,7 @@ describe("domain XML", () => {
 
   it("maps virDomainState to power states and libvirt versions to text", () => {
     expect([0, 1, 2, 3, 4, 5, 6, 7].map(powerState)).toEqual([
-      "poweredOff", "poweredOn", "poweredOn", "suspended", "poweredOn", "poweredOff", "poweredOff", "suspended",
+      "poweredOff", "poweredOn", "poweredOn", "paused", "poweredOn", "poweredOff", "poweredOff", "suspended",
     ]);
     expect(formatVersion(9000000)).toBe("9.0.0");
     expect(formatVersion(7002001)).toBe("7.2.1");
@@ -224,6 +224,19 @@ describe("toSnapshot", () => {
       { key: "sda", label: "volume scsi", capacityMiB: 102400, thin: true, mode: "persistent", rdm: "none", sharing: "none", datastore: "ssd", path: "ssd/sql01.qcow2", format: "qcow2" },
       { key: "sdb", label: "block scsi", capacityMiB: 51200, thin: null, mode: "persistent", rdm: "physical", sharing: "multi-writer", datastore: null, path: "/dev/disk/by-id/wwn-0x5000", format: "raw" },
     ]);
+  });
+
+  it("gives a paused domain as paused and a disk without block stats an unknown (null) capacity", () => {
+    const domain = inventory.domains[0]!;
+    const paused: LibvirtInventory = {
+      ...inventory,
+      domains: [{ ...domain, info: { ...domain.info!, state: 3 }, stats: null }],
+    };
+    const snapshot = parseSnapshot(toSnapshot(paused, new Date("2026-01-02T03:04:05Z")));
+    const vm = snapshot.virtualMachines[0]!;
+    expect(vm.powerState).toBe("paused");
+    expect(vm.disks.map((d) => [d.key, d.capacityMiB])).toEqual([["sda", null], ["sdb", null]]);
+    expect(vm).toMatchObject({ provisionedMiB: null, usedMiB: null });
   });
 });
 

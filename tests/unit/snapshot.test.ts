@@ -12,6 +12,36 @@ describe("snapshot validation", () => {
     expect(snapshot.containers[0]!.pidsLimit).toBeNull();
     expect(snapshot.containers[0]!.capDrop).toEqual([]);
     expect(snapshot.hosts[0]!.memorySharing).toBe("unknown");
+    expect(snapshot.hosts.map((h) => h.rootless)).toEqual([false, false]);
+  });
+
+  it("keeps a disk's unknown capacity null, never 0, and refuses a negative one", () => {
+    const input = smallSnapshot();
+    input.virtualMachines![0]!.disks = [{ key: "vda" }, { key: "vdb", capacityMiB: null }, { key: "vdc", capacityMiB: 0 }];
+    const disks = parseSnapshot(input).virtualMachines[0]!.disks;
+    expect(disks.map((d) => [d.key, d.capacityMiB])).toEqual([["vda", null], ["vdb", null], ["vdc", 0]]);
+
+    input.virtualMachines![0]!.disks = [{ key: "vda", capacityMiB: -1 }];
+    expect(() => parseSnapshot(input)).toThrow(/virtualMachines\.0\.disks\.0\.capacityMiB/);
+  });
+
+  it("knows the paused power state apart from suspended", () => {
+    const input = smallSnapshot();
+    input.virtualMachines![0]!.powerState = "paused";
+    input.virtualMachines![1]!.powerState = "suspended";
+    expect(parseSnapshot(input).virtualMachines.map((v) => v.powerState)).toEqual(["paused", "suspended", "poweredOn"]);
+
+    (input.virtualMachines![0] as { powerState: string }).powerState = "hibernating";
+    expect(() => parseSnapshot(input)).toThrow(/virtualMachines\.0\.powerState/);
+  });
+
+  it("keeps a host's rootless flag, and refuses one that is not a boolean", () => {
+    const input = smallSnapshot();
+    input.hosts![1]!.rootless = true;
+    expect(parseSnapshot(input).hosts.map((h) => h.rootless)).toEqual([false, true]);
+
+    (input.hosts![1] as { rootless: unknown }).rootless = "yes";
+    expect(() => parseSnapshot(input)).toThrow(/hosts\.1\.rootless/);
   });
 
   it("names the bad path", () => {

@@ -151,10 +151,10 @@ describe("vsphere normalisation rules", () => {
     expect(snapshot.virtualMachines![0]).toMatchObject({ snapshotCount: 4, snapshotOldestAt: "2024-04-01T06:00:00.000Z" });
   });
 
-  it("reads disks: capacity in bytes or KB, RDM modes, unknown disk modes, datastore by reference", () => {
+  it("reads disks: capacity in bytes or KB (null when neither), RDM modes, unknown disk modes, datastore by reference", () => {
     const disk = (key: number, backing: string, capacity: string) =>
       `<VirtualDevice xsi:type="VirtualDisk"><key>${key}</key><deviceInfo><label>Hard disk ${key}</label></deviceInfo>` +
-      `<backing xsi:type="${backing}">${capacity}</backing>${key === 1 ? "<capacityInBytes>1073741824</capacityInBytes><capacityInKB>1</capacityInKB>" : "<capacityInKB>2048</capacityInKB>"}</VirtualDevice>`;
+      `<backing xsi:type="${backing}">${capacity}</backing>${key === 1 ? "<capacityInBytes>1073741824</capacityInBytes><capacityInKB>1</capacityInKB>" : key === 4 ? "" : "<capacityInKB>2048</capacityInKB>"}</VirtualDevice>`;
     const inventory = emptyInventory(about);
     inventory.datastores.push({ ref: { type: "Datastore", value: "datastore-7" }, name: "nfs-1", parent: null, type: "NFS", capacityMiB: 1, freeMiB: 1, url: null, accessible: true });
     const values = new Map<string, XmlElement>([
@@ -165,6 +165,8 @@ describe("vsphere normalisation rules", () => {
             disk(1, "VirtualDiskFlatVer2BackingInfo", "<fileName>/vmfs/volumes/x/a.vmdk</fileName><datastore type=\"Datastore\">datastore-7</datastore><diskMode>independent_nonpersistent</diskMode><thinProvisioned>false</thinProvisioned>") +
             disk(2, "VirtualDiskRawDiskMappingVer1BackingInfo", "<fileName>[san] b.vmdk</fileName><compatibilityMode>virtualMode</compatibilityMode><diskMode>persistent</diskMode><sharing>sharingNone</sharingNone>".replace("</sharingNone>", "</sharing>")) +
             disk(3, "VirtualDiskSeSparseBackingInfo", "<fileName>[san] c.vmdk</fileName><diskMode>weird</diskMode>") +
+            // No capacityInBytes nor capacityInKB: unknown, not 0.
+            disk(4, "VirtualDiskFlatVer2BackingInfo", "<fileName>[san] d.vmdk</fileName>") +
             `</val>`,
         ),
       ],
@@ -175,6 +177,7 @@ describe("vsphere normalisation rules", () => {
       ["1", 1024, false, "independent_nonpersistent", "none", "nfs-1", "flat"],
       ["2", 2, null, "persistent", "virtual", "san", "rdm"],
       ["3", 2, null, "unknown", "none", "san", "sesparse"],
+      ["4", null, null, "persistent", "none", "san", "flat"],
     ]);
     expect(snapshot.virtualMachines[0]).toMatchObject({ nicCount: 0, powerState: "poweredOff", vcpus: 0, cbtEnabled: null });
   });

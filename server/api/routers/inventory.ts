@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { Prisma } from "../../db/generated/client";
+import { POWER_STATES } from "../../inventory/snapshot";
 import { createTRPCRouter, customerProcedure } from "../trpc";
 
 const direction = z.enum(["asc", "desc"]);
@@ -73,7 +74,7 @@ export const inventoryRouter = createTRPCRouter({
   virtualMachines: customerProcedure
     .input(
       tableInput(VM_COLUMNS, {
-        powerState: z.enum(["poweredOn", "poweredOff", "suspended"]).optional(),
+        powerState: z.enum(POWER_STATES).optional(),
         osFamily: z.enum(["linux", "windows", "other", "unknown"]).optional(),
         template: z.boolean().optional(),
       }),

@@ -102,10 +102,12 @@ export function normaliseHost(info: InfoDocument, engine: EngineFacts, identity:
   const osVersion = text(info.OSVersion);
   const osName = os && osVersion && !os.includes(osVersion) ? `${os} ${osVersion}` : os;
   const securityOptions = [...(info.SecurityOptions ?? [])];
-  // Podman says rootless in its own field; Docker lists it as a security option.
+  // Podman says rootless in its own field; Docker (and Podman's compatible /info when rootless)
+  // lists it as a security option.
   if (info.Rootless === true && !securityOptions.some((o) => /name=rootless/.test(o))) {
     securityOptions.push("name=rootless");
   }
+  const rootless = securityOptions.some((o) => o.split(",").includes("name=rootless"));
   const ips = new Set(identity.ipAddresses ?? []);
   const swarmAddress = text(info.Swarm?.NodeAddr);
   if (swarmAddress) ips.add(swarmAddress);
@@ -138,6 +140,7 @@ export function normaliseHost(info: InfoDocument, engine: EngineFacts, identity:
     securityOptions,
     cgroupDriver: text(info.CgroupDriver),
     cgroupVersion: text(info.CgroupVersion),
+    rootless,
   };
 }
 

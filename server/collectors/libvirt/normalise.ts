@@ -3,7 +3,7 @@
  * the snapshot: pure functions, no I/O.
  */
 import { XMLParser } from "fast-xml-parser";
-import type { SnapshotInput } from "../../inventory/snapshot";
+import type { POWER_STATES, SnapshotInput } from "../../inventory/snapshot";
 import { LibvirtProtocolError } from "./errors";
 import type { DomainInfo, NodeInfo, TypedParamValue } from "./remote";
 
@@ -390,14 +390,15 @@ export function formatVersion(v: number | null): string | null {
   return `${Math.floor(v / 1e6)}.${Math.floor(v / 1e3) % 1000}.${v % 1000}`;
 }
 
-/** virDomainState → snapshot power state ("paused" and pmsuspended count as suspended). */
-export function powerState(state: number | null): "poweredOn" | "poweredOff" | "suspended" {
+/** virDomainState → snapshot power state (paused stays "paused"; pmsuspended is "suspended"). */
+export function powerState(state: number | null): (typeof POWER_STATES)[number] {
   switch (state) {
     case 1: // running
     case 2: // blocked
     case 4: // being shut down
       return "poweredOn";
     case 3: // paused
+      return "paused";
     case 7: // pmsuspended
       return "suspended";
     default: // nostate, shutoff, crashed
@@ -484,7 +485,8 @@ export function toSnapshot(inv: LibvirtInventory, collectedAt: Date = new Date()
         return {
           key,
           label: [disk.type, disk.bus].filter(Boolean).join(" ") || null,
-          capacityMiB: block?.capacity != null ? block.capacity / MIB : 0,
+          // Unknown without block stats (a shut-off domain, the test driver): null, never 0.
+          capacityMiB: block?.capacity != null ? block.capacity / MIB : null,
           thin: disk.format === "qcow2" ? true : null,
           mode: disk.transient ? ("nonpersistent" as const) : ("persistent" as const),
           rdm: disk.device === "lun" ? ("physical" as const) : ("none" as const),

@@ -290,7 +290,8 @@ function readDisk(device: XmlElement): DiskInput {
   const backingType = backing?.xsiType ?? "";
   const bytes = num(child(device, "capacityInBytes"));
   const kb = num(child(device, "capacityInKB"));
-  const capacityMiB = bytes !== null ? bytes / MiB : kb !== null ? kb / 1024 : 0;
+  // Neither capacityInBytes nor capacityInKB: unknown, stored as null (never 0).
+  const capacityMiB = bytes !== null ? bytes / MiB : kb !== null ? kb / 1024 : null;
   const mode = str(child(backing, "diskMode"));
   const compatibility = str(child(backing, "compatibilityMode"));
   const rdm =
@@ -305,7 +306,7 @@ function readDisk(device: XmlElement): DiskInput {
   return {
     key: child(device, "key")?.text ?? "",
     label: nonEmpty(at(device, "deviceInfo", "label")),
-    capacityMiB: Math.max(0, capacityMiB),
+    capacityMiB: capacityMiB === null ? null : Math.max(0, capacityMiB),
     thin: rdm === "none" ? bool(child(backing, "thinProvisioned")) : null,
     mode: mode === null ? "persistent" : KNOWN_DISK_MODES.has(mode) ? (mode as DiskInput["mode"]) : "unknown",
     rdm,
