@@ -92,14 +92,24 @@ export const VM_RULES: readonly MigrationRule<InventoryVirtualMachine, VmContext
     severity: "critical",
     effect: "vm",
     appliesTo: "vm",
-    text: "A disk reports no capacity, or none at all: the VM cannot be sized or copied.",
+    text: "A disk reports a capacity of 0: the VM cannot be sized or copied.",
     source: `${FORKLIFT} "invalid disk capacity" (critical)`,
     test: (vm) => {
-      // Unknown (null) is as bad as 0: nothing to size the copy by.
-      const bad = vm.disks
-        .filter((d) => (d.capacityMiB === null || d.capacityMiB <= 0) && d.rdm === "none")
-        .map((d) => d.label ?? d.key);
+      const bad = vm.disks.filter((d) => d.capacityMiB !== null && d.capacityMiB <= 0 && d.rdm === "none").map((d) => d.label ?? d.key);
       return bad.length > 0 ? bad.join(", ") : false;
+    },
+  },
+  {
+    id: "disk-capacity-unknown",
+    title: "Disk capacity unknown",
+    severity: "warning",
+    effect: null,
+    appliesTo: "vm",
+    text: "The endpoint did not say how large a disk is (libvirt reports it for running domains only): size its volume before moving.",
+    source: "ours: unknown is not invalid; Forklift's rule is for a capacity reported as 0",
+    test: (vm) => {
+      const unknown = vm.disks.filter((d) => d.capacityMiB === null && d.rdm === "none").map((d) => d.label ?? d.key);
+      return unknown.length > 0 ? unknown.join(", ") : false;
     },
   },
   {

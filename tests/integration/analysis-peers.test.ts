@@ -4,7 +4,7 @@
  * the test driver's fixture domains, and one real QEMU domain under qemu:///session) and Podman
  * (tests/peers/podman.sh, containers made here with `podman run` flags).
  *
- *   VM → "container"    session-alpine (real QEMU domain, Alpine, running)
+ *   VM → "container"    session-alpine (real QEMU domain, Alpine, running), ubuntu-web (test driver)
  *   VM → "kata"         ha-host_VM9 (vcsim: SR-IOV NIC, Ubuntu 22.04, running)
  *   VM → "vm"           win-ad (not Linux), gpu-cluster-node (passthrough, shared disk),
  *                       ha-host_VM8 (vcsim: PCI passthrough)
@@ -296,9 +296,9 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     expectVerdict("win-ad", {
       kind: "vm",
       verdict: "vm",
-      // invalid-disk-capacity: the test driver has no block stats, the collector stores 0 for unknown.
-      ruleIds: ["not-linux", "invalid-disk-capacity", "tpm", "usb-controller"],
-      reason: "Stays a VM: Guest OS is not Linux; Invalid disk capacity; TPM.",
+      // disk-capacity-unknown: the test driver has no block stats, so the collector says null.
+      ruleIds: ["not-linux", "disk-capacity-unknown", "tpm", "usb-controller"],
+      reason: "Stays a VM: Guest OS is not Linux; TPM.",
       saving: none,
     });
 
@@ -306,8 +306,8 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     expectVerdict("gpu-cluster-node", {
       kind: "vm",
       verdict: "vm",
-      ruleIds: ["passthrough-device", "invalid-disk-capacity", "shared-disk", "empty-hostname", "no-ip"],
-      reason: "Stays a VM: Passthrough device; Invalid disk capacity; Shared disk.",
+      ruleIds: ["passthrough-device", "disk-capacity-unknown", "shared-disk", "empty-hostname", "no-ip"],
+      reason: "Stays a VM: Passthrough device; Shared disk.",
       saving: none,
     });
 
@@ -322,16 +322,17 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     });
   });
 
-  it("VM → vm: the test driver's Ubuntu domain stays a VM only because its disk capacity is unknown (0)", () => {
+  it("VM → container: the test driver's Ubuntu domain, whose disk size libvirt does not report, moves with that to check", () => {
     const ubuntu = vm("libvirt", "ubuntu-web");
     expect(ubuntu).toMatchObject({ guestOsFamily: "linux", powerState: "poweredOn", passthrough: false, provisionedMiB: null });
-    expect(ubuntu.disks.map((d) => d.capacityMiB)).toEqual([0]);
+    expect(ubuntu.disks.map((d) => d.capacityMiB)).toEqual([null]);
     expectVerdict("ubuntu-web", {
       kind: "vm",
-      verdict: "vm",
-      ruleIds: ["invalid-disk-capacity", "empty-hostname", "no-ip"],
-      reason: "Stays a VM: Invalid disk capacity.",
-      saving: { ramMiB: 0, diskMiB: 0, cpuMillis: 0 },
+      verdict: "container",
+      ruleIds: ["disk-capacity-unknown", "empty-hostname", "no-ip"],
+      reason: "Moves to a container, after: Disk capacity unknown; Empty or default hostname; No IP address.",
+      // Ubuntu 22.04 footprint, 2 GiB RAM (the domain has more) and 5 GiB disk (nothing provisioned known to cap it).
+      saving: { ramMiB: Math.min(2048, ubuntu.memoryMiB), diskMiB: 5 * 1024, cpuMillis: 0 },
     });
   });
 

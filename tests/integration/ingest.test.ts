@@ -349,7 +349,7 @@ describe("snapshot contract: unknown disk capacity, paused VMs, rootless engines
     const inventory = await loadInventory(t, [await customerOf()]);
     const loaded = inventory.virtualMachines.find((v) => v.externalId === "vm-2")!;
     expect(loaded.disks.map((d) => [d.key, d.capacityMiB])).toEqual([["2000", 40960], ["2001", null], ["2002", null]]);
-    const findings = analyse(inventory, DEFAULT_PARAMETERS).findings.filter((f) => f.ruleId === "invalid-disk-capacity");
+    const findings = analyse(inventory, DEFAULT_PARAMETERS).findings.filter((f) => f.ruleId === "disk-capacity-unknown");
     expect(findings.map((f) => [f.objectName, f.detail])).toEqual([["app-2", "Hard disk 2, Hard disk 3"]]);
   });
 
