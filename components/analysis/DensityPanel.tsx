@@ -28,7 +28,7 @@ export function DensityPanel({ customerId }: { customerId: string }) {
 }
 
 function Density({ data }: { data: CustomerAnalysis }) {
-  const { totals, hosts, target } = data.density;
+  const { totals, hosts, clusters, target } = data.density;
   const chartData = hosts.map((h) => ({
     name: h.hostName,
     overTarget: h.overTarget,
@@ -148,6 +148,44 @@ function Density({ data }: { data: CustomerAnalysis }) {
           />
         )}
       </Section>
+
+      {clusters.length > 0 && (
+        <Section id="cluster-density-heading" title="Density per cluster" description="The same figures summed over each cluster's physical hosts (a host in no cluster is its own).">
+          <FigureTable
+            caption="Density per cluster"
+            captionHidden
+            head={
+              <>
+                <Th>Cluster</Th>
+                <Th right>Hosts (over target)</Th>
+                <Th right>VMs on / off / templates</Th>
+                <Th right>vCPU:pCore</Th>
+                <Th right>vRAM:pRAM</Th>
+                <Th right>Containers (unbounded)</Th>
+                <Th right>Consolidation</Th>
+              </>
+            }
+          >
+            {clusters.map((c) => (
+              <tr key={c.cluster}>
+                <RowHeader className="whitespace-nowrap">{c.cluster}</RowHeader>
+                <td className={numClass}>
+                  {formatCount(c.physicalHosts)} ({formatCount(c.hostsOverTarget)})
+                </td>
+                <td className={numClass}>
+                  {formatCount(c.vmsPoweredOn)} / {formatCount(c.vmsPoweredOff)} / {formatCount(c.templates)}
+                </td>
+                <td className={numClass}>{formatRatio(c.vcpuPerCore)}</td>
+                <td className={numClass}>{formatRatio(c.vramPerPram)}</td>
+                <td className={numClass}>
+                  {formatCount(c.containers)} ({formatCount(c.containersUnbounded)})
+                </td>
+                <td className={numClass}>{formatDecimal(c.consolidation)}</td>
+              </tr>
+            ))}
+          </FigureTable>
+        </Section>
+      )}
     </>
   );
 }

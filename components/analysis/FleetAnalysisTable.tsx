@@ -20,7 +20,8 @@ const VERDICT_SHORT: Record<(typeof VERDICT_ORDER)[number], string> = {
 export function FleetAnalysisTable() {
   const trpc = useTRPC();
   const fleet = useQuery(trpc.analysis.fleet.queryOptions());
-  const rows = fleet.data;
+  const rows = fleet.data?.customers;
+  const totals = fleet.data?.fleet;
 
   return (
     <>
@@ -91,6 +92,23 @@ export function FleetAnalysisTable() {
                 </tr>
               ))}
             </tbody>
+            {totals && rows.length > 1 && (
+              <tfoot className="border-t-2 border-slate-200 bg-slate-50 font-medium">
+                <tr>
+                  <th scope="row" className="px-3 py-2 text-left">
+                    Fleet
+                  </th>
+                  <td className={cx(numClass, totals.hostsOverTarget > 0 && "text-red-700")}>{formatRatio(totals.vcpuPerCore)}</td>
+                  <td className={numClass}>{formatRatio(totals.vramPerPram)}</td>
+                  <td className={numClass}>{formatGiB(totals.ramWasteMiB)}</td>
+                  <td className={numClass}>{formatScore(totals.postureScore)}</td>
+                  <td className={numClass}>{formatCount(totals.critical)}</td>
+                  <td className={numClass}>{VERDICT_ORDER.map((v) => formatCount(totals.verdicts[v])).join(" / ")}</td>
+                  <td className={numClass}>{formatGiB(totals.ramSavedMiB)}</td>
+                  <td className={numClass}>{formatCount(totals.hostsFreed)}</td>
+                </tr>
+              </tfoot>
+            )}
           </table>
         </div>
       )}

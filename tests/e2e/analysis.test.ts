@@ -17,7 +17,7 @@ let page: Page;
 const pageErrors: string[] = [];
 
 interface Summary {
-  density: { hosts: { hostName: string }[] };
+  density: { hosts: { hostName: string }[]; clusters: { cluster: string }[] };
   waste: { byOs: { os: string }[] };
   isolation: { score: number | null };
   findings: { bySeverity: { severity: string; count: number }[] };
@@ -108,6 +108,9 @@ describe("Analysis tabs in a browser", () => {
     expect(first).toContain(customer.summary.density.hosts[0]!.hostName);
     expect(first).toMatch(/\d+(\.\d+)?:1/);
     await expect(page.getByText(/templates and powered-off .*VMs are not counted in\s+the ratios/).isVisible()).resolves.toBe(true);
+    const clusterRows = bodyRows(/^Density per cluster$/);
+    await expect.poll(() => clusterRows.count()).toBe(customer.summary.density.clusters.length);
+    expect(await clusterRows.first().innerText()).toContain(customer.summary.density.clusters[0]!.cluster);
   });
 
   it("Waste: one table row per OS", async () => {

@@ -71,6 +71,28 @@ describe("analysis router", () => {
     await as(admin).analysis.resetParameters();
   });
 
+  it("sums the fleet over the customers in scope, ratios from the sums", async () => {
+    const globex = (await as(admin).customers.create({ name: "Globex" })).id;
+    const globexSource = (await as(admin).sources.create({ customerId: globex, kind: "docker", name: "d", endpoint: "unix:///x.sock" })).id;
+    const small = smallSnapshot({ vms: 2, containers: 5 });
+    small.hosts![0]!.cpuCores = 16;
+    await applySnapshot(globexSource, small, { database: t });
+    const { customers, fleet } = await as(admin).analysis.fleet();
+    expect(customers.map((c) => c.name)).toEqual(["Acme", "Globex"]);
+    const acme = await as(admin).analysis.customer({ customerId });
+    const gx = await as(admin).analysis.customer({ customerId: globex });
+    const vcpus = acme.density.totals!.vcpusPoweredOn + gx.density.totals!.vcpusPoweredOn;
+    const cores = acme.density.totals!.physicalCores + gx.density.totals!.physicalCores;
+    expect(fleet.vcpuPerCore).toBe(Math.round((vcpus / cores) * 100) / 100);
+    expect(fleet.verdicts.container).toBe(customers[0]!.verdicts.container + customers[1]!.verdicts.container);
+    expect(fleet.ramSavedMiB).toBe(customers[0]!.ramSavedMiB + customers[1]!.ramSavedMiB);
+
+    const viewer: Viewer = { id: "v", role: "viewer", scope: { kind: "some", customerIds: [globex] } };
+    const scoped = await as(viewer).analysis.fleet();
+    expect(scoped.customers.map((c) => c.name)).toEqual(["Globex"]);
+    expect(scoped.fleet.verdicts).toEqual(customers[1]!.verdicts);
+  });
+
   it("filters and pages verdicts and findings on the server", async () => {
     const all = await as(admin).analysis.verdicts({ customerId, pageSize: 200 });
     const vms = await as(admin).analysis.verdicts({ customerId, kind: "vm", pageSize: 200 });
