@@ -3,7 +3,11 @@
  * verdicts. The general helpers live in ../format.ts.
  */
 import type { BadgeTone } from "../ui/Badge";
+import { VERDICT_LABEL, VERDICT_VALUES, type VerdictValue as VerdictKey } from "@/server/analysis/labels";
+import type { Severity } from "@/server/analysis/rules";
 import { MISSING } from "../format";
+
+export { VERDICT_LABEL, type VerdictKey };
 
 const ratioFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
 const oneDecimal = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -43,22 +47,14 @@ export function formatScore(score: number | null | undefined): string {
   return oneDecimal.format(score).replace(/\.0$/, "");
 }
 
-export type SeverityValue = "critical" | "warning" | "info";
-export type VerdictKey = "container" | "kata" | "vm" | "stay";
+export type SeverityValue = Severity;
 
 export const SEVERITY_LABEL: Record<SeverityValue, string> = { critical: "Critical", warning: "Warning", info: "Info" };
 export const SEVERITY_TONE: Record<SeverityValue, BadgeTone> = { critical: "red", warning: "amber", info: "blue" };
 export const SEVERITY_COLOR: Record<SeverityValue, string> = { critical: "#dc2626", warning: "#d97706", info: "#0284c7" };
 
-/** The labels of server/analysis/migration.ts VERDICT_LABEL (the table rows carry them too). */
-export const VERDICT_LABEL: Record<VerdictKey, string> = {
-  container: "Move to a container",
-  kata: "Move to Kata Containers",
-  vm: "Stay a VM",
-  stay: "Stay as it is",
-};
 export const VERDICT_TONE: Record<VerdictKey, BadgeTone> = { container: "green", kata: "violet", vm: "blue", stay: "neutral" };
-export const VERDICT_ORDER: readonly VerdictKey[] = ["container", "kata", "vm", "stay"];
+export const VERDICT_ORDER: readonly VerdictKey[] = VERDICT_VALUES;
 
 /** Chart colours (Tailwind 600s) for the two series of a chart. */
 export const CHART = {

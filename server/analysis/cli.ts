@@ -11,7 +11,8 @@ import { parseSnapshot, SnapshotValidationError } from "../inventory/snapshot";
 import { analyse, type Analysis } from "./index";
 import { inventoryFromSnapshots } from "./inventory";
 import { ISOLATION_LEVEL_LABEL, ISOLATION_LEVELS } from "./isolation";
-import { title, VERDICT_LABEL } from "./migration";
+import { VERDICT_LABEL, VERDICT_VALUES } from "./labels";
+import { title } from "./migration";
 import { DEFAULT_PARAMETERS, type Parameters } from "./parameters";
 import { SEVERITIES } from "./rules";
 
@@ -46,7 +47,6 @@ export async function runAnalyseCli(argv: string[], parameters: Parameters = DEF
 
 /** The --json shape: verdicts and findings one per line item, plus the totals. */
 export function jsonReport(analysis: Analysis) {
-  const names = new Map(analysis.migration.verdicts.map((v) => [v.key, v.name]));
   return {
     verdicts: analysis.migration.verdicts.map((v) => ({
       name: v.name,
@@ -60,7 +60,7 @@ export function jsonReport(analysis: Analysis) {
     findings: analysis.findings.map((f) => ({
       ruleId: f.ruleId,
       severity: f.severity,
-      name: names.get(f.objectKey) ?? f.objectName,
+      name: f.objectName,
       kind: f.objectKind,
       detail: f.detail,
     })),
@@ -103,7 +103,7 @@ function summary(a: Analysis): string {
       return `  ${s}: ${top.length === 0 ? "none" : top.join(", ")}`;
     }),
     "Migration verdicts",
-    ...(["container", "kata", "vm", "stay"] as const).map((v) => `  ${VERDICT_LABEL[v].padEnd(24)} ${m.verdicts[v]}`),
+    ...VERDICT_VALUES.map((v) => `  ${VERDICT_LABEL[v].padEnd(24)} ${m.verdicts[v]}`),
     `  saving: ${gib(m.ramSavedMiB)} RAM net (VMs that move save ${gib(m.vmRamSavedMiB)}; Kata for exposed containers costs ${gib(m.containerKataCostMiB)}), ${gib(m.diskSavedMiB)} disk, ${m.hostsFreed} hosts freed`,
   ];
   const movers = a.migration.verdicts.filter((v) => v.verdict === "container" || v.verdict === "kata");

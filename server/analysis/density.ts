@@ -102,7 +102,8 @@ const SUMMED = [
   "workloads",
 ] as const;
 
-const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : null);
+/** a:b to two decimals; null where b is 0. */
+export const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : null);
 
 function finish<T extends DensityFigures>(f: T): T {
   f.vcpuPerCore = ratio(f.vcpusPoweredOn, f.physicalCores);
@@ -153,32 +154,46 @@ export function analyseDensity(inventory: Inventory, parameters: Parameters): De
       physicalMemoryMiB: h.memoryMiB,
     });
   }
+  const countVm = (into: DensityFigures, vm: Inventory["virtualMachines"][number]) => {
+    into.virtualMachines++;
+    if (vm.template) into.templates++;
+    else if (vm.powerState === "poweredOn") {
+      into.vmsPoweredOn++;
+      into.vcpusPoweredOn += vm.vcpus;
+      into.vmMemoryMiBPoweredOn += vm.memoryMiB;
+      if (!engineVms.has(vm.key)) into.workloads++;
+    } else into.vmsPoweredOff++;
+  };
+  const countContainer = (into: DensityFigures, c: Inventory["containers"][number]) => {
+    into.containers++;
+    if (c.state === "running") {
+      into.containersRunning++;
+      into.workloads++;
+    }
+    if (c.memoryLimitBytes === 0) into.containersUnbounded++;
+    else into.containerMemoryLimitMiB += c.memoryLimitBytes / MIB;
+  };
+  // VMs and containers on no known physical host count in the customer and fleet totals only.
+  const unplacedVms: Inventory["virtualMachines"] = [];
+  const unplacedContainers: Inventory["containers"] = [];
   for (const vm of inventory.virtualMachines) {
     const row = vm.hostKey ? rows.get(vm.hostKey) : undefined;
-    if (!row) continue;
-    row.virtualMachines++;
-    if (vm.template) row.templates++;
-    else if (vm.powerState === "poweredOn") {
-      row.vmsPoweredOn++;
-      row.vcpusPoweredOn += vm.vcpus;
-      row.vmMemoryMiBPoweredOn += vm.memoryMiB;
-      if (!engineVms.has(vm.key)) row.workloads++;
-    } else row.vmsPoweredOff++;
+    if (row) countVm(row, vm);
+    else unplacedVms.push(vm);
   }
   for (const c of inventory.containers) {
     const row = rows.get(physical.get(c.hostKey) ?? "");
-    if (!row) continue;
-    row.containers++;
-    if (c.state === "running") {
-      row.containersRunning++;
-      row.workloads++;
-    }
-    if (c.memoryLimitBytes === 0) row.containersUnbounded++;
-    else row.containerMemoryLimitMiB += c.memoryLimitBytes / MIB;
+    if (row) countContainer(row, c);
+    else unplacedContainers.push(c);
   }
   const clusters = new Map<string, ClusterDensity>();
   const customers = new Map<string, DensityFigures & { customer: string }>();
   const fleet = emptyFigures();
+  const customerOf = (name: string) => {
+    let customer = customers.get(name);
+    if (!customer) customers.set(name, (customer = { ...emptyFigures(), customer: name }));
+    return customer;
+  };
   for (const row of rows.values()) {
     finish(row);
     // Compared unrounded: a host 0.1% over its target is over it.
@@ -190,41 +205,11 @@ export function analyseDensity(inventory: Inventory, parameters: Parameters): De
     let cluster = clusters.get(clusterId);
     if (!cluster) clusters.set(clusterId, (cluster = { ...emptyFigures(), customer: row.customer, cluster: row.cluster }));
     add(cluster, row);
-    let customer = customers.get(row.customer);
-    if (!customer) customers.set(row.customer, (customer = { ...emptyFigures(), customer: row.customer }));
-    add(customer, row);
+    add(customerOf(row.customer), row);
     add(fleet, row);
   }
-  // Containers or VMs on no known physical host still count in the customer and fleet totals.
-  for (const vm of inventory.virtualMachines) {
-    if (vm.hostKey && rows.has(vm.hostKey)) continue;
-    const customer = customers.get(vm.customer) ?? { ...emptyFigures(), customer: vm.customer };
-    customers.set(vm.customer, customer);
-    for (const into of [customer, fleet]) {
-      into.virtualMachines++;
-      if (vm.template) into.templates++;
-      else if (vm.powerState === "poweredOn") {
-        into.vmsPoweredOn++;
-        into.vcpusPoweredOn += vm.vcpus;
-        into.vmMemoryMiBPoweredOn += vm.memoryMiB;
-        if (!engineVms.has(vm.key)) into.workloads++;
-      } else into.vmsPoweredOff++;
-    }
-  }
-  for (const c of inventory.containers) {
-    if (rows.has(physical.get(c.hostKey) ?? "")) continue;
-    const customer = customers.get(c.customer) ?? { ...emptyFigures(), customer: c.customer };
-    customers.set(c.customer, customer);
-    for (const into of [customer, fleet]) {
-      into.containers++;
-      if (c.state === "running") {
-        into.containersRunning++;
-        into.workloads++;
-      }
-      if (c.memoryLimitBytes === 0) into.containersUnbounded++;
-      else into.containerMemoryLimitMiB += c.memoryLimitBytes / MIB;
-    }
-  }
+  for (const vm of unplacedVms) for (const into of [customerOf(vm.customer), fleet]) countVm(into, vm);
+  for (const c of unplacedContainers) for (const into of [customerOf(c.customer), fleet]) countContainer(into, c);
   const hosts = [...rows.values()].sort((a, b) => a.customer.localeCompare(b.customer) || a.cluster.localeCompare(b.cluster) || a.hostName.localeCompare(b.hostName));
   return {
     hosts,

@@ -5,10 +5,10 @@
  */
 import { analyseDensity, type DensityResult } from "./density";
 import type { Inventory } from "./inventory";
-import { analyseIsolation, CONTAINER_RULES, type IsolationResult } from "./isolation";
-import { analyseMigration, KATA_RULES, VM_RULES, type MigrationResult } from "./migration";
+import { analyseIsolation, type IsolationResult } from "./isolation";
+import { analyseMigration, RULES_BY_ID, type MigrationResult } from "./migration";
 import type { Parameters } from "./parameters";
-import { describeRule, type Finding, type RuleSummary } from "./rules";
+import type { Finding, RuleSummary } from "./rules";
 import { analyseWaste, type WasteResult } from "./waste";
 
 export interface Analysis {
@@ -25,16 +25,10 @@ export function analyse(inventory: Inventory, parameters: Parameters): Analysis 
   const waste = analyseWaste(inventory, parameters);
   const isolation = analyseIsolation(inventory, parameters);
   const migration = analyseMigration(inventory, parameters, isolation.containers);
-  const seen = new Set<string>();
-  const findings: Finding[] = [];
-  for (const f of migration.verdicts.flatMap((v) => v.findings)) {
-    const id = `${f.objectKey}\u0000${f.ruleId}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    findings.push(f);
-  }
+  // Each verdict carries its workload's findings (isolation and migration rules): together, all of them.
+  const findings: Finding[] = migration.verdicts.flatMap((v) => v.findings);
   return { density, waste, isolation, migration, findings };
 }
 
-/** Every rule the analyses apply, for the dashboard's rule table and the CSV. */
-export const ALL_RULES: RuleSummary[] = [...CONTAINER_RULES, ...VM_RULES, ...KATA_RULES].map(describeRule);
+/** Every rule the analyses apply, for the dashboard's rule table. */
+export const ALL_RULES: RuleSummary[] = [...RULES_BY_ID.values()];

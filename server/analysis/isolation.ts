@@ -26,6 +26,8 @@ const rootUser = (user: string | null) => {
   return name === "" || name === "0" || name === "root";
 };
 const bindSources = (c: InventoryContainer) => c.mounts.filter((m) => m.type === "bind" && m.source !== null).map((m) => m.source!);
+/** Bind mounts of a container engine's socket (CIS 5.32; also what keeps a container out of Kata). */
+export const engineSockets = (c: InventoryContainer) => bindSources(c).filter((s) => SOCKETS.test(s));
 const normalPath = (p: string) => p.replace(/\/+/g, "/").replace(/(.)\/$/, "$1");
 
 export const tenantOf = (container: InventoryContainer, host: InventoryHost | null): string | null => {
@@ -62,7 +64,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     text: "Whoever reaches the engine socket can start a privileged container: it is root on the host.",
     source: `${CIS} 5.32 (docker.sock mounted)`,
     test: (c) => {
-      const found = bindSources(c).filter((s) => SOCKETS.test(s));
+      const found = engineSockets(c);
       return found.length > 0 ? found.join(", ") : false;
     },
   },

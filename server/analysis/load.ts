@@ -269,14 +269,15 @@ export async function loadParameters(database: Database): Promise<Parameters> {
 
 /** What changes when a customer's inventory does: its sources and their last finished runs. */
 async function inventoryVersion(database: Database, customerId: string): Promise<string> {
-  const { rows } = await database.pool.query<{ version: string | null }>(
-    `SELECT string_agg(s.id::text || '@' || coalesce((SELECT max(r.finished_at)::text FROM collection_run r
-                                                        WHERE r.source_id = s.id AND r.status = 'succeeded'), '-'), ',' ORDER BY s.id) AS version
-       FROM source s WHERE s.customer_id = $1`,
-    [customerId],
+  const { rows } = await database.pool.query<{ version: string }>(
+    `SELECT coalesce((SELECT string_agg(s.id::text || '@' || coalesce((SELECT max(r.finished_at)::text FROM collection_run r
+                                                                       WHERE r.source_id = s.id AND r.status = 'succeeded'), '-'), ','
+                                        ORDER BY s.id)
+                        FROM source s WHERE s.customer_id = $1), '')
+            || '|' || coalesce((SELECT md5(value::text) FROM app_setting WHERE key = $2), 'defaults') AS version`,
+    [customerId, PARAMETERS_SETTING],
   );
-  const setting = await database.pool.query<{ hash: string }>("SELECT md5(value::text) AS hash FROM app_setting WHERE key = $1", [PARAMETERS_SETTING]);
-  return `${rows[0]?.version ?? ""}|${setting.rows[0]?.hash ?? "defaults"}`;
+  return rows[0]!.version;
 }
 
 interface Cached {

@@ -18,9 +18,10 @@
  */
 import type { Inventory, InventoryContainer, InventoryHost, InventoryVirtualMachine } from "./inventory";
 import { clusterOf } from "./density";
-import { CONTAINER_RULES, isKata, tenantOf, type ContainerPosture } from "./isolation";
+import { VERDICT_LABEL, type VerdictValue } from "./labels";
+import { CONTAINER_RULES, engineSockets, isKata, tenantOf, type ContainerPosture } from "./isolation";
 import { compileFootprints, footprintOf, type CompiledFootprint, type Parameters } from "./parameters";
-import { evaluate, type Finding, type Rule } from "./rules";
+import { describeRule, evaluate, type Finding, type Rule, type RuleSummary } from "./rules";
 import { osCopyOf } from "./waste";
 
 export type Effect = "vm" | "kata" | null;
@@ -367,7 +368,7 @@ export const KATA_RULES: readonly Rule<InventoryContainer, KataContext>[] = [
     appliesTo: "container",
     text: "A container that drives the host's engine through its socket needs the host: it cannot move into a guest kernel.",
     source: `${KATA} (host sockets are not shared into the guest)`,
-    test: (c) => c.mounts.some((m) => m.type === "bind" && m.source !== null && /(^|\/)(docker|podman|containerd)\.sock$/.test(m.source)),
+    test: (c) => engineSockets(c).length > 0,
   },
   {
     id: "kata-host-pid",
@@ -434,13 +435,7 @@ export const EXPOSING_RULES = new Set([
   "CIS-5.22",
 ]);
 
-export type VerdictValue = "container" | "kata" | "vm" | "stay";
-export const VERDICT_LABEL: Record<VerdictValue, string> = {
-  container: "Move to a container",
-  kata: "Move to Kata Containers",
-  vm: "Stay a VM",
-  stay: "Stay as it is",
-};
+export { VERDICT_LABEL, type VerdictValue };
 
 export interface Saving {
   ramMiB: number;
@@ -564,8 +559,11 @@ function containerVerdict(c: InventoryContainer, posture: ContainerPosture | und
   };
 }
 
-const TITLES = new Map<string, string>([...VM_RULES, ...KATA_RULES, ...CONTAINER_RULES].map((r) => [r.id, r.title]));
-export const title = (ruleId: string) => TITLES.get(ruleId) ?? ruleId;
+/** Every rule the analyses apply, by id: the one place titles, texts and sources are looked up. */
+export const RULES_BY_ID: ReadonlyMap<string, RuleSummary> = new Map(
+  [...CONTAINER_RULES, ...VM_RULES, ...KATA_RULES].map((r) => [r.id, describeRule(r)]),
+);
+export const title = (ruleId: string) => RULES_BY_ID.get(ruleId)?.title ?? ruleId;
 
 export function analyseMigration(inventory: Inventory, parameters: Parameters, postures: ContainerPosture[]): MigrationResult {
   const footprints = compileFootprints(parameters.osFootprints);

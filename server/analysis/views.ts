@@ -5,12 +5,14 @@
  */
 import { z } from "zod";
 import type { Analysis } from "./index";
-import { ISOLATION_LEVEL_LABEL, type IsolationLevel } from "./isolation";
-import { KATA_RULES, VERDICT_LABEL, VM_RULES, type VerdictValue } from "./migration";
-import { CONTAINER_RULES } from "./isolation";
+import { ratio } from "./density";
+import { ISOLATION_LEVEL_LABEL, round1, type IsolationLevel } from "./isolation";
+import { VERDICT_LABEL, VERDICT_VALUES, type VerdictValue } from "./labels";
+import { RULES_BY_ID } from "./migration";
+
+export { VERDICT_VALUES };
 import { SEVERITIES, severityRank, type Severity } from "./rules";
 
-export const VERDICT_VALUES = ["container", "kata", "vm", "stay"] as const;
 const direction = z.enum(["asc", "desc"]);
 
 export const VERDICT_COLUMNS = ["name", "kind", "verdict", "host", "ramMiB", "diskMiB", "findings"] as const;
@@ -33,10 +35,9 @@ export const findingFilterSchema = z.object({
 });
 export type FindingFilter = z.infer<typeof findingFilterSchema>;
 
-const RULES = new Map([...CONTAINER_RULES, ...VM_RULES, ...KATA_RULES].map((r) => [r.id, r]));
-export const ruleTitle = (id: string) => RULES.get(id)?.title ?? id;
-export const ruleText = (id: string) => RULES.get(id)?.text ?? "";
-export const ruleSource = (id: string) => RULES.get(id)?.source ?? "";
+const ruleTitle = (id: string) => RULES_BY_ID.get(id)?.title ?? id;
+const ruleText = (id: string) => RULES_BY_ID.get(id)?.text ?? "";
+const ruleSource = (id: string) => RULES_BY_ID.get(id)?.source ?? "";
 
 export interface VerdictRow {
   key: string;
@@ -182,3 +183,56 @@ export function customerSummary(analysis: Analysis) {
   };
 }
 export type CustomerSummary = ReturnType<typeof customerSummary>;
+
+/** One customer's line of the fleet table. */
+function fleetRow(customer: { id: string; name: string }, analysis: Analysis) {
+  const d = analysis.density.customers[0];
+  return {
+    customerId: customer.id,
+    name: customer.name,
+    physicalHosts: d?.physicalHosts ?? 0,
+    hostsOverTarget: d?.hostsOverTarget ?? 0,
+    vcpuPerCore: d?.vcpuPerCore ?? null,
+    vramPerPram: d?.vramPerPram ?? null,
+    consolidation: d?.consolidation ?? null,
+    containersUnbounded: d?.containersUnbounded ?? 0,
+    ramWasteMiB: analysis.waste.totals.ramWasteMiB,
+    diskWasteMiB: analysis.waste.totals.diskWasteMiB,
+    postureScore: analysis.isolation.score,
+    critical: analysis.findings.filter((f) => f.severity === "critical").length,
+    verdicts: analysis.migration.totals.verdicts,
+    ramSavedMiB: analysis.migration.totals.ramSavedMiB,
+    hostsFreed: analysis.migration.totals.hostsFreed,
+  };
+}
+
+/**
+ * The fleet page's analysis table: a line per customer and the fleet's line, whose ratios come from
+ * the summed figures and whose posture is the mean over every container, as a customer's is.
+ */
+export function fleetSummary(entries: { customer: { id: string; name: string }; analysis: Analysis }[]) {
+  const customers = entries.map((e) => fleetRow(e.customer, e.analysis));
+  const sum = (of: (e: { analysis: Analysis }) => number) => entries.reduce((s, e) => s + of(e), 0);
+  const density = (key: "vcpusPoweredOn" | "physicalCores" | "vmMemoryMiBPoweredOn" | "physicalMemoryMiB") =>
+    sum((e) => e.analysis.density.customers[0]?.[key] ?? 0);
+  const total = (key: "physicalHosts" | "hostsOverTarget" | "containersUnbounded" | "ramWasteMiB" | "diskWasteMiB" | "critical" | "ramSavedMiB" | "hostsFreed") =>
+    customers.reduce((s, r) => s + r[key], 0);
+  const containers = sum((e) => e.analysis.isolation.containers.length);
+  return {
+    customers,
+    fleet: {
+      physicalHosts: total("physicalHosts"),
+      hostsOverTarget: total("hostsOverTarget"),
+      vcpuPerCore: ratio(density("vcpusPoweredOn"), density("physicalCores")),
+      vramPerPram: ratio(density("vmMemoryMiBPoweredOn"), density("physicalMemoryMiB")),
+      containersUnbounded: total("containersUnbounded"),
+      ramWasteMiB: total("ramWasteMiB"),
+      diskWasteMiB: total("diskWasteMiB"),
+      postureScore: containers > 0 ? round1(sum((e) => (e.analysis.isolation.score ?? 0) * e.analysis.isolation.containers.length) / containers) : null,
+      critical: total("critical"),
+      verdicts: Object.fromEntries(VERDICT_VALUES.map((v) => [v, customers.reduce((s, r) => s + r.verdicts[v], 0)])) as Record<VerdictValue, number>,
+      ramSavedMiB: total("ramSavedMiB"),
+      hostsFreed: total("hostsFreed"),
+    },
+  };
+}

@@ -5,11 +5,11 @@
  */
 import { z } from "zod";
 import { audit } from "../../auth/audit";
-import { ALL_RULES, type Analysis } from "../../analysis";
+import { ALL_RULES } from "../../analysis";
 import { customerAnalysis, PARAMETERS_SETTING, loadParameters } from "../../analysis/load";
 import { SCORE_FORMULA } from "../../analysis/isolation";
 import { DEFAULT_PARAMETERS, PARAMETER_SOURCES, parametersSchema } from "../../analysis/parameters";
-import { customerSummary, findingFilterSchema, findingRows, VERDICT_VALUES, verdictFilterSchema, verdictRows } from "../../analysis/views";
+import { customerSummary, findingFilterSchema, findingRows, fleetSummary, verdictFilterSchema, verdictRows } from "../../analysis/views";
 import { adminProcedure, createTRPCRouter, customerProcedure, viewerProcedure } from "../trpc";
 
 const paging = {
@@ -21,28 +21,6 @@ const pageOf = <T>(rows: T[], input: { page: number; pageSize: number }) => ({
   rows: rows.slice(input.page * input.pageSize, (input.page + 1) * input.pageSize),
   total: rows.length,
 });
-
-/** One customer's line of the fleet table. */
-function fleetRow(customer: { id: string; name: string }, analysis: Analysis) {
-  const d = analysis.density.customers[0];
-  return {
-    customerId: customer.id,
-    name: customer.name,
-    physicalHosts: d?.physicalHosts ?? 0,
-    hostsOverTarget: d?.hostsOverTarget ?? 0,
-    vcpuPerCore: d?.vcpuPerCore ?? null,
-    vramPerPram: d?.vramPerPram ?? null,
-    consolidation: d?.consolidation ?? null,
-    containersUnbounded: d?.containersUnbounded ?? 0,
-    ramWasteMiB: analysis.waste.totals.ramWasteMiB,
-    diskWasteMiB: analysis.waste.totals.diskWasteMiB,
-    postureScore: analysis.isolation.score,
-    critical: analysis.findings.filter((f) => f.severity === "critical").length,
-    verdicts: analysis.migration.totals.verdicts,
-    ramSavedMiB: analysis.migration.totals.ramSavedMiB,
-    hostsFreed: analysis.migration.totals.hostsFreed,
-  };
-}
 
 export const analysisRouter = createTRPCRouter({
   /** Density, waste, isolation and migration figures of one customer (all charts and their tables). */
@@ -68,38 +46,9 @@ export const analysisRouter = createTRPCRouter({
       select: { id: true, name: true },
       orderBy: { name: "asc" },
     });
-    const rows: ReturnType<typeof fleetRow>[] = [];
-    const sum = { vcpus: 0, cores: 0, vram: 0, pram: 0, scoreWeighted: 0, containers: 0 };
-    for (const customer of customers) {
-      const { analysis } = await customerAnalysis(ctx.database, customer.id);
-      const d = analysis.density.customers[0];
-      sum.vcpus += d?.vcpusPoweredOn ?? 0;
-      sum.cores += d?.physicalCores ?? 0;
-      sum.vram += d?.vmMemoryMiBPoweredOn ?? 0;
-      sum.pram += d?.physicalMemoryMiB ?? 0;
-      sum.scoreWeighted += (analysis.isolation.score ?? 0) * analysis.isolation.containers.length;
-      sum.containers += analysis.isolation.containers.length;
-      rows.push(fleetRow(customer, analysis));
-    }
-    const total = (key: "physicalHosts" | "hostsOverTarget" | "containersUnbounded" | "ramWasteMiB" | "diskWasteMiB" | "critical" | "ramSavedMiB" | "hostsFreed") =>
-      rows.reduce((s, r) => s + r[key], 0);
-    const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : null);
-    const fleet = {
-      physicalHosts: total("physicalHosts"),
-      hostsOverTarget: total("hostsOverTarget"),
-      vcpuPerCore: ratio(sum.vcpus, sum.cores),
-      vramPerPram: ratio(sum.vram, sum.pram),
-      containersUnbounded: total("containersUnbounded"),
-      ramWasteMiB: total("ramWasteMiB"),
-      diskWasteMiB: total("diskWasteMiB"),
-      /** Mean over every container of the fleet, as each customer's score is over its own. */
-      postureScore: sum.containers > 0 ? Math.round((sum.scoreWeighted / sum.containers) * 10) / 10 : null,
-      critical: total("critical"),
-      verdicts: Object.fromEntries(VERDICT_VALUES.map((v) => [v, rows.reduce((s, r) => s + r.verdicts[v], 0)])) as Record<(typeof VERDICT_VALUES)[number], number>,
-      ramSavedMiB: total("ramSavedMiB"),
-      hostsFreed: total("hostsFreed"),
-    };
-    return { customers: rows, fleet };
+    const analysed = [];
+    for (const customer of customers) analysed.push({ customer, analysis: (await customerAnalysis(ctx.database, customer.id)).analysis });
+    return fleetSummary(analysed);
   }),
 
   rules: viewerProcedure.query(() => ALL_RULES),

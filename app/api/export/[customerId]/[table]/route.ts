@@ -13,7 +13,8 @@ import { inScope } from "@/server/api/trpc";
 import { audit, clientIp } from "@/server/auth/audit";
 import { InvalidTokenError, resolveViewer, type Viewer } from "@/server/auth/viewer";
 import { db } from "@/server/db/client";
-import { csvResponse, exportFilename } from "@/server/export/csv";
+import type { Analysis } from "@/server/analysis";
+import { csvResponse, exportFilename, type CsvColumn } from "@/server/export/csv";
 import { FINDING_CSV_COLUMNS, VERDICT_CSV_COLUMNS, isExportTable, parseExportFilter } from "@/server/export/tables";
 
 export const dynamic = "force-dynamic";
@@ -55,18 +56,18 @@ export async function GET(request: Request, context: { params: Promise<{ custome
 
   // The rows are counted before the first byte is streamed, and the export audited then: the
   // entry is written even if the download is later cancelled.
-  if (table === "verdicts") {
-    const parsed = parseExportFilter("verdicts", params);
+  const download = async <F, R>(
+    parsed: { ok: true; filter: F } | { ok: false; error: string },
+    rowsOf: (analysis: Analysis, filter: F) => R[],
+    columns: readonly CsvColumn<R>[],
+  ) => {
     if (!parsed.ok) return text(400, parsed.error);
     const { analysis } = await customerAnalysis(database, customer.id);
-    const rows = verdictRows(analysis, parsed.filter);
+    const rows = rowsOf(analysis, parsed.filter);
     await audited(parsed.filter, rows.length);
-    return csvResponse(rows, VERDICT_CSV_COLUMNS, filename);
-  }
-  const parsed = parseExportFilter("findings", params);
-  if (!parsed.ok) return text(400, parsed.error);
-  const { analysis } = await customerAnalysis(database, customer.id);
-  const rows = findingRows(analysis, parsed.filter);
-  await audited(parsed.filter, rows.length);
-  return csvResponse(rows, FINDING_CSV_COLUMNS, filename);
+    return csvResponse(rows, columns, filename);
+  };
+  return table === "verdicts"
+    ? download(parseExportFilter("verdicts", params), verdictRows, VERDICT_CSV_COLUMNS)
+    : download(parseExportFilter("findings", params), findingRows, FINDING_CSV_COLUMNS);
 }
