@@ -6,12 +6,7 @@
 export const SEVERITIES = ["critical", "warning", "info"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-/** Migration rules speak of categories (Forklift's words): a critical finding blocks the move. */
-export const CATEGORY_OF: Record<Severity, "blocker" | "warning" | "info"> = {
-  critical: "blocker",
-  warning: "warning",
-  info: "info",
-};
+/* Migration rules' categories in Forklift's words map one to one: critical is a blocker. */
 
 export type ObjectKind = "vm" | "container" | "host";
 
