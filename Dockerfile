@@ -30,4 +30,6 @@ USER fleetlens
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
   CMD node -e "fetch('http://127.0.0.1:3000/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node_modules/.bin/tsx", "scripts/start.ts"]
+# node itself, not the tsx command: tsx's CLI would SIGKILL start.ts when it is slow to confirm a
+# SIGTERM, leaving PostgreSQL and the dashboard without their clean stop.
+CMD ["node", "--import", "tsx", "scripts/start.ts"]

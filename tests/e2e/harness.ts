@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs/promises";
-import { createRequire } from "node:module";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -12,8 +11,6 @@ import pg from "pg";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 export const ADMIN = { email: "admin@example.com", password: "correct-horse-battery" };
-
-const require = createRequire(import.meta.url);
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -32,6 +29,10 @@ export interface RunningApp {
   /** The app's own database, as a connection URL. */
   databaseUrl: string;
   output(): string;
+  /** The pid of the process the harness started (tsx running scripts/start.ts). */
+  pid: number;
+  /** Resolves with the exit code (null when killed by a signal) once the app's process has exited. */
+  exited: Promise<number | null>;
   /** A client on the app's own (embedded) database, to compare pages with stored figures. */
   query<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
   /** SIGTERM, as a service manager would; resolves with the exit code. */
@@ -43,9 +44,9 @@ export interface RunningApp {
  * it the first visitor meets the setup page.
  */
 export async function startApp(
-  options: { env?: Record<string, string>; port?: number; withAdmin?: boolean } = {},
+  options: { env?: Record<string, string>; port?: number; withAdmin?: boolean; dataDir?: string } = {},
 ): Promise<RunningApp> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "fleetlens-e2e-"));
+  const dataDir = options.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "fleetlens-e2e-")));
   await fs.chmod(dataDir, 0o755);
   const port = options.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -59,7 +60,7 @@ export async function startApp(
     ...options.env,
   };
   delete childEnv.DATABASE_URL;
-  const child: ChildProcess = spawn(process.execPath, [require.resolve("tsx/cli"), "scripts/start.ts"], {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -86,15 +87,20 @@ export async function startApp(
     database: credentials.database,
     max: 2,
   });
+  // The app's PostgreSQL may be stopped or killed under an idle client (supervision tests).
+  pool.on("error", () => {});
   const databaseUrl = `postgresql://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${credentials.port}/${credentials.database}`;
   return {
     baseUrl,
     dataDir,
     databaseUrl,
     output: () => log,
+    pid: child.pid!,
+    exited,
     query: async (sql, params) => (await pool.query(sql, params)).rows,
     async stop() {
       await pool.end();
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill("SIGTERM");
       const code = await exited;
       return code;

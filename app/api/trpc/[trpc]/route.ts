@@ -1,21 +1,19 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
-import { crossSiteRefusal } from "@/server/auth/origin";
+import { crossSiteRefusal, mutationRefusal } from "@/server/auth/origin";
 
 export const dynamic = "force-dynamic";
 
 function handler(request: Request) {
-  const refused = crossSiteRefusal(request);
+  const refused = crossSiteRefusal(request) ?? mutationRefusal(request);
   if (refused) return refused;
   return fetchRequestHandler({
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
     createContext: () => createContext({ headers: request.headers }),
-    onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"}:`, error.message);
-    },
+    // Unexpected errors are logged, with the reference the caller gets, by trpc.ts's errorFormatter.
   });
 }
 

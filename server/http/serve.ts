@@ -1,0 +1,52 @@
+/**
+ * The dashboard's HTTP server: Next.js behind a gate (gate.ts) that sets the client's real address
+ * and refuses oversized bodies before anything reads them. Started by scripts/start.ts as a child
+ * process: `node --import tsx server/http/serve.ts [--dev]`, PORT and DATABASE_URL in the
+ * environment. Listens on HOST (default: all interfaces, as `next start` does).
+ */
+import http from "node:http";
+import next from "next";
+import { gate, gateSettings } from "./gate";
+
+async function main() {
+  const dev = process.argv.includes("--dev");
+  const port = Number(process.env.PORT ?? 3000);
+  const hostname = process.env.HOST || undefined;
+  const settings = gateSettings();
+  const app = next({ dev, dir: process.cwd(), port, hostname: hostname ?? "localhost" });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const server = http.createServer((req, res) => {
+    const refused = gate(
+      { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, socketAddress: req.socket.remoteAddress ?? "" },
+      settings,
+    );
+    if (refused) {
+      res.writeHead(refused.status, { "content-type": "application/json", connection: "close" });
+      res.end(JSON.stringify({ error: refused.message }));
+      // Do not read what the client still sends.
+      req.socket.destroySoon();
+      return;
+    }
+    void handle(req, res);
+  });
+  // A slow client may not hold a connection open forever with a trickle of headers.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 5 * 60_000;
+  server.listen(port, hostname, () => console.log(`[fleetlens] dashboard listening on port ${port}`));
+
+  const close = () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    // Requests still going after 10 s are cut short.
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.on("SIGTERM", close);
+  process.on("SIGINT", close);
+}
+
+main().catch((error: Error) => {
+  console.error(`[fleetlens] dashboard: ${error.message}`);
+  process.exit(1);
+});

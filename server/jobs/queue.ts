@@ -1,0 +1,151 @@
+/**
+ * The collection queue, in the collection_run table itself: "Collect now" and the schedule add a
+ * run in state `queued`; a worker claims it (`running`) and collects it in a process of its own.
+ *
+ * A run that is `running` is held by a lease: a session-level advisory lock on the run's id, kept
+ * by the process that runs it for as long as it runs. When that process dies (killed, out of
+ * memory, the machine restarted), PostgreSQL drops its connection and with it the lock, so any
+ * worker can tell an interrupted run from a live one at once, and fail it: no run stays `running`
+ * forever, and no time-out guesses.
+ */
+import type pg from "pg";
+import type { Database } from "../db/client";
+
+/** Advisory lock namespace ("FR": Fleetlens run) for run leases; the key is hashtext(run id). */
+export const RUN_LEASE_CLASS = 0x4652;
+/** Channel a worker listens on to pick up a queued run at once. */
+export const QUEUE_CHANNEL = "fleetlens_collect";
+
+export const INTERRUPTED =
+  "interrupted: the process collecting this source stopped before it finished (Fleetlens was stopped or restarted, " +
+  "or the collection was killed); the previous inventory is kept";
+
+type Queryable = Pick<pg.ClientBase, "query">;
+
+/**
+ * Queues a collection of a source and returns its run id; when the source already has a run
+ * queued or running, returns that one instead (never two runs of one source at once).
+ */
+export async function enqueueCollection(database: Database, sourceId: string, trigger: string): Promise<string> {
+  const client = await database.pool.connect();
+  try {
+    await client.query("BEGIN");
+    // Serialises two "Collect now" clicks on one source.
+    const source = await client.query(`SELECT id FROM source WHERE id = $1 FOR UPDATE`, [sourceId]);
+    if (source.rowCount === 0) throw new Error(`source ${sourceId} does not exist`);
+    const pending = await client.query<{ id: string }>(
+      `SELECT id FROM collection_run WHERE source_id = $1 AND status IN ('queued', 'running')
+        ORDER BY started_at DESC LIMIT 1`,
+      [sourceId],
+    );
+    let runId = pending.rows[0]?.id;
+    if (!runId) {
+      const inserted = await client.query<{ id: string }>(
+        `INSERT INTO collection_run (source_id, trigger, status) VALUES ($1, $2, 'queued') RETURNING id`,
+        [sourceId, trigger],
+      );
+      runId = inserted.rows[0]!.id;
+      await client.query(`SELECT pg_notify($1, $2)`, [QUEUE_CHANNEL, runId]);
+    }
+    await client.query("COMMIT");
+    return runId;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export interface ClaimedRun {
+  id: string;
+  sourceId: string;
+}
+
+/**
+ * Claims up to `limit` queued runs (oldest first, one per source, none of a source with a run
+ * going) on `lessee`, the connection that holds the leases: the runs turn `running` and are
+ * leased in the same transaction, so no other worker ever sees one running without its lease.
+ */
+export async function claimQueuedRuns(lessee: Queryable, limit: number): Promise<ClaimedRun[]> {
+  if (limit <= 0) return [];
+  await lessee.query("BEGIN");
+  try {
+    const { rows } = await lessee.query<{ id: string; source_id: string }>(
+      `UPDATE collection_run r SET status = 'running', started_at = now()
+        WHERE r.id IN (
+          SELECT q.id FROM collection_run q
+           WHERE q.status = 'queued'
+             AND NOT EXISTS (SELECT 1 FROM collection_run o WHERE o.source_id = q.source_id AND o.status = 'running')
+             AND NOT EXISTS (SELECT 1 FROM collection_run e WHERE e.source_id = q.source_id AND e.status = 'queued'
+                                AND (e.started_at, e.id) < (q.started_at, q.id))
+           ORDER BY q.started_at
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED)
+        RETURNING r.id, r.source_id`,
+      [limit],
+    );
+    for (const row of rows) await lessee.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [RUN_LEASE_CLASS, row.id]);
+    await lessee.query("COMMIT");
+    return rows.map((r) => ({ id: r.id, sourceId: r.source_id }));
+  } catch (error) {
+    await lessee.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function takeLease(lessee: Queryable, runId: string): Promise<void> {
+  await lessee.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [RUN_LEASE_CLASS, runId]);
+}
+
+export async function releaseLease(lessee: Queryable, runId: string): Promise<void> {
+  await lessee.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [RUN_LEASE_CLASS, runId]);
+}
+
+/**
+ * Fails every `running` run whose lease nobody holds: its process is gone. Runs on `lessee` (whose
+ * own leases are re-entrant, so its own runs must be skipped with `own`). Returns the failed ids.
+ */
+export async function failInterruptedRuns(
+  lessee: Queryable,
+  own: ReadonlySet<string> = new Set(),
+  message = INTERRUPTED,
+): Promise<string[]> {
+  const { rows } = await lessee.query<{ id: string }>(`SELECT id FROM collection_run WHERE status = 'running'`);
+  const failed: string[] = [];
+  for (const { id } of rows) {
+    if (own.has(id)) continue;
+    const { rows: got } = await lessee.query<{ locked: boolean }>(
+      `SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked`,
+      [RUN_LEASE_CLASS, id],
+    );
+    if (!got[0]?.locked) continue;
+    try {
+      const updated = await lessee.query(
+        `UPDATE collection_run
+            SET status = 'failed', finished_at = now(), error = $2,
+                duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
+          WHERE id = $1 AND status = 'running'`,
+        [id, message],
+      );
+      if (updated.rowCount) failed.push(id);
+    } finally {
+      await releaseLease(lessee, id);
+    }
+  }
+  return failed;
+}
+
+/** Enabled sources (not the demo) whose interval has passed since their last run, with none pending. */
+export async function dueSources(database: Database): Promise<string[]> {
+  const { rows } = await database.pool.query<{ id: string }>(
+    `SELECT s.id FROM source s
+       LEFT JOIN LATERAL (SELECT r.started_at, r.status FROM collection_run r WHERE r.source_id = s.id
+                           ORDER BY r.started_at DESC LIMIT 1) last ON true
+      WHERE s.enabled AND s.kind <> 'demo'
+        AND (last.started_at IS NULL
+             OR (last.status NOT IN ('queued', 'running')
+                 AND last.started_at < now() - make_interval(secs => s.interval_seconds)))`,
+  );
+  return rows.map((r) => r.id);
+}
