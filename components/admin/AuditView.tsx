@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   "user-created",
   "user-changed",
   "user-password-set",
+  "user-unlocked",
   "user-deleted",
   "api-token-created",
   "api-token-revoked",

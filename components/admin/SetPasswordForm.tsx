@@ -4,12 +4,13 @@ import { useId, useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/trpc";
 import { MIN_PASSWORD_LENGTH } from "../auth/auth-errors";
 import { describeFormError } from "../auth/form-errors";
+import { pluralize } from "../format";
 import { Button } from "../ui/Button";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { Field, inputClasses } from "../ui/Field";
 import type { User } from "./UserForm";
 
-/** An administrator sets a new password for a user, who is signed out everywhere. */
+/** An administrator sets a new password for a user, who is signed out everywhere and loses their API tokens. */
 export function SetPasswordForm({
   user,
   onDone,
@@ -39,8 +40,11 @@ export function SetPasswordForm({
       return;
     }
     try {
-      await setPasswordMutation.mutateAsync({ id: user.id, password });
-      onDone(`Set a new password for ${user.email}. They were signed out everywhere and sign in with the new password.`);
+      const { sessionsEnded, tokensRevoked } = await setPasswordMutation.mutateAsync({ id: user.id, password });
+      onDone(
+        `Set a new password for ${user.email}. They were signed out everywhere (${pluralize(sessionsEnded, "session")} ended), ` +
+          `${pluralize(tokensRevoked, "API token")} revoked, and they sign in with the new password.`,
+      );
     } catch {
       // Shown from the mutation's error below.
     }
@@ -50,7 +54,8 @@ export function SetPasswordForm({
   return (
     <form onSubmit={submit} className="space-y-4">
       <p className="text-sm text-slate-600">
-        {user.name || user.email} is signed out everywhere and signs in with this password from now on.
+        {user.name || user.email} is signed out everywhere, their API tokens are revoked (scripts need a new one), and
+        they sign in with this password from now on.
         {user.accounts.some((a) => a.providerId !== "credential") && " Single sign-on keeps working for them."}
       </p>
       <input type="text" name="username" autoComplete="off" hidden readOnly value={user.email} />

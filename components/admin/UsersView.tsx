@@ -55,6 +55,15 @@ function Users({ meId }: { meId: string }) {
       queryClient.invalidateQueries(trpc.users.pathFilter()),
       queryClient.invalidateQueries(trpc.account.pathFilter()),
     ]);
+  const unlock = useMutation(
+    trpc.users.unlock.mutationOptions({
+      onSuccess: async (_, { id }) => {
+        await refresh();
+        const user = users.data?.find((u) => u.id === id);
+        setNotice(`Unlocked ${user?.email ?? "the user"}: their failed sign-ins are forgotten, and they can sign in from any address.`);
+      },
+    }),
+  );
   const remove = useMutation(
     trpc.users.delete.mutationOptions({
       onSuccess: async () => {
@@ -108,6 +117,8 @@ function Users({ meId }: { meId: string }) {
           </Button>
         </div>
       )}
+
+      {unlock.error && <ErrorMessage title="The user was not unlocked" error={describeFormError(unlock.error)} />}
 
       {adding && (
         <Card as="section" className="p-4">
@@ -177,10 +188,34 @@ function Users({ meId }: { meId: string }) {
                         <td className="max-w-72 px-3 py-2">
                           <CustomersCell user={user} />
                         </td>
-                        <td className="px-3 py-2 whitespace-nowrap">{signInMethods(user)}</td>
+                        <td className="px-3 py-2 whitespace-nowrap">
+                          <span className="flex items-center gap-2">
+                            {signInMethods(user)}
+                            {user.locked && (
+                              <Badge
+                                tone="red"
+                                title={`${pluralize(user.failedSignIns, "failed sign-in")} in the last 15 minutes: some addresses are locked out, or every attempt must wait`}
+                              >
+                                Locked
+                              </Badge>
+                            )}
+                          </span>
+                        </td>
                         <td className="px-3 py-2 whitespace-nowrap text-slate-600">{formatDateTime(user.createdAt)}</td>
                         <td className="px-3 py-2">
                           <div className="flex justify-end gap-1.5">
+                            {user.locked && (
+                              <Button
+                                size="sm"
+                                busy={unlock.isPending && unlock.variables?.id === user.id}
+                                onClick={() => {
+                                  setNotice(null);
+                                  unlock.mutate({ id: user.id });
+                                }}
+                              >
+                                Unlock<span className="sr-only"> {user.email}</span>
+                              </Button>
+                            )}
                             <Button
                               size="sm"
                               aria-expanded={open === "edit"}

@@ -1,15 +1,19 @@
 "use client";
+import { useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { authClient } from "@/lib/auth-client";
+import { useTRPC } from "@/lib/trpc";
 import { describeError } from "../errors";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { Field, inputClasses } from "../ui/Field";
 import { describePasswordChangeError, MIN_PASSWORD_LENGTH } from "./auth-errors";
 
-/** Change your own password; every other session of yours is signed out. */
+/** Change your own password; every other session of yours is signed out and your API tokens are revoked. */
 export function ChangePasswordForm({ email }: { email?: string }) {
   const id = useId();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
@@ -44,6 +48,8 @@ export function ChangePasswordForm({ email }: { email?: string }) {
         setError(describePasswordChangeError(result.error, MIN_PASSWORD_LENGTH));
         return;
       }
+      // The server revoked the API tokens: the list shows it.
+      void queryClient.invalidateQueries(trpc.account.apiTokens.queryFilter());
       setCurrent("");
       setNext("");
       setConfirm("");
@@ -59,7 +65,8 @@ export function ChangePasswordForm({ email }: { email?: string }) {
     <Card as="section" className="p-4">
       <h2 className="text-base font-semibold">Change your password</h2>
       <p className="mt-1 text-sm text-slate-600">
-        You stay signed in here; everywhere else you are signed out and must sign in with the new password.
+        You stay signed in here; everywhere else you are signed out and must sign in with the new password. Your API
+        tokens are revoked too: create new ones for your scripts.
       </p>
       {error && (
         <p role="alert" className="mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-700">
@@ -68,7 +75,7 @@ export function ChangePasswordForm({ email }: { email?: string }) {
       )}
       {done && (
         <p role="status" className="mt-3 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
-          Your password was changed. Your other sessions were signed out.
+          Your password was changed. Your other sessions were signed out and your API tokens revoked.
         </p>
       )}
       <form onSubmit={submit} className="mt-4 grid max-w-md gap-4">

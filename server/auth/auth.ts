@@ -3,9 +3,10 @@
  * sign-on through an OpenID Connect provider when FLEETLENS_OIDC_* is set. There is no public
  * sign-up: users come from the first-run setup, FLEETLENS_ADMIN_*, an administrator, or SSO.
  *
- * Failed sign-ins are throttled per account (5 in 15 minutes lock the account for 15 minutes)
- * and per client address (better-auth's rate limit, stored in Postgres); sign-ins, failures and
- * sign-outs go to the audit log.
+ * Failed sign-ins are throttled per account and client address, with an account-wide delay that
+ * addresses the owner signed in from skip (lockout.ts), and per client address (better-auth's rate
+ * limit, stored in Postgres); sign-ins, failures and sign-outs go to the audit log. A new password
+ * ends the user's other sessions and revokes their API tokens.
  */
 import { betterAuth, type BetterAuthOptions } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
@@ -14,16 +15,13 @@ import { nextCookies } from "better-auth/next-js";
 import { genericOAuth } from "better-auth/plugins/generic-oauth";
 import { db, type Database } from "../db/client";
 import { audit, clientIp } from "./audit";
+import { claimSignInAttempt, clientNetwork, settleSignInAttempt } from "./lockout";
 import { persistentKey } from "./secret-box";
+import { baseUrl, trustedOrigins } from "./origin";
+import { revokeAllApiTokens } from "./tokens";
 import { MIN_PASSWORD_LENGTH } from "./users";
 
-export const ACCOUNT_LOCK = { failures: 5, windowMs: 15 * 60_000 };
 export const SSO_PROVIDER_ID = "oidc";
-
-/** Where users reach Fleetlens: FLEETLENS_URL, else http://localhost:PORT. */
-export function baseUrl(): string {
-  return (process.env.FLEETLENS_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/$/, "");
-}
 
 export interface OidcSettings {
   issuer: string;
@@ -43,41 +41,16 @@ export function oidcSettings(env: NodeJS.ProcessEnv = process.env): OidcSettings
   return { issuer: issuer.replace(/\/$/, ""), clientId, clientSecret, name: env.FLEETLENS_OIDC_NAME ?? "single sign-on" };
 }
 
-const accountKey = (email: string) => `signin-account:${email.trim().toLowerCase()}`;
-
-/** Failed sign-ins of one account inside the window; a success clears them. */
-async function recentFailures(database: Database, email: string): Promise<{ count: number; since: number }> {
-  const { rows } = await database.pool.query<{ count: number; last_request: string }>(
-    `SELECT count, last_request FROM rate_limit WHERE key = $1`,
-    [accountKey(email)],
-  );
-  const row = rows[0];
-  if (!row || Date.now() - Number(row.last_request) > ACCOUNT_LOCK.windowMs) return { count: 0, since: 0 };
-  return { count: row.count, since: Number(row.last_request) };
-}
-
-async function recordFailure(database: Database, email: string) {
-  await database.pool.query(
-    `INSERT INTO rate_limit (id, key, count, last_request) VALUES (gen_random_uuid()::text, $1, 1, $2)
-     ON CONFLICT (key) DO UPDATE SET
-       count = CASE WHEN $2 - rate_limit.last_request > $3 THEN 1 ELSE rate_limit.count + 1 END,
-       last_request = $2`,
-    [accountKey(email), Date.now(), ACCOUNT_LOCK.windowMs],
-  );
-}
-
 export function createAuth(database: Database) {
   const oidc = oidcSettings();
   const url = baseUrl();
   const local = new URL(url);
-  const trusted = new Set([url, ...(process.env.FLEETLENS_TRUSTED_ORIGINS ?? "").split(",").filter(Boolean)]);
-  if (local.hostname === "localhost") trusted.add(url.replace("localhost", "127.0.0.1"));
 
   const options = {
     appName: "Fleetlens",
     baseURL: url,
     secret: persistentKey(process.env.FLEETLENS_AUTH_SECRET, "auth.secret").toString("hex"),
-    trustedOrigins: [...trusted],
+    trustedOrigins: trustedOrigins(),
     database: prismaAdapter(database.prisma, { provider: "postgresql" }),
     emailAndPassword: {
       enabled: true,
@@ -131,35 +104,48 @@ export function createAuth(database: Database) {
           }
           return;
         }
+        if (ctx.path === "/change-password") {
+          // A new password signs the user out everywhere else, whatever the request asks.
+          return { context: { body: { ...(ctx.body as object), revokeOtherSessions: true } } };
+        }
         if (ctx.path !== "/sign-in/email") return;
         const email = String((ctx.body as { email?: unknown } | undefined)?.email ?? "");
-        const { count, since } = await recentFailures(database, email);
-        if (count >= ACCOUNT_LOCK.failures) {
-          const minutes = Math.max(1, Math.ceil((since + ACCOUNT_LOCK.windowMs - Date.now()) / 60_000));
-          throw new APIError("TOO_MANY_REQUESTS", {
-            message: `Too many failed sign-ins for this account. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
-          });
+        const address = clientNetwork(ctx.request ? clientIp(ctx.request.headers) : null);
+        const claim = await claimSignInAttempt(database, email, address);
+        if (!claim.allowed) {
+          throw new APIError(
+            "TOO_MANY_REQUESTS",
+            { message: claim.message, code: claim.scope === "address" ? "ACCOUNT_LOCKED_FOR_ADDRESS" : "ACCOUNT_THROTTLED" },
+            { "Retry-After": String(claim.retryAfterSeconds) },
+          );
         }
       }),
       after: createAuthMiddleware(async (ctx) => {
         const ip = ctx.request ? clientIp(ctx.request.headers) : null;
         if (ctx.path === "/sign-in/email") {
           const email = String((ctx.body as { email?: unknown } | undefined)?.email ?? "").toLowerCase();
-          if (ctx.context.returned instanceof APIError) {
-            const status = ctx.context.returned.status;
-            if (status === "UNAUTHORIZED") {
-              await recordFailure(database, email);
+          const address = clientNetwork(ip);
+          const returned = ctx.context.returned;
+          const userId = ctx.context.newSession?.user.id;
+          if (returned instanceof APIError) {
+            if (returned.status === "UNAUTHORIZED") {
+              await settleSignInAttempt(database, email, address, { kind: "wrong-password" });
               await audit(database, { actorEmail: email, action: "sign-in-failed", ip });
+            } else {
+              await settleSignInAttempt(database, email, address, { kind: "not-an-attempt" });
             }
           } else {
-            await database.pool.query(`DELETE FROM rate_limit WHERE key = $1`, [accountKey(email)]);
+            await settleSignInAttempt(database, email, address, userId ? { kind: "success", userId } : { kind: "not-an-attempt" });
           }
         }
         if (ctx.path === "/change-password" && ctx.context.session && !(ctx.context.returned instanceof APIError)) {
+          // Whoever knew the old password may have made an API token with it: none survives.
+          const tokensRevoked = await revokeAllApiTokens(database, ctx.context.session.user.id);
           await audit(database, {
             actorId: ctx.context.session.user.id,
             actorEmail: ctx.context.session.user.email,
             action: "password-changed",
+            detail: { otherSessionsEnded: true, tokensRevoked },
             ip,
           });
         }

@@ -1,7 +1,8 @@
 /**
  * API tokens for scripts: `flk_` and 32 random bytes (base64url). Shown once at creation; only the
  * SHA-256 is stored. A token acts as its user, with the user's role and customer scope, until it
- * is revoked or the user is deleted.
+ * is revoked, the user's password changes (by themselves or by an administrator), or the user is
+ * deleted.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Database } from "../db/client";
@@ -37,4 +38,13 @@ export async function revokeApiToken(database: Database, userId: string, tokenId
     data: { revokedAt: new Date() },
   });
   return count > 0;
+}
+
+/** Revokes every live token of a user (their password changed); returns how many. */
+export async function revokeAllApiTokens(database: Pick<Database, "prisma">, userId: string): Promise<number> {
+  const { count } = await database.prisma.apiToken.updateMany({
+    where: { userId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  return count;
 }

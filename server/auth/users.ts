@@ -55,17 +55,31 @@ export async function createUser(database: Database, user: NewUser): Promise<{ i
   return { id };
 }
 
-export async function setPassword(database: Database, userId: string, newPassword: string) {
+/**
+ * Sets a user's password (by an administrator, or `npm run admin -- reset-password`) and, in the
+ * same transaction, ends every session of theirs and revokes their API tokens: whoever knew the
+ * old password may have signed in or made a token with it.
+ */
+export async function resetPassword(
+  database: Database,
+  userId: string,
+  newPassword: string,
+): Promise<{ sessionsEnded: number; tokensRevoked: number }> {
   const hash = await hashPassword(newPassword);
-  const updated = await database.prisma.account.updateMany({
-    where: { userId, providerId: "credential" },
-    data: { password: hash },
-  });
-  if (updated.count === 0) {
-    await database.prisma.account.create({
-      data: { id: randomUUID(), accountId: userId, providerId: "credential", userId, password: hash },
+  return database.prisma.$transaction(async (tx) => {
+    const updated = await tx.account.updateMany({
+      where: { userId, providerId: "credential" },
+      data: { password: hash },
     });
-  }
+    if (updated.count === 0) {
+      await tx.account.create({
+        data: { id: randomUUID(), accountId: userId, providerId: "credential", userId, password: hash },
+      });
+    }
+    const sessions = await tx.session.deleteMany({ where: { userId } });
+    const tokens = await tx.apiToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
+    return { sessionsEnded: sessions.count, tokensRevoked: tokens.count };
+  });
 }
 
 /**

@@ -176,6 +176,8 @@ describe("migrated database matches schema.prisma", () => {
     await t.prisma.account.create({ data: { id: "a1", accountId: "u1", providerId: "credential", userId: user.id, password: "hash" } });
     await t.prisma.verification.create({ data: { id: "v1", identifier: "i", value: "v", expiresAt: new Date() } });
     await t.prisma.rateLimit.create({ data: { id: "r1", key: "k", count: 1, lastRequest: BigInt(Date.now()) } });
+    await t.prisma.signInFailure.create({ data: { email: user.email, address: "192.0.2.1", count: 1, lastAt: new Date() } });
+    await t.prisma.signInAddress.create({ data: { userId: user.id, address: "192.0.2.1", lastAt: new Date() } });
     await t.prisma.customerAccess.create({ data: { userId: user.id, customerId: customer.id } });
     await t.prisma.apiToken.create({ data: { userId: user.id, name: "ci", prefix: "flk_abcd", hash: "h" } });
     await t.prisma.auditEvent.create({ data: { action: "test", actorId: user.id, actorEmail: user.email, target: "x", ip: "127.0.0.1" } });

@@ -1,28 +1,42 @@
-/** Administrators manage users: role, customer scope, password; every change is audited. */
+/**
+ * Administrators manage users: role, customer scope, password, sign-in lock; every change is
+ * audited.
+ */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { audit } from "../../auth/audit";
-import { createUser, email, password, setPassword, UserExistsError } from "../../auth/users";
+import { clearSignInFailures, signInLockStates } from "../../auth/lockout";
+import { createUser, email, password, resetPassword, UserExistsError } from "../../auth/users";
 import { adminProcedure, createTRPCRouter } from "../trpc";
+import { requireCustomers } from "./scope";
 
 const role = z.enum(["admin", "engineer", "viewer"]);
 const scope = { allCustomers: z.boolean(), customerIds: z.array(z.uuid()).max(10_000) };
 
 export const usersRouter = createTRPCRouter({
-  list: adminProcedure.query(({ ctx }) =>
-    ctx.database.prisma.user.findMany({
-      orderBy: { email: "asc" },
-      select: {
-        id: true, name: true, email: true, role: true, allCustomers: true, createdAt: true,
-        customers: { select: { customer: { select: { id: true, name: true } } } },
-        accounts: { select: { providerId: true } },
-      },
-    }),
-  ),
+  /** Each user with `locked` (failed sign-ins lock an address out or delay every attempt) and their count. */
+  list: adminProcedure.query(async ({ ctx }) => {
+    const [users, locks] = await Promise.all([
+      ctx.database.prisma.user.findMany({
+        orderBy: { email: "asc" },
+        select: {
+          id: true, name: true, email: true, role: true, allCustomers: true, createdAt: true,
+          customers: { select: { customer: { select: { id: true, name: true } } } },
+          accounts: { select: { providerId: true } },
+        },
+      }),
+      signInLockStates(ctx.database),
+    ]);
+    return users.map((user) => {
+      const lock = locks.get(user.email.toLowerCase());
+      return { ...user, locked: lock?.locked ?? false, failedSignIns: lock?.failures ?? 0 };
+    });
+  }),
 
   create: adminProcedure
     .input(z.object({ email, name: z.string().trim().min(1).max(200), password, role, ...scope }))
     .mutation(async ({ ctx, input }) => {
+      await requireCustomers(ctx.database, input.customerIds);
       try {
         const created = await createUser(ctx.database, input);
         await audit(ctx.database, {
@@ -44,6 +58,7 @@ export const usersRouter = createTRPCRouter({
       if (input.id === ctx.viewer.id && input.role && input.role !== "admin") {
         throw new TRPCError({ code: "BAD_REQUEST", message: "you cannot take your own administrator role away" });
       }
+      await requireCustomers(ctx.database, input.customerIds);
       await ctx.database.prisma.$transaction([
         ctx.database.prisma.user.update({
           where: { id: input.id },
@@ -70,12 +85,20 @@ export const usersRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       const user = await ctx.database.prisma.user.findUnique({ where: { id: input.id }, select: { email: true } });
       if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "no such user" });
-      await setPassword(ctx.database, input.id, input.password);
-      // Everyone signed in with the old password is signed out.
-      await ctx.database.prisma.session.deleteMany({ where: { userId: input.id } });
-      await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "user-password-set", target: user.email, ip: ctx.ip });
-      return { id: input.id };
+      // Everyone signed in with the old password is signed out, and their API tokens stop working.
+      const ended = await resetPassword(ctx.database, input.id, input.password);
+      await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "user-password-set", target: user.email, detail: ended, ip: ctx.ip });
+      return { id: input.id, ...ended };
     }),
+
+  /** Forgets the user's failed sign-ins: every address may try again at once. */
+  unlock: adminProcedure.input(z.object({ id: z.string().min(1) })).mutation(async ({ ctx, input }) => {
+    const user = await ctx.database.prisma.user.findUnique({ where: { id: input.id }, select: { email: true } });
+    if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "no such user" });
+    const failedSignIns = await clearSignInFailures(ctx.database, user.email);
+    await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "user-unlocked", target: user.email, detail: { failedSignIns }, ip: ctx.ip });
+    return { id: input.id, failedSignIns };
+  }),
 
   delete: adminProcedure.input(z.object({ id: z.string().min(1) })).mutation(async ({ ctx, input }) => {
     if (input.id === ctx.viewer.id) throw new TRPCError({ code: "BAD_REQUEST", message: "you cannot delete yourself" });
