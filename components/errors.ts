@@ -13,6 +13,7 @@ const FIELD_NAMES: Record<string, string> = {
   customerId: "Customer",
   kind: "Kind",
   search: "Search",
+  options: "Settings",
 };
 
 interface ErrorShape {

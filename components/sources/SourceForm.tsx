@@ -7,9 +7,11 @@ import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { checkboxClasses, Field, inputClasses, selectClasses } from "../ui/Field";
-import { kindLabel, mergeOptions, OPTION_FIELDS } from "./kinds";
+import { kindLabel, mergeOptions, OPTION_FIELDS, SECRET_KEY_HINTS } from "./kinds";
 
 type Source = RouterOutputs["sources"]["list"][number];
+/** A source as administrators get it: with its endpoint, username and options. */
+type EditableSource = Source & { connection: NonNullable<Source["connection"]> };
 type Kind = RouterInputs["sources"]["create"]["kind"];
 
 const NEW_CUSTOMER = "__new__";
@@ -26,7 +28,7 @@ export function SourceForm({
   onCancel,
 }: {
   /** The source to edit; without it the form adds one. */
-  source?: Source;
+  source?: EditableSource;
   defaultCustomerId?: string;
   onDone: (result: { id: string; name: string }) => void;
   onCancel?: () => void;
@@ -42,15 +44,15 @@ export function SourceForm({
   const [newCustomerName, setNewCustomerName] = useState("");
   const [kindChoice, setKindChoice] = useState<Kind | null>(null);
   const [name, setName] = useState(source?.name ?? "");
-  const [endpoint, setEndpoint] = useState(source?.endpoint ?? "");
-  const [username, setUsername] = useState(source?.username ?? "");
+  const [endpoint, setEndpoint] = useState(source?.connection.endpoint ?? "");
+  const [username, setUsername] = useState(source?.connection.username ?? "");
   const [secret, setSecret] = useState("");
   const [clearSecret, setClearSecret] = useState(false);
   const [intervalMinutes, setIntervalMinutes] = useState(String(Math.round((source?.intervalSeconds ?? 3600) / 60)));
   const [enabled, setEnabled] = useState(source?.enabled ?? true);
   const [optionValues, setOptionValues] = useState<Record<string, string | boolean>>(() =>
     Object.fromEntries(
-      Object.entries(source?.options ?? {}).filter(
+      Object.entries(source?.connection.options ?? {}).filter(
         (entry): entry is [string, string | boolean] => typeof entry[1] === "string" || typeof entry[1] === "boolean",
       ),
     ),
@@ -62,6 +64,7 @@ export function SourceForm({
   const kind = (editing ? source.kind : (kindChoice ?? kinds.data?.[0]?.kind ?? "")) as Kind | "";
   const example = kinds.data?.find((k) => k.kind === kind)?.example;
   const optionFields = OPTION_FIELDS[kind] ?? [];
+  const secretKeyHint = SECRET_KEY_HINTS[kind];
 
   const createCustomer = useMutation(trpc.customers.create.mutationOptions());
   const createSource = useMutation(trpc.sources.create.mutationOptions());
@@ -82,7 +85,7 @@ export function SourceForm({
       username: username.trim() || null,
       intervalSeconds: minutes * 60,
       enabled,
-      options: mergeOptions(source?.options ?? {}, optionFields, optionValues),
+      options: mergeOptions(source?.connection.options ?? {}, optionFields, optionValues),
     };
     try {
       if (editing) {
@@ -242,18 +245,35 @@ export function SourceForm({
             </label>
             {editing && source.hasSecret && <Badge tone="green">Secret stored</Badge>}
           </div>
-          <input
-            id={`${id}-secret`}
-            type="password"
-            value={secret}
-            onChange={(e) => setSecret(e.target.value)}
-            className={inputClasses}
-            maxLength={8192}
-            autoComplete="new-password"
-            disabled={clearSecret}
-            aria-describedby={`${id}-secret-hint`}
-          />
+          {secretKeyHint ? (
+            // A private key is several lines of PEM: a one-line password field would join them.
+            <textarea
+              id={`${id}-secret`}
+              value={secret}
+              onChange={(e) => setSecret(e.target.value)}
+              className={`${inputClasses} font-mono text-xs`}
+              rows={3}
+              maxLength={8192}
+              autoComplete="off"
+              spellCheck={false}
+              disabled={clearSecret}
+              aria-describedby={`${id}-secret-hint`}
+            />
+          ) : (
+            <input
+              id={`${id}-secret`}
+              type="password"
+              value={secret}
+              onChange={(e) => setSecret(e.target.value)}
+              className={inputClasses}
+              maxLength={8192}
+              autoComplete="new-password"
+              disabled={clearSecret}
+              aria-describedby={`${id}-secret-hint`}
+            />
+          )}
           <p id={`${id}-secret-hint`} className="mt-1 text-xs text-slate-500">
+            {secretKeyHint ? `${secretKeyHint} ` : ""}
             {editing
               ? "Leave empty to keep the stored secret."
               : "Optional. Stored encrypted and never shown again."}

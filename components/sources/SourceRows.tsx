@@ -11,9 +11,10 @@ import { SourceForm } from "./SourceForm";
 
 type Source = RouterOutputs["sources"]["list"][number];
 
-const COLUMNS = 7;
-
-/** One source: its row, the last error in full, and when opened its edit form and run history. */
+/**
+ * One source: its row, the last error in full, and when opened its edit form and run history. The
+ * endpoint column is there for those the server tells how a source is reached (administrators).
+ */
 export function SourceRows({
   source,
   open,
@@ -24,6 +25,7 @@ export function SourceRows({
   onToggleRuns,
   onEdit,
   canManage,
+  showConnection,
   onToggleEnabled,
   onDelete,
   onSaved,
@@ -39,6 +41,8 @@ export function SourceRows({
   onEdit: () => void;
   /** Administrators change sources; others only read them and their runs. */
   canManage: boolean;
+  /** Whether the table has the endpoint column. */
+  showConnection: boolean;
   onToggleEnabled: () => void;
   onDelete: () => void;
   onSaved: (name: string) => void;
@@ -50,8 +54,10 @@ export function SourceRows({
   const historyId = `runs-${source.id}`;
   const editId = `edit-${source.id}`;
   const highlight = open || editing ? "bg-slate-50/60" : undefined;
+  const connection = source.connection;
+  const columns = showConnection ? 7 : 6;
   const credentials =
-    [source.username ? `user ${source.username}` : null, source.hasSecret ? "secret stored" : null]
+    [connection?.username ? `user ${connection.username}` : null, source.hasSecret ? "secret stored" : null]
       .filter(Boolean)
       .join(" · ") || "no credentials";
 
@@ -62,14 +68,20 @@ export function SourceRows({
           <span className="block font-medium text-slate-900">{source.name}</span>
           <span className="block text-xs text-slate-500">{kindLabel(source.kind)}</span>
         </th>
-        <td className="max-w-60 px-3 py-2.5">
-          <span className="block truncate font-mono text-xs text-slate-800" title={source.endpoint}>
-            {source.endpoint}
-          </span>
-          <span className="mt-0.5 block truncate text-xs text-slate-500" title={credentials}>
-            {credentials}
-          </span>
-        </td>
+        {showConnection && (
+          <td className="max-w-60 px-3 py-2.5">
+            {connection && (
+              <>
+                <span className="block truncate font-mono text-xs text-slate-800" title={connection.endpoint}>
+                  {connection.endpoint}
+                </span>
+                <span className="mt-0.5 block truncate text-xs text-slate-500" title={credentials}>
+                  {credentials}
+                </span>
+              </>
+            )}
+          </td>
+        )}
         <td className="px-3 py-2.5">{source.enabled ? "Yes" : <span className="text-slate-500">No</span>}</td>
         <td className="px-3 py-2.5 text-right whitespace-nowrap tabular-nums">{formatInterval(source.intervalSeconds)}</td>
         <td className="px-3 py-2.5">
@@ -101,9 +113,11 @@ export function SourceRows({
             </Button>
             {canManage && (
               <>
-                <Button size="sm" aria-expanded={editing} aria-controls={editing ? editId : undefined} onClick={onEdit}>
-                  Edit
-                </Button>
+                {connection && (
+                  <Button size="sm" aria-expanded={editing} aria-controls={editing ? editId : undefined} onClick={onEdit}>
+                    Edit
+                  </Button>
+                )}
                 <Button size="sm" busy={toggling} onClick={onToggleEnabled}>
                   {source.enabled ? "Disable" : "Enable"}
                 </Button>
@@ -117,7 +131,7 @@ export function SourceRows({
       </tr>
       {failedError && (
         <tr className={highlight}>
-          <td colSpan={COLUMNS} className="px-3 pb-2.5">
+          <td colSpan={columns} className="px-3 pb-2.5">
             <p className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-xs break-words whitespace-pre-wrap text-red-800">
               <span className="font-semibold">Last run failed: </span>
               {failedError}
@@ -125,19 +139,19 @@ export function SourceRows({
           </td>
         </tr>
       )}
-      {editing && (
+      {editing && connection && (
         <tr id={editId} className="bg-slate-50/60">
-          <td colSpan={COLUMNS} className="px-3 pb-4">
+          <td colSpan={columns} className="px-3 pb-4">
             <div className="rounded-md border border-slate-200 bg-white p-4">
               <h3 className="mb-3 text-sm font-semibold">Edit {source.name}</h3>
-              <SourceForm source={source} onDone={({ name }) => onSaved(name)} onCancel={onCancelEdit} />
+              <SourceForm source={{ ...source, connection }} onDone={({ name }) => onSaved(name)} onCancel={onCancelEdit} />
             </div>
           </td>
         </tr>
       )}
       {open && (
         <tr id={historyId} className="bg-slate-50/60">
-          <td colSpan={COLUMNS} className="px-3 pb-4">
+          <td colSpan={columns} className="px-3 pb-4">
             <RunHistory sourceId={source.id} sourceName={source.name} />
           </td>
         </tr>

@@ -20,7 +20,6 @@ import { SourceRows } from "./SourceRows";
 type Source = RouterOutputs["sources"]["list"][number];
 
 const th = "px-3 py-2 font-semibold whitespace-nowrap text-left";
-const COLUMNS = 7;
 
 export function SourcesView() {
   const isAdmin = useIsAdmin();
@@ -83,6 +82,9 @@ export function SourcesView() {
 
   const list = sources.data;
   const noSourcesAtAll = list !== undefined && list.length === 0 && !customerFilter;
+  // Endpoints, user names and options come to administrators only (they manage sources).
+  const showConnection = list?.some((s) => s.connection !== null) ?? false;
+  const columns = showConnection ? 7 : 6;
   const actionError = collectNow.error ?? toggle.error;
 
   return (
@@ -198,9 +200,11 @@ export function SourcesView() {
                   <th scope="col" className={th}>
                     Name and kind
                   </th>
-                  <th scope="col" className={th}>
-                    Endpoint
-                  </th>
+                  {showConnection && (
+                    <th scope="col" className={th}>
+                      Endpoint
+                    </th>
+                  )}
                   <th scope="col" className={th}>
                     Enabled
                   </th>
@@ -223,7 +227,7 @@ export function SourcesView() {
                   <tr>
                     <th
                       scope="rowgroup"
-                      colSpan={COLUMNS}
+                      colSpan={columns}
                       className="bg-slate-50/70 px-3 pt-3 pb-1.5 text-left text-xs font-semibold text-slate-700"
                     >
                       <span className="sr-only">Customer: </span>
@@ -240,6 +244,7 @@ export function SourcesView() {
                       key={source.id}
                       source={source}
                       canManage={isAdmin}
+                      showConnection={showConnection}
                       open={expanded.has(source.id)}
                       editing={editingId === source.id}
                       collecting={collectNow.isPending && collectNow.variables?.id === source.id}

@@ -4,6 +4,7 @@
  * they were looking at.
  */
 import { z } from "zod";
+import { searchText } from "../api/text";
 import type { Analysis } from "./index";
 import { ratio } from "./density";
 import { ISOLATION_LEVEL_LABEL, round1, type IsolationLevel } from "./isolation";
@@ -21,7 +22,7 @@ export const FINDING_COLUMNS = ["severity", "ruleId", "name", "kind", "host"] as
 export const verdictFilterSchema = z.object({
   kind: z.enum(["vm", "container"]).optional(),
   verdict: z.enum(VERDICT_VALUES).optional(),
-  search: z.string().trim().max(200).default(""),
+  search: searchText,
   sort: z.object({ column: z.enum(VERDICT_COLUMNS), direction }).default({ column: "ramMiB", direction: "desc" }),
 });
 export type VerdictFilter = z.infer<typeof verdictFilterSchema>;
@@ -30,7 +31,7 @@ export const findingFilterSchema = z.object({
   kind: z.enum(["vm", "container"]).optional(),
   severity: z.enum(SEVERITIES).optional(),
   ruleId: z.string().max(100).optional(),
-  search: z.string().trim().max(200).default(""),
+  search: searchText,
   sort: z.object({ column: z.enum(FINDING_COLUMNS), direction }).default({ column: "severity", direction: "asc" }),
 });
 export type FindingFilter = z.infer<typeof findingFilterSchema>;

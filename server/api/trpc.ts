@@ -10,12 +10,18 @@
  * - customerProcedure ("customer"): input names a customer, checked against the scope;
  * - engineerProcedure ("engineer"): engineers and administrators (migration plans, exports);
  * - adminProcedure ("admin"): administrators (users, sources, credentials, model parameters).
+ *
+ * Every input is checked for text the database cannot hold (a NUL character) and searches for
+ * control characters, before any query (server/api/text.ts). An unexpected error reaches the caller
+ * as a generic message with a reference, and the server log with that reference and the error.
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import { InvalidTokenError, resolveViewer, type CustomerScope, type Role, type Viewer } from "../auth/viewer";
 import { db, type Database } from "../db/client";
+import { reportInternalError } from "./errors";
+import { inputTextProblem } from "./text";
 
 export type { CustomerScope, Role, Viewer };
 
@@ -49,14 +55,17 @@ export interface Meta {
 
 const t = initTRPC.context<Context>().meta<Meta>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
-    return {
-      ...shape,
-      data: {
-        ...shape.data,
-        zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
-      },
+  errorFormatter({ shape, error, path }) {
+    const data = {
+      ...shape.data,
+      zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
     };
+    // No stack (file paths, library internals), even in development.
+    delete data.stack;
+    if (error.code !== "INTERNAL_SERVER_ERROR") return { ...shape, data };
+    // Not the error's own words (a database error names tables and queries): a reference the
+    // server log has with the real error.
+    return { ...shape, message: reportInternalError(`tRPC ${path ?? "?"}`, error.cause ?? error), data };
   },
 });
 
@@ -65,7 +74,14 @@ export const createCallerFactory = t.createCallerFactory;
 
 // 3. Procedures --------------------------------------------------------------------------------
 
-export const publicProcedure = t.procedure.meta({ access: "public" });
+/** Text the database cannot hold, or a search has no use for: a 400 naming the field. */
+const storableText = t.middleware(async ({ getRawInput, next }) => {
+  const problem = inputTextProblem(await getRawInput());
+  if (problem) throw new TRPCError({ code: "BAD_REQUEST", message: problem });
+  return next();
+});
+
+export const publicProcedure = t.procedure.meta({ access: "public" }).use(storableText);
 
 const signedIn = t.middleware(({ ctx, next }) => {
   if (!ctx.viewer) {
@@ -74,7 +90,7 @@ const signedIn = t.middleware(({ ctx, next }) => {
   return next({ ctx: { ...ctx, viewer: ctx.viewer } });
 });
 
-export const viewerProcedure = t.procedure.meta({ access: "viewer" }).use(signedIn);
+export const viewerProcedure = t.procedure.meta({ access: "viewer" }).use(signedIn).use(storableText);
 
 export function inScope(scope: CustomerScope, customerId: string): boolean {
   return scope.kind === "all" || scope.customerIds.includes(customerId);
@@ -91,8 +107,13 @@ export const customerProcedure = viewerProcedure
     return next();
   });
 
+/** Engineers and administrators: what a viewer reads, plus exports (and migration plans to come). */
+export function isEngineer(role: Role): boolean {
+  return role === "engineer" || role === "admin";
+}
+
 export const engineerProcedure = viewerProcedure.meta({ access: "engineer" }).use(({ ctx, next }) => {
-  if (ctx.viewer.role === "viewer") {
+  if (!isEngineer(ctx.viewer.role)) {
     throw new TRPCError({ code: "FORBIDDEN", message: "engineers and administrators only" });
   }
   return next();

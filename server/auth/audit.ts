@@ -3,6 +3,7 @@
  * source changes, exports. Never holds a secret: callers pass names and ids, not values.
  */
 import type { Database } from "../db/client";
+import { withoutCredentials } from "./credentials";
 
 export interface AuditEntry {
   actorId?: string | null;
@@ -20,8 +21,9 @@ export async function audit(database: Database, entry: AuditEntry): Promise<void
       entry.actorId ?? null,
       entry.actorEmail ?? null,
       entry.action,
-      entry.target ?? null,
-      JSON.stringify(entry.detail ?? {}),
+      entry.target == null ? null : withoutCredentials(entry.target),
+      // Never a credential, even one a caller passed by mistake (an endpoint's password, a key).
+      JSON.stringify(entry.detail ?? {}, (_key, value: unknown) => (typeof value === "string" ? withoutCredentials(value) : value)),
       entry.ip ?? null,
     ],
   );

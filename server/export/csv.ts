@@ -2,14 +2,16 @@
  * CSV streaming: rows in, a web `Response` body out, one row at a time, so a customer with a
  * hundred thousand workloads costs the same memory as one with ten.
  *
- * Every string cell is neutralised against formula injection (OWASP "CSV Injection"): a cell that
- * starts with = + - @ tab or carriage return (or their full-width forms, which some spreadsheets
- * normalise) gets a leading apostrophe, so Excel, LibreOffice and Google Sheets show it as text
- * instead of running it. Numbers are written as numbers: -160 is a figure, not a formula.
+ * Every string cell is neutralised against formula injection (OWASP "CSV Injection", see
+ * formula.ts): a cell whose first character that counts (after whitespace and quotes, which some
+ * imports trim) is = + - or @ (or a full-width form), or that has a tab or carriage return before
+ * it, gets a leading apostrophe, so Excel, LibreOffice and Google Sheets show it as text instead of
+ * running it. Numbers are written as numbers: -160 is a figure, not a formula.
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { stringify } from "csv-stringify";
+import { neutraliseFormula } from "./formula";
 
 export type CsvCell = string | number | null | undefined;
 
@@ -19,12 +21,7 @@ export interface CsvColumn<T> {
   cell: (row: T) => CsvCell;
 }
 
-const FORMULA_TRIGGERS = new Set(["=", "+", "-", "@", "\t", "\r", "\uFF1D", "\uFF0B", "\uFF0D", "\uFF20"]);
-
-/** A string cell a spreadsheet would run as a formula, made plain text with a leading apostrophe. */
-export function neutraliseFormula(value: string): string {
-  return value.length > 0 && FORMULA_TRIGGERS.has(value[0]!) ? `'${value}` : value;
-}
+export { neutraliseFormula, startsLikeFormula } from "./formula";
 
 /** The stream of CSV bytes for these rows: BOM, header row, then one line per row as it is read. */
 export function csvStream<T>(rows: Iterable<T> | AsyncIterable<T>, columns: readonly CsvColumn<T>[]): ReadableStream<Uint8Array> {

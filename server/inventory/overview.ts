@@ -4,6 +4,13 @@
 import type { Database } from "../db/client";
 import { customerStatus, sourceStatus, type SourceStatus } from "./status";
 
+/** How Fleetlens reaches a source: for those who manage sources (administrators) only. */
+export interface SourceConnection {
+  endpoint: string;
+  username: string | null;
+  options: Record<string, unknown>;
+}
+
 export interface SourceSummary {
   id: string;
   customerId: string;
@@ -11,15 +18,14 @@ export interface SourceSummary {
   customerIsDemo: boolean;
   kind: string;
   name: string;
-  endpoint: string;
-  username: string | null;
+  /** Null unless asked for (`connection: true`). */
+  connection: SourceConnection | null;
   hasSecret: boolean;
   enabled: boolean;
   intervalSeconds: number;
-  options: Record<string, unknown>;
   lastRun: {
     id: string;
-    status: "running" | "succeeded" | "failed";
+    status: "queued" | "running" | "succeeded" | "failed";
     trigger: string;
     startedAt: Date;
     finishedAt: Date | null;
@@ -29,10 +35,13 @@ export interface SourceSummary {
   status: SourceStatus;
 }
 
-/** `customerIds` null means every customer. */
+/**
+ * `customerIds` null means every customer. `connection` adds each source's endpoint, username and
+ * options: only for administrators (they can hold host names, paths and account names).
+ */
 export async function listSources(
   database: Database,
-  filter: { customerIds: string[] | null; sourceId?: string },
+  filter: { customerIds: string[] | null; sourceId?: string; connection?: boolean },
 ): Promise<SourceSummary[]> {
   const { rows } = await database.pool.query(
     `SELECT s.id, s.customer_id, c.name AS customer_name, c.is_demo AS customer_is_demo, s.kind, s.name, s.endpoint, s.username,
@@ -61,12 +70,10 @@ export async function listSources(
       customerIsDemo: r.customer_is_demo,
       kind: r.kind,
       name: r.name,
-      endpoint: r.endpoint,
-      username: r.username,
+      connection: filter.connection ? { endpoint: r.endpoint, username: r.username, options: r.options ?? {} } : null,
       hasSecret: r.has_secret,
       enabled: r.enabled,
       intervalSeconds: r.interval_seconds,
-      options: r.options ?? {},
       lastRun: r.run_id
         ? {
             id: r.run_id,

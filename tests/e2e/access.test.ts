@@ -69,6 +69,9 @@ describe("signing in with a password", () => {
     await page.getByRole("heading", { name: "Sources", level: 1 }).waitFor();
     await expect.poll(() => page.getByRole("button", { name: "Runs" }).count()).toBe(1);
     expect(await page.getByRole("button", { name: /Add source|Delete|Collect now|Edit/ }).count()).toBe(0);
+    // How a source is reached is for administrators: no endpoint column, no endpoint.
+    expect(await page.getByRole("columnheader", { name: "Endpoint" }).count()).toBe(0);
+    expect(await page.locator("main").innerText()).not.toContain("demo:");
     // Another customer's page, reached by its address, shows nothing of it.
     await page.goto(`${app.baseUrl}/customers/${other!.id}`);
     await page.getByText("Customer not found").first().waitFor();

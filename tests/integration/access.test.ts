@@ -3,13 +3,19 @@
  * five callers: anonymous, a viewer of another customer, a viewer of the right customer, an
  * engineer and an administrator. What each may do follows from the procedure's access tag; a
  * procedure without a tag, or without a sample input here, fails this test. Every answer given to
- * the viewer of the other customer is searched for the right customer's data.
+ * the viewer of the other customer is searched for the right customer's data, and every answer to
+ * a non-administrator for how a source is reached (its endpoint). The CSV export route is called
+ * as the same callers: exports are for engineers and administrators, in their scope.
  */
 import type { AnyTRPCProcedure } from "@trpc/server";
 import superjson from "superjson";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { appRouter, createCaller } from "../../server/api/root";
 import type { Access, Viewer } from "../../server/api/trpc";
+import { createApiToken } from "../../server/auth/tokens";
 import { createUser } from "../../server/auth/users";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { smallSnapshot } from "../fixtures/snapshots";
@@ -72,6 +78,7 @@ const sampleInputs = (): Record<string, () => unknown> => ({
   "users.create": () => ({ email: `u${Math.random()}@example.com`.replace("0.", ""), name: "U", password: "long-enough-password", role: "viewer", allCustomers: false, customerIds: [] }),
   "users.update": () => ({ id: ids.spare, role: "engineer" }),
   "users.setPassword": () => ({ id: ids.spare, password: "another-long-password" }),
+  "users.unlock": () => ({ id: ids.spare }),
   "users.delete": () => ({ id: ids.spare }),
   "audit.list": () => undefined,
 });
@@ -165,6 +172,10 @@ describe("every procedure, as every kind of caller", () => {
         }
         if (got !== "ok") refusals++;
         if (got !== want) mismatches.push(`${path} as ${persona}: expected ${want}, got ${got}`);
+        // Endpoints (and options, user names) are for those who manage sources.
+        if (persona !== "admin" && got === "ok" && superjson.stringify(result ?? null).includes("demo:acme")) {
+          mismatches.push(`${path} as ${persona} shows a source's endpoint`);
+        }
         if (persona === "otherViewer" && got === "ok") {
           const text = superjson.stringify(result ?? null);
           for (const marker of acmeMarkers) {
@@ -176,5 +187,70 @@ describe("every procedure, as every kind of caller", () => {
     expect(mismatches).toEqual([]);
     console.log(`access: ${procedures.length} procedures, ${calls} calls, ${refusals} refusals`);
     expect(refusals).toBeGreaterThan(procedures.length);
+  });
+});
+
+describe("the CSV export route, as every kind of caller", () => {
+  type RoutePersona = Persona | "otherEngineer";
+  const exportRoute = () => import("../../app/api/export/[customerId]/[table]/route");
+  // Customers of their own: the procedures' samples delete Acme.
+  const route: Record<string, string> = {};
+
+  beforeAll(async () => {
+    for (const name of ["Initech", "Umbrella"]) route[name] = (await t.prisma.customer.create({ data: { name } })).id;
+    const source = await t.prisma.source.create({ data: { customerId: route.Initech!, kind: "demo", name: "initech-demo", endpoint: "demo:initech" } });
+    await applySnapshot(source.id, smallSnapshot(), { database: t });
+    // The route reads the process-wide database and, without a token, better-auth's session.
+    (globalThis as unknown as { fleetlensDb?: unknown }).fleetlensDb = t;
+    vi.stubEnv("FLEETLENS_URL", "http://localhost:3000");
+    vi.stubEnv("FLEETLENS_DATA_DIR", fs.mkdtempSync(path.join(os.tmpdir(), "fleetlens-access-")));
+  });
+  afterAll(() => {
+    (globalThis as unknown as { fleetlensDb?: unknown }).fleetlensDb = undefined;
+    vi.unstubAllEnvs();
+  });
+
+  it("exports to engineers and administrators in scope; viewers read, they do not export", async () => {
+    const { GET } = await exportRoute();
+    const callers: Array<[RoutePersona, "viewer" | "engineer" | "admin" | null, string[]]> = [
+      ["anonymous", null, []],
+      ["otherViewer", "viewer", [route.Umbrella!]],
+      ["viewer", "viewer", [route.Initech!]],
+      ["otherEngineer", "engineer", [route.Umbrella!]],
+      ["engineer", "engineer", [route.Initech!]],
+      ["admin", "admin", []],
+    ];
+    const seen: string[] = [];
+    for (const [persona, role, customerIds] of callers) {
+      let headers: Record<string, string> = {};
+      if (role) {
+        const user = await createUser(t, { email: `route-${persona.toLowerCase()}@example.com`, name: persona, password: "long-enough-password", role, allCustomers: role === "admin", customerIds });
+        headers = { authorization: `Bearer ${(await createApiToken(t, user.id, "access test")).token}` };
+      }
+      for (const table of ["verdicts", "findings"]) {
+        const response = await GET(new Request(`http://localhost:3000/api/export/${route.Initech}/${table}`, { headers }), {
+          params: Promise.resolve({ customerId: route.Initech!, table }),
+        });
+        const body = await response.text();
+        if (response.status !== 200) expect(body, `${persona} ${table}`).not.toMatch(/Initech|esx01/);
+        else expect(body).toMatch(table === "verdicts" ? /app-1/ : /esx01\.lab|app-1|docker01/);
+        seen.push(`${persona} ${table}: ${response.status}${response.status === 403 ? ` ${body}` : ""}`);
+      }
+    }
+    const refusal = "exports are for engineers and administrators: ask an administrator for the engineer role";
+    expect(seen).toEqual([
+      "anonymous verdicts: 401",
+      "anonymous findings: 401",
+      `otherViewer verdicts: 403 ${refusal}`,
+      `otherViewer findings: 403 ${refusal}`,
+      `viewer verdicts: 403 ${refusal}`,
+      `viewer findings: 403 ${refusal}`,
+      "otherEngineer verdicts: 404",
+      "otherEngineer findings: 404",
+      "engineer verdicts: 200",
+      "engineer findings: 200",
+      "admin verdicts: 200",
+      "admin findings: 200",
+    ]);
   });
 });

@@ -30,7 +30,7 @@ const ROUTE_HANDLERS: Record<string, string> = {
   "app/api/health/route.ts": "public: database reachability only",
   "app/api/auth/[...all]/route.ts": "better-auth: sign-in, sign-out, session, password change, SSO",
   "app/api/trpc/[trpc]/route.ts": "tRPC: every procedure checks the session or API token and scope",
-  "app/api/export/[customerId]/[table]/route.ts": "CSV export (GET): session or API token, customer in scope, else 401/404",
+  "app/api/export/[customerId]/[table]/route.ts": "CSV export (GET): session or API token, engineers and administrators, customer in scope, else 401/403/404",
 };
 
 function listRouteHandlers(dir: string): string[] {
@@ -178,7 +178,7 @@ describe("every route handler, as every kind of caller", () => {
       const overview = await trpcGet("fleet.overview", headers);
       const text = await overview.text();
       const create = await trpcPost("customers.create", { name: `Made by ${persona}` }, headers);
-      // CSV export of Acme's verdicts: Acme's viewers, engineers and administrators only.
+      // CSV export of Acme's verdicts: Acme's engineers and administrators only (viewers read, they do not export).
       const csv = await exportGet(ids.Acme!, "verdicts", "", headers);
       seen.push(
         `${persona}: overview ${overview.status} ${text.includes("Acme") ? "Acme" : "-"} ${text.includes("Globex") ? "Globex" : "-"}, create ${create.status}, export ${csv.status}`,
@@ -187,8 +187,8 @@ describe("every route handler, as every kind of caller", () => {
     }
     expect(seen).toEqual([
       "anonymous: overview 401 - -, create 401, export 401",
-      "otherViewer: overview 200 - Globex, create 403, export 404",
-      "viewer: overview 200 Acme -, create 403, export 200",
+      "otherViewer: overview 200 - Globex, create 403, export 403",
+      "viewer: overview 200 Acme -, create 403, export 403",
       "engineer: overview 200 Acme -, create 403, export 200",
       "admin: overview 200 Acme Globex, create 200, export 200",
     ]);
@@ -227,15 +227,16 @@ describe("sign-in", () => {
     expect(await t.prisma.auditEvent.count({ where: { action: "sign-in", actorId: ids.viewer } })).toBeGreaterThan(0);
   });
 
-  it("locks an account after 5 failed sign-ins, even with the right password then", async () => {
+  it("locks an account from an address after 5 failed sign-ins there, even with the right password then", async () => {
     await createUser(t, { email: "target@example.com", name: "T", password: PASSWORD, role: "viewer", allCustomers: false });
     for (let i = 0; i < 5; i++) {
-      // From different addresses: the per-account lock does not depend on the address.
-      expect((await signIn("target@example.com", `wrong-${i}-password`, `203.0.113.${i + 1}`)).status).toBe(401);
+      expect((await signIn("target@example.com", `wrong-${i}-password`, "203.0.113.1")).status).toBe(401);
     }
-    const locked = await signIn("target@example.com", PASSWORD, "203.0.113.50");
+    const locked = await signIn("target@example.com", PASSWORD, "203.0.113.1");
     expect(locked.status).toBe(429);
-    expect(await locked.text()).toMatch(/Too many failed sign-ins for this account\. Try again in 15 minutes/);
+    expect(await locked.text()).toMatch(/Too many failed sign-ins for this account from your address\. Try again in 15 minutes/);
+    // Not from everywhere: the owner elsewhere signs in (more in lockout.test.ts).
+    expect((await signIn("target@example.com", PASSWORD, "203.0.113.50")).status).toBe(200);
   });
 
   it("throttles one address that tries many accounts", async () => {
@@ -340,8 +341,10 @@ describe("CSV export", () => {
 
   beforeAll(async () => {
     await createUser(t, { email: "export-other@example.com", name: "Other", password: PASSWORD, role: "viewer", allCustomers: false, customerIds: [ids.Globex!] });
-    await createUser(t, { email: "export-engineer@example.com", name: "Eng", password: PASSWORD, role: "engineer", allCustomers: false, customerIds: [ids.Acme!] });
+    await createUser(t, { email: "export-other-engineer@example.com", name: "Other Eng", password: PASSWORD, role: "engineer", allCustomers: false, customerIds: [ids.Globex!] });
+    ids.exportEngineer = (await createUser(t, { email: "export-engineer@example.com", name: "Eng", password: PASSWORD, role: "engineer", allCustomers: false, customerIds: [ids.Acme!] })).id;
     for (const [persona, email] of [
+      ["otherEngineer", "export-other-engineer@example.com"],
       ["otherViewer", "export-other@example.com"],
       ["viewer", "viewer@example.com"],
       ["engineer", "export-engineer@example.com"],
@@ -367,8 +370,18 @@ describe("CSV export", () => {
     }
   });
 
+  it("refuses viewers, even of the customer, with a clear message: exports are for engineers and administrators", async () => {
+    const { token } = await createApiToken(t, ids.viewer!, "viewer's export script");
+    const callers: Record<string, string>[] = [{ cookie: cookies.viewer! }, { cookie: cookies.otherViewer! }, { authorization: `Bearer ${token}` }];
+    for (const headers of callers) {
+      const response = await exportGet(ids.Acme!, "verdicts", "", headers);
+      expect(response.status).toBe(403);
+      expect(await response.text()).toBe("exports are for engineers and administrators: ask an administrator for the engineer role");
+    }
+  });
+
   it("answers a customer out of scope exactly like a missing one, without its name", async () => {
-    const outOfScope = await exportGet(ids.Acme!, "verdicts", "", { cookie: cookies.otherViewer! });
+    const outOfScope = await exportGet(ids.Acme!, "verdicts", "", { cookie: cookies.otherEngineer! });
     expect(outOfScope.status).toBe(404);
     const body = await outOfScope.text();
     expect(body).toBe("no such customer");
@@ -381,8 +394,8 @@ describe("CSV export", () => {
     expect(noSuchTable.status).toBe(404);
   });
 
-  it("gives Acme's viewer a CSV download with one line per workload", async () => {
-    const response = await exportGet(ids.Acme!, "verdicts", "", { cookie: cookies.viewer! });
+  it("gives Acme's engineer a CSV download with one line per workload", async () => {
+    const response = await exportGet(ids.Acme!, "verdicts", "", { cookie: cookies.engineer! });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect(response.headers.get("content-disposition")).toMatch(/^attachment; filename="acme-verdicts-\d{4}-\d{2}-\d{2}\.csv"$/);
@@ -401,8 +414,8 @@ describe("CSV export", () => {
     expect(records.slice(1).every((r) => r.length === 13)).toBe(true);
   });
 
-  it("gives engineers, administrators and API tokens the same file", async () => {
-    const { token } = await createApiToken(t, ids.viewer!, "export script");
+  it("gives engineers, administrators and their API tokens the same file", async () => {
+    const { token } = await createApiToken(t, ids.exportEngineer!, "export script");
     const bodies: string[] = [];
     const callers: Record<string, string>[] = [{ cookie: cookies.engineer! }, { cookie: cookies.admin! }, { authorization: `Bearer ${token}` }];
     for (const headers of callers) {
@@ -414,7 +427,7 @@ describe("CSV export", () => {
   });
 
   it("exports findings with the same rows as the table", async () => {
-    const response = await exportGet(ids.Acme!, "findings", "sort=name&dir=desc", { cookie: cookies.viewer! });
+    const response = await exportGet(ids.Acme!, "findings", "sort=name&dir=desc", { cookie: cookies.engineer! });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-disposition")).toMatch(/filename="acme-findings-/);
     const { records } = await readCsv(response);
@@ -426,7 +439,7 @@ describe("CSV export", () => {
   });
 
   it("applies the page's filters exactly as the tRPC table does", async () => {
-    const cookie = cookies.viewer!;
+    const cookie = cookies.engineer!;
     for (const [query, input] of [
       ["kind=vm&verdict=container", { kind: "vm", verdict: "container" }],
       ["kind=container&sort=name&dir=asc", { kind: "container", sort: { column: "name", direction: "asc" } }],
@@ -450,7 +463,7 @@ describe("CSV export", () => {
       ["findings", "severity=apocalyptic", "severity"],
       ["findings", "dir=sideways", "dir"],
     ] as const) {
-      const response = await exportGet(ids.Acme!, table, query, { cookie: cookies.viewer! });
+      const response = await exportGet(ids.Acme!, table, query, { cookie: cookies.engineer! });
       expect(response.status, query).toBe(400);
       expect(await response.text()).toMatch(new RegExp(`^invalid filter: ${param}: `));
     }
@@ -458,20 +471,21 @@ describe("CSV export", () => {
 
   it("records every export in the audit log, with the table, the filters and the row count", async () => {
     const before = await t.prisma.auditEvent.count({ where: { action: "export" } });
-    const response = await exportGet(ids.Acme!, "verdicts", "kind=vm", { cookie: cookies.viewer!, "x-forwarded-for": "198.51.100.99" });
+    const response = await exportGet(ids.Acme!, "verdicts", "kind=vm", { cookie: cookies.engineer!, "x-forwarded-for": "198.51.100.99" });
     const { records } = await readCsv(response);
     const events = await t.prisma.auditEvent.findMany({ where: { action: "export" }, orderBy: { at: "desc" } });
     expect(events.length).toBe(before + 1);
     expect(events[0]).toMatchObject({
-      actorId: ids.viewer,
-      actorEmail: "viewer@example.com",
+      actorId: ids.exportEngineer,
+      actorEmail: "export-engineer@example.com",
       target: ids.Acme,
       ip: "198.51.100.99",
       detail: { table: "verdicts", filters: { kind: "vm", search: "", sort: { column: "ramMiB", direction: "desc" } }, rows: records.length - 1 },
     });
     // Refused exports leave no export entry.
-    await exportGet(ids.Acme!, "verdicts", "", { cookie: cookies.otherViewer! });
-    await exportGet(ids.Acme!, "verdicts", "verdict=maybe", { cookie: cookies.viewer! });
+    await exportGet(ids.Acme!, "verdicts", "", { cookie: cookies.otherEngineer! });
+    await exportGet(ids.Acme!, "verdicts", "", { cookie: cookies.viewer! });
+    await exportGet(ids.Acme!, "verdicts", "verdict=maybe", { cookie: cookies.engineer! });
     expect(await t.prisma.auditEvent.count({ where: { action: "export" } })).toBe(before + 1);
   });
 

@@ -620,7 +620,7 @@ describe("tcp with TLS and client certificates", () => {
 
   it("fails clearly on an engine certificate signed by another CA, without key material in the message", async () => {
     const key = await fs.readFile(files.key, "utf8");
-    const error = await collectError(endpoint, { tlsCa: files.otherCa, tlsCert: files.cert, tlsKey: key });
+    const error = await collectError(endpoint, { tlsCa: files.otherCa, tlsCert: files.cert }, key);
     expect(error.message).toMatch(new RegExp(`^docker ${endpoint}: GET /_ping failed: TLS failed: .*certificate`));
     for (const line of key.split("\n").filter((l) => l.length > 8)) expect(error.message).not.toContain(line);
     expect(JSON.stringify(error)).not.toContain("PRIVATE KEY");

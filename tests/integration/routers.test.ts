@@ -1,8 +1,9 @@
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createCaller } from "../../server/api/root";
 import type { Viewer } from "../../server/api/trpc";
 import { applySnapshot } from "../../server/inventory/ingest";
+import { startWorker } from "../../server/jobs/worker";
 import { smallSnapshot } from "../fixtures/snapshots";
 import { createTestDatabase, type TestDatabase } from "./db";
 
@@ -15,9 +16,9 @@ const admin: Viewer = { id: "admin", role: "admin", scope: { kind: "all" } };
 const as = (viewer: Viewer | null) => createCaller({ database: t, viewer });
 
 async function waitForRun(runId: string) {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     const run = await t.prisma.collectionRun.findUniqueOrThrow({ where: { id: runId } });
-    if (run.status !== "running") return run;
+    if (run.status !== "running" && run.status !== "queued") return run;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error("run did not finish");
@@ -139,6 +140,15 @@ describe("sources", () => {
     expect((await t.prisma.source.findUniqueOrThrow({ where: { id } })).secret).toBeNull();
   });
 
+  it("bounds source options: their number, key and value sizes", async () => {
+    const create = (options: Record<string, string | number>) =>
+      as(admin).sources.create({ customerId: acme.id, kind: "docker", name: `opts-${Math.random()}`, endpoint: "unix:///x.sock", options });
+    await expect(create({ tenantLabel: "x".repeat(20_000) })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(create(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i])))).rejects.toThrow(/at most 32 options/);
+    await expect(create({ ["k".repeat(65)]: 1 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(create({ tenantLabel: "customer" })).resolves.toMatchObject({ id: expect.any(String) });
+  });
+
   it("explains a malformed endpoint and a duplicate name", async () => {
     await expect(
       as(admin).sources.create({ customerId: acme.id, kind: "docker", name: "x", endpoint: "docker01:2375" }),
@@ -148,7 +158,9 @@ describe("sources", () => {
     ).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
-  it("collects a source now and records a clear error where no collector exists yet", async () => {
+  it("collects a source now (in a worker's collection process) and records a clear error where no collector exists yet", async () => {
+    const worker = await startWorker(t, { url: t.url, scheduleMs: 0, pollMs: 500 });
+    onTestFinished(() => worker.stop());
     const demo = await as(admin).sources.create({ customerId: globex.id, kind: "demo", name: "demo", endpoint: "demo:northwind" });
     const run = await waitForRun((await as(admin).sources.collectNow({ id: demo.id })).runId);
     expect(run.status).toBe("succeeded");

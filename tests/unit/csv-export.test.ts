@@ -30,7 +30,8 @@ describe("formula neutralisation", () => {
     ["tab", "\t=1+1", "'\t=1+1"],
     ["carriage return", "\r=1+1", `"'\r=1+1"`],
     ["full-width =", "\uFF1D1+1", "'\uFF1D1+1"],
-    ["a leading space (not a trigger: the cell does not start with one)", " =1+1", " =1+1"],
+    ["a leading space before =", " =1+1", "' =1+1"],
+    ["a space before a letter", " web-1", " web-1"],
     ["= in the middle", "a=1+1", "a=1+1"],
     ["plain text", "web-1", "web-1"],
     ["the number -5", -5, "-5"],
@@ -45,11 +46,75 @@ describe("formula neutralisation", () => {
     expect(await cellOf(value)).toBe(expected);
   });
 
-  it("neutraliseFormula touches only strings that start with a trigger", () => {
+  it("neutraliseFormula touches only strings whose first character that counts is a trigger", () => {
     for (const c of ["=", "+", "-", "@", "\t", "\r"]) expect(neutraliseFormula(`${c}x`)).toBe(`'${c}x`);
-    expect(neutraliseFormula("'=already")).toBe("'=already");
+    // A quote is skipped like whitespace (an import may take it as a text delimiter).
+    expect(neutraliseFormula("'=quoted")).toBe("''=quoted");
     expect(neutraliseFormula("")).toBe("");
     expect(neutraliseFormula("x=")).toBe("x=");
+  });
+});
+
+describe("formula neutralisation after leading whitespace and quotes (security report L1)", () => {
+  // The 13 cells that reached the report's CSV unneutralised (LibreOffice with "Trim spaces" and
+  // "Evaluate formulas" ran them), and the same tricks with the other triggers.
+  const REPORTED = [
+    " =1+1",
+    "  +1+1",
+    "\u3000=1+1",
+    "\n=1+1",
+    "\"=1+1",
+    " =1+1, SYS_ADMIN",
+    "\u00A0=1+1",
+    " -1+1",
+    " @SUM(1+1)",
+    "\n @SUM(1)",
+    "\n\n+1+1",
+    "\" =1+1\"",
+    "\u00A0\u00A0-2+3+cmd|' /C calc'!A0",
+  ];
+  const MORE = [
+    "\u201C=1+1", // typographic quotes
+    "\u2018+1+1",
+    "\uFF02=1+1", // full-width quote
+    " \uFF1D1+1", // space, then a full-width =
+    "\u3000\uFF0B1+1",
+    "\uFE62" + "1+1", // small form of +
+    "\u2003=1+1", // em space
+    "\u202F@SUM(1)", // narrow no-break space
+    "\uFEFF=1+1", // a byte order mark
+    "\u200B=1+1", // a zero-width space
+    "\v\f=1+1",
+    " \t=1+1", // a tab after a space
+    "\r\n=1+1",
+    "'\"' =HYPERLINK(\"http://x\")",
+  ];
+
+  it.each([...REPORTED, ...MORE])("neutralises %j", async (value) => {
+    expect(neutraliseFormula(value)).toBe(`'${value}`);
+    // In the file, the cell (quoted or not) starts with the apostrophe.
+    expect(await cellOf(value)).toMatch(/^"?'/);
+  });
+
+  it("has the report's 13 cells", () => {
+    expect(new Set(REPORTED).size).toBe(13);
+  });
+
+  it.each([
+    ["text after a space", " web-1"],
+    ["a trigger later in the text", "a =1+1"],
+    ["only whitespace", " \u3000\u00A0"],
+    ["only quotes", "\"\"''"],
+    ["a quoted word", "\"web\""],
+    ["a figure after a space", " 1+1"],
+    ["an ideographic space before a letter", "\u3000web"],
+  ])("leaves %s alone", (_name, value) => {
+    expect(neutraliseFormula(value)).toBe(value);
+  });
+
+  it("keeps numbers as numbers", async () => {
+    expect(await cellOf(-160)).toBe("-160");
+    expect(await cellOf(1e-7)).toBe("1e-7");
   });
 });
 

@@ -511,17 +511,41 @@ describe("endpoints", () => {
     expect(() => parseEndpoint("http://h:1", true)).toThrow(/cannot use TLS/);
   });
 
-  it("takes TLS material as PEM text or file, the key possibly from the secret, and never both halves missing", () => {
+  it("takes certificates as PEM text or file, the key from the secret or a file, and never both halves missing", () => {
     const cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     const key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
     const options = (o: object) => dockerSourceOptions.parse(o);
     expect(tlsMaterial(options({}), null)).toBeNull();
     expect(tlsMaterial(options({ tlsCert: cert }), key)).toEqual({ cert, key });
     expect(() => tlsMaterial(options({ tlsCert: cert }), null)).toThrow(/needs its key/);
+    expect(() => tlsMaterial(options({ tlsKey: "/etc/docker/key.pem" }), null)).toThrow(/needs its key and the key its certificate/);
     expect(() => tlsMaterial(options({ tlsCa: "/nonexistent/ca.pem" }), null)).toThrow(/cannot read the TLS CA file \/nonexistent\/ca.pem \(ENOENT\)/);
+    expect(() => tlsMaterial(options({ tlsCert: cert, tlsKey: "/nonexistent/key.pem" }), null)).toThrow(/cannot read the TLS client key file \/nonexistent\/key.pem \(ENOENT\)/);
     expect(() => engineConnection("unix:///x.sock", options({ tlsCa: cert }), null)).toThrow(/tcp:\/\/ endpoints only/);
-    const connection = engineConnection("tcp://127.0.0.1:2376", options({ tlsCa: cert, tlsCert: cert, tlsKey: key }), null);
-    expect(connection.modemOptions).toMatchObject({ protocol: "https", host: "127.0.0.1", port: 2376, socketPath: undefined });
+    const connection = engineConnection("tcp://127.0.0.1:2376", options({ tlsCa: cert, tlsCert: cert }), key);
+    expect(connection.modemOptions).toMatchObject({ protocol: "https", host: "127.0.0.1", port: 2376, socketPath: undefined, key });
+  });
+
+  it("refuses a private key pasted into the tlsKey option (options are not secret), and a secret that is not a key", () => {
+    const cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const options = (o: object) => dockerSourceOptions.parse(o);
+    for (const armour of ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"]) {
+      const key = `-----BEGIN ${armour}-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END ${armour}-----\n`;
+      const refused = (() => {
+        try {
+          tlsMaterial(options({ tlsCert: cert, tlsKey: key }), null);
+          return null;
+        } catch (error) {
+          return error as Error;
+        }
+      })();
+      expect(refused).toBeInstanceOf(DockerEndpointError);
+      expect(refused!.message).toMatch(/tlsKey option takes a file path only: paste the TLS client key into the source's secret/);
+      expect(refused!.message).not.toContain("MIIEvQ");
+    }
+    // A secret that is not PEM is never read as a file name (it would be repeated in the message).
+    expect(() => tlsMaterial(options({ tlsCert: cert }), "hunter2-password")).toThrow(/secret is not a PEM private key/);
+    expect(() => tlsMaterial(options({ tlsCert: cert }), "hunter2-password")).not.toThrow(/hunter2/);
   });
 
   it("ignores DOCKER_HOST and DOCKER_CERT_PATH: only the source says where to go", () => {

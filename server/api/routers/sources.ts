@@ -1,10 +1,14 @@
 /**
  * Sources: add, edit, disable, delete, collect now, run history. Secrets are write-only: they are
- * accepted, encrypted and stored, and never returned (only `hasSecret`).
+ * accepted, encrypted and stored, and never returned (only `hasSecret`). Credentials go into the
+ * secret and the username only: an endpoint with a password and an option holding a private key
+ * are refused (server/auth/credentials.ts). How a source is reached (endpoint, username, options)
+ * is listed to administrators only, who manage sources; others see its name, kind, status and runs.
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { audit } from "../../auth/audit";
+import { endpointCredentialsProblem, keyMaterialProblem } from "../../auth/credentials";
 import { encryptSecret } from "../../auth/secret-box";
 import { SOURCE_KINDS, type SourceKind } from "../../collectors";
 import { Prisma } from "../../db/generated/client";
@@ -29,7 +33,15 @@ const editableFields = {
   username: z.string().trim().max(512).nullable(),
   enabled: z.boolean(),
   intervalSeconds: z.number().int().min(60).max(30 * 24 * 3600),
-  options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  // Bounded: a handful of settings per source, the longest a CA certificate chain in PEM (each
+  // collector checks its own when it runs).
+  options: z
+    .record(z.string().min(1).max(64), z.union([z.string().max(16_384), z.number().finite(), z.boolean()]))
+    .refine((options) => Object.keys(options).length <= 32, "at most 32 options per source")
+    .superRefine((options, check) => {
+      const problem = keyMaterialProblem(options);
+      if (problem) check.addIssue({ code: "custom", message: problem });
+    }),
 };
 
 const createFields = z.object({
@@ -41,6 +53,9 @@ const createFields = z.object({
 });
 
 function checkEndpoint(kind: SourceKind, endpoint: string) {
+  // First, so that no message repeats a password.
+  const credentials = endpointCredentialsProblem(kind, endpoint);
+  if (credentials) throw new TRPCError({ code: "BAD_REQUEST", message: credentials });
   const rule = ENDPOINTS[kind];
   if (!rule.pattern.test(endpoint)) {
     throw new TRPCError({
@@ -71,7 +86,10 @@ export const sourcesRouter = createTRPCRouter({
     .query(({ ctx, input }) => {
       const scoped = scopeIds(ctx.viewer.scope);
       if (input.customerId && !inScope(ctx.viewer.scope, input.customerId)) return [];
-      return listSources(ctx.database, { customerIds: input.customerId ? [input.customerId] : scoped });
+      return listSources(ctx.database, {
+        customerIds: input.customerId ? [input.customerId] : scoped,
+        connection: ctx.viewer.role === "admin",
+      });
     }),
 
   kinds: viewerProcedure.query(() =>

@@ -10,19 +10,22 @@
  *   `docker system dial-stdio` exec to http as a live stream. Forward the socket instead
  *   (`ssh -NL /tmp/docker.sock:/var/run/docker.sock user@host`, then `unix:///tmp/docker.sock`).
  *
- * TLS (source options, each a file path or PEM text): `tlsCa` (the CA that signed the engine's
- * certificate; the system CAs when absent), `tlsCert` and `tlsKey` (the client certificate and its
- * private key, as `dockerd --tlsverify` requires). The private key may instead be the source's
- * secret, which is stored encrypted. Key material never appears in an error message.
+ * TLS (source options): `tlsCa` (the CA that signed the engine's certificate; the system CAs when
+ * absent) and `tlsCert` (the client certificate, as `dockerd --tlsverify` requires), each a file
+ * path or PEM text; the client certificate's private key is the source's secret (PEM, stored
+ * encrypted), or `tlsKey`, a file path only: options are plain settings that administrators see,
+ * so a key pasted there is refused. Key material never appears in an error message.
  */
 import fs from "node:fs";
 import type DockerModem from "docker-modem";
 import { z } from "zod";
+import { looksLikePrivateKey } from "../../auth/credentials";
 import { DEFAULT_TENANT_LABEL } from "./normalise";
 
 export const dockerSourceOptions = z.object({
   tlsCa: z.string().min(1).optional(),
   tlsCert: z.string().min(1).optional(),
+  /** A file path: the key itself goes into the source's secret. */
   tlsKey: z.string().min(1).optional(),
   /** The label whose value names a container's tenant (labels are kept verbatim). */
   tenantLabel: z.string().min(1).max(1024).default(DEFAULT_TENANT_LABEL),
@@ -90,9 +93,13 @@ export function parseEndpoint(endpoint: string, wantsTls: boolean): ParsedEndpoi
   }
 }
 
-/** A file path, or PEM text given inline. */
+/** A file path, or PEM text given inline (certificates only: see tlsMaterial for the key). */
 function pem(value: string, what: string): string {
   if (value.includes("-----BEGIN ")) return value;
+  return readPem(value, what);
+}
+
+function readPem(value: string, what: string): string {
   try {
     return fs.readFileSync(value, "utf8");
   } catch (error) {
@@ -108,15 +115,29 @@ export interface TlsMaterial {
 }
 
 export function tlsMaterial(options: DockerSourceOptions, secret: string | null): TlsMaterial | null {
-  const keyText = options.tlsKey ?? (options.tlsCert && secret ? secret : undefined);
-  if (!options.tlsCa && !options.tlsCert && !keyText) return null;
-  if (Boolean(options.tlsCert) !== Boolean(keyText)) {
-    throw new DockerEndpointError("a TLS client certificate needs its key and the key its certificate (tlsCert with tlsKey)");
+  if (options.tlsKey && looksLikePrivateKey(options.tlsKey)) {
+    throw new DockerEndpointError(
+      "the tlsKey option takes a file path only: paste the TLS client key into the source's secret (“Password or token”, stored encrypted) and leave tlsKey empty",
+    );
+  }
+  const keyFromSecret = !options.tlsKey && options.tlsCert && secret ? secret : undefined;
+  if (!options.tlsCa && !options.tlsCert && !options.tlsKey && !keyFromSecret) return null;
+  if (Boolean(options.tlsCert) !== Boolean(options.tlsKey ?? keyFromSecret)) {
+    throw new DockerEndpointError(
+      "a TLS client certificate needs its key and the key its certificate (tlsCert with the key as the source's secret, or tlsKey naming its file)",
+    );
   }
   const material: TlsMaterial = {};
   if (options.tlsCa) material.ca = pem(options.tlsCa, "TLS CA");
   if (options.tlsCert) material.cert = pem(options.tlsCert, "TLS client certificate");
-  if (keyText) material.key = pem(keyText, "TLS client key");
+  if (options.tlsKey) material.key = readPem(options.tlsKey, "TLS client key");
+  else if (keyFromSecret) {
+    // Never read as a file name: a secret that is not a key would end up in the message.
+    if (!looksLikePrivateKey(keyFromSecret)) {
+      throw new DockerEndpointError("the source's secret is not a PEM private key (-----BEGIN ... PRIVATE KEY-----), which a TLS client certificate needs");
+    }
+    material.key = keyFromSecret;
+  }
   return material;
 }
 

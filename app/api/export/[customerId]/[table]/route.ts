@@ -2,14 +2,17 @@
  * CSV export of a customer's verdict or finding table: GET /api/export/<customerId>/<verdicts|findings>
  * with the page's filters in the query string (kind, verdict | severity, ruleId, search, sort, dir).
  *
- * Same authorization as tRPC's customerProcedure (session cookie or API token; a customer out of
- * scope looks missing), same rows as analysis.verdicts / analysis.findings, streamed in constant
- * memory with formula-neutralised cells. Every export is audited before the first byte is sent.
+ * Exports are for engineers and administrators (README "Accounts, roles and access"): a viewer gets
+ * 403. Otherwise the same authorization as tRPC's customerProcedure (session cookie or API token; a
+ * customer out of scope looks missing), same rows as analysis.verdicts / analysis.findings,
+ * streamed in constant memory with formula-neutralised cells. Every export is audited before the
+ * first byte is sent. An unexpected error answers 500 with a reference, never its own words.
  */
 import { z } from "zod";
 import { customerAnalysis } from "@/server/analysis/load";
 import { findingRows, verdictRows } from "@/server/analysis/views";
-import { inScope } from "@/server/api/trpc";
+import { internalErrorResponse } from "@/server/api/errors";
+import { inScope, isEngineer } from "@/server/api/trpc";
 import { audit, clientIp } from "@/server/auth/audit";
 import { InvalidTokenError, resolveViewer, type Viewer } from "@/server/auth/viewer";
 import { db } from "@/server/db/client";
@@ -25,6 +28,14 @@ const text = (status: number, message: string) =>
 const customerIdSchema = z.uuid();
 
 export async function GET(request: Request, context: { params: Promise<{ customerId: string; table: string }> }) {
+  try {
+    return await exportTable(request, context);
+  } catch (error) {
+    return internalErrorResponse("CSV export", error);
+  }
+}
+
+async function exportTable(request: Request, context: { params: Promise<{ customerId: string; table: string }> }) {
   const database = db();
   let viewer: Viewer | null;
   try {
@@ -34,6 +45,7 @@ export async function GET(request: Request, context: { params: Promise<{ custome
     throw error;
   }
   if (!viewer) return text(401, "sign in first");
+  if (!isEngineer(viewer.role)) return text(403, "exports are for engineers and administrators: ask an administrator for the engineer role");
 
   const { customerId, table } = await context.params;
   if (!isExportTable(table)) return text(404, "no such table: verdicts or findings");
