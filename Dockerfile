@@ -1,5 +1,6 @@
 # Fleetlens production image: build with dev dependencies, run pruned to production ones.
-# The container runs scripts/start.ts: migrations, then `next start` on port 3000. It needs
+# The container runs scripts/start.ts: migrations, then the dashboard on port 3000 and the
+# collection worker, and exits 1 when the dashboard dies (restart policy). It needs
 # DATABASE_URL (see docker-compose.yml) and FLEETLENS_SECRET_KEY.
 
 FROM node:20-bookworm-slim AS build
@@ -7,9 +8,7 @@ WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
-# npm install follows package-lock.json (npm ci rejects locks made where other platforms'
-# optional packages were unavailable, npm/cli#9846).
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
