@@ -7,6 +7,7 @@
  */
 import { cliParsers, UsageError } from "../server/collectors/cli";
 import { collectorFor, SOURCE_KINDS, type SourceKind } from "../server/collectors";
+import { keepLabelsFor, salvageSnapshot } from "../server/inventory/salvage";
 import { parseSnapshot } from "../server/inventory/snapshot";
 
 async function main(argv: string[]): Promise<number> {
@@ -20,7 +21,9 @@ async function main(argv: string[]): Promise<number> {
   const source = parser(rest, process.env);
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort(new Error("interrupted")));
-  const snapshot = parseSnapshot(await collectorFor(source.kind)(source, { signal: controller.signal }));
+  // Salvaged as a collection job does: a bad object is repaired or dropped with a warning.
+  const collected = await collectorFor(source.kind)(source, { signal: controller.signal });
+  const snapshot = parseSnapshot(salvageSnapshot(collected, { keepLabels: keepLabelsFor(source.options) }));
   if (json) {
     process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);
     return 0;

@@ -7,6 +7,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { parseCliArgs, UsageError } from "../collectors/cli";
+import { keepLabelsFor, salvageSnapshot } from "../inventory/salvage";
 import { parseSnapshot, SnapshotValidationError } from "../inventory/snapshot";
 import { analyse, type Analysis } from "./index";
 import { inventoryFromSnapshots } from "./inventory";
@@ -35,7 +36,10 @@ export async function runAnalyseCli(argv: string[], parameters: Parameters = DEF
       throw new Error(`${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
     }
     try {
-      inputs.push({ snapshot: parseSnapshot(data), customer, prefix: String(index), tenantLabel: values["tenant-label"] });
+      // Files saved by older versions or other tools: a bad object costs that object, as in a collection.
+      const keepLabels = keepLabelsFor({ tenantLabel: values["tenant-label"] });
+      const snapshot = parseSnapshot(salvageSnapshot(data, { keepLabels }));
+      inputs.push({ snapshot, customer, prefix: String(index), tenantLabel: values["tenant-label"] });
     } catch (error) {
       if (error instanceof SnapshotValidationError) throw new Error(`${file}: ${error.message}`);
       throw error;

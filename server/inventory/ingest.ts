@@ -17,6 +17,7 @@ import type pg from "pg";
 import { db, type Database } from "../db/client";
 import { copyEncoded, copyRows, encodeRow, type CopyValue } from "./copy";
 import {
+  INT4_MAX,
   parseSnapshot,
   type ContainerSnapshot,
   type HostSnapshot,
@@ -60,7 +61,8 @@ const CUSTOMER_LOCK_CLASS = 0x464c;
 
 /** Marks a run failed with its error; the inventory is not touched. */
 export async function failRun(database: Database, runId: string, error: unknown) {
-  const message = error instanceof Error ? error.message : String(error);
+  // Postgres text cannot hold NUL: an error quoting one must still be recorded.
+  const message = (error instanceof Error ? error.message : String(error)).replaceAll("\0", "\\0");
   await database.pool.query(
     `UPDATE collection_run
         SET status = 'failed', finished_at = now(), error = $2,
@@ -136,6 +138,9 @@ async function insertMetricsSample(
   const load = snapshot.virtualMachines.filter((v) => v.powerState === "poweredOn" && !v.template);
   const sum = <T>(items: T[], value: (item: T) => number) =>
     items.reduce((total, item) => total + value(item), 0);
+  // Each count is within int4 (the snapshot schema), their sum may not be: the int4 columns of
+  // the sample saturate rather than fail the run.
+  const int4Sum = <T>(items: T[], value: (item: T) => number) => Math.min(sum(items, value), INT4_MAX);
   await client.query(
     `INSERT INTO metrics_sample (source_id, run_id, collected_at, hosts, virtual_machines,
        vms_powered_on, containers, containers_running, images, physical_cores,
@@ -151,9 +156,9 @@ async function insertMetricsSample(
       snapshot.containers.length,
       snapshot.containers.filter((c) => c.state === "running").length,
       snapshot.images.length,
-      sum(hypervisors, (h) => h.cpuCores),
+      int4Sum(hypervisors, (h) => h.cpuCores),
       sum(hypervisors, (h) => h.memoryMiB),
-      sum(load, (v) => v.vcpus),
+      int4Sum(load, (v) => v.vcpus),
       sum(load, (v) => v.memoryMiB),
     ],
   );

@@ -11,6 +11,7 @@ import { db, type Database } from "../db/client";
 import { decryptSecret } from "../auth/secret-box";
 import { collectorFor, type SourceKind } from "../collectors";
 import { applySnapshot, failRun, startRun, type ApplyResult } from "../inventory/ingest";
+import { keepLabelsFor, salvageSnapshot } from "../inventory/salvage";
 import { enqueueCollection, releaseLease, takeLease } from "./queue";
 
 export const COLLECTION_TIMEOUT_MS = 10 * 60 * 1000;
@@ -50,10 +51,12 @@ export async function runCollection(
 ): Promise<ApplyResult> {
   const { database } = options;
   let snapshot: unknown;
+  let snapshotOptions: Record<string, unknown> = {};
   try {
     const source = await database.prisma.source.findUniqueOrThrow({ where: { id: sourceId } });
     if (!source.enabled) throw new Error("source is disabled");
     const collector = collectorFor(source.kind as SourceKind);
+    snapshotOptions = (source.options ?? {}) as Record<string, unknown>;
     snapshot = await collector(
       {
         kind: source.kind as SourceKind,
@@ -69,5 +72,8 @@ export async function runCollection(
     await failRun(database, runId, error);
     throw error;
   }
-  return applySnapshot(sourceId, snapshot, { database, runId });
+  // One bad object (a NUL byte, a 64 KiB label, an integer past int4) costs that object, with a
+  // warning naming it, never the run.
+  const keepLabels = keepLabelsFor(snapshotOptions);
+  return applySnapshot(sourceId, salvageSnapshot(snapshot, { keepLabels }), { database, runId });
 }

@@ -28,7 +28,8 @@ export const dockerSourceOptions = z.object({
   /** A file path: the key itself goes into the source's secret. */
   tlsKey: z.string().min(1).optional(),
   /** The label whose value names a container's tenant (labels are kept verbatim). */
-  tenantLabel: z.string().min(1).max(1024).default(DEFAULT_TENANT_LABEL),
+  // As long as a label key may be (LABEL_LIMITS in the snapshot).
+  tenantLabel: z.string().min(1).max(512).default(DEFAULT_TENANT_LABEL),
   /** Per-object requests in flight at once (default 8, see collector.ts). */
   concurrency: z.number().int().min(1).max(64).optional(),
   /** Milliseconds to wait for a connection before giving up on the endpoint. */
