@@ -729,4 +729,30 @@ describe("from Podman into the database", () => {
     expect(await t.prisma.container.count({ where: { sourceId: stored.id } })).toBe(before);
     expect(await t.prisma.image.count({ where: { sourceId: stored.id } })).toBe(3);
   });
+
+  it("collects an engine where a tenant made a hostile container: that container is cut down, with a warning, and the run succeeds", async () => {
+    // What any tenant with access to the engine's API can do: 300 labels, one of 70 KB, a NUL.
+    const labels: Record<string, string> = { tenant: "mallory", big: "x".repeat(70_000), "nul\u0000key": "a\u0000b" };
+    for (let i = 0; i < 300; i++) labels[`l${i}`] = String(i);
+    const hostile = await create("hostile", { Image: "localhost/busybox:latest", Cmd: ["true"], Labels: labels, HostConfig: { NetworkMode: "none" } }, false);
+    try {
+      const customer = await t.prisma.customer.create({ data: { name: "shared engine" } });
+      const stored = await t.prisma.source.create({
+        data: { customerId: customer.id, kind: "docker", name: "shared", endpoint: `unix://${socket}` },
+      });
+      const result = await collectSource(stored.id, { database: t });
+      expect(result.byKind.containers.added).toBeGreaterThanOrEqual(8);
+      const row = await t.prisma.container.findFirstOrThrow({ where: { sourceId: stored.id, name: "hostile" } });
+      const kept = row.labels as Record<string, string>;
+      expect(kept.tenant).toBe("mallory");
+      expect(Object.keys(kept).length).toBeLessThanOrEqual(256);
+      expect(JSON.stringify(kept)).not.toContain("\\u0000");
+      expect((kept.big ?? "").length).toBeLessThanOrEqual(4096);
+      const run = await t.prisma.collectionRun.findFirstOrThrow({ where: { sourceId: stored.id } });
+      expect(run.status).toBe("succeeded");
+      expect(run.warnings.join("\n")).toMatch(/hostile/);
+    } finally {
+      await hostile.remove({ force: true });
+    }
+  });
 });
