@@ -32,6 +32,9 @@ export default defineConfig({
           environment: "node",
           testTimeout: 300_000,
           hookTimeout: 600_000,
+          // A page on a busy 2-core machine may take seconds to show its data; polling's default
+          // second made the browser tests flaky, not stricter.
+          expect: { poll: { timeout: 20_000, interval: 100 } },
           fileParallelism: false,
         },
       },
