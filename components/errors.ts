@@ -14,6 +14,12 @@ const FIELD_NAMES: Record<string, string> = {
   kind: "Kind",
   search: "Search",
   options: "Settings",
+  // The account, setup and user forms.
+  email: "Email",
+  password: "Password",
+  role: "Role",
+  allCustomers: "Customers",
+  customerIds: "Customers",
 };
 
 interface ErrorShape {

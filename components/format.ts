@@ -152,7 +152,7 @@ export function formatPowerState(state: string | null | undefined): string {
   return POWER_STATES[state] ?? state;
 }
 
-/** "running" → "Running", "container_engine" → "Container engine". */
+/** "running" → "Running", "container-engine" → "Container engine". */
 export function formatWord(value: string | null | undefined): string {
   if (!value) return MISSING;
   const words = value.replace(/[_-]+/g, " ").trim();

@@ -5,17 +5,17 @@
  * arrays hosts, virtualMachines, containers, images, as `npm run analyse` reads them), else a
  * short summary. Exit codes: 0 collected, 1 collection failed, 2 wrong usage.
  */
-import { cliParsers, UsageError } from "../server/collectors/cli";
-import { collectorFor, SOURCE_KINDS, type SourceKind } from "../server/collectors";
+import { UsageError } from "../server/cli/args";
+import { COLLECTORS, collectorFor } from "../server/collectors";
 import { keepLabelsFor, salvageSnapshot } from "../server/inventory/salvage";
 import { parseSnapshot } from "../server/inventory/snapshot";
 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
   const [kind, ...rest] = argv.filter((a) => a !== "--json");
-  const parser = kind ? cliParsers[kind as SourceKind] : undefined;
-  if (!kind || !parser) {
-    const kinds = SOURCE_KINDS.filter((k) => cliParsers[k]).join(" | ");
+  const parser = COLLECTORS.find((c) => c.kind === kind)?.cli;
+  if (!parser) {
+    const kinds = COLLECTORS.filter((c) => c.cli).map((c) => c.kind).join(" | ");
     throw new UsageError(`usage: collect <${kinds}> <endpoint> [options] [--json]`);
   }
   const source = parser(rest, process.env);

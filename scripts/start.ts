@@ -17,9 +17,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { configProblems, loadConfig, setting } from "../server/config";
 import { moveKeyMaterialToSecret } from "../server/auth/source-credentials";
 import { createFirstAdmin, password } from "../server/auth/users";
-import { seedDemoFleet } from "../server/collectors/demo/seed";
+import { seedDemoFleet } from "../server/demo/seed";
 import { connect } from "../server/db/client";
 import { startEmbeddedPostgres, type RunningPostgres } from "../server/db/embedded";
 import { dataDir } from "../server/db/paths";
@@ -27,7 +28,6 @@ import { migrate } from "../server/db/migrate";
 import { startWorker, type Worker } from "../server/jobs/worker";
 
 const dev = process.argv.includes("--dev");
-const port = Number(process.env.PORT ?? 3000);
 const log = (line: string) => console.log(`[fleetlens] ${line}`);
 const require = createRequire(import.meta.url);
 const nextBin = require.resolve("next/dist/bin/next");
@@ -52,7 +52,7 @@ function newestSourceTime(): number {
 function needsBuild(): boolean {
   const buildId = path.join(".next", "BUILD_ID");
   if (!existsSync(buildId)) return true;
-  if (process.env.NODE_ENV === "production") return false;
+  if (setting("NODE_ENV") === "production") return false;
   return statSync(buildId).mtimeMs < newestSourceTime();
 }
 
@@ -67,6 +67,13 @@ function serve(env: NodeJS.ProcessEnv): ChildProcess {
 const gone = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
 async function main() {
+  // Every environment variable first (server/config.ts): a bad one stops here, saying which and why.
+  const problems = configProblems();
+  for (const problem of problems) console.error(`[fleetlens] ${problem.message}`);
+  if (problems.length > 0) process.exit(1);
+  const config = loadConfig();
+  const port = config.PORT;
+
   let embedded: RunningPostgres | undefined;
   let child: ChildProcess | undefined;
   let worker: Worker | undefined;
@@ -87,7 +94,7 @@ async function main() {
   process.on("SIGTERM", () => void stop(0));
 
   try {
-    let url = process.env.DATABASE_URL;
+    let url = config.DATABASE_URL;
     if (url) {
       log("using the PostgreSQL in DATABASE_URL");
     } else {
@@ -107,12 +114,12 @@ async function main() {
     const database = connect(url, { max: 4 });
     // Key material and endpoint passwords saved in clear by earlier versions go into the secret.
     await moveKeyMaterialToSecret(database, log);
-    if (process.env.FLEETLENS_DEMO !== "off") {
+    if (config.FLEETLENS_DEMO !== "off") {
       if (await seedDemoFleet(database, { log })) log("loaded the demo fleet (remove it from the Fleet page)");
     }
 
-    const adminEmail = process.env.FLEETLENS_ADMIN_EMAIL;
-    const adminPassword = process.env.FLEETLENS_ADMIN_PASSWORD;
+    const adminEmail = config.FLEETLENS_ADMIN_EMAIL;
+    const adminPassword = config.FLEETLENS_ADMIN_PASSWORD;
     if (adminEmail && adminPassword) {
       const checked = password.safeParse(adminPassword);
       if (!checked.success) throw new Error(`FLEETLENS_ADMIN_PASSWORD: ${checked.error.issues[0]?.message}`);

@@ -6,7 +6,7 @@ import { useTRPC } from "@/lib/trpc";
 import { buttonClasses } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { EmptyState } from "../ui/EmptyState";
-import { ErrorMessage } from "../ui/ErrorMessage";
+import { QueryError } from "../ui/ErrorMessage";
 import { LoadingBlock } from "../ui/Spinner";
 
 /**
@@ -19,12 +19,7 @@ export function AdminOnly({ children }: { children: (me: { id: string }) => Reac
   if (me.isPending) return <LoadingBlock />;
   if (me.error) {
     return (
-      <ErrorMessage
-        title="Could not check who you are"
-        error={me.error}
-        onRetry={() => void me.refetch()}
-        retrying={me.isFetching}
-      />
+      <QueryError title="Could not check who you are" query={me} />
     );
   }
   if (me.data.role !== "admin") {

@@ -2,12 +2,11 @@
 import { useMutation } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/trpc";
-import { MIN_PASSWORD_LENGTH } from "../auth/auth-errors";
-import { describeFormError } from "../auth/form-errors";
+import { PasswordFields, passwordProblem } from "../auth/PasswordFields";
+import { describeError } from "../errors";
 import { pluralize } from "../format";
 import { Button } from "../ui/Button";
 import { ErrorMessage } from "../ui/ErrorMessage";
-import { Field, inputClasses } from "../ui/Field";
 import type { User } from "./UserForm";
 
 /** An administrator sets a new password for a user, who is signed out everywhere and loses their API tokens. */
@@ -31,12 +30,9 @@ export function SetPasswordForm({
     event.preventDefault();
     setProblem(null);
     setPasswordMutation.reset();
-    if (password.length < MIN_PASSWORD_LENGTH) {
-      setProblem(`The password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
-      return;
-    }
-    if (password !== confirm) {
-      setProblem("The two passwords differ. Type the same password in both fields.");
+    const invalid = passwordProblem(password, confirm);
+    if (invalid) {
+      setProblem(invalid);
       return;
     }
     try {
@@ -50,7 +46,7 @@ export function SetPasswordForm({
     }
   }
 
-  const error = problem ?? (setPasswordMutation.error ? describeFormError(setPasswordMutation.error) : null);
+  const error = problem ?? (setPasswordMutation.error ? describeError(setPasswordMutation.error) : null);
   return (
     <form onSubmit={submit} className="space-y-4">
       <p className="text-sm text-slate-600">
@@ -60,29 +56,15 @@ export function SetPasswordForm({
       </p>
       <input type="text" name="username" autoComplete="off" hidden readOnly value={user.email} />
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field label="New password" htmlFor={`${id}-password`} hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}>
-          <input
-            id={`${id}-password`}
-            type="password"
-            required
-            maxLength={256}
-            autoComplete="new-password"
-            value={password}
-            onChange={(event) => setPassword(event.target.value)}
-            className={inputClasses}
-          />
-        </Field>
-        <Field label="Confirm the new password" htmlFor={`${id}-confirm`}>
-          <input
-            id={`${id}-confirm`}
-            type="password"
-            required
-            autoComplete="new-password"
-            value={confirm}
-            onChange={(event) => setConfirm(event.target.value)}
-            className={inputClasses}
-          />
-        </Field>
+        <PasswordFields
+          id={id}
+          label="New password"
+          confirmLabel="Confirm the new password"
+          password={password}
+          confirm={confirm}
+          onPasswordChange={setPassword}
+          onConfirmChange={setConfirm}
+        />
       </div>
       {error && <ErrorMessage title="The password was not set" error={error} />}
       <div className="flex gap-2">

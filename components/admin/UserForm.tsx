@@ -4,7 +4,7 @@ import { useId, useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterOutputs } from "../api-types";
 import { MIN_PASSWORD_LENGTH } from "../auth/auth-errors";
-import { describeFormError } from "../auth/form-errors";
+import { describeError } from "../errors";
 import { ROLES, type Role } from "../auth/roles";
 import { Button } from "../ui/Button";
 import { ErrorMessage } from "../ui/ErrorMessage";
@@ -189,7 +189,7 @@ export function UserForm({
       {(problem || error) && (
         <ErrorMessage
           title={editing ? "The changes were not saved" : "The user was not created"}
-          error={problem ?? describeFormError(error)}
+          error={problem ?? describeError(error)}
         />
       )}
 

@@ -2,18 +2,19 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Fragment, useState } from "react";
 import { useTRPC } from "@/lib/trpc";
-import { describeFormError } from "../auth/form-errors";
+import { describeError } from "../errors";
 import { roleLabel, roleTone } from "../auth/roles";
 import { formatDateTime, pluralize } from "../format";
 import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { ConfirmDialog } from "../ui/ConfirmDialog";
-import { ErrorMessage } from "../ui/ErrorMessage";
+import { ErrorMessage, QueryError } from "../ui/ErrorMessage";
 import { Skeleton } from "../ui/Spinner";
 import { AdminOnly } from "./AdminOnly";
 import { SetPasswordForm } from "./SetPasswordForm";
 import { UserForm, type User } from "./UserForm";
+import { Notice } from "../ui/Notice";
 
 const th = "px-3 py-2 text-left font-semibold whitespace-nowrap";
 const COLUMNS = 7;
@@ -107,18 +108,12 @@ function Users({ meId }: { meId: string }) {
       </div>
 
       {notice && (
-        <div
-          role="status"
-          className="flex items-center justify-between gap-3 rounded-md border border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-900"
-        >
-          <span>{notice}</span>
-          <Button variant="ghost" size="sm" onClick={() => setNotice(null)}>
-            Dismiss
-          </Button>
-        </div>
+        <Notice tone="success" onDismiss={() => setNotice(null)}>
+          {notice}
+        </Notice>
       )}
 
-      {unlock.error && <ErrorMessage title="The user was not unlocked" error={describeFormError(unlock.error)} />}
+      {unlock.error && <ErrorMessage title="The user was not unlocked" error={describeError(unlock.error)} />}
 
       {adding && (
         <Card as="section" className="p-4">
@@ -160,12 +155,7 @@ function Users({ meId }: { meId: string }) {
               ) : users.error ? (
                 <tr>
                   <td colSpan={COLUMNS} className="p-4">
-                    <ErrorMessage
-                      title="Could not load the users"
-                      error={users.error}
-                      onRetry={() => void users.refetch()}
-                      retrying={users.isFetching}
-                    />
+                    <QueryError title="Could not load the users" query={users} />
                   </td>
                 </tr>
               ) : (
@@ -289,7 +279,7 @@ function Users({ meId }: { meId: string }) {
         confirmLabel="Delete user"
         destructive
         busy={remove.isPending}
-        error={remove.error ? describeFormError(remove.error) : undefined}
+        error={remove.error ? describeError(remove.error) : undefined}
         onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
         onCancel={() => setDeleting(null)}
       >

@@ -6,12 +6,11 @@ import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
 import { MISSING } from "../format";
 import { DataTable } from "../tables/DataTable";
-import { FilterSelect } from "../tables/FilterSelect";
-import { SearchInput } from "../tables/SearchInput";
+import { TableControls } from "../tables/TableControls";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
-import { SEVERITY_LABEL, type SeverityValue } from "./format";
+import { SEVERITY_LABEL } from "./format";
 import { AnalysisTableEmpty, ExportLink, exportHref, SeverityBadge, useCanExport } from "./parts";
 
 type FindingRow = RouterOutputs["analysis"]["findings"]["rows"][number];
@@ -28,6 +27,11 @@ const SEVERITY_OPTIONS = (["critical", "warning", "info"] as const).map((value) 
   value,
   label: SEVERITY_LABEL[value],
 }));
+
+const FILTERS = [
+  { key: "severity", label: "Severity", options: SEVERITY_OPTIONS, allLabel: "All severities" },
+  { key: "kind", label: "Kind", options: KIND_OPTIONS, allLabel: "VMs and containers" },
+] as const;
 
 const KIND_LABEL: Record<FindingRow["kind"], string> = { vm: "VM", container: "Container", host: "Host" };
 
@@ -101,10 +105,11 @@ export function FindingsTable({
 }) {
   const trpc = useTRPC();
   const canExport = useCanExport();
-  const table = useServerTableState<FindingSort>({ defaultSort: { column: "severity", direction: "asc" } });
-  const [kind, setKind] = useState<Kind | "">("");
-  const [severity, setSeverity] = useState<SeverityValue | "">("");
-  const [resetKey, setResetKey] = useState(0);
+  const table = useServerTableState<FindingSort, typeof FILTERS>({
+    defaultSort: { column: "severity", direction: "asc" },
+    filters: FILTERS,
+  });
+  const { kind, severity } = table.values;
   // A new rule from the summary goes back to the first page (state adjusted during render).
   const [shownRule, setShownRule] = useState(ruleId);
   if (shownRule !== ruleId) {
@@ -123,13 +128,10 @@ export function FindingsTable({
     placeholderData: keepPreviousData,
   });
 
-  const filtered = table.search !== "" || kind !== "" || severity !== "" || ruleId !== null;
+  const filtered = table.isFiltered || ruleId !== null;
   const clear = () => {
-    table.setSearch("");
-    setKind("");
-    setSeverity("");
+    table.clear();
     onClearRule();
-    setResetKey((k) => k + 1);
   };
 
   const href = exportHref(customerId, "findings", {
@@ -149,29 +151,7 @@ export function FindingsTable({
       getRowId={(f) => f.key}
       {...table.bind}
       toolbar={
-        <>
-          <SearchInput
-            key={resetKey}
-            label="Search findings"
-            placeholder="Search workload, host, rule or detail"
-            value={table.search}
-            onSearch={table.setSearch}
-            className="w-full sm:w-72"
-          />
-          <FilterSelect
-            label="Severity"
-            value={severity}
-            allLabel="All severities"
-            options={SEVERITY_OPTIONS}
-            onChange={table.filter(setSeverity)}
-          />
-          <FilterSelect
-            label="Kind"
-            value={kind}
-            allLabel="VMs and containers"
-            options={KIND_OPTIONS}
-            onChange={table.filter(setKind)}
-          />
+        <TableControls table={table} searchLabel="Search findings" searchPlaceholder="Search workload, host, rule or detail">
           {ruleId && (
             <div className="flex items-center gap-1.5 text-xs text-slate-600">
               Rule
@@ -188,7 +168,7 @@ export function FindingsTable({
               <ExportLink href={href} />
             </div>
           )}
-        </>
+        </TableControls>
       }
       empty={
         <AnalysisTableEmpty what="findings" filtered={filtered} onClear={clear}>

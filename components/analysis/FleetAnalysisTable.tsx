@@ -4,17 +4,10 @@ import Link from "next/link";
 import { useTRPC } from "@/lib/trpc";
 import { formatCount } from "../format";
 import { cx } from "../ui/cx";
-import { ErrorMessage } from "../ui/ErrorMessage";
+import { QueryError } from "../ui/ErrorMessage";
 import { Skeleton } from "../ui/Spinner";
-import { formatGiB, formatRatio, formatScore, VERDICT_LABEL, VERDICT_ORDER } from "./format";
+import { formatGiB, formatRatio, formatScore, VERDICT_LABEL, VERDICT_SHORT, VERDICT_VALUES } from "./format";
 import { linkClass, numClass, Th } from "./parts";
-
-const VERDICT_SHORT: Record<(typeof VERDICT_ORDER)[number], string> = {
-  container: "Container",
-  kata: "Kata",
-  vm: "VM",
-  stay: "Stay",
-};
 
 /** Density, waste, posture and migration of every customer in scope, one row each (the body of a card). */
 export function FleetAnalysisTable() {
@@ -31,12 +24,7 @@ export function FleetAnalysisTable() {
       </p>
       {fleet.error && !rows ? (
         <div className="p-3">
-          <ErrorMessage
-            title="Could not load the fleet analysis"
-            error={fleet.error}
-            onRetry={() => void fleet.refetch()}
-            retrying={fleet.isFetching}
-          />
+          <QueryError title="Could not load the fleet analysis" query={fleet} />
         </div>
       ) : !rows ? (
         <div role="status" className="space-y-3 px-4 py-4">
@@ -61,7 +49,7 @@ export function FleetAnalysisTable() {
                 <Th right>
                   Verdicts
                   <span className="block font-normal text-slate-500">
-                    {VERDICT_ORDER.map((v) => VERDICT_SHORT[v]).join(" / ")}
+                    {VERDICT_VALUES.map((v) => VERDICT_SHORT[v]).join(" / ")}
                   </span>
                 </Th>
                 <Th right>RAM saved</Th>
@@ -83,9 +71,9 @@ export function FleetAnalysisTable() {
                   <td className={cx(numClass, r.critical > 0 && "font-semibold text-red-700")}>{formatCount(r.critical)}</td>
                   <td
                     className={numClass}
-                    title={VERDICT_ORDER.map((v) => `${VERDICT_LABEL[v]}: ${formatCount(r.verdicts[v])}`).join("\n")}
+                    title={VERDICT_VALUES.map((v) => `${VERDICT_LABEL[v]}: ${formatCount(r.verdicts[v])}`).join("\n")}
                   >
-                    {VERDICT_ORDER.map((v) => formatCount(r.verdicts[v])).join(" / ")}
+                    {VERDICT_VALUES.map((v) => formatCount(r.verdicts[v])).join(" / ")}
                   </td>
                   <td className={numClass}>{formatGiB(r.ramSavedMiB)}</td>
                   <td className={numClass}>{formatCount(r.hostsFreed)}</td>
@@ -103,7 +91,7 @@ export function FleetAnalysisTable() {
                   <td className={numClass}>{formatGiB(totals.ramWasteMiB)}</td>
                   <td className={numClass}>{formatScore(totals.postureScore)}</td>
                   <td className={numClass}>{formatCount(totals.critical)}</td>
-                  <td className={numClass}>{VERDICT_ORDER.map((v) => formatCount(totals.verdicts[v])).join(" / ")}</td>
+                  <td className={numClass}>{VERDICT_VALUES.map((v) => formatCount(totals.verdicts[v])).join(" / ")}</td>
                   <td className={numClass}>{formatGiB(totals.ramSavedMiB)}</td>
                   <td className={numClass}>{formatCount(totals.hostsFreed)}</td>
                 </tr>

@@ -5,7 +5,7 @@ import { formatCount, MISSING, pluralize } from "../format";
 import { StatCard } from "../ui/Card";
 import { cx, focusRing } from "../ui/cx";
 import { FindingsTable } from "./FindingsTable";
-import { CHART, formatScore, SEVERITY_COLOR, SEVERITY_LABEL, type SeverityValue } from "./format";
+import { CHART, formatScore, SEVERITY_COLOR, SEVERITY_LABEL, type Severity } from "./format";
 import {
   AnalysisGate,
   ChartWithTable,
@@ -55,7 +55,7 @@ export function IsolationPanel({ customerId, customerName }: { customerId: strin
 }
 
 function SeverityBar(props: BarShapeProps) {
-  const severity = (props.payload as { severity: SeverityValue } | undefined)?.severity ?? "info";
+  const severity = (props.payload as { severity: Severity } | undefined)?.severity ?? "info";
   return <Rectangle {...props} fill={SEVERITY_COLOR[severity]} />;
 }
 
@@ -69,7 +69,7 @@ function IsolationSummary({
   onRule: (id: string, title: string) => void;
 }) {
   const { isolation, findings, scoreFormula } = data;
-  const count = (s: SeverityValue) => findings.bySeverity.find((b) => b.severity === s)?.count ?? 0;
+  const count = (s: Severity) => findings.bySeverity.find((b) => b.severity === s)?.count ?? 0;
   const containers = isolation.levels.filter((l) => l.level !== "vm").reduce((s, l) => s + l.count, 0);
   const severityData = findings.bySeverity.map((b) => ({ ...b, label: SEVERITY_LABEL[b.severity] }));
 

@@ -2,7 +2,7 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from "recharts";
 import { formatCount, formatMiB, pluralize } from "../format";
 import { StatCard } from "../ui/Card";
-import { CHART, formatGiB, toGiB, VERDICT_LABEL, VERDICT_ORDER } from "./format";
+import { CHART, formatGiB, toGiB, VERDICT_LABEL, VERDICT_VALUES } from "./format";
 import {
   AnalysisGate,
   ChartWithTable,
@@ -44,7 +44,7 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
   return (
     <>
       <dl className="grid grid-cols-2 gap-3 md:grid-cols-4">
-        {VERDICT_ORDER.map((verdict) => {
+        {VERDICT_VALUES.map((verdict) => {
           const row = byVerdict.find((v) => v.verdict === verdict);
           return (
             <StatCard

@@ -1,16 +1,14 @@
 "use client";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
-import { useState } from "react";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
 import { formatMiB, MISSING } from "../format";
 import { DataTable } from "../tables/DataTable";
-import { FilterSelect } from "../tables/FilterSelect";
-import { SearchInput } from "../tables/SearchInput";
+import { TableControls } from "../tables/TableControls";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge } from "../ui/Badge";
-import { SEVERITY_LABEL, SEVERITY_TONE, VERDICT_LABEL, VERDICT_ORDER, type VerdictKey } from "./format";
+import { SEVERITY_LABEL, SEVERITY_TONE, VERDICT_LABEL, VERDICT_VALUES } from "./format";
 import { AnalysisTableEmpty, ExportLink, exportHref, useCanExport, VerdictBadge } from "./parts";
 
 type VerdictRow = RouterOutputs["analysis"]["verdicts"]["rows"][number];
@@ -23,7 +21,12 @@ const KIND_OPTIONS = [
   { value: "container", label: "Containers" },
 ] as const satisfies ReadonlyArray<{ value: Kind; label: string }>;
 
-const VERDICT_OPTIONS = VERDICT_ORDER.map((value) => ({ value, label: VERDICT_LABEL[value] }));
+const VERDICT_OPTIONS = VERDICT_VALUES.map((value) => ({ value, label: VERDICT_LABEL[value] }));
+
+const FILTERS = [
+  { key: "kind", label: "Kind", options: KIND_OPTIONS, allLabel: "VMs and containers" },
+  { key: "verdict", label: "Verdict", options: VERDICT_OPTIONS, allLabel: "All verdicts" },
+] as const;
 
 const col = createColumnHelper<VerdictRow>();
 const muted = <span className="text-slate-400">{MISSING}</span>;
@@ -125,10 +128,11 @@ const columns = [
 export function VerdictsTable({ customerId, customerName }: { customerId: string; customerName: string }) {
   const trpc = useTRPC();
   const canExport = useCanExport();
-  const table = useServerTableState<VerdictSort>({ defaultSort: { column: "ramMiB", direction: "desc" } });
-  const [kind, setKind] = useState<Kind | "">("");
-  const [verdict, setVerdict] = useState<VerdictKey | "">("");
-  const [resetKey, setResetKey] = useState(0);
+  const table = useServerTableState<VerdictSort, typeof FILTERS>({
+    defaultSort: { column: "ramMiB", direction: "desc" },
+    filters: FILTERS,
+  });
+  const { kind, verdict } = table.values;
 
   const query = useQuery({
     ...trpc.analysis.verdicts.queryOptions({
@@ -139,14 +143,6 @@ export function VerdictsTable({ customerId, customerName }: { customerId: string
     }),
     placeholderData: keepPreviousData,
   });
-
-  const filtered = table.search !== "" || kind !== "" || verdict !== "";
-  const clear = () => {
-    table.setSearch("");
-    setKind("");
-    setVerdict("");
-    setResetKey((k) => k + 1);
-  };
 
   const href = exportHref(customerId, "verdicts", {
     kind: kind || undefined,
@@ -164,38 +160,16 @@ export function VerdictsTable({ customerId, customerName }: { customerId: string
       getRowId={(v) => v.key}
       {...table.bind}
       toolbar={
-        <>
-          <SearchInput
-            key={resetKey}
-            label="Search verdicts"
-            placeholder="Search name, host, OS or tenant"
-            value={table.search}
-            onSearch={table.setSearch}
-            className="w-full sm:w-72"
-          />
-          <FilterSelect
-            label="Kind"
-            value={kind}
-            allLabel="VMs and containers"
-            options={KIND_OPTIONS}
-            onChange={table.filter(setKind)}
-          />
-          <FilterSelect
-            label="Verdict"
-            value={verdict}
-            allLabel="All verdicts"
-            options={VERDICT_OPTIONS}
-            onChange={table.filter(setVerdict)}
-          />
+        <TableControls table={table} searchLabel="Search verdicts" searchPlaceholder="Search name, host, OS or tenant">
           {canExport && (
             <div className="ml-auto">
               <ExportLink href={href} />
             </div>
           )}
-        </>
+        </TableControls>
       }
       empty={
-        <AnalysisTableEmpty what="verdicts" filtered={filtered} onClear={clear}>
+        <AnalysisTableEmpty what="verdicts" filtered={table.isFiltered} onClear={table.clear}>
           This customer has no virtual machines or containers to judge yet.
         </AnalysisTableEmpty>
       }

@@ -3,11 +3,11 @@
  * verdicts. The general helpers live in ../format.ts.
  */
 import type { BadgeTone } from "../ui/Badge";
-import { VERDICT_LABEL, VERDICT_VALUES, type VerdictValue as VerdictKey } from "@/server/analysis/labels";
+import { VERDICT_LABEL, VERDICT_SHORT, VERDICT_VALUES, type VerdictValue } from "@/server/analysis/labels";
 import type { Severity } from "@/server/analysis/rules";
 import { MISSING } from "../format";
 
-export { VERDICT_LABEL, type VerdictKey };
+export { VERDICT_LABEL, VERDICT_SHORT, VERDICT_VALUES, type Severity, type VerdictValue };
 
 const ratioFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
 const oneDecimal = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -47,14 +47,11 @@ export function formatScore(score: number | null | undefined): string {
   return oneDecimal.format(score).replace(/\.0$/, "");
 }
 
-export type SeverityValue = Severity;
+export const SEVERITY_LABEL: Record<Severity, string> = { critical: "Critical", warning: "Warning", info: "Info" };
+export const SEVERITY_TONE: Record<Severity, BadgeTone> = { critical: "red", warning: "amber", info: "blue" };
+export const SEVERITY_COLOR: Record<Severity, string> = { critical: "#dc2626", warning: "#d97706", info: "#0284c7" };
 
-export const SEVERITY_LABEL: Record<SeverityValue, string> = { critical: "Critical", warning: "Warning", info: "Info" };
-export const SEVERITY_TONE: Record<SeverityValue, BadgeTone> = { critical: "red", warning: "amber", info: "blue" };
-export const SEVERITY_COLOR: Record<SeverityValue, string> = { critical: "#dc2626", warning: "#d97706", info: "#0284c7" };
-
-export const VERDICT_TONE: Record<VerdictKey, BadgeTone> = { container: "green", kata: "violet", vm: "blue", stay: "neutral" };
-export const VERDICT_ORDER: readonly VerdictKey[] = VERDICT_VALUES;
+export const VERDICT_TONE: Record<VerdictValue, BadgeTone> = { "to-container": "green", "to-kata": "violet", "stay-vm": "blue", stay: "neutral" };
 
 /** Chart colours (Tailwind 600s) for the two series of a chart. */
 export const CHART = {

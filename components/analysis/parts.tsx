@@ -13,9 +13,9 @@ import { buttonClasses } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { cx, focusRing } from "../ui/cx";
 import { EmptyState } from "../ui/EmptyState";
-import { ErrorMessage } from "../ui/ErrorMessage";
+import { QueryError } from "../ui/ErrorMessage";
 import { LoadingBlock } from "../ui/Spinner";
-import { SEVERITY_LABEL, SEVERITY_TONE, VERDICT_LABEL, VERDICT_TONE, type SeverityValue, type VerdictKey } from "./format";
+import { SEVERITY_LABEL, SEVERITY_TONE, VERDICT_LABEL, VERDICT_TONE, type Severity, type VerdictValue } from "./format";
 
 export type CustomerAnalysis = RouterOutputs["analysis"]["customer"];
 
@@ -45,12 +45,7 @@ export function AnalysisGate({
   if (query.isPending) return <LoadingBlock label={`Analysing ${what}…`} />;
   if (query.error && !query.data) {
     return (
-      <ErrorMessage
-        title={`Could not load the ${what} analysis`}
-        error={query.error}
-        onRetry={() => void query.refetch()}
-        retrying={query.isFetching}
-      />
+      <QueryError title={`Could not load the ${what} analysis`} query={query} />
     );
   }
   const data = query.data!;
@@ -192,7 +187,7 @@ export function RowHeader({ children, className }: { children: ReactNode; classN
   );
 }
 
-export function SeverityBadge({ severity }: { severity: SeverityValue }) {
+export function SeverityBadge({ severity }: { severity: Severity }) {
   return (
     <Badge tone={SEVERITY_TONE[severity]} dot>
       {SEVERITY_LABEL[severity]}
@@ -200,7 +195,7 @@ export function SeverityBadge({ severity }: { severity: SeverityValue }) {
   );
 }
 
-export function VerdictBadge({ verdict, label }: { verdict: VerdictKey; label?: string }) {
+export function VerdictBadge({ verdict, label }: { verdict: VerdictValue; label?: string }) {
   return <Badge tone={VERDICT_TONE[verdict]}>{label ?? VERDICT_LABEL[verdict]}</Badge>;
 }
 

@@ -3,7 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc";
 import { Badge } from "../ui/Badge";
 import { Card } from "../ui/Card";
-import { ErrorMessage } from "../ui/ErrorMessage";
+import { QueryError } from "../ui/ErrorMessage";
 import { Skeleton } from "../ui/Spinner";
 import { ApiTokens } from "./ApiTokens";
 import { ChangePasswordForm } from "./ChangePasswordForm";
@@ -25,12 +25,7 @@ export function AccountView() {
       <Card as="section" className="p-4">
         <h2 className="mb-3 text-base font-semibold">Who you are</h2>
         {me.error ? (
-          <ErrorMessage
-            title="Could not load your account"
-            error={me.error}
-            onRetry={() => void me.refetch()}
-            retrying={me.isFetching}
-          />
+          <QueryError title="Could not load your account" query={me} />
         ) : (
           <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
             <dt className="text-slate-500">Name</dt>

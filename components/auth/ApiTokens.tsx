@@ -9,11 +9,12 @@ import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { ConfirmDialog } from "../ui/ConfirmDialog";
 import { EmptyState } from "../ui/EmptyState";
-import { ErrorMessage } from "../ui/ErrorMessage";
+import { ErrorMessage, QueryError } from "../ui/ErrorMessage";
 import { Field, inputClasses } from "../ui/Field";
 import { RelativeTime } from "../ui/RelativeTime";
 import { Skeleton } from "../ui/Spinner";
-import { describeFormError } from "./form-errors";
+import { describeError } from "../errors";
+import { Notice } from "../ui/Notice";
 
 type Token = RouterOutputs["account"]["apiTokens"][number];
 type Created = RouterOutputs["account"]["createApiToken"];
@@ -147,12 +148,12 @@ export function ApiTokens() {
           </form>
         )}
         {create.error && (
-          <ErrorMessage className="mt-3" title="The token was not created" error={describeFormError(create.error)} />
+          <ErrorMessage className="mt-3" title="The token was not created" error={describeError(create.error)} />
         )}
         {notice && (
-          <p role="status" className="mt-3 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
+          <Notice tone="success" className="mt-3">
             {notice}
-          </p>
+          </Notice>
         )}
       </div>
 
@@ -187,12 +188,7 @@ export function ApiTokens() {
               ) : tokens.error ? (
                 <tr>
                   <td colSpan={6} className="p-4">
-                    <ErrorMessage
-                      title="Could not load your tokens"
-                      error={tokens.error}
-                      onRetry={() => void tokens.refetch()}
-                      retrying={tokens.isFetching}
-                    />
+                    <QueryError title="Could not load your tokens" query={tokens} />
                   </td>
                 </tr>
               ) : (

@@ -8,6 +8,8 @@ import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { Field, inputClasses } from "../ui/Field";
 import { describePasswordChangeError, MIN_PASSWORD_LENGTH } from "./auth-errors";
+import { PasswordFields, passwordProblem } from "./PasswordFields";
+import { Notice } from "../ui/Notice";
 
 /** Change your own password; every other session of yours is signed out and your API tokens are revoked. */
 export function ChangePasswordForm({ email }: { email?: string }) {
@@ -25,12 +27,9 @@ export function ChangePasswordForm({ email }: { email?: string }) {
     event.preventDefault();
     setError(null);
     setDone(false);
-    if (next.length < MIN_PASSWORD_LENGTH) {
-      setError(`The new password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
-      return;
-    }
-    if (next !== confirm) {
-      setError("The new password and its confirmation differ. Type the same password in both fields.");
+    const invalid = passwordProblem(next, confirm, "new password");
+    if (invalid) {
+      setError(invalid);
       return;
     }
     if (next === current) {
@@ -69,14 +68,14 @@ export function ChangePasswordForm({ email }: { email?: string }) {
         tokens are revoked too: create new ones for your scripts.
       </p>
       {error && (
-        <p role="alert" className="mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-700">
+        <Notice tone="error" className="mt-3">
           {error}
-        </p>
+        </Notice>
       )}
       {done && (
-        <p role="status" className="mt-3 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
+        <Notice tone="success" className="mt-3">
           Your password was changed. Your other sessions were signed out and your API tokens revoked.
-        </p>
+        </Notice>
       )}
       <form onSubmit={submit} className="mt-4 grid max-w-md gap-4">
         {/* Lets password managers tie the new password to the account. */}
@@ -92,35 +91,15 @@ export function ChangePasswordForm({ email }: { email?: string }) {
             className={inputClasses}
           />
         </Field>
-        <Field
+        <PasswordFields
+          id={id}
           label="New password"
-          htmlFor={`${id}-new`}
-          hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
-          hintId={`${id}-new-hint`}
-        >
-          <input
-            id={`${id}-new`}
-            type="password"
-            required
-            maxLength={256}
-            autoComplete="new-password"
-            aria-describedby={`${id}-new-hint`}
-            value={next}
-            onChange={(event) => setNext(event.target.value)}
-            className={inputClasses}
-          />
-        </Field>
-        <Field label="Confirm the new password" htmlFor={`${id}-confirm`}>
-          <input
-            id={`${id}-confirm`}
-            type="password"
-            required
-            autoComplete="new-password"
-            value={confirm}
-            onChange={(event) => setConfirm(event.target.value)}
-            className={inputClasses}
-          />
-        </Field>
+          confirmLabel="Confirm the new password"
+          password={next}
+          confirm={confirm}
+          onPasswordChange={setNext}
+          onConfirmChange={setConfirm}
+        />
         <div>
           <Button type="submit" variant="primary" busy={busy}>
             Change password

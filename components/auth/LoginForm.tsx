@@ -9,6 +9,7 @@ import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { Field, inputClasses } from "../ui/Field";
 import { describeSignInError } from "./auth-errors";
+import { Notice } from "../ui/Notice";
 
 /** better-auth's error codes after a failed single sign-on, in words. */
 function describeSsoError(code: string): string {
@@ -94,9 +95,9 @@ export function LoginForm({ next, ssoError }: { next: string; ssoError: string |
         <p className="mt-1 text-sm text-slate-600">The inventory of your customers&apos; fleets.</p>
 
         {error && (
-          <p role="alert" className="mt-4 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-700">
+          <Notice tone="error" className="mt-4">
             {error}
-          </p>
+          </Notice>
         )}
 
         <form onSubmit={signIn} className="mt-5 space-y-4">

@@ -7,11 +7,13 @@ import { authClient } from "@/lib/auth-client";
 import { useTRPC } from "@/lib/trpc";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
-import { ErrorMessage } from "../ui/ErrorMessage";
+import { QueryError } from "../ui/ErrorMessage";
 import { Field, inputClasses } from "../ui/Field";
 import { LoadingBlock } from "../ui/Spinner";
-import { describeSignInError, MIN_PASSWORD_LENGTH } from "./auth-errors";
-import { describeFormError } from "./form-errors";
+import { describeSignInError } from "./auth-errors";
+import { PasswordFields, passwordProblem } from "./PasswordFields";
+import { describeError } from "../errors";
+import { Notice } from "../ui/Notice";
 
 /** First run: create the first administrator, then sign in as them. */
 export function SetupForm() {
@@ -36,19 +38,16 @@ export function SetupForm() {
   async function submit(event: FormEvent) {
     event.preventDefault();
     setProblem(null);
-    if (password.length < MIN_PASSWORD_LENGTH) {
-      setProblem(`The password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
-      return;
-    }
-    if (password !== confirm) {
-      setProblem("The two passwords differ. Type the same password in both fields.");
+    const invalid = passwordProblem(password, confirm);
+    if (invalid) {
+      setProblem(invalid);
       return;
     }
     let address: string;
     try {
       ({ email: address } = await createFirstAdmin.mutateAsync({ name: name.trim(), email: email.trim(), password }));
     } catch (error) {
-      setProblem(describeFormError(error));
+      setProblem(describeError(error));
       return;
     }
     setCreated(true);
@@ -69,13 +68,7 @@ export function SetupForm() {
   if (status.isPending) return <LoadingBlock label="Checking whether Fleetlens is set up…" />;
   if (status.error) {
     return (
-      <ErrorMessage
-        className="mx-auto max-w-lg"
-        title="Could not check whether Fleetlens is set up"
-        error={status.error}
-        onRetry={() => void status.refetch()}
-        retrying={status.isFetching}
-      />
+      <QueryError className="mx-auto max-w-lg" title="Could not check whether Fleetlens is set up" query={status} />
     );
   }
   if (setUpAlready) return <LoadingBlock label="Fleetlens is set up already: going to the sign-in page…" />;
@@ -91,7 +84,7 @@ export function SetupForm() {
         </p>
 
         {problem && (
-          <div role="alert" className="mt-4 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-700">
+          <Notice tone="error" className="mt-4">
             <p className="whitespace-pre-line">{problem}</p>
             {created && (
               <p className="mt-1">
@@ -100,7 +93,7 @@ export function SetupForm() {
                 </Link>
               </p>
             )}
-          </div>
+          </Notice>
         )}
 
         <form onSubmit={submit} className="mt-5 space-y-4">
@@ -129,38 +122,15 @@ export function SetupForm() {
               disabled={created}
             />
           </Field>
-          <Field
-            label="Password"
-            htmlFor={`${id}-password`}
-            hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
-            hintId={`${id}-password-hint`}
-          >
-            <input
-              id={`${id}-password`}
-              type="password"
-              required
-              minLength={MIN_PASSWORD_LENGTH}
-              maxLength={256}
-              autoComplete="new-password"
-              aria-describedby={`${id}-password-hint`}
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-              className={inputClasses}
-              disabled={created}
-            />
-          </Field>
-          <Field label="Confirm the password" htmlFor={`${id}-confirm`}>
-            <input
-              id={`${id}-confirm`}
-              type="password"
-              required
-              autoComplete="new-password"
-              value={confirm}
-              onChange={(event) => setConfirm(event.target.value)}
-              className={inputClasses}
-              disabled={created}
-            />
-          </Field>
+          <PasswordFields
+            id={id}
+            password={password}
+            confirm={confirm}
+            onPasswordChange={setPassword}
+            onConfirmChange={setConfirm}
+            requireMinLength
+            disabled={created}
+          />
           <Button type="submit" variant="primary" className="w-full" busy={busy} disabled={created && !busy}>
             {signingIn ? "Signing in…" : "Create the administrator"}
           </Button>

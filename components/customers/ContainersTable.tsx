@@ -1,13 +1,11 @@
 "use client";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
-import { useState } from "react";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
 import { formatMemoryLimit, formatNanoCpus, formatWord, MISSING } from "../format";
 import { DataTable } from "../tables/DataTable";
-import { FilterSelect } from "../tables/FilterSelect";
-import { SearchInput } from "../tables/SearchInput";
+import { TableControls } from "../tables/TableControls";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge, type BadgeTone } from "../ui/Badge";
 import { TableEmpty } from "./TableEmpty";
@@ -33,6 +31,11 @@ const STATE_TONES: Record<string, BadgeTone> = {
 const PRIVILEGED_OPTIONS = [
   { value: "yes", label: "Privileged only" },
   { value: "no", label: "Not privileged" },
+] as const;
+
+const FILTERS = [
+  { key: "state", label: "State", options: STATE_OPTIONS },
+  { key: "privileged", label: "Privileged", options: PRIVILEGED_OPTIONS },
 ] as const;
 
 const col = createColumnHelper<ContainerRow>();
@@ -120,10 +123,11 @@ const columns = [
 
 export function ContainersTable({ customerId, customerName }: { customerId: string; customerName: string }) {
   const trpc = useTRPC();
-  const table = useServerTableState<ContainerSort>({ defaultSort: { column: "name", direction: "asc" } });
-  const [state, setState] = useState<State | "">("");
-  const [privileged, setPrivileged] = useState<"" | "yes" | "no">("");
-  const [resetKey, setResetKey] = useState(0);
+  const table = useServerTableState<ContainerSort, typeof FILTERS>({
+    defaultSort: { column: "name", direction: "asc" },
+    filters: FILTERS,
+  });
+  const { state, privileged } = table.values;
 
   const query = useQuery({
     ...trpc.inventory.containers.queryOptions({
@@ -135,14 +139,6 @@ export function ContainersTable({ customerId, customerName }: { customerId: stri
     placeholderData: keepPreviousData,
   });
 
-  const filtered = table.search !== "" || state !== "" || privileged !== "";
-  const clear = () => {
-    table.setSearch("");
-    setState("");
-    setPrivileged("");
-    setResetKey((k) => k + 1);
-  };
-
   return (
     <DataTable
       label={`Containers of ${customerName}`}
@@ -150,31 +146,8 @@ export function ContainersTable({ customerId, customerName }: { customerId: stri
       query={query}
       getRowId={(c) => c.id}
       {...table.bind}
-      toolbar={
-        <>
-          <SearchInput
-            key={resetKey}
-            label="Search containers"
-            placeholder="Search name, image, host"
-            value={table.search}
-            onSearch={table.setSearch}
-            className="w-full sm:w-72"
-          />
-          <FilterSelect
-            label="State"
-            value={state}
-            options={STATE_OPTIONS}
-            onChange={table.filter(setState)}
-          />
-          <FilterSelect
-            label="Privileged"
-            value={privileged}
-            options={PRIVILEGED_OPTIONS}
-            onChange={table.filter(setPrivileged)}
-          />
-        </>
-      }
-      empty={<TableEmpty what="containers" filtered={filtered} onClear={clear} />}
+      toolbar={<TableControls table={table} searchLabel="Search containers" searchPlaceholder="Search name, image, host" />}
+      empty={<TableEmpty what="containers" filtered={table.isFiltered} onClear={table.clear} />}
     />
   );
 }

@@ -15,7 +15,7 @@ import { buttonClasses } from "../ui/Button";
 import { StatCard } from "../ui/Card";
 import { cx, focusRing } from "../ui/cx";
 import { EmptyState } from "../ui/EmptyState";
-import { ErrorMessage } from "../ui/ErrorMessage";
+import { QueryError } from "../ui/ErrorMessage";
 import { RelativeTime } from "../ui/RelativeTime";
 import { StatusBadge } from "../ui/StatusBadge";
 import { ContainersTable } from "./ContainersTable";
@@ -85,12 +85,7 @@ export function CustomerView({ customerId }: { customerId: string }) {
     return (
       <div className="space-y-4">
         <Breadcrumb name="Customer" />
-        <ErrorMessage
-          title="Could not load this customer"
-          error={customer.error}
-          onRetry={() => void customer.refetch()}
-          retrying={customer.isFetching}
-        />
+        <QueryError title="Could not load this customer" query={customer} />
       </div>
     );
   }

@@ -2,13 +2,12 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
 import Link from "next/link";
-import { useMemo, useState } from "react";
+import { useMemo } from "react";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
 import { formatCount, formatMiB, MISSING } from "../format";
 import { DataTable } from "../tables/DataTable";
-import { FilterSelect } from "../tables/FilterSelect";
-import { SearchInput } from "../tables/SearchInput";
+import { TableControls } from "../tables/TableControls";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge } from "../ui/Badge";
 import { TableEmpty } from "./TableEmpty";
@@ -18,11 +17,13 @@ type HostInput = RouterInputs["inventory"]["hosts"];
 type HostSort = NonNullable<HostInput["sort"]>["column"];
 type Role = NonNullable<HostInput["role"]>;
 
-const ROLE_LABELS: Record<Role, string> = { hypervisor: "Hypervisor", container_engine: "Container engine" };
+const ROLE_LABELS: Record<Role, string> = { hypervisor: "Hypervisor", "container-engine": "Container engine" };
 const ROLE_OPTIONS = [
   { value: "hypervisor", label: "Hypervisors" },
-  { value: "container_engine", label: "Container engines" },
+  { value: "container-engine", label: "Container engines" },
 ] as const;
+
+const FILTERS = [{ key: "role", label: "Role", options: ROLE_OPTIONS }] as const;
 
 const LINK_KEYS: Record<string, string> = { uuid: "uuid", mac: "MAC address", hostname: "hostname" };
 
@@ -149,22 +150,17 @@ export function HostsTable({
   vmLinkPrefix: string;
 }) {
   const trpc = useTRPC();
-  const table = useServerTableState<HostSort>({ defaultSort: { column: "name", direction: "asc" } });
-  const [role, setRole] = useState<Role | "">("");
-  const [resetKey, setResetKey] = useState(0);
+  const table = useServerTableState<HostSort, typeof FILTERS>({
+    defaultSort: { column: "name", direction: "asc" },
+    filters: FILTERS,
+  });
+  const { role } = table.values;
   const cols = useMemo(() => columns(vmLinkPrefix), [vmLinkPrefix]);
 
   const query = useQuery({
     ...trpc.inventory.hosts.queryOptions({ customerId, ...table.input, role: role || undefined }),
     placeholderData: keepPreviousData,
   });
-
-  const filtered = table.search !== "" || role !== "";
-  const clear = () => {
-    table.setSearch("");
-    setRole("");
-    setResetKey((k) => k + 1);
-  };
 
   return (
     <DataTable
@@ -173,25 +169,8 @@ export function HostsTable({
       query={query}
       getRowId={(h) => h.id}
       {...table.bind}
-      toolbar={
-        <>
-          <SearchInput
-            key={resetKey}
-            label="Search hosts"
-            placeholder="Search name, CPU model, cluster"
-            value={table.search}
-            onSearch={table.setSearch}
-            className="w-full sm:w-72"
-          />
-          <FilterSelect
-            label="Role"
-            value={role}
-            options={ROLE_OPTIONS}
-            onChange={table.filter(setRole)}
-          />
-        </>
-      }
-      empty={<TableEmpty what="hosts" filtered={filtered} onClear={clear} />}
+      toolbar={<TableControls table={table} searchLabel="Search hosts" searchPlaceholder="Search name, CPU model, cluster" />}
+      empty={<TableEmpty what="hosts" filtered={table.isFiltered} onClear={table.clear} />}
     />
   );
 }

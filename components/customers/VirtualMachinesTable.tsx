@@ -1,13 +1,11 @@
 "use client";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
-import { useState } from "react";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
 import { formatCount, formatMiB, formatPowerState, MISSING } from "../format";
 import { DataTable } from "../tables/DataTable";
-import { FilterSelect } from "../tables/FilterSelect";
-import { SearchInput } from "../tables/SearchInput";
+import { TableControls } from "../tables/TableControls";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge, type BadgeTone } from "../ui/Badge";
 import { TableEmpty } from "./TableEmpty";
@@ -35,6 +33,12 @@ const OS_OPTIONS = [
 const TEMPLATE_OPTIONS = [
   { value: "exclude", label: "Virtual machines only" },
   { value: "only", label: "Templates only" },
+] as const;
+
+const FILTERS = [
+  { key: "powerState", label: "Power", options: POWER_OPTIONS },
+  { key: "osFamily", label: "Guest OS", options: OS_OPTIONS },
+  { key: "template", label: "Templates", options: TEMPLATE_OPTIONS, allLabel: "VMs and templates" },
 ] as const;
 
 const POWER_TONES: Record<string, BadgeTone> = { poweredOn: "green", poweredOff: "neutral", suspended: "amber", paused: "amber" };
@@ -151,11 +155,12 @@ export function VirtualMachinesTable({
   initialSearch?: string;
 }) {
   const trpc = useTRPC();
-  const table = useServerTableState<VmSort>({ defaultSort: { column: "name", direction: "asc" }, initialSearch });
-  const [powerState, setPowerState] = useState<PowerState | "">("");
-  const [osFamily, setOsFamily] = useState<OsFamily | "">("");
-  const [template, setTemplate] = useState<"" | "exclude" | "only">("");
-  const [resetKey, setResetKey] = useState(0);
+  const table = useServerTableState<VmSort, typeof FILTERS>({
+    defaultSort: { column: "name", direction: "asc" },
+    initialSearch,
+    filters: FILTERS,
+  });
+  const { powerState, osFamily, template } = table.values;
 
   const query = useQuery({
     ...trpc.inventory.virtualMachines.queryOptions({
@@ -168,15 +173,6 @@ export function VirtualMachinesTable({
     placeholderData: keepPreviousData,
   });
 
-  const filtered = table.search !== "" || powerState !== "" || osFamily !== "" || template !== "";
-  const clear = () => {
-    table.setSearch("");
-    setPowerState("");
-    setOsFamily("");
-    setTemplate("");
-    setResetKey((k) => k + 1);
-  };
-
   return (
     <DataTable
       label={`Virtual machines of ${customerName}`}
@@ -184,38 +180,8 @@ export function VirtualMachinesTable({
       query={query}
       getRowId={(vm) => vm.id}
       {...table.bind}
-      toolbar={
-        <>
-          <SearchInput
-            key={resetKey}
-            label="Search virtual machines"
-            placeholder="Search name, hostname, OS or IP"
-            value={table.search}
-            onSearch={table.setSearch}
-            className="w-full sm:w-72"
-          />
-          <FilterSelect
-            label="Power"
-            value={powerState}
-            options={POWER_OPTIONS}
-            onChange={table.filter(setPowerState)}
-          />
-          <FilterSelect
-            label="Guest OS"
-            value={osFamily}
-            options={OS_OPTIONS}
-            onChange={table.filter(setOsFamily)}
-          />
-          <FilterSelect
-            label="Templates"
-            value={template}
-            allLabel="VMs and templates"
-            options={TEMPLATE_OPTIONS}
-            onChange={table.filter(setTemplate)}
-          />
-        </>
-      }
-      empty={<TableEmpty what="virtual machines" filtered={filtered} onClear={clear} />}
+      toolbar={<TableControls table={table} searchLabel="Search virtual machines" searchPlaceholder="Search name, hostname, OS or IP" />}
+      empty={<TableEmpty what="virtual machines" filtered={table.isFiltered} onClear={table.clear} />}
     />
   );
 }

@@ -13,7 +13,7 @@ import { Card, StatCard } from "../ui/Card";
 import { ConfirmDialog } from "../ui/ConfirmDialog";
 import { cx, focusRing } from "../ui/cx";
 import { EmptyState } from "../ui/EmptyState";
-import { ErrorMessage } from "../ui/ErrorMessage";
+import { QueryError } from "../ui/ErrorMessage";
 import { RelativeTime } from "../ui/RelativeTime";
 import { Skeleton } from "../ui/Spinner";
 import { StatusBadge } from "../ui/StatusBadge";
@@ -43,12 +43,7 @@ export function FleetOverview() {
       {data?.hasDemoData && <DemoNotice />}
 
       {overview.error && !data ? (
-        <ErrorMessage
-          title="Could not load the fleet"
-          error={overview.error}
-          onRetry={() => void overview.refetch()}
-          retrying={overview.isFetching}
-        />
+        <QueryError title="Could not load the fleet" query={overview} />
       ) : (
         <>
           <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">

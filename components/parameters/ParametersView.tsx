@@ -7,7 +7,7 @@ import { useIsAdmin } from "../auth/useIsAdmin";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { checkboxClasses, inputClasses } from "../ui/Field";
-import { ErrorMessage } from "../ui/ErrorMessage";
+import { ErrorMessage, QueryError } from "../ui/ErrorMessage";
 import { LoadingBlock } from "../ui/Spinner";
 
 type ParametersAnswer = RouterOutputs["analysis"]["parameters"];
@@ -37,7 +37,7 @@ export function ParametersView() {
   const [saved, setSaved] = useState(false);
   if (parameters.isPending) return <LoadingBlock />;
   if (parameters.error) {
-    return <ErrorMessage title="Could not load the parameters" error={parameters.error} onRetry={() => void parameters.refetch()} retrying={parameters.isFetching} />;
+    return <QueryError title="Could not load the parameters" query={parameters} />;
   }
   // A new key when the stored values change (saved, restored) starts the form again from them.
   return <ParametersForm key={JSON.stringify(parameters.data.values)} data={parameters.data} saved={saved} setSaved={setSaved} />;

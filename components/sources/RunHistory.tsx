@@ -2,7 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc";
 import { formatCount, formatDuration, formatWord } from "../format";
-import { ErrorMessage } from "../ui/ErrorMessage";
+import { QueryError } from "../ui/ErrorMessage";
 import { LoadingBlock } from "../ui/Spinner";
 import { RelativeTime } from "../ui/RelativeTime";
 import { RunStatusBadge } from "../ui/StatusBadge";
@@ -21,12 +21,7 @@ export function RunHistory({ sourceId, sourceName }: { sourceId: string; sourceN
   if (runs.isPending) return <LoadingBlock label="Loading run history…" className="py-4" />;
   if (runs.error) {
     return (
-      <ErrorMessage
-        title="Could not load the run history"
-        error={runs.error}
-        onRetry={() => void runs.refetch()}
-        retrying={runs.isFetching}
-      />
+      <QueryError title="Could not load the run history" query={runs} />
     );
   }
   if (runs.data.length === 0) {

@@ -7,7 +7,7 @@ import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { checkboxClasses, Field, inputClasses, selectClasses } from "../ui/Field";
-import { kindLabel, mergeOptions, OPTION_FIELDS, SECRET_KEY_HINTS } from "./kinds";
+import { kindLabel, mergeOptions } from "./kinds";
 
 type Source = RouterOutputs["sources"]["list"][number];
 /** A source as administrators get it: with its endpoint, username and options. */
@@ -62,9 +62,10 @@ export function SourceForm({
   // Until the user picks, the first customer (or "new customer" when there is none) and the first kind.
   const customerId = customerChoice ?? customers.data?.[0]?.id ?? (customers.data ? NEW_CUSTOMER : "");
   const kind = (editing ? source.kind : (kindChoice ?? kinds.data?.[0]?.kind ?? "")) as Kind | "";
-  const example = kinds.data?.find((k) => k.kind === kind)?.example;
-  const optionFields = OPTION_FIELDS[kind] ?? [];
-  const secretKeyHint = SECRET_KEY_HINTS[kind];
+  const kindInfo = kinds.data?.find((k) => k.kind === kind);
+  const example = kindInfo?.example;
+  const optionFields = kindInfo?.fields ?? [];
+  const secretKeyHint = kindInfo?.secret.kind === "private-key" ? kindInfo.secret.hint : undefined;
 
   const createCustomer = useMutation(trpc.customers.create.mutationOptions());
   const createSource = useMutation(trpc.sources.create.mutationOptions());
@@ -141,7 +142,7 @@ export function SourceForm({
             </div>
             <div>
               <p className="mb-1 text-xs font-medium text-slate-700">Kind</p>
-              <p className="py-1.5 text-sm text-slate-900">{kindLabel(source.kind)}</p>
+              <p className="py-1.5 text-sm text-slate-900">{kindLabel(kinds.data, source.kind)}</p>
             </div>
           </>
         ) : (
@@ -191,7 +192,7 @@ export function SourceForm({
                 {kinds.isPending && <option value="">Loading…</option>}
                 {kinds.data?.map((k) => (
                   <option key={k.kind} value={k.kind}>
-                    {kindLabel(k.kind)}
+                    {k.label}
                   </option>
                 ))}
               </select>

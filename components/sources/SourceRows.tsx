@@ -1,4 +1,6 @@
 "use client";
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "@/lib/trpc";
 import type { RouterOutputs } from "../api-types";
 import { formatInterval } from "../format";
 import { Button } from "../ui/Button";
@@ -48,6 +50,8 @@ export function SourceRows({
   onSaved: (name: string) => void;
   onCancelEdit: () => void;
 }) {
+  const trpc = useTRPC();
+  const kinds = useQuery(trpc.sources.kinds.queryOptions());
   const running = source.status === "running";
   const lastRun = source.lastRun;
   const failedError = lastRun?.status === "failed" ? lastRun.error : null;
@@ -66,7 +70,7 @@ export function SourceRows({
       <tr className={cx("border-t border-slate-100 align-top", highlight)}>
         <th scope="row" className="px-3 py-2.5 text-left font-normal">
           <span className="block font-medium text-slate-900">{source.name}</span>
-          <span className="block text-xs text-slate-500">{kindLabel(source.kind)}</span>
+          <span className="block text-xs text-slate-500">{kindLabel(kinds.data, source.kind)}</span>
         </th>
         {showConnection && (
           <td className="max-w-60 px-3 py-2.5">

@@ -11,11 +11,12 @@ import { Card } from "../ui/Card";
 import { ConfirmDialog } from "../ui/ConfirmDialog";
 import { cx, focusRing } from "../ui/cx";
 import { EmptyState } from "../ui/EmptyState";
-import { ErrorMessage } from "../ui/ErrorMessage";
+import { ErrorMessage, QueryError } from "../ui/ErrorMessage";
 import { compactSelectClasses } from "../ui/Field";
 import { Skeleton } from "../ui/Spinner";
 import { SourceForm } from "./SourceForm";
 import { SourceRows } from "./SourceRows";
+import { Notice } from "../ui/Notice";
 
 type Source = RouterOutputs["sources"]["list"][number];
 
@@ -110,15 +111,9 @@ export function SourcesView() {
       </div>
 
       {notice && (
-        <div
-          role="status"
-          className="flex items-center justify-between gap-3 rounded-md border border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-900"
-        >
-          <span>{notice}</span>
-          <Button variant="ghost" size="sm" onClick={() => setNotice(null)}>
-            Dismiss
-          </Button>
-        </div>
+        <Notice tone="success" onDismiss={() => setNotice(null)}>
+          {notice}
+        </Notice>
       )}
 
       {isAdmin && (adding || noSourcesAtAll) && (
@@ -174,12 +169,7 @@ export function SourcesView() {
 
         {sources.error && !list ? (
           <div className="p-4">
-            <ErrorMessage
-              title="Could not load the sources"
-              error={sources.error}
-              onRetry={() => void sources.refetch()}
-              retrying={sources.isFetching}
-            />
+            <QueryError title="Could not load the sources" query={sources} />
           </div>
         ) : !list ? (
           <div role="status" className="space-y-3 p-4">

@@ -19,7 +19,7 @@ import { formatCount, formatRowRange } from "../format";
 import { Button } from "../ui/Button";
 import { cx, focusRing } from "../ui/cx";
 import { EmptyState } from "../ui/EmptyState";
-import { ErrorMessage } from "../ui/ErrorMessage";
+import { QueryError } from "../ui/ErrorMessage";
 import { Skeleton, Spinner } from "../ui/Spinner";
 
 declare module "@tanstack/react-table" {
@@ -114,12 +114,7 @@ export function DataTable<T>({
     body = (
       <tr>
         <td colSpan={columnCount} className="p-4">
-          <ErrorMessage
-            title={`Could not load ${label.toLowerCase()}`}
-            error={query.error}
-            onRetry={() => void query.refetch()}
-            retrying={query.isFetching}
-          />
+          <QueryError title={`Could not load ${label.toLowerCase()}`} query={query} />
         </td>
       </tr>
     );
@@ -173,12 +168,7 @@ export function DataTable<T>({
       )}
       {query.error && query.data ? (
         <div className="border-b border-slate-200 p-3">
-          <ErrorMessage
-            title="Could not refresh the list; showing the previous result"
-            error={query.error}
-            onRetry={() => void query.refetch()}
-            retrying={query.isFetching}
-          />
+          <QueryError title="Could not refresh the list; showing the previous result" query={query} />
         </div>
       ) : null}
       <div className="overflow-x-auto">

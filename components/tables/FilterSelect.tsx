@@ -1,6 +1,7 @@
 "use client";
 import { useId } from "react";
 import { compactSelectClasses } from "../ui/Field";
+import type { BoundFilter } from "./useServerTable";
 
 /** A labelled select for a table filter; "" is the "all" option. */
 export function FilterSelect<V extends string>({
@@ -37,4 +38,18 @@ export function FilterSelect<V extends string>({
       </select>
     </div>
   );
+}
+
+/** A table's declared filters (useServerTableState's `filters`), one select each, in order. */
+export function TableFilters({ filters }: { filters: readonly BoundFilter[] }) {
+  return filters.map((filter) => (
+    <FilterSelect
+      key={filter.key}
+      label={filter.label}
+      value={filter.value}
+      allLabel={filter.allLabel}
+      options={filter.options}
+      onChange={filter.onChange}
+    />
+  ));
 }

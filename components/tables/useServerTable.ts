@@ -4,6 +4,29 @@ import { useCallback, useState } from "react";
 
 export type SortDirection = "asc" | "desc";
 
+/**
+ * A table's filter as data (dub's use-…-filters): the hook holds its value, the toolbar draws it
+ * (TableFilters), and "" is "all". Declare a table's filters once, outside the component.
+ */
+export interface FilterSpec<K extends string = string, V extends string = string> {
+  key: K;
+  label: string;
+  options: ReadonlyArray<{ value: V; label: string }>;
+  /** The "all" option's words; "All" by default. */
+  allLabel?: string;
+}
+
+/** Each filter's value by key: one of its options' values, or "" for all. */
+export type FilterValues<F extends readonly FilterSpec[]> = {
+  [S in F[number] as S["key"]]: S["options"][number]["value"] | "";
+};
+
+/** A filter with its value and setter, for TableFilters. */
+export interface BoundFilter extends FilterSpec {
+  value: string;
+  onChange: (value: string) => void;
+}
+
 function apply<T>(updater: Updater<T>, old: T): T {
   return typeof updater === "function" ? (updater as (old: T) => T)(old) : updater;
 }
@@ -13,10 +36,11 @@ function apply<T>(updater: Updater<T>, old: T): T {
  * `{ page, pageSize, sort, search }` input the inventory procedures take. Changing the sort, the
  * search or a filter goes back to the first page.
  */
-export function useServerTableState<C extends string>(options: {
+export function useServerTableState<C extends string, const F extends readonly FilterSpec[] = readonly []>(options: {
   defaultSort: { column: C; direction: SortDirection };
   initialSearch?: string;
   pageSize?: number;
+  filters?: F;
 }) {
   const { defaultSort } = options;
   const [pagination, setPaginationState] = useState<PaginationState>({
@@ -27,6 +51,9 @@ export function useServerTableState<C extends string>(options: {
     { id: defaultSort.column, desc: defaultSort.direction === "desc" },
   ]);
   const [search, setSearchState] = useState(options.initialSearch ?? "");
+  const [values, setValues] = useState<Record<string, string>>({});
+  // Bumped by clear(): key the search box with it so that it forgets what was typed.
+  const [resetKey, setResetKey] = useState(0);
 
   const firstPage = useCallback(() => setPaginationState((p) => (p.pageIndex === 0 ? p : { ...p, pageIndex: 0 })), []);
 
@@ -54,6 +81,22 @@ export function useServerTableState<C extends string>(options: {
     [firstPage],
   );
 
+  const specs: readonly FilterSpec[] = options.filters ?? [];
+  const filters: BoundFilter[] = specs.map((spec) => ({
+    ...spec,
+    value: values[spec.key] ?? "",
+    onChange: (value: string) => {
+      setValues((old) => ({ ...old, [spec.key]: value }));
+      firstPage();
+    },
+  }));
+  const isFiltered = search !== "" || filters.some((filter) => filter.value !== "");
+  const clear = () => {
+    setSearch("");
+    setValues({});
+    setResetKey((key) => key + 1);
+  };
+
   const first = sorting[0];
   const sort = first
     ? { column: first.id as C, direction: (first.desc ? "desc" : "asc") as SortDirection }
@@ -68,6 +111,16 @@ export function useServerTableState<C extends string>(options: {
     setSorting,
     search,
     setSearch,
+    /** The declared filters with their values and setters: `<TableFilters filters={table.filters} />`. */
+    filters,
+    /** Each declared filter's value ("" for all). */
+    values: Object.fromEntries(filters.map((filter) => [filter.key, filter.value])) as FilterValues<F>,
+    /** A search or a filter is set. */
+    isFiltered,
+    /** Forget the search and every filter. */
+    clear,
+    /** Key for the SearchInput, so that clear() empties it. */
+    resetKey,
     /** Call when a filter changes. */
     firstPage,
     /** A filter's setter that also goes back to the first page. */

@@ -32,3 +32,24 @@ export function ErrorMessage({
     </div>
   );
 }
+
+/** A query that failed to load: its error in plain words, and a retry that refetches it. */
+export function QueryError({
+  query,
+  title,
+  className,
+}: {
+  query: { error: unknown; refetch: () => unknown; isFetching: boolean };
+  title: string;
+  className?: string;
+}) {
+  return (
+    <ErrorMessage
+      title={title}
+      error={query.error}
+      onRetry={() => void query.refetch()}
+      retrying={query.isFetching}
+      className={className}
+    />
+  );
+}

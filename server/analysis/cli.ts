@@ -6,16 +6,15 @@
  * --customer); engine hosts are linked to the VMs they run in across the files.
  */
 import { readFile } from "node:fs/promises";
-import { parseCliArgs, UsageError } from "../collectors/cli";
+import { parseCliArgs, UsageError } from "../cli/args";
 import { keepLabelsFor, salvageSnapshot } from "../inventory/salvage";
 import { parseSnapshot, SnapshotValidationError } from "../inventory/snapshot";
 import { analyse, type Analysis } from "./index";
 import { inventoryFromSnapshots } from "./inventory";
 import { ISOLATION_LEVEL_LABEL, ISOLATION_LEVELS } from "./isolation";
 import { VERDICT_LABEL, VERDICT_VALUES } from "./labels";
-import { title } from "./migration";
 import { DEFAULT_PARAMETERS, type Parameters } from "./parameters";
-import { SEVERITIES } from "./rules";
+import { ruleTitle, SEVERITIES } from "./rules";
 
 export const ANALYSE_USAGE = "usage: analyse <snapshot.json>... [--json] [--customer NAME] [--tenant-label LABEL]";
 
@@ -103,14 +102,14 @@ function summary(a: Analysis): string {
     ...SEVERITIES.map((s) => {
       const byRule = new Map<string, number>();
       for (const f of a.findings) if (f.severity === s) byRule.set(f.ruleId, (byRule.get(f.ruleId) ?? 0) + 1);
-      const top = [...byRule].sort((x, y) => y[1] - x[1]).map(([id, n]) => `${title(id)} (${id}) ${n}`);
+      const top = [...byRule].sort((x, y) => y[1] - x[1]).map(([id, n]) => `${ruleTitle(id)} (${id}) ${n}`);
       return `  ${s}: ${top.length === 0 ? "none" : top.join(", ")}`;
     }),
     "Migration verdicts",
     ...VERDICT_VALUES.map((v) => `  ${VERDICT_LABEL[v].padEnd(24)} ${m.verdicts[v]}`),
     `  saving: ${gib(m.ramSavedMiB)} RAM net (VMs that move save ${gib(m.vmRamSavedMiB)}; Kata for exposed containers costs ${gib(m.containerKataCostMiB)}), ${gib(m.diskSavedMiB)} disk, ${m.hostsFreed} hosts freed`,
   ];
-  const movers = a.migration.verdicts.filter((v) => v.verdict === "container" || v.verdict === "kata");
+  const movers = a.migration.verdicts.filter((v) => v.verdict === "to-container" || v.verdict === "to-kata");
   if (movers.length > 0) {
     lines.push("  largest savings:");
     for (const v of [...movers].sort((x, y) => y.saving.ramMiB - x.saving.ramMiB).slice(0, 10)) {

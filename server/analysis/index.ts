@@ -6,9 +6,9 @@
 import { analyseDensity, type DensityResult } from "./density";
 import type { Inventory } from "./inventory";
 import { analyseIsolation, type IsolationResult } from "./isolation";
-import { analyseMigration, RULES_BY_ID, type MigrationResult } from "./migration";
+import { analyseMigration, type MigrationResult } from "./migration";
 import type { Parameters } from "./parameters";
-import type { Finding, RuleSummary } from "./rules";
+import type { Finding } from "./rules";
 import { analyseWaste, type WasteResult } from "./waste";
 
 export interface Analysis {
@@ -31,4 +31,4 @@ export function analyse(inventory: Inventory, parameters: Parameters): Analysis 
 }
 
 /** Every rule the analyses apply, for the dashboard's rule table. */
-export const ALL_RULES: RuleSummary[] = [...RULES_BY_ID.values()];
+export { ALL_RULES } from "./rules";

@@ -4,15 +4,22 @@
  * of it, kept in memory until the customer's inventory or the parameters change.
  */
 import type { Database } from "../db/client";
+import {
+  CONTAINER,
+  CONTAINER_MOUNT,
+  CONTAINER_PORT,
+  HOST,
+  IMAGE,
+  LAYER,
+  VIRTUAL_DISK,
+  VIRTUAL_MACHINE,
+} from "../inventory/tables";
 import { analyse, type Analysis } from "./index";
-import type { Inventory, InventoryContainer, InventoryHost, InventoryImage, InventoryVirtualMachine, LinkKey } from "./inventory";
+import type { Inventory, InventoryContainer, InventoryHost, InventoryImage, InventoryVirtualMachine } from "./inventory";
 import { DEFAULT_TENANT_LABEL } from "./inventory";
 import { resolveParameters, type Parameters } from "./parameters";
 
 export const PARAMETERS_SETTING = "analysis.parameters";
-
-const num = (v: string | number | null) => (v === null ? null : Number(v));
-const iso = (v: Date | null) => (v === null ? null : v.toISOString());
 
 /** The stored inventory of these customers; objects carry their customer's id. */
 export async function loadInventory(database: Database, customerIds: string[]): Promise<Inventory> {
@@ -20,64 +27,75 @@ export async function loadInventory(database: Database, customerIds: string[]): 
   try {
     // One snapshot of the data for all four reads, even while a collection lands.
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const hosts = await client.query(
-      `SELECT h.*, s.customer_id, coalesce(nullif(s.options->>'tenantLabel', ''), $2) AS tenant_label
+    // The data columns come from the column maps (server/inventory/tables.ts), already named as
+    // the inventory's fields; here only the row's identity and its customer are added.
+    const hosts = await client.query<Row>(
+      `SELECT h.id AS key, s.customer_id AS customer,
+              coalesce(nullif(s.options->>'tenantLabel', ''), $2) AS "tenantLabel",
+              h.external_id AS "externalId", ${HOST.select("h")}
          FROM host h JOIN source s ON s.id = h.source_id
         WHERE s.customer_id = ANY($1::uuid[])
         ORDER BY h.id`,
       [customerIds, DEFAULT_TENANT_LABEL],
     );
     const inCustomers = "source_id IN (SELECT id FROM source WHERE customer_id = ANY($1::uuid[]))";
-    const vms = await client.query(
-      `SELECT v.*, s.customer_id FROM virtual_machine v JOIN source s ON s.id = v.source_id
+    // The snapshot's references (hostExternalId, imageExternalId) hold row ids, or null for VMs.
+    const vms = await client.query<Row>(
+      `SELECT v.id AS key, s.customer_id AS customer, v.external_id AS "externalId",
+              NULL AS "hostExternalId", ${VIRTUAL_MACHINE.select("v")}
+         FROM virtual_machine v JOIN source s ON s.id = v.source_id
         WHERE s.customer_id = ANY($1::uuid[]) ORDER BY v.id`,
       [customerIds],
     );
-    const disks = await client.query(
-      `SELECT d.vm_id AS parent, d.key, d.label, d.capacity_mib AS "capacityMiB", d.thin, d.mode, d.rdm, d.sharing,
-              d.datastore, d.path, d.format
+    const disks = await client.query<Row>(
+      `SELECT d.vm_id AS parent, ${VIRTUAL_DISK.select("d")}
          FROM virtual_disk d JOIN virtual_machine v ON v.id = d.vm_id
         WHERE v.${inCustomers} ORDER BY d.vm_id, d.key`,
       [customerIds],
     );
-    const containers = await client.query(
-      `SELECT c.*, s.customer_id FROM container c JOIN source s ON s.id = c.source_id
+    const containers = await client.query<Row>(
+      `SELECT c.id AS key, s.customer_id AS customer, c.external_id AS "externalId",
+              c.host_id AS "hostExternalId", c.image_id AS "imageExternalId", ${CONTAINER.select("c")}
+         FROM container c JOIN source s ON s.id = c.source_id
         WHERE s.customer_id = ANY($1::uuid[]) ORDER BY c.id`,
       [customerIds],
     );
-    const mounts = await client.query(
-      `SELECT m.container_id AS parent, m.type, m.source, m.destination, m.read_only AS "readOnly", m.propagation
+    const mounts = await client.query<Row>(
+      `SELECT m.container_id AS parent, ${CONTAINER_MOUNT.select("m")}
          FROM container_mount m JOIN container c ON c.id = m.container_id
         WHERE c.${inCustomers} ORDER BY m.container_id, m.position`,
       [customerIds],
     );
-    const ports = await client.query(
-      `SELECT p.container_id AS parent, p.container_port AS "containerPort", p.protocol, p.host_ip AS "hostIp", p.host_port AS "hostPort"
+    const ports = await client.query<Row>(
+      `SELECT p.container_id AS parent, ${CONTAINER_PORT.select("p")}
          FROM container_port p JOIN container c ON c.id = p.container_id
         WHERE c.${inCustomers} ORDER BY p.container_id, p.position`,
       [customerIds],
     );
-    const images = await client.query(
-      `SELECT i.*, s.customer_id FROM image i JOIN source s ON s.id = i.source_id
+    const images = await client.query<Row>(
+      `SELECT i.id AS key, s.customer_id AS customer, i.external_id AS "externalId",
+              i.host_id AS "hostExternalId", ${IMAGE.select("i")}
+         FROM image i JOIN source s ON s.id = i.source_id
         WHERE s.customer_id = ANY($1::uuid[]) ORDER BY i.id`,
       [customerIds],
     );
-    const layers = await client.query(
-      `SELECT il.image_id AS parent, l.digest, l.size_bytes AS "sizeBytes"
+    const layers = await client.query<Row>(
+      `SELECT il.image_id AS parent, ${LAYER.select("l")}
          FROM image_layer il JOIN image i ON i.id = il.image_id JOIN layer l ON l.id = il.layer_id
         WHERE i.${inCustomers} ORDER BY il.image_id, il.position`,
       [customerIds],
     );
     await client.query("COMMIT");
-    const disksOf = byParent(disks.rows);
-    const mountsOf = byParent(mounts.rows);
-    const portsOf = byParent(ports.rows);
-    const layersOf = byParent(layers.rows);
     return {
-      hosts: hosts.rows.map(toHost),
-      virtualMachines: vms.rows.map((r) => toVm(r, disksOf.get(r.id) ?? [])),
-      containers: containers.rows.map((r) => toContainer(r, mountsOf.get(r.id) ?? [], portsOf.get(r.id) ?? [])),
-      images: images.rows.map((r) => toImage(r, layersOf.get(r.id) ?? [])),
+      hosts: objects<InventoryHost>(hosts.rows, HOST),
+      virtualMachines: objects<InventoryVirtualMachine>(vms.rows, VIRTUAL_MACHINE, {
+        disks: byParent(disks.rows, VIRTUAL_DISK),
+      }),
+      containers: objects<InventoryContainer>(containers.rows, CONTAINER, {
+        mounts: byParent(mounts.rows, CONTAINER_MOUNT),
+        ports: byParent(ports.rows, CONTAINER_PORT),
+      }),
+      images: objects<InventoryImage>(images.rows, IMAGE, { layers: byParent(layers.rows, LAYER) }),
     };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
@@ -87,179 +105,36 @@ export async function loadInventory(database: Database, customerIds: string[]): 
   }
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rows straight from pg, mapped field by field */
+/** A row as selected: the inventory object's fields by name (see InventoryTable.select). */
+type Row = Record<string, unknown>;
+/** A column map's read step: stored values back into the inventory's (int8 → number, ...). */
+type RowReader = { read(row: Row): Row };
 
 /** Child rows grouped by their parent's id (the column "parent", dropped), in query order. */
-function byParent(rows: any[]): Map<string, any[]> {
-  const map = new Map<string, any[]>();
+function byParent(rows: Row[], table: RowReader): Map<unknown, Row[]> {
+  const map = new Map<unknown, Row[]>();
   for (const { parent, ...row } of rows) {
+    table.read(row);
     const list = map.get(parent);
     if (list) list.push(row);
     else map.set(parent, [row]);
   }
   return map;
 }
-function toHost(r: any): InventoryHost {
-  return {
-    key: r.id,
-    customer: r.customer_id,
-    tenantLabel: r.tenant_label,
-    vmKey: r.vm_id,
-    vmLinkKey: r.vm_link_key as LinkKey | null,
-    externalId: r.external_id,
-    name: r.name,
-    role: r.role,
-    platform: r.platform,
-    vendor: r.vendor,
-    model: r.model,
-    cpuModel: r.cpu_model,
-    cpuSockets: r.cpu_sockets,
-    cpuCores: r.cpu_cores,
-    cpuThreads: r.cpu_threads,
-    cpuMhz: r.cpu_mhz,
-    memoryMiB: r.memory_mib,
-    osName: r.os_name,
-    kernelVersion: r.kernel_version,
-    productName: r.product_name,
-    productVersion: r.product_version,
-    productBuild: r.product_build,
-    apiVersion: r.api_version,
-    datacenter: r.datacenter,
-    cluster: r.cluster,
-    connectionState: r.connection_state,
-    powerState: r.power_state,
-    hardwareUuid: r.hardware_uuid,
-    hostname: r.hostname,
-    ipAddresses: r.ip_addresses,
-    macAddresses: r.mac_addresses,
-    runtimes: r.runtimes,
-    defaultRuntime: r.default_runtime,
-    securityOptions: r.security_options,
-    cgroupDriver: r.cgroup_driver,
-    cgroupVersion: r.cgroup_version,
-    rootless: r.rootless,
-    memorySharing: r.memory_sharing,
-    memorySharedMiB: r.memory_shared_mib,
-  };
-}
 
-function toVm(r: any, disks: any[]): InventoryVirtualMachine {
-  return {
-    key: r.id,
-    customer: r.customer_id,
-    hostKey: r.host_id,
-    externalId: r.external_id,
-    name: r.name,
-    hostExternalId: null,
-    uuid: r.uuid,
-    instanceUuid: r.instance_uuid,
-    powerState: r.power_state,
-    template: r.template,
-    vcpus: r.vcpus,
-    coresPerSocket: r.cores_per_socket,
-    memoryMiB: r.memory_mib,
-    memoryActiveMiB: r.memory_active_mib,
-    memoryBalloonedMiB: r.memory_ballooned_mib,
-    provisionedMiB: r.provisioned_mib,
-    usedMiB: r.used_mib,
-    guestDiskCapacityMiB: r.guest_disk_capacity_mib,
-    guestDiskFreeMiB: r.guest_disk_free_mib,
-    guestOsConfigured: r.guest_os_configured,
-    guestOsReported: r.guest_os_reported,
-    guestOsId: r.guest_os_id,
-    guestOsFamily: r.guest_os_family,
-    hostname: r.hostname,
-    ipAddresses: r.ip_addresses,
-    macAddresses: r.mac_addresses,
-    nicCount: r.nic_count,
-    snapshotCount: r.snapshot_count,
-    snapshotOldestAt: iso(r.snapshot_oldest_at),
-    toolsStatus: r.tools_status,
-    toolsVersion: r.tools_version,
-    hardwareVersion: r.hardware_version,
-    datacenter: r.datacenter,
-    cluster: r.cluster,
-    folder: r.folder,
-    resourcePool: r.resource_pool,
-    annotation: r.annotation,
-    cbtEnabled: r.cbt_enabled,
-    consolidationNeeded: r.consolidation_needed,
-    passthrough: r.passthrough,
-    sriov: r.sriov,
-    usbController: r.usb_controller,
-    tpm: r.tpm,
-    cpuHotAdd: r.cpu_hot_add,
-    memoryHotAdd: r.memory_hot_add,
-    cpuAffinity: r.cpu_affinity,
-    disks,
-  };
+/**
+ * The rows, read back by their table's column map, with their children (by the row's key) as
+ * arrays: the inventory's objects. The map's `satisfies ColumnsOf<...>` is what keeps the fields
+ * complete; pg's rows are untyped.
+ */
+function objects<T>(rows: Row[], table: RowReader, children: Record<string, Map<unknown, Row[]>> = {}): T[] {
+  const lists = Object.entries(children);
+  for (const row of rows) {
+    table.read(row);
+    for (const [field, of] of lists) row[field] = of.get(row.key) ?? [];
+  }
+  return rows as T[];
 }
-
-function toContainer(r: any, mounts: any[], ports: any[]): InventoryContainer {
-  return {
-    key: r.id,
-    customer: r.customer_id,
-    hostKey: r.host_id,
-    imageKey: r.image_id,
-    externalId: r.external_id,
-    name: r.name,
-    hostExternalId: r.host_id,
-    image: r.image,
-    imageExternalId: r.image_id,
-    state: r.state,
-    status: r.status,
-    createdAt: iso(r.created_at),
-    startedAt: iso(r.started_at),
-    runtime: r.runtime,
-    command: r.command,
-    privileged: r.privileged,
-    capAdd: r.cap_add,
-    capDrop: r.cap_drop,
-    user: r.user_name,
-    networkMode: r.network_mode,
-    pidMode: r.pid_mode,
-    ipcMode: r.ipc_mode,
-    utsMode: r.uts_mode,
-    usernsMode: r.userns_mode,
-    securityOptions: r.security_options,
-    seccompProfile: r.seccomp_profile,
-    apparmorProfile: r.apparmor_profile,
-    noNewPrivileges: r.no_new_privileges,
-    readOnlyRootfs: r.read_only_rootfs,
-    memoryLimitBytes: num(r.memory_limit_bytes)!,
-    memoryReservationBytes: num(r.memory_reservation_bytes)!,
-    cpuShares: r.cpu_shares,
-    nanoCpus: num(r.nano_cpus)!,
-    cpuQuota: num(r.cpu_quota)!,
-    cpuPeriod: num(r.cpu_period)!,
-    cpusetCpus: r.cpuset_cpus,
-    pidsLimit: num(r.pids_limit),
-    restartPolicy: r.restart_policy,
-    health: r.health,
-    mounts,
-    ports,
-    devices: r.devices,
-    labels: r.labels ?? {},
-  };
-}
-
-function toImage(r: any, layers: any[]): InventoryImage {
-  return {
-    key: r.id,
-    customer: r.customer_id,
-    hostKey: r.host_id,
-    externalId: r.external_id,
-    hostExternalId: r.host_id,
-    repoTags: r.repo_tags,
-    repoDigests: r.repo_digests,
-    sizeBytes: num(r.size_bytes)!,
-    createdAt: iso(r.created_at),
-    os: r.os,
-    architecture: r.architecture,
-    layers: layers.map((l: { digest: string; sizeBytes: string }) => ({ digest: l.digest, sizeBytes: Number(l.sizeBytes) })),
-  };
-}
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** The parameters in force: the defaults with the admin's stored overrides. */
 export async function loadParameters(database: Database): Promise<Parameters> {

@@ -1,9 +1,11 @@
 /**
- * Every model parameter the analyses use, in one place, each with its source (shared/domain.md).
+ * Every model parameter the analyses use, in one place, each with its source (the docs/domain.md
+ * section holding the fact, and the upstream it comes from).
  * An admin may override any of them (stored in app_setting "analysis.parameters", validated by
  * `parametersSchema`); the dashboard shows the values in force and where each comes from.
  */
 import { z } from "zod";
+import { DOMAIN } from "./rules/sources";
 
 export interface OsFootprint {
   /** Shown to people: "RHEL 9", "Windows Server 2022". */
@@ -16,14 +18,14 @@ export interface OsFootprint {
   source: string;
 }
 
-const OSINFO = "libosinfo osinfo-db minimum requirements (shared/domain.md)";
+const OSINFO = `libosinfo osinfo-db minimum requirements; ${DOMAIN.footprints}`;
 
 /** Default OS footprints: what one more copy of that OS costs, minimum RAM and disk. First match wins. */
 export const DEFAULT_OS_FOOTPRINTS: OsFootprint[] = [
   { label: "Windows Server 2022", family: "windows", match: "win/2k22|windows2019srvNext|server 2022", ramMiB: 512, diskMiB: 32 * 1024, source: OSINFO },
   { label: "Windows Server 2019", family: "windows", match: "win/2k19|windows2019srv_|server 2019", ramMiB: 512, diskMiB: 32 * 1024, source: OSINFO },
   { label: "Windows Server 2016", family: "windows", match: "win/2k16|windows9Server|server 2016", ramMiB: 512, diskMiB: 32 * 1024, source: "taken as Windows Server 2019 (libosinfo)" },
-  { label: "Windows Server 2012 R2", family: "windows", match: "win/2k12r2|windows8Server|server 2012", ramMiB: 512, diskMiB: Math.round(9.8 * 1000 ** 3 / 1024 ** 2), source: "installed size with GUI, 9.8 GB (shared/domain.md)" },
+  { label: "Windows Server 2012 R2", family: "windows", match: "win/2k12r2|windows8Server|server 2012", ramMiB: 512, diskMiB: Math.round(9.8 * 1000 ** 3 / 1024 ** 2), source: `installed size with GUI, 9.8 GB; ${DOMAIN.footprints}` },
   { label: "Windows (other)", family: "windows", match: "\\bwin", ramMiB: 512, diskMiB: 32 * 1024, source: "taken as Windows Server 2019 (libosinfo)" },
   { label: "RHEL 9", family: "linux", match: "rhel/9|rhel9|red hat enterprise linux 9", ramMiB: 1536, diskMiB: 10 * 1024, source: OSINFO },
   { label: "RHEL 8", family: "linux", match: "rhel/8|rhel8|red hat enterprise linux 8", ramMiB: 1536, diskMiB: 10 * 1024, source: OSINFO },
@@ -96,15 +98,15 @@ export const DEFAULT_PARAMETERS: Parameters = {
 
 /** Where each scalar default comes from, shown next to it in the dashboard. */
 export const PARAMETER_SOURCES: Record<Exclude<keyof Parameters, "osFootprints">, { label: string; source: string }> = {
-  targetVcpuPerCore: { label: "Target vCPU per physical core", source: "6:1, a common sizing-tool default (3:1 to 6:1 typical) — shared/domain.md" },
-  targetVramPerPram: { label: "Target vRAM per physical RAM", source: "1.0: above it memory relies on ballooning and swap — shared/domain.md" },
-  kataOverheadMemoryMiB: { label: "Kata overhead per pod, memory (MiB)", source: "kata-deploy RuntimeClass kata-qemu: 160 MiB — kata-containers" },
-  kataOverheadCpuMillis: { label: "Kata overhead per pod, CPU (millicores)", source: "kata-deploy RuntimeClass kata-qemu: 250m — kata-containers" },
-  guestDiskFreeMinPercent: { label: "Guest disk free space too low below (%)", source: "Forklift rule \"guest disk free space too low\"; threshold ours" },
-  maxDisks: { label: "Most disks a VM may have", source: "Forklift: more than 165 disks" },
-  containerMaxMemoryMiB: { label: "Largest VM for a plain container (MiB)", source: "ours: above it, an own guest kernel (Kata) rather than a cgroup on a shared kernel" },
-  windowsContainerHosts: { label: "Windows container hosts available", source: "off: Kata runs Linux guests only; Hyper-V isolated Windows containers are a separate choice" },
-  scoreDeduction: { label: "Posture score deduction per finding", source: "ours: critical 25, warning 10, info 2 points from 100" },
+  targetVcpuPerCore: { label: "Target vCPU per physical core", source: `6:1, a common sizing-tool default (3:1 to 6:1 typical); ${DOMAIN.density}` },
+  targetVramPerPram: { label: "Target vRAM per physical RAM", source: `1.0: above it memory relies on ballooning and swap; ${DOMAIN.density}` },
+  kataOverheadMemoryMiB: { label: "Kata overhead per pod, memory (MiB)", source: `kata-deploy RuntimeClass kata-qemu: 160 MiB; ${DOMAIN.kata}` },
+  kataOverheadCpuMillis: { label: "Kata overhead per pod, CPU (millicores)", source: `kata-deploy RuntimeClass kata-qemu: 250m; ${DOMAIN.kata}` },
+  guestDiskFreeMinPercent: { label: "Guest disk free space too low below (%)", source: `Forklift rule "guest disk free space too low" (vmware.guestDisks.freespace); threshold ours; ${DOMAIN.forklift}` },
+  maxDisks: { label: "Most disks a VM may have", source: `Forklift: more than 165 disks (vmware.disk.count.exceeds.limit); ${DOMAIN.forklift}` },
+  containerMaxMemoryMiB: { label: "Largest VM for a plain container (MiB)", source: `ours: above it, an own guest kernel (Kata) rather than a cgroup on a shared kernel; ${DOMAIN.verdicts}` },
+  windowsContainerHosts: { label: "Windows container hosts available", source: `off: Kata runs Linux guests only; Hyper-V isolated Windows containers are a separate choice; ${DOMAIN.verdicts}` },
+  scoreDeduction: { label: "Posture score deduction per finding", source: `ours: critical 25, warning 10, info 2 points from 100; ${DOMAIN.verdicts}` },
 };
 
 /** Applies stored overrides on the defaults; an override that no longer validates is ignored as a whole. */

@@ -9,10 +9,9 @@ import type { Analysis } from "./index";
 import { ratio } from "./density";
 import { ISOLATION_LEVEL_LABEL, round1, type IsolationLevel } from "./isolation";
 import { VERDICT_LABEL, VERDICT_VALUES, type VerdictValue } from "./labels";
-import { RULES_BY_ID } from "./migration";
 
 export { VERDICT_VALUES };
-import { SEVERITIES, severityRank, type Severity } from "./rules";
+import { ruleTitle, RULES_BY_ID, SEVERITIES, severityRank, type Severity } from "./rules";
 
 const direction = z.enum(["asc", "desc"]);
 
@@ -36,7 +35,6 @@ export const findingFilterSchema = z.object({
 });
 export type FindingFilter = z.infer<typeof findingFilterSchema>;
 
-const ruleTitle = (id: string) => RULES_BY_ID.get(id)?.title ?? id;
 const ruleText = (id: string) => RULES_BY_ID.get(id)?.text ?? "";
 const ruleSource = (id: string) => RULES_BY_ID.get(id)?.source ?? "";
 

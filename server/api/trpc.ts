@@ -18,6 +18,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
+import { audit, clientIp, type AuditEntry } from "../auth/audit";
 import { InvalidTokenError, resolveViewer, type CustomerScope, type Role, type Viewer } from "../auth/viewer";
 import { db, type Database } from "../db/client";
 import { reportInternalError } from "./errors";
@@ -32,12 +33,24 @@ export interface Context {
   viewer: Viewer | null;
   /** Set when the request carried a bad API token: refused even on public procedures' data. */
   authError?: string;
+  /** The client's address (clientIp: the gate in server/http/gate.ts sets it). */
   ip?: string | null;
+}
+
+/**
+ * `ctx.audit(action, { target, detail })` in every procedure: an audit log entry by the signed-in
+ * user (actorId/actorEmail override, e.g. the first-run setup's new user) from the client's address.
+ */
+export type Audit = (action: string, entry?: Omit<AuditEntry, "action">) => Promise<void>;
+
+function auditor(ctx: Context): Audit {
+  return (action, entry = {}) =>
+    audit(ctx.database, { actorId: ctx.viewer?.id, actorEmail: ctx.viewer?.email, ip: ctx.ip, ...entry, action });
 }
 
 export async function createContext(options: { headers: Headers; database?: Database }): Promise<Context> {
   const database = options.database ?? db();
-  const ip = options.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? null;
+  const ip = clientIp(options.headers);
   try {
     return { database, viewer: await resolveViewer(database, options.headers), ip };
   } catch (error) {
@@ -81,13 +94,16 @@ const storableText = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
-export const publicProcedure = t.procedure.meta({ access: "public" }).use(storableText);
+const auditing = t.middleware(({ ctx, next }) => next({ ctx: { audit: auditor(ctx) } }));
+
+export const publicProcedure = t.procedure.meta({ access: "public" }).use(auditing).use(storableText);
 
 const signedIn = t.middleware(({ ctx, next }) => {
   if (!ctx.viewer) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: ctx.authError ?? "sign in first" });
   }
-  return next({ ctx: { ...ctx, viewer: ctx.viewer } });
+  const viewer = ctx.viewer;
+  return next({ ctx: { ...ctx, viewer, audit: auditor({ ...ctx, viewer }) } });
 });
 
 export const viewerProcedure = t.procedure.meta({ access: "viewer" }).use(signedIn).use(storableText);

@@ -12,6 +12,7 @@
  */
 import fs from "node:fs/promises";
 import path from "node:path";
+import { setting } from "../config";
 import { connect, type Database } from "../db/client";
 import { dataDir } from "../db/paths";
 import { audit } from "./audit";
@@ -57,7 +58,8 @@ interface Target {
 }
 
 async function findDatabase(env: NodeJS.ProcessEnv): Promise<Target> {
-  if (env.DATABASE_URL) return { url: env.DATABASE_URL, where: "DATABASE_URL", embedded: false };
+  const url = setting("DATABASE_URL", env);
+  if (url) return { url, where: "DATABASE_URL", embedded: false };
   const file = path.join(dataDir(), "postgres.json");
   let text: string;
   try {
@@ -121,7 +123,7 @@ async function findUser(database: Database, address: string) {
 }
 
 async function newPassword(io: AdminCliIo, email: string): Promise<string> {
-  const given = io.env.FLEETLENS_NEW_PASSWORD ?? (await io.readPassword(`New password for ${email}: `));
+  const given = setting("FLEETLENS_NEW_PASSWORD", io.env) ?? (await io.readPassword(`New password for ${email}: `));
   const parsed = passwordSchema.safeParse(given);
   if (!parsed.success) throw new AdminCliError(`the password was not set: ${parsed.error.issues[0]?.message ?? "invalid"}`);
   return parsed.data;

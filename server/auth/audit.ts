@@ -29,8 +29,11 @@ export async function audit(database: Database, entry: AuditEntry): Promise<void
   );
 }
 
-/** The client's address as the proxy in front of Fleetlens (or Next.js itself) reports it. */
+/**
+ * The client's address, the one way to get it (tRPC context, sign-in hooks, CSV export): the HTTP
+ * server's gate (server/http/gate.ts) replaces X-Forwarded-For with the real address (the socket's,
+ * or the right-most untrusted hop behind FLEETLENS_TRUSTED_PROXIES), so its first element is it.
+ */
 export function clientIp(headers: Headers): string | null {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || headers.get("x-real-ip") || null;
+  return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || null;
 }

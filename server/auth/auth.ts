@@ -13,6 +13,7 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
 import { nextCookies } from "better-auth/next-js";
 import { genericOAuth } from "better-auth/plugins/generic-oauth";
+import { oidcSettings, setting } from "../config";
 import { db, type Database } from "../db/client";
 import { audit, clientIp } from "./audit";
 import { claimSignInAttempt, clientNetwork, settleSignInAttempt } from "./lockout";
@@ -23,23 +24,7 @@ import { MIN_PASSWORD_LENGTH } from "./users";
 
 export const SSO_PROVIDER_ID = "oidc";
 
-export interface OidcSettings {
-  issuer: string;
-  clientId: string;
-  clientSecret: string;
-  name: string;
-}
-
-export function oidcSettings(env: NodeJS.ProcessEnv = process.env): OidcSettings | null {
-  const issuer = env.FLEETLENS_OIDC_ISSUER;
-  if (!issuer) return null;
-  const clientId = env.FLEETLENS_OIDC_CLIENT_ID;
-  const clientSecret = env.FLEETLENS_OIDC_CLIENT_SECRET;
-  if (!clientId || !clientSecret) {
-    throw new Error("FLEETLENS_OIDC_ISSUER is set: FLEETLENS_OIDC_CLIENT_ID and FLEETLENS_OIDC_CLIENT_SECRET are needed too");
-  }
-  return { issuer: issuer.replace(/\/$/, ""), clientId, clientSecret, name: env.FLEETLENS_OIDC_NAME ?? "single sign-on" };
-}
+export { oidcSettings, type OidcSettings } from "../config";
 
 export function createAuth(database: Database) {
   const oidc = oidcSettings();
@@ -49,7 +34,7 @@ export function createAuth(database: Database) {
   const options = {
     appName: "Fleetlens",
     baseURL: url,
-    secret: persistentKey(process.env.FLEETLENS_AUTH_SECRET, "auth.secret").toString("hex"),
+    secret: persistentKey(setting("FLEETLENS_AUTH_SECRET"), "auth.secret").toString("hex"),
     trustedOrigins: trustedOrigins(),
     database: prismaAdapter(database.prisma, { provider: "postgresql" }),
     emailAndPassword: {
@@ -60,7 +45,7 @@ export function createAuth(database: Database) {
     },
     user: {
       additionalFields: {
-        role: { type: "string", input: false, defaultValue: process.env.FLEETLENS_OIDC_DEFAULT_ROLE ?? "viewer" },
+        role: { type: "string", input: false, defaultValue: setting("FLEETLENS_OIDC_DEFAULT_ROLE") },
         allCustomers: { type: "boolean", input: false, defaultValue: false },
       },
     },

@@ -8,31 +8,26 @@
  * Scripts with an API token send no Origin and are not affected; browsers always send Origin on
  * cross-site POSTs.
  */
+import { setting, type Env } from "../config";
 
 /** Where users reach Fleetlens: FLEETLENS_URL, else http://localhost:PORT. */
-export function baseUrl(env: Record<string, string | undefined> = process.env): string {
-  return (env.FLEETLENS_URL ?? `http://localhost:${env.PORT ?? 3000}`).replace(/\/$/, "");
+export function baseUrl(env: Env = process.env): string {
+  return (setting("FLEETLENS_URL", env) ?? `http://localhost:${setting("PORT", env)}`).replace(/\/$/, "");
 }
 
 /**
  * Fleetlens' own origins: FLEETLENS_URL's, those in FLEETLENS_TRUSTED_ORIGINS (comma-separated),
  * and for a localhost URL the same on 127.0.0.1.
  */
-export function trustedOrigins(env: Record<string, string | undefined> = process.env): string[] {
+export function trustedOrigins(env: Env = process.env): string[] {
   const url = new URL(baseUrl(env));
   const origins = new Set([url.origin]);
   if (url.hostname === "localhost") origins.add(`${url.protocol}//127.0.0.1${url.port ? `:${url.port}` : ""}`);
-  for (const entry of (env.FLEETLENS_TRUSTED_ORIGINS ?? "").split(",").map((e) => e.trim()).filter(Boolean)) {
-    try {
-      origins.add(new URL(entry).origin);
-    } catch {
-      throw new Error(`FLEETLENS_TRUSTED_ORIGINS: "${entry}" is not a URL such as https://fleetlens.example.com`);
-    }
-  }
+  for (const entry of setting("FLEETLENS_TRUSTED_ORIGINS", env)) origins.add(new URL(entry).origin);
   return [...origins];
 }
 
-export function crossSiteRefusal(request: Request, env: Record<string, string | undefined> = process.env): Response | null {
+export function crossSiteRefusal(request: Request, env: Env = process.env): Response | null {
   if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return null;
   const claimed = request.headers.get("origin") ?? request.headers.get("referer");
   if (!claimed) return null;

@@ -9,6 +9,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { setting } from "../config";
 import { dataDir } from "../db/paths";
 
 const VERSION = 1;
@@ -61,7 +62,7 @@ export function persistentKey(envValue: string | undefined, file: string): Buffe
 let cachedKey: Buffer | undefined;
 
 export function secretKey(): Buffer {
-  cachedKey ??= persistentKey(process.env.FLEETLENS_SECRET_KEY, "secret.key");
+  cachedKey ??= persistentKey(setting("FLEETLENS_SECRET_KEY"), "secret.key");
   return cachedKey;
 }
 

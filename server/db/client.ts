@@ -4,6 +4,7 @@
  */
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+import { setting } from "../config";
 import { PrismaClient } from "./generated/client";
 
 export interface Database {
@@ -33,7 +34,7 @@ const globalForDb = globalThis as unknown as { fleetlensDb?: Database };
 /** The process-wide database, from DATABASE_URL (set by scripts/start.ts for the embedded one). */
 export function db(): Database {
   if (!globalForDb.fleetlensDb) {
-    const url = process.env.DATABASE_URL;
+    const url = setting("DATABASE_URL");
     if (!url) throw new Error("DATABASE_URL is not set: start Fleetlens with `npm start`");
     globalForDb.fleetlensDb = connect(url);
   }

@@ -7,7 +7,8 @@
  * - request bodies have a size limit (sign-in and other auth calls far less than the API), and a
  *   body without a declared length is refused, so nothing is read past the limit.
  */
-import { BlockList, isIP } from "node:net";
+import { type BlockList, isIP } from "node:net";
+import { trustedProxies, type Env } from "../config";
 
 export interface GateSettings {
   trustedProxies: BlockList;
@@ -22,29 +23,12 @@ export const DEFAULT_MAX_BODY = 1024 * 1024;
 
 /** "10.0.0.0/8, 192.168.1.10, ::1" → a BlockList; a malformed entry is an error naming it. */
 export function parseTrustedProxies(value: string | undefined): BlockList {
-  const list = new BlockList();
-  for (const entry of (value ?? "").split(",").map((e) => e.trim()).filter(Boolean)) {
-    const [address, bits, extra] = entry.split("/");
-    const family = isIP(address ?? "");
-    const prefix = bits === undefined ? undefined : Number(bits);
-    const maxPrefix = family === 6 ? 128 : 32;
-    if (
-      family === 0 ||
-      extra !== undefined ||
-      (prefix !== undefined && (!Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix || bits === ""))
-    ) {
-      throw new Error(`FLEETLENS_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`);
-    }
-    const type = family === 6 ? "ipv6" : "ipv4";
-    if (prefix === undefined) list.addAddress(address!, type);
-    else list.addSubnet(address!, prefix, type);
-  }
-  return list;
+  return trustedProxies({ FLEETLENS_TRUSTED_PROXIES: value });
 }
 
-export function gateSettings(env: Record<string, string | undefined> = process.env): GateSettings {
+export function gateSettings(env: Env = process.env): GateSettings {
   return {
-    trustedProxies: parseTrustedProxies(env.FLEETLENS_TRUSTED_PROXIES),
+    trustedProxies: trustedProxies(env),
     maxAuthBody: DEFAULT_MAX_AUTH_BODY,
     maxBody: DEFAULT_MAX_BODY,
   };

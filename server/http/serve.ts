@@ -6,12 +6,13 @@
  */
 import http from "node:http";
 import next from "next";
+import { setting } from "../config";
 import { gate, gateSettings } from "./gate";
 
 async function main() {
   const dev = process.argv.includes("--dev");
-  const port = Number(process.env.PORT ?? 3000);
-  const hostname = process.env.HOST || undefined;
+  const port = setting("PORT");
+  const hostname = setting("HOST");
   const settings = gateSettings();
   const app = next({ dev, dir: process.cwd(), port, hostname: hostname ?? "localhost" });
   const handle = app.getRequestHandler();

@@ -15,16 +15,21 @@
 import { createHash, randomUUID } from "node:crypto";
 import type pg from "pg";
 import { db, type Database } from "../db/client";
-import { copyEncoded, copyRows, encodeRow, type CopyValue } from "./copy";
+import { copyEncoded, encodeRow, encodeValue } from "./copy";
+import { INT4_MAX, parseSnapshot, type ImageSnapshot, type Snapshot } from "./snapshot";
 import {
-  INT4_MAX,
-  parseSnapshot,
-  type ContainerSnapshot,
-  type HostSnapshot,
-  type ImageSnapshot,
-  type Snapshot,
-  type VirtualMachineSnapshot,
-} from "./snapshot";
+  CONTAINER,
+  CONTAINER_MOUNT,
+  CONTAINER_PORT,
+  HOST,
+  IMAGE,
+  IMAGE_LAYER,
+  LAYER,
+  VIRTUAL_DISK,
+  VIRTUAL_MACHINE,
+  type InventoryTable,
+  type LayerIds,
+} from "./tables";
 import { linkEngineHostsToVms } from "./topology";
 
 export interface ApplyCounts {
@@ -134,7 +139,7 @@ async function insertMetricsSample(
   snapshot: Snapshot,
 ) {
   const hypervisors = snapshot.hosts.filter((h) => h.role === "hypervisor");
-  // Templates and powered-off VMs are inventory, not load (shared/domain.md, Density).
+  // Templates and powered-off VMs are inventory, not load (docs/domain.md#density).
   const load = snapshot.virtualMachines.filter((v) => v.powerState === "poweredOn" && !v.template);
   const sum = <T>(items: T[], value: (item: T) => number) =>
     items.reduce((total, item) => total + value(item), 0);
@@ -164,102 +169,6 @@ async function insertMetricsSample(
   );
 }
 
-// ---------------------------------------------------------------------------------------------
-// Table layouts: the data columns of each table, in COPY order, and how a snapshot object fills
-// them. id, source_id, external_id and fingerprint come first in every inventory table.
-
-const lower = (value: string | null) => value?.toLowerCase() ?? null;
-const lowerAll = (values: string[]) => values.map((v) => v.toLowerCase());
-const sortedLabels = (labels: Record<string, string>) =>
-  Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-
-const HOST_COLUMNS = [
-  "name", "role", "platform", "vendor", "model", "cpu_model", "cpu_sockets", "cpu_cores",
-  "cpu_threads", "cpu_mhz", "memory_mib", "os_name", "kernel_version", "product_name",
-  "product_version", "product_build", "api_version", "datacenter", "cluster", "connection_state",
-  "power_state", "hardware_uuid", "hostname", "ip_addresses", "mac_addresses", "runtimes",
-  "default_runtime", "security_options", "cgroup_driver", "cgroup_version", "rootless",
-  "memory_sharing", "memory_shared_mib",
-] as const;
-
-const hostValues = (h: HostSnapshot): CopyValue[] => [
-  h.name, h.role, h.platform, h.vendor, h.model, h.cpuModel, h.cpuSockets, h.cpuCores,
-  h.cpuThreads, h.cpuMhz, h.memoryMiB, h.osName, h.kernelVersion, h.productName,
-  h.productVersion, h.productBuild, h.apiVersion, h.datacenter, h.cluster, h.connectionState,
-  h.powerState, lower(h.hardwareUuid), h.hostname, h.ipAddresses, lowerAll(h.macAddresses),
-  h.runtimes, h.defaultRuntime, h.securityOptions, h.cgroupDriver, h.cgroupVersion, h.rootless,
-  h.memorySharing, h.memorySharedMiB,
-];
-
-const VM_COLUMNS = [
-  "host_id", "name", "uuid", "instance_uuid", "power_state", "template", "vcpus",
-  "cores_per_socket", "memory_mib", "memory_active_mib", "memory_ballooned_mib",
-  "provisioned_mib", "used_mib", "guest_disk_capacity_mib", "guest_disk_free_mib",
-  "guest_os_configured", "guest_os_reported", "guest_os_id", "guest_os_family", "hostname",
-  "ip_addresses", "mac_addresses", "nic_count", "snapshot_count", "snapshot_oldest_at",
-  "tools_status", "tools_version", "hardware_version", "datacenter", "cluster", "folder",
-  "resource_pool", "annotation", "cbt_enabled", "consolidation_needed", "passthrough", "sriov",
-  "usb_controller", "tpm", "cpu_hot_add", "memory_hot_add", "cpu_affinity", "rdm_disk",
-  "shared_disk",
-] as const;
-
-const vmValues = (v: VirtualMachineSnapshot, hostId: string | null): CopyValue[] => [
-  hostId, v.name, lower(v.uuid), lower(v.instanceUuid), v.powerState, v.template, v.vcpus,
-  v.coresPerSocket, v.memoryMiB, v.memoryActiveMiB, v.memoryBalloonedMiB, v.provisionedMiB,
-  v.usedMiB, v.guestDiskCapacityMiB, v.guestDiskFreeMiB, v.guestOsConfigured, v.guestOsReported,
-  v.guestOsId, v.guestOsFamily, v.hostname, v.ipAddresses, lowerAll(v.macAddresses), v.nicCount,
-  v.snapshotCount, v.snapshotOldestAt, v.toolsStatus, v.toolsVersion, v.hardwareVersion,
-  v.datacenter, v.cluster, v.folder, v.resourcePool, v.annotation, v.cbtEnabled,
-  v.consolidationNeeded, v.passthrough, v.sriov, v.usbController, v.tpm, v.cpuHotAdd,
-  v.memoryHotAdd, v.cpuAffinity,
-  v.disks.some((d) => d.rdm !== "none"),
-  v.disks.some((d) => d.sharing !== "none"),
-];
-
-const DISK_COLUMNS = [
-  "vm_id", "key", "label", "capacity_mib", "thin", "mode", "rdm", "sharing", "datastore", "path",
-  "format",
-] as const;
-
-const CONTAINER_COLUMNS = [
-  "host_id", "image_id", "name", "image", "state", "status", "created_at", "started_at",
-  "runtime", "command", "privileged", "cap_add", "cap_drop", "user_name", "network_mode",
-  "pid_mode", "ipc_mode", "uts_mode", "userns_mode", "security_options", "seccomp_profile",
-  "apparmor_profile", "no_new_privileges", "read_only_rootfs", "memory_limit_bytes",
-  "memory_reservation_bytes", "cpu_shares", "nano_cpus", "cpu_quota", "cpu_period",
-  "cpuset_cpus", "pids_limit", "restart_policy", "health", "devices", "labels",
-] as const;
-
-const containerValues = (
-  c: ContainerSnapshot,
-  hostId: string,
-  imageId: string | null,
-): CopyValue[] => [
-  hostId, imageId, c.name, c.image, c.state, c.status, c.createdAt, c.startedAt, c.runtime,
-  c.command, c.privileged, c.capAdd, c.capDrop, c.user, c.networkMode, c.pidMode, c.ipcMode,
-  c.utsMode, c.usernsMode, c.securityOptions, c.seccompProfile, c.apparmorProfile,
-  c.noNewPrivileges, c.readOnlyRootfs, c.memoryLimitBytes, c.memoryReservationBytes,
-  c.cpuShares, c.nanoCpus, c.cpuQuota, c.cpuPeriod, c.cpusetCpus, c.pidsLimit, c.restartPolicy,
-  c.health, c.devices, sortedLabels(c.labels),
-];
-
-const MOUNT_COLUMNS = [
-  "container_id", "position", "type", "source", "destination", "read_only", "propagation",
-] as const;
-const PORT_COLUMNS = [
-  "container_id", "position", "container_port", "protocol", "host_ip", "host_port",
-] as const;
-
-const IMAGE_COLUMNS = [
-  "host_id", "repo_tags", "repo_digests", "size_bytes", "created_at", "os", "architecture",
-] as const;
-
-const imageValues = (i: ImageSnapshot, hostId: string): CopyValue[] => [
-  hostId, i.repoTags, i.repoDigests, i.sizeBytes, i.createdAt, i.os, i.architecture,
-];
-
-// ---------------------------------------------------------------------------------------------
-
 interface Planned {
   /** externalId → row id, for every object in the snapshot. */
   ids: Map<string, string>;
@@ -269,8 +178,6 @@ interface Planned {
   removedIds: string[];
 }
 
-const KEY_COLUMNS = ["id", "source_id", "external_id", "fingerprint"] as const;
-
 class InventoryWriter {
   constructor(
     private readonly client: pg.PoolClient,
@@ -278,62 +185,34 @@ class InventoryWriter {
   ) {}
 
   async write(snapshot: Snapshot): Promise<ApplyResult["byKind"]> {
-    const hosts = await this.sync("host", HOST_COLUMNS, snapshot.hosts, (h) => ({
-      values: hostValues(h),
-    }));
+    // Each table's columns, and how an object fills them: ./tables.ts.
+    const hosts = await this.sync(HOST, snapshot.hosts, () => ({ context: undefined }));
 
     const hostId = (externalId: string | null) =>
       externalId === null ? null : (hosts.ids.get(externalId) ?? null);
 
-    const vms = await this.sync("virtual_machine", VM_COLUMNS, snapshot.virtualMachines, (v) => ({
-      values: vmValues(v, hostId(v.hostExternalId)),
+    const vms = await this.sync(VIRTUAL_MACHINE, snapshot.virtualMachines, (v) => ({
+      context: { hostId: hostId(v.hostExternalId) },
       children: v.disks,
     }));
-    await this.replaceChildren(
-      "virtual_disk",
-      "vm_id",
-      DISK_COLUMNS,
-      vms,
-      snapshot.virtualMachines,
-      (v) =>
-        v.disks.map((d) => [
-          d.key, d.label, d.capacityMiB, d.thin, d.mode, d.rdm, d.sharing, d.datastore, d.path,
-          d.format,
-        ]),
-    );
+    await this.replaceChildren(VIRTUAL_DISK, vms, snapshot.virtualMachines, (v) => v.disks, undefined);
 
     const layerIds = await this.syncLayers(snapshot.images);
-    const images = await this.sync("image", IMAGE_COLUMNS, snapshot.images, (i) => ({
-      values: imageValues(i, hostId(i.hostExternalId)!),
+    const images = await this.sync(IMAGE, snapshot.images, (i) => ({
+      context: { hostId: hostId(i.hostExternalId)! },
       children: i.layers,
     }));
-    await this.replaceChildren(
-      "image_layer",
-      "image_id",
-      ["image_id", "layer_id", "position"],
-      images,
-      snapshot.images,
-      (i) => i.layers.map((layer, position) => [layerIds.get(layer.digest)!, position]),
-    );
+    await this.replaceChildren(IMAGE_LAYER, images, snapshot.images, (i) => i.layers, layerIds);
 
-    const containers = await this.sync("container", CONTAINER_COLUMNS, snapshot.containers, (c) => ({
-      values: containerValues(
-        c,
-        hostId(c.hostExternalId)!,
-        c.imageExternalId === null ? null : (images.ids.get(c.imageExternalId) ?? null),
-      ),
+    const containers = await this.sync(CONTAINER, snapshot.containers, (c) => ({
+      context: {
+        hostId: hostId(c.hostExternalId)!,
+        imageId: c.imageExternalId === null ? null : (images.ids.get(c.imageExternalId) ?? null),
+      },
       children: [c.mounts, c.ports],
     }));
-    await this.replaceChildren("container_mount", "container_id", MOUNT_COLUMNS, containers,
-      snapshot.containers, (c) =>
-        c.mounts.map((m, position) => [
-          position, m.type, m.source, m.destination, m.readOnly, m.propagation,
-        ]),
-    );
-    await this.replaceChildren("container_port", "container_id", PORT_COLUMNS, containers,
-      snapshot.containers, (c) =>
-        c.ports.map((p, position) => [position, p.containerPort, p.protocol, p.hostIp, p.hostPort]),
-    );
+    await this.replaceChildren(CONTAINER_MOUNT, containers, snapshot.containers, (c) => c.mounts, undefined);
+    await this.replaceChildren(CONTAINER_PORT, containers, snapshot.containers, (c) => c.ports, undefined);
 
     // Vanished objects go last, dependants first.
     await this.remove("container", containers.removedIds);
@@ -358,14 +237,13 @@ class InventoryWriter {
    * Makes `table` hold exactly `items` for this source. Returns the ids of all items and which
    * were added or changed.
    */
-  private async sync<T extends { externalId: string }>(
-    table: string,
-    columns: readonly string[],
+  private async sync<T extends { externalId: string }, C>(
+    table: InventoryTable<T, C>,
     items: T[],
-    describe: (item: T) => { values: CopyValue[]; children?: unknown },
+    describe: (item: T) => { context: C; children?: unknown },
   ): Promise<Planned> {
     const existing = await this.client.query<{ external_id: string; id: string; fingerprint: string }>(
-      `SELECT external_id, id::text AS id, fingerprint FROM "${table}" WHERE source_id = $1`,
+      `SELECT external_id, id::text AS id, fingerprint FROM "${table.name}" WHERE source_id = $1`,
       [this.sourceId],
     );
     const before = new Map(existing.rows.map((row) => [row.external_id, row]));
@@ -379,8 +257,8 @@ class InventoryWriter {
     // Postgres's inserting overlap; changed rows are kept for the staging table.
     function* newRows(): Generator<string> {
       for (const item of items) {
-        const { values, children } = describe(item);
-        const data = encodeRow(values);
+        const { context, children } = describe(item);
+        const data = table.encode(item, context);
         const hash = createHash("sha1").update(data);
         if (children !== undefined) hash.update(JSON.stringify(children));
         const fingerprint = hash.digest("base64");
@@ -399,17 +277,18 @@ class InventoryWriter {
       }
     }
 
-    const allColumns = [...KEY_COLUMNS, ...columns];
-    await copyEncoded(this.client, table, allColumns, newRows());
+    // table.keys: id, source_id, external_id, fingerprint.
+    const allColumns = [...table.keys, ...table.written];
+    await copyEncoded(this.client, table.name, allColumns, newRows());
     if (changed.length > 0) {
-      const stage = `stage_${table}`;
+      const stage = `stage_${table.name}`;
       await this.client.query(
-        `CREATE TEMP TABLE "${stage}" (LIKE "${table}" INCLUDING DEFAULTS) ON COMMIT DROP`,
+        `CREATE TEMP TABLE "${stage}" (LIKE "${table.name}" INCLUDING DEFAULTS) ON COMMIT DROP`,
       );
       await copyEncoded(this.client, stage, allColumns, changed);
-      const assignments = ["fingerprint", ...columns].map((c) => `"${c}" = s."${c}"`).join(", ");
+      const assignments = ["fingerprint", ...table.written].map((c) => `"${c}" = s."${c}"`).join(", ");
       await this.client.query(
-        `UPDATE "${table}" t SET ${assignments}, updated_at = now() FROM "${stage}" s WHERE t.id = s.id`,
+        `UPDATE "${table.name}" t SET ${assignments}, updated_at = now() FROM "${stage}" s WHERE t.id = s.id`,
       );
       await this.client.query(`DROP TABLE "${stage}"`);
     }
@@ -425,18 +304,21 @@ class InventoryWriter {
     };
   }
 
-  /** Children of added or changed parents are deleted and written anew; `columns` start with the parent's. */
-  private async replaceChildren<T extends { externalId: string }>(
-    table: string,
-    parentColumn: string,
-    columns: readonly string[],
+  /**
+   * Children of added or changed parents are deleted and written anew; a child table's key column
+   * is its parent's id, and each child's position is its index among its parent's.
+   */
+  private async replaceChildren<T extends { externalId: string }, S, C>(
+    table: InventoryTable<S, C>,
     parents: Planned,
     items: T[],
-    rows: (item: T) => CopyValue[][],
+    children: (item: T) => readonly S[],
+    context: C,
   ) {
     if (parents.rewritten.size === 0) return;
+    const parentColumn = table.keys[0]!;
     if (parents.counts.changed > 0) {
-      await this.client.query(`DELETE FROM "${table}" WHERE "${parentColumn}" = ANY($1::uuid[])`, [
+      await this.client.query(`DELETE FROM "${table.name}" WHERE "${parentColumn}" = ANY($1::uuid[])`, [
         [...parents.rewritten],
       ]);
     }
@@ -444,30 +326,35 @@ class InventoryWriter {
       for (const item of items) {
         const parentId = parents.ids.get(item.externalId)!;
         if (!parents.rewritten.has(parentId)) continue;
-        for (const row of rows(item)) yield [parentId, ...row];
+        const parent = encodeValue(parentId);
+        const list = children(item);
+        for (let position = 0; position < list.length; position++) {
+          yield `${parent}\t${table.encode(list[position]!, context, position)}`;
+        }
       }
     };
-    await copyRows(this.client, table, columns, lines());
+    await copyEncoded(this.client, table.name, [parentColumn, ...table.written], lines());
   }
 
   /** Layers are per source, keyed by digest; returns digest → layer id for every image's layers. */
-  private async syncLayers(images: ImageSnapshot[]): Promise<Map<string, string>> {
+  private async syncLayers(images: ImageSnapshot[]): Promise<LayerIds> {
     const existing = await this.client.query<{ digest: string; id: string }>(
       `SELECT digest, id::text AS id FROM layer WHERE source_id = $1`,
       [this.sourceId],
     );
     const ids = new Map(existing.rows.map((row) => [row.digest, row.id]));
-    const fresh: CopyValue[][] = [];
+    const fresh: string[] = [];
     for (const image of images) {
       for (const layer of image.layers) {
         if (ids.has(layer.digest)) continue;
         const id = randomUUID();
         ids.set(layer.digest, id);
-        fresh.push([id, this.sourceId, layer.digest, layer.sizeBytes]);
+        // LAYER.keys: id, source_id.
+        fresh.push(`${encodeRow([id, this.sourceId]).slice(0, -1)}\t${LAYER.encode(layer, undefined)}`);
       }
     }
     if (fresh.length > 0) {
-      await copyRows(this.client, "layer", ["id", "source_id", "digest", "size_bytes"], fresh);
+      await copyEncoded(this.client, LAYER.name, [...LAYER.keys, ...LAYER.written], fresh);
     }
     return ids;
   }

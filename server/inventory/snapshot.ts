@@ -262,7 +262,7 @@ export const containerPortSnapshot = z.object({
   hostPort: maybe(z.number().int().min(0).max(65535)),
 });
 
-/** One container, with every field the CIS Docker Benchmark checks of shared/domain.md read. */
+/** One container, with every field the CIS Docker Benchmark checks of docs/domain.md#isolation-posture read. */
 export const containerSnapshot = z.object({
   externalId,
   name: label,

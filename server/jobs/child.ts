@@ -4,12 +4,13 @@
  * The worker holds the run's lease; this process records the run's outcome (succeeded or failed
  * with its error) and exits 0 once it is recorded. Any other exit leaves the run to the worker.
  */
+import { setting } from "../config";
 import { connect } from "../db/client";
 import { runCollection } from "./collect";
 
 async function main() {
   const [runId, sourceId] = process.argv.slice(2);
-  const url = process.env.DATABASE_URL;
+  const url = setting("DATABASE_URL");
   if (!runId || !sourceId || !url) {
     console.error("usage: DATABASE_URL=… node --import tsx server/jobs/child.ts <run id> <source id>");
     process.exit(2);

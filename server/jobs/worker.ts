@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
+import { setting, type Env } from "../config";
 import type { Database } from "../db/client";
 import { failRun } from "../inventory/ingest";
 import { COLLECTION_TIMEOUT_MS } from "./collect";
@@ -50,17 +51,10 @@ export interface Worker {
 
 const CHILD_ENTRY = path.join(import.meta.dirname, "child.ts");
 
-export function workerSettings(env: Record<string, string | undefined> = process.env) {
-  const positive = (name: string, fallback: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === "") return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, not "${raw}"`);
-    return value;
-  };
+export function workerSettings(env: Env = process.env) {
   return {
-    concurrency: positive("FLEETLENS_COLLECT_CONCURRENCY", 2),
-    memoryMb: positive("FLEETLENS_COLLECT_MEMORY_MB", 2048),
+    concurrency: setting("FLEETLENS_COLLECT_CONCURRENCY", env),
+    memoryMb: setting("FLEETLENS_COLLECT_MEMORY_MB", env),
   };
 }
 

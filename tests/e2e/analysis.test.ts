@@ -158,8 +158,8 @@ describe("Analysis tabs in a browser", () => {
   let exportHref = "";
 
   it("Migration: filters verdicts by Kata Containers, every row shows it, and the export carries the filter", async () => {
-    const customer = [...customers].sort((a, b) => (b.summary.migration.totals.verdicts.kata ?? 0) - (a.summary.migration.totals.verdicts.kata ?? 0))[0]!;
-    const kata = customer.summary.migration.totals.verdicts.kata ?? 0;
+    const customer = [...customers].sort((a, b) => (b.summary.migration.totals.verdicts["to-kata"] ?? 0) - (a.summary.migration.totals.verdicts["to-kata"] ?? 0))[0]!;
+    const kata = customer.summary.migration.totals.verdicts["to-kata"] ?? 0;
     expect(kata).toBeGreaterThan(0);
     await openTab(customer, "Migration");
     await page.getByRole("figure", { name: /RAM and disk saved per verdict/ }).locator("svg.recharts-surface").first().waitFor();
@@ -174,7 +174,7 @@ describe("Analysis tabs in a browser", () => {
     const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
     expect(href).toContain(`/api/export/${customer.id}/verdicts?`);
     const params = new URL(href!, app.baseUrl).searchParams;
-    expect(params.get("verdict")).toBe("kata");
+    expect(params.get("verdict")).toBe("to-kata");
     expect(params.get("sort")).toBe("ramMiB");
     expect(params.get("dir")).toBe("desc");
     exportHref = href!;

@@ -4,13 +4,13 @@
  * the test driver's fixture domains, and one real QEMU domain under qemu:///session) and Podman
  * (tests/peers/podman.sh, containers made here with `podman run` flags).
  *
- *   VM → "container"    session-alpine (real QEMU domain, Alpine, running), ubuntu-web (test driver)
- *   VM → "kata"         ha-host_VM9 (vcsim: SR-IOV NIC, Ubuntu 22.04, running)
- *   VM → "vm"           win-ad (not Linux), gpu-cluster-node (passthrough, shared disk),
- *                       ha-host_VM8 (vcsim: PCI passthrough)
- *   container → "kata"  netadmin (--cap-add NET_ADMIN: exposed, no Kata blocker; Podman is a warning)
- *   container → "stay"  hostnet (--network host: exposed, but Kata cannot), plain (confined and
- *                       limited: nothing crosses the kernel), in-kata (already in the kata runtime)
+ *   VM → "to-container"    session-alpine (real QEMU domain, Alpine, running), ubuntu-web (test driver)
+ *   VM → "to-kata"         ha-host_VM9 (vcsim: SR-IOV NIC, Ubuntu 22.04, running)
+ *   VM → "stay-vm"         win-ad (not Linux), gpu-cluster-node (passthrough, shared disk),
+ *                          ha-host_VM8 (vcsim: PCI passthrough)
+ *   container → "to-kata"  netadmin (--cap-add NET_ADMIN: exposed, no Kata blocker; Podman is a warning)
+ *   container → "stay"     hostnet (--network host: exposed, but Kata cannot), plain (confined and
+ *                          limited: nothing crosses the kernel), in-kata (already in the kata runtime)
  *
  * Each is checked along both doors: the analyse CLI over the snapshot files (in process, and once as
  * `npm run analyse` in a child process), and the dashboard's customerAnalysis over the same
@@ -259,7 +259,7 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     });
     expectVerdict("session-alpine", {
       kind: "vm",
-      verdict: "container",
+      verdict: "to-container",
       // Warnings only: work to do, the verdict stands.
       ruleIds: ["usb-controller", "empty-hostname", "no-ip"],
       reason: "Moves to a container, after: USB controller; Empty or default hostname; No IP address.",
@@ -281,7 +281,7 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     });
     expectVerdict("ha-host_VM9", {
       kind: "vm",
-      verdict: "kata",
+      verdict: "to-kata",
       ruleIds: ["sriov-device", "changed-block-tracking-disabled", "hot-plug", "invalid-vm-name", "multiple-nics", "snapshot-present"],
       reason: "Moves to Kata Containers: SR-IOV device.",
       // Ubuntu 22.04 footprint: 2048 MiB RAM less 160 MiB Kata overhead, 5 GiB disk, 250m CPU overhead.
@@ -295,7 +295,7 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     expect(vm("libvirt", "win-ad")).toMatchObject({ guestOsFamily: "windows", guestOsId: "http://microsoft.com/win/2k22", tpm: true });
     expectVerdict("win-ad", {
       kind: "vm",
-      verdict: "vm",
+      verdict: "stay-vm",
       // disk-capacity-unknown: the test driver has no block stats, so the collector says null.
       ruleIds: ["not-linux", "disk-capacity-unknown", "tpm", "usb-controller"],
       reason: "Stays a VM: Guest OS is not Linux; TPM.",
@@ -305,7 +305,7 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     expect(vm("libvirt", "gpu-cluster-node")).toMatchObject({ passthrough: true, guestOsFamily: "linux", powerState: "poweredOn" });
     expectVerdict("gpu-cluster-node", {
       kind: "vm",
-      verdict: "vm",
+      verdict: "stay-vm",
       ruleIds: ["passthrough-device", "disk-capacity-unknown", "shared-disk", "empty-hostname", "no-ip"],
       reason: "Stays a VM: Passthrough device; Shared disk.",
       saving: none,
@@ -315,7 +315,7 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     expect(vm("vsphere", "ha-host_VM8")).toMatchObject({ passthrough: true, sriov: false, guestOsReported: "Alpine Linux 3.18 (64-bit)", powerState: "poweredOn" });
     expectVerdict("ha-host_VM8", {
       kind: "vm",
-      verdict: "vm",
+      verdict: "stay-vm",
       ruleIds: ["passthrough-device", "invalid-vm-name"],
       reason: "Stays a VM: Passthrough device.",
       saving: none,
@@ -328,7 +328,7 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     expect(ubuntu.disks.map((d) => d.capacityMiB)).toEqual([null]);
     expectVerdict("ubuntu-web", {
       kind: "vm",
-      verdict: "container",
+      verdict: "to-container",
       ruleIds: ["disk-capacity-unknown", "empty-hostname", "no-ip"],
       reason: "Moves to a container, after: Disk capacity unknown; Empty or default hostname; No IP address.",
       // Ubuntu 22.04 footprint, 2 GiB RAM (the domain has more) and 5 GiB disk (nothing provisioned known to cap it).
@@ -348,7 +348,7 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     });
     expectVerdict("netadmin", {
       kind: "container",
-      verdict: "kata",
+      verdict: "to-kata",
       ruleIds: ["CIS-5.4", "CIS-5.12", "CIS-5.26", "kata-podman"],
       reason: "Moves to Kata Containers: Capabilities added; its own guest kernel would isolate it.",
       saving: { ramMiB: -KATA_MIB, diskMiB: 0, cpuMillis: -KATA_CPU },
@@ -403,7 +403,7 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
   it("totals: the same along both doors, counting what the verdicts above say", async () => {
     const { analysis } = await customerAnalysis(t!, customerId);
     expect(analysis.migration.totals).toEqual(cli.migration);
-    expect(cli.migration.verdicts.kata).toBe(2); // ha-host_VM9 and netadmin
+    expect(cli.migration.verdicts["to-kata"]).toBe(2); // ha-host_VM9 and netadmin
     expect(cli.migration.kataOverheadMiB).toBe(2 * KATA_MIB);
   });
 });

@@ -84,7 +84,7 @@ describe("analysis router", () => {
     const vcpus = acme.density.totals!.vcpusPoweredOn + gx.density.totals!.vcpusPoweredOn;
     const cores = acme.density.totals!.physicalCores + gx.density.totals!.physicalCores;
     expect(fleet.vcpuPerCore).toBe(Math.round((vcpus / cores) * 100) / 100);
-    expect(fleet.verdicts.container).toBe(customers[0]!.verdicts.container + customers[1]!.verdicts.container);
+    expect(fleet.verdicts["to-container"]).toBe(customers[0]!.verdicts["to-container"] + customers[1]!.verdicts["to-container"]);
     expect(fleet.ramSavedMiB).toBe(customers[0]!.ramSavedMiB + customers[1]!.ramSavedMiB);
 
     const viewer: Viewer = { id: "v", role: "viewer", scope: { kind: "some", customerIds: [globex] } };

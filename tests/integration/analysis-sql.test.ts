@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CUSTOMERS } from "../../server/collectors/demo/fleet";
-import { seedDemoFleet } from "../../server/collectors/demo/seed";
+import { seedDemoFleet } from "../../server/demo/seed";
 import { customerAnalysis, loadInventory } from "../../server/analysis/load";
 import { linkEngineHosts } from "../../server/analysis/inventory";
 import { DEFAULT_OS_FOOTPRINTS } from "../../server/analysis/parameters";

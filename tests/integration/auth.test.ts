@@ -441,7 +441,7 @@ describe("CSV export", () => {
   it("applies the page's filters exactly as the tRPC table does", async () => {
     const cookie = cookies.engineer!;
     for (const [query, input] of [
-      ["kind=vm&verdict=container", { kind: "vm", verdict: "container" }],
+      ["kind=vm&verdict=to-container", { kind: "vm", verdict: "to-container" }],
       ["kind=container&sort=name&dir=asc", { kind: "container", sort: { column: "name", direction: "asc" } }],
       ["search=app", { search: "app" }],
     ] as const) {

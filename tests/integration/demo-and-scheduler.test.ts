@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DEMO_CUSTOMERS } from "../../server/collectors/demo/fleet";
-import { removeDemoData, seedDemoFleet } from "../../server/collectors/demo/seed";
+import { removeDemoData, seedDemoFleet } from "../../server/demo/seed";
 import { dueSources } from "../../server/jobs/queue";
 import { createTestDatabase, type TestDatabase } from "./db";
 

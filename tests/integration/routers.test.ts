@@ -78,6 +78,9 @@ describe("inventory tables", () => {
     const hosts = await as(admin).inventory.hosts({ customerId: acme.id, sort: { column: "virtualMachines", direction: "desc" } });
     expect(hosts.rows.map((h) => [h.name, h._count.virtualMachines])).toEqual([["esx01.lab", 5], ["docker01", 0]]);
     expect(hosts.rows[1]!.vm?.name).toBe("docker01");
+    // One spelling of the role, in and out, whatever Prisma calls its enum member.
+    const engines = await as(admin).inventory.hosts({ customerId: acme.id, role: "container-engine" });
+    expect(engines.rows.map((h) => [h.name, h.role])).toEqual([["docker01", "container-engine"]]);
   });
 
   it("never returns another customer's rows", async () => {

@@ -24,6 +24,8 @@ const CANARY = "CANARYTLSKEYLINE01";
 const PEM_KEY = `-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC${CANARY}\n-----END PRIVATE KEY-----\n`;
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ\n-----END CERTIFICATE-----\n";
 const ENDPOINT_PASSWORD = "CANARY-endpoint-PW-9911";
+/** A pinned vCenter certificate: a SHA-256 fingerprint of the shape the vsphere options require. */
+const PINNED = `AB:CD:EF:${"00:".repeat(28)}11`;
 
 /** What the caller of a refused call reads, or null when it was not refused. */
 async function refusal(call: Promise<unknown>): Promise<{ code: string; message: string } | null> {
@@ -84,11 +86,11 @@ describe("sources.list (H3)", () => {
   it("shows endpoints, user names and options to administrators only; viewers and engineers get name, kind, status and runs", async () => {
     const { id } = await as(admin).sources.create({
       customerId: ids.acme!, kind: "vsphere", name: "vc-acme", endpoint: "https://vc.acme.example/sdk",
-      username: "svc-fleetlens@vsphere.local", options: { fingerprint: "AB:CD:EF" }, secret: "Hunter2-very-secret",
+      username: "svc-fleetlens@vsphere.local", options: { fingerprint: PINNED }, secret: "Hunter2-very-secret",
     });
     const adminRow = (await as(admin).sources.list({ customerId: ids.acme! })).find((s) => s.id === id)!;
     expect(adminRow.connection).toEqual({
-      endpoint: "https://vc.acme.example/sdk", username: "svc-fleetlens@vsphere.local", options: { fingerprint: "AB:CD:EF" },
+      endpoint: "https://vc.acme.example/sdk", username: "svc-fleetlens@vsphere.local", options: { fingerprint: PINNED },
     });
     for (const role of ["viewer", "engineer"] as const) {
       const listed = await as(acmeAs(role)).sources.list({});

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAnalyseCli } from "@/server/analysis/cli";
-import { UsageError } from "@/server/collectors/cli";
+import { UsageError } from "@/server/cli/args";
 import type { SnapshotInput } from "@/server/inventory/snapshot";
 
 const AT = "2026-11-01T10:00:00.000Z";
@@ -137,10 +137,10 @@ describe("analyse CLI", () => {
       expect(Object.keys(v)).toEqual(expect.arrayContaining(["name", "kind", "verdict", "ruleIds"]));
       expect(Array.isArray(v.ruleIds)).toBe(true);
     }
-    expect(report.verdicts.find((v) => v.name === "web01")).toMatchObject({ kind: "vm", verdict: "container", ruleIds: [], host: "esx01" });
-    expect(report.verdicts.find((v) => v.name === "win01")).toMatchObject({ kind: "vm", verdict: "vm" });
+    expect(report.verdicts.find((v) => v.name === "web01")).toMatchObject({ kind: "vm", verdict: "to-container", ruleIds: [], host: "esx01" });
+    expect(report.verdicts.find((v) => v.name === "win01")).toMatchObject({ kind: "vm", verdict: "stay-vm" });
     // Alone, the hypervisor file says nothing of Docker in docker01: an Ubuntu VM that can move.
-    expect(report.verdicts.find((v) => v.name === "docker01")).toMatchObject({ verdict: "container" });
+    expect(report.verdicts.find((v) => v.name === "docker01")).toMatchObject({ verdict: "to-container" });
     expect(report.findings).toContainEqual(expect.objectContaining({ ruleId: "not-linux", severity: "critical", name: "win01", kind: "vm" }));
     for (const f of report.findings) expect(Object.keys(f)).toEqual(expect.arrayContaining(["ruleId", "severity", "name"]));
   });
@@ -148,16 +148,16 @@ describe("analyse CLI", () => {
   it("links an engine snapshot's host to the VM of a hypervisor snapshot across files", async () => {
     const report = await json(file("vcenter.json"), file("docker.json"));
     const docker01 = report.verdicts.find((v) => v.kind === "vm" && v.name === "docker01")!;
-    expect(docker01.verdict).toBe("vm");
+    expect(docker01.verdict).toBe("stay-vm");
     expect(docker01.ruleIds).toContain("container-host");
     expect(report.findings).toContainEqual(expect.objectContaining({ ruleId: "container-host", severity: "critical", name: "docker01" }));
     // The engine host runs in a VM: not a physical host; its containers land on esx01.
     expect(report.density).toMatchObject({ physicalHosts: 1, containers: 2 });
     // Workloads: web01, win01 (docker01 is a container host) + 2 running containers.
     expect(report.density.workloads).toBe(4);
-    expect(report.verdicts.find((v) => v.name === "app")).toMatchObject({ kind: "container", verdict: "kata", host: "docker01" });
+    expect(report.verdicts.find((v) => v.name === "app")).toMatchObject({ kind: "container", verdict: "to-kata", host: "docker01" });
     expect(report.verdicts.find((v) => v.name === "infra")).toMatchObject({ kind: "container", verdict: "stay" });
-    expect(report.migration.verdicts).toEqual({ container: 1, kata: 1, vm: 2, stay: 1 });
+    expect(report.migration.verdicts).toEqual({ "to-container": 1, "to-kata": 1, "stay-vm": 2, stay: 1 });
   });
 
   it("reads the engine file alone as a bare-metal engine host", async () => {
@@ -174,7 +174,7 @@ describe("analyse CLI", () => {
     expect(tenancy.map((f) => f.name).sort()).toEqual(["app", "infra"]);
     expect(tenancy[0]!.detail).toBe("blue, red");
     // Now infra is exposed too, and moves to Kata.
-    expect(withLabel.verdicts.find((v) => v.name === "infra")!.verdict).toBe("kata");
+    expect(withLabel.verdicts.find((v) => v.name === "infra")!.verdict).toBe("to-kata");
   });
 
   it("the text summary gives the verdict counts", async () => {

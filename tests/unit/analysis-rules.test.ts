@@ -12,16 +12,8 @@ import {
   type InventoryHost,
   type InventoryVirtualMachine,
 } from "@/server/analysis/inventory";
-import { analyseIsolation, CONTAINER_RULES, type ContainerContext } from "@/server/analysis/isolation";
-import {
-  analyseMigration,
-  KATA_RULES,
-  VM_RULES,
-  type KataContext,
-  type MigrationResult,
-  type Verdict,
-  type VmContext,
-} from "@/server/analysis/migration";
+import { analyseIsolation } from "@/server/analysis/isolation";
+import { analyseMigration, type MigrationResult, type Verdict } from "@/server/analysis/migration";
 import {
   compileFootprints,
   DEFAULT_OS_FOOTPRINTS,
@@ -29,7 +21,16 @@ import {
   footprintOf,
   type Parameters,
 } from "@/server/analysis/parameters";
-import { evaluate } from "@/server/analysis/rules";
+import {
+  CONTAINER_RULES,
+  evaluate,
+  KATA_RULES,
+  RULE_LISTS,
+  VM_RULES,
+  type ContainerContext,
+  type KataContext,
+  type VmContext,
+} from "@/server/analysis/rules";
 import {
   containerSnapshot,
   hostSnapshot,
@@ -413,7 +414,7 @@ const KATA_CASES: Case[] = [
 ];
 
 const CASES = [...CONTAINER_CASES, ...VM_CASES, ...KATA_CASES];
-const RULES_OF: Record<List, readonly { id: string }[]> = { container: CONTAINER_RULES, vm: VM_RULES, kata: KATA_RULES };
+const RULES_OF: Record<List, readonly { id: string }[]> = RULE_LISTS;
 
 describe("rule baselines", () => {
   it("the tidy container sets off no container rule", () => {
@@ -463,9 +464,17 @@ describe("rule lists", () => {
     for (const rule of [...CONTAINER_RULES, ...VM_RULES, ...KATA_RULES]) {
       expect(rule.title.length, rule.id).toBeGreaterThan(0);
       expect(rule.text.length, rule.id).toBeGreaterThan(0);
-      expect(rule.source.length, rule.id).toBeGreaterThan(0);
+      expect(rule.source.name.length, rule.id).toBeGreaterThan(0);
+      expect(rule.source.doc, rule.id).toMatch(/^docs\/domain\.md#[a-z-]+$/);
       expect(["critical", "warning", "info"]).toContain(rule.severity);
     }
+  });
+
+  it("the rules that expose a container (cross the shared kernel) are the tenancy finding and ten CIS items", () => {
+    const exposing = [...CONTAINER_RULES, ...VM_RULES, ...KATA_RULES].filter((r) => r.exposes).map((r) => r.id).sort();
+    expect(exposing).toEqual(
+      [TENANT, "CIS-5.5", "CIS-5.32", "CIS-5.6", "CIS-5.4", "CIS-5.10", "CIS-5.16", "CIS-5.17", "CIS-5.21", "CIS-5.31", "CIS-5.22"].sort(),
+    );
   });
 
   it("findings carry the detail a rule returns", () => {
@@ -606,20 +615,20 @@ describe("migration verdicts (analyse over parsed snapshots)", () => {
 
   it("a Linux VM with no finding moves to a container and saves its OS footprint", () => {
     const v = verdictOf(result, "web01");
-    expect(v).toMatchObject({ kind: "vm", verdict: "container", ruleIds: [], os: "RHEL 9", hostName: "esx01", cluster: "prod" });
+    expect(v).toMatchObject({ kind: "vm", verdict: "to-container", ruleIds: [], os: "RHEL 9", hostName: "esx01", cluster: "prod" });
     expect(v.saving).toEqual({ ramMiB: RHEL.ramMiB, diskMiB: RHEL.diskMiB, cpuMillis: 0 });
   });
 
   it("a Linux VM with SR-IOV moves to Kata, net of Kata's overhead", () => {
     const v = verdictOf(result, "sriov01");
-    expect(v.verdict).toBe("kata");
+    expect(v.verdict).toBe("to-kata");
     expect(v.ruleIds).toEqual(["sriov-device"]);
     expect(v.saving).toEqual({ ramMiB: RHEL.ramMiB - P.kataOverheadMemoryMiB, diskMiB: RHEL.diskMiB, cpuMillis: -250 });
   });
 
   it("a Windows VM stays a VM, with no saving", () => {
     const v = verdictOf(result, "win01");
-    expect(v.verdict).toBe("vm");
+    expect(v.verdict).toBe("stay-vm");
     expect(v.ruleIds).toContain("not-linux");
     expect(v.saving).toEqual({ ramMiB: 0, diskMiB: 0, cpuMillis: 0 });
   });
@@ -627,14 +636,14 @@ describe("migration verdicts (analyse over parsed snapshots)", () => {
   it("a Windows VM moves to a container when the customer has Windows container hosts", () => {
     const withWindows = analyse(inventoryOf(verdictSnapshots()), withParameters({ windowsContainerHosts: true })).migration;
     const v = verdictOf(withWindows, "win01");
-    expect(v.verdict).toBe("container");
+    expect(v.verdict).toBe("to-container");
     expect(v.ruleIds).not.toContain("not-linux");
     expect(v.saving).toEqual({ ramMiB: WINDOWS_2022.ramMiB, diskMiB: WINDOWS_2022.diskMiB, cpuMillis: 0 });
   });
 
   it("a VM an engine host runs in (hardware UUID = VM UUID, any case) stays a VM: it is a container host", () => {
     const v = verdictOf(result, "docker01");
-    expect(v.verdict).toBe("vm");
+    expect(v.verdict).toBe("stay-vm");
     expect(v.ruleIds).toContain("container-host");
     expect(v.findings.find((f) => f.ruleId === "container-host")?.detail).toBe("docker01 (docker)");
     expect(v.saving).toEqual({ ramMiB: 0, diskMiB: 0, cpuMillis: 0 });
@@ -646,19 +655,19 @@ describe("migration verdicts (analyse over parsed snapshots)", () => {
 
   it("a powered-off VM that moves saves disk but no RAM", () => {
     const v = verdictOf(result, "off01");
-    expect(v.verdict).toBe("container");
+    expect(v.verdict).toBe("to-container");
     expect(v.saving).toEqual({ ramMiB: 0, diskMiB: RHEL.diskMiB, cpuMillis: 0 });
   });
 
   it("a powered-off VM that moves to Kata pays no running overhead", () => {
     const v = verdictOf(result, "offsriov01");
-    expect(v.verdict).toBe("kata");
+    expect(v.verdict).toBe("to-kata");
     expect(v.saving).toEqual({ ramMiB: 0, diskMiB: RHEL.diskMiB, cpuMillis: 0 });
   });
 
   it("an exposed container (capAdd) on a Docker host moves to Kata and costs Kata's overhead", () => {
     const v = verdictOf(result, "exposed");
-    expect(v).toMatchObject({ kind: "container", verdict: "kata", hostName: "dock01" });
+    expect(v).toMatchObject({ kind: "container", verdict: "to-kata", hostName: "dock01" });
     expect(v.ruleIds).toContain("CIS-5.4");
     expect(v.saving).toEqual({ ramMiB: -P.kataOverheadMemoryMiB, diskMiB: 0, cpuMillis: -P.kataOverheadCpuMillis });
     expect(v.saving.ramMiB).toBeLessThan(0);
@@ -666,7 +675,7 @@ describe("migration verdicts (analyse over parsed snapshots)", () => {
 
   it("an exposed container that is not running moves to Kata at no running cost", () => {
     const v = verdictOf(result, "exposed-stopped");
-    expect(v.verdict).toBe("kata");
+    expect(v.verdict).toBe("to-kata");
     expect(v.saving).toEqual({ ramMiB: 0, diskMiB: 0, cpuMillis: 0 });
   });
 
@@ -689,9 +698,9 @@ describe("migration verdicts (analyse over parsed snapshots)", () => {
   });
 
   it("totals count the verdicts and sum the savings of what moves", () => {
-    // VMs: web01, off01 → container; sriov01, offsriov01 → kata; win01, docker01 → vm.
-    // Containers: exposed, exposed-stopped → kata; hostnet, quiet, in-kata → stay.
-    expect(result.totals.verdicts).toEqual({ container: 2, kata: 4, vm: 2, stay: 3 });
+    // VMs: web01, off01 → to-container; sriov01, offsriov01 → to-kata; win01, docker01 → stay-vm.
+    // Containers: exposed, exposed-stopped → to-kata; hostnet, quiet, in-kata → stay.
+    expect(result.totals.verdicts).toEqual({ "to-container": 2, "to-kata": 4, "stay-vm": 2, stay: 3 });
     const ram = RHEL.ramMiB + 0 + (RHEL.ramMiB - P.kataOverheadMemoryMiB) + 0 - P.kataOverheadMemoryMiB + 0;
     expect(result.totals.ramSavedMiB).toBe(ram);
     expect(result.totals.diskSavedMiB).toBe(4 * RHEL.diskMiB);
@@ -728,7 +737,7 @@ describe("migration verdicts (analyse over parsed snapshots)", () => {
     }));
     const vms = [1, 2, 3].map((i) => vmInput(`app0${i}`, { hostExternalId: `esx-${i}`, memoryMiB: 11500, vcpus: 4 }));
     const packed = analyse(inventoryOf([{ collectedAt: COLLECTED_AT, hosts, virtualMachines: vms }]), P).migration;
-    expect(packed.verdicts.map((v) => v.verdict)).toEqual(["container", "container", "container"]);
+    expect(packed.verdicts.map((v) => v.verdict)).toEqual(["to-container", "to-container", "to-container"]);
     // Now: 34,500 MiB needs 3 hosts (2 give 32,768). After: 34,500 - 3 × 1,536 = 29,892 fits on 2.
     expect(packed.packing).toEqual([{ customer: "acme", cluster: "small", hosts: 3, neededNow: 3, neededAfter: 2, hostsFreed: 1 }]);
     expect(packed.totals.hostsFreed).toBe(1);
@@ -746,7 +755,7 @@ describe("migration verdicts (analyse over parsed snapshots)", () => {
       },
     ];
     const migration = analyse(inventoryOf(snapshots), withParameters({ windowsContainerHosts: true })).migration;
-    expect(verdictOf(migration, "winbig01").verdict).not.toBe("kata");
-    expect(verdictOf(migration, "winsriov01").verdict).not.toBe("kata");
+    expect(verdictOf(migration, "winbig01").verdict).not.toBe("to-kata");
+    expect(verdictOf(migration, "winsriov01").verdict).not.toBe("to-kata");
   });
 });

@@ -202,8 +202,8 @@ describe("file names", () => {
 
 describe("export filters", () => {
   it("read the page's query string with the tRPC schemas' defaults", () => {
-    const parsed = parseExportFilter("verdicts", new URLSearchParams("kind=vm&verdict=container&search=app&sort=name&dir=asc"));
-    expect(parsed).toEqual({ ok: true, filter: { kind: "vm", verdict: "container", search: "app", sort: { column: "name", direction: "asc" } } });
+    const parsed = parseExportFilter("verdicts", new URLSearchParams("kind=vm&verdict=to-container&search=app&sort=name&dir=asc"));
+    expect(parsed).toEqual({ ok: true, filter: { kind: "vm", verdict: "to-container", search: "app", sort: { column: "name", direction: "asc" } } });
     expect(parseExportFilter("findings", new URLSearchParams(""))).toEqual({ ok: true, filter: { search: "", sort: { column: "severity", direction: "asc" } } });
     expect(parseExportFilter("findings", new URLSearchParams("severity=critical&ruleId=CIS-5.4"))).toMatchObject({ ok: true, filter: { severity: "critical", ruleId: "CIS-5.4" } });
   });

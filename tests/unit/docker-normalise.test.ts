@@ -37,7 +37,7 @@ import {
   securityProfile,
   timestamp,
 } from "../../server/collectors/docker/normalise";
-import { UsageError } from "../../server/collectors/cli";
+import { UsageError } from "../../server/cli/args";
 import { parseSnapshot } from "../../server/inventory/snapshot";
 
 const fixture = (name: string): unknown =>

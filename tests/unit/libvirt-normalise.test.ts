@@ -13,7 +13,7 @@ import {
   type LibvirtInventory,
 } from "../../server/collectors/libvirt/normalise";
 import { localSocketCandidates, parseLibvirtUri } from "../../server/collectors/libvirt/uri";
-import { UsageError } from "../../server/collectors/cli";
+import { UsageError } from "../../server/cli/args";
 import { parseSnapshot } from "../../server/inventory/snapshot";
 
 const env = (vars: Record<string, string>) => vars as unknown as NodeJS.ProcessEnv;

@@ -10,7 +10,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UsageError } from "../../server/collectors/cli";
+import { UsageError } from "../../server/cli/args";
 import { libvirtCliParser } from "../../server/collectors/libvirt/cli";
 import { sourceOptions, sshCredentials } from "../../server/collectors/libvirt/collector";
 import { LibvirtConfigurationError } from "../../server/collectors/libvirt/errors";

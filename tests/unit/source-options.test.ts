@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { mergeOptions, OPTION_FIELDS } from "@/components/sources/kinds";
+import { mergeOptions } from "@/components/sources/kinds";
+import { collectorDefinition } from "@/server/collectors";
+
+const fieldsOf = (kind: Parameters<typeof collectorDefinition>[0]) => collectorDefinition(kind).fields;
 
 describe("source options from the form", () => {
-  const vsphere = OPTION_FIELDS.vsphere!;
+  const vsphere = fieldsOf("vsphere");
 
   it("keeps stored options the form does not show, and applies the ones it does", () => {
     const merged = mergeOptions({ seed: 7, fingerprint: "AA:BB" }, vsphere, { fingerprint: " CC:DD ", insecure: false });
@@ -19,8 +22,8 @@ describe("source options from the form", () => {
   });
 
   it("offers each collector's settings, and none for the demo", () => {
-    expect(OPTION_FIELDS.docker!.map((f) => f.key)).toEqual(["tlsCa", "tlsCert", "tlsKey", "tenantLabel"]);
-    expect(OPTION_FIELDS.libvirt!.map((f) => f.key)).toContain("hostKey");
-    expect(OPTION_FIELDS.demo).toBeUndefined();
+    expect(fieldsOf("docker").map((f) => f.key)).toEqual(["tlsCa", "tlsCert", "tlsKey", "tenantLabel"]);
+    expect(fieldsOf("libvirt").map((f) => f.key)).toContain("hostKey");
+    expect(fieldsOf("demo")).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CollectableSource } from "@/server/collectors";
-import { UsageError } from "@/server/collectors/cli";
+import { UsageError } from "@/server/cli/args";
 import { vsphereCliParser } from "@/server/collectors/vsphere/cli";
 import { collectVsphere, sdkUrl, tlsPolicy, VsphereConfigurationError } from "@/server/collectors/vsphere/collector";
 import {

@@ -1,7 +1,6 @@
 /** The signed-in user: who they are, and their API tokens. */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { audit } from "../../auth/audit";
 import { createApiToken, revokeApiToken } from "../../auth/tokens";
 import { createTRPCRouter, viewerProcedure } from "../trpc";
 
@@ -38,7 +37,7 @@ export const accountRouter = createTRPCRouter({
         throw new TRPCError({ code: "FORBIDDEN", message: "API tokens cannot create API tokens: sign in" });
       }
       const created = await createApiToken(ctx.database, ctx.viewer.id, input.name);
-      await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "api-token-created", target: `${input.name} (${created.prefix}…)`, ip: ctx.ip });
+      await ctx.audit("api-token-created", { target: `${input.name} (${created.prefix}…)` });
       return created;
     }),
 
@@ -46,7 +45,7 @@ export const accountRouter = createTRPCRouter({
     if (!(await revokeApiToken(ctx.database, ctx.viewer.id, input.id))) {
       throw new TRPCError({ code: "NOT_FOUND", message: "no such token" });
     }
-    await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "api-token-revoked", target: input.id, ip: ctx.ip });
+    await ctx.audit("api-token-revoked", { target: input.id });
     return { id: input.id };
   }),
 });

@@ -4,7 +4,6 @@
  * customers in scope, the rules, and the model parameters (admins may override them).
  */
 import { z } from "zod";
-import { audit } from "../../auth/audit";
 import { ALL_RULES } from "../../analysis";
 import { customerAnalysis, PARAMETERS_SETTING, loadParameters } from "../../analysis/load";
 import { SCORE_FORMULA } from "../../analysis/isolation";
@@ -68,13 +67,13 @@ export const analysisRouter = createTRPCRouter({
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`,
       [PARAMETERS_SETTING, JSON.stringify(values)],
     );
-    await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "analysis-parameters-changed", detail: { changed: Object.keys(input) }, ip: ctx.ip });
+    await ctx.audit("analysis-parameters-changed", { detail: { changed: Object.keys(input) } });
     return values;
   }),
 
   resetParameters: adminProcedure.mutation(async ({ ctx }) => {
     await ctx.database.pool.query("DELETE FROM app_setting WHERE key = $1", [PARAMETERS_SETTING]);
-    await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "analysis-parameters-reset", ip: ctx.ip });
+    await ctx.audit("analysis-parameters-reset");
     return DEFAULT_PARAMETERS;
   }),
 });

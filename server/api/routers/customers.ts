@@ -1,7 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { Prisma } from "../../db/generated/client";
-import { audit } from "../../auth/audit";
 import { listCustomers } from "../../inventory/overview";
 import { adminProcedure, createTRPCRouter, customerProcedure, inScope, viewerProcedure } from "../trpc";
 
@@ -29,7 +28,7 @@ export const customersRouter = createTRPCRouter({
         data: { name: input.name },
         select: { id: true, name: true },
       });
-      await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "customer-created", target: input.name, ip: ctx.ip });
+      await ctx.audit("customer-created", { target: input.name });
       return created;
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
@@ -44,7 +43,7 @@ export const customersRouter = createTRPCRouter({
       ? await ctx.database.prisma.customer.deleteMany({ where: { id: input.customerId } })
       : { count: 0 };
     if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "no such customer" });
-    await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "customer-deleted", target: input.customerId, ip: ctx.ip });
+    await ctx.audit("customer-deleted", { target: input.customerId });
     return { deleted: count };
   }),
 });

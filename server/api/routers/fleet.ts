@@ -1,6 +1,5 @@
 import { listCustomers } from "../../inventory/overview";
-import { audit } from "../../auth/audit";
-import { removeDemoData } from "../../collectors/demo/seed";
+import { removeDemoData } from "../../demo/seed";
 import { adminProcedure, createTRPCRouter, viewerProcedure } from "../trpc";
 import { scopeIds } from "./scope";
 
@@ -25,7 +24,7 @@ export const fleetRouter = createTRPCRouter({
   /** Deletes the demo customers and their inventory; the demo is not loaded again. */
   removeDemoData: adminProcedure.mutation(async ({ ctx }) => {
     const removed = await removeDemoData(ctx.database);
-    await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "demo-data-removed", detail: { customers: removed }, ip: ctx.ip });
+    await ctx.audit("demo-data-removed", { detail: { customers: removed } });
     return { removed };
   }),
 });

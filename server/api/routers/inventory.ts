@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 import type { Prisma } from "../../db/generated/client";
-import { POWER_STATES } from "../../inventory/snapshot";
+import type { HostRole as PrismaHostRole } from "../../db/generated/enums";
+import { HOST_ROLES, POWER_STATES } from "../../inventory/snapshot";
 import { createTRPCRouter, customerProcedure } from "../trpc";
 
 const direction = z.enum(["asc", "desc"]);
@@ -34,17 +35,26 @@ function scalarOrder(column: string, dir: "asc" | "desc", nullable: readonly str
   return { [column]: nullable.includes(column) ? { sort: dir, nulls: "last" as const } : dir };
 }
 
+type HostRole = (typeof HOST_ROLES)[number];
+/**
+ * A host role is spelt "container-engine" everywhere (snapshot, database, analyses, this API, pages);
+ * only Prisma's enum member says container_engine, since an identifier cannot hold "-". Mapped here,
+ * at the Prisma edge, both ways.
+ */
+const TO_PRISMA_ROLE: Record<HostRole, PrismaHostRole> = { hypervisor: "hypervisor", "container-engine": "container_engine" };
+const FROM_PRISMA_ROLE: Record<PrismaHostRole, HostRole> = { hypervisor: "hypervisor", container_engine: "container-engine" };
+
 const HOST_COLUMNS = ["name", "role", "platform", "cpuCores", "memoryMiB", "productVersion", "cluster", "virtualMachines", "containers"] as const;
 const VM_COLUMNS = ["name", "powerState", "vcpus", "memoryMiB", "provisionedMiB", "guestOsConfigured", "host", "cluster", "snapshotCount"] as const;
 const CONTAINER_COLUMNS = ["name", "image", "state", "host", "runtime", "memoryLimitBytes", "privileged"] as const;
 
 export const inventoryRouter = createTRPCRouter({
   hosts: customerProcedure
-    .input(tableInput(HOST_COLUMNS, { role: z.enum(["hypervisor", "container_engine"]).optional() }))
+    .input(tableInput(HOST_COLUMNS, { role: z.enum(HOST_ROLES).optional() }))
     .query(async ({ ctx, input }) => {
       const where: Prisma.HostWhereInput = {
         source: { customerId: input.customerId },
-        ...(input.role ? { role: input.role } : {}),
+        ...(input.role ? { role: TO_PRISMA_ROLE[input.role] } : {}),
         ...(input.search
           ? { OR: [{ name: contains(input.search) }, { cpuModel: contains(input.search) }, { cluster: contains(input.search) }] }
           : {}),
@@ -68,7 +78,7 @@ export const inventoryRouter = createTRPCRouter({
         }),
         ctx.database.prisma.host.count({ where }),
       ]);
-      return { rows, total };
+      return { rows: rows.map((row) => ({ ...row, role: FROM_PRISMA_ROLE[row.role] })), total };
     }),
 
   virtualMachines: customerProcedure

@@ -5,7 +5,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { oidcSettings } from "../../auth/auth";
-import { audit } from "../../auth/audit";
 import { createFirstAdmin, email, password } from "../../auth/users";
 import { createTRPCRouter, publicProcedure } from "../trpc";
 
@@ -26,7 +25,7 @@ export const setupRouter = createTRPCRouter({
       if (!created) {
         throw new TRPCError({ code: "FORBIDDEN", message: "Fleetlens is set up already: sign in instead" });
       }
-      await audit(ctx.database, { actorId: created.id, actorEmail: input.email, action: "setup", target: input.email, ip: ctx.ip });
+      await ctx.audit("setup", { actorId: created.id, actorEmail: input.email, target: input.email });
       return { email: input.email };
     }),
 });

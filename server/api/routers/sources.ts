@@ -7,24 +7,14 @@
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { audit } from "../../auth/audit";
 import { endpointCredentialsProblem, keyMaterialProblem } from "../../auth/credentials";
 import { encryptSecret } from "../../auth/secret-box";
-import { SOURCE_KINDS, type SourceKind } from "../../collectors";
+import { collectorDefinition, COLLECTORS, optionsProblem, SOURCE_KINDS, type SourceKind } from "../../collectors";
 import { Prisma } from "../../db/generated/client";
 import { listSources } from "../../inventory/overview";
 import { startCollection } from "../../jobs/collect";
 import { adminProcedure, createTRPCRouter, inScope, viewerProcedure, type Context, type Viewer } from "../trpc";
 import { scopeIds } from "./scope";
-
-/** What an endpoint looks like per kind, with an example for the error message. */
-const ENDPOINTS: Record<SourceKind, { pattern: RegExp; example: string }> = {
-  vsphere: { pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/i, example: "https://vcenter.example.com/sdk" },
-  libvirt: { pattern: /^[a-z][a-z0-9+]*:\/\/\S*$/i, example: "qemu+tls://kvm01.example.com/system" },
-  docker: { pattern: /^(unix|tcp|ssh|https?|npipe):\/\/\S+$/i, example: "unix:///var/run/docker.sock or tcp://10.0.0.5:2376" },
-  demo: { pattern: /^demo:[a-z0-9-]+$/, example: "demo:northwind" },
-  rvtools: { pattern: /^\S.*$/, example: "RVTools export file name" },
-};
 
 /** Editable fields, without defaults: an update changes only what it names. */
 const editableFields = {
@@ -33,8 +23,8 @@ const editableFields = {
   username: z.string().trim().max(512).nullable(),
   enabled: z.boolean(),
   intervalSeconds: z.number().int().min(60).max(30 * 24 * 3600),
-  // Bounded: a handful of settings per source, the longest a CA certificate chain in PEM (each
-  // collector checks its own when it runs).
+  // Bounded: a handful of settings per source, the longest a CA certificate chain in PEM. Each
+  // kind's own schema (collectors/<kind>/index.ts) is checked too, by checkOptions.
   options: z
     .record(z.string().min(1).max(64), z.union([z.string().max(16_384), z.number().finite(), z.boolean()]))
     .refine((options) => Object.keys(options).length <= 32, "at most 32 options per source")
@@ -56,13 +46,19 @@ function checkEndpoint(kind: SourceKind, endpoint: string) {
   // First, so that no message repeats a password.
   const credentials = endpointCredentialsProblem(kind, endpoint);
   if (credentials) throw new TRPCError({ code: "BAD_REQUEST", message: credentials });
-  const rule = ENDPOINTS[kind];
+  const rule = collectorDefinition(kind).endpoint;
   if (!rule.pattern.test(endpoint)) {
     throw new TRPCError({
       code: "BAD_REQUEST",
       message: `"${endpoint}" is not a ${kind} endpoint; expected something like ${rule.example}`,
     });
   }
+}
+
+/** The options against the kind's own schema: a bad one is refused when saved, not at the first collection. */
+function checkOptions(kind: SourceKind, options: Record<string, unknown>) {
+  const problem = optionsProblem(kind, options);
+  if (problem) throw new TRPCError({ code: "BAD_REQUEST", message: problem });
 }
 
 async function sourceInScope(ctx: Context & { viewer: Viewer }, id: string) {
@@ -92,8 +88,9 @@ export const sourcesRouter = createTRPCRouter({
       });
     }),
 
+  /** What the Sources form needs of each kind: label, endpoint example, option fields, secret. */
   kinds: viewerProcedure.query(() =>
-    SOURCE_KINDS.map((kind) => ({ kind, example: ENDPOINTS[kind].example })),
+    COLLECTORS.map(({ kind, label, endpoint, fields, secret }) => ({ kind, label, example: endpoint.example, fields, secret })),
   ),
 
   create: adminProcedure
@@ -109,6 +106,7 @@ export const sourcesRouter = createTRPCRouter({
         throw new TRPCError({ code: "NOT_FOUND", message: "no such customer" });
       }
       checkEndpoint(input.kind, input.endpoint);
+      checkOptions(input.kind, input.options);
       try {
         const created = await ctx.database.prisma.source.create({
           data: {
@@ -124,9 +122,9 @@ export const sourcesRouter = createTRPCRouter({
           },
           select: { id: true },
         });
-        await audit(ctx.database, {
-          actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "source-created", target: input.name,
-          detail: { sourceId: created.id, kind: input.kind, endpoint: input.endpoint, secret: input.secret ? "set" : "none" }, ip: ctx.ip,
+        await ctx.audit("source-created", {
+          target: input.name,
+          detail: { sourceId: created.id, kind: input.kind, endpoint: input.endpoint, secret: input.secret ? "set" : "none" },
         });
         return created;
       } catch (error) {
@@ -145,6 +143,7 @@ export const sourcesRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       const source = await sourceInScope(ctx, input.id);
       if (input.endpoint !== undefined) checkEndpoint(source.kind as SourceKind, input.endpoint);
+      if (input.options !== undefined) checkOptions(source.kind as SourceKind, input.options);
       const { id, secret, ...fields } = input;
       try {
         await ctx.database.prisma.source.update({
@@ -157,9 +156,9 @@ export const sourcesRouter = createTRPCRouter({
       } catch (error) {
         conflict(error, input.name ?? "");
       }
-      await audit(ctx.database, {
-        actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "source-changed", target: id,
-        detail: { fields: Object.keys(fields), secret: secret === undefined ? "kept" : secret === null ? "cleared" : "replaced" }, ip: ctx.ip,
+      await ctx.audit("source-changed", {
+        target: id,
+        detail: { fields: Object.keys(fields), secret: secret === undefined ? "kept" : secret === null ? "cleared" : "replaced" },
       });
       return { id };
     }),
@@ -168,10 +167,7 @@ export const sourcesRouter = createTRPCRouter({
   delete: adminProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     await sourceInScope(ctx, input.id);
     const deleted = await ctx.database.prisma.source.delete({ where: { id: input.id }, select: { name: true, endpoint: true } });
-    await audit(ctx.database, {
-      actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "source-deleted", target: deleted.name,
-      detail: { sourceId: input.id, endpoint: deleted.endpoint }, ip: ctx.ip,
-    });
+    await ctx.audit("source-deleted", { target: deleted.name, detail: { sourceId: input.id, endpoint: deleted.endpoint } });
     return { id: input.id };
   }),
 

@@ -4,7 +4,6 @@
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { audit } from "../../auth/audit";
 import { clearSignInFailures, signInLockStates } from "../../auth/lockout";
 import { createUser, email, password, resetPassword, UserExistsError } from "../../auth/users";
 import { adminProcedure, createTRPCRouter } from "../trpc";
@@ -39,9 +38,9 @@ export const usersRouter = createTRPCRouter({
       await requireCustomers(ctx.database, input.customerIds);
       try {
         const created = await createUser(ctx.database, input);
-        await audit(ctx.database, {
-          actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "user-created", target: input.email,
-          detail: { role: input.role, allCustomers: input.allCustomers, customers: input.customerIds.length }, ip: ctx.ip,
+        await ctx.audit("user-created", {
+          target: input.email,
+          detail: { role: input.role, allCustomers: input.allCustomers, customers: input.customerIds.length },
         });
         return created;
       } catch (error) {
@@ -73,9 +72,9 @@ export const usersRouter = createTRPCRouter({
             ]
           : []),
       ]);
-      await audit(ctx.database, {
-        actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "user-changed", target: user.email,
-        detail: { role: input.role, allCustomers: input.allCustomers, customers: input.customerIds?.length }, ip: ctx.ip,
+      await ctx.audit("user-changed", {
+        target: user.email,
+        detail: { role: input.role, allCustomers: input.allCustomers, customers: input.customerIds?.length },
       });
       return { id: input.id };
     }),
@@ -87,7 +86,7 @@ export const usersRouter = createTRPCRouter({
       if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "no such user" });
       // Everyone signed in with the old password is signed out, and their API tokens stop working.
       const ended = await resetPassword(ctx.database, input.id, input.password);
-      await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "user-password-set", target: user.email, detail: ended, ip: ctx.ip });
+      await ctx.audit("user-password-set", { target: user.email, detail: ended });
       return { id: input.id, ...ended };
     }),
 
@@ -96,7 +95,7 @@ export const usersRouter = createTRPCRouter({
     const user = await ctx.database.prisma.user.findUnique({ where: { id: input.id }, select: { email: true } });
     if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "no such user" });
     const failedSignIns = await clearSignInFailures(ctx.database, user.email);
-    await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "user-unlocked", target: user.email, detail: { failedSignIns }, ip: ctx.ip });
+    await ctx.audit("user-unlocked", { target: user.email, detail: { failedSignIns } });
     return { id: input.id, failedSignIns };
   }),
 
@@ -105,7 +104,7 @@ export const usersRouter = createTRPCRouter({
     const user = await ctx.database.prisma.user.findUnique({ where: { id: input.id }, select: { email: true } });
     if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "no such user" });
     await ctx.database.prisma.user.delete({ where: { id: input.id } });
-    await audit(ctx.database, { actorId: ctx.viewer.id, actorEmail: ctx.viewer.email, action: "user-deleted", target: user.email, ip: ctx.ip });
+    await ctx.audit("user-deleted", { target: user.email });
     return { id: input.id };
   }),
 });

@@ -3,7 +3,7 @@
  * options `seed` and `vms` change the generated fleet.
  */
 import { z } from "zod";
-import type { Collector } from "../index";
+import type { Collector } from "../types";
 import { DEMO_CUSTOMERS, generateCustomerSnapshot } from "./fleet";
 
 /**
@@ -13,7 +13,7 @@ import { DEMO_CUSTOMERS, generateCustomerSnapshot } from "./fleet";
  */
 export const DEMO_MAX_VMS = 2_000;
 
-const demoOptions = z.object({
+export const demoOptions = z.object({
   seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
   vms: z.number().int().min(1).max(DEMO_MAX_VMS).optional(),
 });

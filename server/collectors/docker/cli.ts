@@ -4,7 +4,8 @@
  * DOCKER_HOST. TLS files are read by the collector (paths are kept in the source's options, as a
  * saved source keeps them).
  */
-import { parseCliArgs, UsageError, type CliSourceParser } from "../cli";
+import { parseCliArgs, UsageError } from "../../cli/args";
+import type { CliSourceParser } from "../types";
 
 export const DOCKER_USAGE =
   "usage: collect docker <unix:///path/docker.sock | tcp://host:port | https://host:port> " +

@@ -16,7 +16,7 @@
 import dns from "node:dns/promises";
 import { setMaxListeners } from "node:events";
 import net from "node:net";
-import type { Collector } from "../index";
+import type { Collector } from "../types";
 import type { SnapshotInput } from "../../inventory/snapshot";
 import {
   containerDocument,

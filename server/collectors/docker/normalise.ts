@@ -2,7 +2,7 @@
  * Pure functions from Docker Engine API documents (see api.ts) to snapshot objects. No I/O: the
  * unit tests feed them genuine `docker inspect` / `/info` documents (tests/fixtures/docker).
  *
- * Conventions (shared/domain.md, isolation section; server/inventory/snapshot.ts):
+ * Conventions (docs/domain.md#isolation-posture; server/inventory/snapshot.ts):
  * - `user` is null when Config.User is empty; namespace modes are null when empty (the engine's
  *   private default), else verbatim ("host", "container:<id>", "private", a network name).
  * - seccompProfile: "unconfined" (SecurityOpt seccomp=unconfined, or a privileged container,

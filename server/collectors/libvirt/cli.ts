@@ -4,7 +4,8 @@
  * a libvirt source from the command line. The URI defaults to LIBVIRT_DEFAULT_URI. Over ssh the key
  * comes from --key-file (or keyfile= in the URI), else the ssh agent (SSH_AUTH_SOCK).
  */
-import { parseCliArgs, UsageError, type CliSourceParser } from "../cli";
+import { parseCliArgs, UsageError } from "../../cli/args";
+import type { CliSourceParser } from "../types";
 import { LibvirtConfigurationError } from "./errors";
 import { normaliseHostKeyFingerprint } from "./ssh";
 import { parseLibvirtUri } from "./uri";

@@ -13,7 +13,7 @@
  */
 import { mapLimit } from "../concurrency";
 import { z } from "zod";
-import type { CollectableSource, Collector } from "../index";
+import type { CollectableSource, Collector } from "../types";
 import { LibvirtConfigurationError, LibvirtError, LibvirtRemoteError, VIR_ERR_CONFIG_UNSUPPORTED, VIR_ERR_NO_DOMAIN } from "./errors";
 import {
   parseCapabilities,

@@ -5,7 +5,8 @@
  * The password is read from the environment variable named by --password-env, never from the
  * command line (where `ps` and shell history would show it).
  */
-import { parseCliArgs, UsageError, type CliSourceParser } from "../cli";
+import { parseCliArgs, UsageError } from "../../cli/args";
+import type { CliSourceParser } from "../types";
 import { normaliseFingerprint } from "./soap";
 
 const USAGE =

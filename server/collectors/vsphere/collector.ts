@@ -10,7 +10,7 @@
  *   pageSize        objects per RetrievePropertiesEx page (default 1000; the server may send fewer)
  */
 import { z } from "zod";
-import type { CollectableSource, Collector } from "../index";
+import type { CollectableSource, Collector } from "../types";
 import { VsphereClient } from "./client";
 import { VsphereError } from "./errors";
 import {

@@ -1,12 +1,13 @@
 /**
  * The demo fleet on first start: with an empty database, each demo customer is created (marked
  * as demo) with a demo source, and collected once, so the dashboard shows something. Removing
- * the demo data deletes those customers; the demo is not loaded again after that.
+ * the demo data deletes those customers; the demo is not loaded again after that. Here, not in
+ * collectors/demo/, because it writes to the database and runs collections (a collector does neither).
  */
-import type { Database } from "../../db/client";
-import { collectSource } from "../../jobs/collect";
-import { demoEndpoint } from "./collector";
-import { DEMO_CUSTOMERS } from "./fleet";
+import { demoEndpoint } from "../collectors/demo/collector";
+import { DEMO_CUSTOMERS } from "../collectors/demo/fleet";
+import type { Database } from "../db/client";
+import { collectSource } from "../jobs/collect";
 
 const SEEDED_KEY = "demo.seeded";
 

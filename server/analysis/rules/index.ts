@@ -1,0 +1,28 @@
+/**
+ * The rule catalogue: every rule the analyses apply, each with all its properties in one entry of
+ * one file by source (cis.ts, vm.ts, kata.ts). This index gathers them: the lists the analyses run,
+ * the lookup by id, and the summaries the pages and the CSV show. docs/extending.md says how to add one.
+ */
+import { CONTAINER_RULES } from "./cis";
+import { KATA_RULES } from "./kata";
+import { describeRule, type RuleSummary } from "./rule";
+import { VM_RULES } from "./vm";
+
+export { CONTAINER_RULES, engineSockets, isKata, tenantOf, type ContainerContext } from "./cis";
+export { KATA_RULES, type KataContext } from "./kata";
+export { VM_RULES, type VmContext } from "./vm";
+export * from "./rule";
+export * from "./sources";
+
+/** Every list, by the objects it runs on: containers (isolation), VMs (migration), containers bound for Kata. */
+export const RULE_LISTS = { container: CONTAINER_RULES, vm: VM_RULES, kata: KATA_RULES } as const;
+
+/** Every rule the analyses apply, by id: the one place titles, texts and sources are looked up. */
+export const RULES_BY_ID: ReadonlyMap<string, RuleSummary> = new Map(
+  [...CONTAINER_RULES, ...VM_RULES, ...KATA_RULES].map((r) => [r.id, describeRule(r)]),
+);
+
+/** Every rule, for the dashboard's rule table. */
+export const ALL_RULES: RuleSummary[] = [...RULES_BY_ID.values()];
+
+export const ruleTitle = (ruleId: string) => RULES_BY_ID.get(ruleId)?.title ?? ruleId;

@@ -1,0 +1,62 @@
+/**
+ * Where rules and model parameters come from: each source with its version and address, and the
+ * docs/domain.md section that holds the facts taken from it. The rule table and the CSV cite these.
+ */
+export interface Source {
+  name: string;
+  /** The version the rules follow, when the source has one. */
+  version: string | null;
+  url: string | null;
+  /** The section of docs/domain.md with the facts used: "docs/domain.md#kata-containers". */
+  doc: string;
+}
+
+/** The sections of docs/domain.md that rules and parameters cite (GitHub heading anchors). */
+export const DOMAIN = {
+  density: "docs/domain.md#density",
+  footprints: "docs/domain.md#os-footprints",
+  memorySharing: "docs/domain.md#memory-sharing",
+  isolation: "docs/domain.md#isolation-posture",
+  kata: "docs/domain.md#kata-containers",
+  forklift: "docs/domain.md#migration-blockers",
+  containerFit: "docs/domain.md#container-fit",
+  verdicts: "docs/domain.md#verdicts",
+} as const;
+
+export const CIS: Source = {
+  name: "CIS Docker Benchmark",
+  version: "v1.6.0 (docker-bench-security checks)",
+  url: "https://github.com/docker/docker-bench-security",
+  doc: DOMAIN.isolation,
+};
+
+export const FORKLIFT: Source = {
+  name: "Forklift (MTV) VMware validation",
+  version: "rules version 5",
+  url: "https://github.com/kubev2v/forklift/tree/main/validation/policies/io/konveyor/forklift/vmware",
+  doc: DOMAIN.forklift,
+};
+
+export const MIGRATE_TO_CONTAINERS: Source = {
+  name: "Migrate to Containers fit assessment",
+  version: null,
+  url: "https://cloud.google.com/migrate/containers/docs",
+  doc: DOMAIN.containerFit,
+};
+
+export const KATA: Source = {
+  name: "Kata Containers Limitations",
+  version: "3.x",
+  url: "https://github.com/kata-containers/kata-containers/blob/main/docs/Limitations.md",
+  doc: DOMAIN.kata,
+};
+
+export const ENGINE_API: Source = {
+  name: "Docker Engine API, GET /info (Runtimes)",
+  version: null,
+  url: "https://docs.docker.com/reference/api/engine/",
+  doc: DOMAIN.kata,
+};
+
+/** Our own rules: the facts and reasoning behind them are in the section named. */
+export const ours = (doc: string): Source => ({ name: "ours", version: null, url: null, doc });

@@ -1,0 +1,68 @@
+/**
+ * What a collector kind is: the contract every folder under collectors/ fulfils with one
+ * `defineCollector({...})` in its index.ts, and that collectors/index.ts lists. Types only (and the
+ * identity function that checks a definition), so a kind's files import from here, never from the
+ * registry that imports them.
+ */
+import type { z } from "zod";
+import type { SourceKind } from "../db/generated/enums";
+import type { SnapshotInput } from "../inventory/snapshot";
+
+export interface CollectableSource {
+  /** The database's kinds, which are the registry's (collectors/index.ts checks that they agree). */
+  kind: SourceKind;
+  name: string;
+  endpoint: string;
+  username: string | null;
+  /** Decrypted secret, only for the duration of the collection. */
+  secret: string | null;
+  options: Record<string, unknown>;
+}
+
+/** Fetches and normalises; never touches the database (shared/architecture.md). */
+export type Collector = (
+  source: CollectableSource,
+  context: { signal: AbortSignal },
+) => Promise<SnapshotInput>;
+
+/** Turns the command-line arguments after `collect <kind>` into a source to collect. */
+export type CliSourceParser = (args: string[], env: NodeJS.ProcessEnv) => CollectableSource;
+
+/** A setting of the kind that the Sources form offers (an option key; never secret). */
+export interface OptionField {
+  key: string;
+  label: string;
+  type: "text" | "checkbox";
+  hint: string;
+}
+
+/**
+ * What the source's secret field holds for this kind. A private key is several lines of PEM, so the
+ * form offers a text area for it; the others are one line.
+ */
+export type SecretKind = "none" | "password" | "token" | "private-key";
+
+export interface CollectorDefinition<K extends string = string> {
+  kind: K;
+  /** The kind's name for people. */
+  label: string;
+  /** What an endpoint looks like, with an example for the form and for the error message. */
+  endpoint: { pattern: RegExp; example: string };
+  /**
+   * The source's options: checked when a source is saved (an invalid one is refused, naming the
+   * option) and read again by the collector when it runs.
+   */
+  options: z.ZodType;
+  /** The options the Sources form shows, in order. */
+  fields: readonly OptionField[];
+  secret: { kind: SecretKind; hint?: string };
+  /** Absent: sources of this kind can be saved but not collected yet. */
+  collect?: Collector;
+  /** Absent: the kind cannot be collected from the command line. */
+  cli?: CliSourceParser;
+}
+
+/** Checks a definition's shape and keeps its kind's literal type. */
+export function defineCollector<const K extends string>(definition: CollectorDefinition<K>): CollectorDefinition<K> {
+  return definition;
+}

@@ -1,0 +1,81 @@
+/**
+ * A source's options are checked against its kind's schema (server/collectors/<kind>/index.ts) when
+ * the source is saved: a bad one is a 400 naming the option, on create and on update, and nothing
+ * is stored. Options the kind does not define are kept, as before.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createCaller } from "../../server/api/root";
+import type { Viewer } from "../../server/api/trpc";
+import { createTestDatabase, type TestDatabase } from "./db";
+
+let t: TestDatabase;
+let customerId: string;
+
+const admin: Viewer = { id: "admin", email: "admin@example.com", role: "admin", scope: { kind: "all" } };
+const caller = () => createCaller({ database: t, viewer: admin });
+
+async function refusal(call: Promise<unknown>): Promise<{ code: string; message: string } | null> {
+  try {
+    await call;
+    return null;
+  } catch (error) {
+    const e = error as { code?: string; message: string };
+    return { code: e.code ?? "?", message: e.message };
+  }
+}
+
+beforeAll(async () => {
+  vi.stubEnv("FLEETLENS_SECRET_KEY", "11".repeat(32));
+  t = await createTestDatabase();
+  customerId = (await caller().customers.create({ name: "Acme" })).id;
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await t.drop();
+});
+
+describe("source options checked when saved", () => {
+  const bad = [
+    ["demo", "demo:northwind", { vms: 5000 }, /invalid demo option vms:/],
+    ["vsphere", "https://vc.acme.example/sdk", { fingerprint: "AB:CD" }, /invalid vsphere option fingerprint: .*SHA-256/],
+    ["vsphere", "https://vc.acme.example/sdk", { insecure: true, fingerprint: "AA".repeat(32) }, /invalid vsphere option fingerprint: choose one/],
+    ["docker", "tcp://docker01.acme.example:2376", { tenantLabel: "" }, /invalid docker option tenantLabel:/],
+    ["docker", "tcp://docker01.acme.example:2376", { concurrency: "8" }, /invalid docker option concurrency:/],
+    ["libvirt", "qemu+ssh://kvm01.acme.example/system", { hostKey: "AB:CD" }, /invalid libvirt option hostKey: .*SHA-256/],
+  ] as const;
+
+  it("refuses a bad option on create, naming it, and stores nothing", async () => {
+    const before = await t.prisma.source.count();
+    for (const [kind, endpoint, options, message] of bad) {
+      const refused = await refusal(caller().sources.create({ customerId, kind, name: `${kind}-${Math.random()}`, endpoint, options }));
+      expect(refused?.code, `${kind} ${JSON.stringify(options)}`).toBe("BAD_REQUEST");
+      expect(refused!.message).toMatch(message);
+    }
+    expect(await t.prisma.source.count()).toBe(before);
+  });
+
+  it("refuses a bad option on update, against the stored source's kind, and keeps the stored options", async () => {
+    for (const [kind, endpoint, options, message] of bad) {
+      const { id } = await caller().sources.create({ customerId, kind, name: `ok-${kind}-${Math.random()}`, endpoint });
+      const refused = await refusal(caller().sources.update({ id, options }));
+      expect(refused?.code, `${kind} ${JSON.stringify(options)}`).toBe("BAD_REQUEST");
+      expect(refused!.message).toMatch(message);
+      expect((await t.prisma.source.findUniqueOrThrow({ where: { id } })).options).toEqual({});
+    }
+  });
+
+  it("saves good options as given, with keys the kind does not define, and any option of a kind without a collector", async () => {
+    const saved = [
+      ["demo", "demo:acme", { seed: 7, vms: 20 }],
+      ["vsphere", "https://vc.acme.example/sdk", { fingerprint: "ab:".repeat(31) + "ab", seed: 7 }],
+      ["docker", "unix:///var/run/docker.sock", { tenantLabel: "com.acme.tenant" }],
+      ["libvirt", "qemu+ssh://kvm01.acme.example/system", { insecureHostKey: true }],
+      ["rvtools", "export.xlsx", { anything: "goes", n: 3 }],
+    ] as const;
+    for (const [kind, endpoint, options] of saved) {
+      const { id } = (await caller().sources.create({ customerId, kind, name: `good-${kind}`, endpoint, options }))!;
+      expect((await t.prisma.source.findUniqueOrThrow({ where: { id } })).options).toEqual(options);
+    }
+  });
+});
