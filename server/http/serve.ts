@@ -9,6 +9,9 @@ import next from "next";
 import { setting } from "../config";
 import { gate, gateSettings } from "./gate";
 
+/** How much of a refused body is read (and dropped) before the connection is cut. */
+const DISCARD_LIMIT = 16 * 1024 * 1024;
+
 async function main() {
   const dev = process.argv.includes("--dev");
   const port = setting("PORT");
@@ -24,10 +27,18 @@ async function main() {
       settings,
     );
     if (refused) {
-      res.writeHead(refused.status, { "content-type": "application/json", connection: "close" });
+      res.writeHead(refused.status, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: refused.message }));
-      // Do not read what the client still sends.
-      req.socket.destroySoon();
+      // Whatever the client still sends is read and thrown away (never kept), so that it can read
+      // the answer instead of failing on a closed socket; past DISCARD_LIMIT, or after 10 s, the
+      // connection is cut.
+      let discarded = 0;
+      req.on("data", (chunk: Buffer) => {
+        discarded += chunk.length;
+        if (discarded > DISCARD_LIMIT) req.socket.destroy();
+      });
+      req.resume();
+      setTimeout(() => req.socket.destroy(), 10_000).unref();
       return;
     }
     void handle(req, res);
