@@ -4,8 +4,9 @@
  *   only from the proxies named in FLEETLENS_TRUSTED_PROXIES, and the address handed on is the
  *   right-most one that is not a trusted proxy. Whatever a client sends is replaced, so the sign-in
  *   throttle and the audit log see the real address;
- * - request bodies have a size limit (sign-in and other auth calls far less than the API), and a
- *   body without a declared length is refused, so nothing is read past the limit.
+ * - request bodies have a size limit (sign-in and other auth calls far less than the API), checked
+ *   on the declared length before Next.js reads anything; a body without a declared length is
+ *   refused. (serve.ts drops what a refused client still sends, never keeping it.)
  */
 import { type BlockList, isIP } from "node:net";
 import { trustedProxies, type Env } from "../config";
@@ -76,8 +77,8 @@ export interface Refusal {
 }
 
 /**
- * Rewrites the forwarding headers of `request` in place and says whether to refuse it (413, 411)
- * before any of its body is read.
+ * Rewrites the forwarding headers of `request` in place and says whether to refuse it (413, 411,
+ * 400) from its headers alone.
  */
 export function gate(request: GateRequest, settings: GateSettings): Refusal | null {
   const headers = request.headers;

@@ -1,6 +1,6 @@
 /**
  * The dashboard's HTTP server: Next.js behind a gate (gate.ts) that sets the client's real address
- * and refuses oversized bodies before anything reads them. Started by scripts/start.ts as a child
+ * and refuses oversized bodies before Next.js reads them. Started by scripts/start.ts as a child
  * process: `node --import tsx server/http/serve.ts [--dev]`, PORT and DATABASE_URL in the
  * environment. Listens on HOST (default: all interfaces, as `next start` does).
  */

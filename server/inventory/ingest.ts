@@ -66,15 +66,29 @@ const CUSTOMER_LOCK_CLASS = 0x464c;
 
 /** Marks a run failed with its error; the inventory is not touched. */
 export async function failRun(database: Database, runId: string, error: unknown) {
+  await markRunFailed(database.pool, runId, error);
+}
+
+/**
+ * Marks a run failed with its error, on any connection; with `onlyIfRunning`, only a run still
+ * `running` (one its process did not record). Says whether the run was marked.
+ */
+export async function markRunFailed(
+  queryable: Pick<pg.ClientBase, "query">,
+  runId: string,
+  error: unknown,
+  options: { onlyIfRunning?: boolean } = {},
+): Promise<boolean> {
   // Postgres text cannot hold NUL: an error quoting one must still be recorded.
   const message = (error instanceof Error ? error.message : String(error)).replaceAll("\0", "\\0");
-  await database.pool.query(
+  const { rowCount } = await queryable.query(
     `UPDATE collection_run
         SET status = 'failed', finished_at = now(), error = $2,
             duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
-      WHERE id = $1`,
+      WHERE id = $1${options.onlyIfRunning ? " AND status = 'running'" : ""}`,
     [runId, message.slice(0, 10_000)],
   );
+  return (rowCount ?? 0) > 0;
 }
 
 export async function applySnapshot(

@@ -10,6 +10,7 @@
  */
 import type pg from "pg";
 import type { Database } from "../db/client";
+import { markRunFailed } from "../inventory/ingest";
 
 /** Advisory lock namespace ("FR": Fleetlens run) for run leases; the key is hashtext(run id). */
 export const RUN_LEASE_CLASS = 0x4652;
@@ -121,14 +122,7 @@ export async function failInterruptedRuns(
     );
     if (!got[0]?.locked) continue;
     try {
-      const updated = await lessee.query(
-        `UPDATE collection_run
-            SET status = 'failed', finished_at = now(), error = $2,
-                duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
-          WHERE id = $1 AND status = 'running'`,
-        [id, message],
-      );
-      if (updated.rowCount) failed.push(id);
+      if (await markRunFailed(lessee, id, message, { onlyIfRunning: true })) failed.push(id);
     } finally {
       await releaseLease(lessee, id);
     }

@@ -12,7 +12,7 @@ import path from "node:path";
 import pg from "pg";
 import { setting, type Env } from "../config";
 import type { Database } from "../db/client";
-import { failRun } from "../inventory/ingest";
+import { markRunFailed } from "../inventory/ingest";
 import { COLLECTION_TIMEOUT_MS } from "./collect";
 import {
   claimQueuedRuns,
@@ -122,15 +122,10 @@ export async function startWorker(database: Database, options: WorkerOptions): P
         void (async () => {
           try {
             // A process that recorded its run exits 0; anything else leaves the run to us.
-            const { rows } = await database.pool.query<{ status: string }>(
-              `SELECT status FROM collection_run WHERE id = $1`,
-              [run.id],
-            );
-            if (rows[0]?.status === "running") {
-              const reason = stopping
-                ? "interrupted: Fleetlens was stopped during the collection; the previous inventory is kept"
-                : describeChildExit(code, signal, stderr, { memoryMb, timedOut });
-              await failRun(database, run.id, new Error(reason));
+            const reason = stopping
+              ? "interrupted: Fleetlens was stopped during the collection; the previous inventory is kept"
+              : describeChildExit(code, signal, stderr, { memoryMb, timedOut });
+            if (await markRunFailed(database.pool, run.id, reason, { onlyIfRunning: true })) {
               log(`collection run ${run.id}: ${reason}`);
             }
           } catch (error) {
