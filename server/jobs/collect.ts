@@ -51,12 +51,13 @@ export async function runCollection(
 ): Promise<ApplyResult> {
   const { database } = options;
   let snapshot: unknown;
-  let snapshotOptions: Record<string, unknown> = {};
+  let keepLabels: string[] = [];
   try {
     const source = await database.prisma.source.findUniqueOrThrow({ where: { id: sourceId } });
     if (!source.enabled) throw new Error("source is disabled");
     const collector = collectorFor(source.kind as SourceKind);
-    snapshotOptions = (source.options ?? {}) as Record<string, unknown>;
+    const sourceOptions = (source.options ?? {}) as Record<string, unknown>;
+    keepLabels = keepLabelsFor(sourceOptions);
     snapshot = await collector(
       {
         kind: source.kind as SourceKind,
@@ -64,7 +65,7 @@ export async function runCollection(
         endpoint: source.endpoint,
         username: source.username,
         secret: source.secret ? decryptSecret(source.secret) : null,
-        options: (source.options ?? {}) as Record<string, unknown>,
+        options: sourceOptions,
       },
       { signal: AbortSignal.timeout(options.timeoutMs ?? COLLECTION_TIMEOUT_MS) },
     );
@@ -74,6 +75,5 @@ export async function runCollection(
   }
   // One bad object (a NUL byte, a 64 KiB label, an integer past int4) costs that object, with a
   // warning naming it, never the run.
-  const keepLabels = keepLabelsFor(snapshotOptions);
   return applySnapshot(sourceId, salvageSnapshot(snapshot, { keepLabels }), { database, runId });
 }
