@@ -102,8 +102,7 @@ const signedIn = t.middleware(({ ctx, next }) => {
   if (!ctx.viewer) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: ctx.authError ?? "sign in first" });
   }
-  const viewer = ctx.viewer;
-  return next({ ctx: { ...ctx, viewer, audit: auditor({ ...ctx, viewer }) } });
+  return next({ ctx: { ...ctx, viewer: ctx.viewer, audit: auditor(ctx) } });
 });
 
 export const viewerProcedure = t.procedure.meta({ access: "viewer" }).use(signedIn).use(storableText);

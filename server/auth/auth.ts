@@ -125,7 +125,7 @@ export function createAuth(database: Database) {
         }
         if (ctx.path === "/change-password" && ctx.context.session && !(ctx.context.returned instanceof APIError)) {
           // Whoever knew the old password may have made an API token with it: none survives.
-          const tokensRevoked = await revokeAllApiTokens(database, ctx.context.session.user.id);
+          const tokensRevoked = await revokeAllApiTokens(database.prisma, ctx.context.session.user.id);
           await audit(database, {
             actorId: ctx.context.session.user.id,
             actorEmail: ctx.context.session.user.email,

@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Database } from "../db/client";
+import type { Prisma } from "../db/generated/client";
 
 export const TOKEN_PREFIX = "flk_";
 
@@ -41,8 +42,8 @@ export async function revokeApiToken(database: Database, userId: string, tokenId
 }
 
 /** Revokes every live token of a user (their password changed); returns how many. */
-export async function revokeAllApiTokens(database: Pick<Database, "prisma">, userId: string): Promise<number> {
-  const { count } = await database.prisma.apiToken.updateMany({
+export async function revokeAllApiTokens(client: Pick<Prisma.TransactionClient, "apiToken">, userId: string): Promise<number> {
+  const { count } = await client.apiToken.updateMany({
     where: { userId, revokedAt: null },
     data: { revokedAt: new Date() },
   });

@@ -8,6 +8,7 @@ import { hashPassword } from "better-auth/crypto";
 import { z } from "zod";
 import type { Database } from "../db/client";
 import type { Role } from "../db/generated/client";
+import { revokeAllApiTokens } from "./tokens";
 
 export const MIN_PASSWORD_LENGTH = 10;
 export const password = z
@@ -77,8 +78,7 @@ export async function resetPassword(
       });
     }
     const sessions = await tx.session.deleteMany({ where: { userId } });
-    const tokens = await tx.apiToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
-    return { sessionsEnded: sessions.count, tokensRevoked: tokens.count };
+    return { sessionsEnded: sessions.count, tokensRevoked: await revokeAllApiTokens(tx, userId) };
   });
 }
 

@@ -12,6 +12,7 @@ import { decryptSecret, encryptSecret } from "../../server/auth/secret-box";
 import { moveKeyMaterialToSecret } from "../../server/auth/source-credentials";
 import { dockerSourceOptions, tlsMaterial } from "../../server/collectors/docker/endpoint";
 import { createTestDatabase, type TestDatabase } from "./db";
+import { refusal } from "./fixtures";
 
 let t: TestDatabase;
 const ids: Record<string, string> = {};
@@ -26,17 +27,6 @@ const CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ\n-----END CERTI
 const ENDPOINT_PASSWORD = "CANARY-endpoint-PW-9911";
 /** A pinned vCenter certificate: a SHA-256 fingerprint of the shape the vsphere options require. */
 const PINNED = `AB:CD:EF:${"00:".repeat(28)}11`;
-
-/** What the caller of a refused call reads, or null when it was not refused. */
-async function refusal(call: Promise<unknown>): Promise<{ code: string; message: string } | null> {
-  try {
-    await call;
-    return null;
-  } catch (error) {
-    const e = error as { code?: string; message: string };
-    return { code: e.code ?? "?", message: e.message };
-  }
-}
 
 beforeAll(async () => {
   vi.stubEnv("FLEETLENS_SECRET_KEY", "11".repeat(32));

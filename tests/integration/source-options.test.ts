@@ -7,22 +7,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createCaller } from "../../server/api/root";
 import type { Viewer } from "../../server/api/trpc";
 import { createTestDatabase, type TestDatabase } from "./db";
+import { refusal } from "./fixtures";
 
 let t: TestDatabase;
 let customerId: string;
 
 const admin: Viewer = { id: "admin", email: "admin@example.com", role: "admin", scope: { kind: "all" } };
 const caller = () => createCaller({ database: t, viewer: admin });
-
-async function refusal(call: Promise<unknown>): Promise<{ code: string; message: string } | null> {
-  try {
-    await call;
-    return null;
-  } catch (error) {
-    const e = error as { code?: string; message: string };
-    return { code: e.code ?? "?", message: e.message };
-  }
-}
 
 beforeAll(async () => {
   vi.stubEnv("FLEETLENS_SECRET_KEY", "11".repeat(32));

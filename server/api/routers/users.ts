@@ -6,11 +6,19 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { clearSignInFailures, signInLockStates } from "../../auth/lockout";
 import { createUser, email, password, resetPassword, UserExistsError } from "../../auth/users";
+import type { Database } from "../../db/client";
 import { adminProcedure, createTRPCRouter } from "../trpc";
 import { requireCustomers } from "./scope";
 
 const role = z.enum(["admin", "engineer", "viewer"]);
 const scope = { allCustomers: z.boolean(), customerIds: z.array(z.uuid()).max(10_000) };
+
+/** The user's email, or a 404. */
+async function existingUser(database: Database, id: string): Promise<{ email: string }> {
+  const user = await database.prisma.user.findUnique({ where: { id }, select: { email: true } });
+  if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "no such user" });
+  return user;
+}
 
 export const usersRouter = createTRPCRouter({
   /** Each user with `locked` (failed sign-ins lock an address out or delay every attempt) and their count. */
@@ -52,8 +60,7 @@ export const usersRouter = createTRPCRouter({
   update: adminProcedure
     .input(z.object({ id: z.string().min(1), name: z.string().trim().min(1).max(200).optional(), role: role.optional(), allCustomers: scope.allCustomers.optional(), customerIds: scope.customerIds.optional() }))
     .mutation(async ({ ctx, input }) => {
-      const user = await ctx.database.prisma.user.findUnique({ where: { id: input.id }, select: { email: true, role: true } });
-      if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "no such user" });
+      const user = await existingUser(ctx.database, input.id);
       if (input.id === ctx.viewer.id && input.role && input.role !== "admin") {
         throw new TRPCError({ code: "BAD_REQUEST", message: "you cannot take your own administrator role away" });
       }
@@ -82,8 +89,7 @@ export const usersRouter = createTRPCRouter({
   setPassword: adminProcedure
     .input(z.object({ id: z.string().min(1), password }))
     .mutation(async ({ ctx, input }) => {
-      const user = await ctx.database.prisma.user.findUnique({ where: { id: input.id }, select: { email: true } });
-      if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "no such user" });
+      const user = await existingUser(ctx.database, input.id);
       // Everyone signed in with the old password is signed out, and their API tokens stop working.
       const ended = await resetPassword(ctx.database, input.id, input.password);
       await ctx.audit("user-password-set", { target: user.email, detail: ended });
@@ -92,8 +98,7 @@ export const usersRouter = createTRPCRouter({
 
   /** Forgets the user's failed sign-ins: every address may try again at once. */
   unlock: adminProcedure.input(z.object({ id: z.string().min(1) })).mutation(async ({ ctx, input }) => {
-    const user = await ctx.database.prisma.user.findUnique({ where: { id: input.id }, select: { email: true } });
-    if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "no such user" });
+    const user = await existingUser(ctx.database, input.id);
     const failedSignIns = await clearSignInFailures(ctx.database, user.email);
     await ctx.audit("user-unlocked", { target: user.email, detail: { failedSignIns } });
     return { id: input.id, failedSignIns };
@@ -101,8 +106,7 @@ export const usersRouter = createTRPCRouter({
 
   delete: adminProcedure.input(z.object({ id: z.string().min(1) })).mutation(async ({ ctx, input }) => {
     if (input.id === ctx.viewer.id) throw new TRPCError({ code: "BAD_REQUEST", message: "you cannot delete yourself" });
-    const user = await ctx.database.prisma.user.findUnique({ where: { id: input.id }, select: { email: true } });
-    if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "no such user" });
+    const user = await existingUser(ctx.database, input.id);
     await ctx.database.prisma.user.delete({ where: { id: input.id } });
     await ctx.audit("user-deleted", { target: user.email });
     return { id: input.id };
