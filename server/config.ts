@@ -50,28 +50,23 @@ const port = z.string().transform((raw, ctx) => {
   return z.NEVER;
 });
 
-const httpUrl = (example: string) =>
-  z.string().refine(
-    (value) => {
-      try {
-        return ["http:", "https:"].includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    },
-    { error: (issue) => `"${String(issue.input)}" is not a URL such as ${example}` },
-  );
+/** Whether `value` is a URL with one of `protocols` ("https:"). */
+function isUrl(value: string, protocols: readonly string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
 
-const databaseUrl = z.string().refine(
-  (value) => {
-    try {
-      return ["postgres:", "postgresql:"].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  },
-  { error: "is not a PostgreSQL URL such as postgresql://fleetlens:pw@db:5432/fleetlens" },
-);
+const httpUrl = (example: string) =>
+  z.string().refine((value) => isUrl(value, ["http:", "https:"]), {
+    error: (issue) => `"${String(issue.input)}" is not a URL such as ${example}`,
+  });
+
+const databaseUrl = z.string().refine((value) => isUrl(value, ["postgres:", "postgresql:"]), {
+  error: "is not a PostgreSQL URL such as postgresql://fleetlens:pw@db:5432/fleetlens",
+});
 
 /** 32 bytes as 64 hex digits or base64 (what secret-box.ts's parseKey takes). */
 const key32 = z.string().refine(

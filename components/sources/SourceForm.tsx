@@ -1,6 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState, type ChangeEvent, type FormEvent } from "react";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
 import { Badge } from "../ui/Badge";
@@ -66,6 +66,15 @@ export function SourceForm({
   const example = kindInfo?.example;
   const optionFields = kindInfo?.fields ?? [];
   const secretKeyHint = kindInfo?.secret.kind === "private-key" ? kindInfo.secret.hint : undefined;
+
+  const secretProps = {
+    id: `${id}-secret`,
+    value: secret,
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => setSecret(e.target.value),
+    maxLength: 8192,
+    disabled: clearSecret,
+    "aria-describedby": `${id}-secret-hint`,
+  };
 
   const createCustomer = useMutation(trpc.customers.create.mutationOptions());
   const createSource = useMutation(trpc.sources.create.mutationOptions());
@@ -249,29 +258,14 @@ export function SourceForm({
           {secretKeyHint ? (
             // A private key is several lines of PEM: a one-line password field would join them.
             <textarea
-              id={`${id}-secret`}
-              value={secret}
-              onChange={(e) => setSecret(e.target.value)}
+              {...secretProps}
               className={`${inputClasses} font-mono text-xs`}
               rows={3}
-              maxLength={8192}
               autoComplete="off"
               spellCheck={false}
-              disabled={clearSecret}
-              aria-describedby={`${id}-secret-hint`}
             />
           ) : (
-            <input
-              id={`${id}-secret`}
-              type="password"
-              value={secret}
-              onChange={(e) => setSecret(e.target.value)}
-              className={inputClasses}
-              maxLength={8192}
-              autoComplete="new-password"
-              disabled={clearSecret}
-              aria-describedby={`${id}-secret-hint`}
-            />
+            <input {...secretProps} type="password" className={inputClasses} autoComplete="new-password" />
           )}
           <p id={`${id}-secret-hint`} className="mt-1 text-xs text-slate-500">
             {secretKeyHint ? `${secretKeyHint} ` : ""}

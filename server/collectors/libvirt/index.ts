@@ -1,5 +1,6 @@
 /** The libvirt kind: a KVM/QEMU host's inventory over libvirt's own RPC protocol, read-only. */
 import { defineCollector } from "../types";
+import { withConnectCheck } from "../options";
 import { libvirtCliParser } from "./cli";
 import { collectLibvirt, libvirtOptions } from "./collector";
 import { LibvirtConfigurationError } from "./errors";
@@ -11,14 +12,13 @@ export const libvirt = defineCollector({
   endpoint: { pattern: /^[a-z][a-z0-9+]*:\/\/\S*$/i, example: "qemu+tls://kvm01.example.com/system" },
   // With what the ssh transport checks when it connects: a pinned host key of the right shape, and
   // not together with "insecureHostKey".
-  options: libvirtOptions.superRefine((options, check) => {
-    try {
-      hostKeyPolicy({ privateKey: null, keyFile: null, username: null, hostKey: options.hostKey ?? null, insecureHostKey: options.insecureHostKey });
-    } catch (error) {
-      if (!(error instanceof LibvirtConfigurationError)) throw error;
-      check.addIssue({ code: "custom", path: ["hostKey"], message: error.message });
-    }
-  }),
+  options: withConnectCheck(
+    libvirtOptions,
+    "hostKey",
+    (options) =>
+      hostKeyPolicy({ privateKey: null, keyFile: null, username: null, hostKey: options.hostKey ?? null, insecureHostKey: options.insecureHostKey }),
+    LibvirtConfigurationError,
+  ),
   fields: [
     { key: "hostKey", label: "Trusted ssh host key", type: "text", hint: "For qemu+ssh: SHA256:… as ssh-keygen -lf prints it." },
     { key: "insecureHostKey", label: "Accept any ssh host key", type: "checkbox", hint: "Only where the host key cannot be pinned." },

@@ -1,5 +1,6 @@
 /** The vsphere kind: a vCenter's (or a standalone ESXi's) inventory over the SOAP API. */
 import { defineCollector } from "../types";
+import { withConnectCheck } from "../options";
 import { vsphereCliParser } from "./cli";
 import { collectVsphere, tlsPolicy, VsphereConfigurationError, vsphereOptions } from "./collector";
 
@@ -9,14 +10,7 @@ export const vsphere = defineCollector({
   endpoint: { pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/i, example: "https://vcenter.example.com/sdk" },
   // With what the collector checks when it connects: a pinned fingerprint of the right shape, and
   // not together with "insecure".
-  options: vsphereOptions.superRefine((options, check) => {
-    try {
-      tlsPolicy(options);
-    } catch (error) {
-      if (!(error instanceof VsphereConfigurationError)) throw error;
-      check.addIssue({ code: "custom", path: ["fingerprint"], message: error.message });
-    }
-  }),
+  options: withConnectCheck(vsphereOptions, "fingerprint", tlsPolicy, VsphereConfigurationError),
   fields: [
     { key: "fingerprint", label: "Trusted certificate fingerprint", type: "text", hint: "SHA-256 of a self-signed vCenter certificate (AB:CD:…); the first failed collection shows it." },
     { key: "insecure", label: "Skip TLS certificate verification", type: "checkbox", hint: "Only where a fingerprint cannot be pinned." },
