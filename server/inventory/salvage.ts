@@ -17,7 +17,8 @@
  * Each repair or drop is one warning in the snapshot's `warnings`, naming the object (kind, name,
  * externalId), the field path and why. What salvage cannot help (not an object, another version, a
  * bad collectedAt, an array that is not an array) is left as it is, for validation to refuse.
- * The input is never modified: repaired objects are copies.
+ * The input is never modified: repaired objects are copies. The objects kept are schema outputs,
+ * marked as such (markValidated), so parseSnapshot does not validate them a second time.
  */
 import type { z } from "zod";
 import { COMPOSE_PROJECT_LABEL, DEFAULT_TENANT_LABEL } from "../collectors/docker/normalise";
@@ -29,15 +30,13 @@ import {
   hostSnapshot,
   imageSnapshot,
   LABEL_LIMITS,
+  markValidated,
   OBJECT_ARRAYS,
   SNAPSHOT_VERSION,
   TEXT_MAX,
   virtualMachineSnapshot,
-  type ContainerSnapshot,
-  type HostSnapshot,
-  type ImageSnapshot,
   type ObjectArray,
-  type VirtualMachineSnapshot,
+  type SnapshotObjects,
 } from "./snapshot";
 
 export interface SalvageOptions {
@@ -72,13 +71,6 @@ const KIND: Record<ObjectArray, string> = {
   virtualMachines: "virtual machine",
   containers: "container",
   images: "image",
-};
-
-type Objects = {
-  hosts: HostSnapshot[];
-  virtualMachines: VirtualMachineSnapshot[];
-  containers: ContainerSnapshot[];
-  images: ImageSnapshot[];
 };
 
 type Plain = Record<string, unknown>;
@@ -261,7 +253,7 @@ const listIssues = (issues: z.core.$ZodIssue[]) =>
   `${issues.slice(0, 3).map(formatIssue).join("; ")}${issues.length > 3 ? ` (and ${issues.length - 3} more)` : ""}`;
 
 /** One object checked against its schema; repaired (with a warning) or dropped (with a warning). */
-function salvageObject<T extends z.ZodType>(
+function salvageObject<T extends z.ZodType<object>>(
   array: ObjectArray,
   schema: T,
   item: unknown,
@@ -270,7 +262,7 @@ function salvageObject<T extends z.ZodType>(
   warnings: Warnings,
 ): z.output<T> | undefined {
   const first = schema.safeParse(item);
-  if (first.success) return first.data;
+  if (first.success) return markValidated(first.data);
   const fatal = first.error.issues.filter(beyondRepair);
   if (!isPlain(item) || fatal.length > 0) {
     warnings.add(() => `dropped ${describe(array, item, index)}: ${listIssues(isPlain(item) ? fatal : first.error.issues)}`);
@@ -295,7 +287,7 @@ function salvageObject<T extends z.ZodType>(
     if (result.success) {
       const more = notes.length > MAX_NOTES ? ` (and ${notes.length - MAX_NOTES} more)` : "";
       if (notes.length > 0) warnings.add(() => `repaired ${who}: ${notes.slice(0, MAX_NOTES).join("; ")}${more}`);
-      return result.data;
+      return markValidated(result.data);
     }
     const left = result.error.issues.filter((issue) => !repair(copy, issue, notes));
     if (left.length > 0) {
@@ -311,7 +303,7 @@ function salvageObject<T extends z.ZodType>(
  * Resolves the problems between objects (see the module's comment). Dropping an image can leave a
  * container's reference dangling, so this runs until nothing is left (two rounds at most).
  */
-function resolveCrossIssues(objects: Objects, warnings: Warnings) {
+function resolveCrossIssues(objects: SnapshotObjects, warnings: Warnings) {
   for (let round = 0; round < 3; round++) {
     const issues = [...crossIssues(objects)];
     if (issues.length === 0) return;
@@ -375,7 +367,7 @@ export function salvageSnapshot(raw: unknown, options: SalvageOptions = {}): unk
   const keepLabels = new Set(options.keepLabels ?? keepLabelsFor(undefined));
   const warnings = new Warnings();
 
-  const salvageArray = <T extends z.ZodType>(array: ObjectArray, schema: T): z.output<T>[] | undefined => {
+  const salvageArray = <T extends z.ZodType<object>>(array: ObjectArray, schema: T): z.output<T>[] | undefined => {
     const items = raw[array] ?? [];
     if (!Array.isArray(items)) return undefined;
     const kept: z.output<T>[] = [];
@@ -392,7 +384,7 @@ export function salvageSnapshot(raw: unknown, options: SalvageOptions = {}): unk
 
   const out: Plain = { ...raw };
   if (hosts && virtualMachines && containers && images) {
-    const objects: Objects = { hosts, virtualMachines, containers, images };
+    const objects: SnapshotObjects = { hosts, virtualMachines, containers, images };
     resolveCrossIssues(objects, warnings);
     Object.assign(out, objects);
   } else {

@@ -360,10 +360,11 @@ export interface CrossIssue {
   message: string;
 }
 
-type Objects = Pick<z.output<typeof snapshotObject>, ObjectArray>;
+/** A snapshot's four arrays of objects. */
+export type SnapshotObjects = Pick<z.output<typeof snapshotObject>, ObjectArray>;
 
 /** The problems between the objects of a (per object valid) snapshot, lazily: stop when you have enough. */
-export function* crossIssues(snapshot: Objects): Generator<CrossIssue> {
+export function* crossIssues(snapshot: SnapshotObjects): Generator<CrossIssue> {
   for (const array of OBJECT_ARRAYS) {
     const seen = new Set<string>();
     const items: { externalId: string }[] = snapshot[array];
@@ -498,6 +499,19 @@ export const MAX_ISSUES_PER_ELEMENT = 5;
 /** Cross-object issues (duplicates, dangling references) kept before validation stops. */
 export const MAX_CROSS_ISSUES = 100;
 
+/**
+ * Objects that are their schema's output, checked by salvage and held by no one else: parseSnapshot
+ * takes them as they are instead of validating them a second time (a schema's output is valid input
+ * to it, giving the same output). Mark only objects still valid when parseSnapshot meets them.
+ */
+const validated = new WeakSet<object>();
+
+/** Marks a schema's output as validated (see `validated`); returns it. */
+export function markValidated<T extends object>(value: T): T {
+  validated.add(value);
+  return value;
+}
+
 /** The snapshot with its arrays unchecked: each element is checked alone by parseSnapshot. */
 const envelope = z.object({
   version: z.literal(SNAPSHOT_VERSION).default(SNAPSHOT_VERSION),
@@ -531,7 +545,12 @@ export function parseSnapshot(data: unknown): Snapshot {
     const out: z.output<T>[] = new Array(items.length);
     for (let index = 0; index < items.length; index++) {
       checked++;
-      const result = schema.safeParse(items[index]);
+      const item = items[index];
+      if (typeof item === "object" && item !== null && validated.has(item)) {
+        out[index] = item as z.output<T>;
+        continue;
+      }
+      const result = schema.safeParse(item);
       if (result.success) {
         out[index] = result.data;
         continue;

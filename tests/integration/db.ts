@@ -44,3 +44,15 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     },
   };
 }
+
+/** A new customer (uniquely named) with one Docker source called `name`; returns their ids. */
+export async function createDockerSource(
+  t: TestDatabase,
+  name: string,
+): Promise<{ customerId: string; sourceId: string }> {
+  const customer = await t.prisma.customer.create({ data: { name: `c-${Date.now()}-${Math.random()}` } });
+  const source = await t.prisma.source.create({
+    data: { customerId: customer.id, kind: "docker", name, endpoint: "unix:///x" },
+  });
+  return { customerId: customer.id, sourceId: source.id };
+}

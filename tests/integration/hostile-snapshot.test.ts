@@ -18,7 +18,7 @@ import {
   type SnapshotInput,
 } from "../../server/inventory/snapshot";
 import { smallSnapshot } from "../fixtures/snapshots";
-import { createTestDatabase, type TestDatabase } from "./db";
+import { createDockerSource, createTestDatabase, type TestDatabase } from "./db";
 
 let t: TestDatabase;
 let customerId: string;
@@ -33,12 +33,7 @@ afterAll(async () => {
   await t.drop();
 });
 beforeEach(async () => {
-  const customer = await t.prisma.customer.create({ data: { name: `c-${Date.now()}-${Math.random()}` } });
-  const source = await t.prisma.source.create({
-    data: { customerId: customer.id, kind: "docker", name: "engine", endpoint: "unix:///x" },
-  });
-  customerId = customer.id;
-  sourceId = source.id;
+  ({ customerId, sourceId } = await createDockerSource(t, "engine"));
 });
 
 /** The four hostile objects of the review among good ones. */

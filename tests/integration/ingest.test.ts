@@ -6,7 +6,7 @@ import { DEFAULT_PARAMETERS } from "../../server/analysis/parameters";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { SnapshotValidationError, type SnapshotInput } from "../../server/inventory/snapshot";
 import { smallSnapshot } from "../fixtures/snapshots";
-import { createTestDatabase, type TestDatabase } from "./db";
+import { createDockerSource, createTestDatabase, type TestDatabase } from "./db";
 
 let t: TestDatabase;
 let sourceId: string;
@@ -18,11 +18,7 @@ afterAll(async () => {
   await t.drop();
 });
 beforeEach(async () => {
-  const customer = await t.prisma.customer.create({ data: { name: `c-${Date.now()}-${Math.random()}` } });
-  const source = await t.prisma.source.create({
-    data: { customerId: customer.id, kind: "docker", name: "s", endpoint: "unix:///x" },
-  });
-  sourceId = source.id;
+  ({ sourceId } = await createDockerSource(t, "s"));
 });
 
 const ids = async (table: string) =>

@@ -9,9 +9,12 @@ import {
 } from "@/server/inventory/snapshot";
 import { smallSnapshot } from "../fixtures/snapshots";
 
-/** Salvaged, then validated strictly as ingest does: salvage's output must always pass. */
+/**
+ * Salvaged, then validated strictly as ingest does: salvage's output must always pass. Cloned, so
+ * that parseSnapshot checks every object again instead of taking salvage's as validated.
+ */
 function salvaged(input: unknown): Snapshot {
-  return parseSnapshot(salvageSnapshot(input));
+  return parseSnapshot(structuredClone(salvageSnapshot(input)));
 }
 
 const warningsAbout = (snapshot: Snapshot, word: string) => snapshot.warnings.filter((w) => w.includes(word));
@@ -21,6 +24,13 @@ describe("salvageSnapshot", () => {
     const input = smallSnapshot();
     input.warnings = ["container x vanished"];
     expect(salvaged(input)).toEqual(parseSnapshot(input));
+  });
+
+  it("hands its objects to parseSnapshot as validated: they are not parsed again", () => {
+    const out = salvageSnapshot(smallSnapshot()) as Snapshot;
+    const parsed = parseSnapshot(out);
+    expect(parsed.containers[0]).toBe(out.containers[0]);
+    expect(parsed.virtualMachines[0]).toBe(out.virtualMachines[0]);
   });
 
   it("never modifies its input", () => {
