@@ -144,6 +144,9 @@ export const hostSnapshot = z.object({
   /** Page sharing between guests: VMware TPS (off by default since 2015) or KVM's KSM. */
   memorySharing: z.enum(MEMORY_SHARING).default("unknown"),
   memorySharedMiB: maybe(mib),
+  /** vSphere: the host's cluster has DRS / DPM enabled (Forklift's vmware.drs.enabled, vmware.dpm.enabled). */
+  drsEnabled: maybe(z.boolean()),
+  dpmEnabled: maybe(z.boolean()),
 });
 
 /**
@@ -177,7 +180,43 @@ export const virtualDiskSnapshot = z.object({
   datastore: maybe(text),
   path: maybe(text),
   format: maybe(text),
+  /** Changed block tracking of this disk (vSphere extraConfig scsiX:Y.ctkEnabled); null when not said. */
+  cbtEnabled: maybe(z.boolean()),
+  /** The controller the disk hangs on: "scsi", "sata", "ide", "nvme", "virtio", "usb", ... */
+  bus: maybe(string(32)),
 });
+
+/** One filesystem as the guest tools see it (vSphere guest.disk, RVTools vPartition). */
+export const guestFilesystemSnapshot = z.object({
+  /** The mount point or drive: "/", "/boot", "C:\\". */
+  path: text,
+  capacityMiB: maybe(mib),
+  freeMiB: maybe(mib),
+  /** The virtual disk (its key) the filesystem lies on, when the tools map it; null when unmapped. */
+  diskKey: maybe(string(512)),
+});
+
+/** vApp / OVF product information (vSphere config.vAppConfig.product, or summary.config.product). */
+export const vmProductSnapshot = z.object({
+  name: maybe(text),
+  vendor: maybe(text),
+  version: maybe(text),
+  fullVersion: maybe(text),
+  productUrl: maybe(text),
+  vendorUrl: maybe(text),
+});
+
+/** The solution that manages a VM (vSphere config.managedBy): an extension key and a type. */
+export const vmManagedBySnapshot = z.object({
+  extensionKey: text,
+  type: maybe(text),
+});
+
+/** Custom attributes (vSphere customValue by field name) or metadata: at most 256, bounded. */
+const attributes = z
+  .record(string(512), text)
+  .refine((value) => Object.keys(value).length <= 256, "too many attributes: at most 256 per VM")
+  .default({});
 
 export const virtualMachineSnapshot = z.object({
   externalId,
@@ -231,6 +270,22 @@ export const virtualMachineSnapshot = z.object({
   memoryHotAdd: flag,
   cpuAffinity: flag,
   disks: z.array(virtualDiskSnapshot).max(4096).default([]),
+  /** What the VM is: vApp/OVF product, managing solution, title, tags, custom attributes. */
+  product: maybe(vmProductSnapshot),
+  managedBy: maybe(vmManagedBySnapshot),
+  /** libvirt <title>; vSphere has none (its notes are the annotation). */
+  title: maybe(text),
+  /** Tags as "Category/Tag" (vSphere tagging), or the names a platform gives. */
+  tags: strings,
+  attributes,
+  /** More Forklift facts: CPU hot-remove, fault tolerance, disk.EnableUUID, numa.nodeAffinity, VM-Host affinity rule. */
+  cpuHotRemove: flag,
+  faultTolerance: flag,
+  diskEnableUuid: flag,
+  numaNodeAffinity: strings,
+  hostAffinity: flag,
+  /** Per filesystem (Forklift's filesystem rule reads each); guestDiskCapacityMiB/FreeMiB are their sums. */
+  guestFilesystems: z.array(guestFilesystemSnapshot).max(1024).default([]),
 });
 
 export const CONTAINER_STATES = [
@@ -448,6 +503,9 @@ export type Snapshot = z.output<typeof snapshotSchema>;
 export type HostSnapshot = z.output<typeof hostSnapshot>;
 export type VirtualMachineSnapshot = z.output<typeof virtualMachineSnapshot>;
 export type VirtualDiskSnapshot = z.output<typeof virtualDiskSnapshot>;
+export type GuestFilesystemSnapshot = z.output<typeof guestFilesystemSnapshot>;
+export type VmProductSnapshot = z.output<typeof vmProductSnapshot>;
+export type VmManagedBySnapshot = z.output<typeof vmManagedBySnapshot>;
 export type ContainerSnapshot = z.output<typeof containerSnapshot>;
 export type ContainerMountSnapshot = z.output<typeof containerMountSnapshot>;
 export type ContainerPortSnapshot = z.output<typeof containerPortSnapshot>;

@@ -211,6 +211,8 @@ export const HOST = new InventoryTable<HostSnapshot>("host", OBJECT_KEYS, {
   rootless: { column: "rootless", type: "bool" },
   memorySharing: { column: "memory_sharing", type: "text" },
   memorySharedMiB: { column: "memory_shared_mib", type: "float8" },
+  drsEnabled: { column: "drs_enabled", type: "bool" },
+  dpmEnabled: { column: "dpm_enabled", type: "bool" },
   // Set by the topology link after ingest (./topology.ts).
   vmKey: { column: "vm_id", type: "uuid", write: false },
   vmLinkKey: { column: "vm_link_key", type: "text", write: false },
@@ -262,6 +264,17 @@ export const VIRTUAL_MACHINE = new InventoryTable<VirtualMachineSnapshot, VmCont
   // Kept from the disks for SQL filters; the inventory reads the disks themselves.
   rdmDisk: { column: "rdm_disk", type: "bool", write: (v) => v.disks.some((d) => d.rdm !== "none"), read: false },
   sharedDisk: { column: "shared_disk", type: "bool", write: (v) => v.disks.some((d) => d.sharing !== "none"), read: false },
+  product: { column: "product", type: "jsonb" },
+  managedBy: { column: "managed_by", type: "jsonb" },
+  title: { column: "title", type: "text" },
+  tags: { column: "tags", type: "text[]" },
+  attributes: { column: "attributes", type: "jsonb", write: (v) => sortedLabels(v.attributes), read: (value) => value ?? {} },
+  cpuHotRemove: { column: "cpu_hot_remove", type: "bool" },
+  faultTolerance: { column: "fault_tolerance", type: "bool" },
+  diskEnableUuid: { column: "disk_enable_uuid", type: "bool" },
+  numaNodeAffinity: { column: "numa_node_affinity", type: "text[]" },
+  hostAffinity: { column: "host_affinity", type: "bool" },
+  guestFilesystems: { column: "guest_filesystems", type: "jsonb", read: (value) => value ?? [] },
 } satisfies ColumnsOf<VirtualMachineSnapshot, VmContext, "hostKey" | "rdmDisk" | "sharedDisk", "hostExternalId" | "disks">, OBJECT_TIMES);
 
 export const VIRTUAL_DISK = new InventoryTable<VirtualDiskSnapshot>("virtual_disk", ["vm_id"], {
@@ -275,6 +288,8 @@ export const VIRTUAL_DISK = new InventoryTable<VirtualDiskSnapshot>("virtual_dis
   datastore: { column: "datastore", type: "text" },
   path: { column: "path", type: "text" },
   format: { column: "format", type: "text" },
+  cbtEnabled: { column: "cbt_enabled", type: "bool" },
+  bus: { column: "bus", type: "text" },
 } satisfies ColumnsOf<VirtualDiskSnapshot>, ["id"]);
 
 export const CONTAINER = new InventoryTable<ContainerSnapshot, ContainerContext>("container", OBJECT_KEYS, {

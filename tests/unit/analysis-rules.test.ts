@@ -161,6 +161,8 @@ const disk = (over: Partial<InventoryVirtualMachine["disks"][number]> = {}): Inv
   datastore: "ds1",
   path: null,
   format: null,
+  cbtEnabled: null,
+  bus: null,
   ...over,
 });
 
