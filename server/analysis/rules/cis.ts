@@ -48,6 +48,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "tenant from the source's tenant label",
     effect: null,
     exposes: true,
+    deviation: null,
     test: (c, ctx) =>
       !isKata(c.runtime) && tenantOf(c, ctx.host) !== null && ctx.tenantsOnHost.length > 1 ? ctx.tenantsOnHost.join(", ") : false,
   },
@@ -62,6 +63,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "HostConfig.Privileged",
     effect: null,
     exposes: true,
+    deviation: null,
     test: (c) => c.privileged,
   },
   {
@@ -75,6 +77,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "docker.sock mounted",
     effect: null,
     exposes: true,
+    deviation: null,
     test: (c) => {
       const found = engineSockets(c);
       return found.length > 0 ? found.join(", ") : false;
@@ -91,6 +94,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: null,
     effect: null,
     exposes: true,
+    deviation: null,
     test: (c) => {
       const found = bindSources(c).map(normalPath).filter((s) => SENSITIVE_DIRS.includes(s));
       return found.length > 0 ? [...new Set(found)].join(", ") : false;
@@ -107,6 +111,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "HostConfig.CapAdd",
     effect: null,
     exposes: true,
+    deviation: null,
     test: (c) => (c.capAdd.length > 0 ? c.capAdd.join(", ") : false),
   },
   {
@@ -120,6 +125,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "NetworkMode host",
     effect: null,
     exposes: true,
+    deviation: null,
     test: (c) => hostMode(c.networkMode),
   },
   {
@@ -133,6 +139,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "PidMode host",
     effect: null,
     exposes: true,
+    deviation: null,
     test: (c) => hostMode(c.pidMode),
   },
   {
@@ -146,6 +153,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "IpcMode host",
     effect: null,
     exposes: true,
+    deviation: null,
     test: (c) => hostMode(c.ipcMode),
   },
   {
@@ -159,6 +167,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "UTSMode host",
     effect: null,
     exposes: true,
+    deviation: null,
     test: (c) => hostMode(c.utsMode),
   },
   {
@@ -172,6 +181,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "UsernsMode host",
     effect: null,
     exposes: true,
+    deviation: null,
     test: (c) => hostMode(c.usernsMode),
   },
   {
@@ -185,6 +195,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "SecurityOpt seccomp=unconfined",
     effect: null,
     exposes: true,
+    deviation: null,
     test: (c) => c.seccompProfile === "unconfined",
   },
   {
@@ -198,6 +209,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "Config.User",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (c) => rootUser(c.user),
   },
   {
@@ -211,6 +223,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "HostConfig.Memory = 0",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (c) => c.memoryLimitBytes === 0,
   },
   {
@@ -224,6 +237,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "CpuShares / NanoCpus",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (c) => (c.cpuShares === 0 || c.cpuShares === 1024) && c.nanoCpus === 0 && c.cpuQuota <= 0,
   },
   {
@@ -237,6 +251,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "PidsLimit",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (c) => c.pidsLimit === null || c.pidsLimit <= 0,
   },
   {
@@ -250,6 +265,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "ReadonlyRootfs",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (c) => !c.readOnlyRootfs,
   },
   {
@@ -263,6 +279,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     sourceNote: "SecurityOpt no-new-privileges",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (c) => !c.noNewPrivileges,
   },
 ];

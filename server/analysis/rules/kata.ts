@@ -23,6 +23,7 @@ export const KATA_RULES: readonly Rule<InventoryContainer, KataContext>[] = [
     sourceNote: "--net=host not supported",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (c) => c.networkMode === "host",
   },
   {
@@ -36,6 +37,7 @@ export const KATA_RULES: readonly Rule<InventoryContainer, KataContext>[] = [
     sourceNote: "--net=container: not supported",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (c) => (c.networkMode?.startsWith("container:") ? c.networkMode : false),
   },
   {
@@ -49,6 +51,7 @@ export const KATA_RULES: readonly Rule<InventoryContainer, KataContext>[] = [
     sourceNote: "privileged gets guest devices, not host devices",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (c) => (c.privileged ? "privileged" : c.devices.length > 0 ? c.devices.join(", ") : false),
   },
   {
@@ -62,6 +65,7 @@ export const KATA_RULES: readonly Rule<InventoryContainer, KataContext>[] = [
     sourceNote: "host sockets are not shared into the guest",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (c) => engineSockets(c).length > 0,
   },
   {
@@ -75,6 +79,7 @@ export const KATA_RULES: readonly Rule<InventoryContainer, KataContext>[] = [
     sourceNote: "namespaces live in the guest",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (c) => c.pidMode === "host",
   },
   {
@@ -88,6 +93,7 @@ export const KATA_RULES: readonly Rule<InventoryContainer, KataContext>[] = [
     sourceNote: "namespaces live in the guest",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (c) => c.ipcMode === "host",
   },
   {
@@ -101,6 +107,7 @@ export const KATA_RULES: readonly Rule<InventoryContainer, KataContext>[] = [
     sourceNote: "Podman not supported; Docker from 22.06",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (_c, ctx) => ctx.host?.platform === "podman",
   },
   {
@@ -114,6 +121,7 @@ export const KATA_RULES: readonly Rule<InventoryContainer, KataContext>[] = [
     sourceNote: "--security-opt limited to no-new-privileges and seccomp (older docs)",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (c) => {
       const other = c.securityOptions.filter((o) => !/^(no-new-privileges|seccomp)/.test(o));
       return other.length > 0 ? other.join(", ") : false;
@@ -130,6 +138,7 @@ export const KATA_RULES: readonly Rule<InventoryContainer, KataContext>[] = [
     sourceNote: null,
     effect: null,
     exposes: false,
+    deviation: null,
     test: (_c, ctx) => ctx.host !== null && !ctx.host.runtimes.some((r) => /kata/i.test(r)),
   },
 ];

@@ -35,6 +35,11 @@ export interface Rule<T, C> {
   effect: Effect;
   /** A finding that crosses the shared kernel: a container with one is exposed, and Kata would isolate it. */
   exposes: boolean;
+  /**
+   * Where the rule deliberately differs from the upstream rule it cites (an escalation to "stays a VM",
+   * a wider trigger), what differs and why, shown with the rule in the UI; null when it does as upstream does.
+   */
+  deviation: string | null;
   test: (object: T, context: C) => boolean | string;
 }
 
@@ -62,6 +67,7 @@ export interface RuleSummary {
   upstreamId: string | null;
   effect: Effect;
   exposes: boolean;
+  deviation: string | null;
 }
 
 /** "CIS Docker Benchmark v1.6.0, 5.5 (HostConfig.Privileged); docs/domain.md#isolation-posture". */
@@ -86,6 +92,7 @@ export const describeRule = (rule: AnyRule): RuleSummary => ({
   upstreamId: rule.upstreamId,
   effect: rule.effect,
   exposes: rule.exposes,
+  deviation: rule.deviation,
 });
 
 /** Runs rules over one object and returns its findings. */

@@ -34,6 +34,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "Docker already running in the VM",
     effect: "vm",
     exposes: false,
+    deviation: null,
     test: (_vm, ctx) => (ctx.engineHost ? `${ctx.engineHost.name} (${ctx.engineHost.platform})` : false),
   },
   {
@@ -47,6 +48,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "Linux containers and Kata run Linux guests only",
     effect: "vm",
     exposes: false,
+    deviation: null,
     test: (vm, ctx) => {
       const family = ctx.footprint?.family ?? (vm.guestOsFamily === "unknown" ? null : vm.guestOsFamily);
       if (family === null || family === "linux") return false;
@@ -65,6 +67,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "unsupported OS; Migrate to Containers: insufficient data",
     effect: "vm",
     exposes: false,
+    deviation: null,
     test: (vm, ctx) => ctx.footprint === null && vm.guestOsFamily === "unknown",
   },
   {
@@ -78,6 +81,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "passthrough device",
     effect: "vm",
     exposes: false,
+    deviation: null,
     test: (vm) => vm.passthrough,
   },
   {
@@ -91,6 +95,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "invalid disk capacity",
     effect: "vm",
     exposes: false,
+    deviation: null,
     test: (vm) => {
       const bad = vm.disks.filter((d) => d.capacityMiB !== null && d.capacityMiB <= 0 && d.rdm === "none").map((d) => d.label ?? d.key);
       return bad.length > 0 ? bad.join(", ") : false;
@@ -107,6 +112,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "unknown is not invalid; Forklift's rule is for a capacity reported as 0",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => {
       const unknown = vm.disks.filter((d) => d.capacityMiB === null && d.rdm === "none").map((d) => d.label ?? d.key);
       return unknown.length > 0 ? unknown.join(", ") : false;
@@ -123,6 +129,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "datastore missing",
     effect: "vm",
     exposes: false,
+    deviation: null,
     test: (vm, ctx) => {
       if (ctx.host?.platform !== "esxi") return false;
       const bad = vm.disks.filter((d) => d.rdm === "none" && !d.datastore).map((d) => d.label ?? d.key);
@@ -140,6 +147,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "guest disk free space too low",
     effect: "vm",
     exposes: false,
+    deviation: null,
     test: (vm, ctx) => {
       if (vm.guestDiskCapacityMiB === null || vm.guestDiskFreeMiB === null || vm.guestDiskCapacityMiB <= 0) return false;
       const percent = (vm.guestDiskFreeMiB / vm.guestDiskCapacityMiB) * 100;
@@ -157,6 +165,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "shared disk",
     effect: "vm",
     exposes: false,
+    deviation: null,
     test: (vm) => vm.disks.some((d) => d.sharing === "multi-writer"),
   },
   {
@@ -170,6 +179,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "TPM",
     effect: "vm",
     exposes: false,
+    deviation: null,
     test: (vm) => vm.tpm,
   },
   {
@@ -183,6 +193,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "SR-IOV device; a Kata guest takes it through VFIO",
     effect: "kata",
     exposes: false,
+    deviation: null,
     test: (vm) => vm.sriov,
   },
   {
@@ -196,6 +207,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "threshold in parameters",
     effect: "kata",
     exposes: false,
+    deviation: null,
     test: (vm, ctx) => (vm.memoryMiB > ctx.parameters.containerMaxMemoryMiB ? `${Math.round(vm.memoryMiB / 1024)} GiB` : false),
   },
   {
@@ -209,6 +221,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "RDM disk",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => vm.disks.some((d) => d.rdm !== "none"),
   },
   {
@@ -222,6 +235,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "independent disk mode",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => vm.disks.some((d) => d.mode.startsWith("independent")),
   },
   {
@@ -235,6 +249,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "more than 165 disks",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm, ctx) => (vm.disks.length > ctx.parameters.maxDisks ? `${vm.disks.length} disks` : false),
   },
   {
@@ -248,6 +263,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "changed block tracking disabled",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => vm.cbtEnabled === false,
   },
   {
@@ -261,6 +277,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "consolidation needed",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => vm.consolidationNeeded,
   },
   {
@@ -274,6 +291,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "CPU affinity",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => vm.cpuAffinity,
   },
   {
@@ -287,6 +305,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "CPU or memory hot-plug",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => (vm.cpuHotAdd || vm.memoryHotAdd ? [vm.cpuHotAdd ? "CPU" : null, vm.memoryHotAdd ? "memory" : null].filter(Boolean).join(", ") : false),
   },
   {
@@ -300,6 +319,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "USB controller",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => vm.usbController,
   },
   {
@@ -313,6 +333,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "empty/default hostname",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => vm.powerState === "poweredOn" && DEFAULT_HOSTNAMES.test((vm.hostname ?? "").trim()),
   },
   {
@@ -326,6 +347,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "no IP",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => vm.powerState === "poweredOn" && vm.ipAddresses.length === 0,
   },
   {
@@ -339,6 +361,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "invalid VM name",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => !(vm.name.length <= 63 && RFC1123_LABEL.test(vm.name)),
   },
   {
@@ -352,6 +375,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "database process in the guest, read here from the VM's name and notes",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => {
       const found = DATABASE.exec(`${vm.name} ${vm.annotation ?? ""}`);
       return found ? found[0] : false;
@@ -368,6 +392,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "listeners bound to one of several NICs",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => ((vm.nicCount ?? vm.macAddresses.length) > 1 ? `${vm.nicCount ?? vm.macAddresses.length} NICs` : false),
   },
   {
@@ -381,6 +406,7 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     sourceNote: "snapshot present",
     effect: null,
     exposes: false,
+    deviation: null,
     test: (vm) => (vm.snapshotCount > 0 ? `${vm.snapshotCount} snapshot${vm.snapshotCount > 1 ? "s" : ""}` : false),
   },
 ];
