@@ -221,8 +221,8 @@ describe("toSnapshot", () => {
       cpuAffinity: true,
     });
     expect(vm.disks).toEqual([
-      { key: "sda", label: "volume scsi", capacityMiB: 102400, thin: true, mode: "persistent", rdm: "none", sharing: "none", datastore: "ssd", path: "ssd/sql01.qcow2", format: "qcow2" },
-      { key: "sdb", label: "block scsi", capacityMiB: 51200, thin: null, mode: "persistent", rdm: "physical", sharing: "multi-writer", datastore: null, path: "/dev/disk/by-id/wwn-0x5000", format: "raw" },
+      { key: "sda", label: "volume scsi", capacityMiB: 102400, thin: true, mode: "persistent", rdm: "none", sharing: "none", datastore: "ssd", path: "ssd/sql01.qcow2", format: "qcow2", cbtEnabled: null, bus: "scsi" },
+      { key: "sdb", label: "block scsi", capacityMiB: 51200, thin: null, mode: "persistent", rdm: "physical", sharing: "multi-writer", datastore: null, path: "/dev/disk/by-id/wwn-0x5000", format: "raw", cbtEnabled: null, bus: "scsi" },
     ]);
   });
 

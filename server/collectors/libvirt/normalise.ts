@@ -494,6 +494,9 @@ export function toSnapshot(inv: LibvirtInventory, collectedAt: Date = new Date()
           datastore: disk.pool,
           path: disk.source,
           format: disk.format,
+          // libvirt has no per-disk change tracking flag to read.
+          cbtEnabled: null,
+          bus: disk.bus,
         };
       });
     const capacities = xml.disks
