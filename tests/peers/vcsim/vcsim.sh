@@ -10,7 +10,7 @@
 #   vcsim.sh stop DIR                            stops it by its PID file and removes DIR
 #
 # The binary is cached outside the repo, in ${FLEETLENS_CACHE_DIR:-~/.cache/fleetlens}/vcsim,
-# keyed by the launcher's source, so a changed launcher is rebuilt (cold build ~15 s).
+# keyed by the launcher's sources (every .go file here), so a changed launcher is rebuilt (cold build ~15 s).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 packages=(golang-go golang-github-vmware-govmomi-dev)
@@ -24,7 +24,7 @@ build() {
   install_packages
   local cache hash bin
   cache=${FLEETLENS_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/fleetlens}/vcsim
-  hash=$(cat "$here/main.go" "$here/manifest.go" | sha256sum | cut -c1-16)
+  hash=$(cat "$here"/*.go | sha256sum | cut -c1-16)
   bin="$cache/vcsim-$hash"
   mkdir -p "$cache"
   (
