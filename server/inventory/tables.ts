@@ -85,6 +85,18 @@ const READERS: Partial<Record<SqlType, Reader>> = {
   timestamptz: (value) => (value === null ? null : (value as Date).toISOString()),
 };
 
+/**
+ * A jsonb column is written as JSON text: COPY would otherwise take an array (of objects, say the
+ * guest filesystems) for a Postgres array literal.
+ */
+function asWritten<S, C>(type: SqlType, write: Writer<S, C>): Writer<S, C> {
+  if (type !== "jsonb") return write;
+  return (item, context, position) => {
+    const value = write(item, context, position);
+    return value === null || value === undefined ? null : JSON.stringify(value);
+  };
+}
+
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export class InventoryTable<S, C = void> {
@@ -112,10 +124,7 @@ export class InventoryTable<S, C = void> {
       field,
       column: spec.column,
       type: spec.type,
-      write:
-        spec.write === false
-          ? null
-          : (spec.write ?? ((item: S) => (item as Record<string, CopyValue>)[field])),
+      write: spec.write === false ? null : asWritten(spec.type, spec.write ?? ((item: S) => (item as Record<string, CopyValue>)[field])),
       read: spec.read === false ? null : (spec.read ?? READERS[spec.type] ?? identity),
     }));
     const written = this.columns.filter((c) => c.write !== null);
