@@ -20,7 +20,6 @@ const NUMBER_KEYS: NumberKey[] = [
   "targetVramPerPram",
   "kataOverheadMemoryMiB",
   "kataOverheadCpuMillis",
-  "guestDiskFreeMinPercent",
   "maxDisks",
   "containerMaxMemoryMiB",
 ];

@@ -22,6 +22,7 @@ import { VERDICT_VALUES, type VerdictValue } from "./labels";
 import type { ContainerPosture } from "./isolation";
 import { compileFootprints, footprintOf, type Parameters } from "./parameters";
 import {
+  countDiskAttachments,
   evaluate,
   isKata,
   KATA_RULES,
@@ -95,7 +96,7 @@ function vmVerdict(vm: InventoryVirtualMachine, ctx: VmContext): Omit<Verdict, "
   const findings = evaluate(VM_RULES, vm, ctx);
   const staying = findings.filter((f) => f.severity === "critical" || RULES_BY_ID.get(f.ruleId)?.effect === "vm");
   const toKata = findings.filter((f) => RULES_BY_ID.get(f.ruleId)?.effect === "kata");
-  const ruleIds = findings.map((f) => f.ruleId);
+  const ruleIds = [...new Set(findings.map((f) => f.ruleId))];
   if (staying.length > 0) {
     return { verdict: "stay-vm", reason: `Stays a VM: ${staying.map((f) => ruleTitle(f.ruleId)).join("; ")}.`, findings, ruleIds, saving: NO_SAVING };
   }
@@ -160,6 +161,7 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
   const footprints = compileFootprints(parameters.osFootprints);
   const hosts = new Map(inventory.hosts.map((h) => [h.key, h]));
   const engineOf = new Map(inventory.hosts.filter((h) => h.vmKey).map((h) => [h.vmKey!, h]));
+  const diskAttachmentCounts = countDiskAttachments(inventory.virtualMachines);
   const postureOf = new Map(postures.map((p) => [p.key, p]));
   const verdicts: Verdict[] = [];
 
@@ -167,7 +169,7 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
     if (vm.template) continue;
     const host = vm.hostKey ? (hosts.get(vm.hostKey) ?? null) : null;
     const footprint = footprintOf(vm, footprints);
-    const ctx: VmContext = { parameters, footprint, host, engineHost: engineOf.get(vm.key) ?? null };
+    const ctx: VmContext = { parameters, footprint, host, engineHost: engineOf.get(vm.key) ?? null, diskAttachmentCounts };
     verdicts.push({
       key: vm.key,
       name: vm.name,

@@ -11,33 +11,70 @@ export interface OsFootprint {
   /** Shown to people: "RHEL 9", "Windows Server 2022". */
   label: string;
   family: "linux" | "windows" | "other";
-  /** Case-insensitive regular expression tried against the reported OS, then guestOsId, then the configured OS. */
+  /**
+   * Case-insensitive regular expression tried against the reported OS, then guestOsId, then the
+   * configured OS; read by PostgreSQL (`~*`) too, so written in what both read alike (no `\\b`).
+   */
   match: string;
   ramMiB: number;
   diskMiB: number;
+  /** Where the figures come from: the osinfo-db file, with the branch read. */
   source: string;
+  /** The libosinfo id whose entry gives the figures ("http://ubuntu.com/ubuntu/22.04"), or null. */
+  osinfoId: string | null;
+  /** Where the row deliberately differs from that entry, and why (shown with it), or null. */
+  deviation: string | null;
 }
 
-const OSINFO = `libosinfo osinfo-db minimum requirements; ${DOMAIN.footprints}`;
+/** osinfo-db's own entry for an OS: data/os/<vendor>/<os>.xml.in, minimum RAM and storage (bytes there). */
+const OSINFO_DB = "https://gitlab.com/libosinfo/osinfo-db/-/blob/main/data/os";
+const osinfo = (file: string) => `libosinfo osinfo-db (main, read 2026-12) ${OSINFO_DB}/${file}: <resources> <minimum>; ${DOMAIN.footprints}`;
+const mib = (bytes: number) => bytes / 1024 ** 2;
 
-/** Default OS footprints: what one more copy of that OS costs, minimum RAM and disk. First match wins. */
+/**
+ * Default OS footprints: what one more copy of that OS costs, osinfo-db's minimum RAM and storage for
+ * it (x86_64, else "all"). First match wins; a text naming a never-Linux OS (os-identity.ts) never
+ * takes a Linux row, and a guest whose family is known takes a row of that family only.
+ */
 export const DEFAULT_OS_FOOTPRINTS: OsFootprint[] = [
-  { label: "Windows Server 2022", family: "windows", match: "win/2k22|windows2019srvNext|server 2022", ramMiB: 512, diskMiB: 32 * 1024, source: OSINFO },
-  { label: "Windows Server 2019", family: "windows", match: "win/2k19|windows2019srv_|server 2019", ramMiB: 512, diskMiB: 32 * 1024, source: OSINFO },
-  { label: "Windows Server 2016", family: "windows", match: "win/2k16|windows9Server|server 2016", ramMiB: 512, diskMiB: 32 * 1024, source: "taken as Windows Server 2019 (libosinfo)" },
-  { label: "Windows Server 2012 R2", family: "windows", match: "win/2k12r2|windows8Server|server 2012", ramMiB: 512, diskMiB: Math.round(9.8 * 1000 ** 3 / 1024 ** 2), source: `installed size with GUI, 9.8 GB; ${DOMAIN.footprints}` },
-  { label: "Windows (other)", family: "windows", match: "\\bwin", ramMiB: 512, diskMiB: 32 * 1024, source: "taken as Windows Server 2019 (libosinfo)" },
-  { label: "RHEL 9", family: "linux", match: "rhel/9|rhel9|red hat enterprise linux 9", ramMiB: 1536, diskMiB: 10 * 1024, source: OSINFO },
-  { label: "RHEL 8", family: "linux", match: "rhel/8|rhel8|red hat enterprise linux 8", ramMiB: 1536, diskMiB: 10 * 1024, source: OSINFO },
-  { label: "Rocky Linux 9", family: "linux", match: "rocky/9|rockylinux|rocky linux 9", ramMiB: 1536, diskMiB: 10 * 1024, source: "taken as RHEL 9, its rebuild (libosinfo)" },
-  { label: "Ubuntu 22.04", family: "linux", match: "ubuntu/22|ubuntu 22", ramMiB: 2048, diskMiB: 5 * 1024, source: "taken as Ubuntu 20.04 (libosinfo)" },
-  { label: "Ubuntu 20.04", family: "linux", match: "ubuntu/20|ubuntu 20", ramMiB: 2048, diskMiB: 5 * 1024, source: OSINFO },
-  { label: "Ubuntu (other)", family: "linux", match: "ubuntu", ramMiB: 2048, diskMiB: 5 * 1024, source: "taken as Ubuntu 20.04 (libosinfo)" },
-  { label: "Debian 12", family: "linux", match: "debian/12|debian12|debian gnu/linux 12", ramMiB: 1536, diskMiB: 10 * 1024, source: "taken as RHEL (libosinfo)" },
-  { label: "Debian 11", family: "linux", match: "debian/11|debian11|debian gnu/linux 11", ramMiB: 1536, diskMiB: 10 * 1024, source: "taken as RHEL (libosinfo)" },
-  { label: "SLES 15", family: "linux", match: "sles/15|sles15|suse linux enterprise 15", ramMiB: 1536, diskMiB: 10 * 1024, source: "taken as RHEL (libosinfo)" },
-  { label: "Linux (other)", family: "linux", match: "linux|centos|rhel|debian|sles|suse|fedora|alma|oracle", ramMiB: 1536, diskMiB: 10 * 1024, source: "taken as RHEL (libosinfo)" },
-  { label: "FreeBSD", family: "other", match: "freebsd", ramMiB: 512, diskMiB: 5 * 1024, source: "ours: a small BSD install" },
+  { label: "Windows Server 2025", family: "windows", match: "win/2k25|windows2022srvNext|server 2025", ramMiB: mib(536870912), diskMiB: mib(34359738368), source: osinfo("microsoft.com/win-2k25.xml.in"), osinfoId: "http://microsoft.com/win/2k25", deviation: null },
+  { label: "Windows Server 2022", family: "windows", match: "win/2k22|windows2019srvNext|server 2022", ramMiB: mib(536870912), diskMiB: mib(34359738368), source: osinfo("microsoft.com/win-2k22.xml.in"), osinfoId: "http://microsoft.com/win/2k22", deviation: null },
+  { label: "Windows Server 2019", family: "windows", match: "win/2k19|windows2019srv_|server 2019", ramMiB: mib(536870912), diskMiB: mib(34359738368), source: osinfo("microsoft.com/win-2k19.xml.in"), osinfoId: "http://microsoft.com/win/2k19", deviation: null },
+  { label: "Windows Server 2016", family: "windows", match: "win/2k16|windows9Server|server 2016", ramMiB: mib(536870912), diskMiB: mib(34359738368), source: osinfo("microsoft.com/win-2k16.xml.in"), osinfoId: "http://microsoft.com/win/2k16", deviation: null },
+  { label: "Windows Server 2012 R2", family: "windows", match: "win/2k12r2|server 2012 r2", ramMiB: mib(536870912), diskMiB: mib(34359738368), source: osinfo("microsoft.com/win-2k12r2.xml.in"), osinfoId: "http://microsoft.com/win/2k12r2", deviation: null },
+  { label: "Windows Server 2012", family: "windows", match: "win/2k12|windows8Server|server 2012", ramMiB: mib(536870912), diskMiB: mib(34359738368), source: osinfo("microsoft.com/win-2k12.xml.in"), osinfoId: "http://microsoft.com/win/2k12", deviation: null },
+  { label: "Windows 11", family: "windows", match: "win/11|windows11|windows 11", ramMiB: mib(4294967296), diskMiB: mib(68719476736), source: osinfo("microsoft.com/win-11.xml.in"), osinfoId: "http://microsoft.com/win/11", deviation: null },
+  { label: "Windows 10", family: "windows", match: "win/10|windows9_64Guest|windows9Guest|windows 10", ramMiB: mib(2147483648), diskMiB: mib(21474836480), source: osinfo("microsoft.com/win-10.xml.in"), osinfoId: "http://microsoft.com/win/10", deviation: null },
+  {
+    label: "Windows (other)", family: "windows", match: "(^|[^a-z])win", ramMiB: mib(536870912), diskMiB: mib(34359738368), source: osinfo("microsoft.com/win-2k22.xml.in"), osinfoId: "http://microsoft.com/win/2k22",
+    deviation: "version not known: Windows Server's minimum (the same in osinfo-db from 2012 to 2025); a Windows 10 or 11 desktop needs more (2 GiB / 20 GiB, 4 GiB / 64 GiB)",
+  },
+  { label: "RHEL 9", family: "linux", match: "rhel/9|rhel9|red hat enterprise linux 9", ramMiB: mib(1610612736), diskMiB: mib(10737418240), source: osinfo("redhat.com/rhel-9.0.xml.in"), osinfoId: "http://redhat.com/rhel/9.0", deviation: null },
+  { label: "RHEL 8", family: "linux", match: "rhel/8|rhel8|red hat enterprise linux 8", ramMiB: mib(1610612736), diskMiB: mib(10737418240), source: osinfo("redhat.com/rhel-8.0.xml.in"), osinfoId: "http://redhat.com/rhel/8.0", deviation: null },
+  { label: "Rocky Linux 9", family: "linux", match: "rocky/9|rocky linux 9|rocky-9", ramMiB: mib(1610612736), diskMiB: mib(10737418240), source: osinfo("rockylinux.org/rocky-9.xml.in"), osinfoId: "http://rockylinux.org/rocky/9", deviation: null },
+  { label: "Rocky Linux 8", family: "linux", match: "rocky/8|rocky linux 8|rocky-8", ramMiB: mib(1610612736), diskMiB: mib(10737418240), source: osinfo("rockylinux.org/rocky-8.xml.in"), osinfoId: "http://rockylinux.org/rocky/8", deviation: null },
+  {
+    label: "Rocky Linux (version not known)", family: "linux", match: "rocky", ramMiB: mib(1610612736), diskMiB: mib(10737418240), source: osinfo("rockylinux.org/rocky-9.xml.in"), osinfoId: "http://rockylinux.org/rocky/9",
+    deviation: "version not known (vSphere's rockylinux_64Guest names none): Rocky Linux 8 and 9 have the same minimum in osinfo-db",
+  },
+  { label: "Ubuntu 24.04", family: "linux", match: "ubuntu/24\\.04|ubuntu 24\\.04", ramMiB: mib(3221225472), diskMiB: mib(21474836480), source: osinfo("ubuntu.com/ubuntu-24.04.xml.in"), osinfoId: "http://ubuntu.com/ubuntu/24.04", deviation: null },
+  { label: "Ubuntu 22.04", family: "linux", match: "ubuntu/22\\.04|ubuntu 22\\.04", ramMiB: mib(2147483648), diskMiB: mib(10737418240), source: osinfo("ubuntu.com/ubuntu-22.04.xml.in"), osinfoId: "http://ubuntu.com/ubuntu/22.04", deviation: null },
+  { label: "Ubuntu 20.04", family: "linux", match: "ubuntu/20\\.04|ubuntu 20\\.04", ramMiB: mib(2147483648), diskMiB: mib(5368709120), source: osinfo("ubuntu.com/ubuntu-20.04.xml.in"), osinfoId: "http://ubuntu.com/ubuntu/20.04", deviation: null },
+  {
+    label: "Ubuntu (other)", family: "linux", match: "ubuntu", ramMiB: mib(2147483648), diskMiB: mib(5368709120), source: osinfo("ubuntu.com/ubuntu-20.04.xml.in"), osinfoId: "http://ubuntu.com/ubuntu/20.04",
+    deviation: "version not known (vSphere's ubuntu64Guest names none): the smallest minimum of the LTS releases (20.04: 2 GiB / 5 GiB; 22.04 needs 10 GiB, 24.04 3 GiB / 20 GiB), so duplicate copies are not overstated",
+  },
+  { label: "Debian 12", family: "linux", match: "debian/12|debian12|debian gnu/linux 12|debian 12", ramMiB: mib(1073741824), diskMiB: mib(10737418240), source: osinfo("debian.org/debian-12.xml.in"), osinfoId: "http://debian.org/debian/12", deviation: null },
+  { label: "Debian 11", family: "linux", match: "debian/11|debian11|debian gnu/linux 11|debian 11", ramMiB: mib(1073741824), diskMiB: mib(10737418240), source: osinfo("debian.org/debian-11.xml.in"), osinfoId: "http://debian.org/debian/11", deviation: null },
+  { label: "SLES 15", family: "linux", match: "sles?/15|sles?15|suse linux enterprise( server| desktop)? 15", ramMiB: mib(536870912), diskMiB: mib(1074151424), source: osinfo("suse.com/sle-15.xml.in"), osinfoId: "http://suse.com/sle/15", deviation: null },
+  {
+    label: "Linux (other)", family: "linux", match: "linux|centos|rhel|red hat|debian|sles|suse|fedora|almalinux|oracle\\.com/ol/|photon|coreos", ramMiB: mib(1073741824), diskMiB: mib(10737418240), source: osinfo("redhat.com/rhel-7.0.xml.in"), osinfoId: "http://redhat.com/rhel/7.0",
+    deviation: "distribution or version not known: 1 GiB / 10 GiB, the minimum osinfo-db gives RHEL 7, CentOS 7 and Debian 11 and 12 (RHEL 8 and 9 need 1.5 GiB, SLE 15 less)",
+  },
+  {
+    label: "FreeBSD", family: "other", match: "freebsd", ramMiB: 512, diskMiB: 5 * 1024, source: `${OSINFO_DB}/freebsd.org/freebsd-14.0.xml.in; ${DOMAIN.footprints}`, osinfoId: null,
+    deviation: "osinfo-db gives FreeBSD no <resources>: ours, a small install (512 MiB, 5 GiB)",
+  },
 ];
 
 export const parametersSchema = z.object({
@@ -54,14 +91,14 @@ export const parametersSchema = z.object({
         ramMiB: z.number().min(0).max(1e7),
         diskMiB: z.number().min(0).max(1e9),
         source: z.string().max(500),
+        osinfoId: z.string().max(200).nullable().default(null),
+        deviation: z.string().max(500).nullable().default(null),
       }),
     )
     .max(200),
   /** Kata Containers overhead per pod (RuntimeClass overhead). */
   kataOverheadMemoryMiB: z.number().min(0).max(65536),
   kataOverheadCpuMillis: z.number().min(0).max(64000),
-  /** Forklift "guest disk free space too low": below this share of the guest's filesystems free. */
-  guestDiskFreeMinPercent: z.number().min(0).max(100),
   /** Forklift: more than this many disks cannot be migrated. */
   maxDisks: z.number().int().min(1).max(10000),
   /** A Linux VM with more memory than this is better given its own guest kernel (Kata) than a cgroup. */
@@ -89,7 +126,6 @@ export const DEFAULT_PARAMETERS: Parameters = {
   osFootprints: DEFAULT_OS_FOOTPRINTS,
   kataOverheadMemoryMiB: 160,
   kataOverheadCpuMillis: 250,
-  guestDiskFreeMinPercent: 10,
   maxDisks: 165,
   containerMaxMemoryMiB: 32 * 1024,
   windowsContainerHosts: false,
@@ -102,14 +138,17 @@ export const PARAMETER_SOURCES: Record<Exclude<keyof Parameters, "osFootprints">
   targetVramPerPram: { label: "Target vRAM per physical RAM", source: `1.0: above it memory relies on ballooning and swap; ${DOMAIN.density}` },
   kataOverheadMemoryMiB: { label: "Kata overhead per pod, memory (MiB)", source: `kata-deploy RuntimeClass kata-qemu: 160 MiB; ${DOMAIN.kata}` },
   kataOverheadCpuMillis: { label: "Kata overhead per pod, CPU (millicores)", source: `kata-deploy RuntimeClass kata-qemu: 250m; ${DOMAIN.kata}` },
-  guestDiskFreeMinPercent: { label: "Guest disk free space too low below (%)", source: `Forklift rule "guest disk free space too low" (vmware.guestDisks.freespace); threshold ours; ${DOMAIN.forklift}` },
   maxDisks: { label: "Most disks a VM may have", source: `Forklift: more than 165 disks (vmware.disk.count.exceeds.limit); ${DOMAIN.forklift}` },
   containerMaxMemoryMiB: { label: "Largest VM for a plain container (MiB)", source: `ours: above it, an own guest kernel (Kata) rather than a cgroup on a shared kernel; ${DOMAIN.verdicts}` },
   windowsContainerHosts: { label: "Windows container hosts available", source: `off: Kata runs Linux guests only; Hyper-V isolated Windows containers are a separate choice; ${DOMAIN.verdicts}` },
   scoreDeduction: { label: "Posture score deduction per finding", source: `ours: critical 25, warning 10, info 2 points from 100; ${DOMAIN.verdicts}` },
 };
 
-/** Applies stored overrides on the defaults; an override that no longer validates is ignored as a whole. */
+/**
+ * Applies stored overrides on the defaults; an override that no longer validates is ignored as a
+ * whole. Keys no longer known (guestDiskFreeMinPercent, replaced by Forklift's absolute minimums per
+ * filesystem) are dropped, the rest kept.
+ */
 export function resolveParameters(stored: unknown): Parameters {
   if (stored === null || stored === undefined) return DEFAULT_PARAMETERS;
   const merged = parametersSchema.safeParse({ ...DEFAULT_PARAMETERS, ...(stored as object) });

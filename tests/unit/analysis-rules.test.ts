@@ -203,7 +203,7 @@ function vmIds(over: Partial<InventoryVirtualMachine> = {}, ctx: Partial<VmConte
   const object = vm(over);
   const parameters = ctx.parameters ?? P;
   const footprint = footprintOf(object, compileFootprints(parameters.osFootprints));
-  return sortedIds(evaluate(VM_RULES, object, { parameters, footprint, host: esxiHost(), engineHost: null, ...ctx }));
+  return sortedIds(evaluate(VM_RULES, object, { parameters, footprint, host: esxiHost(), engineHost: null, diskAttachmentCounts: new Map(), ...ctx }));
 }
 
 function kataIds(over: Partial<InventoryContainer> = {}, ctx: Partial<KataContext> = {}): string[] {

@@ -11,6 +11,7 @@ import { VM_RULES } from "./vm";
 export { CONTAINER_RULES, engineSockets, isKata, tenantOf, type ContainerContext } from "./cis";
 export { KATA_RULES, type KataContext } from "./kata";
 export { VM_RULES, type VmContext } from "./vm";
+export { attachmentKey, countDiskAttachments, FORKLIFT_RULES, forkliftOsSupport, minimumFreeMiB } from "./forklift";
 export * from "./rule";
 export * from "./sources";
 

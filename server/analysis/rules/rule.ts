@@ -1,7 +1,7 @@
 /**
  * The shape of a rule, and how rules run. A rule is data: every property it has sits on it, in its
- * catalogue file (cis.ts, vm.ts, kata.ts), and nowhere else. A rule's test returns false when it does
- * not fire, or true / a short detail when it does. The finding records which rule fired on which
+ * catalogue file (cis.ts, vm.ts, forklift.ts, kata.ts), and nowhere else. A rule's test returns false
+ * when it does not fire, or true / a short detail when it does, or one detail per disk or filesystem. The finding records which rule fired on which
  * object; a verdict lists the findings that made it.
  */
 import type { Source } from "./sources";
@@ -40,7 +40,11 @@ export interface Rule<T, C> {
    * a wider trigger), what differs and why, shown with the rule in the UI; null when it does as upstream does.
    */
   deviation: string | null;
-  test: (object: T, context: C) => boolean | string;
+  /**
+   * false: it does not fire; true or a detail: one finding; a list of details: one finding per item
+   * (as Forklift raises one concern per disk or filesystem), none when the list is empty.
+   */
+  test: (object: T, context: C) => boolean | string | readonly string[];
 }
 
 export interface Finding {
@@ -105,6 +109,12 @@ export function evaluate<T extends { key: string; name: string; customer: string
   for (const rule of rules) {
     const result = rule.test(object, context);
     if (result === false) continue;
+    if (typeof result === "object") {
+      for (const detail of result) {
+        findings.push({ ruleId: rule.id, severity: rule.severity, objectKind: rule.appliesTo, objectKey: object.key, objectName: object.name, customer: object.customer, detail });
+      }
+      continue;
+    }
     findings.push({
       ruleId: rule.id,
       severity: rule.severity,

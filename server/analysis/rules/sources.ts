@@ -30,9 +30,12 @@ export const CIS: Source = {
   doc: DOMAIN.isolation,
 };
 
+/** The upstream commit the Forklift rules and their tests follow (RULES_VERSION 5 there). */
+export const FORKLIFT_VERSION = "kubev2v/forklift main d42511bb (2026-08-21), rules version 5";
+
 export const FORKLIFT: Source = {
   name: "Forklift (MTV) VMware validation",
-  version: "rules version 5",
+  version: FORKLIFT_VERSION,
   url: "https://github.com/kubev2v/forklift/tree/main/validation/policies/io/konveyor/forklift/vmware",
   doc: DOMAIN.forklift,
 };

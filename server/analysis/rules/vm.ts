@@ -1,6 +1,6 @@
 /**
- * Migration rules over VMs: Forklift's VMware validation rules (names and categories as published,
- * docs/domain.md#migration-blockers), the container-fit checks of Migrate to Containers
+ * Migration rules over VMs: Forklift's VMware validation rules (./forklift.ts, upstream ids and
+ * categories, docs/domain.md#migration-blockers), the container-fit checks of Migrate to Containers
  * (docs/domain.md#container-fit), and our own where the data says more. Each says what it does to the
  * verdict (`effect`): "vm" (it must stay a VM), "kata" (it needs its own guest kernel or a passed-through
  * device: Kata, not a plain container) or null (work to do, the verdict stands).
@@ -8,7 +8,8 @@
 import type { InventoryHost, InventoryVirtualMachine } from "../inventory";
 import type { CompiledFootprint, Parameters } from "../parameters";
 import type { Rule } from "./rule";
-import { DOMAIN, FORKLIFT, MIGRATE_TO_CONTAINERS, ours } from "./sources";
+import { FORKLIFT_RULES, forkliftOsSupport } from "./forklift";
+import { DOMAIN, MIGRATE_TO_CONTAINERS, ours } from "./sources";
 
 export interface VmContext {
   parameters: Parameters;
@@ -16,11 +17,11 @@ export interface VmContext {
   host: InventoryHost | null;
   /** The engine host this VM is (a container host, not a candidate), if any. */
   engineHost: InventoryHost | null;
+  /** How many VMs each disk file is attached to, by attachmentKey(customer, path) (./forklift.ts). */
+  diskAttachmentCounts: ReadonlyMap<string, number>;
 }
 
-const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DATABASE = /\b(?:db|sql|mssql|mysql|mariadb|postgres(?:ql)?|pg|oracle|ora|mongo(?:db)?|redis|cassandra|elastic(?:search)?)(?=\b|[-_\d])/i;
-const DEFAULT_HOSTNAMES = /^(localhost(\.localdomain)?|localhost\d*|)$/i;
 
 export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
   {
@@ -57,50 +58,20 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     },
   },
   {
-    id: "unsupported-os",
+    id: "guest-os-unknown",
     title: "Guest OS unknown",
     severity: "critical",
     appliesTo: "vm",
-    text: "Neither the configuration nor the guest tools say which OS runs: insufficient data for a verdict.",
-    source: FORKLIFT,
-    upstreamId: "vmware.os.unsupported",
-    sourceNote: "unsupported OS; Migrate to Containers: insufficient data",
+    text: "Neither the configuration nor the guest tools say which OS runs: insufficient data for a verdict (run guest discovery).",
+    source: ours(DOMAIN.verdicts),
+    upstreamId: null,
+    sourceNote: "no guest id, no OS name: Forklift's vmware.os.unsupported is silent then, and so is a fit assessment",
     effect: "vm",
     exposes: false,
     deviation: null,
-    test: (vm, ctx) => ctx.footprint === null && vm.guestOsFamily === "unknown",
+    test: (vm, ctx) => ctx.footprint === null && vm.guestOsFamily === "unknown" && forkliftOsSupport(vm) === "unknown",
   },
-  {
-    id: "passthrough-device",
-    title: "Passthrough device",
-    severity: "critical",
-    appliesTo: "vm",
-    text: "A PCI device passed through to the VM cannot follow it into a container.",
-    source: FORKLIFT,
-    upstreamId: "vmware.passthrough_device.detected",
-    sourceNote: "passthrough device",
-    effect: "vm",
-    exposes: false,
-    deviation: null,
-    test: (vm) => vm.passthrough,
-  },
-  {
-    id: "invalid-disk-capacity",
-    title: "Invalid disk capacity",
-    severity: "critical",
-    appliesTo: "vm",
-    text: "A disk reports a capacity of 0: the VM cannot be sized or copied.",
-    source: FORKLIFT,
-    upstreamId: "vmware.disk.capacity.invalid",
-    sourceNote: "invalid disk capacity",
-    effect: "vm",
-    exposes: false,
-    deviation: null,
-    test: (vm) => {
-      const bad = vm.disks.filter((d) => d.capacityMiB !== null && d.capacityMiB <= 0 && d.rdm === "none").map((d) => d.label ?? d.key);
-      return bad.length > 0 ? bad.join(", ") : false;
-    },
-  },
+  ...FORKLIFT_RULES,
   {
     id: "disk-capacity-unknown",
     title: "Disk capacity unknown",
@@ -119,84 +90,6 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     },
   },
   {
-    id: "datastore-missing",
-    title: "Datastore missing",
-    severity: "critical",
-    appliesTo: "vm",
-    text: "A vSphere disk names no datastore: its data cannot be found to move.",
-    source: FORKLIFT,
-    upstreamId: "vmware.datastore.missing",
-    sourceNote: "datastore missing",
-    effect: "vm",
-    exposes: false,
-    deviation: null,
-    test: (vm, ctx) => {
-      if (ctx.host?.platform !== "esxi") return false;
-      const bad = vm.disks.filter((d) => d.rdm === "none" && !d.datastore).map((d) => d.label ?? d.key);
-      return bad.length > 0 ? bad.join(", ") : false;
-    },
-  },
-  {
-    id: "guest-disk-free-space-too-low",
-    title: "Guest disk free space too low",
-    severity: "critical",
-    appliesTo: "vm",
-    text: "The guest's filesystems are nearly full: the conversion has no room to work.",
-    source: FORKLIFT,
-    upstreamId: "vmware.guestDisks.freespace",
-    sourceNote: "guest disk free space too low",
-    effect: "vm",
-    exposes: false,
-    deviation: null,
-    test: (vm, ctx) => {
-      if (vm.guestDiskCapacityMiB === null || vm.guestDiskFreeMiB === null || vm.guestDiskCapacityMiB <= 0) return false;
-      const percent = (vm.guestDiskFreeMiB / vm.guestDiskCapacityMiB) * 100;
-      return percent < ctx.parameters.guestDiskFreeMinPercent ? `${percent.toFixed(1)}% free` : false;
-    },
-  },
-  {
-    id: "shared-disk",
-    title: "Shared disk",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "A multi-writer disk means a clustered application (shared-disk cluster): it stays a VM.",
-    source: FORKLIFT,
-    upstreamId: "vmware.disk.shared.detected",
-    sourceNote: "shared disk",
-    effect: "vm",
-    exposes: false,
-    deviation: null,
-    test: (vm) => vm.disks.some((d) => d.sharing === "multi-writer"),
-  },
-  {
-    id: "tpm",
-    title: "TPM",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "A virtual TPM (measured boot, disk encryption keys) has no equivalent in a container or a Kata guest.",
-    source: FORKLIFT,
-    upstreamId: "tpm_enabled.rego",
-    sourceNote: "TPM",
-    effect: "vm",
-    exposes: false,
-    deviation: null,
-    test: (vm) => vm.tpm,
-  },
-  {
-    id: "sriov-device",
-    title: "SR-IOV device",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "An SR-IOV virtual function can be passed to a Kata guest (VFIO), not to a container on a shared kernel.",
-    source: FORKLIFT,
-    upstreamId: "vmware.device.sriov.detected",
-    sourceNote: "SR-IOV device; a Kata guest takes it through VFIO",
-    effect: "kata",
-    exposes: false,
-    deviation: null,
-    test: (vm) => vm.sriov,
-  },
-  {
     id: "large-memory",
     title: "Large memory",
     severity: "warning",
@@ -209,160 +102,6 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     exposes: false,
     deviation: null,
     test: (vm, ctx) => (vm.memoryMiB > ctx.parameters.containerMaxMemoryMiB ? `${Math.round(vm.memoryMiB / 1024)} GiB` : false),
-  },
-  {
-    id: "rdm-disk",
-    title: "RDM disk",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "Data on a raw device mapping must move to a volume first.",
-    source: FORKLIFT,
-    upstreamId: "vmware.disk.rdm.detected",
-    sourceNote: "RDM disk",
-    effect: null,
-    exposes: false,
-    deviation: null,
-    test: (vm) => vm.disks.some((d) => d.rdm !== "none"),
-  },
-  {
-    id: "independent-disk",
-    title: "Independent disk mode",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "Independent disks are left out of snapshots: their data must be moved separately.",
-    source: FORKLIFT,
-    upstreamId: "vmware.disk_mode.independent",
-    sourceNote: "independent disk mode",
-    effect: null,
-    exposes: false,
-    deviation: null,
-    test: (vm) => vm.disks.some((d) => d.mode.startsWith("independent")),
-  },
-  {
-    id: "too-many-disks",
-    title: "Too many disks",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "More disks than a migration can carry.",
-    source: FORKLIFT,
-    upstreamId: "vmware.disk.count.exceeds.limit",
-    sourceNote: "more than 165 disks",
-    effect: null,
-    exposes: false,
-    deviation: null,
-    test: (vm, ctx) => (vm.disks.length > ctx.parameters.maxDisks ? `${vm.disks.length} disks` : false),
-  },
-  {
-    id: "changed-block-tracking-disabled",
-    title: "Changed block tracking disabled",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "Without CBT a warm migration copies every block again.",
-    source: FORKLIFT,
-    upstreamId: "vmware.changed_block_tracking.disabled",
-    sourceNote: "changed block tracking disabled",
-    effect: null,
-    exposes: false,
-    deviation: null,
-    test: (vm) => vm.cbtEnabled === false,
-  },
-  {
-    id: "consolidation-needed",
-    title: "Consolidation needed",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "The VM's disks need consolidation before they can be read consistently.",
-    source: FORKLIFT,
-    upstreamId: "vmware.consolidation_needed",
-    sourceNote: "consolidation needed",
-    effect: null,
-    exposes: false,
-    deviation: null,
-    test: (vm) => vm.consolidationNeeded,
-  },
-  {
-    id: "cpu-affinity",
-    title: "CPU affinity",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "The VM is pinned to host CPUs: its placement needs an equivalent (cpuset).",
-    source: FORKLIFT,
-    upstreamId: "cpu_affinity.rego",
-    sourceNote: "CPU affinity",
-    effect: null,
-    exposes: false,
-    deviation: null,
-    test: (vm) => vm.cpuAffinity,
-  },
-  {
-    id: "hot-plug",
-    title: "CPU or memory hot-plug",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "Hot-add was enabled: the workload may expect to grow without restarting.",
-    source: FORKLIFT,
-    upstreamId: "cpu_memory_hotplug.rego",
-    sourceNote: "CPU or memory hot-plug",
-    effect: null,
-    exposes: false,
-    deviation: null,
-    test: (vm) => (vm.cpuHotAdd || vm.memoryHotAdd ? [vm.cpuHotAdd ? "CPU" : null, vm.memoryHotAdd ? "memory" : null].filter(Boolean).join(", ") : false),
-  },
-  {
-    id: "usb-controller",
-    title: "USB controller",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "A USB controller may serve a dongle or device the workload needs: check before moving.",
-    source: FORKLIFT,
-    upstreamId: "vmware.usb_controller.detected",
-    sourceNote: "USB controller",
-    effect: null,
-    exposes: false,
-    deviation: null,
-    test: (vm) => vm.usbController,
-  },
-  {
-    id: "empty-hostname",
-    title: "Empty or default hostname",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "The guest has no hostname of its own to carry over.",
-    source: FORKLIFT,
-    upstreamId: "vmware.hostname.empty, vmware.hostname.default",
-    sourceNote: "empty/default hostname",
-    effect: null,
-    exposes: false,
-    deviation: null,
-    test: (vm) => vm.powerState === "poweredOn" && DEFAULT_HOSTNAMES.test((vm.hostname ?? "").trim()),
-  },
-  {
-    id: "no-ip",
-    title: "No IP address",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "The running guest reports no IP address: its network identity is unknown.",
-    source: FORKLIFT,
-    upstreamId: "vmware.vm_missing_ip.detected",
-    sourceNote: "no IP",
-    effect: null,
-    exposes: false,
-    deviation: null,
-    test: (vm) => vm.powerState === "poweredOn" && vm.ipAddresses.length === 0,
-  },
-  {
-    id: "invalid-vm-name",
-    title: "Invalid VM name",
-    severity: "warning",
-    appliesTo: "vm",
-    text: "The name is not an RFC 1123 label (lower case, digits and '-', at most 63 characters): it must be renamed.",
-    source: FORKLIFT,
-    upstreamId: "name.rego",
-    sourceNote: "invalid VM name",
-    effect: null,
-    exposes: false,
-    deviation: null,
-    test: (vm) => !(vm.name.length <= 63 && RFC1123_LABEL.test(vm.name)),
   },
   {
     id: "database-in-guest",
@@ -394,19 +133,5 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     exposes: false,
     deviation: null,
     test: (vm) => ((vm.nicCount ?? vm.macAddresses.length) > 1 ? `${vm.nicCount ?? vm.macAddresses.length} NICs` : false),
-  },
-  {
-    id: "snapshot-present",
-    title: "Snapshot present",
-    severity: "info",
-    appliesTo: "vm",
-    text: "The VM has snapshots: decide what happens to them.",
-    source: FORKLIFT,
-    upstreamId: "snapshot.rego",
-    sourceNote: "snapshot present",
-    effect: null,
-    exposes: false,
-    deviation: null,
-    test: (vm) => (vm.snapshotCount > 0 ? `${vm.snapshotCount} snapshot${vm.snapshotCount > 1 ? "s" : ""}` : false),
   },
 ];
