@@ -147,6 +147,12 @@ export const hostSnapshot = z.object({
   /** vSphere: the host's cluster has DRS / DPM enabled (Forklift's vmware.drs.enabled, vmware.dpm.enabled). */
   drsEnabled: maybe(z.boolean()),
   dpmEnabled: maybe(z.boolean()),
+  /**
+   * Container engines: the daemon runs every container with no-new-privileges (dockerd
+   * --no-new-privileges, daemon.json "no-new-privileges": true; CIS Docker 5.26). The Engine API does
+   * not tell it: from the source's option, else null (not known).
+   */
+  daemonNoNewPrivileges: maybe(z.boolean()),
 });
 
 /**
@@ -365,6 +371,8 @@ export const containerSnapshot = z.object({
   devices: strings,
   /** As the engine reports them, within LABEL_LIMITS. */
   labels,
+  /** HostConfig.Links, "/other:/this/alias" as the engine gives them (Kata does not support --link). */
+  links: strings,
 });
 
 export const layerSnapshot = z.object({
@@ -383,6 +391,11 @@ export const imageSnapshot = z.object({
   architecture: maybe(text),
   /** Bottom to top. */
   layers: z.array(layerSnapshot).max(1024).default([]),
+  /**
+   * The image's Config.Healthcheck is set (a HEALTHCHECK instruction, CIS Docker 4.6); false when it
+   * is absent, null when the engine did not say.
+   */
+  healthcheck: maybe(z.boolean()),
 });
 
 const snapshotObject = z.object({

@@ -222,6 +222,7 @@ export const HOST = new InventoryTable<HostSnapshot>("host", OBJECT_KEYS, {
   memorySharedMiB: { column: "memory_shared_mib", type: "float8" },
   drsEnabled: { column: "drs_enabled", type: "bool" },
   dpmEnabled: { column: "dpm_enabled", type: "bool" },
+  daemonNoNewPrivileges: { column: "daemon_no_new_privileges", type: "bool" },
   // Set by the topology link after ingest (./topology.ts).
   vmKey: { column: "vm_id", type: "uuid", write: false },
   vmLinkKey: { column: "vm_link_key", type: "text", write: false },
@@ -339,6 +340,7 @@ export const CONTAINER = new InventoryTable<ContainerSnapshot, ContainerContext>
   devices: { column: "devices", type: "text[]" },
   // Sorted by key, so the same labels in another order are no change.
   labels: { column: "labels", type: "jsonb", write: (c) => sortedLabels(c.labels), read: (value) => value ?? {} },
+  links: { column: "links", type: "text[]" },
 } satisfies ColumnsOf<ContainerSnapshot, ContainerContext, "hostKey" | "imageKey", "hostExternalId" | "imageExternalId" | "mounts" | "ports">, OBJECT_TIMES);
 
 export const CONTAINER_MOUNT = new InventoryTable<ContainerMountSnapshot>("container_mount", ["container_id"], {
@@ -366,6 +368,7 @@ export const IMAGE = new InventoryTable<ImageSnapshot, ImageContext>("image", OB
   createdAt: { column: "created_at", type: "timestamptz" },
   os: { column: "os", type: "text" },
   architecture: { column: "architecture", type: "text" },
+  healthcheck: { column: "healthcheck", type: "bool" },
 } satisfies ColumnsOf<ImageSnapshot, ImageContext, "hostKey", "hostExternalId" | "layers">, OBJECT_TIMES);
 
 /** Layers are per source and keyed by digest (no external id, no fingerprint: a digest names its content). */

@@ -9,6 +9,7 @@ import {
   containerDocument,
   imageDocument,
   imageHistoryDocument,
+  libpodImageDocument,
   infoDocument,
   libpodContainerDocument,
   versionDocument,
@@ -31,6 +32,8 @@ import {
   normaliseContainer,
   normaliseHost,
   normaliseImage,
+  imageHealthcheck,
+  fromLibpodImage,
   fromLibpod,
   parseApiVersion,
   pingFacts,
@@ -220,6 +223,7 @@ describe("containers from genuine Docker inspect documents", () => {
       ],
       devices: [],
       labels: (fixture("container-kata.json") as { Config: { Labels: Record<string, string> } }).Config.Labels,
+      links: [],
     });
     // Env (which holds secrets) is dropped when the document is read.
     expect(JSON.stringify(kata)).not.toContain("hunter2");
@@ -277,7 +281,14 @@ describe("containers from genuine Docker inspect documents", () => {
         "org.opencontainers.image.source": "https://git.example.com/ops/node-agent",
         "org.opencontainers.image.version": "2.4.1",
       },
+      links: [],
     });
+  });
+
+  it("keeps HostConfig.Links (--link, which Kata does not support) as the engine gives them", () => {
+    const linked = variant(kata, { HostConfig: { Links: ["/shop-db:/shop-web-1/db"] } });
+    expect(normaliseContainer(linked, context).links).toEqual(["/shop-db:/shop-web-1/db"]);
+    expect(normaliseContainer(variant(kata, { HostConfig: { Links: null } }), context).links).toEqual([]);
   });
 
   it("keeps the PIDs limit as the API says it, and empty users and modes as null", () => {
@@ -429,6 +440,21 @@ describe("layers and their sizes", () => {
     expect(image.layers!.map((l) => l.sizeBytes)).toEqual([74781242, 112834811, 1620, 2125, 389, 3018, 4783]);
     expect(image.layers!.map((l) => l.digest)).toEqual(nginx.RootFS!.Layers);
     expect(image.layers!.reduce((sum, l) => sum + l.sizeBytes, 0)).toBe(nginx.Size);
+    // nginx has no HEALTHCHECK: its Config has no Healthcheck (docker-bench 4.6 prints <nil>).
+    expect(image.healthcheck).toBe(false);
+  });
+
+  it("tells an image's HEALTHCHECK (CIS 4.6) from Docker's Config and Podman's own inspect, and says unknown without either", () => {
+    const test = { Test: ["CMD-SHELL", "curl -f http://localhost/ || exit 1"] };
+    expect(imageHealthcheck({ ...nginx, Config: { Healthcheck: test } })).toBe(true);
+    expect(imageHealthcheck({ ...nginx, Config: { Healthcheck: null } })).toBe(false);
+    expect(imageHealthcheck({ ...nginx, Config: null })).toBeNull();
+    const { Config: _config, ...bare } = nginx;
+    const libpod = libpodImageDocument.parse({ ...bare, Id: NGINX_ID.replace(/^sha256:/, ""), Healthcheck: test });
+    expect(fromLibpodImage(libpod)).toMatchObject({ Id: NGINX_ID, Config: { Healthcheck: test } });
+    expect(imageHealthcheck(fromLibpodImage(libpod))).toBe(true);
+    // Podman's inspect has no Healthcheck key for an image without one.
+    expect(imageHealthcheck(fromLibpodImage(libpodImageDocument.parse({ ...bare, Id: NGINX_ID })))).toBe(false);
   });
 
   const step = (CreatedBy: string, Size: number) => ({ CreatedBy, Size, Id: "<missing>", Created: 0, Comment: "" });
@@ -582,5 +608,10 @@ describe("collect docker (command line)", () => {
     expect(() => dockerCliParser(["a", "b"], noEnv)).toThrow(UsageError);
     expect(() => dockerCliParser(["a", "--bogus"], noEnv)).toThrow(UsageError);
     expect(() => dockerCliParser(["a", "--concurrency", "0"], noEnv)).toThrow(UsageError);
+  });
+
+  it("takes the daemon's no-new-privileges setting, which the Engine API does not tell (CIS 5.26)", () => {
+    expect(dockerCliParser(["unix:///run/docker.sock", "--daemon-no-new-privileges"], noEnv).options).toEqual({ daemonNoNewPrivileges: true });
+    expect(dockerCliParser(["unix:///run/docker.sock"], noEnv).options).toEqual({});
   });
 });

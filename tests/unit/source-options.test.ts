@@ -22,7 +22,7 @@ describe("source options from the form", () => {
   });
 
   it("offers each collector's settings, and none for the demo", () => {
-    expect(fieldsOf("docker").map((f) => f.key)).toEqual(["tlsCa", "tlsCert", "tlsKey", "tenantLabel"]);
+    expect(fieldsOf("docker").map((f) => f.key)).toEqual(["tlsCa", "tlsCert", "tlsKey", "tenantLabel", "daemonNoNewPrivileges"]);
     expect(fieldsOf("libvirt").map((f) => f.key)).toContain("hostKey");
     expect(fieldsOf("demo")).toEqual([]);
   });

@@ -127,6 +127,7 @@ export const containerDocument = z.object({
         .nullish(),
       Tmpfs: stringMap,
       PortBindings: portBindings,
+      Links: strings,
     })
     .nullish(),
   Mounts: z
@@ -163,8 +164,17 @@ export const imageDocument = z.object({
   Os: str,
   Architecture: str,
   RootFS: z.object({ Type: str, Layers: strings }).nullish(),
+  /** Docker: Config.Healthcheck is the image's HEALTHCHECK (absent or null when it has none). */
+  Config: z.object({ Healthcheck: z.object({ Test: strings }).nullish() }).nullish(),
 });
 export type ImageDocument = z.output<typeof imageDocument>;
+
+/**
+ * Podman's own image inspect (`/libpod/images/{id}/json`): the same fields (Id without "sha256:"),
+ * and the HEALTHCHECK as `Healthcheck`, which Podman's Docker-compatible inspect leaves out.
+ */
+export const libpodImageDocument = imageDocument.omit({ Config: true }).extend({ Healthcheck: z.object({ Test: strings }).nullish() });
+export type LibpodImageDocument = z.output<typeof libpodImageDocument>;
 
 export const imageHistoryDocument = z.array(
   z.object({ Id: str, Created: int, CreatedBy: str, Size: int, Comment: str }),

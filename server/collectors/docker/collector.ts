@@ -26,6 +26,7 @@ import {
   imageListDocument,
   infoDocument,
   libpodContainerDocument,
+  libpodImageDocument,
   versionDocument,
   type ContainerDocument,
   type ContainerListEntry,
@@ -44,6 +45,7 @@ import { DockerCollectError, EngineClient, EngineNotFoundError } from "./engine"
 import {
   compareApiVersions,
   fromLibpod,
+  fromLibpodImage,
   normaliseContainer,
   normaliseHost,
   normaliseImage,
@@ -192,7 +194,12 @@ export const collectDocker: Collector = async (source, context) => {
       }
       try {
         const [doc, history] = await Promise.all([
-          client.getBounded(`/images/${path(task.id)}/json`, imageDocument, `GET /images/${id12(task.id)}/json`),
+          // Podman's own image inspect: its Docker-compatible one leaves the HEALTHCHECK out.
+          podman
+            ? client
+                .getBounded(`/libpod/images/${path(task.id)}/json`, libpodImageDocument, `GET /libpod/images/${id12(task.id)}/json`)
+                .then(fromLibpodImage)
+            : client.getBounded(`/images/${path(task.id)}/json`, imageDocument, `GET /images/${id12(task.id)}/json`),
           client.getBounded(`/images/${path(task.id)}/history`, imageHistoryDocument, `GET /images/${id12(task.id)}/history`),
         ]);
         return { kind: "image", doc, history };
@@ -209,9 +216,13 @@ export const collectDocker: Collector = async (source, context) => {
     };
     const info = unwrap(await infoPromise);
     const version = versionPromise ? unwrap(await versionPromise) : null;
-    const host = normaliseHost(info, { podman, apiVersion: `${api[0]}.${api[1]}`, version }, {
-      ipAddresses: await addressesPromise,
-    });
+    const host = {
+      ...normaliseHost(info, { podman, apiVersion: `${api[0]}.${api[1]}`, version }, {
+        ipAddresses: await addressesPromise,
+      }),
+      // Not in the Engine API: the source says it, or it is not known.
+      daemonNoNewPrivileges: options.daemonNoNewPrivileges ?? null,
+    };
 
     const warnings: string[] = [];
     const images: ImageInput[] = [];

@@ -34,6 +34,12 @@ export const dockerSourceOptions = z.object({
   concurrency: z.number().int().min(1).max(64).optional(),
   /** Milliseconds to wait for a connection before giving up on the endpoint. */
   connectTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * The daemon runs every container with no-new-privileges (dockerd --no-new-privileges or
+   * daemon.json "no-new-privileges": true), which the Engine API does not tell: CIS Docker 5.26
+   * passes for all its containers. Unset: not known.
+   */
+  daemonNoNewPrivileges: z.boolean().optional(),
 });
 export type DockerSourceOptions = z.output<typeof dockerSourceOptions>;
 

@@ -14,6 +14,12 @@ export const docker = defineCollector({
     { key: "tlsCert", label: "TLS client certificate", type: "text", hint: "File path or PEM text." },
     { key: "tlsKey", label: "TLS client key file", type: "text", hint: "File path on the Fleetlens server; or leave empty and paste the key into “Password or token”." },
     { key: "tenantLabel", label: "Tenant label", type: "text", hint: "The container label naming its tenant (default: tenant)." },
+    {
+      key: "daemonNoNewPrivileges",
+      label: "Daemon runs with no-new-privileges",
+      type: "checkbox",
+      hint: "dockerd --no-new-privileges or daemon.json \"no-new-privileges\": true (the API does not tell it; CIS Docker 5.26).",
+    },
   ],
   secret: { kind: "private-key", hint: "For a TLS client certificate (tlsCert): its private key, pasted as PEM, unless tlsKey names its file." },
   collect: collectDocker,

@@ -32,6 +32,7 @@ import type {
   LibpodContainerDocument,
   ImageHistoryDocument,
   InfoDocument,
+  LibpodImageDocument,
   VersionDocument,
 } from "./api";
 
@@ -390,6 +391,7 @@ export function normaliseContainer(doc: ContainerDocument, context: ContainerCon
     ports: containerPorts(doc),
     devices: containerDevices(doc),
     labels: { ...(doc.Config?.Labels ?? {}) },
+    links: [...(hc.Links ?? [])],
   };
 }
 
@@ -476,6 +478,26 @@ export interface ImageResult {
   warning: string | null;
 }
 
+/**
+ * Whether the image has a HEALTHCHECK (CIS Docker 4.6: docker-bench warns when
+ * `{{.Config.Healthcheck}}` is `<nil>`): Docker's Config.Healthcheck set. null when the document has
+ * no Config at all (the engine did not say).
+ */
+export function imageHealthcheck(doc: ImageDocument): boolean | null {
+  if (!doc.Config) return null;
+  return doc.Config.Healthcheck !== undefined && doc.Config.Healthcheck !== null;
+}
+
+/** Podman's own image inspect in the Docker document's terms: "sha256:" on the id, the HEALTHCHECK as Config.Healthcheck. */
+export function fromLibpodImage(doc: LibpodImageDocument): ImageDocument {
+  const { Healthcheck, ...rest } = doc;
+  return {
+    ...rest,
+    Id: /^[0-9a-f]{64}$/.test(rest.Id) ? `sha256:${rest.Id}` : rest.Id,
+    Config: { Healthcheck: Healthcheck ?? null },
+  };
+}
+
 /** One image, from its /images/{id}/json and /images/{id}/history documents. */
 export function normaliseImage(
   doc: ImageDocument,
@@ -496,6 +518,7 @@ export function normaliseImage(
       os: text(doc.Os),
       architecture: text(doc.Architecture),
       layers,
+      healthcheck: imageHealthcheck(doc),
     },
     warning: problem
       ? `image ${repoTags[0] ?? doc.Id.slice(0, 19)}: layer sizes unknown (${problem}); stored without layers`
