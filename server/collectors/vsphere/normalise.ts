@@ -6,9 +6,11 @@
  * Units: vSphere counts memory in MB (MiB) and bytes, disks in KB or bytes; the snapshot counts
  * MiB. Facts the server does not give are null, never 0.
  */
+import { osFamilyOf, type OsFamily } from "../../inventory/os-identity";
 import { DISK_MODES, type SnapshotInput } from "../../inventory/snapshot";
 import type { AboutInfo, MoRef, ObjectContent } from "./client";
 import { readMoRef } from "./client";
+import { diskAddress, readControllers, readExtraConfig, readGuestFilesystems, readHostAffinityVms } from "./forklift";
 import { child, type XmlElement } from "./xml";
 
 type VirtualMachineInput = NonNullable<SnapshotInput["virtualMachines"]>[number];
@@ -30,6 +32,8 @@ export interface ComputeResourceRecord extends EntityRecord {
   drsBehavior: string | null;
   haEnabled: boolean | null;
   dpmEnabled: boolean | null;
+  /** The VMs (MoRef values) the cluster's VM-Host affinity rules name (Forklift's hostAffinityVms). */
+  hostAffinityVms: Set<string>;
 }
 
 export interface DatastoreRecord extends EntityRecord {
@@ -138,20 +142,14 @@ function noteMissing(inventory: VsphereInventory, object: ObjectContent) {
 
 // --- guest OS ---------------------------------------------------------------------------------
 
-/** Linux guest ids that do not say "linux" (vim25 VirtualMachineGuestOsIdentifier). */
-const LINUX_PREFIXES = [
-  "rhel", "redhat", "centos", "ubuntu", "debian", "sles", "suse", "opensuse", "fedora", "asianux",
-  "coreos", "vmwarephoton", "mandrake", "mandriva", "nld", "oes", "sjds", "rocky", "alma",
-  "amazon", "miracle", "kylin", "pardus", "fusionos", "prolinux",
-];
-
-/** windows* → windows; Linux distributions and other*Linux → linux; others → other; none → unknown. */
-export function guestOsFamily(guestId: string | null): "linux" | "windows" | "other" | "unknown" {
-  if (!guestId) return "unknown";
-  const id = guestId.toLowerCase();
-  if (id.startsWith("win")) return "windows";
-  if (id.includes("linux") || LINUX_PREFIXES.some((p) => id.startsWith(p))) return "linux";
-  return "other";
+/**
+ * The guest's family from the names the VM gives, believed in this order (os-identity.ts): what
+ * VMware Tools report (guest.guestFullName), the guest id (vim25 VirtualMachineGuestOsIdentifier:
+ * windows* → windows; Linux distributions and other*Linux → linux; solaris*, freebsd*, darwin*,
+ * vmkernel*… → other), then the configured name. "otherGuest64" / "Other (64-bit)" say nothing: unknown.
+ */
+export function guestOsFamily(guestId: string | null, reportedName: string | null = null, configuredName: string | null = null): OsFamily {
+  return osFamilyOf({ guestOsReported: reportedName, guestOsId: guestId, guestOsConfigured: configuredName });
 }
 
 // --- per type ---------------------------------------------------------------------------------
@@ -182,6 +180,7 @@ export function readComputeResource(inventory: VsphereInventory, object: ObjectC
     drsBehavior: isCluster ? str(at(config, "drsConfig", "defaultVmBehavior")) : null,
     haEnabled: isCluster ? (bool(at(config, "dasConfig", "enabled")) ?? false) : null,
     dpmEnabled: isCluster ? (bool(at(config, "dpmConfigInfo", "enabled")) ?? false) : null,
+    hostAffinityVms: isCluster ? readHostAffinityVms(config) : new Set(),
   });
 }
 
@@ -285,7 +284,7 @@ export function datastoreOfPath(fileName: string | null): string | null {
   return match?.[1] ?? null;
 }
 
-function readDisk(device: XmlElement): DiskInput {
+function readDisk(device: XmlElement, address: { bus: string | null; cbtEnabled: boolean | null }): DiskInput {
   const backing = child(device, "backing");
   const backingType = backing?.xsiType ?? "";
   const bytes = num(child(device, "capacityInBytes"));
@@ -314,6 +313,8 @@ function readDisk(device: XmlElement): DiskInput {
     datastore: datastoreOfPath(fileName),
     path: fileName,
     format: DISK_FORMATS[backingType] ?? (backingType || null),
+    cbtEnabled: address.cbtEnabled,
+    bus: address.bus,
   };
 }
 
@@ -346,10 +347,17 @@ export function readVirtualMachine(inventory: VsphereInventory, object: ObjectCo
   let usbController = false;
   let tpm = false;
   const devices = p.get("config.hardware.device");
+  const extraConfigElement = p.get("config.extraConfig");
+  const extraConfig = readExtraConfig(extraConfigElement);
+  const controllers = readControllers(devices?.children ?? []);
   for (const device of devices?.children ?? []) {
     const type = device.xsiType || device.name;
     if (type === "VirtualDisk") {
-      const disk = readDisk(device);
+      // Per-disk CBT as Forklift has it: true where <bus><n>:<unit>.ctkEnabled is true, else false
+      // (when extraConfig was read at all).
+      const { bus, address } = diskAddress(device, controllers);
+      const cbtEnabled = extraConfigElement ? address !== null && extraConfig.ctkDisks.has(address) : null;
+      const disk = readDisk(device, { bus, cbtEnabled });
       disks.push(disk);
       const ds = readMoRef(at(device, "backing", "datastore"));
       if (ds) diskDatastores.set(disk.key, ds);
@@ -360,7 +368,8 @@ export function readVirtualMachine(inventory: VsphereInventory, object: ObjectCo
       if (type === "VirtualSriovEthernetCard") sriov = true;
     } else if (type === "VirtualPCIPassthrough") {
       passthrough = true;
-    } else if (type === "VirtualUSBController" || type === "VirtualUSBXHCIController") {
+    } else if (type === "VirtualUSBController") {
+      // USB 2 only, as Forklift's usb_controller.rego (its inventory does not list xHCI controllers).
       usbController = true;
     } else if (type === "VirtualTPM") {
       tpm = true;
@@ -380,6 +389,8 @@ export function readVirtualMachine(inventory: VsphereInventory, object: ObjectCo
     guestCapacity = (guestCapacity ?? 0) + (num(child(disk, "capacity")) ?? 0);
     guestFree = (guestFree ?? 0) + (num(child(disk, "freeSpace")) ?? 0);
   }
+  const guestFilesystems = readGuestFilesystems(p.get("guest.disk"));
+  const changeTracking = bool(p.get("config.changeTrackingEnabled"));
 
   const storage = p.get("summary.storage");
   const committed = num(child(storage, "committed"));
@@ -417,7 +428,7 @@ export function readVirtualMachine(inventory: VsphereInventory, object: ObjectCo
       guestOsConfigured: nonEmpty(p.get("config.guestFullName")),
       guestOsReported: nonEmpty(p.get("guest.guestFullName")),
       guestOsId: guestId,
-      guestOsFamily: guestOsFamily(guestId),
+      guestOsFamily: guestOsFamily(guestId, nonEmpty(p.get("guest.guestFullName")), nonEmpty(p.get("config.guestFullName"))),
       hostname: nonEmpty(p.get("guest.hostName")),
       ipAddresses: [...new Set(ipAddresses)],
       macAddresses: [...new Set(macAddresses)],
@@ -428,7 +439,8 @@ export function readVirtualMachine(inventory: VsphereInventory, object: ObjectCo
       toolsVersion: nonEmpty(p.get("guest.toolsVersion")),
       hardwareVersion: nonEmpty(p.get("config.version")),
       annotation: nonEmpty(p.get("config.annotation")),
-      cbtEnabled: bool(p.get("config.changeTrackingEnabled")),
+      // extraConfig ctkEnabled overrides config.changeTrackingEnabled, as in Forklift's inventory.
+      cbtEnabled: extraConfig.ctkEnabled ?? changeTracking,
       consolidationNeeded: bool(p.get("runtime.consolidationNeeded")) ?? false,
       passthrough,
       sriov,
@@ -438,6 +450,11 @@ export function readVirtualMachine(inventory: VsphereInventory, object: ObjectCo
       memoryHotAdd: bool(p.get("config.memoryHotAddEnabled")) ?? false,
       cpuAffinity: (affinity?.children.some((c) => c.name === "affinitySet") ?? false),
       disks,
+      cpuHotRemove: bool(p.get("config.cpuHotRemoveEnabled")) ?? false,
+      faultTolerance: p.get("summary.config.ftInfo") !== undefined,
+      diskEnableUuid: extraConfig.diskEnableUuid,
+      numaNodeAffinity: extraConfig.numaNodeAffinity,
+      guestFilesystems,
     },
   });
 }
@@ -530,9 +547,22 @@ export function toSnapshot(inventory: VsphereInventory, collectedAt: string): Sn
   const hostsByKey = new Map(inventory.hosts.map((h) => [key(h.ref), h]));
   const datastoreNames = new Map(inventory.datastores.map((d) => [key(d.ref), d.name]));
 
-  const hosts = inventory.hosts.map(
-    (h): HostInput => ({ ...h.host, datacenter: tree.datacenter(h.ref), cluster: tree.cluster(h.parent) }),
-  );
+  const computeResources = new Map(inventory.computeResources.map((c) => [key(c.ref), c]));
+  const clusterOf = (h: HostRecord) => {
+    const c = h.parent ? computeResources.get(key(h.parent)) : undefined;
+    return c?.isCluster ? c : undefined;
+  };
+  const hosts = inventory.hosts.map((h): HostInput => {
+    const c = clusterOf(h);
+    return {
+      ...h.host,
+      datacenter: tree.datacenter(h.ref),
+      cluster: tree.cluster(h.parent),
+      drsEnabled: c ? c.drsEnabled : null,
+      dpmEnabled: c ? c.dpmEnabled : null,
+    };
+  });
+  const hostAffinityVms = new Set(inventory.computeResources.flatMap((c) => [...c.hostAffinityVms]));
 
   const orphans: string[] = [];
   const virtualMachines = inventory.virtualMachines.map((r): VirtualMachineInput => {
@@ -556,6 +586,7 @@ export function toSnapshot(inventory: VsphereInventory, collectedAt: string): Sn
     vm.folder = r.parent?.type === "Folder" ? tree.path(r.parent) : null;
     vm.resourcePool = tree.path(pool);
     vm.disks = disks;
+    vm.hostAffinity = hostAffinityVms.has(r.ref.value);
     return vm;
   });
 

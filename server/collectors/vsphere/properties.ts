@@ -70,7 +70,11 @@ export const VIRTUAL_MACHINE = {
     "config.changeTrackingEnabled",
     "config.cpuAffinity",
     "config.cpuHotAddEnabled",
+    "config.cpuHotRemoveEnabled",
     "config.memoryHotAddEnabled",
+    // Forklift's facts: ctkEnabled and per-disk scsiX:Y.ctkEnabled, disk.EnableUUID, numa.nodeAffinity.
+    "config.extraConfig",
+    "summary.config.ftInfo",
     "guest.guestId",
     "guest.guestFullName",
     "guest.toolsStatus",
