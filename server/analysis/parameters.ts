@@ -5,6 +5,7 @@
  * `parametersSchema`); the dashboard shows the values in force and where each comes from.
  */
 import { z } from "zod";
+import { neverLinux, osFamilyOf, osTexts, type GuestOsTexts } from "../inventory/os-identity";
 import { DOMAIN } from "./rules/sources";
 
 export interface OsFootprint {
@@ -162,14 +163,20 @@ export interface CompiledFootprint extends OsFootprint {
 export const compileFootprints = (footprints: OsFootprint[]): CompiledFootprint[] =>
   footprints.map((f) => ({ ...f, pattern: new RegExp(f.match, "i") }));
 
-/** The footprint of a VM's OS: what the guest tools report first (the truth of a running guest), then guestOsId, then the configured OS. */
-export function footprintOf(
-  vm: { guestOsId: string | null; guestOsReported: string | null; guestOsConfigured: string | null },
-  footprints: CompiledFootprint[],
-): CompiledFootprint | null {
-  for (const text of [vm.guestOsReported, vm.guestOsId, vm.guestOsConfigured]) {
+/**
+ * The footprint of a VM's OS: the first text (what the guest tools report, the truth of a running
+ * guest; then guestOsId; then the configured OS) that a row matches. A guest whose family the texts
+ * tell (os-identity.ts: the first text that names one) takes a row of that family only, and a text
+ * naming a never-Linux OS ("Oracle Solaris 11") never takes a Linux row, whatever the rows say.
+ */
+export function footprintOf(vm: GuestOsTexts, footprints: CompiledFootprint[]): CompiledFootprint | null {
+  const family = osFamilyOf(vm);
+  for (const text of osTexts(vm)) {
     if (!text) continue;
-    const found = footprints.find((f) => f.pattern.test(text));
+    const notLinux = neverLinux(text) !== null;
+    const found = footprints.find(
+      (f) => (family === "unknown" || f.family === family) && !(notLinux && f.family === "linux") && f.pattern.test(text),
+    );
     if (found) return found;
   }
   return null;

@@ -5,6 +5,7 @@
  * verdict (`effect`): "vm" (it must stay a VM), "kata" (it needs its own guest kernel or a passed-through
  * device: Kata, not a plain container) or null (work to do, the verdict stands).
  */
+import { osFamilyOf, osNameOf } from "../../inventory/os-identity";
 import type { InventoryHost, InventoryVirtualMachine } from "../inventory";
 import type { CompiledFootprint, Parameters } from "../parameters";
 import type { Rule } from "./rule";
@@ -50,11 +51,14 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     effect: "vm",
     exposes: false,
     deviation: null,
+    // The family the footprint, else the OS texts (os-identity.ts: Solaris, BSDs, macOS… are never
+    // Linux), else the collector says; the reason names the OS.
     test: (vm, ctx) => {
-      const family = ctx.footprint?.family ?? (vm.guestOsFamily === "unknown" ? null : vm.guestOsFamily);
+      const told = osFamilyOf(vm);
+      const family = ctx.footprint?.family ?? (told !== "unknown" ? told : vm.guestOsFamily === "unknown" ? null : vm.guestOsFamily);
       if (family === null || family === "linux") return false;
       if (family === "windows" && ctx.parameters.windowsContainerHosts) return false;
-      return ctx.footprint?.label ?? family;
+      return ctx.footprint?.label ?? osNameOf(vm) ?? family;
     },
   },
   {

@@ -3,6 +3,7 @@
  * the snapshot: pure functions, no I/O.
  */
 import { XMLParser } from "fast-xml-parser";
+import { libosinfoFamily, neverLinux } from "../../inventory/os-identity";
 import type { POWER_STATES, SnapshotInput } from "../../inventory/snapshot";
 import { LibvirtProtocolError } from "./errors";
 import type { DomainInfo, NodeInfo, TypedParamValue } from "./remote";
@@ -90,6 +91,7 @@ export interface GuestOs {
   family: "linux" | "windows" | "other" | "unknown";
 }
 
+/** Names for the common Linux distributions' libosinfo ids; any other id osinfo-db files as linux is named by its path. */
 const LINUX_VENDORS: [RegExp, string][] = [
   [/^http:\/\/ubuntu\.com\/ubuntu\/(.+)$/, "Ubuntu"],
   [/^http:\/\/redhat\.com\/rhel\/(.+)$/, "Red Hat Enterprise Linux"],
@@ -101,6 +103,9 @@ const LINUX_VENDORS: [RegExp, string][] = [
   [/^http:\/\/almalinux\.org\/almalinux\/(.+)$/, "AlmaLinux"],
   [/^http:\/\/oracle\.com\/ol\/(.+)$/, "Oracle Linux"],
   [/^http:\/\/suse\.com\/sles\/(.+)$/, "SUSE Linux Enterprise Server"],
+  // osinfo-db files SLE 15 and later as sle/<version> ("http://suse.com/sle/15.5"), no longer sles/.
+  [/^http:\/\/suse\.com\/sle\/(.+)$/, "SUSE Linux Enterprise"],
+  [/^http:\/\/suse\.com\/sled\/(.+)$/, "SUSE Linux Enterprise Desktop"],
   [/^http:\/\/opensuse\.org\/opensuse\/(.+)$/, "openSUSE"],
   [/^http:\/\/archlinux\.org\/archlinux\/(.+)$/, "Arch Linux"],
   [/^http:\/\/alpinelinux\.org\/alpinelinux\/(.+)$/, "Alpine Linux"],
@@ -127,23 +132,34 @@ const WINDOWS: Record<string, string> = {
   "11": "Windows 11",
 };
 
-/** A libosinfo OS id ("http://ubuntu.com/ubuntu/22.04") → a name and a family. */
+/**
+ * A libosinfo OS id ("http://ubuntu.com/ubuntu/22.04") → a name and a family, the family osinfo-db's
+ * entry gives (os-identity.ts): Solaris ("http://oracle.com/solaris/11"), the BSDs, macOS and DOS are
+ * never Linux; an id osinfo-db does not know, or "http://libosinfo.org/unknown", is unknown.
+ */
 export function guestOsFromLibosinfo(id: string | null): GuestOs {
   if (!id) return { id: null, name: null, family: "unknown" };
-  for (const [pattern, vendor] of LINUX_VENDORS) {
-    const m = pattern.exec(id);
-    if (m) return { id, name: `${vendor} ${m[1]}`, family: "linux" };
+  const tail = id.replace(/^https?:\/\//, "");
+  const family = libosinfoFamily(id) ?? "unknown";
+  const notLinux = neverLinux(id);
+  if (family === "linux") {
+    for (const [pattern, vendor] of LINUX_VENDORS) {
+      const m = pattern.exec(id);
+      if (m) return { id, name: `${vendor} ${m[1]}`, family };
+    }
+    if (/^http:\/\/libosinfo\.org\/linux\//.test(id)) return { id, name: "Linux", family };
+    return { id, name: tail, family };
   }
   const win = /^http:\/\/microsoft\.com\/win\/(.+)$/.exec(id);
   if (win) return { id, name: WINDOWS[win[1]!] ?? `Windows ${win[1]}`, family: "windows" };
-  if (/^http:\/\/libosinfo\.org\/linux\//.test(id)) return { id, name: "Linux", family: "linux" };
   const bsd = /^http:\/\/(freebsd|openbsd|netbsd)\.org\/\w+\/(.+)$/.exec(id);
   if (bsd) {
     const names: Record<string, string> = { freebsd: "FreeBSD", openbsd: "OpenBSD", netbsd: "NetBSD" };
     return { id, name: `${names[bsd[1]!]} ${bsd[2]}`, family: "other" };
   }
-  const tail = id.replace(/^https?:\/\//, "");
-  return { id, name: tail, family: "other" };
+  const solaris = /^http:\/\/(?:oracle|sun)\.com\/(?:open)?solaris\/(.+)$/.exec(id);
+  if (solaris) return { id, name: `${id.includes("opensolaris") ? "OpenSolaris" : "Solaris"} ${solaris[1]}`, family: "other" };
+  return { id, name: family === "other" && notLinux ? `${notLinux} (${tail})` : tail, family };
 }
 
 // ---------------------------------------------------------------- domain XML

@@ -41,7 +41,8 @@ var guests = []guest{
 	{"sles12_64Guest", "SUSE Linux Enterprise 12 (64-bit)", "SUSE Linux Enterprise Server 12 SP5 (64-bit)", "linux"},
 	{"freebsd64Guest", "FreeBSD (64-bit)", "FreeBSD 12.4-RELEASE (64-bit)", "other"},
 	{"otherLinux64Guest", "Other Linux (64-bit)", "Alpine Linux 3.18 (64-bit)", "linux"},
-	{"otherGuest64", "Other (64-bit)", "Ubuntu 22.04.3 LTS (64-bit)", "other"},
+	// Configured "Other", but VMware Tools report Ubuntu: the running guest's word wins (os-identity.ts).
+	{"otherGuest64", "Other (64-bit)", "Ubuntu 22.04.3 LTS (64-bit)", "linux"},
 }
 
 var (
