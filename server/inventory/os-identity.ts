@@ -26,7 +26,7 @@ export const NEVER_LINUX: readonly { name: string; match: string }[] = [
   { name: "macOS", match: "darwin|mac ?os|apple\\.com/" },
   { name: "VMware ESXi", match: "vmkernel|esxi" },
   { name: "NetWare", match: "netware" },
-  { name: "OS/2", match: "os/2|(^|[^a-z])os2guest|ecomstation" },
+  { name: "OS/2", match: "(^|[^a-z])os/2([^0-9]|$)|(^|[^a-z])os2guest|ecomstation" },
   { name: "DOS", match: "ms-?dos|freedos|(^|[^a-z])dosguest" },
   { name: "SCO UnixWare/OpenServer", match: "unixware|openserver" },
   { name: "AIX", match: "(^|[^a-z])aix([^a-z]|$)" },
