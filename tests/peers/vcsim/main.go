@@ -101,6 +101,7 @@ func main() {
 	client, err := vim25.NewClient(ctx, model.Service)
 	must(err)
 	vary(ctx, client)
+	forklift()
 
 	model.Service.TLS = new(tls.Config)
 	model.Service.Listen = &url.URL{Host: fmt.Sprintf("127.0.0.1:%d", *port), User: url.UserPassword(*user, *password)}

@@ -120,6 +120,7 @@ type vmManifest struct {
 	IPs                   []string   `json:"ips"`
 	MACs                  []string   `json:"macs"`
 	Disks                 []disk     `json:"disks"`
+	Forklift              forkliftVM `json:"forklift"`
 }
 
 func entity(ref *types.ManagedObjectReference) mo.Entity {
@@ -242,12 +243,13 @@ func describe(server *simulator.Server) manifest {
 				v.MACs = append(v.MACs, x.MacAddress)
 			case types.BaseVirtualEthernetCard:
 				v.MACs = append(v.MACs, x.GetVirtualEthernetCard().MacAddress)
-			case *types.VirtualUSBController, *types.VirtualUSBXHCIController:
+			case *types.VirtualUSBController: // USB 2 only, as Forklift's rule (xHCI is not listed)
 				v.USB = true
 			case *types.VirtualTPM:
 				v.TPM = true
 			}
 		}
+		v.Forklift = forkliftFacts(vm)
 		m.VMs = append(m.VMs, v)
 	}
 	return m
