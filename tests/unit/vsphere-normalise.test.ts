@@ -5,6 +5,7 @@ import {
   emptyInventory,
   guestOsFamily,
   readComputeResource,
+  readCustomFieldNames,
   readDatacenter,
   readDatastore,
   readFolder,
@@ -212,5 +213,104 @@ describe("vsphere normalisation rules", () => {
     expect(snapshot.warnings).toEqual([
       "1 VMs run on hosts that were not collected (no permission on them?), their host left empty: vm-3 on host-404",
     ]);
+  });
+});
+
+describe("vsphere normalisation: what the VM is (product, managedBy, custom attributes)", () => {
+  const read = (props: Record<string, string>, names = new Map<string, string>(), missing: ObjectContent["missing"] = []) => {
+    const inventory = emptyInventory(about);
+    inventory.customFieldNames = names;
+    const values = new Map<string, XmlElement>();
+    for (const [path, xml] of Object.entries(props)) values.set(path, parseXml(`<val xmlns:xsi="i">${xml}</val>`));
+    readVirtualMachine(inventory, { obj: { type: "VirtualMachine", value: "vm-7" }, props: values, missing });
+    const snapshot = parseSnapshot(toSnapshot(inventory, "2026-01-02T03:04:05Z"));
+    return { vm: snapshot.virtualMachines[0]!, warnings: snapshot.warnings };
+  };
+  const product = (fields: Record<string, string>) =>
+    `<VAppProductInfo>${Object.entries(fields).map(([k, v]) => `<${k}>${v}</${k}>`).join("")}</VAppProductInfo>`;
+  const vcsa = {
+    key: "0",
+    name: "VMware vCenter Server Appliance",
+    vendor: "VMware Inc.",
+    version: "8.0.2.00100",
+    fullVersion: "8.0.2.00100 build-22617221",
+    vendorUrl: "http://www.vmware.com",
+    productUrl: "",
+  };
+
+  it.each([
+    ["the vApp product with a name", { "config.vAppConfig.product": product(vcsa) }, {
+      name: "VMware vCenter Server Appliance", vendor: "VMware Inc.", version: "8.0.2.00100",
+      fullVersion: "8.0.2.00100 build-22617221", productUrl: null, vendorUrl: "http://www.vmware.com",
+    }],
+    // Near miss: an OVF's unnamed first product section is not the product; the named one is.
+    ["the first product that has a name", { "config.vAppConfig.product": product({ key: "0", vendor: "x" }) + product({ key: "1", name: "NSX", vendor: "VMware" }) }, {
+      name: "NSX", vendor: "VMware", version: null, fullVersion: null, productUrl: null, vendorUrl: null,
+    }],
+    ["summary.config.product without vApp options", { "summary.config.product": "<name>Unified Access Gateway</name><vendor>VMware</vendor>" }, {
+      name: "Unified Access Gateway", vendor: "VMware", version: null, fullVersion: null, productUrl: null, vendorUrl: null,
+    }],
+    // Near miss: products without names (an empty ProductSection) are no product.
+    ["none when no product has a name", { "config.vAppConfig.product": product({ key: "0", vendor: "VMware" }), "summary.config.product": "<name></name>" }, null],
+    ["none without either", {}, null],
+  ])("product: %s", (_, props, expected) => {
+    expect(read({ name: "x", ...props }).vm.product).toEqual(expected);
+  });
+
+  it.each([
+    ["a vCLS VM (ESX Agent Manager)", "<extensionKey>com.vmware.vim.eam</extensionKey><type>cluster-agent</type>", { extensionKey: "com.vmware.vim.eam", type: "cluster-agent" }],
+    ["a solution without a type", "<extensionKey>com.vmware.vcHms</extensionKey>", { extensionKey: "com.vmware.vcHms", type: null }],
+    // Near miss: a managedBy without an extension key manages nothing.
+    ["an empty extension key", "<extensionKey></extensionKey><type>cluster-agent</type>", null],
+  ])("managedBy: %s", (_, xml, expected) => {
+    expect(read({ name: "x", "config.managedBy": xml }).vm.managedBy).toEqual(expected);
+  });
+
+  it("keeps a nested ESXi's guest id, the template flag and the tools' names as given", () => {
+    const { vm } = read({
+      name: "esxi-nested-01",
+      "config.guestId": "vmkernel7Guest",
+      "config.guestFullName": "VMware ESXi 7.0 or later",
+      "config.template": "false",
+      "guest.guestFullName": "VMware ESXi 7.0 or later",
+    });
+    expect(vm).toMatchObject({ guestOsId: "vmkernel7Guest", guestOsFamily: "other", template: false, guestOsReported: "VMware ESXi 7.0 or later" });
+    expect(read({ name: "tpl-rhel9", "config.template": "true" }).vm.template).toBe(true);
+  });
+
+  const values = (pairs: [string, string][]) =>
+    pairs.map(([k, v]) => `<CustomFieldValue xsi:type="CustomFieldStringValue"><key>${k}</key><value>${v}</value></CustomFieldValue>`).join("");
+
+  it("names custom attribute values from the field definitions; unknown keys keep their key; empty values are left out", () => {
+    const names = readCustomFieldNames(
+      parseXml(`<val xmlns:xsi="i"><CustomFieldDef><key>101</key><name>Owner</name></CustomFieldDef><CustomFieldDef><key>102</key><name>cluster.x-k8s.io/cluster-name</name></CustomFieldDef></val>`),
+    );
+    const { vm } = read({ name: "x", customValue: values([["101", "team-db"], ["102", "wl01"], ["999", "orphan"], ["103", ""]]) }, names);
+    expect(vm.attributes).toEqual({ Owner: "team-db", "cluster.x-k8s.io/cluster-name": "wl01", "custom field 999": "orphan" });
+  });
+
+  it("bounds custom attributes (256, names 512, values 4,096 characters) so a hostile estate cannot fail the run", () => {
+    const many: [string, string][] = Array.from({ length: 300 }, (_, i) => [String(i), i === 0 ? "v".repeat(5000) : `v${i}`]);
+    const names = new Map(many.map(([k]) => [k, k === "1" ? "n".repeat(600) : `f${k}`]));
+    const { vm } = read({ name: "x", customValue: values(many) }, names);
+    expect(Object.keys(vm.attributes)).toHaveLength(256);
+    expect(vm.attributes.f0).toHaveLength(4096);
+    expect(vm.attributes["n".repeat(512)]).toBe("v1");
+  });
+
+  it("a malformed identity answer costs that field, not the VM: no product, no managedBy, no attributes", () => {
+    const { vm, warnings } = read(
+      { name: "odd", "config.vAppConfig.product": "garbage", "config.managedBy": "<type>x</type>", customValue: "<CustomFieldValue><value>no key</value></CustomFieldValue>" },
+    );
+    expect(vm).toMatchObject({ name: "odd", product: null, managedBy: null, attributes: {}, title: null, tags: [] });
+    expect(warnings).toEqual([]);
+  });
+
+  it("does not report config.vAppConfig.product as missing when the VM has no vApp options (vcsim answers InvalidProperty)", () => {
+    const { warnings } = read({ name: "x" }, new Map(), [
+      { path: "config.vAppConfig.product", fault: "InvalidProperty" },
+      { path: "config.managedBy", fault: "NoPermission" },
+    ]);
+    expect(warnings).toEqual(["1 × VirtualMachine config.managedBy (NoPermission) not given by the server"]);
   });
 });

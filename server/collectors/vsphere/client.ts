@@ -36,6 +36,8 @@ export interface ServiceContent {
   propertyCollector: MoRef;
   viewManager: MoRef;
   sessionManager: MoRef;
+  /** Custom attribute definitions (absent on a standalone ESXi). */
+  customFieldsManager: MoRef | null;
   about: AboutInfo;
 }
 
@@ -241,6 +243,17 @@ export class VsphereClient {
     return this.retrievePages("RetrievePropertiesEx", body, onObject, signal);
   }
 
+  /** Properties of one managed object (not through a view); null when the server sends no object. */
+  async retrieveObject(ref: MoRef, paths: readonly string[], signal?: AbortSignal): Promise<ObjectContent | null> {
+    const body =
+      `<specSet><propSet>${element("type", ref.type)}${element("all", false)}` +
+      paths.map((p) => element("pathSet", p)).join("") +
+      `</propSet><objectSet>${moRefXml("obj", ref)}</objectSet></specSet><options/>`;
+    const response = await this.call("RetrievePropertiesEx", this.content.propertyCollector, body, { signal });
+    const objects = child(child(response, "returnval"), "objects");
+    return objects ? readObjectContent(objects) : null;
+  }
+
   /** The collection's signal (cancellation by the caller). */
   get signal(): AbortSignal {
     return this.options.signal;
@@ -291,6 +304,7 @@ function readServiceContent(returnval: XmlElement | undefined): ServiceContent {
     propertyCollector: requireMoRef(child(returnval, "propertyCollector"), "propertyCollector"),
     viewManager: requireMoRef(child(returnval, "viewManager"), "viewManager"),
     sessionManager: requireMoRef(child(returnval, "sessionManager"), "sessionManager"),
+    customFieldsManager: readMoRef(child(returnval, "customFieldsManager")),
     about: {
       name: text("name"),
       fullName: text("fullName"),

@@ -12,7 +12,7 @@
 import { z } from "zod";
 import type { CollectableSource, Collector } from "../types";
 import { VsphereClient } from "./client";
-import { VsphereError } from "./errors";
+import { isNotAuthenticated, VsphereError } from "./errors";
 import {
   emptyInventory,
   readComputeResource,
@@ -21,6 +21,7 @@ import {
   readFolder,
   readHost,
   readResourcePool,
+  readCustomFieldNames,
   readVirtualMachine,
   toSnapshot,
   type VsphereInventory,
@@ -140,9 +141,26 @@ export async function collectInventory(client: VsphereClient): Promise<VsphereIn
       ),
     );
     if (stop.signal.aborted) throw stop.signal.reason;
+    await readCustomFields(client, inventory);
     return inventory;
   } finally {
     await client.destroyView(view).catch(() => undefined);
+  }
+}
+
+/**
+ * The custom attributes' names (CustomFieldsManager.field). Without them the values stay, named
+ * "custom field <key>", and the run says why; a session that expired is renewed by the caller.
+ */
+async function readCustomFields(client: VsphereClient, inventory: VsphereInventory) {
+  const manager = client.content.customFieldsManager;
+  if (!manager || !inventory.virtualMachines.some((v) => v.customValues.length > 0)) return;
+  try {
+    const object = await client.retrieveObject(manager, ["field"], client.signal);
+    inventory.customFieldNames = readCustomFieldNames(object?.props.get("field"));
+  } catch (error) {
+    if (isNotAuthenticated(error) || client.signal.aborted) throw error;
+    inventory.warnings.push(`custom attribute names not readable (${(error as Error).message}): values named by their key`);
   }
 }
 

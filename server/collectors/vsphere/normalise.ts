@@ -57,6 +57,8 @@ export interface VirtualMachineRecord extends EntityRecord {
   diskDatastores: Map<string, MoRef>;
   /** The VM as the snapshot has it, before host, datacenter, cluster, folder and pool are resolved. */
   vm: VirtualMachineInput;
+  /** Custom attribute values by field key (customValue); named in `toSnapshot` from the field definitions. */
+  customValues: [string, string][];
 }
 
 /** Everything one collection read, as records; `toSnapshot` turns it into the snapshot. */
@@ -71,6 +73,10 @@ export interface VsphereInventory {
   virtualMachines: VirtualMachineRecord[];
   /** Properties the server did not give, by type, path and fault: counted, reported as warnings. */
   missing: Map<string, number>;
+  /** Custom attribute names by field key (CustomFieldsManager.field); empty when not readable. */
+  customFieldNames: Map<string, string>;
+  /** Other problems of this collection (e.g. the custom field definitions could not be read). */
+  warnings: string[];
 }
 
 export function emptyInventory(about: AboutInfo): VsphereInventory {
@@ -84,6 +90,8 @@ export function emptyInventory(about: AboutInfo): VsphereInventory {
     datastores: [],
     virtualMachines: [],
     missing: new Map(),
+    customFieldNames: new Map(),
+    warnings: [],
   };
 }
 
@@ -133,8 +141,15 @@ function entity(object: ObjectContent): EntityRecord {
   return { ref: object.obj, name: name(object), parent: readMoRef(object.props.get("parent")) };
 }
 
+/**
+ * Nested paths whose parent is often unset: a VM without vApp options has no config.vAppConfig, and
+ * some servers (vcsim) then answer InvalidProperty for the path rather than leaving it out.
+ */
+const OPTIONAL_NESTED_PATHS = new Set(["config.vAppConfig.product"]);
+
 function noteMissing(inventory: VsphereInventory, object: ObjectContent) {
   for (const m of object.missing) {
+    if (m.fault === "InvalidProperty" && OPTIONAL_NESTED_PATHS.has(m.path)) continue;
     const key = `${object.obj.type} ${m.path} (${m.fault || "unknown fault"})`;
     inventory.missing.set(key, (inventory.missing.get(key) ?? 0) + 1);
   }
@@ -333,6 +348,83 @@ function walkSnapshots(list: XmlElement[], into: SnapshotSummary) {
   }
 }
 
+// --- what the VM is ---------------------------------------------------------------------------
+
+type ProductInput = NonNullable<VirtualMachineInput["product"]>;
+
+/** One VAppProductInfo (or a summary's product) → the snapshot's product; null without a name. */
+function readProduct(e: XmlElement | undefined): ProductInput | null {
+  const name = bounded(nonEmpty(child(e, "name")));
+  if (!name) return null;
+  return {
+    name,
+    vendor: bounded(nonEmpty(child(e, "vendor"))),
+    version: bounded(nonEmpty(child(e, "version"))),
+    fullVersion: bounded(nonEmpty(child(e, "fullVersion"))),
+    productUrl: bounded(nonEmpty(child(e, "productUrl"))),
+    vendorUrl: bounded(nonEmpty(child(e, "vendorUrl"))),
+  };
+}
+
+/**
+ * The vApp / OVF product: the first product of config.vAppConfig.product with a name (an OVA's
+ * ProductSection, as vCSA, NSX, Aria and other appliances ship), else summary.config.product.
+ */
+export function vmProduct(vAppProducts: XmlElement | undefined, summaryProduct: XmlElement | undefined): ProductInput | null {
+  for (const p of vAppProducts?.children ?? []) {
+    const product = readProduct(p);
+    if (product) return product;
+  }
+  return readProduct(summaryProduct);
+}
+
+/** config.managedBy (ManagedByInfo): the solution's extension key and the type it gives the VM. */
+export function vmManagedBy(e: XmlElement | undefined): VirtualMachineInput["managedBy"] {
+  const extensionKey = bounded(nonEmpty(child(e, "extensionKey")));
+  return extensionKey ? { extensionKey, type: bounded(nonEmpty(child(e, "type"))) } : null;
+}
+
+/** customValue (CustomFieldStringValue: key, value) → [key, value] pairs; empty values are left out. */
+export function customValues(e: XmlElement | undefined): [string, string][] {
+  const out: [string, string][] = [];
+  for (const v of e?.children ?? []) {
+    const key = child(v, "key")?.text.trim();
+    const value = child(v, "value");
+    if (key && value && value.text !== "") out.push([key, value.text]);
+  }
+  return out;
+}
+
+/** At most `max` characters (the snapshot's TEXT_MAX by default), without NUL. */
+function bounded(value: string | null, max = 4096): string | null {
+  return value === null ? null : value.replaceAll("\u0000", "").slice(0, max);
+}
+
+/** Custom attributes by name: at most 256, names of at most 512 and values of at most 4,096 characters. */
+export function namedAttributes(values: [string, string][], names: Map<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const [key, value] of values) {
+    if (n >= 256) break;
+    const name = bounded(names.get(key) ?? `custom field ${key}`, 512)!;
+    if (name === "" || Object.hasOwn(out, name)) continue;
+    out[name] = bounded(value)!;
+    n++;
+  }
+  return out;
+}
+
+/** CustomFieldsManager.field (CustomFieldDef: key, name) → names by key. */
+export function readCustomFieldNames(field: XmlElement | undefined): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const def of field?.children ?? []) {
+    const key = child(def, "key")?.text.trim();
+    const name = child(def, "name")?.text.trim();
+    if (key && name) names.set(key, name);
+  }
+  return names;
+}
+
 export function readVirtualMachine(inventory: VsphereInventory, object: ObjectContent) {
   noteMissing(inventory, object);
   const p = object.props;
@@ -409,6 +501,7 @@ export function readVirtualMachine(inventory: VsphereInventory, object: ObjectCo
     resourcePool: readMoRef(p.get("resourcePool")),
     host: readMoRef(p.get("runtime.host")),
     diskDatastores,
+    customValues: customValues(p.get("customValue")),
     vm: {
       externalId: object.obj.value,
       name: record.name,
@@ -455,6 +548,11 @@ export function readVirtualMachine(inventory: VsphereInventory, object: ObjectCo
       diskEnableUuid: extraConfig.diskEnableUuid,
       numaNodeAffinity: extraConfig.numaNodeAffinity,
       guestFilesystems,
+      product: vmProduct(p.get("config.vAppConfig.product"), p.get("summary.config.product")),
+      managedBy: vmManagedBy(p.get("config.managedBy")),
+      // vSphere has no title (its notes are the annotation); tags are the vAPI's, not read (yet).
+      title: null,
+      tags: [],
     },
   });
 }
@@ -542,7 +640,7 @@ function summariseMissing(missing: Map<string, number>): string[] {
 /** The records of one collection → the snapshot (the VM records are completed in place). */
 export function toSnapshot(inventory: VsphereInventory, collectedAt: string): SnapshotInput {
   const tree = new Tree(inventory);
-  const warnings = summariseMissing(inventory.missing);
+  const warnings = [...summariseMissing(inventory.missing), ...inventory.warnings];
   const hostIds = new Set(inventory.hosts.map((h) => h.host.externalId));
   const hostsByKey = new Map(inventory.hosts.map((h) => [key(h.ref), h]));
   const datastoreNames = new Map(inventory.datastores.map((d) => [key(d.ref), d.name]));
@@ -586,6 +684,7 @@ export function toSnapshot(inventory: VsphereInventory, collectedAt: string): Sn
     vm.folder = r.parent?.type === "Folder" ? tree.path(r.parent) : null;
     vm.resourcePool = tree.path(pool);
     vm.disks = disks;
+    vm.attributes = namedAttributes(r.customValues, inventory.customFieldNames);
     vm.hostAffinity = hostAffinityVms.has(r.ref.value);
     return vm;
   });

@@ -75,6 +75,11 @@ export const VIRTUAL_MACHINE = {
     // Forklift's facts: ctkEnabled and per-disk scsiX:Y.ctkEnabled, disk.EnableUUID, numa.nodeAffinity.
     "config.extraConfig",
     "summary.config.ftInfo",
+    // What the VM is: vApp/OVF product, the managing solution, custom attribute values.
+    "config.vAppConfig.product",
+    "summary.config.product",
+    "config.managedBy",
+    "customValue",
     "guest.guestId",
     "guest.guestFullName",
     "guest.toolsStatus",
