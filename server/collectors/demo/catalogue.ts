@@ -131,7 +131,7 @@ export const OS_TABLE = new Weighted<OsDef>([
       key: "sles15",
       vsphereId: "sles15_64Guest",
       vsphereName: "SUSE Linux Enterprise 15 (64-bit)",
-      osinfoId: "http://suse.com/sles/15.5",
+      osinfoId: "http://suse.com/sle/15.5",
       osinfoName: "SUSE Linux Enterprise Server 15 SP5",
       reported: "SUSE Linux Enterprise Server 15 SP5",
       kernel: "5.14.21-150500.55.73-default",
