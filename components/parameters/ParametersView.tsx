@@ -13,13 +13,11 @@ import { LoadingBlock } from "../ui/Spinner";
 type ParametersAnswer = RouterOutputs["analysis"]["parameters"];
 type Values = ParametersAnswer["values"];
 type ScalarKey = keyof ParametersAnswer["sources"];
-type NumberKey = Exclude<ScalarKey, "windowsContainerHosts" | "scoreDeduction">;
+type NumberKey = Exclude<ScalarKey, "windowsContainerHosts" | "scoreDeduction" | "kataDeployRelease">;
 
 const NUMBER_KEYS: NumberKey[] = [
   "targetVcpuPerCore",
   "targetVramPerPram",
-  "kataOverheadMemoryMiB",
-  "kataOverheadCpuMillis",
   "maxDisks",
   "containerMaxMemoryMiB",
 ];
@@ -101,6 +99,26 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
                 <td className="px-4 py-2 text-slate-600">{data.sources[key].source}</td>
               </tr>
             ))}
+            <tr>
+              <th scope="row" className="px-4 py-2 text-left font-medium text-slate-800">
+                <label htmlFor="p-kataDeployRelease">{data.sources.kataDeployRelease.label}</label>
+              </th>
+              <td className="w-40 px-4 py-2">
+                <input
+                  id="p-kataDeployRelease"
+                  type="text"
+                  required
+                  pattern="\d+\.\d+(\.\d+)?"
+                  title="A kata-deploy release such as 4.1.0"
+                  className={inputClasses}
+                  value={draft.kataDeployRelease}
+                  disabled={!isAdmin}
+                  onChange={(e) => setDraft({ ...draft, kataDeployRelease: e.target.value })}
+                />
+              </td>
+              <td className="px-4 py-2 tabular-nums text-slate-600">{data.defaults.kataDeployRelease}</td>
+              <td className="px-4 py-2 text-slate-600">{data.sources.kataDeployRelease.source}</td>
+            </tr>
             <tr>
               <th scope="row" className="px-4 py-2 text-left font-medium text-slate-800">
                 <label htmlFor="p-windowsContainerHosts">{data.sources.windowsContainerHosts.label}</label>

@@ -36,6 +36,12 @@ export interface ContainerPosture {
   tenant: string | null;
   findings: Finding[];
   score: number;
+  /**
+   * Counted in the scores and findings: running containers only, as docker-bench checks them. The
+   * others keep their findings here, shown apart, with the reason.
+   */
+  scored: boolean;
+  unscoredReason: string | null;
 }
 
 export interface HostPosture {
@@ -53,14 +59,16 @@ export interface IsolationResult {
   containers: ContainerPosture[];
   hosts: HostPosture[];
   findings: Finding[];
-  /** Mean of every container's score; null without containers. */
+  /** Mean of every running container's score; null without running containers. */
   score: number | null;
+  /** Running containers: the ones scored. */
+  scoredContainers: number;
   levels: Record<IsolationLevel, number>;
   /** VMs isolate with their own kernel: counted at the "vm" level. */
 }
 
 export const SCORE_FORMULA =
-  "Each container starts at 100 and loses, for every finding on it, the deduction of the finding's severity (critical, warning, info; see parameters), down to 0. A host's score is the mean of its containers' scores; a customer's is the mean over all its containers. Containers in Kata Containers are checked too, but do not count as sharing a kernel.";
+  "Only running containers are scored, as docker-bench checks them; the others are listed apart. Each container starts at 100 and loses, for every finding on it, the deduction of the finding's severity (critical, warning, info; see parameters), down to 0. A host's score is the mean of its containers' scores; a customer's is the mean over all its containers. Containers in Kata Containers are checked too, but do not count as sharing a kernel.";
 
 export function containerScore(findings: Finding[], parameters: Parameters): number {
   const lost = findings.reduce((sum, f) => sum + parameters.scoreDeduction[f.severity], 0);
@@ -69,6 +77,7 @@ export function containerScore(findings: Finding[], parameters: Parameters): num
 
 export function analyseIsolation(inventory: Inventory, parameters: Parameters): IsolationResult {
   const hosts = new Map(inventory.hosts.map((h) => [h.key, h]));
+  const images = new Map(inventory.images.map((i) => [i.key, i]));
   const byHost = new Map<string, InventoryContainer[]>();
   for (const c of inventory.containers) {
     const list = byHost.get(c.hostKey);
@@ -85,14 +94,27 @@ export function analyseIsolation(inventory: Inventory, parameters: Parameters): 
     const context: ContainerContext = { host, tenantsOnHost: tenants };
     const bySeverity: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
     let scoreSum = 0;
+    let scoredOnHost = 0;
     for (const c of list) {
-      const findings = evaluate(CONTAINER_RULES, c, context);
-      for (const f of findings) bySeverity[f.severity]++;
+      const findings = evaluate(CONTAINER_RULES, c, { ...context, image: c.imageKey ? (images.get(c.imageKey) ?? null) : null });
       const score = containerScore(findings, parameters);
-      scoreSum += score;
+      const scored = c.state === "running";
+      if (scored) {
+        for (const f of findings) bySeverity[f.severity]++;
+        scoreSum += score;
+        scoredOnHost++;
+      }
       const level = isolationLevel(c, host);
       levels[level]++;
-      containers.push({ key: c.key, level, tenant: tenantOf(c, host), findings, score });
+      containers.push({
+        key: c.key,
+        level,
+        tenant: tenantOf(c, host),
+        findings,
+        score,
+        scored,
+        unscoredReason: scored ? null : `${c.state}, not running: docker-bench checks running containers only`,
+      });
     }
     hostPostures.push({
       hostKey,
@@ -100,14 +122,15 @@ export function analyseIsolation(inventory: Inventory, parameters: Parameters): 
       customer: host?.customer ?? list[0]!.customer,
       containers: list.length,
       tenants,
-      score: round1(scoreSum / list.length),
+      score: scoredOnHost === 0 ? null : round1(scoreSum / scoredOnHost),
       findingsBySeverity: bySeverity,
     });
   }
-  const findings = containers.flatMap((c) => c.findings);
-  const score = containers.length === 0 ? null : round1(containers.reduce((s, c) => s + c.score, 0) / containers.length);
+  const scoredList = containers.filter((c) => c.scored);
+  const findings = scoredList.flatMap((c) => c.findings);
+  const score = scoredList.length === 0 ? null : round1(scoredList.reduce((s, c) => s + c.score, 0) / scoredList.length);
   hostPostures.sort((a, b) => (a.score ?? 101) - (b.score ?? 101) || a.hostName.localeCompare(b.hostName));
-  return { containers, hosts: hostPostures, findings, score, levels };
+  return { containers, hosts: hostPostures, findings, score, scoredContainers: scoredList.length, levels };
 }
 
 export const round1 = (n: number) => Math.round(n * 10) / 10;

@@ -18,7 +18,17 @@
  */
 import type { Inventory, InventoryContainer, InventoryHost, InventoryVirtualMachine } from "./inventory";
 import { clusterOf } from "./density";
-import { VERDICT_VALUES, type VerdictValue } from "./labels";
+import {
+  CANDIDATE_ROLES,
+  FIT_LABEL,
+  ROLE_VALUES,
+  VERDICT_VALUES,
+  type Evidence,
+  type Fit,
+  type Role,
+  type VerdictValue,
+} from "./labels";
+import { classifyVm, type RoleDecision } from "./roles";
 import type { ContainerPosture } from "./isolation";
 import { compileFootprints, footprintOf, type Parameters } from "./parameters";
 import {
@@ -35,6 +45,8 @@ import {
   type VmContext,
 } from "./rules";
 import { osCopyOf } from "./waste";
+import { kataOverheadFor } from "./kata-overhead";
+import { gpuRequests } from "./rules/kata";
 
 export interface Saving {
   ramMiB: number;
@@ -58,6 +70,26 @@ export interface Verdict {
   saving: Saving;
   os: string | null;
   tenant: string | null;
+  /** What the VM is (null for a container) and the evidence that says so, strongest first. */
+  role: Role | null;
+  roleLabel: string | null;
+  roleEvidence: Evidence[];
+  /** Container fit as Migrate to Containers grades it (null for a container). */
+  fit: Fit | null;
+  fitLabel: string | null;
+  /** What the verdict rests on: the role's evidence, the guest OS, and the evidence still missing. */
+  evidence: Evidence[];
+}
+
+/** A template: not a workload, listed apart (out of verdict counts, candidates and savings). */
+export interface TemplateEntry {
+  key: string;
+  name: string;
+  customer: string;
+  hostName: string | null;
+  cluster: string | null;
+  os: string | null;
+  roleEvidence: Evidence[];
 }
 
 export interface ClusterPacking {
@@ -73,6 +105,11 @@ export interface ClusterPacking {
 
 export interface MigrationTotals {
   verdicts: Record<VerdictValue, number>;
+  /** VMs by role, templates included. */
+  roles: Record<Role, number>;
+  /** VMs whose role makes them candidates (general workloads and database servers). */
+  candidates: number;
+  templates: number;
   /** Net: what the VMs that move save, less what Kata costs the containers that move there. */
   ramSavedMiB: number;
   /** What the VMs that move save (net of Kata overhead for those that go to Kata). */
@@ -86,51 +123,133 @@ export interface MigrationTotals {
 
 export interface MigrationResult {
   verdicts: Verdict[];
+  templates: TemplateEntry[];
   packing: ClusterPacking[];
   totals: MigrationTotals;
 }
 
 const NO_SAVING: Saving = { ramMiB: 0, diskMiB: 0, cpuMillis: 0 };
 
-function vmVerdict(vm: InventoryVirtualMachine, ctx: VmContext): Omit<Verdict, "key" | "name" | "kind" | "customer" | "hostName" | "cluster" | "os" | "tenant"> {
+type VmVerdictPart = Pick<Verdict, "verdict" | "reason" | "findings" | "ruleIds" | "saving" | "fit" | "fitLabel" | "evidence">;
+
+const GUEST_DISCOVERY_MISSING: Evidence = {
+  source: "guest discovery",
+  field: "processes, listeners, packages",
+  value: "not collected",
+  strength: "missing",
+  supports: null,
+  ruleId: null,
+  note: "needs guest discovery: from the configuration alone, fit cannot be graded",
+};
+
+const withFit = (fit: Fit) => ({ fit, fitLabel: FIT_LABEL[fit] });
+
+/** Why a VM whose role is not a candidate keeps its VM: one sentence per role. */
+function roleReason(decision: RoleDecision, ctx: VmContext, containersOnEngine: number): string {
+  const first = decision.evidence[0];
+  const basis = first ? `${first.field} ${first.value}` : "its role";
+  switch (decision.role) {
+    case "appliance":
+      return `Stays a VM: a vendor appliance (${basis}); its vendor ships, upgrades and supports it as a VM.`;
+    case "system":
+      return `Stays a VM: a system VM its solution deploys and manages (${basis}).`;
+    case "nested-hypervisor":
+      return `Stays a VM: a nested hypervisor (${basis}); it runs VMs of its own.`;
+    case "desktop":
+      return `Stays a VM: a desktop (${basis}); desktops stay with their VDI platform.`;
+    case "kubernetes-node":
+    case "container-host": {
+      const what = decision.role === "kubernetes-node" ? `a Kubernetes node (${basis}): its pods` : `a container host (${basis}): its containers`;
+      const collected = ctx.engineHost
+        ? containersOnEngine > 0
+          ? `its ${containersOnEngine} containers (engine ${ctx.engineHost.name}) have verdicts of their own`
+          : `no containers were collected on its engine ${ctx.engineHost.name}`
+        : "its containers are not collected: collect its container engine to judge them";
+      return `Stays a container host, ${what} are the workloads, not the VM; ${collected}.`;
+    }
+    default:
+      return `Stays a VM: ${decision.roleLabel}.`;
+  }
+}
+
+function vmVerdict(vm: InventoryVirtualMachine, ctx: VmContext, decision: RoleDecision, containersOnEngine: number): VmVerdictPart {
   const findings = evaluate(VM_RULES, vm, ctx);
+  const ruleIds = findings.map((f) => f.ruleId);
+  // A role that is not a candidate keeps its VM whatever the rules say; its findings are still listed.
+  if (!CANDIDATE_ROLES.includes(decision.role)) {
+    return { verdict: "stay-vm", reason: roleReason(decision, ctx, containersOnEngine), findings, ruleIds, saving: NO_SAVING, ...withFit("no-fit"), evidence: decision.evidence };
+  }
   const staying = findings.filter((f) => f.severity === "critical" || RULES_BY_ID.get(f.ruleId)?.effect === "vm");
   const toKata = findings.filter((f) => RULES_BY_ID.get(f.ruleId)?.effect === "kata");
-  const ruleIds = [...new Set(findings.map((f) => f.ruleId))];
+  const candidate = decision.role === "database" ? "a database server" : "a general workload";
   if (staying.length > 0) {
-    return { verdict: "stay-vm", reason: `Stays a VM: ${staying.map((f) => ruleTitle(f.ruleId)).join("; ")}.`, findings, ruleIds, saving: NO_SAVING };
+    // An OS nobody can name is missing evidence, not a misfit.
+    const unknownOs = staying.some((f) => f.ruleId === "guest-os-unknown");
+    return {
+      verdict: "stay-vm",
+      reason: `Stays a VM (${candidate}): ${staying.map((f) => ruleTitle(f.ruleId)).join("; ")}.`,
+      findings,
+      ruleIds,
+      saving: NO_SAVING,
+      ...withFit(unknownOs ? "insufficient-data" : "no-fit"),
+      evidence: decision.evidence,
+    };
   }
   const copy = ctx.footprint ? osCopyOf(vm, ctx.footprint) : { ramMiB: 0, diskMiB: 0 };
+  // Configuration only: a candidate, not a firm move, until guest discovery grades its fit.
+  const evidence = [...decision.evidence, GUEST_DISCOVERY_MISSING];
   // Kata runs Linux guests only: a Windows guest that may move goes to a (Hyper-V isolated) Windows container.
   const linux = (ctx.footprint?.family ?? vm.guestOsFamily) === "linux";
   if (toKata.length > 0 && linux) {
-    const overhead = vm.powerState === "poweredOn" ? ctx.parameters.kataOverheadMemoryMiB : 0;
+    // The target host is not chosen yet: kata-deploy's default class at the release in force.
+    const kata = kataOverheadFor(null, ctx.parameters);
+    const overhead = vm.powerState === "poweredOn" ? kata.memoryMiB : 0;
     return {
       verdict: "to-kata",
-      reason: `Moves to Kata Containers: ${toKata.map((f) => ruleTitle(f.ruleId)).join("; ")}.`,
+      reason: `Candidate for Kata Containers (${candidate}; needs guest discovery): ${toKata.map((f) => ruleTitle(f.ruleId)).join("; ")}.`,
       findings,
       ruleIds,
       saving: {
         ramMiB: copy.ramMiB - overhead,
         diskMiB: copy.diskMiB,
-        cpuMillis: vm.powerState === "poweredOn" ? -ctx.parameters.kataOverheadCpuMillis : 0,
+        cpuMillis: vm.powerState === "poweredOn" ? -kata.cpuMillis : 0,
       },
+      ...withFit("insufficient-data"),
+      evidence,
     };
   }
   const work = findings.filter((f) => f.severity === "warning").map((f) => ruleTitle(f.ruleId));
   return {
     verdict: "to-container",
-    reason: work.length === 0 ? "Moves to a container: a Linux guest with nothing in the way." : `Moves to a container, after: ${work.join("; ")}.`,
+    reason:
+      work.length === 0
+        ? `Candidate for a container (${candidate}; needs guest discovery): nothing in its configuration is in the way.`
+        : `Candidate for a container (${candidate}; needs guest discovery), after: ${work.join("; ")}.`,
     findings,
     ruleIds,
     saving: { ramMiB: copy.ramMiB, diskMiB: copy.diskMiB, cpuMillis: 0 },
+    ...withFit("insufficient-data"),
+    evidence,
   };
+}
+
+/** A container's verdict rests on what its engine reports of it (docker inspect). */
+function containerEvidence(c: InventoryContainer): Evidence[] {
+  const base = { source: "container engine" as const, strength: "strong" as const, supports: null, ruleId: null, note: null };
+  return [
+    { ...base, field: "runtime", value: c.runtime ?? "default" },
+    { ...base, field: "state", value: c.state },
+  ];
 }
 
 function containerVerdict(c: InventoryContainer, posture: ContainerPosture | undefined, ctx: KataContext, parameters: Parameters) {
   const isolation = posture?.findings ?? [];
   if (isKata(c.runtime)) {
     return { verdict: "stay" as const, reason: "Stays: it runs in Kata Containers already, with its own guest kernel.", findings: isolation, saving: NO_SAVING };
+  }
+  // docker-bench checks running containers only: the others are shown apart, not assessed.
+  if (posture?.scored === false) {
+    return { verdict: "stay" as const, reason: `Not assessed: ${posture.unscoredReason ?? "not running"}.`, findings: [], saving: NO_SAVING };
   }
   const exposing = isolation.filter((f) => RULES_BY_ID.get(f.ruleId)?.exposes === true);
   if (exposing.length === 0) {
@@ -149,11 +268,13 @@ function containerVerdict(c: InventoryContainer, posture: ContainerPosture | und
     };
   }
   const running = c.state === "running";
+  // The class the host offers (a GPU class for a GPU workload), at the kata-deploy release in force.
+  const overhead = kataOverheadFor(ctx.host, parameters, { gpu: gpuRequests(c).length > 0 });
   return {
     verdict: "to-kata" as const,
-    reason: `Moves to Kata Containers: ${exposing.map((f) => ruleTitle(f.ruleId)).join("; ")}; its own guest kernel would isolate it.`,
+    reason: `Moves to Kata Containers: ${exposing.map((f) => ruleTitle(f.ruleId)).join("; ")}; its own guest kernel would isolate it (${overhead.runtimeClass}, ${overhead.memoryMiB} MiB per pod).`,
     findings,
-    saving: { ramMiB: running ? -parameters.kataOverheadMemoryMiB : 0, diskMiB: 0, cpuMillis: running ? -parameters.kataOverheadCpuMillis : 0 },
+    saving: { ramMiB: running ? -overhead.memoryMiB : 0, diskMiB: 0, cpuMillis: running ? -overhead.cpuMillis : 0 },
   };
 }
 
@@ -164,12 +285,23 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
   const diskAttachmentCounts = countDiskAttachments(inventory.virtualMachines);
   const postureOf = new Map(postures.map((p) => [p.key, p]));
   const verdicts: Verdict[] = [];
+  const templates: TemplateEntry[] = [];
+  const roles = Object.fromEntries(ROLE_VALUES.map((r) => [r, 0])) as Record<Role, number>;
+  const containersOn = new Map<string, number>();
+  for (const c of inventory.containers) containersOn.set(c.hostKey, (containersOn.get(c.hostKey) ?? 0) + 1);
 
   for (const vm of inventory.virtualMachines) {
-    if (vm.template) continue;
     const host = vm.hostKey ? (hosts.get(vm.hostKey) ?? null) : null;
     const footprint = footprintOf(vm, footprints);
-    const ctx: VmContext = { parameters, footprint, host, engineHost: engineOf.get(vm.key) ?? null, diskAttachmentCounts };
+    const engineHost = engineOf.get(vm.key) ?? null;
+    const decision = classifyVm(vm, { engineHost });
+    roles[decision.role]++;
+    const os = footprint?.label ?? vm.guestOsReported ?? vm.guestOsConfigured;
+    if (decision.role === "template") {
+      templates.push({ key: vm.key, name: vm.name, customer: vm.customer, hostName: host?.name ?? null, cluster: host ? clusterOf(host) : vm.cluster, os, roleEvidence: decision.evidence });
+      continue;
+    }
+    const ctx: VmContext = { parameters, footprint, host, engineHost, diskAttachmentCounts };
     verdicts.push({
       key: vm.key,
       name: vm.name,
@@ -177,9 +309,12 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
       customer: vm.customer,
       hostName: host?.name ?? null,
       cluster: host ? clusterOf(host) : vm.cluster,
-      os: footprint?.label ?? vm.guestOsReported ?? vm.guestOsConfigured,
+      os,
       tenant: null,
-      ...vmVerdict(vm, ctx),
+      role: decision.role,
+      roleLabel: decision.roleLabel,
+      roleEvidence: decision.evidence,
+      ...vmVerdict(vm, ctx, decision, engineHost ? (containersOn.get(engineHost.key) ?? 0) : 0),
     });
   }
   for (const c of inventory.containers) {
@@ -196,6 +331,12 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
       tenant: tenantOf(c, host),
       ...result,
       ruleIds: result.findings.map((f) => f.ruleId),
+      role: null,
+      roleLabel: null,
+      roleEvidence: [],
+      fit: null,
+      fitLabel: null,
+      evidence: containerEvidence(c),
     });
   }
 
@@ -204,14 +345,21 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
   const moving = verdicts.filter((v) => v.verdict === "to-container" || v.verdict === "to-kata");
   return {
     verdicts,
+    templates,
     packing,
     totals: {
       verdicts: Object.fromEntries(VERDICT_VALUES.map((value) => [value, count(value)])) as Record<VerdictValue, number>,
+      roles,
+      candidates: verdicts.filter((v) => v.role !== null && CANDIDATE_ROLES.includes(v.role)).length,
+      templates: templates.length,
       ramSavedMiB: Math.round(moving.reduce((s, v) => s + v.saving.ramMiB, 0)),
       vmRamSavedMiB: Math.round(moving.filter((v) => v.kind === "vm").reduce((s, v) => s + v.saving.ramMiB, 0)),
       containerKataCostMiB: -Math.round(moving.filter((v) => v.kind === "container").reduce((s, v) => s + v.saving.ramMiB, 0)),
       diskSavedMiB: Math.round(moving.reduce((s, v) => s + v.saving.diskMiB, 0)),
-      kataOverheadMiB: verdicts.filter((v) => v.verdict === "to-kata" && v.saving.cpuMillis < 0).length * parameters.kataOverheadMemoryMiB,
+      // A container's overhead is its (negative) saving; a VM's is the default class's (its target host is not chosen).
+      kataOverheadMiB: verdicts
+        .filter((v) => v.verdict === "to-kata" && v.saving.cpuMillis < 0)
+        .reduce((s, v) => s + (v.kind === "container" ? -v.saving.ramMiB : kataOverheadFor(null, parameters).memoryMiB), 0),
       hostsFreed: packing.reduce((s, p) => s + p.hostsFreed, 0),
     },
   };

@@ -97,9 +97,11 @@ export const parametersSchema = z.object({
       }),
     )
     .max(200),
-  /** Kata Containers overhead per pod (RuntimeClass overhead). */
-  kataOverheadMemoryMiB: z.number().min(0).max(65536),
-  kataOverheadCpuMillis: z.number().min(0).max(64000),
+  /**
+   * The kata-deploy release whose RuntimeClass overheads (podFixed) a move to Kata costs; the class
+   * is chosen per host from the runtimes it offers (kata-overhead.ts).
+   */
+  kataDeployRelease: z.string().trim().regex(/^\d+\.\d+(\.\d+)?$/, "a kata-deploy release such as 4.1.0"),
   /** Forklift: more than this many disks cannot be migrated. */
   maxDisks: z.number().int().min(1).max(10000),
   /** A Linux VM with more memory than this is better given its own guest kernel (Kata) than a cgroup. */
@@ -125,8 +127,7 @@ export const DEFAULT_PARAMETERS: Parameters = {
   targetVcpuPerCore: 6,
   targetVramPerPram: 1,
   osFootprints: DEFAULT_OS_FOOTPRINTS,
-  kataOverheadMemoryMiB: 160,
-  kataOverheadCpuMillis: 250,
+  kataDeployRelease: "4.1.0",
   maxDisks: 165,
   containerMaxMemoryMiB: 32 * 1024,
   windowsContainerHosts: false,
@@ -137,8 +138,10 @@ export const DEFAULT_PARAMETERS: Parameters = {
 export const PARAMETER_SOURCES: Record<Exclude<keyof Parameters, "osFootprints">, { label: string; source: string }> = {
   targetVcpuPerCore: { label: "Target vCPU per physical core", source: `6:1, a common sizing-tool default (3:1 to 6:1 typical); ${DOMAIN.density}` },
   targetVramPerPram: { label: "Target vRAM per physical RAM", source: `1.0: above it memory relies on ballooning and swap; ${DOMAIN.density}` },
-  kataOverheadMemoryMiB: { label: "Kata overhead per pod, memory (MiB)", source: `kata-deploy RuntimeClass kata-qemu: 160 MiB; ${DOMAIN.kata}` },
-  kataOverheadCpuMillis: { label: "Kata overhead per pod, CPU (millicores)", source: `kata-deploy RuntimeClass kata-qemu: 250m; ${DOMAIN.kata}` },
+  kataDeployRelease: {
+    label: "kata-deploy release (Kata overhead per pod)",
+    source: `4.1.0: its RuntimeClass overhead.podFixed, by the class each host offers (kata-qemu 320 MiB from 4.0, 160 MiB up to 3.32; clh, fc, dragonball 130 MiB; confidential 1-2 GiB; GPU 10 GiB); ${DOMAIN.kata}`,
+  },
   maxDisks: { label: "Most disks a VM may have", source: `Forklift: more than 165 disks (vmware.disk.count.exceeds.limit); ${DOMAIN.forklift}` },
   containerMaxMemoryMiB: { label: "Largest VM for a plain container (MiB)", source: `ours: above it, an own guest kernel (Kata) rather than a cgroup on a shared kernel; ${DOMAIN.verdicts}` },
   windowsContainerHosts: { label: "Windows container hosts available", source: `off: Kata runs Linux guests only; Hyper-V isolated Windows containers are a separate choice; ${DOMAIN.verdicts}` },

@@ -216,7 +216,8 @@ export function fleetSummary(entries: { customer: { id: string; name: string }; 
     sum((e) => e.analysis.density.customers[0]?.[key] ?? 0);
   const total = (key: "physicalHosts" | "hostsOverTarget" | "containersUnbounded" | "ramWasteMiB" | "diskWasteMiB" | "critical" | "ramSavedMiB" | "hostsFreed") =>
     customers.reduce((s, r) => s + r[key], 0);
-  const containers = sum((e) => e.analysis.isolation.containers.length);
+  // The posture is the mean over scored (running) containers, as each customer's is.
+  const containers = sum((e) => e.analysis.isolation.scoredContainers);
   return {
     customers,
     fleet: {
@@ -227,7 +228,7 @@ export function fleetSummary(entries: { customer: { id: string; name: string }; 
       containersUnbounded: total("containersUnbounded"),
       ramWasteMiB: total("ramWasteMiB"),
       diskWasteMiB: total("diskWasteMiB"),
-      postureScore: containers > 0 ? round1(sum((e) => (e.analysis.isolation.score ?? 0) * e.analysis.isolation.containers.length) / containers) : null,
+      postureScore: containers > 0 ? round1(sum((e) => (e.analysis.isolation.score ?? 0) * e.analysis.isolation.scoredContainers) / containers) : null,
       critical: total("critical"),
       verdicts: Object.fromEntries(VERDICT_VALUES.map((v) => [v, customers.reduce((s, r) => s + r.verdicts[v], 0)])) as Record<VerdictValue, number>,
       ramSavedMiB: total("ramSavedMiB"),

@@ -23,11 +23,21 @@ export const DOMAIN = {
   verdicts: "docs/domain.md#verdicts",
 } as const;
 
+/**
+ * The CIS Docker Benchmark as docker-bench-security v1.6.1 checks it (its numbering: 5.1 swarm mode,
+ * 5.4 capabilities ... 5.32 docker.sock; off by one against docker-bench's v1.6.0 tag and CIS <= 1.5
+ * tools). Section 5 reads running containers (tests/5_container_runtime.sh), section 4 images.
+ */
 export const CIS: Source = {
   name: "CIS Docker Benchmark",
-  version: "v1.6.0 (docker-bench-security checks)",
-  url: "https://github.com/docker/docker-bench-security",
+  version: "v1.6.0 as docker-bench-security v1.6.1 checks it",
+  url: "https://github.com/docker/docker-bench-security/blob/v1.6.1/tests/5_container_runtime.sh",
   doc: DOMAIN.isolation,
+};
+
+export const CIS_IMAGES: Source = {
+  ...CIS,
+  url: "https://github.com/docker/docker-bench-security/blob/v1.6.1/tests/4_container_images.sh",
 };
 
 /** The upstream commit the Forklift rules and their tests follow (RULES_VERSION 5 there). */
@@ -49,7 +59,7 @@ export const MIGRATE_TO_CONTAINERS: Source = {
 
 export const KATA: Source = {
   name: "Kata Containers Limitations",
-  version: "3.x",
+  version: "main at 7c6ba40c (2026-08-22; releases 3.32 to 4.1)",
   url: "https://github.com/kata-containers/kata-containers/blob/main/docs/Limitations.md",
   doc: DOMAIN.kata,
 };
