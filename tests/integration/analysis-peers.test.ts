@@ -261,8 +261,9 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
       kind: "vm",
       verdict: "to-container",
       // Warnings only: work to do, the verdict stands.
-      ruleIds: ["usb-controller", "empty-hostname", "no-ip"],
-      reason: "Moves to a container, after: USB controller; Empty or default hostname; No IP address.",
+      // Forklift d42511bb: Alpine is not on MTV's list (a warning); no hostname or IP, whatever the power state.
+      ruleIds: ["vmware.os.unsupported", "vmware.usb_controller.detected", "vmware.hostname.empty", "vmware.vm_missing_ip.detected"],
+      reason: "Candidate for a container (a general workload; needs guest discovery), after: Guest OS not supported by MTV; USB controller; Empty hostname; No IP address.",
       // "Linux (other)" footprint 1536 MiB RAM / 10 GiB disk, capped by the VM's 256 MiB and 1 GiB.
       saving: { ramMiB: 256, diskMiB: 1024, cpuMillis: 0 },
     });
@@ -282,8 +283,18 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     expectVerdict("ha-host_VM9", {
       kind: "vm",
       verdict: "to-kata",
-      ruleIds: ["sriov-device", "changed-block-tracking-disabled", "hot-plug", "invalid-vm-name", "multiple-nics", "snapshot-present"],
-      reason: "Moves to Kata Containers: SR-IOV device.",
+      // Its disk has no scsi0:0.ctkEnabled (vcsim's extraConfig lists none): Forklift's per-disk CBT warning too.
+      ruleIds: [
+        "vmware.os.unsupported",
+        "vmware.device.sriov.detected",
+        "vmware.changed_block_tracking.disabled",
+        "vmware.changed_block_tracking.disk.disabled",
+        "vmware.cpu_memory.hotplug.enabled",
+        "vmware.vm.name.invalid",
+        "vmware.snapshot.detected",
+        "multiple-nics",
+      ],
+      reason: "Candidate for Kata Containers (a general workload; needs guest discovery): SR-IOV device.",
       // Ubuntu 22.04 footprint: 2048 MiB RAM less 160 MiB Kata overhead, 5 GiB disk, 250m CPU overhead.
       saving: { ramMiB: 2048 - KATA_MIB, diskMiB: 5 * 1024, cpuMillis: -KATA_CPU },
     });
@@ -297,8 +308,9 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
       kind: "vm",
       verdict: "stay-vm",
       // disk-capacity-unknown: the test driver has no block stats, so the collector says null.
-      ruleIds: ["not-linux", "disk-capacity-unknown", "tpm", "usb-controller"],
-      reason: "Stays a VM: Guest OS is not Linux; TPM.",
+      // A vTPM is Forklift's warning (its data is not transferred), no longer a reason to stay.
+      ruleIds: ["not-linux", "vmware.tpm.detected", "vmware.usb_controller.detected", "vmware.hostname.empty", "vmware.vm_missing_ip.detected", "disk-capacity-unknown"],
+      reason: "Stays a VM (a general workload): Guest OS is not Linux.",
       saving: none,
     });
 
@@ -306,8 +318,9 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     expectVerdict("gpu-cluster-node", {
       kind: "vm",
       verdict: "stay-vm",
-      ruleIds: ["passthrough-device", "disk-capacity-unknown", "shared-disk", "empty-hostname", "no-ip"],
-      reason: "Stays a VM: Passthrough device; Shared disk.",
+      // Its shareable disk is attached to this domain only: not shared as Forklift counts it (one file, several VMs).
+      ruleIds: ["vmware.passthrough_device.detected", "vmware.os.unsupported", "vmware.hostname.empty", "vmware.vm_missing_ip.detected", "disk-capacity-unknown"],
+      reason: "Stays a VM (a general workload): Passthrough device.",
       saving: none,
     });
 
@@ -316,8 +329,15 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     expectVerdict("ha-host_VM8", {
       kind: "vm",
       verdict: "stay-vm",
-      ruleIds: ["passthrough-device", "invalid-vm-name"],
-      reason: "Stays a VM: Passthrough device.",
+      // The launcher attaches the first VM's disk file to this one too (tests/peers/vcsim/forklift.go): shared.
+      ruleIds: [
+        "vmware.passthrough_device.detected",
+        "vmware.os.unsupported",
+        "vmware.disk.shared.detected",
+        "vmware.changed_block_tracking.disk.disabled",
+        "vmware.vm.name.invalid",
+      ],
+      reason: "Stays a VM (a general workload): Passthrough device; Shared disk.",
       saving: none,
     });
   });
@@ -329,8 +349,8 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     expectVerdict("ubuntu-web", {
       kind: "vm",
       verdict: "to-container",
-      ruleIds: ["disk-capacity-unknown", "empty-hostname", "no-ip"],
-      reason: "Moves to a container, after: Disk capacity unknown; Empty or default hostname; No IP address.",
+      ruleIds: ["vmware.os.unsupported", "vmware.hostname.empty", "vmware.vm_missing_ip.detected", "disk-capacity-unknown"],
+      reason: "Candidate for a container (a general workload; needs guest discovery), after: Guest OS not supported by MTV; Empty hostname; No IP address; Disk capacity unknown.",
       // Ubuntu 22.04 footprint, 2 GiB RAM (the domain has more) and 5 GiB disk (nothing provisioned known to cap it).
       saving: { ramMiB: Math.min(2048, ubuntu.memoryMiB), diskMiB: 5 * 1024, cpuMillis: 0 },
     });
