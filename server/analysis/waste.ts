@@ -13,6 +13,7 @@
  * already. Across hosts, the same image (same image id) on N hosts of a customer stores N-1
  * copies too many.
  */
+import { osNameOf } from "../inventory/os-identity";
 import type { Inventory, InventoryVirtualMachine } from "./inventory";
 import { compileFootprints, footprintOf, type CompiledFootprint, type Parameters } from "./parameters";
 
@@ -46,6 +47,11 @@ export interface WasteTotals {
   virtualMachines: number;
   /** VMs whose OS matched no footprint (not counted as waste). */
   unknownOs: number;
+  /**
+   * Those VMs by the OS they name (tools, else configured, else id), "unknown" when none: an OS
+   * named but without figures (Solaris: osinfo-db gives none) is said, not guessed or taken as Linux.
+   */
+  noFootprint: { os: string; virtualMachines: number }[];
   ramDuplicateMiB: number;
   ramSharedMiB: number;
   ramWasteMiB: number;
@@ -83,6 +89,7 @@ export function analyseWaste(inventory: Inventory, parameters: Parameters): Wast
   const footprints = compileFootprints(parameters.osFootprints);
   const groups = new Map<string, { footprint: CompiledFootprint; copies: VmCopy[] }>();
   let unknownOs = 0;
+  const noFootprint = new Map<string, number>();
   let counted = 0;
   for (const vm of inventory.virtualMachines) {
     if (vm.template) continue;
@@ -90,6 +97,8 @@ export function analyseWaste(inventory: Inventory, parameters: Parameters): Wast
     const footprint = footprintOf(vm, footprints);
     if (!footprint) {
       unknownOs++;
+      const os = osNameOf(vm) ?? "unknown";
+      noFootprint.set(os, (noFootprint.get(os) ?? 0) + 1);
       continue;
     }
     // Copies are duplicates within one customer: customers never share a kernel.
@@ -199,6 +208,7 @@ export function analyseWaste(inventory: Inventory, parameters: Parameters): Wast
     totals: {
       virtualMachines: counted,
       unknownOs,
+      noFootprint: [...noFootprint].map(([os, virtualMachines]) => ({ os, virtualMachines })).sort((a, b) => b.virtualMachines - a.virtualMachines || a.os.localeCompare(b.os)),
       ramDuplicateMiB: round(sum(byOs.map((o) => o.ramDuplicateMiB))),
       ramSharedMiB: round(sum(byOs.map((o) => o.ramSharedMiB))),
       ramWasteMiB: round(sum(byOs.map((o) => o.ramWasteMiB))),

@@ -265,3 +265,25 @@ describe("stored overrides", () => {
     expect(JSON.stringify(result.error?.issues)).toContain("not a valid regular expression");
   });
 });
+
+describe("waste: VMs without a footprint are said by the OS they name", () => {
+  it("counts Solaris and a guest of unknown OS apart, naming each, and never as Linux waste", async () => {
+    const { analyseWaste } = await import("@/server/analysis/waste");
+    const base = { template: false, powerState: "poweredOn", memoryMiB: 4096, provisionedMiB: 40960, hostKey: null, customer: "c" };
+    const vms = [
+      { ...base, key: "a", name: "a", ...texts("Oracle Solaris 11 (64-bit)", "solaris11_64Guest", "Oracle Solaris 11 (64-bit)") },
+      { ...base, key: "b", name: "b", ...texts(null, "solaris11_64Guest", "Oracle Solaris 11 (64-bit)") },
+      { ...base, key: "c", name: "c", ...texts(null, "otherGuest64", null) },
+      { ...base, key: "d", name: "d", ...texts("Oracle Linux Server 9.3", null, null) },
+      { ...base, key: "e", name: "e", ...texts("Oracle Linux Server 9.3", null, null) },
+    ];
+    const w = analyseWaste({ virtualMachines: vms, hosts: [], images: [] } as unknown as Parameters<typeof analyseWaste>[0], DEFAULT_PARAMETERS);
+    expect(w.totals.unknownOs).toBe(3);
+    expect(w.totals.noFootprint).toEqual([
+      { os: "Oracle Solaris 11 (64-bit)", virtualMachines: 2 },
+      { os: "otherGuest64", virtualMachines: 1 },
+    ]);
+    // Near miss: the two Oracle Linux guests are one Linux group, one copy duplicated.
+    expect(w.byOs.map((o) => [o.os, o.family, o.virtualMachines])).toEqual([["Linux (other)", "linux", 2]]);
+  });
+});
