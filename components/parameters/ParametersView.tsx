@@ -206,7 +206,10 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
                       />
                     </td>
                   ))}
-                  <td className="px-4 py-2 text-slate-600">{f.source}</td>
+                  <td className="px-4 py-2 text-slate-600">
+                    {f.source}
+                    {f.deviation && <span className="block text-amber-700">Differs from osinfo-db: {f.deviation}</span>}
+                  </td>
                 </tr>
               ))}
             </tbody>
