@@ -81,6 +81,8 @@ const disk = (key: string, label: string, path: string, format: string, extra: o
   datastore: null,
   path,
   format,
+  cbtEnabled: null, // libvirt has no per-disk change tracking flag
+  bus: label.split(" ")[1] ?? null, // the label is "<type> <bus>"
   ...extra,
 });
 
@@ -184,7 +186,20 @@ const EXPECTED: Record<string, Partial<VirtualMachineSnapshot>> = {
     guestOsConfigured: "Ubuntu 22.04",
     guestOsFamily: "linux",
     hardwareVersion: "pc-q35-7.2",
-    annotation: "Web frontend\nnginx + node, customer portal",
+    // <title>, <description> and <metadata> (OpenStack Nova's, libosinfo's read as the OS).
+    title: "Web frontend",
+    annotation: "nginx + node, customer portal",
+    attributes: {
+      "nova:instance/nova:package@version": "27.1.0",
+      "nova:instance/nova:name": "portal-web-1",
+      "nova:instance/nova:flavor@name": "m1.medium",
+      "nova:instance/nova:flavor/nova:memory": "4096",
+      "nova:instance/nova:flavor/nova:vcpus": "2",
+      "nova:instance/nova:owner/nova:user": "portal",
+      "nova:instance/nova:owner/nova:user@uuid": "5e2f0c1a",
+      "nova:instance/nova:owner/nova:project": "customer-a",
+      "nova:instance/nova:owner/nova:project@uuid": "9a7c3b21",
+    },
     macAddresses: ["52:54:00:aa:00:01"],
     nicCount: 1,
     ...FLAGS,
@@ -201,7 +216,9 @@ const EXPECTED: Record<string, Partial<VirtualMachineSnapshot>> = {
     guestOsConfigured: "Windows Server 2022",
     guestOsFamily: "windows",
     hardwareVersion: "pc-q35-7.2",
+    title: null,
     annotation: "Domain controller",
+    attributes: {},
     macAddresses: ["52:54:00:aa:00:03"],
     nicCount: 1,
     ...FLAGS,
@@ -291,7 +308,8 @@ describe("libvirt collector against libvirtd (test driver)", () => {
       guestOsId: "http://alpinelinux.org/alpinelinux/3.18",
       guestOsConfigured: "Alpine Linux 3.18",
       guestOsFamily: "linux",
-      annotation: "Real session domain",
+      title: "Real session domain",
+      annotation: null,
       macAddresses: ["52:54:00:bb:00:01"],
       nicCount: 1,
       usbController: true, // QEMU adds a USB controller to a "pc" machine
@@ -313,6 +331,8 @@ describe("libvirt collector against libvirtd (test driver)", () => {
         datastore: null,
         path: path.join(peer.dir, "images/session-alpine.qcow2"),
         format: "qcow2",
+        cbtEnabled: null,
+        bus: "virtio",
       },
     ]);
     expect(snapshot.warnings).toEqual([]);

@@ -211,7 +211,9 @@ describe("toSnapshot", () => {
       macAddresses: ["52:54:00:0a:0b:0c", "52:54:00:00:00:01"],
       nicCount: 2,
       hardwareVersion: "pc-q35-8.2",
-      annotation: "SQL Server",
+      title: "SQL Server",
+      annotation: null,
+      attributes: {},
       passthrough: true,
       sriov: true,
       usbController: true,
@@ -274,5 +276,37 @@ describe("libvirt CLI parser", () => {
     expect(() => libvirtCliParser([], env({}))).toThrow(UsageError);
     expect(() => libvirtCliParser(["kvm01"], env({}))).toThrow(/not a libvirt URI/);
     expect(() => libvirtCliParser(["qemu:///system", "--concurrency", "0"], env({}))).toThrow(/positive integer/);
+  });
+});
+
+describe("domain identity: title, description, metadata", () => {
+  const domain = (inner: string) => `<domain type='kvm'><name>d</name><uuid>u-1</uuid>${inner}</domain>`;
+  it("keeps the title and the description apart (the description is the annotation)", () => {
+    const xml = parseDomainXml(domain("<title>ocp-7h2kd-master-0</title><description>OpenShift control plane\nowner: platform</description>"));
+    expect(xml).toMatchObject({ title: "ocp-7h2kd-master-0", description: "OpenShift control plane\nowner: platform", metadata: {} });
+  });
+
+  it.each([
+    [
+      "KubeVirt's launcher metadata",
+      "<kubevirt xmlns='http://kubevirt.io'><uid>1f2e</uid><graceperiod><deletionGracePeriodSeconds>30</deletionGracePeriodSeconds></graceperiod></kubevirt>",
+      { "kubevirt/uid": "1f2e", "kubevirt/graceperiod/deletionGracePeriodSeconds": "30" },
+    ],
+    [
+      "repeated elements keep the first, libosinfo and xmlns left out",
+      "<libosinfo:libosinfo xmlns:libosinfo='x'><libosinfo:os id='http://debian.org/debian/12'/></libosinfo:libosinfo><app:tag xmlns:app='y'>a</app:tag><app:tag xmlns:app='y'>b</app:tag>",
+      { "app:tag": "a" },
+    ],
+    // Near miss: an empty <metadata/> and metadata with only libosinfo give no attributes.
+    ["empty metadata", "", {}],
+  ])("metadata: %s", (_, inner, expected) => {
+    expect(parseDomainXml(domain(`<metadata>${inner}</metadata>`)).metadata).toEqual(expected);
+  });
+
+  it("bounds metadata: at most 256 entries and 4,096 characters a value, so a hostile domain still collects", () => {
+    const many = Array.from({ length: 300 }, (_, i) => `<e${i}>${i === 0 ? "v".repeat(5000) : i}</e${i}>`).join("");
+    const metadata = parseDomainXml(domain(`<metadata><x:big xmlns:x='z'>${many}</x:big></metadata>`)).metadata;
+    expect(Object.keys(metadata)).toHaveLength(256);
+    expect(metadata["x:big/e0"]).toHaveLength(4096);
   });
 });

@@ -210,6 +210,8 @@ export interface DomainXml {
   osArch: string | null;
   osMachine: string | null;
   libosinfoId: string | null;
+  /** <metadata>'s other elements, flattened ("nova:instance/nova:flavor@name" → "m1.small"), bounded. */
+  metadata: Record<string, string>;
   disks: DomainDisk[];
   nics: DomainNic[];
   hostdevs: DomainHostdev[];
@@ -243,6 +245,69 @@ function pciAddress(src: Node | undefined): string | null {
   const fn = attr(a, "function");
   if (bus === null || slot === null) return null;
   return `${domain ?? "0000"}:${bus}:${slot}.${fn === null ? "0" : Number.parseInt(fn, fn.startsWith("0x") ? 16 : 10)}`;
+}
+
+const metadataParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@_",
+  removeNSPrefix: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  textNodeName: "#text",
+});
+
+/** Bounds of the metadata kept per domain: entries, key and value lengths (the snapshot's attribute limits). */
+export const METADATA_LIMITS = { entries: 256, key: 512, value: 4096 } as const;
+
+/**
+ * A domain's <metadata> (application elements, each in its own namespace: OpenStack Nova's
+ * instance, flavor and owner, oVirt's, KubeVirt's, ...) as a flat map of element paths with their
+ * prefixes to texts and attributes. libosinfo's is read as the guest OS, not repeated here;
+ * xmlns declarations are left out. Unparseable metadata gives an empty map, never a failed domain.
+ */
+export function parseMetadata(xml: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const match = /<metadata>([\s\S]*?)<\/metadata>/.exec(xml);
+  if (!match) return out;
+  let doc: unknown;
+  try {
+    doc = metadataParser.parse(`<metadata>${match[1]}</metadata>`, true);
+  } catch {
+    return out;
+  }
+  let n = 0;
+  const put = (key: string, value: string) => {
+    if (n >= METADATA_LIMITS.entries || value === "" || key.length > METADATA_LIMITS.key || Object.hasOwn(out, key)) return;
+    out[key] = value.replaceAll("\u0000", "").slice(0, METADATA_LIMITS.value);
+    n++;
+  };
+  const walk = (node: unknown, path: string, depth: number) => {
+    if (depth > 8 || n >= METADATA_LIMITS.entries) return;
+    if (typeof node !== "object" || node === null) {
+      put(path, String(node));
+      return;
+    }
+    for (const item of Array.isArray(node) ? node : [node]) {
+      if (typeof item !== "object" || item === null) {
+        put(path, String(item));
+        continue;
+      }
+      for (const [name, value] of Object.entries(item as Node)) {
+        if (name.startsWith("@_xmlns")) continue;
+        if (name === "#text") put(path, String(value));
+        else if (name.startsWith("@_")) put(`${path}@${name.slice(2)}`, String(value));
+        else walk(value, path ? `${path}/${name}` : name, depth + 1);
+      }
+    }
+  };
+  const metadata = (doc as Node).metadata;
+  if (metadata && typeof metadata === "object") {
+    for (const [name, value] of Object.entries(metadata as Node)) {
+      if (!name.startsWith("@_") && !/(^|:)libosinfo$/.test(name)) walk(value, name, 1);
+    }
+  }
+  return out;
 }
 
 export function parseDomainXml(xml: string): DomainXml {
@@ -324,6 +389,7 @@ export function parseDomainXml(xml: string): DomainXml {
     osArch: attr(osType, "arch"),
     osMachine: attr(osType, "machine"),
     libosinfoId: libosinfo,
+    metadata: metadata ? parseMetadata(xml) : {},
     disks,
     nics,
     hostdevs,
@@ -542,7 +608,10 @@ export function toSnapshot(inv: LibvirtInventory, collectedAt: Date = new Date()
         macAddresses: xml.nics.map((n) => n.mac).filter((m): m is string => m !== null),
         nicCount: xml.nics.length,
         hardwareVersion: xml.osMachine,
-        annotation: [xml.title, xml.description].filter(Boolean).join("\n") || null,
+        // <title> is the domain's short name for people, <description> its notes (the annotation).
+        title: xml.title,
+        annotation: xml.description,
+        attributes: xml.metadata,
         passthrough: xml.hostdevs.length > 0,
         sriov: xml.nics.some((n) => n.type === "hostdev"),
         usbController: xml.usbController || xml.usbRedirection || xml.hostdevs.some((h) => h.type === "usb"),
