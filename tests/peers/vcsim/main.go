@@ -80,6 +80,7 @@ func main() {
 	pools := flag.Int("pool", 1, "child resource pools per cluster")
 	datastores := flag.Int("ds", 2, "datastores")
 	manifestPath := flag.String("manifest", "", "write the manifest here (default: stdout)")
+	withIdentities := flag.Bool("identities", false, "add VMs with real estates' identities (identities.go)")
 	flag.Parse()
 	log.SetFlags(log.Lshortfile)
 	if *port == 0 || *password == "" {
@@ -101,6 +102,9 @@ func main() {
 	client, err := vim25.NewClient(ctx, model.Service)
 	must(err)
 	vary(ctx, client)
+	if *withIdentities {
+		identities(ctx, client, *manifestPath)
+	}
 	forklift()
 
 	model.Service.TLS = new(tls.Config)
