@@ -19,7 +19,7 @@ import { child } from "../../server/collectors/vsphere/xml";
 import { encryptSecret } from "../../server/auth/secret-box";
 import { parseSnapshot, type Snapshot } from "../../server/inventory/snapshot";
 import { collectSource } from "../../server/jobs/collect";
-import { expectedHost, expectedVm, type Manifest } from "../fixtures/vsphere/manifest";
+import { expectedHost, expectedIdentity, expectedVm, type Manifest, type ManifestIdentity } from "../fixtures/vsphere/manifest";
 import { createTestDatabase, type TestDatabase } from "./db";
 
 const run = promisify(execFile);
@@ -152,6 +152,40 @@ describe("vsphere collector against vcsim (vCenter)", () => {
     expect(new Set(vms.map((v) => v.cluster)).size).toBe(5); // 4 clusters and the standalone hosts
     expect(new Set(vms.map((v) => v.memoryMiB)).size).toBeGreaterThan(3);
     expect(vms.filter((v) => v.snapshotCount > 0).length).toBeGreaterThan(3);
+  });
+});
+
+describe("vsphere collector against vcsim: what each VM is (-identities)", () => {
+  let ids: Peer;
+  let identities: ManifestIdentity[];
+  let snapshot: Snapshot;
+  beforeAll(async () => {
+    ids = await startVcsim(["-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "0", "-vm", "2", "-identities"]);
+    identities = JSON.parse(fs.readFileSync(path.join(ids.dir, "manifest.json.identities.json"), "utf8")) as ManifestIdentity[];
+    snapshot = await collect(ids);
+  }, 900_000);
+  afterAll(async () => {
+    if (ids) await run("bash", [script, "stop", ids.dir]);
+  });
+
+  it("gives every identity VM its product, managedBy, guest ids, template flag, annotation and named custom attributes", () => {
+    expect(identities.length).toBe(18);
+    expect(snapshot.warnings).toEqual([]);
+    for (const m of identities) {
+      expect(snapshot.virtualMachines.find((v) => v.externalId === m.moref), m.name).toMatchObject(expectedIdentity(m));
+    }
+  });
+
+  it("covers each kind of evidence, and leaves the plain VMs without any", () => {
+    const byName = new Map(snapshot.virtualMachines.map((v) => [v.name, v]));
+    expect(byName.get("vcsa-01")!.product).toMatchObject({ name: "VMware vCenter Server Appliance", vendor: "VMware Inc." });
+    expect(byName.get("vCLS-1f2a6c3e-7b1d-4c2e-9a8f-0d3b5e7c9a11")!.managedBy).toEqual({ extensionKey: "com.vmware.vim.eam", type: "cluster-agent" });
+    expect(byName.get("esxi-nested-01")!.guestOsId).toBe("vmkernel7Guest");
+    expect(byName.get("tpl-rhel9")!.template).toBe(true);
+    expect(byName.get("tkg-wl01-control-plane-7xk2p")!.attributes).toEqual({ "cluster.x-k8s.io/cluster-name": "tkg-wl01", "cluster.x-k8s.io/control-plane": "true" });
+    const plain = ids.manifest.virtualMachines.filter((m) => !identities.some((i) => i.moref === m.moref));
+    expect(plain).toHaveLength(2);
+    for (const m of plain) expect(snapshot.virtualMachines.find((v) => v.externalId === m.moref), m.name).toEqual(expectedVm(m));
   });
 });
 
