@@ -264,7 +264,7 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
       // Forklift d42511bb: Alpine is not on MTV's list (a warning); no hostname or IP, whatever the power state.
       ruleIds: ["vmware.os.unsupported", "vmware.usb_controller.detected", "vmware.hostname.empty", "vmware.vm_missing_ip.detected"],
       reason: "Candidate for a container (a general workload; needs guest discovery), after: Guest OS not supported by MTV; USB controller; Empty hostname; No IP address.",
-      // "Linux (other)" footprint 1536 MiB RAM / 10 GiB disk, capped by the VM's 256 MiB and 1 GiB.
+      // "Linux (other)" footprint 1024 MiB RAM / 10 GiB disk (osinfo-db rhel-7.0), capped by the VM's 256 MiB and 1 GiB.
       saving: { ramMiB: 256, diskMiB: 1024, cpuMillis: 0 },
     });
   });
@@ -295,8 +295,8 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
         "multiple-nics",
       ],
       reason: "Candidate for Kata Containers (a general workload; needs guest discovery): SR-IOV device.",
-      // Ubuntu 22.04 footprint: 2048 MiB RAM less 160 MiB Kata overhead, 5 GiB disk, 250m CPU overhead.
-      saving: { ramMiB: 2048 - KATA_MIB, diskMiB: 5 * 1024, cpuMillis: -KATA_CPU },
+      // Ubuntu 22.04 footprint (osinfo-db ubuntu-22.04): 2048 MiB RAM less 160 MiB Kata overhead, 10 GiB disk, 250m CPU overhead.
+      saving: { ramMiB: 2048 - KATA_MIB, diskMiB: 10 * 1024, cpuMillis: -KATA_CPU },
     });
     expect(2048 - KATA_MIB).toBe(1888);
   });
@@ -351,8 +351,8 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
       verdict: "to-container",
       ruleIds: ["vmware.os.unsupported", "vmware.hostname.empty", "vmware.vm_missing_ip.detected", "disk-capacity-unknown"],
       reason: "Candidate for a container (a general workload; needs guest discovery), after: Guest OS not supported by MTV; Empty hostname; No IP address; Disk capacity unknown.",
-      // Ubuntu 22.04 footprint, 2 GiB RAM (the domain has more) and 5 GiB disk (nothing provisioned known to cap it).
-      saving: { ramMiB: Math.min(2048, ubuntu.memoryMiB), diskMiB: 5 * 1024, cpuMillis: 0 },
+      // Ubuntu 22.04 footprint (osinfo-db ubuntu-22.04), 2 GiB RAM (the domain has more) and 10 GiB disk (nothing provisioned known to cap it).
+      saving: { ramMiB: Math.min(2048, ubuntu.memoryMiB), diskMiB: 10 * 1024, cpuMillis: 0 },
     });
   });
 
