@@ -248,3 +248,29 @@ describe("demo fleet: benchmark fleet", () => {
     expect(engineHosts(vmsOnly)).toHaveLength(0);
   });
 });
+
+describe("demo fleet: what each VM is", () => {
+  const vms = generateCustomerSnapshot("northwind").virtualMachines ?? [];
+
+  it("has vendor appliances with their OVF product, vCLS system VMs managed by ESX Agent Manager, and custom attributes", () => {
+    const appliances = vms.filter((v) => v.product);
+    expect(appliances.length).toBeGreaterThan(0);
+    for (const v of appliances) expect(v.product).toMatchObject({ name: expect.any(String), vendor: expect.any(String) });
+    const vcls = vms.filter((v) => v.managedBy);
+    expect(vcls.length).toBeGreaterThan(0);
+    for (const v of vcls) {
+      expect(v).toMatchObject({ managedBy: { extensionKey: "com.vmware.vim.eam", type: "cluster-agent" }, vcpus: 1, memoryMiB: 128, guestOsId: "vmwarePhoton64Guest" });
+      expect(v.name).toMatch(/^vCLS-/);
+    }
+    // Near miss: a template is never given custom attributes or a product here.
+    expect(vms.filter((v) => v.template && (v.product || Object.keys(v.attributes ?? {}).length))).toEqual([]);
+    expect(vms.some((v) => Object.keys(v.attributes ?? {}).length > 0)).toBe(true);
+  });
+
+  it("is deterministic and gives libvirt domains titles, never vSphere product fields", () => {
+    expect(generateCustomerSnapshot("globex").virtualMachines).toEqual(generateCustomerSnapshot("globex").virtualMachines);
+    const kvm = (generateCustomerSnapshot("globex").virtualMachines ?? []).filter((v) => v.instanceUuid == null);
+    expect(kvm.some((v) => v.title)).toBe(true);
+    expect(kvm.filter((v) => v.managedBy)).toEqual([]);
+  });
+});

@@ -19,6 +19,7 @@ import { SNAPSHOT_VERSION, type SnapshotInput } from "../../inventory/snapshot";
 import { addLeftoverImages, engineHost, fillEngine, newEngine } from "./containers";
 import { customerContainerCounts, fleetProfile, type Profile, PROFILES, splitExactly } from "./customers";
 import { buildHypervisor, buildVm } from "./hypervisors";
+import { giveIdentities } from "./identities";
 import { buildCatalogue } from "./images";
 import {
   type BuildParams,
@@ -115,6 +116,8 @@ function buildSnapshot(profile: Profile, params: BuildParams): SnapshotInput {
     vmByPlan.set(plan, vm);
     return vm;
   });
+  const esxiMajor = new Map(clusters.map((c) => [c.name, c.esxi?.major ?? null]));
+  giveIdentities(`${profile.customer.key}|${params.seed}`, virtualMachines, (name) => esxiMajor.get(name) ?? null);
   const hosts = clusters.flatMap((c) => c.hosts.map((h) => buildHypervisor(ctx, h)));
   const containers: ContainerInput[] = [];
   const images: ImageInput[] = [];
