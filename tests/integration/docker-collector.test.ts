@@ -223,6 +223,10 @@ describe("collecting Podman's Docker-compatible API over its unix socket", () =>
       rootless: false,
       memorySharing: "unknown",
       memorySharedMiB: null,
+      drsEnabled: null,
+      dpmEnabled: null,
+      // Not in the Engine API, and the source does not say it.
+      daemonNoNewPrivileges: null,
     });
     expect(snapshot.warnings).toEqual([]);
   });
@@ -302,6 +306,7 @@ describe("collecting Podman's Docker-compatible API over its unix socket", () =>
         "io.buildah.version": expect.any(String),
         "org.opencontainers.image.title": "fleetlens-app",
       },
+      links: [],
     });
   });
 
