@@ -174,7 +174,8 @@ function roleReason(decision: RoleDecision, ctx: VmContext, containersOnEngine: 
 
 function vmVerdict(vm: InventoryVirtualMachine, ctx: VmContext, decision: RoleDecision, containersOnEngine: number): VmVerdictPart {
   const findings = evaluate(VM_RULES, vm, ctx);
-  const ruleIds = findings.map((f) => f.ruleId);
+  // One id per rule: per-disk rules give one finding per disk (./rules/forklift.ts).
+  const ruleIds = [...new Set(findings.map((f) => f.ruleId))];
   // A role that is not a candidate keeps its VM whatever the rules say; its findings are still listed.
   if (!CANDIDATE_ROLES.includes(decision.role)) {
     return { verdict: "stay-vm", reason: roleReason(decision, ctx, containersOnEngine), findings, ruleIds, saving: NO_SAVING, ...withFit("no-fit"), evidence: decision.evidence };
