@@ -12,9 +12,9 @@ import { parseSnapshot, SnapshotValidationError } from "../inventory/snapshot";
 import { analyse, type Analysis } from "./index";
 import { inventoryFromSnapshots } from "./inventory";
 import { ISOLATION_LEVEL_LABEL, ISOLATION_LEVELS } from "./isolation";
-import { VERDICT_LABEL, VERDICT_VALUES } from "./labels";
+import { ROLE_LABEL, ROLE_VALUES, VERDICT_LABEL, VERDICT_VALUES } from "./labels";
 import { DEFAULT_PARAMETERS, type Parameters } from "./parameters";
-import { ruleTitle, SEVERITIES } from "./rules";
+import { ruleTitle, RULES_BY_ID, SEVERITIES } from "./rules";
 
 export const ANALYSE_USAGE = "usage: analyse <snapshot.json>... [--json] [--customer NAME] [--tenant-label LABEL]";
 
@@ -55,18 +55,33 @@ export function jsonReport(analysis: Analysis) {
       name: v.name,
       kind: v.kind,
       verdict: v.verdict,
+      role: v.role,
+      roleLabel: v.roleLabel,
+      roleEvidence: v.roleEvidence,
+      fit: v.fit,
+      fitLabel: v.fitLabel,
+      evidence: v.evidence,
       ruleIds: v.ruleIds,
       reason: v.reason,
       host: v.hostName,
       saving: v.saving,
     })),
-    findings: analysis.findings.map((f) => ({
-      ruleId: f.ruleId,
-      severity: f.severity,
-      name: f.objectName,
-      kind: f.objectKind,
-      detail: f.detail,
-    })),
+    // Templates are not workloads: listed apart, with what says they are templates.
+    templates: analysis.migration.templates.map((t) => ({ name: t.name, host: t.hostName, os: t.os, roleEvidence: t.roleEvidence })),
+    findings: analysis.findings.map((f) => {
+      const rule = RULES_BY_ID.get(f.ruleId);
+      return {
+        ruleId: f.ruleId,
+        upstreamId: rule?.upstreamId ?? null,
+        severity: f.severity,
+        name: f.objectName,
+        kind: f.objectKind,
+        detail: f.detail,
+        source: rule?.source ?? null,
+        sourceUrl: rule?.sourceUrl ?? null,
+        deviation: rule?.deviation ?? null,
+      };
+    }),
     density: analysis.density.fleet,
     densityByHost: analysis.density.hosts.map(({ hostKey: _key, ...row }) => row),
     waste: analysis.waste.totals,
@@ -105,6 +120,9 @@ function summary(a: Analysis): string {
       const top = [...byRule].sort((x, y) => y[1] - x[1]).map(([id, n]) => `${ruleTitle(id)} (${id}) ${n}`);
       return `  ${s}: ${top.length === 0 ? "none" : top.join(", ")}`;
     }),
+    "What each VM is",
+    ...ROLE_VALUES.filter((r) => m.roles[r] > 0).map((r) => `  ${ROLE_LABEL[r].padEnd(28)} ${m.roles[r]}`),
+    `  candidates (general workloads and database servers): ${m.candidates}; templates, listed apart: ${m.templates}`,
     "Migration verdicts",
     ...VERDICT_VALUES.map((v) => `  ${VERDICT_LABEL[v].padEnd(24)} ${m.verdicts[v]}`),
     `  saving: ${gib(m.ramSavedMiB)} RAM net (VMs that move save ${gib(m.vmRamSavedMiB)}; Kata for exposed containers costs ${gib(m.containerKataCostMiB)}), ${gib(m.diskSavedMiB)} disk, ${m.hostsFreed} hosts freed`,
