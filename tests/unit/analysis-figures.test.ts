@@ -480,11 +480,18 @@ describe("resolveParameters", () => {
   });
 
   it("drops keys it does not know", () => {
-    expect(resolveParameters({ kataOverheadMemoryMiB: 130, nonsense: 1 })).toEqual({ ...DEFAULT_PARAMETERS, kataOverheadMemoryMiB: 130 });
+    expect(resolveParameters({ kataDeployRelease: "3.32.0", nonsense: 1 })).toEqual({ ...DEFAULT_PARAMETERS, kataDeployRelease: "3.32.0" });
+  });
+
+  it("keeps the rest of an override stored before kataDeployRelease replaced the fixed Kata overhead", () => {
+    const p = resolveParameters({ targetVcpuPerCore: 4, kataOverheadMemoryMiB: 130, kataOverheadCpuMillis: 250 });
+    expect(p).toEqual({ ...DEFAULT_PARAMETERS, targetVcpuPerCore: 4 });
+    expect(p).not.toHaveProperty("kataOverheadMemoryMiB");
   });
 
   it.each([
-    { why: "a negative target", stored: { targetVcpuPerCore: -1, kataOverheadMemoryMiB: 130 } },
+    { why: "a negative target", stored: { targetVcpuPerCore: -1, kataDeployRelease: "3.32.0" } },
+    { why: "a release that is not a version", stored: { kataDeployRelease: "latest" } },
     { why: "a wrong type", stored: { windowsContainerHosts: "yes" } },
     { why: "an invalid regular expression", stored: { osFootprints: [{ label: "x", family: "linux", match: "(", ramMiB: 1, diskMiB: 1, source: "" }] } },
     { why: "a fraction of disks", stored: { maxDisks: 1.5 } },

@@ -42,6 +42,7 @@ describe("vsphere XML reader", () => {
   it.each([
     ["<a><b></a>", /unexpected <\/a>/],
     ["<a>", /unexpected end of document inside <a>/],
+    ["<a><b>cut in the middle of a text", /unexpected end of document inside <b>/],
     ["<a></a><b></b>", /more than one root element/],
     ["text<a/>", /text outside the root element/],
     ["<a/>trailing", /text after the root element/],

@@ -93,6 +93,8 @@ export function parseXml(xml: string, onElementEnd?: ElementHandler): XmlElement
   while (i < length) {
     const lt = xml.indexOf("<", i);
     if (lt < 0) {
+      // Text with no tag after it: inside an open element the document was cut short.
+      if (stack.length > 1) break;
       if (xml.slice(i).trim() !== "") throw new XmlSyntaxError("text after the root element", i);
       break;
     }
