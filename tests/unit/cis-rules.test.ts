@@ -152,6 +152,17 @@ const CASES: Case[] = [
   { rule: "CIS-Docker-4.6", why: "near miss: image with HEALTHCHECK", over: {}, context: { image: image(true) }, fires: false },
   { rule: "CIS-Docker-4.6", why: "near miss: not known (insufficient data, silent)", over: {}, context: { image: image(null) }, fires: false },
   // Namespaces.
+  { rule: "CIS-Docker-5.16", why: "--pid=host", over: { pidMode: "host" }, fires: true },
+  { rule: "CIS-Docker-5.16", why: "near miss: --pid=container:db", over: { pidMode: "container:db" }, fires: false },
+  { rule: "CIS-Docker-5.17", why: "--ipc=host", over: { ipcMode: "host" }, fires: true },
+  { rule: "CIS-Docker-5.17", why: "near miss: --ipc=shareable", over: { ipcMode: "shareable" }, fires: false },
+  { rule: "CIS-Docker-5.21", why: "--uts=host", over: { utsMode: "host" }, fires: true },
+  { rule: "CIS-Docker-5.21", why: "near miss: UTSMode empty (private)", over: { utsMode: "" }, fires: false },
+  // Resources and the root filesystem: HostConfig.Memory 0, ReadonlyRootfs false.
+  { rule: "CIS-Docker-5.11", why: "HostConfig.Memory 0 (no limit)", over: { memoryLimitBytes: 0 }, fires: true },
+  { rule: "CIS-Docker-5.11", why: "near miss: Memory 1 byte", over: { memoryLimitBytes: 1 }, fires: false },
+  { rule: "CIS-Docker-5.13", why: "ReadonlyRootfs false", over: { readOnlyRootfs: false }, fires: true },
+  { rule: "CIS-Docker-5.13", why: "near miss: read-only root with a writable tmpfs", over: { mounts: [{ type: "tmpfs", source: null, destination: "/tmp", readOnly: false, propagation: null }] }, fires: false },
   { rule: "CIS-Docker-5.10", why: "--net=host", over: { networkMode: "host" }, fires: true },
   { rule: "CIS-Docker-5.10", why: "near miss: --net=container:db", over: { networkMode: "container:db" }, fires: false },
   { rule: "CIS-Docker-5.29", why: "PidsLimit -1", over: { pidsLimit: -1 }, fires: true },
@@ -161,6 +172,12 @@ const CASES: Case[] = [
 describe("CIS Docker Benchmark as docker-bench-security v1.6.1 checks it", () => {
   it("passes the hardened container on every rule", () => {
     expect(fired(container())).toEqual([]);
+  });
+
+  it("has a case where each check warns and a near miss where it passes", () => {
+    const checks = CONTAINER_RULES.filter((r) => r.id.startsWith("CIS-Docker-")).map((r) => r.id).sort();
+    expect([...new Set(CASES.filter((k) => k.fires).map((k) => k.rule))].sort()).toEqual(checks);
+    expect([...new Set(CASES.filter((k) => !k.fires).map((k) => k.rule))].sort()).toEqual(checks);
   });
 
   it.each(CASES)("$rule: $why", ({ rule, over, context, fires }) => {
