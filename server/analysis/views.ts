@@ -8,19 +8,21 @@ import { searchText } from "../api/text";
 import type { Analysis } from "./index";
 import { ratio } from "./density";
 import { ISOLATION_LEVEL_LABEL, round1, type IsolationLevel } from "./isolation";
-import { VERDICT_LABEL, VERDICT_VALUES, type VerdictValue } from "./labels";
+import { ROLE_VALUES, VERDICT_LABEL, VERDICT_VALUES, type Evidence, type Fit, type Role, type VerdictValue } from "./labels";
 
-export { VERDICT_VALUES };
+export { ROLE_VALUES, VERDICT_VALUES };
 import { ruleTitle, RULES_BY_ID, SEVERITIES, severityRank, type Severity } from "./rules";
 
 const direction = z.enum(["asc", "desc"]);
 
-export const VERDICT_COLUMNS = ["name", "kind", "verdict", "host", "ramMiB", "diskMiB", "findings"] as const;
+export const VERDICT_COLUMNS = ["name", "kind", "role", "verdict", "host", "ramMiB", "diskMiB", "findings"] as const;
 export const FINDING_COLUMNS = ["severity", "ruleId", "name", "kind", "host"] as const;
 
 export const verdictFilterSchema = z.object({
   kind: z.enum(["vm", "container"]).optional(),
   verdict: z.enum(VERDICT_VALUES).optional(),
+  /** What the VM is (server/analysis/roles/); containers have no role, so a role keeps VMs only. */
+  role: z.enum(ROLE_VALUES).optional(),
   search: searchText,
   sort: z.object({ column: z.enum(VERDICT_COLUMNS), direction }).default({ column: "ramMiB", direction: "desc" }),
 });
@@ -38,6 +40,10 @@ export type FindingFilter = z.infer<typeof findingFilterSchema>;
 const ruleText = (id: string) => RULES_BY_ID.get(id)?.text ?? "";
 const ruleSource = (id: string) => RULES_BY_ID.get(id)?.source ?? "";
 
+/** One piece of evidence as the table and the CSV show it: what was read, and what it says. */
+export type EvidenceRow = Pick<Evidence, "source" | "field" | "value" | "strength" | "supports" | "note">;
+const evidenceRow = (e: Evidence): EvidenceRow => ({ source: e.source, field: e.field, value: e.value, strength: e.strength, supports: e.supports, note: e.note });
+
 export interface VerdictRow {
   key: string;
   name: string;
@@ -50,6 +56,15 @@ export interface VerdictRow {
   tenant: string | null;
   os: string | null;
   isolation: string;
+  /** What the VM is, and the evidence read (strongest first); null and empty for a container. */
+  role: Role | null;
+  roleLabel: string | null;
+  roleEvidence: EvidenceRow[];
+  /** Container fit as Migrate to Containers grades it; null for a container. */
+  fit: Fit | null;
+  fitLabel: string | null;
+  /** What the verdict rests on, including the evidence still missing ("guest discovery: not collected"). */
+  evidence: EvidenceRow[];
   ramMiB: number;
   diskMiB: number;
   cpuMillis: number;
@@ -67,6 +82,11 @@ export interface FindingRow {
   detail: string | null;
   text: string;
   source: string;
+  /** The upstream rule's own id ("vmware.disk.shared.detected", "5.5"), its source's URL; null for our own rules. */
+  upstreamId: string | null;
+  sourceUrl: string | null;
+  /** Where the rule deliberately differs from upstream, and why; null when it does as upstream does. */
+  deviation: string | null;
 }
 
 const compare = (a: string | number | null, b: string | number | null) => {
@@ -83,7 +103,8 @@ export function verdictRows(analysis: Analysis, filter: VerdictFilter): VerdictR
   for (const v of analysis.migration.verdicts) {
     if (filter.kind && v.kind !== filter.kind) continue;
     if (filter.verdict && v.verdict !== filter.verdict) continue;
-    if (search && ![v.name, v.hostName ?? "", v.os ?? "", v.tenant ?? ""].some((s) => s.toLowerCase().includes(search))) continue;
+    if (filter.role && v.role !== filter.role) continue;
+    if (search && ![v.name, v.hostName ?? "", v.os ?? "", v.tenant ?? "", v.roleLabel ?? ""].some((s) => s.toLowerCase().includes(search))) continue;
     rows.push({
       key: v.key,
       name: v.name,
@@ -96,6 +117,12 @@ export function verdictRows(analysis: Analysis, filter: VerdictFilter): VerdictR
       tenant: v.tenant,
       os: v.os,
       isolation: ISOLATION_LEVEL_LABEL[v.kind === "vm" ? "vm" : (levels.get(v.key) ?? "shared-kernel")],
+      role: v.role,
+      roleLabel: v.roleLabel,
+      roleEvidence: v.roleEvidence.map(evidenceRow),
+      fit: v.fit,
+      fitLabel: v.fitLabel,
+      evidence: v.evidence.map(evidenceRow),
       ramMiB: Math.round(v.saving.ramMiB),
       diskMiB: Math.round(v.saving.diskMiB),
       cpuMillis: v.saving.cpuMillis,
@@ -104,7 +131,7 @@ export function verdictRows(analysis: Analysis, filter: VerdictFilter): VerdictR
   }
   const { column, direction: dir } = filter.sort;
   const value = (r: VerdictRow): string | number | null =>
-    column === "host" ? r.host : column === "findings" ? r.findings.length : r[column];
+    column === "host" ? r.host : column === "findings" ? r.findings.length : column === "role" ? r.roleLabel : r[column];
   rows.sort((a, b) => (dir === "asc" ? 1 : -1) * compare(value(a), value(b)) || a.name.localeCompare(b.name) || a.key.localeCompare(b.key));
   return rows;
 }
@@ -119,6 +146,7 @@ export function findingRows(analysis: Analysis, filter: FindingFilter): FindingR
     if (filter.ruleId && f.ruleId !== filter.ruleId) continue;
     const host = hostOf.get(f.objectKey) ?? null;
     const title = ruleTitle(f.ruleId);
+    const rule = RULES_BY_ID.get(f.ruleId);
     if (search && ![f.objectName, host ?? "", f.ruleId, title, f.detail ?? ""].some((s) => s.toLowerCase().includes(search))) continue;
     rows.push({
       key: `${f.objectKey}:${f.ruleId}`,
@@ -131,6 +159,9 @@ export function findingRows(analysis: Analysis, filter: FindingFilter): FindingR
       detail: f.detail,
       text: ruleText(f.ruleId),
       source: ruleSource(f.ruleId),
+      upstreamId: rule?.upstreamId ?? null,
+      sourceUrl: rule?.sourceUrl ?? null,
+      deviation: rule?.deviation ?? null,
     });
   }
   const { column, direction: dir } = filter.sort;
@@ -178,7 +209,13 @@ export function customerSummary(analysis: Analysis) {
       bySeverity: SEVERITIES.map((severity) => ({ severity, count: bySeverity[severity] })),
       byRule: [...byRule.values()].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.count - a.count),
     },
-    migration: { totals: migration.totals, packing: migration.packing, byVerdict: savingsByVerdict },
+    migration: {
+      totals: migration.totals,
+      packing: migration.packing,
+      byVerdict: savingsByVerdict,
+      // Templates are not workloads: listed apart, out of the verdicts, candidates and savings.
+      templates: migration.templates.map((t) => ({ key: t.key, name: t.name, host: t.hostName, cluster: t.cluster, os: t.os })),
+    },
   };
 }
 export type CustomerSummary = ReturnType<typeof customerSummary>;

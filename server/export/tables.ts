@@ -2,7 +2,8 @@
  * The columns of the two CSV exports: the customer page's verdict and finding tables, with the
  * same rows (server/analysis/views.ts) and headers in plain words.
  */
-import { findingFilterSchema, verdictFilterSchema, type FindingFilter, type FindingRow, type VerdictFilter, type VerdictRow } from "../analysis/views";
+import { ROLE_LABEL, type Role } from "../analysis/labels";
+import { findingFilterSchema, verdictFilterSchema, type EvidenceRow, type FindingFilter, type FindingRow, type VerdictFilter, type VerdictRow } from "../analysis/views";
 import type { CsvColumn } from "./csv";
 
 const KIND_LABEL: Record<VerdictRow["kind"] | FindingRow["kind"], string> = {
@@ -11,11 +12,28 @@ const KIND_LABEL: Record<VerdictRow["kind"] | FindingRow["kind"], string> = {
   host: "host",
 };
 
+/**
+ * "guestOsId = vmwarePhoton64Guest (strong)"; evidence that points to another role than `role` says
+ * so ("name = vcsa-test (weak; points to Vendor appliance, set aside)"), so a reader never takes it
+ * for what decided the role.
+ */
+export function evidenceText(e: EvidenceRow, role: Role | null = null): string {
+  const elsewhere = role !== null && e.supports !== null && e.supports !== role ? `; points to ${ROLE_LABEL[e.supports]}, set aside` : "";
+  return `${e.field} = ${e.value} (${e.strength}${elsewhere})`;
+}
+
+/** The verdict's evidence, where each piece was read: "guest discovery: processes, listeners, packages = not collected (missing)". */
+const verdictEvidenceText = (e: EvidenceRow, role: Role | null) => `${e.source}: ${evidenceText(e, role)}`;
+
 export const VERDICT_CSV_COLUMNS: readonly CsvColumn<VerdictRow>[] = [
   { header: "Workload", cell: (r) => r.name },
   { header: "Kind", cell: (r) => KIND_LABEL[r.kind] },
+  { header: "Role", cell: (r) => r.roleLabel },
+  { header: "Role evidence", cell: (r) => r.roleEvidence.map((e) => evidenceText(e, r.role)).join("; ") },
   { header: "Verdict", cell: (r) => r.verdictLabel },
   { header: "Why", cell: (r) => r.reason },
+  { header: "Fit", cell: (r) => r.fitLabel },
+  { header: "Evidence", cell: (r) => r.evidence.map((e) => verdictEvidenceText(e, r.role)).join("; ") },
   { header: "Host", cell: (r) => r.host },
   { header: "Cluster", cell: (r) => r.cluster },
   { header: "Tenant", cell: (r) => r.tenant },
@@ -37,6 +55,9 @@ export const FINDING_CSV_COLUMNS: readonly CsvColumn<FindingRow>[] = [
   { header: "Detail", cell: (r) => r.detail },
   { header: "Why it matters", cell: (r) => r.text },
   { header: "Source", cell: (r) => r.source },
+  { header: "Upstream id", cell: (r) => r.upstreamId },
+  { header: "Source URL", cell: (r) => r.sourceUrl },
+  { header: "Deviation", cell: (r) => r.deviation },
 ];
 
 export const EXPORT_TABLES = ["verdicts", "findings"] as const;
@@ -47,7 +68,7 @@ export const isExportTable = (value: string): value is ExportTable => (EXPORT_TA
 const PARAM_OF: Record<string, string> = { "sort.column": "sort", "sort.direction": "dir" };
 
 /**
- * The page's filters from a query string (kind, verdict or severity and ruleId, search, sort, dir),
+ * The page's filters from a query string (kind, verdict and role or severity and ruleId, search, sort, dir),
  * checked by the same schemas as the tRPC procedures. An error names the parameter and the problem.
  */
 export function parseExportFilter(table: "verdicts", params: URLSearchParams): { ok: true; filter: VerdictFilter } | { ok: false; error: string };
@@ -60,7 +81,7 @@ export function parseExportFilter(table: ExportTable, params: URLSearchParams) {
   const sort = params.has("sort") || params.has("dir") ? { column: get("sort") ?? defaults.column, direction: get("dir") ?? defaults.direction } : undefined;
   const raw =
     table === "verdicts"
-      ? { kind: get("kind"), verdict: get("verdict"), search: get("search"), sort }
+      ? { kind: get("kind"), verdict: get("verdict"), role: get("role"), search: get("search"), sort }
       : { kind: get("kind"), severity: get("severity"), ruleId: get("ruleId"), search: get("search"), sort };
   const parsed = schema.safeParse(raw);
   if (parsed.success) return { ok: true, filter: parsed.data };

@@ -1,6 +1,6 @@
 /**
  * CSV export of a customer's verdict or finding table: GET /api/export/<customerId>/<verdicts|findings>
- * with the page's filters in the query string (kind, verdict | severity, ruleId, search, sort, dir).
+ * with the page's filters in the query string (kind, verdict, role | severity, ruleId, search, sort, dir).
  *
  * Exports are for engineers and administrators (README "Accounts, roles and access"): a viewer gets
  * 403. Otherwise the same authorization as tRPC's customerProcedure (session cookie or API token; a
