@@ -61,12 +61,14 @@ describe("analysis router", () => {
   });
 
   it("refuses a bad override and keeps the stored parameters", async () => {
-    await as(admin).analysis.setParameters({ kataOverheadMemoryMiB: 200 });
+    await as(admin).analysis.setParameters({ kataDeployRelease: "3.32.0" });
     const badPattern = DEFAULT_PARAMETERS.osFootprints.map((f, i) => (i === 0 ? { ...f, match: "(unclosed" } : f));
     await expect(as(admin).analysis.setParameters({ osFootprints: badPattern })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(as(admin).analysis.setParameters({ targetVcpuPerCore: -1 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    // A release must be a version such as 4.1.0: "latest" would make the overhead unknowable.
+    await expect(as(admin).analysis.setParameters({ kataDeployRelease: "latest" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     const { values } = await as(admin).analysis.parameters();
-    expect(values.kataOverheadMemoryMiB).toBe(200);
+    expect(values.kataDeployRelease).toBe("3.32.0");
     expect(values.osFootprints[0]!.match).toBe(DEFAULT_PARAMETERS.osFootprints[0]!.match);
     await as(admin).analysis.resetParameters();
   });
