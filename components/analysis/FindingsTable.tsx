@@ -11,7 +11,7 @@ import { useServerTableState } from "../tables/useServerTable";
 import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
 import { SEVERITY_LABEL } from "./format";
-import { AnalysisTableEmpty, ExportLink, exportHref, SeverityBadge, useCanExport } from "./parts";
+import { AnalysisTableEmpty, ExportLink, exportHref, linkClass, SeverityBadge, useCanExport } from "./parts";
 
 type FindingRow = RouterOutputs["analysis"]["findings"]["rows"][number];
 type FindingInput = RouterInputs["analysis"]["findings"];
@@ -38,6 +38,24 @@ const KIND_LABEL: Record<FindingRow["kind"], string> = { vm: "VM", container: "C
 const col = createColumnHelper<FindingRow>();
 const muted = <span className="text-slate-400">{MISSING}</span>;
 
+/** The upstream rule the finding mirrors, linked to its source (at the version cited); our own rules say so. */
+function Upstream({ f }: { f: FindingRow }) {
+  if (f.upstreamId === null && f.sourceUrl === null) return <div className="mt-0.5 text-xs text-slate-500">Fleetlens rule (no upstream)</div>;
+  const label = f.upstreamId ?? "source";
+  return (
+    <div className="mt-0.5 text-xs text-slate-500">
+      Upstream{" "}
+      {f.sourceUrl ? (
+        <a href={f.sourceUrl} target="_blank" rel="noreferrer noopener" className={`font-mono ${linkClass}`} data-upstream-id={f.upstreamId ?? undefined}>
+          {label}
+        </a>
+      ) : (
+        <span className="font-mono">{label}</span>
+      )}
+    </div>
+  );
+}
+
 const columns = [
   col.accessor("severity", {
     header: "Severity",
@@ -55,7 +73,14 @@ const columns = [
         <div title={f.source || undefined}>
           <div className="font-medium text-slate-900">{f.title}</div>
           <div className="mt-0.5 font-mono text-xs text-slate-500">{f.ruleId}</div>
+          <Upstream f={f} />
           {f.text && <p className="mt-1 text-xs text-slate-600">{f.text}</p>}
+          {f.deviation && (
+            <p className="mt-1 rounded bg-amber-50 px-2 py-1 text-xs text-amber-900 ring-1 ring-amber-600/20">
+              <span className="font-medium">Differs from upstream: </span>
+              {f.deviation}
+            </p>
+          )}
         </div>
       );
     },

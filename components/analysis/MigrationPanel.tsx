@@ -2,7 +2,8 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from "recharts";
 import { formatCount, formatMiB, pluralize } from "../format";
 import { StatCard } from "../ui/Card";
-import { CHART, formatGiB, toGiB, VERDICT_LABEL, VERDICT_VALUES } from "./format";
+import { MISSING } from "../format";
+import { CHART, formatGiB, ROLE_LABEL, ROLE_VALUES, ROLE_VERDICT, toGiB, VERDICT_LABEL, VERDICT_VALUES } from "./format";
 import {
   AnalysisGate,
   ChartWithTable,
@@ -26,7 +27,7 @@ export function MigrationPanel({ customerId, customerName }: { customerId: strin
       <Section
         id="verdicts-heading"
         title="Verdicts"
-        description="Each virtual machine and container, where it should go and why. Findings are the rules that decided it (hover a rule id for its title)."
+        description="Each virtual machine and container: what it is, where it should go, why, and the evidence it rests on. Findings are the rules that decided it (hover a rule id for its title)."
       >
         <div className="p-3">
           <VerdictsTable customerId={customerId} customerName={customerName} />
@@ -37,9 +38,11 @@ export function MigrationPanel({ customerId, customerName }: { customerId: strin
 }
 
 function MigrationSummary({ data }: { data: CustomerAnalysis }) {
-  const { totals, packing, byVerdict } = data.migration;
+  const { totals, packing, byVerdict, templates } = data.migration;
   const chartData = byVerdict.map((v) => ({ ...v, ramGiB: toGiB(v.ramMiB), diskGiB: toGiB(v.diskMiB) }));
   const hostsNow = packing.reduce((s, p) => s + p.hosts, 0);
+  // Every VM but templates (totals.roles counts templates too).
+  const vms = ROLE_VALUES.reduce((s, role) => s + totals.roles[role], 0) - totals.templates;
 
   return (
     <>
@@ -56,7 +59,12 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
           );
         })}
       </dl>
-      <dl className="grid grid-cols-1 gap-3 sm:grid-cols-3">
+      <dl className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
+        <StatCard
+          label="Candidates"
+          value={formatCount(totals.candidates)}
+          detail={`general workloads and database servers, of ${pluralize(vms, "VM")} (templates apart); fit needs guest discovery`}
+        />
         <StatCard
           label="RAM saved"
           value={formatGiB(totals.ramSavedMiB)}
@@ -69,6 +77,77 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
           detail={`of ${pluralize(hostsNow, "physical host")}, packed at the target ratios`}
         />
       </dl>
+
+      <div className="grid gap-6 xl:grid-cols-2">
+        <Section
+          id="roles-heading"
+          title="What the VMs are"
+          description={
+            <>
+              Each VM&rsquo;s role, from the strongest evidence its platform gives (product, managing solution, guest OS, name
+              last). Only general workloads and database servers are candidates: {pluralize(totals.candidates, "candidate")}, graded
+              from the configuration alone until guest discovery runs.
+            </>
+          }
+        >
+          <FigureTable
+            caption="VMs by role, and what each role's VMs become"
+            captionHidden
+            className="border-t-0"
+            head={
+              <>
+                <Th>Role</Th>
+                <Th right>VMs</Th>
+                <Th>Verdict</Th>
+              </>
+            }
+          >
+            {ROLE_VALUES.filter((role) => totals.roles[role] > 0).map((role) => (
+              <tr key={role} data-role={role}>
+                <RowHeader>{ROLE_LABEL[role]}</RowHeader>
+                <td className={numClass}>{formatCount(totals.roles[role])}</td>
+                <td className="px-3 py-2 align-top text-xs text-slate-600">{ROLE_VERDICT[role]}</td>
+              </tr>
+            ))}
+          </FigureTable>
+        </Section>
+
+        <Section
+          id="templates-heading"
+          title={`Templates (${formatCount(totals.templates)}), not workloads`}
+          description="Templates run nothing: they are out of the verdicts, the candidate counts and the savings."
+        >
+          {templates.length === 0 ? (
+            <p className="px-4 py-6 text-sm text-slate-600">No templates.</p>
+          ) : (
+            <div className="max-h-80 overflow-y-auto">
+              <FigureTable
+                caption="Templates: name, host, guest OS"
+                captionHidden
+                className="border-t-0"
+                head={
+                  <>
+                    <Th>Template</Th>
+                    <Th>Host</Th>
+                    <Th>Guest OS</Th>
+                  </>
+                }
+              >
+                {templates.map((t) => (
+                  <tr key={t.key}>
+                    <RowHeader>{t.name}</RowHeader>
+                    <td className="px-3 py-2 align-top whitespace-nowrap">
+                      {t.host ?? <span className="text-slate-400">{MISSING}</span>}
+                      {t.cluster && <div className="text-xs text-slate-500">{t.cluster}</div>}
+                    </td>
+                    <td className="px-3 py-2 align-top">{t.os ?? <span className="text-slate-400">{MISSING}</span>}</td>
+                  </tr>
+                ))}
+              </FigureTable>
+            </div>
+          )}
+        </Section>
+      </div>
 
       <div className="grid gap-6 xl:grid-cols-2">
         <Section

@@ -8,13 +8,14 @@ import { DataTable } from "../tables/DataTable";
 import { TableControls } from "../tables/TableControls";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge } from "../ui/Badge";
-import { SEVERITY_LABEL, SEVERITY_TONE, VERDICT_LABEL, VERDICT_VALUES } from "./format";
+import { FIT_TONE, ROLE_LABEL, ROLE_VALUES, SEVERITY_LABEL, SEVERITY_TONE, STRENGTH_TONE, VERDICT_LABEL, VERDICT_VALUES } from "./format";
 import { AnalysisTableEmpty, ExportLink, exportHref, useCanExport, VerdictBadge } from "./parts";
 
 type VerdictRow = RouterOutputs["analysis"]["verdicts"]["rows"][number];
 type VerdictInput = RouterInputs["analysis"]["verdicts"];
 type VerdictSort = NonNullable<VerdictInput["sort"]>["column"];
 type Kind = NonNullable<VerdictInput["kind"]>;
+type EvidenceItem = VerdictRow["evidence"][number];
 
 const KIND_OPTIONS = [
   { value: "vm", label: "Virtual machines" },
@@ -23,8 +24,12 @@ const KIND_OPTIONS = [
 
 const VERDICT_OPTIONS = VERDICT_VALUES.map((value) => ({ value, label: VERDICT_LABEL[value] }));
 
+// Templates are listed apart (the Migration tab's summary), never among the verdicts.
+const ROLE_OPTIONS = ROLE_VALUES.filter((value) => value !== "template").map((value) => ({ value, label: ROLE_LABEL[value] }));
+
 const FILTERS = [
   { key: "kind", label: "Kind", options: KIND_OPTIONS, allLabel: "VMs and containers" },
+  { key: "role", label: "Role", options: ROLE_OPTIONS, allLabel: "All roles" },
   { key: "verdict", label: "Verdict", options: VERDICT_OPTIONS, allLabel: "All verdicts" },
 ] as const;
 
@@ -35,6 +40,59 @@ const muted = <span className="text-slate-400">{MISSING}</span>;
 function Saving({ mib }: { mib: number }) {
   if (mib === 0) return <span className="text-slate-400">0</span>;
   return <span className={mib < 0 ? "text-amber-700" : undefined}>{formatMiB(mib)}</span>;
+}
+
+/** Evidence that points to another role than the VM's was read and set aside: say so. */
+const setAside = (e: EvidenceItem, role: VerdictRow["role"]) => role !== null && e.supports !== null && e.supports !== role;
+
+/** One piece of evidence: the field read, its value, its strength, and what it says. */
+function EvidenceLine({ e, role }: { e: EvidenceItem; role: VerdictRow["role"] }) {
+  const aside = setAside(e, role);
+  return (
+    <li className={aside ? "text-slate-500" : undefined}>
+      <span className="text-slate-500">{e.source}: </span>
+      <span className="font-mono">{e.field}</span> = <span className="break-all">{e.value}</span>{" "}
+      <Badge tone={STRENGTH_TONE[e.strength]}>{e.strength}</Badge>
+      {aside && e.supports && <span> points to {ROLE_LABEL[e.supports]}, set aside</span>}
+      {e.note && <div className="text-slate-500">{e.note}</div>}
+    </li>
+  );
+}
+
+/**
+ * The verdict's evidence, expanded on demand: what the role rests on (and what was set aside), then
+ * what else the verdict rests on or still misses ("guest discovery: not collected").
+ */
+function EvidenceDetails({ row }: { row: VerdictRow }) {
+  const same = (a: EvidenceItem, b: EvidenceItem) => a.source === b.source && a.field === b.field && a.value === b.value;
+  const more = row.evidence.filter((e) => !row.roleEvidence.some((r) => same(r, e)));
+  const count = row.roleEvidence.length + more.length;
+  if (count === 0) return null;
+  return (
+    <details className="mt-1 text-xs" data-evidence>
+      <summary className="cursor-pointer text-brand-700 hover:text-brand-900">Evidence ({count})</summary>
+      {row.roleEvidence.length > 0 && (
+        <>
+          <div className="mt-1 font-medium text-slate-700">What it is: {row.roleLabel}</div>
+          <ul className="mt-0.5 space-y-1" aria-label="Role evidence">
+            {row.roleEvidence.map((e, i) => (
+              <EvidenceLine key={`r${i}`} e={e} role={row.role} />
+            ))}
+          </ul>
+        </>
+      )}
+      {more.length > 0 && (
+        <>
+          <div className="mt-1 font-medium text-slate-700">What the verdict rests on</div>
+          <ul className="mt-0.5 space-y-1" aria-label="Verdict evidence">
+            {more.map((e, i) => (
+              <EvidenceLine key={`v${i}`} e={e} role={row.role} />
+            ))}
+          </ul>
+        </>
+      )}
+    </details>
+  );
 }
 
 const columns = [
@@ -59,6 +117,27 @@ const columns = [
     meta: { className: "whitespace-nowrap" },
     cell: ({ getValue }) => (getValue() === "vm" ? "VM" : "Container"),
   }),
+  col.accessor("role", {
+    header: "Role",
+    enableSorting: true,
+    meta: { className: "min-w-40" },
+    cell: ({ row }) => {
+      const { role, roleLabel, roleEvidence } = row.original;
+      if (role === null) return muted;
+      // The strongest evidence first (server/analysis/roles/classify.ts orders it).
+      const first = roleEvidence[0];
+      return (
+        <div title={first?.note ?? undefined}>
+          <div className="font-medium text-slate-900">{roleLabel}</div>
+          {first && (
+            <div className="mt-0.5 text-xs break-all text-slate-500">
+              {first.field} = {first.value} ({first.strength})
+            </div>
+          )}
+        </div>
+      );
+    },
+  }),
   col.accessor("verdict", {
     header: "Verdict",
     enableSorting: true,
@@ -67,8 +146,28 @@ const columns = [
       <div>
         <VerdictBadge verdict={row.original.verdict} label={row.original.verdictLabel} />
         <p className="mt-1 text-xs text-slate-600">{row.original.reason}</p>
+        <EvidenceDetails row={row.original} />
       </div>
     ),
+  }),
+  col.accessor("fit", {
+    header: "Fit",
+    meta: { className: "min-w-32" },
+    cell: ({ row }) => {
+      const { fit, fitLabel, evidence } = row.original;
+      if (fit === null || fitLabel === null) return muted;
+      const missing = evidence.filter((e) => e.strength === "missing");
+      return (
+        <div>
+          <Badge tone={FIT_TONE[fit]}>{fitLabel}</Badge>
+          {missing.map((e) => (
+            <div key={`${e.source}:${e.field}`} className="mt-0.5 text-xs text-slate-500" title={e.note ?? undefined}>
+              {e.source}: {e.value}
+            </div>
+          ))}
+        </div>
+      );
+    },
   }),
   col.accessor("host", {
     header: "Host",
@@ -132,7 +231,7 @@ export function VerdictsTable({ customerId, customerName }: { customerId: string
     defaultSort: { column: "ramMiB", direction: "desc" },
     filters: FILTERS,
   });
-  const { kind, verdict } = table.values;
+  const { kind, verdict, role } = table.values;
 
   const query = useQuery({
     ...trpc.analysis.verdicts.queryOptions({
@@ -140,6 +239,7 @@ export function VerdictsTable({ customerId, customerName }: { customerId: string
       ...table.input,
       kind: kind || undefined,
       verdict: verdict || undefined,
+      role: role || undefined,
     }),
     placeholderData: keepPreviousData,
   });
@@ -147,6 +247,7 @@ export function VerdictsTable({ customerId, customerName }: { customerId: string
   const href = exportHref(customerId, "verdicts", {
     kind: kind || undefined,
     verdict: verdict || undefined,
+    role: role || undefined,
     search: table.search || undefined,
     sort: table.input.sort.column,
     dir: table.input.sort.direction,
@@ -160,7 +261,7 @@ export function VerdictsTable({ customerId, customerName }: { customerId: string
       getRowId={(v) => v.key}
       {...table.bind}
       toolbar={
-        <TableControls table={table} searchLabel="Search verdicts" searchPlaceholder="Search name, host, OS or tenant">
+        <TableControls table={table} searchLabel="Search verdicts" searchPlaceholder="Search name, host, OS, tenant or role">
           {canExport && (
             <div className="ml-auto">
               <ExportLink href={href} />

@@ -3,11 +3,48 @@
  * verdicts. The general helpers live in ../format.ts.
  */
 import type { BadgeTone } from "../ui/Badge";
-import { VERDICT_LABEL, VERDICT_SHORT, VERDICT_VALUES, type VerdictValue } from "@/server/analysis/labels";
+import {
+  FIT_LABEL,
+  ROLE_LABEL,
+  ROLE_VALUES,
+  VERDICT_LABEL,
+  VERDICT_SHORT,
+  VERDICT_VALUES,
+  type Fit,
+  type Role,
+  type Strength,
+  type VerdictValue,
+} from "@/server/analysis/labels";
 import type { Severity } from "@/server/analysis/rules";
 import { MISSING } from "../format";
 
-export { VERDICT_LABEL, VERDICT_SHORT, VERDICT_VALUES, type Severity, type VerdictValue };
+export { FIT_LABEL, ROLE_LABEL, ROLE_VALUES, VERDICT_LABEL, VERDICT_SHORT, VERDICT_VALUES, type Fit, type Role, type Severity, type Strength, type VerdictValue };
+
+/** What each role's VMs become, in a few words (docs/domain.md#roles); only general workloads and databases are candidates. */
+export const ROLE_VERDICT: Record<Role, string> = {
+  template: "Not a workload: listed apart",
+  system: "Stays a VM: its solution deploys and manages it",
+  "nested-hypervisor": "Stays a VM: it runs VMs of its own",
+  appliance: "Stays a VM: its vendor ships, upgrades and supports it",
+  "kubernetes-node": "Container host: its pods are the workloads",
+  "container-host": "Container host: its containers are the workloads",
+  desktop: "Stays a VM: desktops stay with their VDI platform",
+  database: "Candidate (needs guest discovery)",
+  general: "Candidate (needs guest discovery)",
+};
+
+/** Fit, as Migrate to Containers grades it: green to red, and amber for "not graded yet". */
+export const FIT_TONE: Record<Fit, BadgeTone> = {
+  excellent: "green",
+  good: "green",
+  "minimal-work": "blue",
+  "moderate-work": "blue",
+  "major-work": "amber",
+  "no-fit": "neutral",
+  "insufficient-data": "amber",
+};
+
+export const STRENGTH_TONE: Record<Strength, BadgeTone> = { strong: "green", moderate: "blue", weak: "neutral", missing: "amber" };
 
 const ratioFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
 const oneDecimal = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
