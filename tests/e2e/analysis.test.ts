@@ -8,6 +8,7 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatCount } from "../../components/format";
+import { ALL_RULES } from "../../server/analysis/rules";
 import { ADMIN, launchBrowser, signIn, startApp, type RunningApp } from "./harness";
 
 const screenshots = path.join(process.cwd(), "test-results");
@@ -21,7 +22,10 @@ interface Summary {
   waste: { byOs: { os: string }[] };
   isolation: { score: number | null };
   findings: { bySeverity: { severity: string; count: number }[] };
-  migration: { totals: { verdicts: Record<string, number> } };
+  migration: {
+    totals: { verdicts: Record<string, number>; roles: Record<string, number>; candidates: number; templates: number };
+    templates: { name: string; host: string | null; os: string | null }[];
+  };
   scoreFormula: string;
 }
 
@@ -147,6 +151,20 @@ describe("Analysis tabs in a browser", () => {
     await expect.poll(() => rows.count()).toBe(Math.min(25, critical));
     for (const text of await rows.allInnerTexts()) expect(text).toContain("Critical");
 
+    // Each finding names the upstream rule it mirrors, linked to that rule's source at the version cited.
+    const privileged = ALL_RULES.find((r) => r.id === "CIS-Docker-5.5")!;
+    await page.getByLabel("Search findings").fill(privileged.id);
+    await expect
+      .poll(async () => {
+        const texts = await rows.allInnerTexts();
+        return texts.length > 0 && texts.every((t) => t.includes(privileged.id));
+      })
+      .toBe(true);
+    const upstream = rows.first().locator("a[data-upstream-id]");
+    expect(await upstream.innerText()).toBe(privileged.upstreamId);
+    expect(await upstream.getAttribute("href")).toBe(privileged.sourceUrl);
+    expect(privileged.sourceUrl).toMatch(/^https:\/\/github\.com\/docker\/docker-bench-security\/blob\/v1\.6\.1\//);
+
     // The export link carries the table's filters.
     const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
     expect(href).toContain(`/api/export/${customer.id}/findings?`);
@@ -181,6 +199,63 @@ describe("Analysis tabs in a browser", () => {
 
     await page.getByRole("heading", { name: "Verdicts", exact: true }).evaluate((el) => el.scrollIntoView({ block: "start" }));
     await page.screenshot({ path: path.join(screenshots, "analysis-migration.png"), fullPage: false });
+  });
+
+  it("Migration: the role filter shows only vendor appliances, each with its product as evidence", async () => {
+    const customer = [...customers].sort((a, b) => (b.summary.migration.totals.roles.appliance ?? 0) - (a.summary.migration.totals.roles.appliance ?? 0))[0]!;
+    const appliances = customer.summary.migration.totals.roles.appliance ?? 0;
+    expect(appliances).toBeGreaterThan(0);
+    await openTab(customer, "Migration");
+    const verdicts = page.getByRole("table", { name: `Migration verdicts of ${customer.name}` });
+    await page.getByLabel("Role", { exact: true }).selectOption({ label: "Vendor appliance" });
+    await page.getByText(new RegExp(`^Rows 1–\\d+ of ${formatCount(appliances)}$`)).waitFor();
+    const rows = verdicts.locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(Math.min(25, appliances));
+    const texts = await rows.allInnerTexts();
+    for (const text of texts) {
+      expect(text).toContain("Vendor appliance");
+      expect(text).toContain("Stay a VM");
+      expect(text).toContain("No fit");
+    }
+    // The demo's appliances: FortiGate-VM / PA-VM firewalls and Aria Operations (vRealize) / Log Insight, by their OVF product.
+    expect(texts.some((t) => /product = .*(FortiGate|PA-VM|vRealize Operations|Aria Operations|Log Insight)/.test(t))).toBe(true);
+
+    // The evidence expands: what the role rests on, with its strength.
+    await rows.first().locator("details[data-evidence] summary").click();
+    const evidence = rows.first().getByRole("list", { name: "Role evidence" });
+    expect(await evidence.innerText()).toMatch(/product = .*strong/);
+
+    const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+    expect(new URL(href!, app.baseUrl).searchParams.get("role")).toBe("appliance");
+
+    // Near miss: general workloads are candidates, graded from the configuration only.
+    await page.getByLabel("Role", { exact: true }).selectOption({ label: "General workload" });
+    await page.getByText(new RegExp(`^Rows 1–\\d+ of ${formatCount(customer.summary.migration.totals.roles.general ?? 0)}$`)).waitFor();
+    const general = await rows.allInnerTexts();
+    for (const text of general) expect(text).not.toContain("Vendor appliance");
+    expect(general.some((t) => t.includes("Insufficient data") && t.includes("guest discovery: not collected"))).toBe(true);
+  });
+
+  it("Migration: VMs counted by role, and templates listed apart, not among the verdicts", async () => {
+    const customer = [...customers].sort((a, b) => b.summary.migration.totals.templates - a.summary.migration.totals.templates)[0]!;
+    const { totals, templates } = customer.summary.migration;
+    expect(totals.templates).toBeGreaterThan(0);
+    await openTab(customer, "Migration");
+
+    const roles = bodyRows(/VMs by role/);
+    await expect.poll(() => roles.count()).toBe(Object.values(totals.roles).filter((n) => n > 0).length);
+    expect(await roles.filter({ hasText: "Template" }).innerText()).toContain(formatCount(totals.templates));
+    expect(await page.locator("dt", { hasText: /^Candidates$/ }).locator("xpath=following-sibling::dd[1]").innerText()).toBe(formatCount(totals.candidates));
+
+    await page.getByRole("heading", { name: `Templates (${formatCount(totals.templates)}), not workloads`, exact: true }).waitFor();
+    const listed = bodyRows(/^Templates: name, host, guest OS$/);
+    await expect.poll(() => listed.count()).toBe(templates.length);
+    const names = await listed.locator("th").allInnerTexts();
+    expect(names.sort()).toEqual(templates.map((t) => t.name).sort());
+
+    // A template is no workload: searching the verdicts for it finds nothing.
+    await page.getByLabel("Search verdicts").fill(templates[0]!.name);
+    await page.getByText("No verdicts match the search and filters").waitFor();
   });
 
   it("Migration: the Export CSV link downloads the filtered verdicts as CSV", async () => {
