@@ -84,7 +84,8 @@ export const FIELDS = {
   title: { source: "configuration", read: (vm) => (vm.title ? [vm.title] : []) },
   folder: { source: "configuration", read: (vm) => (vm.folder ? [vm.folder] : []) },
   tags: { source: "configuration", read: (vm) => vm.tags },
-  attributes: { source: "configuration", read: (vm) => Object.entries(vm.attributes).map(([k, v]) => `${k}=${v}`) },
+  // Sorted: the API's order of custom values is not Postgres's (jsonb), and the first match is the evidence shown.
+  attributes: { source: "configuration", read: (vm) => Object.entries(vm.attributes).map(([k, v]) => `${k}=${v}`).sort() },
   engineHost: {
     source: "container engine",
     read: (_vm, ctx) => (ctx.engineHost ? [`${ctx.engineHost.name} (${ctx.engineHost.platform})`] : []),
