@@ -221,7 +221,7 @@ export const ROLE_RULES: readonly RoleRule[] = [
     role: "kubernetes-node",
     label: "Kubernetes node annotation",
     field: "annotation",
-    pattern: /\b(?:kubernetes|k8s|openshift|cluster api|capi|capv|tkg|rancher|k3s|rke2)\b[^.\n]*\b(?:node|control[- ]plane|worker|master|machine)\b|\b(?:node|control[- ]plane|worker|machine)\b[^.\n]*\b(?:kubernetes|k8s|openshift|cluster api|tkg)\b/i,
+    pattern: /\b(?:kubernetes|k8s|openshift|cluster api|capi|capv|tkg|rancher|k3s|rke2)\b[^.\n]*\b(?:node|control[- ]plane|worker|master|machine)\b|\b(?:node|control[- ]plane|worker|machine)\b[^.\n]*\b(?:kubernetes|k8s|openshift|cluster api|tkg)\b|\b(?:k3s|rke2)[ -](?:server|agent)\b/i,
     strength: "moderate",
     source: CLUSTER_API,
     deviation: null,
