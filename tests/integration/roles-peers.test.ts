@@ -71,9 +71,8 @@ const EXPECTED: Record<string, { field: string; ruleId: string | null; strength:
   // OpenShift's: the tools report RHCOS (moderate), the installer's name is weak.
   "ocp-7h2kd-master-0": { field: "guestOsReported", ruleId: "tools-kubernetes-os", strength: "moderate", verdict: "stay-vm", fit: "no-fit" },
   "ocp-7h2kd-worker-0-x9c2v": { field: "guestOsReported", ruleId: "tools-kubernetes-os", strength: "moderate", verdict: "stay-vm", fit: "no-fit" },
-  // Its annotation ("k3s agent, Rancher-provisioned …") names no node word the annotation rule knows
-  // (node, worker, master, control plane, machine): the name alone decides, as weak evidence.
-  "rancher-k3s-node-01": { field: "name", ruleId: "name-kubernetes", strength: "weak", verdict: "stay-vm", fit: "no-fit" },
+  // Its annotation says "k3s agent": k3s's own word for a worker node (docs.k3s.io/architecture), the name agrees.
+  "rancher-k3s-node-01": { field: "annotation", ruleId: "annotation-kubernetes", strength: "moderate", verdict: "stay-vm", fit: "no-fit" },
   "tpl-rhel9": { field: "template", ruleId: "template", strength: "strong", verdict: "stay-vm", fit: "no-fit" },
   "vdi-win11-001": { field: "guestOsId", ruleId: "guest-client-windows", strength: "moderate", verdict: "stay-vm", fit: "no-fit" },
   // A candidate by role, kept a VM by its OS (Windows): no fit.
@@ -307,6 +306,10 @@ describe("what each VM is, on vcsim -identities, along the CLI and the dashboard
       // The machine name agrees, as weaker evidence listed after.
       expect(v.roleEvidence.find((e) => e.field === "name"), name).toMatchObject({ ruleId: "name-cluster-api", supports: "kubernetes-node", strength: "weak" });
     }
+    expect(verdictOf("rancher-k3s-node-01").roleEvidence.map((e) => [e.field, e.ruleId, e.strength])).toEqual([
+      ["annotation", "annotation-kubernetes", "moderate"],
+      ["name", "name-kubernetes", "weak"],
+    ]);
     for (const name of ["ocp-7h2kd-master-0", "ocp-7h2kd-worker-0-x9c2v"]) {
       expect(verdictOf(name).roleEvidence.map((e) => [e.field, e.ruleId]), name).toEqual([
         ["guestOsReported", "tools-kubernetes-os"],
