@@ -402,8 +402,9 @@ describe("CSV export", () => {
     expect(response.headers.get("cache-control")).toBe("no-store");
     const { bom, records } = await readCsv(response);
     expect(bom).toBe(true);
+    // Issue 14: each workload's role (with what it rests on), fit and evidence travel with the verdict.
     expect(records[0]).toEqual([
-      "Workload", "Kind", "Verdict", "Why", "Host", "Cluster", "Tenant", "Guest OS", "Isolation",
+      "Workload", "Kind", "Role", "Role evidence", "Verdict", "Why", "Fit", "Evidence", "Host", "Cluster", "Tenant", "Guest OS", "Isolation",
       "RAM saved (MiB)", "Disk saved (MiB)", "CPU saved (millicores)", "Findings",
     ]);
     const { analysis } = await customerAnalysis(t, ids.Acme!);
@@ -411,7 +412,12 @@ describe("CSV export", () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(records.length - 1).toBe(expected.length);
     expect(records.slice(1).map((r) => r[0])).toEqual(expected.map((r) => r.name));
-    expect(records.slice(1).every((r) => r.length === 13)).toBe(true);
+    expect(records.slice(1).every((r) => r.length === 17)).toBe(true);
+    expect(new Set(records.slice(1).map((r) => r[1]))).toEqual(new Set(["virtual machine", "container"]));
+    // A VM has a role and a fit; a container has neither (its verdict rests on what its engine says).
+    expect(records.slice(1).map((r) => [r[2], r[6]])).toEqual(expected.map((r) => [r.roleLabel ?? "", r.fitLabel ?? ""]));
+    expect(records.slice(1).filter((r) => r[1] === "virtual machine").every((r) => r[2] !== "" && r[3] !== "" && r[6] !== "")).toBe(true);
+    expect(records.slice(1).filter((r) => r[1] === "container").every((r) => r[2] === "" && r[6] === "")).toBe(true);
   });
 
   it("gives engineers, administrators and their API tokens the same file", async () => {
@@ -431,11 +437,13 @@ describe("CSV export", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-disposition")).toMatch(/filename="acme-findings-/);
     const { records } = await readCsv(response);
-    expect(records[0]).toEqual(["Severity", "Rule", "Finding", "Kind", "Workload", "Host", "Detail", "Why it matters", "Source"]);
+    // Issue 14: each finding's upstream id, source URL (with its version) and where we deliberately differ.
+    expect(records[0]).toEqual(["Severity", "Rule", "Finding", "Kind", "Workload", "Host", "Detail", "Why it matters", "Source", "Upstream id", "Source URL", "Deviation"]);
     const { analysis } = await customerAnalysis(t, ids.Acme!);
     const expected = findingRows(analysis, findingFilterSchema.parse({ sort: { column: "name", direction: "desc" } }));
     expect(expected.length).toBeGreaterThan(0);
     expect(records.slice(1).map((r) => [r[1], r[4]])).toEqual(expected.map((r) => [r.ruleId, r.name]));
+    expect(records.slice(1).map((r) => [r[9], r[10], r[11]])).toEqual(expected.map((r) => [r.upstreamId ?? "", r.sourceUrl ?? "", r.deviation ?? ""]));
   });
 
   it("applies the page's filters exactly as the tRPC table does", async () => {
