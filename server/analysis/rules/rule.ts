@@ -19,7 +19,7 @@ export type ObjectKind = "vm" | "container" | "host";
 export type Effect = "vm" | "kata" | null;
 
 export interface Rule<T, C> {
-  /** Ours, stable: "CIS-5.5", "passthrough-device", "kata-host-network". */
+  /** Stable; upstream's own where there is one ("CIS-Docker-5.5", "vmware.disk.shared.detected"), else ours ("kata-host-network"). */
   id: string;
   title: string;
   severity: Severity;
