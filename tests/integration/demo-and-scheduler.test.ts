@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DEMO_CUSTOMERS } from "../../server/collectors/demo/fleet";
+import { analyse, type Analysis } from "../../server/analysis";
+import { inventoryFromSnapshots } from "../../server/analysis/inventory";
+import { CANDIDATE_ROLES } from "../../server/analysis/labels";
+import { customerAnalysis } from "../../server/analysis/load";
+import { DEFAULT_PARAMETERS } from "../../server/analysis/parameters";
+import { DEMO_CUSTOMERS, generateCustomerSnapshot } from "../../server/collectors/demo/fleet";
+import { parseSnapshot } from "../../server/inventory/snapshot";
 import { removeDemoData, seedDemoFleet } from "../../server/demo/seed";
 import { dueSources } from "../../server/jobs/queue";
 import { createTestDatabase, type TestDatabase } from "./db";
@@ -46,6 +52,52 @@ describe("demo fleet on first start", () => {
     await t.prisma.customer.create({ data: { name: "Existing" } });
     expect(await seedDemoFleet(t)).toBe(false);
     expect(await t.prisma.customer.count()).toBe(1);
+  });
+});
+
+/** What a verdict rests on, comparable across doors (keys differ: snapshot prefixes vs database ids). */
+const verdictFacts = (a: Analysis) =>
+  a.migration.verdicts
+    .map((v) => [v.kind, v.name, v.role, v.verdict, v.fit, v.ruleIds.join(" "), v.roleEvidence.map((e) => `${e.field}=${e.value}`).join(" ")].join(" | "))
+    .sort();
+
+describe("demo fleet: what each VM is survives the database", () => {
+  it("gives every stored VM the role, verdict and fit its snapshot gives, and keeps non-candidates where they are", async () => {
+    const t = await fresh();
+    await seedDemoFleet(t);
+    const customers = await t.prisma.customer.findMany({ orderBy: { name: "asc" } });
+    // The demo collector dates its objects from the start of the UTC day (collector.ts): the same here.
+    const now = new Date();
+    const collectedAt = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
+    for (const demo of DEMO_CUSTOMERS) {
+      const customer = customers.find((c) => c.name === demo.name)!;
+      const stored = (await customerAnalysis(t, customer.id)).analysis;
+      const snapshot = parseSnapshot(generateCustomerSnapshot(demo.key, { collectedAt }));
+      const direct = analyse(inventoryFromSnapshots([{ snapshot, customer: demo.name, prefix: demo.key }]), DEFAULT_PARAMETERS);
+      // Product, managedBy, custom attributes, titles and template flags are stored and read back
+      // (ingest, loadInventory): the roles, and so the verdicts, are the same as from the snapshot.
+      expect(stored.migration.totals.roles, demo.name).toEqual(direct.migration.totals.roles);
+      expect(verdictFacts(stored), demo.name).toEqual(verdictFacts(direct));
+      expect(stored.migration.templates.map((x) => x.name).sort(), demo.name).toEqual(direct.migration.templates.map((x) => x.name).sort());
+
+      // Issue 14's role verdicts: only general workloads and database servers are candidates; the
+      // other roles stay (no fit); templates are listed apart, never verdicts.
+      const templates = new Set(stored.migration.templates.map((x) => x.name));
+      for (const v of stored.migration.verdicts.filter((x) => x.kind === "vm")) {
+        expect(templates.has(v.name), `${v.name} is a template and a verdict`).toBe(false);
+        if (!CANDIDATE_ROLES.includes(v.role!)) {
+          expect([v.name, v.verdict, v.fit]).toEqual([v.name, "stay-vm", "no-fit"]);
+        }
+        // A candidate judged from its configuration alone is never a firm move (Migrate to Containers' levels).
+        if (v.verdict === "to-container" || v.verdict === "to-kata") expect([v.name, v.fit]).toEqual([v.name, "insufficient-data"]);
+      }
+      expect(stored.migration.totals.templates).toBe(stored.migration.totals.roles.template);
+    }
+    // The demo's make-up as docs/domain.md#roles gives it (default seed): Northwind 4 templates, 2 system VMs,
+    // 8 appliances, 7 container hosts, 20 database servers and 99 general workloads.
+    const northwind = customers.find((c) => c.name === DEMO_CUSTOMERS.find((d) => d.key === "northwind")!.name)!;
+    const { roles } = (await customerAnalysis(t, northwind.id)).analysis.migration.totals;
+    expect(roles).toMatchObject({ template: 4, system: 2, appliance: 8, "container-host": 7, database: 20, general: 99 });
   });
 });
 
