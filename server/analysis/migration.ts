@@ -355,7 +355,8 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
       templates: templates.length,
       ramSavedMiB: Math.round(moving.reduce((s, v) => s + v.saving.ramMiB, 0)),
       vmRamSavedMiB: Math.round(moving.filter((v) => v.kind === "vm").reduce((s, v) => s + v.saving.ramMiB, 0)),
-      containerKataCostMiB: -Math.round(moving.filter((v) => v.kind === "container").reduce((s, v) => s + v.saving.ramMiB, 0)),
+      // 0 - x, not -x: nothing moving to Kata costs 0, not -0 (which JSON and tests tell apart from 0 differently).
+      containerKataCostMiB: 0 - Math.round(moving.filter((v) => v.kind === "container").reduce((s, v) => s + v.saving.ramMiB, 0)),
       diskSavedMiB: Math.round(moving.reduce((s, v) => s + v.saving.diskMiB, 0)),
       // A container's overhead is its (negative) saving; a VM's is the default class's (its target host is not chosen).
       kataOverheadMiB: verdicts

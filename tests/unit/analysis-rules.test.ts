@@ -670,6 +670,8 @@ describe("migration verdicts (analyse over parsed snapshots)", () => {
     // Now: 34,500 MiB needs 3 hosts (2 give 32,768). After: 34,500 - 3 × 1,536 = 29,892 fits on 2.
     expect(packed.packing).toEqual([{ customer: "acme", cluster: "small", hosts: 3, neededNow: 3, neededAfter: 2, hostsFreed: 1 }]);
     expect(packed.totals.hostsFreed).toBe(1);
+    // No container moves to Kata: the cost is 0, not -0 (toBe tells them apart).
+    expect(packed.totals.containerKataCostMiB).toBe(0);
   });
 
   it("a Windows VM with Windows container hosts never moves to Kata (Kata runs Linux guests only)", () => {

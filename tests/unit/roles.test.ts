@@ -29,10 +29,24 @@ describe("classifyVm", () => {
     ["near miss: Windows Server 2016 is not a desktop", vm({ name: "pc-01", guestOsId: "windows9Server64Guest" }), null, "general"],
     ["database by name", vm({ name: "nw-db-01" }), null, "database"],
     ["near miss: dbx is not db", vm({ name: "dbx-01" }), null, "general"],
+    ["k3s agent annotation", vm({ name: "edge-07", annotation: "k3s agent, Rancher-provisioned" }), null, "kubernetes-node"],
+    ["near miss: k3s lab notes", vm({ name: "edge-07", annotation: "k3s lab notes" }), null, "general"],
+    ["near miss: Jenkins agent", vm({ name: "edge-07", annotation: "Jenkins agent" }), null, "general"],
   ] as const)("%s", (_label, machine, engineHost, role) => {
     const decision = classifyVm(machine, { engineHost });
     expect(decision.role).toBe(role);
     expect(decision.evidence.length).toBeGreaterThan(0);
+  });
+
+  it("gives the same evidence whatever order the custom attributes come in (vSphere by field key, jsonb its own)", () => {
+    const entries: [string, string][] = [
+      ["cluster.x-k8s.io/deployment-name", "wl01-md-0"],
+      ["cluster.x-k8s.io/cluster-name", "wl01"],
+    ];
+    const a = classifyVm(vm({ name: "node-a", attributes: Object.fromEntries(entries) }), { engineHost: null });
+    const b = classifyVm(vm({ name: "node-a", attributes: Object.fromEntries([...entries].reverse()) }), { engineHost: null });
+    expect(a.role).toBe("kubernetes-node");
+    expect(b.evidence).toEqual(a.evidence);
   });
 
   it("keeps a contradicted name as evidence, set aside", () => {
