@@ -220,10 +220,12 @@ describe("Analysis tabs in a browser", () => {
     // The demo's appliances: FortiGate-VM / PA-VM firewalls and Aria Operations (vRealize) / Log Insight, by their OVF product.
     expect(texts.some((t) => /product = .*(FortiGate|PA-VM|vRealize Operations|Aria Operations|Log Insight)/.test(t))).toBe(true);
 
-    // The evidence expands: what the role rests on, with its strength.
+    // The evidence expands: what the role rests on (the OVF product first), with its strength.
     await rows.first().locator("details[data-evidence] summary").click();
     const evidence = rows.first().getByRole("list", { name: "Role evidence" });
-    expect(await evidence.innerText()).toMatch(/product = .*strong/);
+    expect(await evidence.innerText()).toMatch(/^configuration: product = .+ (strong|moderate)\n/);
+    await page.getByRole("heading", { name: "Verdicts", exact: true }).evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await page.screenshot({ path: path.join(screenshots, "analysis-roles.png"), fullPage: false });
 
     const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
     expect(new URL(href!, app.baseUrl).searchParams.get("role")).toBe("appliance");
@@ -252,6 +254,8 @@ describe("Analysis tabs in a browser", () => {
     await expect.poll(() => listed.count()).toBe(templates.length);
     const names = await listed.locator("th").allInnerTexts();
     expect(names.sort()).toEqual(templates.map((t) => t.name).sort());
+    await page.getByRole("heading", { name: "What the VMs are", exact: true }).evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await page.screenshot({ path: path.join(screenshots, "analysis-migration-roles.png"), fullPage: false });
 
     // A template is no workload: searching the verdicts for it finds nothing.
     await page.getByLabel("Search verdicts").fill(templates[0]!.name);
