@@ -109,4 +109,33 @@ describe("analysis router", () => {
     const everything = await as(admin).analysis.findings({ customerId, pageSize: 200 });
     expect(everything.total).toBeGreaterThan(critical.total);
   });
+
+  it("lets each stored VM's role decide its verdict, filters by role, and keeps templates out of the verdicts", async () => {
+    const initrode = (await as(admin).customers.create({ name: "Initrode" })).id;
+    const source = (await as(admin).sources.create({ customerId: initrode, kind: "vsphere", name: "vc", endpoint: "https://vc.initrode.example/sdk" })).id;
+    const snapshot = smallSnapshot({ vms: 5, containers: 3 });
+    const [docker01, app1, app2, app3, app4] = snapshot.virtualMachines!;
+    // A vCenter appliance by its OVF product, a template, and a vCLS agent by the solution that manages it (KB 80472).
+    app2!.product = { name: "VMware vCenter Server Appliance", vendor: "VMware Inc.", version: "8.0.2.00100", fullVersion: null, productUrl: null, vendorUrl: null };
+    app3!.template = true;
+    app4!.managedBy = { extensionKey: "com.vmware.vim.eam", type: "cluster-agent" };
+    await applySnapshot(source, snapshot, { database: t });
+
+    const byRole = async (role: "appliance" | "system" | "container-host" | "general" | "template") =>
+      (await as(admin).analysis.verdicts({ customerId: initrode, role, pageSize: 200 })).rows.map((r) => [r.name, r.kind, r.verdict, r.fit]);
+    expect(await byRole("appliance")).toEqual([[app2!.name, "vm", "stay-vm", "no-fit"]]);
+    expect(await byRole("system")).toEqual([[app4!.name, "vm", "stay-vm", "no-fit"]]);
+    // docker01's engine (same hardware uuid) is collected: a container host, its containers judged on their own.
+    expect(await byRole("container-host")).toEqual([[docker01!.name, "vm", "stay-vm", "no-fit"]]);
+    expect((await byRole("general")).map((r) => r[0])).toEqual([app1!.name]);
+    // Templates are not workloads: no verdict, with or without the role filter.
+    expect(await byRole("template")).toEqual([]);
+    const all = await as(admin).analysis.verdicts({ customerId: initrode, pageSize: 200 });
+    expect(all.rows.map((r) => r.name)).not.toContain(app3!.name);
+    expect(all.rows.filter((r) => r.kind === "vm")).toHaveLength(4);
+    expect(all.rows.filter((r) => r.kind === "container").every((r) => r.role === null && r.fit === null)).toBe(true);
+    const appliance = all.rows.find((r) => r.name === app2!.name)!;
+    expect(appliance.roleEvidence[0]).toMatchObject({ field: "product", strength: "strong" });
+    expect(appliance.reason).toMatch(/^Stays a VM: a vendor appliance/);
+  });
 });
