@@ -96,6 +96,14 @@ describe("a hostile object costs one object (M5)", () => {
       [(s) => void (s.virtualMachines![0]!.snapshotCount = 2 ** 31), /virtualMachines\.0\.snapshotCount: Too big/],
       [(s) => void (s.containers![2]!.cpuShares = 2 ** 40), /containers\.2\.cpuShares: Too big/],
       [(s) => void (s.virtualMachines![2]!.disks = [{ key: "k" }, { key: "k" }]), /virtualMachines\.2\.disks\.1\.key: duplicate disk key "k"/],
+      // What each VM is (issue 14): custom attributes, OVF product, managing solution and title are bounded text too.
+      [
+        (s) => void (s.virtualMachines![0]!.attributes = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`field-${i}`, "v"]))),
+        /virtualMachines\.0\.attributes: too many attributes: at most 256 per VM/,
+      ],
+      [(s) => void (s.virtualMachines![0]!.attributes = { Owner: "a\0b" }), /virtualMachines\.0\.attributes\.Owner: must not contain NUL/],
+      [(s) => void (s.virtualMachines![1]!.product = { name: "n".repeat(70_000), vendor: "VMware Inc." }), /virtualMachines\.1\.product\.name: Too big/],
+      [(s) => void (s.virtualMachines![2]!.managedBy = { extensionKey: "com.vmware.vim.eam\0", type: null }), /virtualMachines\.2\.managedBy\.extensionKey: must not contain NUL/],
     ];
     for (const [spoil, path] of cases) {
       const input = smallSnapshot();
