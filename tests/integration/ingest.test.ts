@@ -198,6 +198,33 @@ describe("applySnapshot", () => {
     expect(digests).toEqual(["sha256:base", "sha256:nginx"]);
   });
 
+  it("updates what a VM is when only that changes between collections, and its role follows", async () => {
+    const first = smallSnapshot();
+    first.virtualMachines![1]!.product = { name: "VMware vCenter Server Appliance", vendor: "VMware Inc.", version: "8.0.2" };
+    first.virtualMachines![1]!.attributes = { Owner: "infra" };
+    await applySnapshot(sourceId, first, { database: t });
+    const vmIds = await ids("virtual_machine");
+    const roleOf = async (externalId: string) =>
+      analyse(await loadInventory(t, [(await t.prisma.source.findUniqueOrThrow({ where: { id: sourceId } })).customerId]), DEFAULT_PARAMETERS)
+        .migration.verdicts.find((v) => v.key === vmIds.get(externalId))?.role ?? "no verdict";
+    expect(await roleOf("vm-1")).toBe("appliance");
+    expect(await roleOf("vm-2")).toBe("general");
+
+    // The product is gone (redeployed as a plain VM), an attribute changed, another VM became a template:
+    // nothing else differs, yet each is a change, stored in place under the same id.
+    const next = smallSnapshot();
+    next.virtualMachines![1]!.attributes = { Owner: "apps" };
+    next.virtualMachines![2]!.template = true;
+    const result = await applySnapshot(sourceId, next, { database: t });
+    expect(result.byKind.virtualMachines).toEqual({ added: 0, changed: 2, removed: 0 });
+    expect(await ids("virtual_machine")).toEqual(vmIds);
+    const vm1 = await t.prisma.virtualMachine.findUniqueOrThrow({ where: { id: vmIds.get("vm-1")! } });
+    expect(vm1).toMatchObject({ product: null, attributes: { Owner: "apps" } });
+    expect(await roleOf("vm-1")).toBe("general");
+    // A template is listed apart, never a verdict.
+    expect(await roleOf("vm-2")).toBe("no verdict");
+  });
+
   it("rejects an invalid snapshot with the bad path, records a failed run, keeps the inventory", async () => {
     await applySnapshot(sourceId, smallSnapshot(), { database: t });
     const before = await inventoryDump();
