@@ -51,7 +51,7 @@ function EvidenceLine({ e, role }: { e: EvidenceItem; role: VerdictRow["role"] }
   return (
     <li className={aside ? "text-slate-500" : undefined}>
       <span className="text-slate-500">{e.source}: </span>
-      <span className="font-mono">{e.field}</span> = <span className="break-all">{e.value}</span>{" "}
+      <span className="font-mono">{e.field}</span> = <span className="break-words">{e.value}</span>{" "}
       <Badge tone={STRENGTH_TONE[e.strength]}>{e.strength}</Badge>
       {aside && e.supports && <span> points to {ROLE_LABEL[e.supports]}, set aside</span>}
       {e.note && <div className="text-slate-500">{e.note}</div>}
@@ -130,7 +130,7 @@ const columns = [
         <div title={first?.note ?? undefined}>
           <div className="font-medium text-slate-900">{roleLabel}</div>
           {first && (
-            <div className="mt-0.5 text-xs break-all text-slate-500">
+            <div className="mt-0.5 text-xs break-words text-slate-500">
               {first.field} = {first.value} ({first.strength})
             </div>
           )}
