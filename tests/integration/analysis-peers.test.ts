@@ -377,6 +377,47 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     });
   });
 
+  it("VM roles from libvirt's side: a database server by its name, and a near miss whose name says appliance", () => {
+    const rhel = vm("libvirt", "rhel-db");
+    expect(rhel).toMatchObject({ guestOsId: "http://redhat.com/rhel/9.2", powerState: "poweredOn", memoryMiB: 8192, product: null, attributes: {} });
+    expectVerdict("rhel-db", {
+      kind: "vm",
+      verdict: "to-container",
+      // The "db" name token is the only sign (weak): a database server, a candidate like a general workload.
+      role: "database",
+      fit: "insufficient-data",
+      // RHEL 9 is on MTV's list: no os.unsupported. cpuset 0-3 is CPU affinity, maxMemory slots memory hot-plug
+      // (Forklift d42511bb); the block device's size is unknown; the role adds Migrate to Containers' A1L-APP-2.
+      ruleIds: [
+        "vmware.cpu_affinity.detected",
+        "vmware.cpu_memory.hotplug.enabled",
+        "vmware.hostname.empty",
+        "vmware.vm_missing_ip.detected",
+        "disk-capacity-unknown",
+        "database-in-guest",
+        "multiple-nics",
+      ],
+      reason: /^Candidate for a container \(a database server; needs guest discovery\), after: /,
+      // RHEL 9 footprint (osinfo-db rhel-9.0): 1.5 GiB RAM, 10 GiB disk.
+      saving: { ramMiB: 1536, diskMiB: 10 * 1024, cpuMillis: 0 },
+    });
+    expect(verdicts("rhel-db").cli.roleEvidence).toEqual([expect.objectContaining({ field: "name", value: "rhel-db", strength: "weak", ruleId: "name-database" })]);
+
+    // "appliance" in a name is no vendor appliance (no OVF product, not an appliance's usual name): with no OS
+    // known at all, a general workload kept as a VM for want of evidence, not a misfit.
+    expect(vm("libvirt", "legacy-appliance")).toMatchObject({ guestOsId: null, guestOsFamily: "unknown", product: null, powerState: "poweredOff" });
+    expectVerdict("legacy-appliance", {
+      kind: "vm",
+      verdict: "stay-vm",
+      role: "general",
+      fit: "insufficient-data",
+      ruleIds: ["guest-os-unknown", "vmware.hostname.empty", "vmware.vm_missing_ip.detected"],
+      reason: "Stays a VM (a general workload): Guest OS unknown.",
+      saving: { ramMiB: 0, diskMiB: 0, cpuMillis: 0 },
+    });
+    expect(verdicts("legacy-appliance").cli.roleEvidence).toEqual([expect.objectContaining({ field: "guestOsId", strength: "missing" })]);
+  });
+
   it("container → kata: --cap-add NET_ADMIN is exposed, Podman is a warning not a blocker; costs Kata's overhead", () => {
     expect(container("netadmin")).toMatchObject({
       capAdd: ["NET_ADMIN"],
