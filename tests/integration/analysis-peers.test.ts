@@ -11,6 +11,9 @@
  *   container → "to-kata"  netadmin (--cap-add NET_ADMIN: exposed, no Kata blocker; Podman is a warning)
  *   container → "stay"     hostnet (--network host: exposed, but Kata cannot), plain (confined and
  *                          limited: nothing crosses the kernel), in-kata (already in the kata runtime)
+ *   VM role                rhel-db a database server by its name (a candidate), legacy-appliance no
+ *                          appliance (near miss) and of unknown OS: every peer VM's role, fit and evidence
+ *                          (configuration only: "insufficient data", a VM that stays: "no fit")
  *
  * Each is checked along both doors: the analyse CLI over the snapshot files (in process, and once as
  * `npm run analyse` in a child process), and the dashboard's customerAnalysis over the same
