@@ -97,17 +97,28 @@ describe("hardened and exposed containers on a real Podman", () => {
     expect(ruleIds("hardened")).not.toEqual(expect.arrayContaining(["CIS-Docker-5.4"]));
     expect(ruleIds("hardened")).not.toContain("CIS-Docker-5.6");
     expect(ruleIds("hardened")).not.toContain("CIS-Docker-4.6");
+    // Nothing at all: its image's HEALTHCHECK gives it a State.Health (5.27), it is not root, limited, read-only.
+    expect(ruleIds("hardened")).toEqual([]);
     expect(verdict("hardened").verdict).toBe("stay");
   });
 
   it("sends the exposed container to Kata for SYS_ADMIN and a read-write /etc", () => {
     expect(ruleIds("exposed")).toEqual(expect.arrayContaining(["CIS-Docker-5.4", "CIS-Docker-5.6", "CIS-Docker-4.6"]));
+    // All of docker-bench's findings, in the catalogue's order: rw /etc (5.6), SYS_ADMIN (5.4), no State.Health (5.27),
+    // busybox has no HEALTHCHECK (4.6), writable root (5.13). Not 4.1 (user 1000), 5.11/5.12/5.29 (limits set), 5.26 (the
+    // daemon sets no-new-privileges), 5.2/5.3 (the engine's /info lists only seccomp: no AppArmor or SELinux to use).
+    expect(ruleIds("exposed")).toEqual(["CIS-Docker-5.6", "CIS-Docker-5.4", "CIS-Docker-5.27", "CIS-Docker-4.6", "CIS-Docker-5.13"]);
     expect(verdict("exposed").verdict).toBe("to-kata");
+    // The engine offers a runtime "kata": kata-qemu's default configuration, 320 MiB and 250m per pod at kata-deploy 4.1.0.
+    expect(verdict("exposed").saving).toEqual({ ramMiB: -320, diskMiB: 0, cpuMillis: -250 });
   });
 
   it("runs the privileged container in Kata (guest devices), keeps host devices and --pid=container: out", () => {
     expect(verdict("privileged").verdict).toBe("to-kata");
     expect(verdict("privileged").findings.map((f) => f.ruleId)).toContain("kata-privileged-guest");
+    // Podman runs it seccomp-unconfined, yet docker-bench's 5.22 reads SecurityOpt only: being privileged is 5.5's finding.
+    expect(snapshot.containers.find((c) => c.name === "privileged")).toMatchObject({ seccompProfile: "unconfined", privileged: true });
+    expect(ruleIds("privileged")).toEqual(["CIS-Docker-5.5", "CIS-Docker-5.27", "CIS-Docker-4.1", "CIS-Docker-4.6", "CIS-Docker-5.13"]);
     expect(verdict("devices").verdict).toBe("stay");
     expect(verdict("devices").findings.map((f) => f.ruleId)).toContain("kata-host-devices");
     expect(verdict("sidecar").verdict).toBe("stay");
