@@ -192,6 +192,8 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
                       <input
                         type="number"
                         min={0}
+                        // osinfo-db's figures are bytes: SLE 15's disk is 1,074,151,424 B = 1024.390625 MiB.
+                        step="any"
                         required
                         aria-label={`${f.label} ${field === "ramMiB" ? "RAM" : "disk"} (MiB)`}
                         className={inputClasses}
