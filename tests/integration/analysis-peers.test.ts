@@ -364,6 +364,20 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     });
   });
 
+  it("VM → vm: vcsim's Windows 10 VM is a desktop (client OS) and stays; Windows Server 2016 (near miss) is no desktop", () => {
+    const none = { ramMiB: 0, diskMiB: 0, cpuMillis: 0 };
+    expect(vm("vsphere", "ha-host_VM4")).toMatchObject({ guestOsId: "windows9_64Guest", guestOsReported: "Microsoft Windows 10 Enterprise (64-bit)" });
+    const desktop = verdicts("ha-host_VM4");
+    for (const v of [desktop.cli, desktop.dashboard]) expect(v).toMatchObject({ role: "desktop", verdict: "stay-vm", fit: "no-fit", saving: none });
+    expect(desktop.cli.reason).toMatch(/^Stays a VM: a desktop \(guestOsId windows9_64Guest\); desktops stay with their VDI platform\.$/);
+
+    // windows9Server64Guest is Windows Server 2016: a server OS, so a general workload (kept a VM by not-linux).
+    expect(vm("vsphere", "ha-host_VM1")).toMatchObject({ guestOsId: "windows9Server64Guest" });
+    const server = verdicts("ha-host_VM1");
+    for (const v of [server.cli, server.dashboard]) expect(v).toMatchObject({ role: "general", verdict: "stay-vm", fit: "no-fit", saving: none });
+    expect(server.cli.ruleIds).toContain("not-linux");
+  });
+
   it("VM → container: the test driver's Ubuntu domain, whose disk size libvirt does not report, moves with that to check", () => {
     const ubuntu = vm("libvirt", "ubuntu-web");
     expect(ubuntu).toMatchObject({ guestOsFamily: "linux", powerState: "poweredOn", passthrough: false, provisionedMiB: null });
@@ -502,6 +516,21 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
     const { analysis } = await customerAnalysis(t!, customerId);
     expect(analysis.migration.totals).toEqual(cli.migration);
     expect(cli.migration.verdicts["to-kata"]).toBe(2); // ha-host_VM9 and netadmin
+    // vcsim's 10: the FreeBSD template (VM7) listed apart, a Windows 10 desktop (VM4), 8 general; libvirt's 6: rhel-db a
+    // database server, 5 general; the QEMU session's Alpine, general. Candidates: the general workloads and the database.
+    expect(cli.migration.roles).toEqual({
+      template: 1,
+      system: 0,
+      "nested-hypervisor": 0,
+      appliance: 0,
+      "kubernetes-node": 0,
+      "container-host": 0,
+      desktop: 1,
+      database: 1,
+      general: 8 + 5 + 1,
+    });
+    expect(cli.migration.candidates).toBe(15);
+    expect(cli.templates.map((x) => x.name)).toEqual(["ha-host_VM7"]);
     expect(cli.migration.kataOverheadMiB).toBe(2 * KATA_MIB);
   });
 });
