@@ -535,6 +535,40 @@ describe("verdicts on collected data, along the CLI and the dashboard", () => {
   });
 });
 
+describe("findings in analyse --json", () => {
+  it("carry the upstream id, the source with its version and address, and where Fleetlens deliberately differs", () => {
+    const finding = (name: string, ruleId: string) => {
+      const found = cli.findings.filter((f) => f.name === name && f.ruleId === ruleId);
+      expect(found.length, `${ruleId} on ${name}`).toBeGreaterThan(0);
+      return found[0]!;
+    };
+    // Forklift at the pinned commit: a shared disk file is its warning; Fleetlens keeps the VM (the deviation says why).
+    expect(finding("ha-host_VM8", "vmware.disk.shared.detected")).toMatchObject({
+      upstreamId: "vmware.disk.shared.detected",
+      severity: "warning",
+      source: expect.stringContaining("kubev2v/forklift main d42511bb"),
+      sourceUrl: "https://github.com/kubev2v/forklift/tree/main/validation/policies/io/konveyor/forklift/vmware",
+      deviation: expect.stringMatching(/^Forklift migrates the VM with a warning/),
+    });
+    // Exactly as Forklift says it: no deviation.
+    expect(finding("ha-host_VM9", "vmware.snapshot.detected")).toMatchObject({ upstreamId: "vmware.snapshot.detected", deviation: null });
+    // docker-bench v1.6.1's number, from its own script.
+    expect(finding("netadmin", "CIS-Docker-5.4")).toMatchObject({
+      upstreamId: "5.4",
+      source: expect.stringContaining("docker-bench-security v1.6.1"),
+      sourceUrl: "https://github.com/docker/docker-bench-security/blob/v1.6.1/tests/5_container_runtime.sh",
+      deviation: null,
+    });
+    expect(finding("netadmin", "CIS-Docker-4.6")).toMatchObject({
+      upstreamId: "4.6",
+      sourceUrl: "https://github.com/docker/docker-bench-security/blob/v1.6.1/tests/4_container_images.sh",
+    });
+    expect(finding("hostnet", "kata-host-network")).toMatchObject({ sourceUrl: "https://github.com/kata-containers/kata-containers/blob/main/docs/Limitations.md" });
+    // Every finding of a rule that mirrors an upstream one names its source's address.
+    for (const f of cli.findings.filter((x) => x.upstreamId !== null)) expect(f.sourceUrl, `${f.ruleId} on ${f.name}`).toMatch(/^https:\/\//);
+  });
+});
+
 describe("engine host → VM link", () => {
   it("links the Podman host to no VM: no peer shares its uuid, MAC, hostname or IP (no match is made up)", async () => {
     const engine = snapshots.docker.hosts[0]!;
