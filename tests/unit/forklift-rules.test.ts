@@ -218,6 +218,10 @@ interface Case {
   /** One input per `with input as` block, and upstream's concern count for each. */
   inputs: ForkliftVm[];
   expected: number[];
+  /** Upstream's count(results) where a case asserts it: every Forklift concern raised, whatever the file. */
+  total?: number;
+  /** What upstream's `contains(concern.assessment, ...)` asserts of the concern's text (ours: the finding's detail). */
+  assessment?: string[];
 }
 
 const c = (file: string, test: string, input: ForkliftVm, expected: number): Case => ({ file, test, inputs: [input], expected: [expected] });
@@ -229,6 +233,10 @@ const fs = (diskPath: string, freeMiB: number) => ({ diskPath, freeSpace: freeMi
 const gd = (guestId: string, ...keys: (number | undefined)[]): ForkliftVm => ({
   guestId,
   guestDisks: keys.map((key, i) => ({ ...(key === undefined ? {} : { key }), diskPath: `[datastore1] VM1/VM1_${i}.vmdk`, capacity: 21474836480 })),
+});
+/** A vm_os_upgrade_recommendation case: upgrade concerns, count(results) when asserted, the assessment's words. */
+const up = (test: string, input: ForkliftVm, expected: number, total: number | undefined, assessment: string[] = []): Case => ({
+  file: "vm_os_upgrade_recommendation", test, inputs: [{ name: "test", ...input }], expected: [expected], ...(total === undefined ? {} : { total }), assessment,
 });
 const cluster = (over: NonNullable<NonNullable<ForkliftVm["host"]>["cluster"]>): ForkliftVm => ({ name: "test", host: { name: "test_host", cluster: { name: "test_cluster", ...over } } });
 
@@ -377,6 +385,19 @@ const CASES: Case[] = [
   c("vm_os", "test_supported_windows_2025_by_guestName", { name: "test", guestNameFromVmwareTools: "Microsoft Windows Server 2025 (64-bit)" }, 0),
   c("vm_os", "test_guestNameFromVmwareTools_takes_precedence_when_non_empty", { guestNameFromVmwareTools: "Red Hat Enterprise Linux 9 (64-bit)", guestName: "Red Hat Enterprise Linux 6 (64-bit)" }, 0),
   c("vm_os", "test_guestName_not_takes_precedence_when_non_empty", { guestNameFromVmwareTools: "Red Hat Enterprise Linux 6 (64-bit)", guestName: "Red Hat Enterprise Linux 9 (64-bit)" }, 1),
+  // vm_os_upgrade_recommendation_test.rego ("some concern ... id == upgrade" is one upgrade concern; count(results) where upstream asserts it)
+  up("test_rhel6_upgrade_recommendation", { guestNameFromVmwareTools: "Red Hat Enterprise Linux 6 (64-bit)" }, 1, 2, ["Red Hat Enterprise Linux 7", "Red Hat Enterprise Linux 6"]),
+  up("test_rhel6_upgrade_recommendation_by_guestName", { guestName: "Red Hat Enterprise Linux 6 (32-bit)" }, 1, undefined, ["Red Hat Enterprise Linux 7", "Red Hat Enterprise Linux 6"]),
+  up("test_centos7_upgrade_recommendation", { guestNameFromVmwareTools: "CentOS 7 (64-bit)" }, 1, 2, ["Red Hat Enterprise Linux 7"]),
+  up("test_centos8_upgrade_recommendation", { guestNameFromVmwareTools: "CentOS 8 (64-bit)" }, 1, 2, ["Red Hat Enterprise Linux 8"]),
+  up("test_centos9_upgrade_recommendation", { guestNameFromVmwareTools: "CentOS 9 Stream" }, 1, 2, ["Red Hat Enterprise Linux 9"]),
+  up("test_amazon_linux2_upgrade_recommendation", { guestNameFromVmwareTools: "Amazon Linux 2" }, 1, 2, ["Red Hat Enterprise Linux 8"]),
+  up("test_supported_rhel9_no_upgrade_recommendation", { guestNameFromVmwareTools: "Red Hat Enterprise Linux 9 (64-bit)" }, 0, 0),
+  up("test_upgrade_recommendation_guestNameFromVmwareTools_precedence", { guestNameFromVmwareTools: "CentOS 7 (64-bit)", guestName: "Red Hat Enterprise Linux 9 (64-bit)" }, 1, undefined, ["CentOS 7", "Red Hat Enterprise Linux 7"]),
+  up("test_centos_lowercase_upgrade_recommendation", { guestNameFromVmwareTools: "centos 8" }, 1, undefined, ["Red Hat Enterprise Linux 8"]),
+  up("test_rhel6_upgrade_recommendation_by_guestId", { guestId: "rhel6_64Guest" }, 1, undefined, ["Red Hat Enterprise Linux 6", "Red Hat Enterprise Linux 7"]),
+  up("test_rhel6_upgrade_recommendation_by_guestId_empty_tools", { guestId: "rhel6Guest", guestNameFromVmwareTools: "" }, 1, undefined, ["Red Hat Enterprise Linux 7"]),
+  up("test_photon_guestId_no_upgrade_recommendation", { guestId: "vmwarePhoton64Guest" }, 0, 1),
 ];
 
 /** The upstream rule file → the ids of the concerns it raises. */
@@ -409,12 +430,13 @@ const RULE_IDS: Record<string, string[]> = {
   tpm_enabled: ["vmware.tpm.detected"],
   usb_controller: ["vmware.usb_controller.detected"],
   vm_os: ["vmware.os.unsupported"],
+  vm_os_upgrade_recommendation: ["vmware.os.upgrade.recommendation"],
 };
 
 describe(`Forklift's own rule tests (${FORKLIFT_VERSION})`, () => {
-  it("transcribes every upstream case: 107 tests over the 28 rule files", () => {
-    expect(CASES).toHaveLength(107);
-    expect(new Set(CASES.map((k) => k.file)).size).toBe(28);
+  it("transcribes every upstream case: 119 tests over the 29 rule files", () => {
+    expect(CASES).toHaveLength(119);
+    expect(new Set(CASES.map((k) => k.file)).size).toBe(29);
     expect(Object.keys(RULE_IDS).sort()).toEqual([...new Set(CASES.map((k) => k.file))].sort());
   });
 
@@ -430,9 +452,14 @@ describe(`Forklift's own rule tests (${FORKLIFT_VERSION})`, () => {
 
   it.each(CASES.map((k) => [`${k.file}: ${k.test}`, k] as const))("%s", (_, k) => {
     const ids = RULE_IDS[k.file]!;
-    const counts = k.inputs.map((input) => judge(input).filter((f) => ids.includes(f.ruleId)).length);
+    const findings = k.inputs.map(judge);
+    const counts = findings.map((found) => found.filter((f) => ids.includes(f.ruleId)).length);
     // A documented deviation may differ; none of upstream's own cases needs one.
     expect(counts).toEqual(k.expected);
+    // count(results): every Forklift concern, the neutral VM raising none of its own.
+    if (k.total !== undefined) expect(findings[0]!.filter((f) => f.ruleId.startsWith("vmware.")).length).toBe(k.total);
+    const details = findings[0]!.filter((f) => ids.includes(f.ruleId)).map((f) => f.detail ?? "");
+    for (const words of k.assessment ?? []) expect(details.some((d) => d.includes(words))).toBe(true);
   });
 });
 
@@ -448,6 +475,7 @@ describe("Forklift rules: categories as upstream's, deviations said", () => {
     "vmware.fault_tolerance.enabled": "info",
     "vmware.disk_serial.truncated": "info",
     "vmware.guestDisks.key.not_found": "info",
+    "vmware.os.upgrade.recommendation": "info",
   };
   it.each(FORKLIFT_RULES.map((r) => [r.id, r] as const))("%s", (id, rule) => {
     expect(rule.severity).toBe(CATEGORY[id] ?? "warning");
@@ -488,6 +516,21 @@ describe("Forklift rules: near misses", () => {
   it("unsupported OS: CentOS by guest id is unsupported (a warning), RHEL 9 is not", () => {
     expect(ids({ guestId: "centos7_64Guest" })).toContain("vmware.os.unsupported");
     expect(ids({ guestId: "rhel9_64Guest" })).not.toContain("vmware.os.unsupported");
+  });
+
+  it("OS upgrade: RHEL 6, CentOS 7-9, Amazon Linux 2 by name or guest id; RHEL 7 and the Tools' RHEL 9 over a configured RHEL 6 not", () => {
+    const upgrade = (vm: ForkliftVm) => judge(vm).filter((f) => f.ruleId === "vmware.os.upgrade.recommendation").map((f) => f.detail);
+    expect(upgrade({ guestId: "centos7_64Guest" })).toEqual([
+      "CentOs 7 must be upgraded to a supported version in order to be supported by Red Hat. The minimum recommended version is Red Hat Enterprise Linux 7.",
+    ]);
+    expect(upgrade({ guestId: "amazonlinux2_64Guest" })).toHaveLength(1);
+    expect(upgrade({ guestNameFromVmwareTools: "Red Hat Enterprise Linux 7 (64-bit)" })).toEqual([]);
+    expect(upgrade({ guestId: "rhel7_64Guest" })).toEqual([]);
+    expect(upgrade({ guestNameFromVmwareTools: "Red Hat Enterprise Linux 9 (64-bit)", guestName: "Red Hat Enterprise Linux 6 (64-bit)" })).toEqual([]);
+    // A name wins over the id: a configured RHEL 8 name on a centos7 id gets no recommendation.
+    expect(upgrade({ guestId: "centos7_64Guest", guestName: "Red Hat Enterprise Linux 8 (64-bit)" })).toEqual([]);
+    // Information only: the verdict is the one without it.
+    expect(FORKLIFT_RULES.find((r) => r.id === "vmware.os.upgrade.recommendation")!.effect).toBeNull();
   });
 
   it("an unknown OS is its own rule: insufficient data, not 'unsupported'", () => {

@@ -57,6 +57,48 @@ export function forkliftOsSupport(vm: Pick<InventoryVirtualMachine, "guestOsId" 
   return id !== null ? "unsupported" : "unknown";
 }
 
+// --- vm_os_upgrade_recommendation.rego: an upgrade target for some unsupported OSes
+
+/** Upstream's guest_id_to_os_name: a guest id containing the pattern → the OS name matched below. */
+const UPGRADE_GUEST_ID_TO_OS_NAME: readonly (readonly [string, string])[] = [
+  ["rhel6", "Red Hat Enterprise Linux 6"],
+  ["centos7", "CentOs 7"],
+  ["centos8", "CentOs 8"],
+  ["centos9", "CentOs 9"],
+  ["amazonlinux2", "Amazon linux 2"],
+];
+/** Upstream's os_upgrade_map: an OS name containing the key (lower case) → the minimum recommended version. */
+const OS_UPGRADE_MAP: readonly (readonly [string, string])[] = [
+  ["red hat enterprise linux 6", "Red Hat Enterprise Linux 7"],
+  ["centos 7", "Red Hat Enterprise Linux 7"],
+  ["centos 8", "Red Hat Enterprise Linux 8"],
+  ["centos 9", "Red Hat Enterprise Linux 9"],
+  ["amazon linux 2", "Red Hat Enterprise Linux 8"],
+];
+
+/**
+ * vm_os_upgrade_recommendation.rego: the OS name (the Tools' name if non-empty, else the configured
+ * name if non-empty, else the name its guest id maps to) and, when the name contains one of the
+ * unsupported OSes with an upgrade path, upstream's assessment naming the minimum recommended version;
+ * null otherwise.
+ */
+export function forkliftOsUpgrade(vm: Pick<InventoryVirtualMachine, "guestOsId" | "guestOsReported" | "guestOsConfigured">): string | null {
+  const id = vm.guestOsId?.toLowerCase() ?? null;
+  const name =
+    (vm.guestOsReported ?? "") !== ""
+      ? vm.guestOsReported!
+      : (vm.guestOsConfigured ?? "") !== ""
+        ? vm.guestOsConfigured!
+        : id === null
+          ? null
+          : (UPGRADE_GUEST_ID_TO_OS_NAME.find(([pattern]) => id.includes(pattern))?.[1] ?? null);
+  if (name === null) return null;
+  const target = OS_UPGRADE_MAP.find(([source]) => name.toLowerCase().includes(source))?.[1];
+  return target === undefined
+    ? null
+    : `${name} must be upgraded to a supported version in order to be supported by Red Hat. The minimum recommended version is ${target}.`;
+}
+
 // --- filesystem_size.rego: virt-v2v's minimum free space per filesystem (https://libguestfs.org/virt-v2v.1.html#disk-space)
 
 /** The free space virt-v2v needs on a filesystem, in MiB: / 100, /boot 50, C: 100, any other 10. */
@@ -151,6 +193,16 @@ export const FORKLIFT_RULES: readonly VmRule[] = [
     upstreamId: "vmware.os.unsupported",
     sourceNote: "vm_os.rego: guest id regex, else the Tools' OS name, else the configured name",
     test: (vm) => (forkliftOsSupport(vm) === "unsupported" ? (vm.guestOsReported ?? vm.guestOsConfigured ?? vm.guestOsId ?? true) : false),
+  }),
+  forklift({
+    id: "vmware.os.upgrade.recommendation",
+    title: "OS upgrade recommended",
+    severity: "info",
+    appliesTo: "vm",
+    text: "The guest OS (RHEL 6, CentOS 7 to 9, Amazon Linux 2) must be upgraded to be supported by Red Hat; the detail names the minimum recommended version.",
+    upstreamId: "vmware.os.upgrade.recommendation",
+    sourceNote: "vm_os_upgrade_recommendation.rego: the Tools' OS name, else the configured name, else the guest id's, matched against its upgrade map",
+    test: (vm) => forkliftOsUpgrade(vm) ?? false,
   }),
   forklift({
     id: "vmware.disk.shared.detected",
