@@ -22,6 +22,7 @@ import { inventoryFromSnapshots } from "@/server/analysis/inventory";
 import { analyseMigration } from "@/server/analysis/migration";
 import { DEFAULT_PARAMETERS, resolveParameters } from "@/server/analysis/parameters";
 import { FORKLIFT, FORKLIFT_RULES, FORKLIFT_VERSION, minimumFreeMiB, RULES_BY_ID } from "@/server/analysis/rules";
+import { MAX_ATTRIBUTE_VALUE_LENGTH } from "@/server/analysis/rules/forklift";
 import { parseSnapshot } from "@/server/inventory/snapshot";
 
 // --- Forklift's VM model (the fields its rules read) ------------------------------------------
@@ -62,6 +63,9 @@ interface ForkliftVm {
   disks?: ForkliftDisk[];
   guestDisks?: { diskPath: string; freeSpace?: number; capacity?: number; key?: number }[];
   snapshot?: { kind: string; id: string };
+  /** CustomFieldsManager.field (the definitions) and the VM's customValue. */
+  customDef?: { key: number; name: string; managedObjectType?: string }[];
+  customValues?: { key: number; value: string }[];
   host?: { name?: string; cluster?: { name?: string; drsEnabled?: boolean; dpmEnabled?: boolean; hostAffinityVms?: { kind: string; id: string }[] } };
 }
 
@@ -174,6 +178,9 @@ function vmContent(vm: ForkliftVm, moref: string, hostRef: string): ObjectConten
     "config.cpuHotRemoveEnabled": el("val", String(vm.cpuHotRemoveEnabled ?? false)),
     "config.memoryHotAddEnabled": el("val", String(vm.memoryHotAddEnabled ?? false)),
     "summary.config.ftInfo": vm.faultToleranceEnabled ? el("val", [el("role", "1")], "FaultToleranceConfigInfo") : undefined,
+    customValue: vm.customValues
+      ? el("val", vm.customValues.map((v) => el("CustomFieldValue", [el("key", String(v.key)), el("value", v.value, "string")], "CustomFieldStringValue")), "ArrayOfCustomFieldValue")
+      : undefined,
     "snapshot.rootSnapshotList":
       vm.snapshot?.kind === "VirtualMachineSnapshot"
         ? el("val", [el("VirtualMachineSnapshotTree", [el("name", "s1"), el("createTime", "2026-01-01T00:00:00Z")], "VirtualMachineSnapshotTree")], "ArrayOfVirtualMachineSnapshotTree")
@@ -199,6 +206,7 @@ function judge(vm: ForkliftVm) {
       ], "ClusterConfigInfoEx"),
     }),
   );
+  inventory.customFieldNames = new Map((vm.customDef ?? []).map((d) => [String(d.key), d.name]));
   readHost(inventory, content({ type: "HostSystem", value: "host-1" }, { name: el("name", vm.host?.name ?? "esx1"), parent: ref("val", "ClusterComputeResource", "domain-c1") }));
   readVirtualMachine(inventory, vmContent(vm, moref, "host-1"));
   // Forklift's disk.shared: the same file attached to another VM.
@@ -234,6 +242,11 @@ const gd = (guestId: string, ...keys: (number | undefined)[]): ForkliftVm => ({
   guestId,
   guestDisks: keys.map((key, i) => ({ ...(key === undefined ? {} : { key }), diskPath: `[datastore1] VM1/VM1_${i}.vmdk`, capacity: 21474836480 })),
 });
+const attr = (test: string, defs: [number, string][], values: [number, string][], expected: number): Case =>
+  c("custom_attributes", test, {
+    customDef: defs.map(([key, name]) => ({ key, name, managedObjectType: "VirtualMachine" })),
+    customValues: values.map(([key, value]) => ({ key, value })),
+  }, expected);
 /** A vm_os_upgrade_recommendation case: upgrade concerns, count(results) when asserted, the assessment's words. */
 const up = (test: string, input: ForkliftVm, expected: number, total: number | undefined, assessment: string[] = []): Case => ({
   file: "vm_os_upgrade_recommendation", test, inputs: [{ name: "test", ...input }], expected: [expected], ...(total === undefined ? {} : { total }), assessment,
@@ -261,6 +274,14 @@ const CASES: Case[] = [
   c("cpu_memory_hotplug", "test_with_cpu_hot_add_enabled", { name: "test", cpuHotAddEnabled: true, cpuHotRemoveEnabled: false, memoryHotAddEnabled: false }, 1),
   c("cpu_memory_hotplug", "test_with_cpu_hot_remove_enabled", { name: "test", cpuHotAddEnabled: false, cpuHotRemoveEnabled: true, memoryHotAddEnabled: false }, 1),
   c("cpu_memory_hotplug", "test_with_memory_hot_add_enabled", { name: "test", cpuHotAddEnabled: false, cpuHotRemoveEnabled: false, memoryHotAddEnabled: true }, 1),
+  // custom_attributes_test.rego (upstream has no case for a value over 256 KiB; see the near misses)
+  attr("test_valid_custom_attr_name", [[101, "owner"]], [[101, "admin@example.com"]], 0),
+  attr("test_valid_custom_attr_name_with_special_chars", [[101, "cost-center_2024"]], [[101, "IT-123"]], 0),
+  attr("test_invalid_custom_attr_name_with_spaces", [[101, "Cost Center"]], [[101, "IT-123"]], 1),
+  attr("test_invalid_custom_attr_name_starting_special", [[101, "-invalid-name"]], [[101, "value"]], 1),
+  attr("test_mixed_custom_attrs", [[101, "valid-name"], [102, "Invalid Name!"]], [[101, "value1"], [102, "value2"]], 1),
+  attr("test_empty_custom_values", [[101, "owner"]], [], 0),
+  attr("test_valid_numeric_name", [[101, "attr123"]], [[101, "test"]], 0),
   // datastore_test.rego
   c("datastore", "test_with_no_disks", { name: "test", disks: [] }, 0),
   c("datastore", "test_with_valid_disk", { name: "test", disks: [{ datastore: { kind: "datastore", id: "datastore-1" } }] }, 0),
@@ -405,6 +426,7 @@ const RULE_IDS: Record<string, string[]> = {
   changed_block_tracking_per_disk: ["vmware.changed_block_tracking.disk.disabled"],
   changed_block_tracking: ["vmware.changed_block_tracking.disabled"],
   consolidation_needed: ["vmware.consolidation_needed"],
+  custom_attributes: ["vmware.custom_attribute.name.sanitized", "vmware.custom_attribute.value.too_long"],
   cpu_affinity: ["vmware.cpu_affinity.detected"],
   cpu_memory_hotplug: ["vmware.cpu_memory.hotplug.enabled"],
   datastore: ["vmware.datastore.missing"],
@@ -433,10 +455,16 @@ const RULE_IDS: Record<string, string[]> = {
   vm_os_upgrade_recommendation: ["vmware.os.upgrade.recommendation"],
 };
 
+/** Our ids for upstream concerns that have none → upstream's label (without the attribute it names). */
+const UNNAMED_UPSTREAM: Record<string, string> = {
+  "vmware.custom_attribute.name.sanitized": "Custom Attribute Name Will Be Sanitized",
+  "vmware.custom_attribute.value.too_long": "Custom Attribute Value Too Long",
+};
+
 describe(`Forklift's own rule tests (${FORKLIFT_VERSION})`, () => {
-  it("transcribes every upstream case: 119 tests over the 29 rule files", () => {
-    expect(CASES).toHaveLength(119);
-    expect(new Set(CASES.map((k) => k.file)).size).toBe(29);
+  it("transcribes every upstream case: 126 tests over the 30 rule files", () => {
+    expect(CASES).toHaveLength(126);
+    expect(new Set(CASES.map((k) => k.file)).size).toBe(30);
     expect(Object.keys(RULE_IDS).sort()).toEqual([...new Set(CASES.map((k) => k.file))].sort());
   });
 
@@ -444,7 +472,11 @@ describe(`Forklift's own rule tests (${FORKLIFT_VERSION})`, () => {
     const ids = Object.values(RULE_IDS).flat().sort();
     expect(FORKLIFT_RULES.map((r) => r.id).sort()).toEqual(ids);
     for (const rule of FORKLIFT_RULES) {
-      expect(rule.upstreamId).toBe(rule.id);
+      // custom_attributes.rego's concerns carry no id: ours names them, upstream's label is the upstream id, and the deviation says so.
+      if (UNNAMED_UPSTREAM[rule.id] !== undefined) {
+        expect(rule.upstreamId).toBe(UNNAMED_UPSTREAM[rule.id]);
+        expect(rule.deviation).toMatch(/no id/);
+      } else expect(rule.upstreamId).toBe(rule.id);
       expect(rule.source).toBe(FORKLIFT);
       expect(RULES_BY_ID.get(rule.id)?.source).toContain(FORKLIFT_VERSION);
     }
@@ -531,6 +563,29 @@ describe("Forklift rules: near misses", () => {
     expect(upgrade({ guestId: "centos7_64Guest", guestName: "Red Hat Enterprise Linux 8 (64-bit)" })).toEqual([]);
     // Information only: the verdict is the one without it.
     expect(FORKLIFT_RULES.find((r) => r.id === "vmware.os.upgrade.recommendation")!.effect).toBeNull();
+  });
+
+  it("custom attributes: annotation-key names pass, 64 characters, a space or a trailing dot do not; one finding per name", () => {
+    const names = (...n: string[]) =>
+      judge({ customDef: n.map((name, i) => ({ key: 101 + i, name })), customValues: n.map((_, i) => ({ key: 101 + i, value: "v" })) })
+        .filter((f) => f.ruleId === "vmware.custom_attribute.name.sanitized")
+        .map((f) => f.detail);
+    expect(names("a".repeat(63), "x", "a.b_c-d", "9")).toEqual([]);
+    expect(names("a".repeat(64), "a b", "tail.", "_x", "Käse")).toEqual(["a".repeat(64), "a b", "tail.", "_x", "Käse"]);
+    // A value without a readable definition: the collector names it "custom field 101", upstream has no name: silent.
+    expect(judge({ customValues: [{ key: 101, value: "v" }] }).filter((f) => f.ruleId.startsWith("vmware.custom_attribute"))).toEqual([]);
+  });
+
+  it("custom attribute values over 256 KiB: the rule's threshold, and the documented deviation that collected values never reach it", () => {
+    const rule = FORKLIFT_RULES.find((r) => r.id === "vmware.custom_attribute.value.too_long")!;
+    const vm = (value: string) => ({ hardwareVersion: "vmx-19", attributes: { notes: value } }) as never;
+    const ctx = { host: null } as never;
+    expect(rule.test(vm("x".repeat(MAX_ATTRIBUTE_VALUE_LENGTH)), ctx)).toEqual([]);
+    expect(rule.test(vm("x".repeat(MAX_ATTRIBUTE_VALUE_LENGTH + 1)), ctx)).toEqual(["notes"]);
+    // Through the collector a 300,000-character value is kept as 4,096: no finding, as the deviation says.
+    const found = judge({ customDef: [{ key: 101, name: "notes" }], customValues: [{ key: 101, value: "x".repeat(300_000) }] });
+    expect(found.filter((f) => f.ruleId === rule.id)).toEqual([]);
+    expect(rule.deviation).toMatch(/never fires on collected data/);
   });
 
   it("an unknown OS is its own rule: insufficient data, not 'unsupported'", () => {

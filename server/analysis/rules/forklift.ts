@@ -129,6 +129,23 @@ export function countDiskAttachments(vms: readonly Pick<InventoryVirtualMachine,
 const isVsphere = (vm: InventoryVirtualMachine, ctx: VmContext) =>
   ctx.host?.platform === "esxi" || (vm.hardwareVersion?.startsWith("vmx-") ?? false);
 
+// --- custom_attributes.rego: a vSphere custom attribute becomes an annotation vsphere.forklift.konveyor.io/<name>
+
+/** Upstream's valid_annotation_name_regex (and max_annotation_name_length 63). */
+const ANNOTATION_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9._-]{0,61}[a-zA-Z0-9])?$/;
+/** Upstream's max_recommended_value_length: 256 KiB, counted in characters as Rego's count() does. */
+export const MAX_ATTRIBUTE_VALUE_LENGTH = 262144;
+/** The name the collector gives a value whose field definition it could not read: upstream, no name, no concern. */
+const UNNAMED_ATTRIBUTE = /^custom field \d+$/;
+
+/** The VM's named vSphere custom attributes (none off vSphere: libvirt metadata is not Forklift's input). */
+const customAttributes = (vm: InventoryVirtualMachine, ctx: VmContext): [string, string][] =>
+  isVsphere(vm, ctx) ? Object.entries(vm.attributes).filter(([name]) => !UNNAMED_ATTRIBUTE.test(name)) : [];
+
+const CUSTOM_ATTRIBUTE_DEVIATION =
+  "Upstream's concern has no id, only a label naming the attribute; ours names it with an id of upstream's shape and keeps the label as the upstream id. " +
+  "The collector keeps no attribute whose value is empty (upstream checks its name too), and one whose name it could not read (\"custom field <key>\") is skipped as upstream skips a value without a definition.";
+
 const VM_NAME = /^(([A-Za-z0-9][-A-Za-z0-9.]*)?[A-Za-z0-9])?$/;
 
 export const FORKLIFT_RULES: readonly VmRule[] = [
@@ -402,6 +419,29 @@ export const FORKLIFT_RULES: readonly VmRule[] = [
     upstreamId: "vmware.numa_affinity.detected",
     sourceNote: "numa_affinity.rego: extraConfig numa.nodeAffinity set",
     test: (vm) => (vm.numaNodeAffinity.length > 0 ? `nodes ${vm.numaNodeAffinity.join(",")}` : false),
+  }),
+  forklift({
+    id: "vmware.custom_attribute.name.sanitized",
+    title: "Custom attribute name will be sanitized",
+    severity: "warning",
+    appliesTo: "vm",
+    text: "A vSphere custom attribute's name is not a valid Kubernetes annotation key (letters, digits, '-', '_' and '.', starting and ending with a letter or digit, at most 63 characters): it is sanitized when the migration copies it to an annotation (Forklift: Warning, one per attribute).",
+    upstreamId: "Custom Attribute Name Will Be Sanitized",
+    sourceNote: "custom_attributes.rego: a custom value whose field name fails valid_annotation_name_regex or exceeds 63 characters",
+    deviation: CUSTOM_ATTRIBUTE_DEVIATION,
+    test: (vm, ctx) => customAttributes(vm, ctx).filter(([name]) => !(ANNOTATION_NAME.test(name) && [...name].length <= 63)).map(([name]) => name),
+  }),
+  forklift({
+    id: "vmware.custom_attribute.value.too_long",
+    title: "Custom attribute value too long",
+    severity: "warning",
+    appliesTo: "vm",
+    text: "A vSphere custom attribute's value exceeds 256 KiB, more than a Kubernetes annotation holds: it may be truncated during the migration (Forklift: Warning, one per attribute).",
+    upstreamId: "Custom Attribute Value Too Long",
+    sourceNote: "custom_attributes.rego: a custom value longer than max_recommended_value_length (262144 characters)",
+    deviation:
+      `${CUSTOM_ATTRIBUTE_DEVIATION} It never fires on collected data: the collector and the snapshot keep at most 4,096 characters of a value, so a longer one is already cut to 4,096 and cannot be seen to exceed 256 KiB.`,
+    test: (vm, ctx) => customAttributes(vm, ctx).filter(([, value]) => [...value].length > MAX_ATTRIBUTE_VALUE_LENGTH).map(([name]) => name),
   }),
   forklift({
     id: "vmware.snapshot.detected",
