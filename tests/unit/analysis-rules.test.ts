@@ -273,7 +273,12 @@ const VM_CASES: Case[] = [
   fire("vm", "guest-os-unknown", "no OS text, no guest id, family unknown", () =>
     vmIds({ guestOsReported: null, guestOsConfigured: null, guestOsId: null, guestOsFamily: "unknown" }),
   ),
-  silent("vm", "guest-os-unknown", "no OS text but a guest id (Forklift judges the id)", () =>
+  // Forklift warns on an id it does not list; the family is still unknown: no verdict can rest on it.
+  fire("vm", "guest-os-unknown", "otherGuest64, 'Other (64-bit)', no Tools", () =>
+    vmIds({ guestOsReported: null, guestOsConfigured: "Other (64-bit)", guestOsId: "otherGuest64", guestOsFamily: "unknown" }),
+    ["vmware.os.unsupported"],
+  ),
+  silent("vm", "guest-os-unknown", "no OS text but a guest id that names Linux", () =>
     vmIds({ guestOsReported: null, guestOsConfigured: null, guestOsId: "rhel9_64Guest", guestOsFamily: "unknown" }),
   ),
   silent("vm", "guest-os-unknown", "family unknown but a footprint matches", () => vmIds({ guestOsFamily: "unknown" })),

@@ -9,7 +9,7 @@ import { osFamilyOf, osNameOf } from "../../inventory/os-identity";
 import type { InventoryHost, InventoryVirtualMachine } from "../inventory";
 import type { CompiledFootprint, Parameters } from "../parameters";
 import type { Rule } from "./rule";
-import { FORKLIFT_RULES, forkliftOsSupport } from "./forklift";
+import { FORKLIFT_RULES } from "./forklift";
 import { DOMAIN, MIGRATE_TO_CONTAINERS, ours } from "./sources";
 
 export interface VmContext {
@@ -66,14 +66,15 @@ export const VM_RULES: readonly Rule<InventoryVirtualMachine, VmContext>[] = [
     title: "Guest OS unknown",
     severity: "critical",
     appliesTo: "vm",
-    text: "Neither the configuration nor the guest tools say which OS runs: insufficient data for a verdict (run guest discovery).",
+    text: "Neither the configuration nor the guest tools say which OS family runs (no id, or one such as otherGuest64 / \"Other (64-bit)\"): insufficient data for a verdict (run guest discovery).",
     source: ours(DOMAIN.verdicts),
     upstreamId: null,
-    sourceNote: "no guest id, no OS name: Forklift's vmware.os.unsupported is silent then, and so is a fit assessment",
+    sourceNote: "no footprint and no OS family from the guest id, the Tools' name or the configured name; Forklift's vmware.os.unsupported warns as well when there is an id it does not list",
     effect: "vm",
     exposes: false,
     deviation: null,
-    test: (vm, ctx) => ctx.footprint === null && vm.guestOsFamily === "unknown" && forkliftOsSupport(vm) === "unknown",
+    // The case not-linux cannot judge: without a family, neither a Linux container nor "not Linux" is defensible.
+    test: (vm, ctx) => (ctx.footprint === null && osFamilyOf(vm) === "unknown" && vm.guestOsFamily === "unknown" ? (osNameOf(vm) ?? true) : false),
   },
   ...FORKLIFT_RULES,
   {
