@@ -218,7 +218,7 @@ export const FORKLIFT_RULES: readonly VmRule[] = [
     appliesTo: "vm",
     text: "The guest OS (RHEL 6, CentOS 7 to 9, Amazon Linux 2) must be upgraded to be supported by Red Hat; the detail names the minimum recommended version.",
     upstreamId: "vmware.os.upgrade.recommendation",
-    sourceNote: "vm_os_upgrade_recommendation.rego: the Tools' OS name, else the configured name, else the guest id's, matched against its upgrade map",
+    sourceNote: "vm_os_upgrade_recommendation.rego (read at e5c0a39f, its tests at 0b922e1f): the Tools' OS name, else the configured name, else the guest id's, matched against its upgrade map",
     test: (vm) => forkliftOsUpgrade(vm) ?? false,
   }),
   forklift({
@@ -427,7 +427,7 @@ export const FORKLIFT_RULES: readonly VmRule[] = [
     appliesTo: "vm",
     text: "A vSphere custom attribute's name is not a valid Kubernetes annotation key (letters, digits, '-', '_' and '.', starting and ending with a letter or digit, at most 63 characters): it is sanitized when the migration copies it to an annotation (Forklift: Warning, one per attribute).",
     upstreamId: "Custom Attribute Name Will Be Sanitized",
-    sourceNote: "custom_attributes.rego: a custom value whose field name fails valid_annotation_name_regex or exceeds 63 characters",
+    sourceNote: "custom_attributes.rego (read at 27b18375, its tests at 571d81c6): a custom value whose field name fails valid_annotation_name_regex or exceeds 63 characters",
     deviation: CUSTOM_ATTRIBUTE_DEVIATION,
     test: (vm, ctx) => customAttributes(vm, ctx).filter(([name]) => !(ANNOTATION_NAME.test(name) && [...name].length <= 63)).map(([name]) => name),
   }),
@@ -438,7 +438,7 @@ export const FORKLIFT_RULES: readonly VmRule[] = [
     appliesTo: "vm",
     text: "A vSphere custom attribute's value exceeds 256 KiB, more than a Kubernetes annotation holds: it may be truncated during the migration (Forklift: Warning, one per attribute).",
     upstreamId: "Custom Attribute Value Too Long",
-    sourceNote: "custom_attributes.rego: a custom value longer than max_recommended_value_length (262144 characters)",
+    sourceNote: "custom_attributes.rego (read at 27b18375): a custom value longer than max_recommended_value_length (262144 characters)",
     deviation:
       `${CUSTOM_ATTRIBUTE_DEVIATION} It never fires on collected data: the collector and the snapshot keep at most 4,096 characters of a value, so a longer one is already cut to 4,096 and cannot be seen to exceed 256 KiB.`,
     test: (vm, ctx) => customAttributes(vm, ctx).filter(([, value]) => [...value].length > MAX_ATTRIBUTE_VALUE_LENGTH).map(([name]) => name),
