@@ -71,6 +71,15 @@ export const FIT_LABEL: Record<Fit, string> = {
   "insufficient-data": "Insufficient data",
 };
 
+/**
+ * A verdict as a row shows it: a move graded "insufficient data" (configuration only) is a candidate,
+ * never a firm move, and says what would confirm it.
+ */
+export function verdictLabelOf(verdict: VerdictValue, fit: Fit | null): string {
+  const moves = verdict === "to-container" || verdict === "to-kata";
+  return moves && fit === "insufficient-data" ? `${VERDICT_LABEL[verdict]}: candidate, needs guest discovery` : VERDICT_LABEL[verdict];
+}
+
 /** How much a piece of evidence weighs; "missing" says evidence that was looked for and is not there. */
 export const STRENGTHS = ["strong", "moderate", "weak", "missing"] as const;
 export type Strength = (typeof STRENGTHS)[number];

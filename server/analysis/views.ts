@@ -8,7 +8,7 @@ import { searchText } from "../api/text";
 import type { Analysis } from "./index";
 import { ratio } from "./density";
 import { ISOLATION_LEVEL_LABEL, round1, type IsolationLevel } from "./isolation";
-import { ROLE_VALUES, VERDICT_LABEL, VERDICT_VALUES, type Evidence, type Fit, type Role, type VerdictValue } from "./labels";
+import { ROLE_VALUES, VERDICT_LABEL, verdictLabelOf, VERDICT_VALUES, type Evidence, type Fit, type Role, type VerdictValue } from "./labels";
 
 export { ROLE_VALUES, VERDICT_VALUES };
 import { ruleTitle, RULES_BY_ID, SEVERITIES, severityRank, type Severity } from "./rules";
@@ -110,7 +110,7 @@ export function verdictRows(analysis: Analysis, filter: VerdictFilter): VerdictR
       name: v.name,
       kind: v.kind,
       verdict: v.verdict,
-      verdictLabel: VERDICT_LABEL[v.verdict],
+      verdictLabel: verdictLabelOf(v.verdict, v.fit),
       reason: v.reason,
       host: v.hostName,
       cluster: v.cluster,

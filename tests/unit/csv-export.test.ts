@@ -212,7 +212,7 @@ describe("export filters", () => {
     expect(parsed).toEqual({ ok: true, filter: { kind: "vm", verdict: "to-container", search: "app", sort: { column: "name", direction: "asc" } } });
     expect(parseExportFilter("verdicts", new URLSearchParams("role=appliance&sort=role"))).toMatchObject({ ok: true, filter: { role: "appliance", sort: { column: "role" } } });
     expect(parseExportFilter("findings", new URLSearchParams(""))).toEqual({ ok: true, filter: { search: "", sort: { column: "severity", direction: "asc" } } });
-    expect(parseExportFilter("findings", new URLSearchParams("severity=critical&ruleId=CIS-5.4"))).toMatchObject({ ok: true, filter: { severity: "critical", ruleId: "CIS-5.4" } });
+    expect(parseExportFilter("findings", new URLSearchParams("severity=critical&ruleId=CIS-Docker-5.4"))).toMatchObject({ ok: true, filter: { severity: "critical", ruleId: "CIS-Docker-5.4" } });
   });
 
   it("name the bad parameter", () => {
@@ -311,7 +311,12 @@ describe("verdict and finding CSV: role, fit, evidence and upstream ids, from a 
     });
     // Configuration only: a candidate whose fit cannot be graded until guest discovery runs.
     const app = byName.get("app-01")!;
-    expect(app).toMatchObject({ Role: "General workload", Verdict: "Move to a container", Fit: "Insufficient data", "Role evidence": "guestOsId = ubuntu64Guest (moderate)" });
+    expect(app).toMatchObject({
+      Role: "General workload",
+      Verdict: "Move to a container: candidate, needs guest discovery",
+      Fit: "Insufficient data",
+      "Role evidence": "guestOsId = ubuntu64Guest (moderate)",
+    });
     expect(app.Evidence).toBe("configuration: guestOsId = ubuntu64Guest (moderate); guest discovery: processes, listeners, packages = not collected (missing)");
     // Near miss: a vCSA-like name on Ubuntu is listed, but as set aside, not as what decided the role.
     expect(byName.get("vcsa-test")).toMatchObject({ Role: "General workload", "Role evidence": "guestOsId = ubuntu64Guest (moderate); name = vcsa-test (weak; points to Vendor appliance, set aside)" });
