@@ -32,6 +32,14 @@ describe("classifyVm", () => {
     ["k3s agent annotation", vm({ name: "edge-07", annotation: "k3s agent, Rancher-provisioned" }), null, "kubernetes-node"],
     ["near miss: k3s lab notes", vm({ name: "edge-07", annotation: "k3s lab notes" }), null, "general"],
     ["near miss: Jenkins agent", vm({ name: "edge-07", annotation: "Jenkins agent" }), null, "general"],
+    // libvirt's <title>: a display name, read by each name rule's title twin (weak, set aside by a contradicting OS).
+    ["database by title", vm({ name: "vm-0042", guestOsId: "http://redhat.com/rhel/9.4", title: "Billing PostgreSQL primary" }), null, "database"],
+    ["near miss: title with db inside a word (dbx, mydbtools)", vm({ name: "vm-0042", guestOsId: "http://redhat.com/rhel/9.4", title: "dbx mydbtools sandbox" }), null, "general"],
+    ["Cluster API machine by title", vm({ name: "vm-0043", guestOsId: "http://ubuntu.com/ubuntu/22.04", title: "k8s-prod-control-plane-x7k2p" }), null, "kubernetes-node"],
+    ["near miss: Cluster API title on Windows", vm({ name: "vm-0043", guestOsId: "http://microsoft.com/win/2k22", guestOsFamily: "windows", title: "k8s-prod-control-plane-x7k2p" }), null, "general"],
+    ["near miss: vcsa title on Ubuntu", vm({ name: "vm-0044", guestOsId: "http://ubuntu.com/ubuntu/22.04", title: "vcsa-lab" }), null, "general"],
+    ["desktop by title", vm({ name: "vm-0045", guestOsId: null, guestOsFamily: "unknown", title: "Finance VDI 07" }), null, "desktop"],
+    ["Windows 11 libosinfo id over a database title", vm({ name: "vm-0046", guestOsId: "http://microsoft.com/win/11", guestOsFamily: "windows", title: "sql-tools" }), null, "desktop"],
   ] as const)("%s", (_label, machine, engineHost, role) => {
     const decision = classifyVm(machine, { engineHost });
     expect(decision.role).toBe(role);
@@ -47,6 +55,38 @@ describe("classifyVm", () => {
     const b = classifyVm(vm({ name: "node-a", attributes: Object.fromEntries([...entries].reverse()) }), { engineHost: null });
     expect(a.role).toBe("kubernetes-node");
     expect(b.evidence).toEqual(a.evidence);
+  });
+
+  it.each([
+    ["name-database", "title-database"],
+    ["name-cluster-api", "title-cluster-api"],
+    ["name-vcenter", "title-vcenter"],
+  ])("gives name rule %s a title twin %s, as weak, after the name when both agree", (nameRule, titleRule) => {
+    const machine = {
+      "name-database": vm({ name: "pg-01", title: "pg-01" }),
+      "name-cluster-api": vm({ name: "prod-control-plane-x7k2p", title: "prod-control-plane-x7k2p" }),
+      "name-vcenter": vm({ name: "vcsa-01", guestOsId: "vmwarePhoton64Guest", title: "vcsa-01" }),
+    }[nameRule]!;
+    const evidence = classifyVm(machine, { engineHost: null }).evidence;
+    expect(evidence.map((e) => [e.field, e.ruleId, e.strength])).toEqual([
+      ["name", nameRule, "weak"],
+      ["title", titleRule, "weak"],
+    ]);
+  });
+
+  it("sets a contradicted title aside, kept as evidence, and rests a general workload on its OS", () => {
+    const decision = classifyVm(vm({ name: "vm-0044", guestOsId: "http://ubuntu.com/ubuntu/22.04", title: "vcsa-lab" }), { engineHost: null });
+    expect(decision.evidence[0]).toMatchObject({ field: "guestOsId", supports: "general", ruleId: null });
+    expect(decision.evidence.find((e) => e.field === "title")).toMatchObject({ ruleId: "title-vcenter", supports: "appliance", note: expect.stringMatching(/set aside/) });
+  });
+
+  it("a title weighs as a name: a moderate annotation for another role wins over it", () => {
+    const decision = classifyVm(vm({ name: "vm-0047", title: "db-07", annotation: "k3s agent" }), { engineHost: null });
+    expect(decision.role).toBe("kubernetes-node");
+    expect(decision.evidence.map((e) => [e.field, e.supports])).toEqual([
+      ["annotation", "kubernetes-node"],
+      ["title", "database"],
+    ]);
   });
 
   it("keeps a contradicted name as evidence, set aside", () => {

@@ -139,7 +139,7 @@ const DATABASE_PRODUCTS =
   "MySQL|MariaDB|PostgreSQL|Postgres|Oracle Database|SQL Server|MongoDB|Redis|Cassandra|Elasticsearch|OpenSearch|Db2|Couchbase|Neo4j|ClickHouse|CockroachDB|TimescaleDB|InfluxDB|SAP HANA";
 const ROLE_KEYS = "role|function|purpose|application|app|service|workload|server ?type";
 
-export const ROLE_RULES: readonly RoleRule[] = [
+const FIELD_RULES: readonly RoleRule[] = [
   // Templates: not workloads.
   { id: "template", role: "template", label: "vSphere template", field: "template", pattern: null, strength: "strong", source: VSPHERE_API, deviation: null },
 
@@ -324,3 +324,22 @@ export const ROLE_RULES: readonly RoleRule[] = [
     deviation: null,
   },
 ];
+
+/**
+ * libvirt's <title>: the domain's short display name, set by an administrator (virsh desc --title,
+ * virt-manager's "Title"). It is a name like the domain's <name>, so each name rule has a title twin
+ * (`title-<id>`), as weak, set aside by a contradicting guest OS alike. Listed after the name rules:
+ * when both agree, the name is the evidence shown first.
+ */
+const TITLE_RULES: readonly RoleRule[] = FIELD_RULES.filter((r) => r.field === "name").map((r) => ({
+  ...r,
+  id: `title-${r.id.replace(/^name-/, "")}`,
+  label: `${r.label} (in the title)`,
+  field: "title",
+  deviation:
+    r.source === OURS
+      ? r.deviation
+      : `${r.source.name.split(" (")[0]} names the VM itself; we also read libvirt's <title> (libvirt.org/formatdomain.html#general-metadata), an administrator's display name for the domain, with the same pattern and weight.`,
+}));
+
+export const ROLE_RULES: readonly RoleRule[] = [...FIELD_RULES, ...TITLE_RULES];
