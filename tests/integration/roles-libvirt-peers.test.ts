@@ -37,7 +37,7 @@ const NOVA = `<nova:instance xmlns:nova='http://openstack.org/xmlns/libvirt/nova
   <nova:flavor name='m1.large'><nova:memory>8192</nova:memory><nova:vcpus>4</nova:vcpus></nova:flavor>
   <nova:owner><nova:user uuid='5e2f0c1a'>ops</nova:user><nova:project uuid='9a7c3b21'>platform</nova:project></nova:owner>
 </nova:instance>`;
-/** KubeVirt's, as virt-launcher writes it (pkg/virt-launcher/virtwrap/api: <kubevirt xmlns="http://kubevirt.io">). */
+/** KubeVirt's, as virt-launcher writes it (kubevirt/kubevirt pkg/virt-launcher/virtwrap/api/schema.go, Metadata: <kubevirt xmlns="http://kubevirt.io">). */
 const KUBEVIRT = `<kubevirt xmlns='http://kubevirt.io'><uid>3f1c9a2e-6b7d-4e8f-9a0b-1c2d3e4f5a6b</uid><graceperiod><deletionGracePeriodSeconds>30</deletionGracePeriodSeconds></graceperiod></kubevirt>`;
 /** An in-house element naming the Kubernetes cluster a machine belongs to: a key the attribute-kubernetes rule reads. */
 const IN_HOUSE = `<fleet:k8s xmlns:fleet='https://example.com/xmlns/fleet/1.0'><fleet:cluster>prod</fleet:cluster></fleet:k8s>`;
