@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { InventoryHost, InventoryVirtualMachine } from "../../server/analysis/inventory";
 import { classifyVm } from "../../server/analysis/roles";
+import { ROLE_RULES } from "../../server/analysis/roles/rules";
 
 const vm = (over: Partial<InventoryVirtualMachine>): InventoryVirtualMachine =>
   ({
@@ -72,6 +73,19 @@ describe("classifyVm", () => {
       ["name", nameRule, "weak"],
       ["title", titleRule, "weak"],
     ]);
+  });
+
+  it("has one title twin per name rule, ids unique, a deviation where the name rule follows an upstream convention", () => {
+    const names = ROLE_RULES.filter((r) => r.field === "name");
+    const titles = ROLE_RULES.filter((r) => r.field === "title");
+    expect(titles.map((r) => r.id)).toEqual(names.map((r) => r.id.replace(/^name-/, "title-")));
+    expect(new Set(ROLE_RULES.map((r) => r.id)).size).toBe(ROLE_RULES.length);
+    for (const [i, t] of titles.entries()) {
+      const n = names[i]!;
+      expect([t.role, t.strength, t.pattern, t.expectedOs, t.source], t.id).toEqual([n.role, n.strength, n.pattern, n.expectedOs, n.source]);
+      if (n.source.name === "ours") expect(t.deviation, t.id).toBe(n.deviation);
+      else expect(t.deviation, t.id).toMatch(/libvirt's <title>/);
+    }
   });
 
   it("sets a contradicted title aside, kept as evidence, and rests a general workload on its OS", () => {
