@@ -1,0 +1,65 @@
+/**
+ * Opens an RVTools export by its path and yields its tabs (types.ts): a folder of RVTools_tab*.csv
+ * (csv.ts), a .zip of those or of an .xlsx (zip.ts), or an .xlsx (not read yet). Sizes are checked
+ * before anything is read; an export without a vInfo tab is not an RVTools export.
+ */
+import { stat } from "node:fs/promises";
+import { basename, extname } from "node:path";
+import { readCsvFolder } from "./csv";
+import { readZip, ZIP_LIMITS, type ZipLimits } from "./zip";
+import { RvtoolsInputError, type RvTab } from "./types";
+
+/** An opened export: its tabs (headers read, rows streaming), warnings about what was skipped. */
+export interface RvExport {
+  origin: string;
+  tabs: RvTab[];
+  warnings: string[];
+  /** Ends every stream still open (tabs whose rows were not read to the end). */
+  close(): Promise<void>;
+}
+
+export interface ReadLimits extends ZipLimits {
+  /**
+   * The input file (or the tab files of a folder), refused before reading: 1 GiB. A 50,000-VM RVTools
+   * xlsx is ~100 MB and its CSV folder a few hundred MB, so a larger file is a mistake or an attack.
+   */
+  maxInputBytes: number;
+}
+
+export const READ_LIMITS: ReadLimits = { maxInputBytes: 1024 ** 3, ...ZIP_LIMITS };
+
+export const XLSX_NOT_AVAILABLE =
+  "xlsx import not available yet: export to CSV (RVTools: Export all to csv) or wait for the next release";
+
+export async function openRvtoolsExport(path: string, limits: Partial<ReadLimits> = {}): Promise<RvExport> {
+  const lim = { ...READ_LIMITS, ...limits };
+  const name = basename(path);
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new RvtoolsInputError(`${path}: ${code === "ENOENT" ? "no such file or folder" : `cannot read (${code ?? String(error)})`}`, { origin: path });
+  }
+  let opened: RvExport;
+  if (info.isDirectory()) {
+    opened = await readCsvFolder(path, lim);
+  } else {
+    if (!info.isFile()) throw new RvtoolsInputError(`${path}: not a file or folder`, { origin: path });
+    if (info.size > lim.maxInputBytes) {
+      throw new RvtoolsInputError(`${name}: ${info.size} bytes, over the limit of ${lim.maxInputBytes}: refused before reading`, { origin: name });
+    }
+    const ext = extname(path).toLowerCase();
+    if (ext === ".xlsx") throw new RvtoolsInputError(`${name}: ${XLSX_NOT_AVAILABLE}`, { origin: name });
+    if (ext !== ".zip") {
+      throw new RvtoolsInputError(`${name}: not an RVTools export: expected an .xlsx, a .zip or a folder of RVTools_tab*.csv`, { origin: name });
+    }
+    opened = await readZip(path, lim);
+  }
+  if (!opened.tabs.some((tab) => tab.name.toLowerCase() === "vinfo")) {
+    await opened.close();
+    const found = opened.tabs.map((tab) => tab.name).join(", ");
+    throw new RvtoolsInputError(`${opened.origin}: not an RVTools export: no vInfo tab (found: ${found || "none"})`, { origin: opened.origin, tab: "vInfo" });
+  }
+  return opened;
+}
