@@ -1,0 +1,893 @@
+/**
+ * RVTools tabs → the snapshot, incrementally: the builder takes the tabs in any order (a CSV folder
+ * comes alphabetically, vInfo after vDisk), reads each row once and keeps only a record per VM, host
+ * and cluster; `finish` joins them into the snapshot the vSphere collector would give for the same
+ * VMs wherever RVTools has the fact, and a report of what was read, missing and joined.
+ *
+ *   const b = createRvtoolsBuilder();
+ *   for await (const tab of tabs) await b.addTab(tab);
+ *   const { snapshot, report } = b.finish();
+ *
+ * Rows join their VM on the vCenter (VI SDK UUID, else VI SDK Server) and the VM (VM ID, else VM
+ * UUID); externalIds are scoped by the vCenter, so several vCenters in one export do not collide.
+ * Units: sizes in MiB ("MB" columns of older versions hold MiB too), times as ISO-8601 (UTC).
+ */
+import { osFamilyOf } from "../../inventory/os-identity";
+import { DISK_MODES, TEXT_MAX, type SnapshotInput } from "../../inventory/snapshot";
+import {
+  attributeColumns,
+  mapColumns,
+  tabOf,
+  TABS,
+  type ColumnKey,
+  type ColumnMap,
+  type ColumnSpec,
+  type SizeUnit,
+  type TabName,
+} from "./columns";
+import { RvtoolsInputError, type CellValue, type RvTab } from "./types";
+
+type VirtualMachineInput = NonNullable<SnapshotInput["virtualMachines"]>[number];
+type HostInput = NonNullable<SnapshotInput["hosts"]>[number];
+type DiskInput = NonNullable<VirtualMachineInput["disks"]>[number];
+type FilesystemInput = NonNullable<VirtualMachineInput["guestFilesystems"]>[number];
+
+/** The VM tabs whose rows join a vInfo VM (join coverage is reported for each). */
+const VM_TABS = ["vCPU", "vMemory", "vDisk", "vPartition", "vNetwork", "vSnapshot", "vTools"] as const;
+type VmTab = (typeof VM_TABS)[number];
+
+export interface JoinCoverage {
+  rows: number;
+  joined: number;
+}
+
+export interface RvtoolsReport {
+  /** Tabs read, in the order they came. */
+  tabsRead: string[];
+  /** Tabs the normaliser reads that the export does not have. */
+  tabsMissing: string[];
+  /** Tabs the export has that the normaliser does not read (vLicense, vPort, ...). */
+  tabsIgnored: string[];
+  /** Per tab read: the canonical names of the columns its header lacks. */
+  columnsMissing: Record<string, string[]>;
+  /** Per tab read: data rows (empty rows not counted). */
+  rows: Record<string, number>;
+  /** Per VM tab: rows that matched a vInfo VM; "vInfo→vHost": VMs whose Host is a vHost host. */
+  joins: Record<string, JoinCoverage>;
+  /** vInfo's custom-attribute columns (stored as each VM's attributes). */
+  attributeColumns: string[];
+  warnings: string[];
+}
+
+export interface RvtoolsResult {
+  snapshot: SnapshotInput;
+  report: RvtoolsReport;
+}
+
+export interface RvtoolsBuilderOptions {
+  /** The snapshot's collectedAt (e.g. the export's creation time); now when not given. */
+  collectedAt?: string;
+}
+
+// --- cells ------------------------------------------------------------------------------------
+
+/** A cell whose value does not fit its column's type. */
+class CellTypeError extends Error {}
+
+const FACTOR: Record<SizeUnit, number> = { KiB: 1 / 1024, MiB: 1, GiB: 1024 };
+
+function bounded(value: string, max = TEXT_MAX): string {
+  const clean = value.includes("\0") ? value.replaceAll("\0", "") : value;
+  return clean.length > max ? clean.slice(0, max) : clean;
+}
+
+/** Text, trimmed; "" as null. */
+export function cellText(cell: CellValue): string | null {
+  if (cell === null) return null;
+  if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? null : cell.toISOString();
+  const value = String(cell).trim();
+  return value === "" ? null : bounded(value);
+}
+
+/**
+ * A number: xlsx numbers as they are; text with a "." decimal point, or a "," when there is no
+ * "." (a CSV written under a comma-decimal locale). No thousands separators (RVTools writes none).
+ */
+export function cellNumber(cell: CellValue): number | null {
+  if (cell === null) return null;
+  if (typeof cell === "number") {
+    if (!Number.isFinite(cell)) throw new CellTypeError(`${cell} is not a finite number`);
+    return cell;
+  }
+  if (typeof cell !== "string") throw new CellTypeError(`${describe(cell)} is not a number`);
+  const value = cell.trim();
+  if (value === "") return null;
+  const normal = /^[-+]?\d+,\d+$/.test(value) ? value.replace(",", ".") : value;
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(normal)) throw new CellTypeError(`"${short(value)}" is not a number`);
+  return Number(normal);
+}
+
+export function cellInt(cell: CellValue): number | null {
+  const value = cellNumber(cell);
+  if (value !== null && !Number.isInteger(value)) throw new CellTypeError(`${value} is not a whole number`);
+  return value;
+}
+
+/** True/False in any case (RVTools writes "True"/"False", Excel TRUE/FALSE), 1/0, xlsx booleans. */
+export function cellBool(cell: CellValue): boolean | null {
+  if (cell === null) return null;
+  if (typeof cell === "boolean") return cell;
+  if (typeof cell === "number") {
+    if (cell === 1 || cell === 0) return cell === 1;
+    throw new CellTypeError(`${cell} is not a boolean`);
+  }
+  if (typeof cell !== "string") throw new CellTypeError(`${describe(cell)} is not a boolean`);
+  const value = cell.trim().toLowerCase();
+  if (value === "") return null;
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  throw new CellTypeError(`"${short(cell.trim())}" is not a boolean (True/False)`);
+}
+
+/** Days from Excel's day 0 (1899-12-30, the 1900 leap-year bug folded in) to 1970-01-01. */
+const EXCEL_EPOCH_DAYS = 25569;
+const DAY_MS = 86_400_000;
+
+function fromExcelSerial(serial: number): string {
+  // Serial 1 is 1900-01-01; before 1900-03-01 Excel counts a 29 February 1900 that did not exist.
+  if (!(serial >= 1 && serial < 2_958_466)) throw new CellTypeError(`${serial} is not an Excel date`);
+  const ms = Math.round((serial - EXCEL_EPOCH_DAYS) * DAY_MS);
+  return new Date(ms).toISOString();
+}
+
+function isoOf(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): string | null {
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  const date = new Date(ms);
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+  if (h > 23 || mi > 59 || s > 59) return null;
+  return date.toISOString();
+}
+
+/**
+ * A date as an ISO-8601 string (UTC: RVTools writes the collecting machine's local time without a
+ * zone, which is read as UTC). Accepts xlsx dates, Excel serial numbers (45714.537), ISO text
+ * ("2025-02-24 12:53:20", with T or a zone), "M/D/YYYY h:mm[:ss] [AM|PM]" (en-US; D/M when the
+ * first number is above 12) and "D.M.YYYY H:mm[:ss]" (de-DE and others).
+ */
+export function cellDate(cell: CellValue): string | null {
+  if (cell === null) return null;
+  if (cell instanceof Date) {
+    if (Number.isNaN(cell.getTime())) throw new CellTypeError("an invalid date");
+    return cell.toISOString();
+  }
+  if (typeof cell === "number") return fromExcelSerial(cell);
+  if (typeof cell !== "string") throw new CellTypeError(`${describe(cell)} is not a date`);
+  const value = cell.trim();
+  if (value === "") return null;
+  if (/^\d+(\.\d+)?$/.test(value)) return fromExcelSerial(Number(value));
+  let m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(value);
+  if (m) {
+    if (m[7]) {
+      const t = Date.parse(value.replace(" ", "T"));
+      if (Number.isFinite(t)) return new Date(t).toISOString();
+    } else {
+      const iso = isoOf(+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
+      if (iso) return iso;
+    }
+    throw new CellTypeError(`"${short(value)}" is not a date`);
+  }
+  m = /^(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?:,? (\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp][Mm]))?)?$/.exec(value);
+  if (m) {
+    const [a, b] = [+m[1]!, +m[3]!];
+    // "." is day first (de-DE, nl, ...); "/" month first (en-US) unless the first cannot be a month.
+    const [day, month] = m[2] === "." || a > 12 ? [a, b] : [b, a];
+    let hour = +(m[5] ?? 0);
+    const ampm = m[8]?.toLowerCase();
+    if (ampm) {
+      if (hour < 1 || hour > 12) throw new CellTypeError(`"${short(value)}" is not a date`);
+      hour = (hour % 12) + (ampm === "pm" ? 12 : 0);
+    }
+    const iso = isoOf(+m[4]!, month, day, hour, +(m[6] ?? 0), +(m[7] ?? 0));
+    if (iso) return iso;
+  }
+  throw new CellTypeError(`"${short(value)}" is not a date`);
+}
+
+function describe(cell: CellValue): string {
+  return cell instanceof Date ? "a date" : typeof cell === "boolean" ? `the boolean ${cell}` : `"${short(String(cell))}"`;
+}
+
+function short(value: string): string {
+  return value.length > 40 ? `${value.slice(0, 40)}…` : value;
+}
+
+function convert(spec: ColumnSpec, cell: CellValue): string | number | boolean | null {
+  switch (spec.type) {
+    case "text":
+      return cellText(cell);
+    case "int":
+      return cellInt(cell);
+    case "number": {
+      const value = cellNumber(cell);
+      if (value !== null && spec.unit && value < 0) throw new CellTypeError(`${value} is not a size`);
+      return value === null || !spec.unit ? value : value * FACTOR[spec.unit];
+    }
+    case "bool":
+      return cellBool(cell);
+    case "date":
+      return cellDate(cell);
+  }
+}
+
+// --- rows -------------------------------------------------------------------------------------
+
+interface TypeProblem {
+  count: number;
+  first: string;
+}
+
+/** One tab's reading context: its columns, and the problems of its cells (bounded: counted per column). */
+class TabReader<T extends TabName> {
+  readonly columns: ColumnMap<T>;
+  private readonly specs: Record<string, ColumnSpec>;
+
+  constructor(
+    readonly tab: T,
+    readonly source: RvTab,
+    private readonly problems: Map<string, TypeProblem>,
+  ) {
+    this.columns = mapColumns(tab, source.header);
+    this.specs = TABS[tab].columns as Record<string, ColumnSpec>;
+  }
+
+  has(column: ColumnKey<T>): boolean {
+    return this.columns.index[column] !== undefined;
+  }
+
+  /** The column's value in this row as its type; null when absent, empty, or (not strict) of the wrong type. */
+  get(cells: CellValue[], row: number, column: ColumnKey<T>): string | number | boolean | null {
+    const i = this.columns.index[column];
+    if (i === undefined) return null;
+    const spec = this.specs[column]!;
+    try {
+      return convert(spec, cells[i] ?? null);
+    } catch (error) {
+      if (!(error instanceof CellTypeError)) throw error;
+      const name = this.columns.written[column]!;
+      const where = `${this.source.origin}: ${this.source.name} row ${row} column "${name}"`;
+      if (spec.strict) {
+        throw new RvtoolsInputError(`${where}: ${error.message}`, {
+          origin: this.source.origin,
+          tab: this.source.name,
+          row,
+          column: name,
+        });
+      }
+      const key = `${this.source.origin}\u0000${this.source.name}\u0000${name}`;
+      const problem = this.problems.get(key);
+      if (problem) problem.count++;
+      else this.problems.set(key, { count: 1, first: `${where}: ${error.message}` });
+      return null;
+    }
+  }
+
+  text(cells: CellValue[], row: number, column: ColumnKey<T>): string | null {
+    return this.get(cells, row, column) as string | null;
+  }
+
+  num(cells: CellValue[], row: number, column: ColumnKey<T>): number | null {
+    return this.get(cells, row, column) as number | null;
+  }
+
+  bool(cells: CellValue[], row: number, column: ColumnKey<T>): boolean | null {
+    return this.get(cells, row, column) as boolean | null;
+  }
+}
+
+// --- records ----------------------------------------------------------------------------------
+
+/** What the other VM tabs say of one VM, kept until finish joins it with its vInfo row. */
+interface VmParts {
+  rows: Partial<Record<VmTab, number>>;
+  disks: DiskInput[];
+  filesystems: FilesystemInput[];
+  macs: string[];
+  ips: string[];
+  nics: number;
+  snapshots: number;
+  snapshotOldest: string | null;
+  toolsStatus: string | null;
+  toolsVersion: string | null;
+  coresPerSocket: number | null;
+  cpuHotAdd: boolean | null;
+  cpuHotRemove: boolean | null;
+  memoryHotAdd: boolean | null;
+  ballooned: number | null;
+  active: number | null;
+}
+
+interface VmInfo {
+  scope: string;
+  /** The vInfo Host value, resolved to a host in finish. */
+  hostName: string | null;
+  vmId: string | null;
+  vmUuid: string | null;
+  vm: VirtualMachineInput;
+}
+
+interface ClusterInfo {
+  drsEnabled: boolean | null;
+  dpmEnabled: boolean | null;
+}
+
+interface HostRecord {
+  scope: string;
+  host: HostInput;
+}
+
+const newParts = (): VmParts => ({
+  rows: {},
+  disks: [],
+  filesystems: [],
+  macs: [],
+  ips: [],
+  nics: 0,
+  snapshots: 0,
+  snapshotOldest: null,
+  toolsStatus: null,
+  toolsVersion: null,
+  coresPerSocket: null,
+  cpuHotAdd: null,
+  cpuHotRemove: null,
+  memoryHotAdd: null,
+  ballooned: null,
+  active: null,
+});
+
+/** The disk modes the snapshot knows; RVTools writes vSphere's names ("independent_persistent"). */
+const KNOWN_DISK_MODES = new Set<string>(DISK_MODES);
+
+/** "SCSI controller 0", "SATA controller 1", "NVME controller 0", "IDE 0" → the snapshot's bus. */
+export function busOf(controller: string | null): string | null {
+  if (!controller) return null;
+  const match = /\b(scsi|sata|ide|nvme|usb)\b/i.exec(controller) ?? /^(scsi|sata|ide|nvme|usb)/i.exec(controller);
+  return match ? match[1]!.toLowerCase() : null;
+}
+
+/** "[datastore1] vm/vm.vmdk" → "datastore1". */
+function datastoreOfPath(path: string | null): string | null {
+  const match = path ? /^\[([^\]]+)\]/.exec(path) : null;
+  return match?.[1] ?? null;
+}
+
+/** RVTools writes "19" or "vmx-19"; the vSphere collector gives config.version "vmx-19". */
+export function hardwareVersion(value: string | null): string | null {
+  if (!value) return null;
+  return /^\d+$/.test(value) ? `vmx-${value}` : value;
+}
+
+/** IP lists in one cell: RVTools joins several addresses with ", " or "; " (or a line break). */
+function splitList(value: string | null): string[] {
+  return value ? value.split(/[,;\s]+/).filter((v) => v !== "") : [];
+}
+
+const POWER = new Map<string, VirtualMachineInput["powerState"]>([
+  ["poweredon", "poweredOn"],
+  ["poweredoff", "poweredOff"],
+  ["suspended", "suspended"],
+]);
+
+/** The columns that scope a row to its vCenter (every tab of VMs, hosts or clusters has them). */
+interface ScopeReader {
+  text(cells: CellValue[], row: number, column: "viSdkUuid" | "viSdkServer"): string | null;
+}
+
+/** The columns that name a row's VM. */
+interface VmKeyReader extends ScopeReader {
+  text(cells: CellValue[], row: number, column: "viSdkUuid" | "viSdkServer" | "vm" | "vmId" | "vmUuid"): string | null;
+}
+
+// --- the builder ------------------------------------------------------------------------------
+
+export interface RvtoolsBuilder {
+  addTab(tab: RvTab): Promise<void>;
+  finish(): RvtoolsResult;
+}
+
+export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): RvtoolsBuilder {
+  const report: RvtoolsReport = {
+    tabsRead: [],
+    tabsMissing: [],
+    tabsIgnored: [],
+    columnsMissing: {},
+    rows: {},
+    joins: {},
+    attributeColumns: [],
+    warnings: [],
+  };
+  const problems = new Map<string, TypeProblem>();
+  const infos = new Map<string, VmInfo>();
+  const parts = new Map<string, VmParts>();
+  const hosts = new Map<string, HostRecord>();
+  const clusters = new Map<string, ClusterInfo>();
+  const warnings: string[] = [];
+  let duplicateVms = 0;
+  let vmsWithoutKey = 0;
+  let duplicateHosts = 0;
+  let health = 0;
+  let finished = false;
+  /** The custom-attribute columns of the vInfo tab being read. */
+  let attributeCols: [number, string][] = [];
+  let vmsByName = 0;
+
+  const partsOf = (key: string) => {
+    let p = parts.get(key);
+    if (!p) parts.set(key, (p = newParts()));
+    return p;
+  };
+
+  /** The vCenter a row belongs to: VI SDK UUID, else VI SDK Server, else "" (one unnamed vCenter). */
+  function scopeOf(r: ScopeReader, cells: CellValue[], row: number): string {
+    return (r.text(cells, row, "viSdkUuid") ?? r.text(cells, row, "viSdkServer") ?? "").toLowerCase();
+  }
+
+  /**
+   * A VM row's join key: vCenter + VM ID, else VM UUID, else (a trimmed export without either) the
+   * VM name, which is unique within a vCenter only when nobody reused one; null without any.
+   */
+  function vmKeyOf(reader: VmKeyReader, cells: CellValue[], row: number): string | null {
+    const id = reader.text(cells, row, "vmId");
+    if (id) return `${scopeOf(reader, cells, row)}\u0000id\u0000${id}`;
+    const uuid = reader.text(cells, row, "vmUuid");
+    if (uuid) return `${scopeOf(reader, cells, row)}\u0000uuid\u0000${uuid.toLowerCase()}`;
+    const name = reader.text(cells, row, "vm");
+    if (name) return `${scopeOf(reader, cells, row)}\u0000name\u0000${name}`;
+    return null;
+  }
+
+  function readInfo(r: TabReader<"vInfo">, cells: CellValue[], row: number) {
+    const name = r.text(cells, row, "vm");
+    if (!name) {
+      throw new RvtoolsInputError(`${r.source.origin}: vInfo row ${row} has no VM name`, {
+        origin: r.source.origin,
+        tab: r.source.name,
+        row,
+        column: r.columns.written.vm ?? "VM",
+      });
+    }
+    const key = vmKeyOf(r, cells, row);
+    if (key === null) {
+      vmsWithoutKey++;
+      return;
+    }
+    if (key.includes("\u0000name\u0000")) vmsByName++;
+    if (infos.has(key)) {
+      duplicateVms++;
+      return;
+    }
+    const power = r.text(cells, row, "powerState");
+    const powerState = POWER.get((power ?? "").toLowerCase());
+    if (power !== null && powerState === undefined) {
+      throw new RvtoolsInputError(
+        `${r.source.origin}: vInfo row ${row} column "${r.columns.written.powerState}": "${short(power)}" is not a power state (poweredOn, poweredOff, suspended)`,
+        { origin: r.source.origin, tab: r.source.name, row, column: r.columns.written.powerState },
+      );
+    }
+    const attributes: Record<string, string> = {};
+    let n = 0;
+    for (const [i, attribute] of attributeCols) {
+      if (n >= 256) break;
+      const value = cellText(cells[i] ?? null);
+      if (value === null) continue;
+      const attributeName = bounded(attribute, 512);
+      if (Object.hasOwn(attributes, attributeName)) continue;
+      attributes[attributeName] = value;
+      n++;
+    }
+    const smbios = r.text(cells, row, "smbiosUuid");
+    const vmUuid = r.text(cells, row, "vmUuid");
+    const osConfigured = r.text(cells, row, "osConfigured");
+    const osTools = r.text(cells, row, "osTools");
+    const ftState = r.text(cells, row, "ftState");
+    const ip = r.text(cells, row, "primaryIp");
+    const vm: VirtualMachineInput = {
+      externalId: "",
+      name: bounded(name, 512),
+      // Migration-planner reads the BIOS UUID as SMBIOS UUID, else VM UUID; VM UUID is then the instance UUID.
+      uuid: smbios ?? vmUuid,
+      instanceUuid: smbios !== null ? vmUuid : null,
+      powerState: powerState ?? "poweredOff",
+      template: r.bool(cells, row, "template") ?? false,
+      vcpus: r.num(cells, row, "cpus") ?? 0,
+      memoryMiB: r.num(cells, row, "memory") ?? 0,
+      memoryActiveMiB: r.num(cells, row, "activeMemory"),
+      provisionedMiB: r.num(cells, row, "provisioned"),
+      usedMiB: r.num(cells, row, "inUse"),
+      guestOsConfigured: osConfigured,
+      guestOsReported: osTools,
+      // RVTools has no guest id column (only the two names); the family comes from the names.
+      guestOsId: null,
+      guestOsFamily: osFamilyOf({ guestOsReported: osTools, guestOsId: null, guestOsConfigured: osConfigured }),
+      hostname: r.text(cells, row, "dnsName"),
+      ipAddresses: splitList(ip),
+      nicCount: r.num(cells, row, "nics"),
+      hardwareVersion: hardwareVersion(r.text(cells, row, "hwVersion")),
+      datacenter: r.text(cells, row, "datacenter"),
+      cluster: r.text(cells, row, "cluster"),
+      folder: r.text(cells, row, "folder"),
+      resourcePool: r.text(cells, row, "resourcePool"),
+      annotation: r.text(cells, row, "annotation"),
+      cbtEnabled: r.bool(cells, row, "cbt"),
+      consolidationNeeded: r.bool(cells, row, "consolidationNeeded") ?? false,
+      diskEnableUuid: r.bool(cells, row, "enableUuid") ?? false,
+      faultTolerance: ftState !== null && ftState.toLowerCase() !== "notconfigured",
+      attributes,
+    };
+    infos.set(key, {
+      scope: scopeOf(r, cells, row),
+      hostName: r.text(cells, row, "host"),
+      vmId: r.text(cells, row, "vmId"),
+      vmUuid,
+      vm,
+    });
+  }
+
+  function readVmTab(r: TabReader<VmTab>, cells: CellValue[], row: number) {
+    const key = vmKeyOf(r as unknown as VmKeyReader, cells, row);
+    if (key === null) return;
+    const p = partsOf(key);
+    p.rows[r.tab] = (p.rows[r.tab] ?? 0) + 1;
+    switch (r.tab) {
+      case "vCPU": {
+        const c = r as TabReader<"vCPU">;
+        p.coresPerSocket = c.num(cells, row, "coresPerSocket");
+        p.cpuHotAdd = c.bool(cells, row, "hotAdd");
+        p.cpuHotRemove = c.bool(cells, row, "hotRemove");
+        break;
+      }
+      case "vMemory": {
+        const m = r as TabReader<"vMemory">;
+        p.ballooned = m.num(cells, row, "ballooned");
+        p.active = m.num(cells, row, "active");
+        p.memoryHotAdd = m.bool(cells, row, "hotAdd");
+        break;
+      }
+      case "vDisk": {
+        const d = r as TabReader<"vDisk">;
+        const label = d.text(cells, row, "disk");
+        const path = d.text(cells, row, "path");
+        const raw = d.bool(cells, row, "raw") ?? false;
+        const rawMode = (d.text(cells, row, "rawMode") ?? "").toLowerCase();
+        const mode = d.text(cells, row, "mode");
+        const sharing = (d.text(cells, row, "sharing") ?? "").toLowerCase();
+        let key = bounded(d.text(cells, row, "diskKey") ?? label ?? path ?? `row ${row}`, 512);
+        if (p.disks.some((x) => x.key === key)) key = bounded(`${key} (row ${row})`, 512);
+        p.disks.push({
+          key,
+          label,
+          capacityMiB: d.num(cells, row, "capacity"),
+          thin: raw ? null : d.bool(cells, row, "thin"),
+          mode: mode === null ? "persistent" : KNOWN_DISK_MODES.has(mode) ? (mode as DiskInput["mode"]) : "unknown",
+          rdm: !raw ? "none" : rawMode.startsWith("virtual") ? "virtual" : "physical",
+          sharing: sharing.includes("multiwriter") || sharing.includes("multi-writer") ? "multi-writer" : "none",
+          datastore: datastoreOfPath(path),
+          path,
+          format: raw ? "rdm" : null,
+          // RVTools has no per-disk changed block tracking (vInfo's CBT is the VM's).
+          cbtEnabled: null,
+          bus: busOf(d.text(cells, row, "controller")),
+        });
+        break;
+      }
+      case "vPartition": {
+        const f = r as TabReader<"vPartition">;
+        const path = f.text(cells, row, "disk");
+        if (!path) break;
+        p.filesystems.push({
+          path,
+          capacityMiB: f.num(cells, row, "capacity"),
+          freeMiB: f.num(cells, row, "free"),
+          diskKey: f.text(cells, row, "diskKey") === null ? null : bounded(f.text(cells, row, "diskKey")!, 512),
+        });
+        break;
+      }
+      case "vNetwork": {
+        const n = r as TabReader<"vNetwork">;
+        p.nics++;
+        const mac = n.text(cells, row, "mac");
+        if (mac) p.macs.push(mac.toLowerCase());
+        p.ips.push(...splitList(n.text(cells, row, "ipv4")), ...splitList(n.text(cells, row, "ipv6")));
+        break;
+      }
+      case "vSnapshot": {
+        const s = r as TabReader<"vSnapshot">;
+        p.snapshots++;
+        const at = s.text(cells, row, "createdAt");
+        if (at !== null && (p.snapshotOldest === null || at < p.snapshotOldest)) p.snapshotOldest = at;
+        break;
+      }
+      case "vTools": {
+        const t = r as TabReader<"vTools">;
+        p.toolsStatus = t.text(cells, row, "tools");
+        p.toolsVersion = t.text(cells, row, "toolsVersion");
+        break;
+      }
+    }
+  }
+
+  function readHost(r: TabReader<"vHost">, cells: CellValue[], row: number) {
+    const name = r.text(cells, row, "host");
+    if (!name) return;
+    const scope = scopeOf(r, cells, row);
+    const key = `${scope}\u0000${name.toLowerCase()}`;
+    if (hosts.has(key)) {
+      duplicateHosts++;
+      return;
+    }
+    const cores = r.num(cells, row, "cores");
+    const ht = r.bool(cells, row, "htActive");
+    const esx = r.text(cells, row, "esxVersion");
+    hosts.set(key, {
+      scope,
+      host: {
+        externalId: "",
+        name: bounded(name, 512),
+        role: "hypervisor",
+        platform: "esxi",
+        vendor: r.text(cells, row, "vendor"),
+        model: r.text(cells, row, "model"),
+        cpuModel: r.text(cells, row, "cpuModel"),
+        cpuSockets: r.num(cells, row, "sockets"),
+        cpuCores: cores ?? 0,
+        cpuThreads: cores !== null && ht !== null ? (ht ? cores * 2 : cores) : null,
+        cpuMhz: r.num(cells, row, "mhz"),
+        memoryMiB: r.num(cells, row, "memory") ?? 0,
+        // "VMware ESXi 8.0.2 build-22380479", as the vSphere collector's product fullName.
+        osName: esx,
+        productName: esx ? "VMware ESXi" : null,
+        productVersion: esx ? (/\b(\d+\.\d+(?:\.\d+)?)\b/.exec(esx)?.[1] ?? null) : null,
+        productBuild: esx ? (/build-(\d+)/i.exec(esx)?.[1] ?? null) : null,
+        datacenter: r.text(cells, row, "datacenter"),
+        cluster: r.text(cells, row, "cluster"),
+        hardwareUuid: r.text(cells, row, "uuid"),
+        hostname: name,
+        memorySharing: "unknown",
+      },
+    });
+  }
+
+  function readCluster(r: TabReader<"vCluster">, cells: CellValue[], row: number) {
+    const name = r.text(cells, row, "name");
+    if (!name) return;
+    clusters.set(`${scopeOf(r, cells, row)}\u0000${name.toLowerCase()}`, {
+      drsEnabled: r.bool(cells, row, "drsEnabled"),
+      dpmEnabled: r.bool(cells, row, "dpmEnabled"),
+    });
+  }
+
+  async function addTab(source: RvTab): Promise<void> {
+    if (finished) throw new Error("the RVTools builder is finished");
+    const tab = tabOf(source.name);
+    if (tab === null) {
+      report.tabsIgnored.push(source.name);
+      // The rows are not needed; a streaming reader still has to be drained or closed.
+      const iterator = source.rows[Symbol.asyncIterator]();
+      await iterator.return?.();
+      return;
+    }
+    const r = new TabReader(tab, source, problems);
+    report.tabsRead.push(source.name);
+    const missing = r.columns.missing.map((c) => (TABS[tab].columns as Record<string, ColumnSpec>)[c]!.names[0]!);
+    const known = report.columnsMissing[tab];
+    // Two tabs of a name (an xlsx and its CSVs in one zip): a column is missing when both lack it.
+    report.columnsMissing[tab] = known ? known.filter((c) => missing.includes(c)) : missing;
+    if (tab === "vInfo") {
+      attributeCols = attributeColumns(source.header);
+      for (const [, name] of attributeCols) if (!report.attributeColumns.includes(name)) report.attributeColumns.push(name);
+      if (!(r as TabReader<"vInfo">).has("vm")) {
+        throw new RvtoolsInputError(`${source.origin}: the vInfo tab has no "VM" column: not an RVTools export`, {
+          origin: source.origin,
+          tab: source.name,
+          column: "VM",
+        });
+      }
+    }
+    const isVmTab = (VM_TABS as readonly string[]).includes(tab);
+    const keys = r as TabReader<"vInfo">;
+    if (isVmTab && !keys.has("vmId") && !keys.has("vmUuid")) {
+      warnings.push(`${source.origin}: ${source.name} has neither "VM ID" nor "VM UUID": its rows join their VMs by name`);
+    }
+    let rows = 0;
+    for await (const { row, cells } of source.rows) {
+      if (cells.every((c) => c === null || (typeof c === "string" && c.trim() === ""))) continue;
+      rows++;
+      switch (tab) {
+        case "vInfo":
+          readInfo(r as TabReader<"vInfo">, cells, row);
+          break;
+        case "vHost":
+          readHost(r as TabReader<"vHost">, cells, row);
+          break;
+        case "vCluster":
+          readCluster(r as TabReader<"vCluster">, cells, row);
+          break;
+        case "vHealth":
+          health++;
+          break;
+        case "vDatastore":
+        case "vSource":
+          // Read for the report only: the snapshot has no datastores or vCenter object.
+          break;
+        default:
+          readVmTab(r as TabReader<VmTab>, cells, row);
+      }
+    }
+    report.rows[tab] = (report.rows[tab] ?? 0) + rows;
+  }
+
+  function finish(): RvtoolsResult {
+    if (finished) throw new Error("the RVTools builder is finished");
+    finished = true;
+    if (report.rows.vInfo === undefined) {
+      throw new RvtoolsInputError("not an RVTools export: no vInfo tab", {});
+    }
+    for (const tab of Object.keys(TABS) as TabName[]) if (report.rows[tab] === undefined) report.tabsMissing.push(tab);
+
+    // Hosts: from vHost, else (no vHost tab) from vInfo's Host column with their facts unknown.
+    const hasHostTab = report.rows.vHost !== undefined;
+    const hostList: HostInput[] = [];
+    const hostIds = new Map<string, string>();
+    const hostId = (scope: string, name: string) => (scope ? `${scope}/host/${name}` : `host/${name}`);
+    for (const [key, h] of hosts) {
+      const c = h.host.cluster ? clusters.get(`${h.scope}\u0000${h.host.cluster.toLowerCase()}`) : undefined;
+      h.host.externalId = bounded(hostId(h.scope, h.host.name), 512);
+      h.host.drsEnabled = c?.drsEnabled ?? null;
+      h.host.dpmEnabled = c?.dpmEnabled ?? null;
+      hostIds.set(key, h.host.externalId);
+      hostList.push(h.host);
+    }
+
+    const vms: VirtualMachineInput[] = [];
+    const used = new Set<string>();
+    let hostJoined = 0;
+    let hostNamed = 0;
+    let uuidCollisions = 0;
+    for (const [key, info] of infos) {
+      const vm = info.vm;
+      // Stable across uploads: the instance UUID (VM UUID) in its vCenter, else the VM ID.
+      const local = info.vmUuid
+        ? `vm/${info.vmUuid.toLowerCase()}`
+        : info.vmId
+          ? `vm-id/${info.vmId}`
+          : `vm-name/${vm.name}`;
+      let id = bounded(info.scope ? `${info.scope}/${local}` : local, 512);
+      if (used.has(id) && info.vmId) {
+        uuidCollisions++;
+        id = bounded(info.scope ? `${info.scope}/vm-id/${info.vmId}` : `vm-id/${info.vmId}`, 512);
+      }
+      if (used.has(id)) {
+        duplicateVms++;
+        continue;
+      }
+      used.add(id);
+      vm.externalId = id;
+
+      if (info.hostName) {
+        hostNamed++;
+        const hostKey = `${info.scope}\u0000${info.hostName.toLowerCase()}`;
+        let hid = hostIds.get(hostKey);
+        if (hid === undefined && !hasHostTab) {
+          const c = vm.cluster ? clusters.get(`${info.scope}\u0000${vm.cluster.toLowerCase()}`) : undefined;
+          const host: HostInput = {
+            externalId: bounded(hostId(info.scope, info.hostName), 512),
+            name: bounded(info.hostName, 512),
+            role: "hypervisor",
+            platform: "esxi",
+            // Not in vInfo: unknown; the schema requires a number (0, as the vSphere collector when unread).
+            cpuCores: 0,
+            memoryMiB: 0,
+            datacenter: vm.datacenter ?? null,
+            cluster: vm.cluster ?? null,
+            hostname: info.hostName,
+            memorySharing: "unknown",
+            drsEnabled: c?.drsEnabled ?? null,
+            dpmEnabled: c?.dpmEnabled ?? null,
+          };
+          hid = host.externalId;
+          hostIds.set(hostKey, hid);
+          hostList.push(host);
+        }
+        if (hid !== undefined) hostJoined++;
+        vm.hostExternalId = hid ?? null;
+      }
+
+      const p = parts.get(key);
+      if (p) {
+        parts.delete(key);
+        if (p.rows.vCPU) {
+          vm.coresPerSocket = p.coresPerSocket;
+          vm.cpuHotAdd = p.cpuHotAdd ?? false;
+          vm.cpuHotRemove = p.cpuHotRemove ?? false;
+        }
+        if (p.rows.vMemory) {
+          vm.memoryHotAdd = p.memoryHotAdd ?? false;
+          vm.memoryBalloonedMiB = p.ballooned;
+          if (p.active !== null) vm.memoryActiveMiB = p.active;
+        }
+        if (p.rows.vDisk) vm.disks = p.disks.slice(0, 4096);
+        if (p.rows.vPartition) {
+          const fs = p.filesystems.slice(0, 1024);
+          vm.guestFilesystems = fs;
+          vm.guestDiskCapacityMiB = fs.some((f) => f.capacityMiB != null) ? fs.reduce((s, f) => s + (f.capacityMiB ?? 0), 0) : null;
+          vm.guestDiskFreeMiB = fs.some((f) => f.freeMiB != null) ? fs.reduce((s, f) => s + (f.freeMiB ?? 0), 0) : null;
+        }
+        if (p.rows.vNetwork) {
+          vm.nicCount = p.nics;
+          vm.macAddresses = [...new Set(p.macs)];
+          vm.ipAddresses = [...new Set([...(vm.ipAddresses ?? []), ...p.ips])];
+        }
+        if (p.rows.vSnapshot) {
+          vm.snapshotCount = p.snapshots;
+          vm.snapshotOldestAt = p.snapshotOldest;
+        }
+        if (p.rows.vTools) {
+          vm.toolsStatus = p.toolsStatus;
+          vm.toolsVersion = p.toolsVersion;
+        }
+        for (const tab of VM_TABS) {
+          const n = p.rows[tab];
+          if (n) (report.joins[tab] ??= { rows: 0, joined: 0 }).joined += n;
+        }
+      }
+      vms.push(vm);
+    }
+
+    for (const tab of VM_TABS) {
+      if (report.rows[tab] === undefined) continue;
+      const coverage = (report.joins[tab] ??= { rows: 0, joined: 0 });
+      coverage.rows = report.rows[tab];
+      if (coverage.joined < coverage.rows) {
+        report.warnings.push(`${tab}: ${coverage.joined}/${coverage.rows} rows joined a vInfo VM (the others are left out)`);
+      }
+    }
+    if (hasHostTab) {
+      report.joins["vInfo→vHost"] = { rows: hostNamed, joined: hostJoined };
+      if (hostJoined < hostNamed) {
+        report.warnings.push(
+          `vInfo→vHost: ${hostJoined}/${hostNamed} VMs' hosts are vHost hosts (an anonymised export?); the others have no host`,
+        );
+      }
+    } else if (hostNamed > 0) {
+      report.warnings.push("no vHost tab: hosts come from vInfo's Host column, their CPUs and memory unknown (0)");
+    }
+
+    if (vmsWithoutKey > 0) {
+      report.warnings.push(`vInfo: ${vmsWithoutKey} rows have neither a VM ID nor a VM UUID and are left out`);
+    }
+    if (vmsByName > 0) {
+      report.warnings.push(`vInfo: ${vmsByName} VMs have neither a VM ID nor a VM UUID; their rows join by VM name`);
+    }
+    if (duplicateVms > 0) report.warnings.push(`vInfo: ${duplicateVms} rows repeat a VM already read and are left out`);
+    if (uuidCollisions > 0) {
+      report.warnings.push(`vInfo: ${uuidCollisions} VMs share a VM UUID with another VM of their vCenter; their ids use the VM ID`);
+    }
+    if (duplicateHosts > 0) report.warnings.push(`vHost: ${duplicateHosts} rows repeat a host already read and are left out`);
+    if (health > 0) report.warnings.push(`vHealth: ${health} RVTools health messages (not imported)`);
+    for (const problem of problems.values()) {
+      report.warnings.push(`${problem.first}; the field is left empty${problem.count > 1 ? ` (and ${problem.count - 1} more rows of this column)` : ""}`);
+    }
+    report.warnings.push(...warnings);
+
+    const snapshot: SnapshotInput = {
+      collectedAt: options.collectedAt ?? new Date().toISOString(),
+      hosts: hostList,
+      virtualMachines: vms,
+      containers: [],
+      images: [],
+      warnings: report.warnings.map((w) => bounded(w)),
+    };
+    return { snapshot, report };
+  }
+
+  return { addTab, finish };
+}
