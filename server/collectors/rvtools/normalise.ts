@@ -136,7 +136,8 @@ const DAY_MS = 86_400_000;
 function fromExcelSerial(serial: number): string {
   // Serial 1 is 1900-01-01; before 1900-03-01 Excel counts a 29 February 1900 that did not exist.
   if (!(serial >= 1 && serial < 2_958_466)) throw new CellTypeError(`${serial} is not an Excel date`);
-  const ms = Math.round((serial - EXCEL_EPOCH_DAYS) * DAY_MS);
+  const days = serial < 60 ? serial + 1 : serial;
+  const ms = Math.round((days - EXCEL_EPOCH_DAYS) * DAY_MS);
   return new Date(ms).toISOString();
 }
 
