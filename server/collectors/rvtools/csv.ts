@@ -123,11 +123,8 @@ export async function openCsvTab(
     bytes.destroy();
     throw new RvtoolsInputError(`${origin}: empty: no header line`, { origin, tab, row: 1 });
   }
-  const delimiter = detectSeparator(headerLine);
-  if (!delimiter) {
-    bytes.destroy();
-    throw new RvtoolsInputError(`${origin}: the header line has no ',', ';' or tab separator: not an RVTools CSV`, { origin, tab, row: 1 });
-  }
+  // No separator: a tab of one column (a trimmed export may have one); read.ts refuses a one-column vInfo.
+  const delimiter = detectSeparator(headerLine) ?? ",";
   const parser = parse({ delimiter, max_record_size: MAX_RECORD_CHARS, skip_empty_lines: true, bom: false });
   async function* all(): AsyncGenerator<string> {
     yield head;

@@ -56,10 +56,19 @@ export async function openRvtoolsExport(path: string, limits: Partial<ReadLimits
     }
     opened = await readZip(path, lim);
   }
-  if (!opened.tabs.some((tab) => tab.name.toLowerCase() === "vinfo")) {
+  const vInfo = opened.tabs.find((tab) => tab.name.toLowerCase() === "vinfo");
+  if (!vInfo) {
     await opened.close();
     const found = opened.tabs.map((tab) => tab.name).join(", ");
     throw new RvtoolsInputError(`${opened.origin}: not an RVTools export: no vInfo tab (found: ${found || "none"})`, { origin: opened.origin, tab: "vInfo" });
+  }
+  // vInfo has ~100 columns (VM, Powerstate, CPUs, ...): one column is text that is not CSV, or another separator.
+  if (vInfo.header.length < 2) {
+    await opened.close();
+    throw new RvtoolsInputError(
+      `${vInfo.origin}: the header line has one column ("${vInfo.header[0]?.slice(0, 60) ?? ""}"): not an RVTools CSV (separators read: ',' ';' tab)`,
+      { origin: vInfo.origin, tab: vInfo.name, row: 1 },
+    );
   }
   return opened;
 }
