@@ -452,6 +452,24 @@ describe("createRvtoolsBuilder", () => {
     expect(result.report.joins.vTools).toEqual({ rows: 1, joined: 1 });
   });
 
+  it.each<[string, string[], Row, number]>([
+    ["VM UUID and VI SDK Server only", ["VM", "VM UUID", "VI SDK Server", "Disk"], { "VM UUID": "50000001-0000-0000-0000-000000000000", "VI SDK Server": "vc1.example.com" }, 1],
+    ["VM ID without a vCenter column", ["VM", "VM ID", "Disk"], { "VM ID": "vm-101" }, 1],
+    ["the VM name only", ["VM", "Disk"], { VM: "vm-1" }, 1],
+    // Near misses: a name two VMs share, an ID in another vCenter, a UUID of no VM.
+    ["a name two VMs share", ["VM", "Disk"], { VM: "twin" }, 0],
+    ["VM ID in another vCenter", ["VM", "VM ID", "VI SDK UUID", "Disk"], { "VM ID": "vm-101", "VI SDK UUID": VC2 }, 0],
+    ["a VM UUID of no VM", ["VM", "VM UUID", "Disk"], { "VM UUID": "50000009-0000-0000-0000-000000000000" }, 0],
+  ])("joins a tab trimmed to %s to its vInfo VM when the key names one VM", async (_, header, keys, joined) => {
+    const result = await build([
+      tab("vDisk", header, [{ ...keys, Disk: "Hard disk 1" }]),
+      tab("vInfo", VINFO_NEW, [vmRow(1), vmRow(2, { VM: "twin" }), vmRow(3, { VM: "twin" })]),
+    ]);
+    const snapshot = valid(result);
+    expect(result.report.joins.vDisk).toEqual({ rows: 1, joined });
+    expect(snapshot.virtualMachines[0]!.disks.length).toBe(joined);
+  });
+
   it("imports an anonymised export whose hosts and some VMs do not join, and reports the coverage", async () => {
     const result = await build([
       tab("vInfo", VINFO_NEW, [vmRow(1, { Host: "host-a1b2" }), vmRow(2, { Host: "host-c3d4" })]),

@@ -313,6 +313,11 @@ interface VmInfo {
   hostName: string | null;
   vmId: string | null;
   vmUuid: string | null;
+  /**
+   * The other keys a row of another tab may name this VM by, when that tab's header is trimmed
+   * differently (no VI SDK UUID, no VM ID): every vCenter scope (UUID, server, none) × every VM key.
+   */
+  altKeys: string[];
   vm: VirtualMachineInput;
 }
 
@@ -344,6 +349,30 @@ const newParts = (): VmParts => ({
   ballooned: null,
   active: null,
 });
+
+/** Two records of one VM's rows (read under two keys): lists joined, counts added, the first fact kept. */
+function mergeParts(a: VmParts, b: VmParts): VmParts {
+  for (const tab of VM_TABS) if (b.rows[tab]) a.rows[tab] = (a.rows[tab] ?? 0) + b.rows[tab];
+  for (const disk of b.disks) {
+    if (a.disks.some((d) => d.key === disk.key)) disk.key = `${disk.key} (2)`.slice(0, 512);
+    a.disks.push(disk);
+  }
+  a.filesystems.push(...b.filesystems);
+  a.macs.push(...b.macs);
+  a.ips.push(...b.ips);
+  a.nics += b.nics;
+  a.snapshots += b.snapshots;
+  if (b.snapshotOldest !== null && (a.snapshotOldest === null || b.snapshotOldest < a.snapshotOldest)) a.snapshotOldest = b.snapshotOldest;
+  a.toolsStatus ??= b.toolsStatus;
+  a.toolsVersion ??= b.toolsVersion;
+  a.coresPerSocket ??= b.coresPerSocket;
+  a.cpuHotAdd ??= b.cpuHotAdd;
+  a.cpuHotRemove ??= b.cpuHotRemove;
+  a.memoryHotAdd ??= b.memoryHotAdd;
+  a.ballooned ??= b.ballooned;
+  a.active ??= b.active;
+  return a;
+}
 
 /** The disk modes the snapshot knows; RVTools writes vSphere's names ("independent_persistent"). */
 const KNOWN_DISK_MODES = new Set<string>(DISK_MODES);
@@ -524,13 +553,16 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
       faultTolerance: ftState !== null && ftState.toLowerCase() !== "notconfigured",
       attributes,
     };
-    infos.set(key, {
-      scope: scopeOf(r, cells, row),
-      hostName: r.text(cells, row, "host"),
-      vmId: r.text(cells, row, "vmId"),
-      vmUuid,
-      vm,
-    });
+    const scopes = new Set(["", r.text(cells, row, "viSdkUuid")?.toLowerCase(), r.text(cells, row, "viSdkServer")?.toLowerCase()]);
+    const vmId = r.text(cells, row, "vmId");
+    const altKeys: string[] = [];
+    for (const scope of scopes) {
+      if (scope === undefined) continue;
+      if (vmId) altKeys.push(`${scope}\u0000id\u0000${vmId}`);
+      if (vmUuid) altKeys.push(`${scope}\u0000uuid\u0000${vmUuid.toLowerCase()}`);
+      altKeys.push(`${scope}\u0000name\u0000${name}`);
+    }
+    infos.set(key, { scope: scopeOf(r, cells, row), hostName: r.text(cells, row, "host"), vmId, vmUuid, altKeys, vm });
   }
 
   function readVmTab(r: TabReader<VmTab>, cells: CellValue[], row: number) {
@@ -666,6 +698,30 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
     });
   }
 
+  /**
+   * Rows keyed otherwise than their VM's vInfo row (a tab without VI SDK UUID or VM ID) join it by
+   * one of its other keys, when that key names one VM only.
+   */
+  function rejoinParts() {
+    const orphans = [...parts.keys()].filter((k) => !infos.has(k));
+    if (orphans.length === 0) return;
+    const alternatives = new Map<string, string | null>();
+    for (const [key, info] of infos) {
+      for (const alt of info.altKeys) {
+        const known = alternatives.get(alt);
+        alternatives.set(alt, known === undefined || known === key ? key : null);
+      }
+    }
+    for (const orphan of orphans) {
+      const target = alternatives.get(orphan);
+      if (!target) continue;
+      const from = parts.get(orphan)!;
+      parts.delete(orphan);
+      const into = parts.get(target);
+      parts.set(target, into ? mergeParts(into, from) : from);
+    }
+  }
+
   async function addTab(source: RvTab): Promise<void> {
     if (finished) throw new Error("the RVTools builder is finished");
     const tab = tabOf(source.name);
@@ -748,6 +804,7 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
       hostList.push(h.host);
     }
 
+    rejoinParts();
     const vms: VirtualMachineInput[] = [];
     const used = new Set<string>();
     let hostJoined = 0;
