@@ -165,6 +165,15 @@ describe("a folder of RVTools_tab*.csv", () => {
     ]);
   });
 
+  it.each([
+    ["UTF-8 without BOM", Buffer.from(csv([["VM", "Annotation"], ["srv-müller", "Zürich, 2ᵉ étage"]]))],
+    ["Windows-1252 (ANSI)", Buffer.from(csv([["VM", "Annotation"], ["srv-müller", "Zürich, 2e étage"]]), "latin1")],
+  ])("decodes %s", async (label, bytes) => {
+    const dir = await folder({ "RVTools_tabvInfo.csv": bytes });
+    const [tab] = (await readAll(dir)).tabs;
+    expect(tab!.rows[0]!.cells).toEqual(["srv-müller", label.startsWith("UTF") ? "Zürich, 2ᵉ étage" : "Zürich, 2e étage"]);
+  });
+
   it("keeps headers as written (3.x 'MB' and 'vCenter UUID', padded cells trimmed), empty cells as null", async () => {
     const header = HEADER_3X.map((h, i) => (i === 4 ? ` ${h} ` : h));
     const dir = await folder({ "RVTools_tabvInfo.csv": csv([header, ["old01", "poweredOff", "1", "1024", "", "", "vm-7", "", "vc0", "u0"]]) });

@@ -25,9 +25,26 @@ export const MAX_RECORD_CHARS = 4 * 1024 * 1024;
 /** The header line must end within this many characters (an RVTools header is ~3,000). */
 const MAX_HEADER_CHARS = 1024 * 1024;
 
-type Encoding = "utf-8" | "utf-16le" | "utf-16be";
+type Encoding = "utf-8" | "utf-16le" | "utf-16be" | "windows-1252";
 
-/** Bytes → text: the BOM picks the encoding (and is dropped); no BOM is UTF-8; NUL bytes are not text. */
+/** The bytes sniffed for the encoding when there is no BOM. */
+const SNIFF_BYTES = 64 * 1024;
+
+/** Whether the bytes are UTF-8 (a multi-byte character cut at the end counts as UTF-8). */
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Bytes → text: a BOM picks UTF-8 or UTF-16 (and is dropped); without one, the first 64 KiB decide
+ * between UTF-8 and Windows-1252 (a Western "ANSI" code page, what a Windows program writes when it
+ * does not write UTF-8); NUL bytes are not text.
+ */
 async function* decode(bytes: AsyncIterable<Buffer | string>, origin: string): AsyncGenerator<string> {
   let head = Buffer.alloc(0);
   let decoder: TextDecoder | null = null;
@@ -41,6 +58,7 @@ async function* decode(bytes: AsyncIterable<Buffer | string>, origin: string): A
     if (encoding === "utf-8" && buffer.subarray(0, 4096).includes(0)) {
       throw new RvtoolsInputError(`${origin}: not a CSV text file (binary content, or UTF-16 without a byte order mark)`, { origin });
     }
+    if (skip === 0 && !isUtf8(buffer.subarray(0, SNIFF_BYTES))) encoding = "windows-1252";
     decoder = new TextDecoder(encoding, { ignoreBOM: true });
     return decoder.decode(buffer.subarray(skip), { stream: true });
   };
@@ -51,7 +69,7 @@ async function* decode(bytes: AsyncIterable<Buffer | string>, origin: string): A
       continue;
     }
     head = Buffer.concat([head, buffer]);
-    if (head.length >= 4) yield start(head);
+    if (head.length >= SNIFF_BYTES) yield start(head);
   }
   if (!decoder) yield start(head);
   const rest = (decoder as TextDecoder | null)?.decode() ?? "";
