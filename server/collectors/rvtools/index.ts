@@ -1,9 +1,30 @@
 /**
- * The rvtools kind: an RVTools export of a vCenter. Its importer is not written yet: a source of this
- * kind can be saved, and collecting it fails with CollectorUnavailableError.
+ * The rvtools kind: an RVTools export (a folder of RVTools_tab*.csv or a .zip of one; .xlsx not yet)
+ * read from the local path in the source's endpoint, by the command line (`collect rvtools <path>`)
+ * or a collection run on the server. Uploading the file through the Sources page (the server keeping
+ * the upload and collecting from its path) is a later step of issue 15.
  */
 import { z } from "zod";
-import { defineCollector } from "../types";
+import { defineCollector, type Collector } from "../types";
+import { rvtoolsCliParser } from "./cli";
+import { createRvtoolsBuilder } from "./normalise";
+import { openRvtoolsExport } from "./read";
+
+/** Reads the export's tabs into the normaliser, one row at a time; the reader's warnings join the snapshot's. */
+export const collectRvtools: Collector = async (source, { signal }) => {
+  const opened = await openRvtoolsExport(source.endpoint);
+  try {
+    const builder = createRvtoolsBuilder();
+    for (const tab of opened.tabs) {
+      signal.throwIfAborted();
+      await builder.addTab(tab);
+    }
+    const { snapshot } = builder.finish();
+    return { ...snapshot, warnings: [...opened.warnings, ...(snapshot.warnings ?? [])] };
+  } finally {
+    await opened.close();
+  }
+};
 
 export const rvtools = defineCollector({
   kind: "rvtools",
@@ -13,4 +34,6 @@ export const rvtools = defineCollector({
   options: z.looseObject({}),
   fields: [],
   secret: { kind: "none" },
+  collect: collectRvtools,
+  cli: rvtoolsCliParser,
 });
