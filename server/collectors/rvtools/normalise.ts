@@ -151,8 +151,8 @@ function isoOf(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): string |
 
 /**
  * A date as an ISO-8601 string (UTC: RVTools writes the collecting machine's local time without a
- * zone, which is read as UTC). Accepts xlsx dates, Excel serial numbers (45714.537), ISO text
- * ("2025-02-24 12:53:20", with T or a zone), "M/D/YYYY h:mm[:ss] [AM|PM]" (en-US; D/M when the
+ * zone, which is read as UTC). Accepts xlsx dates, Excel serial numbers (45714.537, or 45714,537 in
+ * a comma-decimal CSV), ISO text ("2025-02-24 12:53:20", with T or a zone; "2025/02/24" too), "M/D/YYYY h:mm[:ss] [AM|PM]" (en-US; D/M when the
  * first number is above 12) and "D.M.YYYY H:mm[:ss]" (de-DE and others).
  */
 export function cellDate(cell: CellValue): string | null {
@@ -165,11 +165,11 @@ export function cellDate(cell: CellValue): string | null {
   if (typeof cell !== "string") throw new CellTypeError(`${describe(cell)} is not a date`);
   const value = cell.trim();
   if (value === "") return null;
-  if (/^\d+(\.\d+)?$/.test(value)) return fromExcelSerial(Number(value));
-  let m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(value);
+  if (/^\d+([.,]\d+)?$/.test(value)) return fromExcelSerial(Number(value.replace(",", ".")));
+  let m = /^(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(value);
   if (m) {
     if (m[7]) {
-      const t = Date.parse(value.replace(" ", "T"));
+      const t = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4] ?? "00"}:${m[5] ?? "00"}:${m[6] ?? "00"}${m[7]}`);
       if (Number.isFinite(t)) return new Date(t).toISOString();
     } else {
       const iso = isoOf(+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
