@@ -109,6 +109,17 @@ function flagEncrypted(buffer: Buffer): Buffer {
   return out;
 }
 
+/** Declares `size` as every entry's uncompressed size in the local and central headers (a lying zip). */
+function declareSize(buffer: Buffer, size: number): Buffer {
+  const out = Buffer.from(buffer);
+  for (let i = 0; i + 4 <= out.length; i++) {
+    const sig = out.readUInt32LE(i);
+    if (sig === 0x04034b50) out.writeUInt32LE(size, i + 22);
+    if (sig === 0x02014b50) out.writeUInt32LE(size, i + 24);
+  }
+  return out;
+}
+
 /** Replaces a byte string of the same length everywhere (entry names in the local and central headers). */
 function rename(buffer: Buffer, from: string, to: string): Buffer {
   expect(to.length).toBe(from.length);
@@ -325,6 +336,12 @@ describe("refusals, each naming the file", () => {
       label: "a zip bomb (an entry inflating ~1000:1)",
       input: async () => zipFile("bomb.zip", await zip([{ name: "RVTools_tabvInfo.csv", data: Buffer.alloc(20 * 1024 * 1024, 0x2c) }])),
       message: /bomb\.zip!RVTools_tabvInfo\.csv: compression ratio \d+:1, over the limit of 100:1/,
+    },
+    {
+      label: "an entry inflating to more than its header declares (a bomb under a small declared size)",
+      input: async () =>
+        zipFile("liar.zip", declareSize(await zip([{ name: "RVTools_tabvInfo.csv", data: csv([HEADER_4X]) + csv([row4x("web01")]).repeat(100_000) }]), 4096)),
+      message: /liar\.zip!RVTools_tabvInfo\.csv: cannot read: too many bytes in the stream/,
     },
     {
       label: "an encrypted entry",
