@@ -96,9 +96,10 @@ export const TABS = {
     required: false,
     columns: {
       ...vmKeys,
-      disk: text("Disk"),
+      // "Label" is the disk's label where "Disk" is missing; vDisk's "Path" is the VM's .vmx, not the disk.
+      disk: text("Disk", "Label"),
       diskKey: text("Disk Key"),
-      path: text("Disk Path", "Path"),
+      path: text("Disk Path"),
       capacity: mib("Capacity MiB", "Capacity MB"),
       raw: bool("Raw"),
       mode: text("Disk Mode"),
