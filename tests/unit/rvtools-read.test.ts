@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import yazl from "yazl";
 import { UsageError } from "@/server/cli/args";
+import { collectRvtools } from "@/server/collectors/rvtools";
 import { rvtoolsCliParser } from "@/server/collectors/rvtools/cli";
 import { detectSeparator } from "@/server/collectors/rvtools/csv";
 import { openRvtoolsExport, XLSX_NOT_AVAILABLE, type ReadLimits } from "@/server/collectors/rvtools/read";
@@ -401,6 +402,35 @@ describe("refusals, each naming the file", () => {
     const path = await zipFile("edge.zip", data);
     const { tabs } = await readAll(path, { maxInputBytes: data.length, maxEntries: 1, maxEntryBytes: vinfo.length, maxTotalBytes: vinfo.length });
     expect(tabs[0]!.rows).toHaveLength(2);
+  });
+});
+
+describe("the rvtools collector", () => {
+  const header = ["VM", "Powerstate", "CPUs", "Memory", "VM ID", "VM UUID", "VI SDK Server", "VI SDK UUID"];
+  const rows = (count: number) => Array.from({ length: count }, (_, i) => [`vm${i}`, "poweredOn", "2", "4096", `vm-${i}`, `4221-${i}`, "vc1", "u1"]);
+  const source = (endpoint: string) => ({ kind: "rvtools" as const, name: "x", endpoint, username: null, secret: null, options: {} });
+
+  it("collects a zip into VMs, with the reader's warnings", async () => {
+    const path = await zipFile("c.zip", await zip([{ name: "RVTools_tabvInfo.csv", data: csv([header, ...rows(3)]) }, { name: "notes.txt", data: "x" }]));
+    const snapshot = await collectRvtools(source(path), { signal: new AbortController().signal });
+    expect(snapshot.virtualMachines?.map((v) => v.name)).toEqual(["vm0", "vm1", "vm2"]);
+    expect(snapshot.warnings).toContain(`${path.split("/").pop()}: not RVTools tab files, ignored: notes.txt`);
+  });
+
+  it("stops when the collection is cancelled, before reading and while reading rows", async () => {
+    const dir = await folder({ "RVTools_tabvInfo.csv": csv([header, ...rows(5000)]) });
+    const before = new AbortController();
+    before.abort(new Error("cancelled"));
+    await expect(collectRvtools(source(dir), { signal: before.signal })).rejects.toThrow("cancelled");
+    // A signal that turns aborted at its third check: before reading, before the tab, at row 1,000.
+    let checks = 0;
+    const during = {
+      throwIfAborted() {
+        if (++checks === 3) throw new Error("cancelled while reading");
+      },
+    } as unknown as AbortSignal;
+    await expect(collectRvtools(source(dir), { signal: during })).rejects.toThrow("cancelled while reading");
+    expect(checks).toBe(3);
   });
 });
 
