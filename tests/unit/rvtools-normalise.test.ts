@@ -473,6 +473,30 @@ describe("createRvtoolsBuilder", () => {
     expect(snapshot.virtualMachines[0]!.disks.length).toBe(joined);
   });
 
+  it("joins hosts and clusters of tabs trimmed of their vCenter columns by name", async () => {
+    const result = await build([
+      tab("vInfo", VINFO_NEW, [vmRow(1), vmRow(2)]),
+      tab("vHost", ["Host", "Cluster", "# Cores"], [{ Host: "esx1.example.com", Cluster: "Prod", "# Cores": 8 }]),
+      tab("vCluster", ["Name", "DRS enabled", "DPM enabled"], [{ Name: "Prod", "DRS enabled": "True", "DPM enabled": "True" }]),
+    ]);
+    const snapshot = valid(result);
+    expect(snapshot.virtualMachines.map((v) => v.hostExternalId)).toEqual(["host/esx1.example.com", "host/esx1.example.com"]);
+    expect(snapshot.hosts[0]).toMatchObject({ drsEnabled: true, dpmEnabled: true });
+  });
+
+  it("does not guess a host by name when two vCenters have one of that name (near miss)", async () => {
+    const trimmed = VINFO_NEW.filter((h) => h !== "VI SDK UUID" && h !== "VI SDK Server");
+    const result = await build([
+      tab("vInfo", trimmed, [vmRow(1)]),
+      tab("vHost", ["Host", "# Cores", "VI SDK UUID"], [
+        { Host: "esx1.example.com", "# Cores": 8, "VI SDK UUID": VC1 },
+        { Host: "esx1.example.com", "# Cores": 8, "VI SDK UUID": VC2 },
+      ]),
+    ]);
+    expect(valid(result).virtualMachines[0]!.hostExternalId).toBeNull();
+    expect(result.report.joins["vInfo→vHost"]).toEqual({ rows: 1, joined: 0 });
+  });
+
   it("imports an anonymised export whose hosts and some VMs do not join, and reports the coverage", async () => {
     const result = await build([
       tab("vInfo", VINFO_NEW, [vmRow(1, { Host: "host-a1b2" }), vmRow(2, { Host: "host-c3d4" })]),

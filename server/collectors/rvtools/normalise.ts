@@ -350,6 +350,29 @@ const newParts = (): VmParts => ({
   active: null,
 });
 
+/**
+ * A host or cluster by vCenter and name; else (a tab trimmed of its vCenter columns, or the other tab
+ * so trimmed) by name alone, when one vCenter only has that name.
+ */
+function byName<T>(map: Map<string, T>, scope: string, name: string): T | undefined {
+  const lower = name.toLowerCase();
+  const exact = map.get(`${scope}\u0000${lower}`);
+  if (exact !== undefined) return exact;
+  let names = nameIndexes.get(map) as Map<string, T | null> | undefined;
+  if (!names) {
+    names = new Map();
+    for (const [key, value] of map) {
+      const n = key.slice(key.indexOf("\u0000") + 1);
+      names.set(n, names.has(n) ? null : value);
+    }
+    nameIndexes.set(map, names);
+  }
+  return names.get(lower) ?? undefined;
+}
+
+/** Per map of hosts or clusters (complete when first asked): its values by name, null when two vCenters share it. */
+const nameIndexes = new WeakMap<Map<string, unknown>, Map<string, unknown>>();
+
 /** Two records of one VM's rows (read under two keys): lists joined, counts added, the first fact kept. */
 function mergeParts(a: VmParts, b: VmParts): VmParts {
   for (const tab of VM_TABS) if (b.rows[tab]) a.rows[tab] = (a.rows[tab] ?? 0) + b.rows[tab];
@@ -796,7 +819,7 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
     const hostIds = new Map<string, string>();
     const hostId = (scope: string, name: string) => (scope ? `${scope}/host/${name}` : `host/${name}`);
     for (const [key, h] of hosts) {
-      const c = h.host.cluster ? clusters.get(`${h.scope}\u0000${h.host.cluster.toLowerCase()}`) : undefined;
+      const c = h.host.cluster ? byName(clusters, h.scope, h.host.cluster) : undefined;
       h.host.externalId = bounded(hostId(h.scope, h.host.name), 512);
       h.host.drsEnabled = c?.drsEnabled ?? null;
       h.host.dpmEnabled = c?.dpmEnabled ?? null;
@@ -833,9 +856,10 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
       if (info.hostName) {
         hostNamed++;
         const hostKey = `${info.scope}\u0000${info.hostName.toLowerCase()}`;
-        let hid = hostIds.get(hostKey);
+        // From vHost: by name when the tabs differ in their vCenter columns; made from vInfo: this vCenter's only.
+        let hid = hasHostTab ? byName(hostIds, info.scope, info.hostName) : hostIds.get(hostKey);
         if (hid === undefined && !hasHostTab) {
-          const c = vm.cluster ? clusters.get(`${info.scope}\u0000${vm.cluster.toLowerCase()}`) : undefined;
+          const c = vm.cluster ? byName(clusters, info.scope, vm.cluster) : undefined;
           const host: HostInput = {
             externalId: bounded(hostId(info.scope, info.hostName), 512),
             name: bounded(info.hostName, 512),
