@@ -77,7 +77,6 @@ export const TABS = {
     required: false,
     columns: {
       ...vmKeys,
-      sockets: int("Sockets"),
       coresPerSocket: int("Cores p/s", "Cores per socket"),
       hotAdd: bool("Hot Add"),
       hotRemove: bool("Hot Remove"),
@@ -126,14 +125,12 @@ export const TABS = {
       mac: text("Mac Address", "MAC Address"),
       ipv4: text("IPv4 Address", "IP Address"),
       ipv6: text("IPv6 Address"),
-      adapter: text("Adapter"),
     },
   },
   vSnapshot: {
     required: false,
     columns: {
       ...vmKeys,
-      name: text("Name"),
       createdAt: date("Date / time", "Date/time", "Date"),
     },
   },
@@ -163,7 +160,6 @@ export const TABS = {
       vendor: text("Vendor"),
       model: text("Model"),
       uuid: text("UUID"),
-      maintenance: bool("in Maintenance Mode"),
     },
   },
   vCluster: {

@@ -32,6 +32,11 @@ type HostInput = NonNullable<SnapshotInput["hosts"]>[number];
 type DiskInput = NonNullable<VirtualMachineInput["disks"]>[number];
 type FilesystemInput = NonNullable<VirtualMachineInput["guestFilesystems"]>[number];
 
+/** Tabs read for the report only (the snapshot has no datastore, vCenter or health object). */
+const COUNTED_ONLY = new Set<string>(["vDatastore", "vSource", "vHealth"]);
+/** The key columns' names: their absence from a tab other than vInfo changes how rows join, not a fact. */
+const KEY_HEADERS = new Set(["VM", "VM ID", "VM UUID", "VI SDK Server", "VI SDK UUID", "Host", "Name"]);
+
 /** The VM tabs whose rows join a vInfo VM (join coverage is reported for each). */
 const VM_TABS = ["vCPU", "vMemory", "vDisk", "vPartition", "vNetwork", "vSnapshot", "vTools"] as const;
 type VmTab = (typeof VM_TABS)[number];
@@ -959,6 +964,14 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
       report.warnings.push(`${problem.first}; the field is left empty${problem.count > 1 ? ` (and ${problem.count - 1} more rows of this column)` : ""}`);
     }
     report.warnings.push(...warnings);
+    // What a partial export lacks, said where the snapshot's readers see it (its warnings).
+    const lacking = report.tabsMissing.filter((t) => !COUNTED_ONLY.has(t));
+    if (lacking.length > 0) report.warnings.push(`tabs not in the export (their facts are empty): ${lacking.join(", ")}`);
+    for (const [tab, columns] of Object.entries(report.columnsMissing)) {
+      if (COUNTED_ONLY.has(tab)) continue;
+      const facts = tab === "vInfo" ? columns : columns.filter((c) => !KEY_HEADERS.has(c));
+      if (facts.length > 0) report.warnings.push(`${tab} lacks the columns (their facts are empty): ${facts.join(", ")}`);
+    }
 
     const snapshot: SnapshotInput = {
       collectedAt: options.collectedAt ?? new Date().toISOString(),
