@@ -13,7 +13,8 @@ import { parseSnapshot } from "../server/inventory/snapshot";
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
   const [kind, ...rest] = argv.filter((a) => a !== "--json");
-  const parser = COLLECTORS.find((c) => c.kind === kind)?.cli;
+  const definition = COLLECTORS.find((c) => c.kind === kind);
+  const parser = definition?.cli;
   if (!parser) {
     const kinds = COLLECTORS.filter((c) => c.cli).map((c) => c.kind).join(" | ");
     throw new UsageError(`usage: collect <${kinds}> <endpoint> [options] [--json]`);
@@ -22,7 +23,8 @@ async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort(new Error("interrupted")));
   // Salvaged as a collection job does: a bad object is repaired or dropped with a warning.
-  const collected = await collectorFor(source.kind)(source, { signal: controller.signal });
+  const collect = definition?.collectCli ?? collectorFor(source.kind);
+  const collected = await collect(source, { signal: controller.signal });
   const snapshot = parseSnapshot(salvageSnapshot(collected, { keepLabels: keepLabelsFor(source.options) }));
   if (json) {
     process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);

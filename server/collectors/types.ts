@@ -60,6 +60,12 @@ export interface CollectorDefinition<K extends string = string> {
   collect?: Collector;
   /** Absent: the kind cannot be collected from the command line. */
   cli?: CliSourceParser;
+  /**
+   * What the command line collects with, when it differs from `collect`: a kind that reads a local
+   * file (rvtools) reads any path the person at the terminal names, which a source saved on the
+   * server must never do.
+   */
+  collectCli?: Collector;
 }
 
 /** Checks a definition's shape and keeps its kind's literal type. */

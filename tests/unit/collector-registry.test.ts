@@ -30,14 +30,15 @@ describe("the collector registry", () => {
     expect(optionsProblem("rvtools", { anything: 1 })).toBeNull();
   });
 
-  it("has no rvtools collector yet: saved, not collected", () => {
+  it("has no rvtools collector on the server yet (a saved endpoint is never read as a path): saved, not collected; the CLI reads local exports", () => {
     expect(collectorDefinition("rvtools").collect).toBeUndefined();
+    expect(collectorDefinition("rvtools").collectCli).toBeTypeOf("function");
     expect(() => collectorFor("rvtools")).toThrow(CollectorUnavailableError);
     expect(() => collectorFor("rvtools")).toThrow(/no rvtools collector in this version/);
     expect(collectorFor("demo")).toBe(collectorDefinition("demo").collect);
   });
 
   it("offers the collect CLI for every kind that can be collected", () => {
-    expect(COLLECTORS.filter((c) => c.cli).map((c) => c.kind)).toEqual(["vsphere", "libvirt", "docker", "demo"]);
+    expect(COLLECTORS.filter((c) => c.cli).map((c) => c.kind)).toEqual(["vsphere", "libvirt", "docker", "demo", "rvtools"]);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The rvtools kind: an RVTools export (a folder of RVTools_tab*.csv or a .zip of one; .xlsx not yet)
- * read from the local path in the source's endpoint, by the command line (`collect rvtools <path>`)
- * or a collection run on the server. Uploading the file through the Sources page (the server keeping
- * the upload and collecting from its path) is a later step of issue 15.
+ * read from a local path by the command line (`collect rvtools <path>`). A source saved on the server
+ * is not collected yet: its endpoint is text anyone who may edit sources typed, and the server must
+ * never read a path named that way. Uploading the file through the Sources page (the server keeping
+ * the upload in its own directory and collecting from there) is the next step of issue 15.
  */
 import { z } from "zod";
 import { defineCollector, type Collector } from "../types";
@@ -48,6 +49,6 @@ export const rvtools = defineCollector({
   options: z.looseObject({}),
   fields: [],
   secret: { kind: "none" },
-  collect: collectRvtools,
   cli: rvtoolsCliParser,
+  collectCli: collectRvtools,
 });
