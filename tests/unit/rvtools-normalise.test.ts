@@ -484,6 +484,36 @@ describe("createRvtoolsBuilder", () => {
     expect(snapshot.virtualMachines[0]!.disks.length).toBe(joined);
   });
 
+  it("merges a VM's rows read under three keys (vDisk by VM ID, vPartition by VM UUID, vNetwork by name)", async () => {
+    const result = await build([
+      tab("vDisk", DISK_HEADER, [
+        { "VM ID": "vm-101", "VI SDK UUID": VC1, Disk: "Hard disk 1", "Disk Key": "2000", "Capacity MiB": 10 },
+        // The same key twice in one VM: kept apart (the snapshot's disk keys are unique per VM).
+        { "VM ID": "vm-101", "VI SDK UUID": VC1, Disk: "Hard disk 2", "Disk Key": "2000", "Capacity MiB": 20 },
+      ]),
+      tab("vPartition", ["VM", "VM UUID", "Disk", "Capacity MiB", "Free MiB"], [{ "VM UUID": "50000001-0000-0000-0000-000000000000", Disk: "/", "Capacity MiB": 9, "Free MiB": 1 }]),
+      tab("vNetwork", ["VM", "Mac Address"], [{ VM: "vm-1", "Mac Address": "00:50:56:00:00:01" }]),
+      tab("vInfo", VINFO_NEW, [vmRow(1)]),
+    ]);
+    const vm = valid(result).virtualMachines[0]!;
+    expect(vm.disks.map((d) => [d.key, d.capacityMiB])).toEqual([["2000", 10], ["2000 (row 3)", 20]]);
+    expect(vm.guestFilesystems).toEqual([{ path: "/", capacityMiB: 9, freeMiB: 1, diskKey: null }]);
+    expect(vm.macAddresses).toEqual(["00:50:56:00:00:01"]);
+    expect(result.report.joins).toMatchObject({ vDisk: { rows: 2, joined: 2 }, vPartition: { rows: 1, joined: 1 }, vNetwork: { rows: 1, joined: 1 } });
+  });
+
+  it("reads the first of two tabs of one name and skips the second, saying so", async () => {
+    const disk = { "VM ID": "vm-101", "VI SDK UUID": VC1, Disk: "Hard disk 1", "Disk Key": "2000", "Capacity MiB": 10 };
+    const result = await build([
+      tab("vInfo", VINFO_NEW, [vmRow(1)]),
+      tab("vDisk", DISK_HEADER, [disk]),
+      tab("vDisk", DISK_HEADER, [disk], "export.zip!RVTools_tabvDisk.csv"),
+    ]);
+    expect(valid(result).virtualMachines[0]!.disks).toHaveLength(1);
+    expect(result.report.rows.vDisk).toBe(1);
+    expect(problems(result)).toContain('export.zip!RVTools_tabvDisk.csv: a second vDisk tab ("vDisk"), skipped: the export has this tab already');
+  });
+
   it("joins hosts and clusters of tabs trimmed of their vCenter columns by name", async () => {
     const result = await build([
       tab("vInfo", VINFO_NEW, [vmRow(1), vmRow(2)]),

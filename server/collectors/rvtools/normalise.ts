@@ -474,6 +474,8 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
   let duplicateHosts = 0;
   let health = 0;
   let finished = false;
+  /** Tabs begun (a tab's rows are counted when it ends). */
+  const seen = new Set<TabName>();
   /** The custom-attribute columns of the vInfo tab being read. */
   let attributeCols: [number, string][] = [];
   let vmsByName = 0;
@@ -760,12 +762,17 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
       await iterator.return?.();
       return;
     }
+    if (report.rows[tab] !== undefined || seen.has(tab)) {
+      // A second tab of a name (an xlsx and its CSVs in one zip) would count every disk, NIC and
+      // snapshot twice: the first is read, the second skipped and said.
+      warnings.push(`${source.origin}: a second ${tab} tab ("${source.name}"), skipped: the export has this tab already`);
+      await source.rows[Symbol.asyncIterator]().return?.();
+      return;
+    }
+    seen.add(tab);
     const r = new TabReader(tab, source, problems);
     report.tabsRead.push(source.name);
-    const missing = r.columns.missing.map((c) => (TABS[tab].columns as Record<string, ColumnSpec>)[c]!.names[0]!);
-    const known = report.columnsMissing[tab];
-    // Two tabs of a name (an xlsx and its CSVs in one zip): a column is missing when both lack it.
-    report.columnsMissing[tab] = known ? known.filter((c) => missing.includes(c)) : missing;
+    report.columnsMissing[tab] = r.columns.missing.map((c) => (TABS[tab].columns as Record<string, ColumnSpec>)[c]!.names[0]!);
     if (tab === "vInfo") {
       attributeCols = attributeColumns(source.header);
       for (const [, name] of attributeCols) if (!report.attributeColumns.includes(name)) report.attributeColumns.push(name);
