@@ -525,6 +525,22 @@ describe("createRvtoolsBuilder", () => {
     expect(snapshot.hosts[0]).toMatchObject({ drsEnabled: true, dpmEnabled: true });
   });
 
+  it.each([
+    ["persistent", "persistent"],
+    ["Independent_Persistent", "independent_persistent"],
+    ["independent_nonpersistent", "independent_nonpersistent"],
+    ["", "persistent"],
+    // Near misses: a mode the snapshot does not know is "unknown", never guessed.
+    ["independent persistent", "unknown"],
+    ["dependent", "unknown"],
+  ])("reads Disk Mode %j as %j", async (written, mode) => {
+    const result = await build([
+      tab("vInfo", VINFO_NEW, [vmRow(1)]),
+      tab("vDisk", DISK_HEADER, [{ "VM ID": "vm-101", "VI SDK UUID": VC1, Disk: "Hard disk 1", "Disk Mode": written }]),
+    ]);
+    expect(valid(result).virtualMachines[0]!.disks[0]!.mode).toBe(mode);
+  });
+
   it("does not guess a host by name when two vCenters have one of that name (near miss)", async () => {
     const trimmed = VINFO_NEW.filter((h) => h !== "VI SDK UUID" && h !== "VI SDK Server");
     const result = await build([

@@ -621,7 +621,7 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
         const path = d.text(cells, row, "path");
         const raw = d.bool(cells, row, "raw") ?? false;
         const rawMode = (d.text(cells, row, "rawMode") ?? "").toLowerCase();
-        const mode = d.text(cells, row, "mode");
+        const mode = d.text(cells, row, "mode")?.toLowerCase() ?? null;
         const sharing = (d.text(cells, row, "sharing") ?? "").toLowerCase();
         let key = bounded(d.text(cells, row, "diskKey") ?? label ?? path ?? `row ${row}`, 512);
         if (p.disks.some((x) => x.key === key)) key = bounded(`${key} (row ${row})`, 512);
