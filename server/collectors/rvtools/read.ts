@@ -1,11 +1,12 @@
 /**
  * Opens an RVTools export by its path and yields its tabs (types.ts): a folder of RVTools_tab*.csv
- * (csv.ts), a .zip of those or of an .xlsx (zip.ts), or an .xlsx (not read yet). Sizes are checked
+ * (csv.ts), a .zip of those or of an .xlsx (zip.ts), or an .xlsx (xlsx.ts). Sizes are checked
  * before anything is read; an export without a vInfo tab is not an RVTools export.
  */
 import { stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { readCsvFolder } from "./csv";
+import { readXlsx } from "./xlsx";
 import { readZip, ZIP_LIMITS, type ZipLimits } from "./zip";
 import { RvtoolsInputError, type RvTab } from "./types";
 
@@ -28,6 +29,7 @@ export interface ReadLimits extends ZipLimits {
 
 export const READ_LIMITS: ReadLimits = { maxInputBytes: 1024 ** 3, ...ZIP_LIMITS };
 
+/** @deprecated xlsx is read now (xlsx.ts); kept while tests/unit/rvtools-read.test.ts still imports it. */
 export const XLSX_NOT_AVAILABLE =
   "xlsx import not available yet: export to CSV (RVTools: Export all to csv) or wait for the next release";
 
@@ -50,11 +52,9 @@ export async function openRvtoolsExport(path: string, limits: Partial<ReadLimits
       throw new RvtoolsInputError(`${name}: ${info.size} bytes, over the limit of ${lim.maxInputBytes}: refused before reading`, { origin: name });
     }
     const ext = extname(path).toLowerCase();
-    if (ext === ".xlsx") throw new RvtoolsInputError(`${name}: ${XLSX_NOT_AVAILABLE}`, { origin: name });
-    if (ext !== ".zip") {
-      throw new RvtoolsInputError(`${name}: not an RVTools export: expected an .xlsx, a .zip or a folder of RVTools_tab*.csv`, { origin: name });
-    }
-    opened = await readZip(path, lim);
+    if (ext === ".xlsx") opened = await readXlsx(path, lim);
+    else if (ext === ".zip") opened = await readZip(path, lim);
+    else throw new RvtoolsInputError(`${name}: not an RVTools export: expected an .xlsx, a .zip or a folder of RVTools_tab*.csv`, { origin: name });
   }
   const vInfo = opened.tabs.find((tab) => tab.name.toLowerCase() === "vinfo");
   if (!vInfo) {

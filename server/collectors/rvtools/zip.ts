@@ -1,14 +1,20 @@
 /**
  * A .zip holding an RVTools export: the RVTools_tab*.csv files of "Export all to csv" (at the top or
- * in one folder), or an .xlsx (refused until the xlsx reader exists). The central directory is read
+ * in one folder), or one .xlsx (copied to a temporary file, yauzl needing random access, then read by
+ * xlsx.ts under the same limits). The central directory is read
  * and checked first (entry count, sizes, ratio, encryption, names); yauzl then checks while inflating
  * that no entry holds more bytes than its header declared, so the declared sizes are the real limits.
  */
-import { basename } from "node:path";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import yauzl, { type Entry, type ZipFile } from "yauzl";
 import { CSV_TAB_FILE, openCsvTab } from "./csv";
-import { XLSX_NOT_AVAILABLE, type RvExport } from "./read";
+import type { RvExport } from "./read";
 import { RvtoolsInputError, type RvTab } from "./types";
+import { readXlsx } from "./xlsx";
 
 export interface ZipLimits {
   /** Entries in the central directory. */
@@ -39,8 +45,8 @@ function inputError(origin: string, message: string): RvtoolsInputError {
   return new RvtoolsInputError(`${origin}: ${message}`, { origin });
 }
 
-/** The entries to read, after every entry of the central directory has passed the limits. */
-async function listEntries(zip: ZipFile, name: string, limits: ZipLimits): Promise<Entry[]> {
+/** The entries to read, after every entry of the central directory has passed the limits (xlsx.ts reuses it). */
+export async function listEntries(zip: ZipFile, name: string, limits: ZipLimits): Promise<Entry[]> {
   if (zip.entryCount > limits.maxEntries) {
     throw inputError(name, `${zip.entryCount} entries, over the limit of ${limits.maxEntries}: not an RVTools export`);
   }
@@ -89,7 +95,17 @@ export async function readZip(path: string, limits: ZipLimits): Promise<RvExport
     const entries = await listEntries(zip, name, limits);
     const csv = entries.filter((e) => CSV_TAB_FILE.test(basename(e.fileName)));
     const xlsx = entries.filter((e) => /\.xlsx$/i.test(e.fileName));
-    if (csv.length === 0 && xlsx.length > 0) throw inputError(`${name}!${xlsx[0]?.fileName}`, XLSX_NOT_AVAILABLE);
+    if (csv.length === 0 && xlsx.length > 1) {
+      throw inputError(name, `${xlsx.length} .xlsx files inside (${xlsx.map((e) => e.fileName).join(", ")}): one export per zip`);
+    }
+    const [book] = xlsx;
+    if (csv.length === 0 && book) {
+      const opened = await readNestedXlsx(zip, book, name, limits);
+      zip.close();
+      const ignored = entries.filter((e) => e !== book).map((e) => e.fileName);
+      if (ignored.length) opened.warnings.unshift(`${name}: not RVTools tab files, ignored: ${ignored.join(", ")}`);
+      return opened;
+    }
     if (csv.length === 0) throw inputError(name, "no RVTools_tab*.csv or .xlsx inside: not an RVTools export");
     const folders = new Set(csv.map((e) => e.fileName.slice(0, e.fileName.length - basename(e.fileName).length)));
     if (folders.size > 1) {
@@ -115,6 +131,35 @@ export async function readZip(path: string, limits: ZipLimits): Promise<RvExport
     return { origin: name, tabs, warnings, close };
   } catch (error) {
     await close();
+    throw error;
+  }
+}
+
+/** One .xlsx inside the zip, copied to a temporary folder (removed on close) and read from there. */
+async function readNestedXlsx(zip: ZipFile, entry: Entry, name: string, limits: ZipLimits): Promise<RvExport> {
+  const origin = `${name}!${entry.fileName}`;
+  const dir = await mkdtemp(join(tmpdir(), "fleetlens-rvtools-"));
+  const path = join(dir, "export.xlsx");
+  try {
+    try {
+      // The entry's size passed the limits above; yauzl refuses it if it inflates past that size.
+      await pipeline(await zip.openReadStreamPromise(entry), createWriteStream(path, { flags: "wx" }));
+    } catch (error) {
+      throw inputError(origin, `cannot read the entry: ${(error as Error).message}`);
+    }
+    const opened = await readXlsx(path, limits, origin);
+    return {
+      ...opened,
+      close: async () => {
+        try {
+          await opened.close();
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
     throw error;
   }
 }
