@@ -75,13 +75,15 @@ function local(name: string): string {
   return colon < 0 ? name : name.slice(colon + 1);
 }
 
-/** The value of an attribute by local name (`r:id`, `ns2:id`); `prefixed` requires a prefix (`r:id`, not `id`). */
-function attr(tag: SaxesTagPlain, name: string, prefixed = false): string | undefined {
-  const attributes = tag.attributes as Record<string, string>;
-  if (!prefixed && attributes[name] !== undefined) return attributes[name];
-  for (const [key, value] of Object.entries(attributes)) {
-    const colon = key.indexOf(":");
-    if (colon >= 0 && key.slice(colon + 1) === name && !key.startsWith("xmlns")) return value;
+/** An attribute (SpreadsheetML's own attributes are never prefixed, even in prefixed parts). */
+function attr(tag: SaxesTagPlain, name: string): string | undefined {
+  return (tag.attributes as Record<string, string>)[name];
+}
+
+/** The relationship id of a <sheet> (r:id, whatever the prefix of the relationships namespace). */
+function relId(tag: SaxesTagPlain): string | undefined {
+  for (const [key, value] of Object.entries(tag.attributes as Record<string, string>)) {
+    if (!key.startsWith("xmlns") && key.endsWith(":id")) return value;
   }
   return undefined;
 }
@@ -241,7 +243,7 @@ async function readWorkbook(zip: ZipFile, entries: Map<string, Entry>, origin: s
         const value = attr(tag, "date1904");
         date1904 = value === "1" || value === "true";
       } else if (name === "sheet") {
-        const rel = rels.get(attr(tag, "id", true) ?? "");
+        const rel = rels.get(relId(tag) ?? "");
         const sheetName = attr(tag, "name") ?? "";
         // Chart sheets and dialog sheets hold no cells.
         if (rel && /\/worksheet$/.test(rel.type)) sheets.push({ name: sheetName, part: rel.target });
@@ -296,24 +298,23 @@ async function* sheetRows(stream: Readable, book: Workbook): AsyncGenerator<RvRo
 
   const cellValue = (): CellValue => {
     const raw = text ?? "";
-    const fail = (what: string) => new CellError(what, rowNumber, column);
     switch (type) {
       case "s": {
         if (!hasValue || raw.trim() === "") return null;
         const index = Number(raw);
         const value = book.sharedStrings[index];
-        if (!Number.isInteger(index) || value === undefined) throw fail(`shared string ${raw.slice(0, 20)} does not exist (${book.sharedStrings.length} in the workbook)`);
+        if (!Number.isInteger(index) || value === undefined) throw new CellError(`shared string ${raw.slice(0, 20)} does not exist (${book.sharedStrings.length} in the workbook)`, rowNumber, column);
         return value === "" ? null : value;
       }
       case "b":
         if (!hasValue || raw === "") return null;
         if (raw === "1" || raw === "true") return true;
         if (raw === "0" || raw === "false") return false;
-        throw fail(`"${raw.slice(0, 20)}" is not a boolean`);
+        throw new CellError(`"${raw.slice(0, 20)}" is not a boolean`, rowNumber, column);
       case "d": {
         if (raw.trim() === "") return null;
         const t = Date.parse(raw.trim());
-        if (!Number.isFinite(t)) throw fail(`"${raw.slice(0, 40)}" is not an ISO date`);
+        if (!Number.isFinite(t)) throw new CellError(`"${raw.slice(0, 40)}" is not an ISO date`, rowNumber, column);
         return new Date(t);
       }
       case "str":
@@ -324,7 +325,7 @@ async function* sheetRows(stream: Readable, book: Workbook): AsyncGenerator<RvRo
       default: {
         if (raw.trim() === "") return null;
         const n = Number(raw);
-        if (!Number.isFinite(n)) throw fail(`"${raw.slice(0, 20)}" is not a number`);
+        if (!Number.isFinite(n)) throw new CellError(`"${raw.slice(0, 20)}" is not a number`, rowNumber, column);
         return book.dateStyles[style] ? excelSerialToDate(n, book.date1904) : n;
       }
     }
