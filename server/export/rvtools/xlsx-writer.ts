@@ -1,0 +1,207 @@
+/**
+ * A streaming .xlsx writer: yazl (zip) and hand-written SpreadsheetML, one worksheet per tab, each
+ * generated row by row while the zip is written (the workbook never sits in memory as cells).
+ *
+ * Cells: text as inline strings (XML-escaped, characters XML 1.0 forbids removed), finite numbers as
+ * numbers, booleans as booleans, dates as Excel serial numbers with a date-time style (UTC, as
+ * RVTools writes local time without a zone). No cell is ever a formula: text starting with = + - @
+ * stays a text cell, which Excel shows as written and never evaluates.
+ */
+import { createWriteStream } from "node:fs";
+import { Readable, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import yazl from "yazl";
+import type { CellValue } from "../../collectors/rvtools/types";
+
+export interface XlsxSheet {
+  name: string;
+  header: string[];
+  rows: Iterable<CellValue[]> | AsyncIterable<CellValue[]>;
+}
+
+const XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
+const MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+const REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+const PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships";
+/** Excel's limits: 1,048,576 rows, 16,384 columns, 32,767 characters per cell. */
+export const MAX_ROWS = 1_048_576;
+export const MAX_COLUMNS = 16_384;
+export const MAX_CELL_CHARS = 32_767;
+
+/** Characters XML 1.0 cannot hold (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/FFFF). */
+const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+
+/** Text as XML character data: forbidden characters removed, markup characters escaped. */
+export function xmlText(value: string): string {
+  return value.replace(FORBIDDEN, "").replace(/[&<>"]/g, (c) => ESCAPES[c]!);
+}
+
+/** "A", "B", …, "Z", "AA", … for a 0-based column index. */
+export function columnName(index: number): string {
+  let s = "";
+  let i = index + 1;
+  while (i > 0) {
+    const m = (i - 1) % 26;
+    s = String.fromCharCode(65 + m) + s;
+    i = (i - m - 1) / 26;
+  }
+  return s;
+}
+
+/** Days from Excel's day 0 (1899-12-30) to 1970-01-01. */
+const EXCEL_EPOCH_DAYS = 25569;
+
+/** A date as an Excel serial number (1900 system; dates from 1900-03-01 on, where serials are exact). */
+export function excelSerial(date: Date): number {
+  return date.getTime() / 86_400_000 + EXCEL_EPOCH_DAYS;
+}
+
+/** Style 1 of styles.xml: "yyyy-mm-dd hh:mm:ss". */
+const DATE_STYLE = 1;
+
+function cellXml(value: CellValue, ref: string): string {
+  if (value === null) return "";
+  if (typeof value === "number") {
+    return Number.isFinite(value) ? `<c r="${ref}"><v>${value}</v></c>` : "";
+  }
+  if (typeof value === "boolean") return `<c r="${ref}" t="b"><v>${value ? 1 : 0}</v></c>`;
+  if (value instanceof Date) {
+    const serial = excelSerial(value);
+    // Before 1900-03-01 Excel's serials are off by its 29 February 1900; NaN is no date: as text.
+    if (!(serial >= 61 && serial < 2_958_466)) return Number.isNaN(serial) ? "" : textCell(value.toISOString(), ref);
+    return `<c r="${ref}" s="${DATE_STYLE}"><v>${serial}</v></c>`;
+  }
+  return value === "" ? "" : textCell(value, ref);
+}
+
+function textCell(value: string, ref: string): string {
+  const text = xmlText(value.length > MAX_CELL_CHARS ? value.slice(0, MAX_CELL_CHARS) : value);
+  return `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${text}</t></is></c>`;
+}
+
+const columnNames: string[] = [];
+function rowXml(cells: readonly CellValue[], n: number): string {
+  let s = `<row r="${n}">`;
+  const count = Math.min(cells.length, MAX_COLUMNS);
+  for (let c = 0; c < count; c++) {
+    const ref = (columnNames[c] ??= columnName(c)) + n;
+    s += cellXml(cells[c] ?? null, ref);
+  }
+  return `${s}</row>`;
+}
+
+/** The sheet's XML, in chunks of about 64 KiB. */
+async function* sheetXml(sheet: XlsxSheet, index: number, counts: Map<number, number>): AsyncGenerator<string> {
+  let buffer = `${XML}<worksheet xmlns="${MAIN}"><sheetData>${rowXml(sheet.header, 1)}`;
+  let n = 1;
+  for await (const cells of sheet.rows) {
+    if (n >= MAX_ROWS) throw new Error(`${sheet.name}: more than ${MAX_ROWS - 1} rows, more than a worksheet holds`);
+    n++;
+    buffer += rowXml(cells, n);
+    if (buffer.length > 65_536) {
+      yield buffer;
+      buffer = "";
+    }
+  }
+  counts.set(index, n - 1);
+  yield `${buffer}</sheetData></worksheet>`;
+}
+
+/** Excel's sheet names: at most 31 characters, none of : \ / ? * [ ], unique case-insensitively. */
+export function sheetNames(names: string[]): string[] {
+  const used = new Set<string>();
+  return names.map((raw) => {
+    const base = (raw.replace(/[:\\/?*[\]]/g, "_").replace(/^'+|'+$/g, "").slice(0, 31) || "Sheet").trim() || "Sheet";
+    let name = base;
+    for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base.slice(0, 31 - String(i).length - 1)}_${i}`;
+    used.add(name.toLowerCase());
+    return name;
+  });
+}
+
+const STYLES =
+  `${XML}<styleSheet xmlns="${MAIN}">` +
+  '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd hh:mm:ss"/></numFmts>' +
+  '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>' +
+  '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
+  '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
+  '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
+  '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' +
+  '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>' +
+  '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>' +
+  "</styleSheet>";
+
+export interface XlsxResult {
+  /** Data rows written per sheet (the header not counted). */
+  rows: Record<string, number>;
+  bytes: number;
+}
+
+/**
+ * Writes the sheets as one workbook to `out` (a stream: a file, an HTTP response); resolves when
+ * the last byte is written. Rows are pulled as the zip is written, so memory stays flat.
+ */
+export async function writeXlsx(sheets: XlsxSheet[], out: Writable): Promise<XlsxResult> {
+  const names = sheetNames(sheets.map((s) => s.name));
+  const counts = new Map<number, number>();
+  const zip = new yazl.ZipFile();
+  const output = zip.outputStream as unknown as Readable;
+  const add = (path: string, text: string) => zip.addBuffer(Buffer.from(text, "utf8"), path, { mtime: new Date(0) });
+  const sheetPart = (i: number) => `xl/worksheets/sheet${i + 1}.xml`;
+
+  add(
+    "[Content_Types].xml",
+    `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+      `<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+      `<Default Extension="xml" ContentType="application/xml"/>` +
+      `<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
+      `<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>` +
+      names
+        .map((_, i) => `<Override PartName="/${sheetPart(i)}" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`)
+        .join("") +
+      "</Types>",
+  );
+  add(
+    "_rels/.rels",
+    `${XML}<Relationships xmlns="${PKG_REL}"><Relationship Id="rId1" Type="${REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+  );
+  add(
+    "xl/workbook.xml",
+    `${XML}<workbook xmlns="${MAIN}" xmlns:r="${REL}"><sheets>` +
+      names.map((n, i) => `<sheet name="${xmlText(n)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join("") +
+      "</sheets></workbook>",
+  );
+  add(
+    "xl/_rels/workbook.xml.rels",
+    `${XML}<Relationships xmlns="${PKG_REL}">` +
+      names.map((_, i) => `<Relationship Id="rId${i + 1}" Type="${REL}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`).join("") +
+      `<Relationship Id="rId${names.length + 1}" Type="${REL}/styles" Target="styles.xml"/></Relationships>`,
+  );
+  add("xl/styles.xml", STYLES);
+  sheets.forEach((sheet, i) => {
+    const stream = Readable.from(sheetXml(sheet, i, counts));
+    // yazl does not listen for a read stream's errors: a failing sheet fails the whole write.
+    stream.on("error", (error) => output.destroy(error));
+    zip.addReadStream(stream, sheetPart(i), { mtime: new Date(0), compress: true });
+  });
+  zip.end();
+
+  let bytes = 0;
+  await pipeline(
+    output,
+    async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+    },
+    out,
+  );
+  return { rows: Object.fromEntries(names.map((n, i) => [n, counts.get(i) ?? 0])), bytes };
+}
+
+/** Writes the sheets to a file (replacing it). */
+export function writeXlsxFile(sheets: XlsxSheet[], path: string): Promise<XlsxResult> {
+  return writeXlsx(sheets, createWriteStream(path));
+}
