@@ -13,7 +13,8 @@ import yazl from "yazl";
 import { createRvtoolsBuilder } from "@/server/collectors/rvtools/normalise";
 import { openRvtoolsExport, type ReadLimits } from "@/server/collectors/rvtools/read";
 import { RvtoolsInputError, type CellValue } from "@/server/collectors/rvtools/types";
-import { columnIndex, excelSerialToDate, isDateFormat, tabName } from "@/server/collectors/rvtools/xlsx";
+import { columnIndex, excelSerialToDate, isDateFormat, readXlsx, tabName, XLSX_LIMITS, type XlsxLimits } from "@/server/collectors/rvtools/xlsx";
+import { ZIP_LIMITS } from "@/server/collectors/rvtools/zip";
 
 let root: string;
 let n = 0;
@@ -506,6 +507,16 @@ describe("xlsx refusals", () => {
       message: 'nan.xlsx: sheet "vInfo" (xl/worksheets/sheet1.xml): row 2, cell B2: "two" is not a number',
     },
     {
+      label: "a vInfo sheet of one column",
+      input: () => xlsxFile({ sheets: [["vInfo", [["VM"], ["web01"]]]] }, "one.xlsx"),
+      message: 'one.xlsx: sheet "vInfo": the header row has one column ("VM"): not an RVTools vInfo',
+    },
+    {
+      label: "an empty vInfo sheet",
+      input: () => xlsxFile({ sheets: [["vInfo", []]] }, "blank.xlsx"),
+      message: 'blank.xlsx: sheet "vInfo": the header row has no cells: not an RVTools vInfo',
+    },
+    {
       label: "a workbook without vInfo",
       input: () => xlsxFile({ sheets: [["vHost", [["Host"], ["esx01"]]]] }, "hosts.xlsx"),
       message: "hosts.xlsx: not an RVTools export: no vInfo tab (found: vHost)",
@@ -516,6 +527,39 @@ describe("xlsx refusals", () => {
     if (typeof message === "string") expect(error.message).toBe(message);
     else expect(error.message).toMatch(message);
     expect(error.where.origin).toBeDefined();
+  });
+
+  describe("what a workbook may hold in memory", () => {
+    const read = async (path: string, limits: Partial<XlsxLimits>) => {
+      const opened = await readXlsx(path, ZIP_LIMITS, "caps.xlsx", { ...XLSX_LIMITS, ...limits });
+      try {
+        for (const tab of opened.tabs) for await (const row of tab.rows) void row;
+      } finally {
+        await opened.close();
+      }
+    };
+    const book = (): Book => ({ sheets: [["vInfo", [["VM", "Notes"], ["web01", "abcdefghij"], ["web02", "x"]]]] });
+    const cases: { label: string; limits: Partial<XlsxLimits>; inline?: boolean; message: string | null }[] = [
+      { label: "a cell at the limit", limits: { maxCellChars: 10 }, message: null },
+      { label: "a shared string over the cell limit", limits: { maxCellChars: 9 }, message: "caps.xlsx!xl/sharedStrings.xml: shared string 3 is longer than 9 characters" },
+      {
+        label: "an inline cell over the cell limit",
+        limits: { maxCellChars: 9 },
+        inline: true,
+        message: 'caps.xlsx: sheet "vInfo" (xl/worksheets/sheet1.xml): cell B2 is longer than 9 characters',
+      },
+      { label: "a row at the row limit", limits: { maxRowChars: 15 }, inline: true, message: null },
+      { label: "a row over the row limit", limits: { maxRowChars: 14 }, inline: true, message: 'caps.xlsx: sheet "vInfo" (xl/worksheets/sheet1.xml): row 2 holds more than 14 characters' },
+      { label: "shared strings at the count limit", limits: { maxSharedStrings: 6 }, message: null },
+      { label: "shared strings over the count limit", limits: { maxSharedStrings: 5 }, message: "caps.xlsx!xl/sharedStrings.xml: more than 5 shared strings or 134217728 characters of them: refused" },
+      { label: "shared strings over the character limit", limits: { maxSharedStringChars: 27 }, message: "caps.xlsx!xl/sharedStrings.xml: more than 10000000 shared strings or 27 characters of them: refused" },
+      { label: "shared strings at the character limit", limits: { maxSharedStringChars: 28 }, message: null },
+    ];
+    it.each(cases)("$label", async ({ limits, inline, message }) => {
+      const path = await xlsxFile({ ...book(), inline });
+      if (message === null) await expect(read(path, limits)).resolves.toBeUndefined();
+      else expect((await refusal(read(path, limits))).message).toBe(message);
+    });
   });
 
   it("a sheet's malformed XML gives the tab in the error's where", async () => {

@@ -65,8 +65,11 @@ export async function openRvtoolsExport(path: string, limits: Partial<ReadLimits
   // vInfo has ~100 columns (VM, Powerstate, CPUs, ...): one column is text that is not CSV, or another separator.
   if (vInfo.header.length < 2) {
     await opened.close();
+    const first = vInfo.header[0]?.slice(0, 60) ?? "";
     throw new RvtoolsInputError(
-      `${vInfo.origin}: the header line has one column ("${vInfo.header[0]?.slice(0, 60) ?? ""}"): not an RVTools CSV (separators read: ',' ';' tab)`,
+      /\.xlsx$/i.test(vInfo.origin)
+        ? `${vInfo.origin}: sheet "${vInfo.name}": the header row has ${vInfo.header.length === 0 ? "no cells" : `one column ("${first}")`}: not an RVTools vInfo`
+        : `${vInfo.origin}: the header line has one column ("${first}"): not an RVTools CSV (separators read: ',' ';' tab)`,
       { origin: vInfo.origin, tab: vInfo.name, row: 1 },
     );
   }

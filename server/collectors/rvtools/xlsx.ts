@@ -12,12 +12,32 @@ import { basename, posix } from "node:path";
 import type { Readable } from "node:stream";
 import { SaxesParser, type SaxesTagPlain } from "saxes";
 import yauzl, { type Entry, type ZipFile } from "yauzl";
+import { MAX_RECORD_CHARS } from "./csv";
 import type { RvExport } from "./read";
 import { RvtoolsInputError, type CellValue, type RvRow, type RvTab } from "./types";
 import { listEntries, type ZipLimits } from "./zip";
 
-/** Excel keeps a cell to 32,767 characters; a longer text (or shared string) is not a real workbook. */
-export const MAX_CELL_CHARS = 1024 * 1024;
+/** What one workbook may hold in memory, beyond the zip limits (zip.ts) that bound what is inflated. */
+export interface XlsxLimits {
+  /** Characters of one cell or shared string: Excel keeps a cell to 32,767, so more is not a real workbook. */
+  maxCellChars: number;
+  /** Characters of one row (as csv.ts's MAX_RECORD_CHARS): a vInfo row is ~100 short cells. */
+  maxRowChars: number;
+  /**
+   * Shared strings, all held for the whole read (cells name them by index): a 50,000-VM export has
+   * about 6 MB of them; the caps keep a crafted sharedStrings part (1 GiB passes the entry limit)
+   * from taking gigabytes as JavaScript strings.
+   */
+  maxSharedStrings: number;
+  maxSharedStringChars: number;
+}
+
+export const XLSX_LIMITS: XlsxLimits = {
+  maxCellChars: 1024 * 1024,
+  maxRowChars: MAX_RECORD_CHARS,
+  maxSharedStrings: 10_000_000,
+  maxSharedStringChars: 128 * 1024 * 1024,
+};
 /** Excel's last column, XFD. */
 const MAX_COLUMNS = 16_384;
 const DAY_MS = 86_400_000;
@@ -89,6 +109,8 @@ function relId(tag: SaxesTagPlain): string | undefined {
 }
 
 class XmlError extends Error {}
+/** A part holding more than XlsxLimits allow (well-formed, but not a real RVTools workbook). */
+class LimitError extends Error {}
 
 /** A parser that refuses DTDs (saxes never expands entities; a DTD has no place in SpreadsheetML). */
 function parser(): SaxesParser {
@@ -113,7 +135,8 @@ function where(origin: string, part: string, sheet?: string): string {
 function partError(error: unknown, origin: string, part: string, sheet?: string, tab?: string): RvtoolsInputError {
   if (error instanceof RvtoolsInputError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const kind = error instanceof XmlError || !(error instanceof Error) || /^\d+:\d+: /.test(message) ? "malformed XML: " : "cannot read: ";
+  const kind =
+    error instanceof LimitError ? "" : error instanceof XmlError || !(error instanceof Error) || /^\d+:\d+: /.test(message) ? "malformed XML: " : "cannot read: ";
   return new RvtoolsInputError(`${where(origin, part, sheet)}: ${kind}${message}`, { origin, tab });
 }
 
@@ -157,15 +180,16 @@ async function readRels(zip: ZipFile, entries: Map<string, Entry>, part: string,
   return rels;
 }
 
-/** Accumulates text up to MAX_CELL_CHARS. */
-function append(text: string, more: string, what: () => string): string {
-  if (text.length + more.length > MAX_CELL_CHARS) throw new XmlError(`${what()} is longer than ${MAX_CELL_CHARS} characters`);
+/** Accumulates a cell's text up to maxCellChars. */
+function append(text: string, more: string, max: number, what: () => string): string {
+  if (text.length + more.length > max) throw new LimitError(`${what()} is longer than ${max} characters`);
   return text + more;
 }
 
 /** Shared strings: one per <si>, rich-text runs (<r><t>) joined, phonetic guides (<rPh>) left out. */
-async function readSharedStrings(zip: ZipFile, entries: Map<string, Entry>, part: string, origin: string): Promise<string[]> {
+async function readSharedStrings(zip: ZipFile, entries: Map<string, Entry>, part: string, origin: string, limits: XlsxLimits): Promise<string[]> {
   const strings: string[] = [];
+  let chars = 0;
   let current: string | null = null;
   let inT = false;
   let inPhonetic = 0;
@@ -177,13 +201,17 @@ async function readSharedStrings(zip: ZipFile, entries: Map<string, Entry>, part
       else if (name === "rPh") inPhonetic++;
     });
     const text = (t: string) => {
-      if (inT && inPhonetic === 0 && current !== null) current = append(current, t, () => `shared string ${strings.length}`);
+      if (inT && inPhonetic === 0 && current !== null) current = append(current, t, limits.maxCellChars, () => `shared string ${strings.length}`);
     };
     p.on("text", text);
     p.on("cdata", text);
     p.on("closetag", (tag) => {
       const name = local(tag.name);
       if (name === "si") {
+        chars += current?.length ?? 0;
+        if (strings.length >= limits.maxSharedStrings || chars > limits.maxSharedStringChars) {
+          throw new LimitError(`more than ${limits.maxSharedStrings} shared strings or ${limits.maxSharedStringChars} characters of them: refused`);
+        }
         strings.push(current ?? "");
         current = null;
       } else if (name === "t") inT = false;
@@ -218,13 +246,14 @@ async function readDateStyles(zip: ZipFile, entries: Map<string, Entry>, part: s
 }
 
 interface Workbook {
+  limits: XlsxLimits;
   sheets: { name: string; part: string }[];
   date1904: boolean;
   sharedStrings: string[];
   dateStyles: boolean[];
 }
 
-async function readWorkbook(zip: ZipFile, entries: Map<string, Entry>, origin: string): Promise<Workbook> {
+async function readWorkbook(zip: ZipFile, entries: Map<string, Entry>, origin: string, limits: XlsxLimits): Promise<Workbook> {
   // The package's relationships name the workbook part; Excel and RVTools put it at xl/workbook.xml.
   let workbookPart = "xl/workbook.xml";
   if (entries.has("_rels/.rels")) {
@@ -254,9 +283,10 @@ async function readWorkbook(zip: ZipFile, entries: Map<string, Entry>, origin: s
   const sst = typed.find((r) => r.type.endsWith("/sharedStrings"))?.target;
   const styles = typed.find((r) => r.type.endsWith("/styles"))?.target;
   return {
+    limits,
     sheets,
     date1904,
-    sharedStrings: sst && entries.has(sst) ? await readSharedStrings(zip, entries, sst, origin) : [],
+    sharedStrings: sst && entries.has(sst) ? await readSharedStrings(zip, entries, sst, origin, limits) : [],
     dateStyles: styles && entries.has(styles) ? await readDateStyles(zip, entries, styles, origin) : [],
   };
 }
@@ -295,6 +325,8 @@ async function* sheetRows(stream: Readable, book: Workbook): AsyncGenerator<RvRo
   let inInline = false;
   let inPhonetic = 0;
   let hasValue = false;
+  let rowChars = 0;
+  const { maxCellChars, maxRowChars } = book.limits;
 
   const cellValue = (): CellValue => {
     const raw = text ?? "";
@@ -338,6 +370,7 @@ async function* sheetRows(stream: Readable, book: Workbook): AsyncGenerator<RvRo
         rowNumber = Number.isInteger(r) && r > 0 ? r : rowNumber + 1;
         cells = [];
         column = -1;
+        rowChars = 0;
         break;
       }
       case "c": {
@@ -369,7 +402,10 @@ async function* sheetRows(stream: Readable, book: Workbook): AsyncGenerator<RvRo
     }
   });
   const onText = (t: string) => {
-    if (inValue && inPhonetic === 0) text = append(text ?? "", t, () => `cell ${columnName(column)}${rowNumber}`);
+    if (!inValue || inPhonetic > 0) return;
+    text = append(text ?? "", t, maxCellChars, () => `cell ${columnName(column)}${rowNumber}`);
+    rowChars += t.length;
+    if (rowChars > maxRowChars) throw new LimitError(`row ${rowNumber} holds more than ${maxRowChars} characters`);
   };
   p.on("text", onText);
   p.on("cdata", onText);
@@ -487,7 +523,7 @@ async function sniff(path: string): Promise<"zip" | "cfb" | "other"> {
  * Opens an RVTools .xlsx: checks the zip against the limits, reads the workbook's parts and every
  * worksheet's header. `origin` names the file in messages ("x.zip!export.xlsx" for one inside a zip).
  */
-export async function readXlsx(path: string, limits: ZipLimits, origin = basename(path)): Promise<RvExport> {
+export async function readXlsx(path: string, limits: ZipLimits, origin = basename(path), xlsxLimits: XlsxLimits = XLSX_LIMITS): Promise<RvExport> {
   const kind = await sniff(path);
   if (kind === "cfb") throw new RvtoolsInputError(`${origin}: ${ENCRYPTED_OR_XLS}`, { origin });
   if (kind === "other") throw new RvtoolsInputError(`${origin}: not an xlsx workbook (not a zip file; a CSV export is a folder or .zip of RVTools_tab*.csv)`, { origin });
@@ -504,7 +540,7 @@ export async function readXlsx(path: string, limits: ZipLimits, origin = basenam
   };
   try {
     const entries = new Map((await listEntries(zip, origin, limits)).map((e) => [e.fileName, e]));
-    const book = await readWorkbook(zip, entries, origin);
+    const book = await readWorkbook(zip, entries, origin, xlsxLimits);
     const warnings: string[] = [];
     for (const sheet of book.sheets) {
       const entry = entries.get(sheet.part);
