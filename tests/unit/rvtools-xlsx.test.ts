@@ -449,6 +449,18 @@ describe("xlsx refusals", () => {
       message: /^cut\.xlsx: not a readable xlsx \(truncated or damaged zip\)/,
     },
     {
+      label: "64 flipped bytes in the middle of a sheet's compressed data",
+      input: async () => {
+        const rows: XCell[][] = [["VM", "CPUs"]];
+        for (let i = 0; i < 3000; i++) rows.push([`vm-${i}-${(i * 7919) % 10007}`, i]);
+        const full = Buffer.from(await zipOf(bookParts({ sheets: [["vInfo", rows]], inline: true })));
+        const at = Math.floor(full.length / 2);
+        for (let i = at; i < at + 64; i++) full[i] = full[i]! ^ 0xa5;
+        return saved("flipped.xlsx", full);
+      },
+      message: /^flipped\.xlsx: sheet "vInfo" \(xl\/worksheets\/sheet1\.xml\): /,
+    },
+    {
       label: "a zip without a workbook",
       input: async () => saved("other.xlsx", await zipOf({ "word/document.xml": "<w/>" })),
       message: "other.xlsx: not an xlsx workbook: no xl/workbook.xml",
