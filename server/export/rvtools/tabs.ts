@@ -14,7 +14,7 @@
  * out; their engine hosts are vHost rows.
  */
 import { createHash } from "node:crypto";
-import { ATTRIBUTES_AFTER, ATTRIBUTES_BEFORE, TABS, type TabName } from "../../collectors/rvtools/columns";
+import { ATTRIBUTES_AFTER, ATTRIBUTES_BEFORE, headerKey, TABS, type TabName } from "../../collectors/rvtools/columns";
 import type { CellValue } from "../../collectors/rvtools/types";
 import type { HostSnapshot, Snapshot, VirtualMachineSnapshot } from "../../inventory/snapshot";
 
@@ -305,6 +305,28 @@ function* snapshots(vm: VirtualMachineSnapshot): Generator<SnapRow> {
   for (let index = 0; index < vm.snapshotCount; index++) yield { index, at: index === 0 ? vm.snapshotOldestAt : null };
 }
 
+/**
+ * The custom-attribute columns of vInfo: every attribute name of the VMs, first seen first. A name
+ * that is (in the importer's matching: trimmed, any case) a vInfo column this export writes or the
+ * importer reads under any of its names would be read as that column: such attributes are left out.
+ */
+export function attributeNames(sources: ExportSource[]): string[] {
+  const known = new Set([
+    ...infoColumns([]).map(([h]) => headerKey(h)),
+    ...Object.values(TABS.vInfo.columns as Record<string, { names: readonly string[] }>).flatMap((c) => c.names.map(headerKey)),
+  ]);
+  const out = new Map<string, string>();
+  for (const s of sources) {
+    for (const vm of s.snapshot.virtualMachines) {
+      for (const a of Object.keys(vm.attributes)) {
+        const k = headerKey(a);
+        if (k !== "" && !known.has(k) && !out.has(k)) out.set(k, a);
+      }
+    }
+  }
+  return [...out.values()];
+}
+
 export interface ExportOptions {
   /** vMetaData's "xlsx creation datetime"; the first snapshot's collectedAt when not given. */
   createdAt?: string;
@@ -316,11 +338,7 @@ export interface ExportOptions {
  * datastore name, and vInfo's header the union of the custom-attribute names.
  */
 export function rvtoolsTabs(sources: ExportSource[], options: ExportOptions = {}): ExportTab[] {
-  const attributes = new Set<string>();
-  for (const s of sources) for (const vm of s.snapshot.virtualMachines) for (const a of Object.keys(vm.attributes)) attributes.add(a);
-  // An attribute named like a vInfo column would be read as that column: such names are left out.
-  const known = new Set(infoColumns([]).map(([h]) => h.toLowerCase()));
-  const custom = [...attributes].filter((a) => !known.has(a.trim().toLowerCase()) && a.trim() !== "");
+  const custom = attributeNames(sources);
 
   function* clusters(): Generator<ClusterCtx> {
     for (const s of sources) {
