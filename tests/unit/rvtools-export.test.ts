@@ -29,7 +29,7 @@ import {
   type VsphereInventory,
 } from "@/server/collectors/vsphere/normalise";
 import { parseXml } from "@/server/collectors/vsphere/xml";
-import { attributeNames, rvtoolsTabs, pseudoVcenterUuid, type ExportSource, type ExportTab } from "@/server/export/rvtools/tabs";
+import { attributeNames, rvtoolsTabs, pseudoVcenterUuid, type ExportTab } from "@/server/export/rvtools/tabs";
 import { columnName, sheetNames, writeXlsx, writeXlsxFile, xmlText } from "@/server/export/rvtools/xlsx-writer";
 import { parseSnapshot, type HostSnapshot, type Snapshot, type VirtualMachineSnapshot } from "@/server/inventory/snapshot";
 import { fixture } from "../fixtures/vsphere/replay";
