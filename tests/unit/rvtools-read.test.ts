@@ -15,7 +15,7 @@ import { UsageError } from "@/server/cli/args";
 import { collectRvtools } from "@/server/collectors/rvtools";
 import { rvtoolsCliParser } from "@/server/collectors/rvtools/cli";
 import { detectSeparator } from "@/server/collectors/rvtools/csv";
-import { openRvtoolsExport, XLSX_NOT_AVAILABLE, type ReadLimits } from "@/server/collectors/rvtools/read";
+import { openRvtoolsExport, type ReadLimits } from "@/server/collectors/rvtools/read";
 import { RvtoolsInputError, type CellValue } from "@/server/collectors/rvtools/types";
 
 let root: string;
@@ -329,7 +329,11 @@ describe("refusals, each naming the file", () => {
       limits: { maxInputBytes: 100 },
       message: /big\.zip: \d+ bytes, over the limit of 100: refused before reading/,
     },
-    { label: "an xlsx", input: () => zipFile("RVTools_export_all.xlsx", Buffer.from("PK")), message: new RegExp(XLSX_NOT_AVAILABLE.slice(0, 30)) },
+    {
+      label: "a damaged xlsx",
+      input: () => zipFile("RVTools_export_all.xlsx", Buffer.from("PK")),
+      message: /RVTools_export_all\.xlsx: not a readable xlsx \(truncated or damaged zip\)/,
+    },
     { label: "another file type", input: () => zipFile("export.csv", Buffer.from(vinfo)), message: /not an RVTools export: expected an \.xlsx, a \.zip or a folder/ },
     { label: "a missing path", input: async () => join(root, "nowhere"), message: /nowhere: no such file or folder/ },
     { label: "a .zip that is not a zip", input: () => zipFile("fake.zip", Buffer.from(vinfo)), message: /fake\.zip: not a readable zip/ },
@@ -379,9 +383,9 @@ describe("refusals, each naming the file", () => {
       message: /total\.zip!RVTools_tabvCPU\.csv: the entries hold more than \d+ bytes uncompressed in all/,
     },
     {
-      label: "a zip holding an xlsx",
+      label: "a zip holding a damaged xlsx",
       input: async () => zipFile("x.zip", await zip([{ name: "RVTools_export_all.xlsx", data: "PK" }])),
-      message: /x\.zip!RVTools_export_all\.xlsx: xlsx import not available yet/,
+      message: /x\.zip!RVTools_export_all\.xlsx: not a readable xlsx \(truncated or damaged zip\)/,
     },
     {
       label: "a zip of two exports",

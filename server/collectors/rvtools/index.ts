@@ -1,5 +1,5 @@
 /**
- * The rvtools kind: an RVTools export (a folder of RVTools_tab*.csv or a .zip of one; .xlsx not yet)
+ * The rvtools kind: an RVTools export (an .xlsx, a folder of RVTools_tab*.csv, or a .zip of either)
  * read from a local path by the command line (`collect rvtools <path>`). A source saved on the server
  * is not collected yet: its endpoint is text anyone who may edit sources typed, and the server must
  * never read a path named that way. Uploading the file through the Sources page (the server keeping

@@ -29,10 +29,6 @@ export interface ReadLimits extends ZipLimits {
 
 export const READ_LIMITS: ReadLimits = { maxInputBytes: 1024 ** 3, ...ZIP_LIMITS };
 
-/** @deprecated xlsx is read now (xlsx.ts); kept while tests/unit/rvtools-read.test.ts still imports it. */
-export const XLSX_NOT_AVAILABLE =
-  "xlsx import not available yet: export to CSV (RVTools: Export all to csv) or wait for the next release";
-
 export async function openRvtoolsExport(path: string, limits: Partial<ReadLimits> = {}): Promise<RvExport> {
   const lim = { ...READ_LIMITS, ...limits };
   const name = basename(path);
