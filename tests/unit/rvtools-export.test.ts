@@ -4,12 +4,13 @@
  * xlsx writer's cells (escaping, control characters, formula-like text, dates, booleans) are checked
  * by unzipping the file and reading its XML.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import yauzl from "yauzl";
+import { UsageError } from "@/server/cli/args";
 import { generateCustomerSnapshot } from "@/server/collectors/demo/fleet";
 import { DEMO_CUSTOMERS } from "@/server/collectors/demo/customers";
 import { createRvtoolsBuilder } from "@/server/collectors/rvtools/normalise";
@@ -29,6 +30,7 @@ import {
   type VsphereInventory,
 } from "@/server/collectors/vsphere/normalise";
 import { parseXml } from "@/server/collectors/vsphere/xml";
+import { runExportRvtoolsCli } from "@/server/export/rvtools/cli";
 import { attributeNames, rvtoolsTabs, pseudoVcenterUuid, type ExportTab } from "@/server/export/rvtools/tabs";
 import { columnName, sheetNames, writeXlsx, writeXlsxFile, xmlText } from "@/server/export/rvtools/xlsx-writer";
 import { parseSnapshot, type HostSnapshot, type Snapshot, type VirtualMachineSnapshot } from "@/server/inventory/snapshot";
@@ -560,5 +562,45 @@ describe("xlsx writer", () => {
     for await (const r of opened.tabs[0]!.rows) rows.push(r.cells);
     await opened.close();
     expect(rows).toEqual([["vm1", new Date("2025-02-24T12:53:20.000Z"), true, "=1+1", "abc"]]);
+  });
+});
+
+// --- the command line -------------------------------------------------------------------------
+
+describe("export-rvtools CLI", () => {
+  it.each([
+    ["no arguments", []],
+    ["no --out", ["a.json"]],
+    ["no snapshot", ["--out", "x.xlsx"]],
+    ["--out not .xlsx", ["a.json", "--out", "x.csv"]],
+    ["more --server than files", ["a.json", "--out", "x.xlsx", "--server", "a", "--server", "b"]],
+    ["an unknown flag", ["a.json", "--out", "x.xlsx", "--csv"]],
+  ])("refuses %s with the usage", async (_, argv) => {
+    await expect(runExportRvtoolsCli(argv)).rejects.toThrow(UsageError);
+  });
+
+  it("writes snapshot files as one workbook that imports back, each under its vCenter", async () => {
+    const dir = await mkdtemp(join(root, "cli-"));
+    const a = join(dir, "acme.json");
+    const b = join(dir, "globex.json");
+    await writeFile(a, JSON.stringify(generateCustomerSnapshot("acme")));
+    await writeFile(b, JSON.stringify(generateCustomerSnapshot("globex")));
+    const out = join(dir, "fleet.xlsx");
+    const said = await runExportRvtoolsCli([a, b, "--out", out, "--server", "vc01.acme.example"]);
+    expect(said).toMatch(/fleet\.xlsx: \d+ bytes; rows: vInfo 106, /);
+    expect(said).toMatch(/\d+ containers left out/);
+    expect(await readdir(dir)).toEqual(["acme.json", "fleet.xlsx", "globex.json"]);
+    const { snapshot } = await readBack(out, "2026-01-01T00:00:00.000Z");
+    const scopes = new Set(snapshot.virtualMachines.map((v) => v.externalId.split("/")[0]));
+    expect(scopes).toEqual(new Set([pseudoVcenterUuid("vc01.acme.example"), pseudoVcenterUuid("fleetlens:globex")]));
+  });
+
+  it("refuses two snapshots under one vCenter name, and a missing file, writing nothing", async () => {
+    const dir = await mkdtemp(join(root, "cli-"));
+    const a = join(dir, "acme.json");
+    await writeFile(a, JSON.stringify(generateCustomerSnapshot("acme")));
+    await expect(runExportRvtoolsCli([a, a, "--out", join(dir, "x.xlsx")])).rejects.toThrow(/same vCenter/);
+    await expect(runExportRvtoolsCli([join(dir, "nope.json"), "--out", join(dir, "x.xlsx")])).rejects.toThrow(/nope\.json: no such file/);
+    expect(await readdir(dir)).toEqual(["acme.json"]);
   });
 });
