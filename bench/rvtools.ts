@@ -1,0 +1,111 @@
+/**
+ * bench/rvtools: importing an RVTools export of 50,000 VMs, against the reader alone reading the
+ * same file in the same run (the least any import pays). Issue 15's goal: the import at least 0.5×
+ * the reader's rows/s, with a peak RSS under 500 MB.
+ *
+ *   npx tsx bench/rvtools.ts                  50,000 VMs (the demo fleet's mix), xlsx and CSV folder
+ *   npx tsx bench/rvtools.ts --vms 5000 --runs 1
+ *
+ * The export is written once by Fleetlens' own RVTools export (server/export/rvtools) from the demo
+ * fleet; each measurement runs in a child process of its own, so its peak RSS (getrusage maxRSS) is
+ * its own: "reader" reads every row of every tab and drops it; "import" reads the same rows into the
+ * normaliser and validates the snapshot it gives, as `collect rvtools` does.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "csv-stringify/sync";
+import { generateFleetSnapshot } from "../server/collectors/demo/fleet";
+import { createRvtoolsBuilder } from "../server/collectors/rvtools/normalise";
+import { openRvtoolsExport } from "../server/collectors/rvtools/read";
+import type { CellValue } from "../server/collectors/rvtools/types";
+import { rvtoolsTabs } from "../server/export/rvtools/tabs";
+import { writeXlsxFile } from "../server/export/rvtools/xlsx-writer";
+import { parseSnapshot } from "../server/inventory/snapshot";
+import { arg, median } from "./lib";
+
+interface Measure {
+  rows: number;
+  ms: number;
+  maxRssMiB: number;
+  vms?: number;
+}
+
+/** In the child: read (or import) the export at `path`, print one JSON line. */
+async function child(mode: "reader" | "import", path: string): Promise<void> {
+  const start = performance.now();
+  const opened = await openRvtoolsExport(path);
+  let rows = 0;
+  let vms: number | undefined;
+  try {
+    if (mode === "reader") {
+      for (const tab of opened.tabs) for await (const _row of tab.rows) rows++;
+    } else {
+      const builder = createRvtoolsBuilder();
+      for (const tab of opened.tabs) {
+        await builder.addTab({
+          ...tab,
+          rows: (async function* () {
+            for await (const row of tab.rows) {
+              rows++;
+              yield row;
+            }
+          })(),
+        });
+      }
+      vms = parseSnapshot(builder.finish().snapshot).virtualMachines.length;
+    }
+  } finally {
+    await opened.close();
+  }
+  const ms = performance.now() - start;
+  const result: Measure = { rows, ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, vms };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+const cell = (v: CellValue) => (v instanceof Date ? v.toISOString() : v);
+
+async function main(): Promise<void> {
+  const vmCount = arg("vms", 50_000);
+  const runs = arg("runs", 3);
+  const dir = mkdtempSync(join(tmpdir(), "fleetlens-bench-rvtools-"));
+  try {
+    const snapshot = parseSnapshot(generateFleetSnapshot({ seed: 7, vms: vmCount, containers: 0 }));
+    const tabs = () => rvtoolsTabs([{ snapshot, server: "vcenter-bench.example" }]);
+    const xlsx = join(dir, "RVTools_export_all.xlsx");
+    await writeXlsxFile(tabs(), xlsx);
+    const folder = join(dir, "csv");
+    mkdirSync(folder);
+    for (const tab of tabs()) {
+      const rows = [tab.header, ...[...tab.rows].map((r) => r.map(cell))];
+      writeFileSync(join(folder, `RVTools_tab${tab.name}.csv`), stringify(rows, { bom: true }));
+    }
+    console.log(`${vmCount.toLocaleString("en-US")} VMs: xlsx ${(statSync(xlsx).size / 1e6).toFixed(1)} MB, CSV folder written; ${runs} run(s) each, median`);
+    console.log("input   what     rows/s   peak RSS MiB   ratio to the reader");
+    for (const [label, path] of [["xlsx", xlsx], ["csv", folder]] as const) {
+      const measure = (mode: string): Measure => {
+        const all = Array.from({ length: runs }, () => {
+          const out = execFileSync(process.execPath, ["--import", "tsx", import.meta.filename, "--child", mode, path], { encoding: "utf8", maxBuffer: 1e6 });
+          return JSON.parse(out.trim().split("\n").pop()!) as Measure;
+        });
+        return { rows: all[0]!.rows, ms: median(all.map((m) => m.ms)), maxRssMiB: Math.max(...all.map((m) => m.maxRssMiB)), vms: all[0]!.vms };
+      };
+      const reader = measure("reader");
+      const imported = measure("import");
+      if (imported.vms !== vmCount) throw new Error(`${label}: imported ${imported.vms} VMs, expected ${vmCount}`);
+      const rate = (m: Measure) => m.rows / (m.ms / 1000);
+      for (const [what, m] of [["reader", reader], ["import", imported]] as const) {
+        console.log(
+          `${label.padEnd(7)} ${what.padEnd(7)} ${Math.round(rate(m)).toLocaleString("en-US").padStart(8)} ${Math.round(m.maxRssMiB).toString().padStart(14)}   ${(rate(m) / rate(reader)).toFixed(2)}×`,
+        );
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const at = process.argv.indexOf("--child");
+if (at >= 0) await child(process.argv[at + 1] as "reader" | "import", process.argv[at + 2]!);
+else await main();
