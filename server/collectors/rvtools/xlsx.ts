@@ -186,6 +186,15 @@ function append(text: string, more: string, max: number, what: () => string): st
   return text + more;
 }
 
+/**
+ * A string of its own: the parser's text is a slice of the inflated chunk it came in (V8 keeps the
+ * whole chunk alive for a slice of 13 characters or more), and a value the normaliser keeps per VM
+ * would pin tens of kilobytes each. Concatenating, then slicing, copies it into a string of its size.
+ */
+export function ownString(s: string): string {
+  return s.length < 13 ? s : (" " + s).slice(1);
+}
+
 /** Shared strings: one per <si>, rich-text runs (<r><t>) joined, phonetic guides (<rPh>) left out. */
 async function readSharedStrings(zip: ZipFile, entries: Map<string, Entry>, part: string, origin: string, limits: XlsxLimits): Promise<string[]> {
   const strings: string[] = [];
@@ -212,7 +221,7 @@ async function readSharedStrings(zip: ZipFile, entries: Map<string, Entry>, part
         if (strings.length >= limits.maxSharedStrings || chars > limits.maxSharedStringChars) {
           throw new LimitError(`more than ${limits.maxSharedStrings} shared strings or ${limits.maxSharedStringChars} characters of them: refused`);
         }
-        strings.push(current ?? "");
+        strings.push(ownString(current ?? ""));
         current = null;
       } else if (name === "t") inT = false;
       else if (name === "rPh") inPhonetic--;
@@ -353,7 +362,7 @@ async function* sheetRows(stream: Readable, book: Workbook): AsyncGenerator<RvRo
       case "inlineStr":
       case "e":
         // A formula's cached text, an inline string, or an error value such as #N/A (kept as text).
-        return raw === "" ? null : raw;
+        return raw === "" ? null : ownString(raw);
       default: {
         if (raw.trim() === "") return null;
         const n = Number(raw);
