@@ -40,7 +40,13 @@ export async function rvtoolsWorkbookResponse(
     const result = await writeXlsxFile(rvtoolsTabs(sources, { createdAt: options.createdAt.toISOString() }), file);
     handle = await open(file, "r");
     await options.beforeSending(result);
-    const body = fileStream(handle, dir);
+    // Unlinked now: the open handle keeps the data readable (POSIX), and nothing is left behind
+    // whatever becomes of the download. Where that fails (Windows), it is removed at close.
+    const removed = await rm(dir, { recursive: true, force: true }).then(
+      () => true,
+      () => false,
+    );
+    const body = fileStream(handle, removed ? null : dir);
     handle = null;
     return new Response(body, {
       status: 200,
@@ -60,21 +66,16 @@ export async function rvtoolsWorkbookResponse(
 }
 
 /**
- * The open file as a response body, 64 KiB a pull. Its directory is removed at once (the open
- * handle keeps the data readable on POSIX); where that fails (Windows keeps open files), it is
- * removed when the handle closes: at the end, on a read error, or when the download is cancelled.
+ * The open file as a response body, 64 KiB a pull. The handle closes (and `dir`, when given, is
+ * removed) at the end of the file, on a read error, or when the download is cancelled.
  */
-function fileStream(handle: FileHandle, dir: string): ReadableStream<Uint8Array> {
-  const removed = rm(dir, { recursive: true, force: true }).then(
-    () => true,
-    () => false,
-  );
+function fileStream(handle: FileHandle, dir: string | null): ReadableStream<Uint8Array> {
   let closed = false;
   const finish = async () => {
     if (closed) return;
     closed = true;
     await handle.close().catch(() => {});
-    if (!(await removed)) await rm(dir, { recursive: true, force: true }).catch(() => {});
+    if (dir !== null) await rm(dir, { recursive: true, force: true }).catch(() => {});
   };
   return new ReadableStream<Uint8Array>(
     {

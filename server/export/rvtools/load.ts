@@ -12,10 +12,11 @@
  * - rvtools: the vCenter scope its objects were imported under (their externalIds start with it:
  *   the VI SDK UUID, else the VI SDK Server, server/collectors/rvtools/normalise.ts), one export
  *   source per scope, so an export of several vCenters keeps them apart; a UUID scope becomes the
- *   VI SDK UUID (the importer scopes by it first) under a pseudo vCenter name;
+ *   VI SDK UUID (the importer scopes by it first) under a pseudo vCenter name; VM ID and VM UUID are
+ *   the ones the import read (asImported), so the workbook uploaded again to that source changes no id;
  * - any other source, or nothing stored: the pseudo vCenter `fleetlens:<source name>`.
  * Two export sources never share a name or a UUID (their VMs would merge on import): a later one
- * takes `fleetlens:<source name>` (numbered when needed) and a UUID derived from it.
+ * (sources in name order) takes `fleetlens:<source name>`, numbered when needed (" (2)").
  */
 import type { Database } from "../../db/client";
 import {
@@ -28,7 +29,7 @@ import {
   type VirtualMachineSnapshot,
 } from "../../inventory/snapshot";
 import { HOST, VIRTUAL_DISK, VIRTUAL_MACHINE } from "../../inventory/tables";
-import type { ExportSource } from "./tabs";
+import { pseudoVcenterUuid, type ExportSource } from "./tabs";
 
 /** One export source and where it came from. */
 export interface StoredExportSource extends ExportSource {
@@ -78,6 +79,23 @@ export function rvtoolsScope(externalId: string): string {
   return match?.[1] ?? "";
 }
 
+/**
+ * A VM an RVTools import stored, with the keys that import read: VM ID is the one its id was made
+ * from ("<scope>/vm-id/<VM ID>"), else empty (the id was made from the VM UUID or the name, which
+ * the importer uses again); a VM read without an SMBIOS UUID (whose VM UUID the importer took for
+ * the BIOS UUID) gets its VM UUID back in that column. A re-import gives it the same id.
+ */
+export function asImported(vm: VirtualMachineSnapshot): VirtualMachineSnapshot {
+  const match = /^(?:.*?\/)?(vm|vm-id|vm-name)\/([\s\S]*)$/.exec(vm.externalId);
+  if (!match) return vm;
+  const [, how, local] = match as unknown as [string, string, string];
+  if (how === "vm-id") return { ...vm, externalId: local };
+  if (how === "vm" && vm.instanceUuid === null && vm.uuid?.toLowerCase() === local) {
+    return { ...vm, externalId: "", uuid: null, instanceUuid: vm.uuid };
+  }
+  return { ...vm, externalId: "" };
+}
+
 interface StoredSource {
   id: string;
   name: string;
@@ -121,7 +139,7 @@ function exportSourcesOf(
   }
   for (const vm of vms) {
     const scope = (vm.hostExternalId !== null ? hostScope.get(vm.hostExternalId) : undefined) ?? rvtoolsScope(vm.externalId);
-    group(scope).vms.push(vm);
+    group(scope).vms.push(asImported(vm));
   }
   return [...groups].map(([scope, g]) => ({
     server: scope === "" || UUID.test(scope) ? null : scope,
@@ -203,14 +221,16 @@ export async function loadRvtoolsExport(database: Database, customerId: string, 
       if (h.length === 0 && v.length === 0) continue;
       const collectedAt = (source.collectedAt ?? now).toISOString();
       for (const part of exportSourcesOf(source, h, v, collectedAt)) {
-        let server = part.server;
-        if (server === null || servers.has(server.toLowerCase())) {
+        // The importer scopes rows by VI SDK UUID, else VI SDK Server: both must be unused.
+        let server = part.server ?? `fleetlens:${source.name}`;
+        const uuid = part.uuid !== null && !uuids.has(part.uuid) ? part.uuid : null;
+        const taken = () => servers.has(server.toLowerCase()) || (uuid === null && uuids.has(pseudoVcenterUuid(server)));
+        if (taken()) {
           server = `fleetlens:${source.name}`;
-          for (let n = 2; servers.has(server.toLowerCase()); n++) server = `fleetlens:${source.name} (${n})`;
+          for (let n = 2; taken(); n++) server = `fleetlens:${source.name} (${n})`;
         }
         servers.add(server.toLowerCase());
-        const uuid = part.uuid !== null && !uuids.has(part.uuid) ? part.uuid : undefined;
-        if (uuid) uuids.add(uuid);
+        uuids.add(uuid ?? pseudoVcenterUuid(server));
         out.push({ sourceId: source.id, sourceName: source.name, kind: source.kind, server, ...(uuid ? { uuid } : {}), snapshot: part.snapshot });
       }
     }
