@@ -7,6 +7,7 @@ import { useTRPC } from "@/lib/trpc";
 import { DensityPanel } from "../analysis/DensityPanel";
 import { IsolationPanel } from "../analysis/IsolationPanel";
 import { MigrationPanel } from "../analysis/MigrationPanel";
+import { ExportLink, useCanExport } from "../analysis/parts";
 import { WastePanel } from "../analysis/WastePanel";
 import { errorCode } from "../errors";
 import { formatCount, pluralize } from "../format";
@@ -54,6 +55,7 @@ export function CustomerView({ customerId }: { customerId: string }) {
   const tab: TabId = isTab(tabParam) ? tabParam : "hosts";
   const vmSearch = tab === "vms" ? (searchParams.get("q") ?? "") : "";
   const tabRefs = useRef<Record<string, HTMLButtonElement | null>>({});
+  const canExport = useCanExport();
 
   const selectTab = (id: TabId) => {
     const params = new URLSearchParams();
@@ -110,9 +112,15 @@ export function CustomerView({ customerId }: { customerId: string }) {
             {c?.isDemo && <Badge tone="amber">Demo</Badge>}
             {c && <StatusBadge status={c.status} />}
           </div>
-          <Link href="/sources" className={buttonClasses("secondary", "sm")}>
-            Manage sources
-          </Link>
+          <div className="flex flex-wrap items-center gap-2">
+            {/* The stored inventory of every source as an RVTools-shaped .xlsx (engineers and administrators). */}
+            {canExport && c && (
+              <ExportLink href={`/api/export/${encodeURIComponent(customerId)}/rvtools`} label="RVTools workbook" />
+            )}
+            <Link href="/sources" className={buttonClasses("secondary", "sm")}>
+              Manage sources
+            </Link>
+          </div>
         </div>
       </div>
 
