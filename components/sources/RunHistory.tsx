@@ -1,7 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc";
-import { formatCount, formatDuration, formatWord } from "../format";
+import { formatBytes, formatCount, formatDuration, formatWord } from "../format";
 import { QueryError } from "../ui/ErrorMessage";
 import { LoadingBlock } from "../ui/Spinner";
 import { RelativeTime } from "../ui/RelativeTime";
@@ -52,7 +52,15 @@ export function RunHistory({ sourceId, sourceName }: { sourceId: string; sourceN
               <td className="px-3 py-1.5 whitespace-nowrap">
                 <RelativeTime date={run.startedAt} />
               </td>
-              <td className="px-3 py-1.5">{formatWord(run.trigger)}</td>
+              <td className="px-3 py-1.5">
+                {formatWord(run.trigger)}
+                {run.uploadName && (
+                  <span className="block max-w-48 truncate text-slate-500" title={run.uploadName}>
+                    {run.uploadName}
+                    {run.uploadBytes !== null && ` · ${formatBytes(run.uploadBytes)}`}
+                  </span>
+                )}
+              </td>
               <td className="px-3 py-1.5">
                 <RunStatusBadge status={run.status} />
               </td>

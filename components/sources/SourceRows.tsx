@@ -10,6 +10,7 @@ import { StatusBadge } from "../ui/StatusBadge";
 import { kindLabel } from "./kinds";
 import { RunHistory } from "./RunHistory";
 import { SourceForm } from "./SourceForm";
+import { UploadButton, type UploadResult } from "./UploadButton";
 
 type Source = RouterOutputs["sources"]["list"][number];
 
@@ -27,6 +28,9 @@ export function SourceRows({
   onToggleRuns,
   onEdit,
   canManage,
+  canUpload,
+  onUploaded,
+  onUploadError,
   showConnection,
   onToggleEnabled,
   onDelete,
@@ -43,6 +47,10 @@ export function SourceRows({
   onEdit: () => void;
   /** Administrators change sources; others only read them and their runs. */
   canManage: boolean;
+  /** Engineers and administrators upload files to the kinds collected from uploads (RVTools exports). */
+  canUpload: boolean;
+  onUploaded: (result: UploadResult) => void;
+  onUploadError: (message: string) => void;
   /** Whether the table has the endpoint column. */
   showConnection: boolean;
   onToggleEnabled: () => void;
@@ -53,6 +61,7 @@ export function SourceRows({
   const trpc = useTRPC();
   const kinds = useQuery(trpc.sources.kinds.queryOptions());
   const running = source.status === "running";
+  const upload = kinds.data?.find((k) => k.kind === source.kind)?.upload ?? null;
   const lastRun = source.lastRun;
   const failedError = lastRun?.status === "failed" ? lastRun.error : null;
   const historyId = `runs-${source.id}`;
@@ -101,15 +110,34 @@ export function SourceRows({
         </td>
         <td className="px-3 py-2">
           <div className="flex justify-end gap-1.5">
+            {canUpload && upload && (
+              <UploadButton
+                sourceId={source.id}
+                sourceName={source.name}
+                accept={upload.accept}
+                hint={upload.hint}
+                disabled={!source.enabled}
+                onUploaded={onUploaded}
+                onError={onUploadError}
+              />
+            )}
             {canManage && (
               <Button
                 size="sm"
                 busy={collecting}
                 disabled={running || !source.enabled}
-                title={!source.enabled ? "Enable the source to collect it" : running ? "A collection is running" : undefined}
+                title={
+                  !source.enabled
+                    ? "Enable the source to collect it"
+                    : running
+                      ? "A collection is running"
+                      : upload
+                        ? "Import the newest uploaded export again"
+                        : undefined
+                }
                 onClick={onCollect}
               >
-                {running ? "Collecting…" : "Collect now"}
+                {running ? "Collecting…" : upload ? "Import again" : "Collect now"}
               </Button>
             )}
             <Button size="sm" aria-expanded={open} aria-controls={open ? historyId : undefined} onClick={onToggleRuns}>

@@ -25,6 +25,8 @@ const th = "px-3 py-2 font-semibold whitespace-nowrap text-left";
 export function SourcesView() {
   const isAdmin = useIsAdmin();
   const trpc = useTRPC();
+  const role = useQuery(trpc.account.me.queryOptions()).data?.role;
+  const canUpload = role === "admin" || role === "engineer";
   const queryClient = useQueryClient();
   const filterId = useId();
   const [customerFilter, setCustomerFilter] = useState("");
@@ -33,6 +35,7 @@ export function SourcesView() {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [deleting, setDeleting] = useState<Source | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [uploadError, setUploadError] = useState<string | null>(null);
 
   const customers = useQuery(trpc.customers.list.queryOptions());
   const sources = useQuery({
@@ -139,6 +142,13 @@ export function SourcesView() {
         <ErrorMessage title="The action did not complete" error={actionError} />
       )}
 
+      {uploadError && (
+        <Notice tone="error" onDismiss={() => setUploadError(null)}>
+          <span className="font-semibold">The upload was refused: </span>
+          {uploadError}
+        </Notice>
+      )}
+
       {!noSourcesAtAll && (
       <Card as="section" className="overflow-hidden">
         <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 px-4 py-2.5">
@@ -234,6 +244,17 @@ export function SourcesView() {
                       key={source.id}
                       source={source}
                       canManage={isAdmin}
+                      canUpload={canUpload}
+                      onUploaded={async ({ name }) => {
+                        setUploadError(null);
+                        setNotice(`Uploaded “${name}” to “${source.name}”: its import is queued; the runs below follow it.`);
+                        setExpanded((old) => new Set(old).add(source.id));
+                        await queryClient.invalidateQueries(trpc.sources.pathFilter());
+                      }}
+                      onUploadError={(message) => {
+                        setNotice(null);
+                        setUploadError(message);
+                      }}
                       showConnection={showConnection}
                       open={expanded.has(source.id)}
                       editing={editingId === source.id}

@@ -26,6 +26,9 @@ export const SOURCE_KINDS = COLLECTORS.map((c) => c.kind) as [SourceKind, ...Sou
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _kindsMatchTheDatabase: Same<SourceKind, StoredSourceKind> = true;
 
+/** Kinds collected from an uploaded file (never on a schedule: a new file comes with each upload). */
+export const UPLOAD_KINDS: SourceKind[] = COLLECTORS.filter((c) => "upload" in c && c.upload).map((c) => c.kind);
+
 export class CollectorUnavailableError extends Error {
   constructor(kind: string) {
     super(`no ${kind} collector in this version of Fleetlens yet: the source is saved, but cannot be collected`);

@@ -19,10 +19,19 @@ export interface CollectableSource {
   options: Record<string, unknown>;
 }
 
+/** A file uploaded to the source for this run, kept in the server's own folder (jobs/uploads.ts). */
+export interface UploadedFile {
+  /** Where the server stored it: made from ids, never from what the client sent. */
+  path: string;
+  /** The name it was uploaded as, for messages (the path must not appear in them). */
+  name: string;
+  bytes: number;
+}
+
 /** Fetches and normalises; never touches the database (shared/architecture.md). */
 export type Collector = (
   source: CollectableSource,
-  context: { signal: AbortSignal },
+  context: { signal: AbortSignal; upload?: UploadedFile | null },
 ) => Promise<SnapshotInput>;
 
 /** Turns the command-line arguments after `collect <kind>` into a source to collect. */
@@ -58,6 +67,11 @@ export interface CollectorDefinition<K extends string = string> {
   secret: { kind: SecretKind; hint?: string };
   /** Absent: sources of this kind can be saved but not collected yet. */
   collect?: Collector;
+  /**
+   * Present: a source of this kind is collected from a file uploaded on the Sources page (each upload
+   * is a run, which gets it as `upload`), not on a schedule; `accept` is what the file picker offers.
+   */
+  upload?: { accept: string; hint: string };
   /** Absent: the kind cannot be collected from the command line. */
   cli?: CliSourceParser;
   /**

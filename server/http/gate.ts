@@ -4,7 +4,8 @@
  *   only from the proxies named in FLEETLENS_TRUSTED_PROXIES, and the address handed on is the
  *   right-most one that is not a trusted proxy. Whatever a client sends is replaced, so the sign-in
  *   throttle and the audit log see the real address;
- * - request bodies have a size limit (sign-in and other auth calls far less than the API), checked
+ * - request bodies have a size limit (sign-in and other auth calls far less than the API, file
+ *   uploads to a source far more), checked
  *   on the declared length before Next.js reads anything; a body without a declared length is
  *   refused. (serve.ts drops what a refused client still sends, never keeping it.)
  */
@@ -15,12 +16,17 @@ export interface GateSettings {
   trustedProxies: BlockList;
   /** Bodies of /api/auth/* (sign-in, password change). */
   maxAuthBody: number;
+  /** Files uploaded to a source (POST /api/sources/<id>/upload): an RVTools export. */
+  maxUploadBody: number;
   /** Every other body. */
   maxBody: number;
 }
 
 export const DEFAULT_MAX_AUTH_BODY = 64 * 1024;
 export const DEFAULT_MAX_BODY = 1024 * 1024;
+/** Larger than any real RVTools export (50,000 VMs: ~100 MB as .xlsx); enforced again as the bytes arrive. */
+export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
+const UPLOAD_PATH = /^\/api\/sources\/[0-9a-f-]{36}\/upload(?:\?|$)/i;
 
 /** "10.0.0.0/8, 192.168.1.10, ::1" → a BlockList; a malformed entry is an error naming it. */
 export function parseTrustedProxies(value: string | undefined): BlockList {
@@ -31,6 +37,7 @@ export function gateSettings(env: Env = process.env): GateSettings {
   return {
     trustedProxies: trustedProxies(env),
     maxAuthBody: DEFAULT_MAX_AUTH_BODY,
+    maxUploadBody: MAX_UPLOAD_BYTES,
     maxBody: DEFAULT_MAX_BODY,
   };
 }
@@ -97,7 +104,11 @@ export function gate(request: GateRequest, settings: GateSettings): Refusal | nu
 
   const method = request.method.toUpperCase();
   if (method === "GET" || method === "HEAD" || method === "OPTIONS") return null;
-  const limit = request.url.startsWith("/api/auth/") ? settings.maxAuthBody : settings.maxBody;
+  const limit = request.url.startsWith("/api/auth/")
+    ? settings.maxAuthBody
+    : UPLOAD_PATH.test(request.url)
+      ? settings.maxUploadBody
+      : settings.maxBody;
   const lengthHeader = headers["content-length"];
   const chunked = /chunked/i.test(String(headers["transfer-encoding"] ?? ""));
   if (lengthHeader === undefined) {

@@ -9,10 +9,11 @@
  */
 import { db, type Database } from "../db/client";
 import { decryptSecret } from "../auth/secret-box";
-import { collectorFor, type SourceKind } from "../collectors";
+import { collectorDefinition, collectorFor, type SourceKind } from "../collectors";
 import { applySnapshot, failRun, startRun, type ApplyResult } from "../inventory/ingest";
 import { keepLabelsFor, salvageSnapshot } from "../inventory/salvage";
 import { enqueueCollection, releaseLease, takeLease } from "./queue";
+import { uploadForRun } from "./uploads";
 
 export const COLLECTION_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -56,6 +57,8 @@ export async function runCollection(
     const source = await database.prisma.source.findUniqueOrThrow({ where: { id: sourceId } });
     if (!source.enabled) throw new Error("source is disabled");
     const collector = collectorFor(source.kind as SourceKind);
+    // A kind collected from an upload reads this run's file (or, for "Collect now", the newest kept).
+    const upload = collectorDefinition(source.kind as SourceKind).upload ? await uploadForRun(database, sourceId, runId) : null;
     const sourceOptions = (source.options ?? {}) as Record<string, unknown>;
     keepLabels = keepLabelsFor(sourceOptions);
     snapshot = await collector(
@@ -67,7 +70,7 @@ export async function runCollection(
         secret: source.secret ? decryptSecret(source.secret) : null,
         options: sourceOptions,
       },
-      { signal: AbortSignal.timeout(options.timeoutMs ?? COLLECTION_TIMEOUT_MS) },
+      { signal: AbortSignal.timeout(options.timeoutMs ?? COLLECTION_TIMEOUT_MS), upload },
     );
   } catch (error) {
     await failRun(database, runId, error);

@@ -130,16 +130,20 @@ export async function failInterruptedRuns(
   return failed;
 }
 
-/** Enabled sources (not the demo) whose interval has passed since their last run, with none pending. */
-export async function dueSources(database: Database): Promise<string[]> {
+/**
+ * Enabled sources whose interval has passed since their last run, with none pending; not the demo,
+ * nor kinds collected from uploads (`exceptKinds`: a new file comes with each upload).
+ */
+export async function dueSources(database: Database, exceptKinds: readonly string[] = []): Promise<string[]> {
   const { rows } = await database.pool.query<{ id: string }>(
     `SELECT s.id FROM source s
        LEFT JOIN LATERAL (SELECT r.started_at, r.status FROM collection_run r WHERE r.source_id = s.id
                            ORDER BY r.started_at DESC LIMIT 1) last ON true
-      WHERE s.enabled AND s.kind <> 'demo'
+      WHERE s.enabled AND s.kind <> 'demo' AND NOT (s.kind::text = ANY($1::text[]))
         AND (last.started_at IS NULL
              OR (last.status NOT IN ('queued', 'running')
                  AND last.started_at < now() - make_interval(secs => s.interval_seconds)))`,
+    [exceptKinds],
   );
   return rows.map((r) => r.id);
 }

@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
 import { setting, type Env } from "../config";
+import { UPLOAD_KINDS } from "../collectors";
 import type { Database } from "../db/client";
 import { markRunFailed } from "../inventory/ingest";
 import { COLLECTION_TIMEOUT_MS } from "./collect";
@@ -150,7 +151,7 @@ export async function startWorker(database: Database, options: WorkerOptions): P
   const poke = () => serial(claim);
 
   const schedule = async () => {
-    for (const id of await dueSources(database)) await enqueueCollection(database, id, "schedule");
+    for (const id of await dueSources(database, UPLOAD_KINDS)) await enqueueCollection(database, id, "schedule");
   };
 
   await lessee.query(`LISTEN ${QUEUE_CHANNEL}`);

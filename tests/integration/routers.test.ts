@@ -161,7 +161,7 @@ describe("sources", () => {
     ).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
-  it("collects a source now (in a worker's collection process) and records a clear error where no collector exists yet", async () => {
+  it("collects a source now (in a worker's collection process) and records a clear error where there is nothing to collect", async () => {
     const worker = await startWorker(t, { url: t.url, scheduleMs: 0, pollMs: 500 });
     onTestFinished(() => worker.stop());
     const demo = await as(admin).sources.create({ customerId: globex.id, kind: "demo", name: "demo", endpoint: "demo:northwind" });
@@ -172,12 +172,12 @@ describe("sources", () => {
     const again = await waitForRun((await as(admin).sources.collectNow({ id: demo.id })).runId);
     expect(again).toMatchObject({ status: "succeeded", added: 0, changed: 0, removed: 0 });
 
-    // A kind without a collector yet: the run fails with a message that says so.
+    // An RVTools source collects the file uploaded to it; with none, the run fails saying so.
     const vc = (await as(admin).sources.list({ customerId: globex.id })).find((s) => s.kind === "vsphere")!;
     await t.prisma.source.update({ where: { id: vc.id }, data: { kind: "rvtools", endpoint: "export.xlsx" } });
     const failed = await waitForRun((await as(admin).sources.collectNow({ id: vc.id })).runId);
     expect(failed.status).toBe("failed");
-    expect(failed.error).toMatch(/no rvtools collector in this version/);
+    expect(failed.error).toMatch(/^no RVTools export has been uploaded to this source yet: upload the \.xlsx/);
     // The inventory collected before stays.
     expect((await as(admin).fleet.overview()).customers.find((c) => c.name === "Globex")!.status).toBe("failed");
     const history = await as(admin).sources.runs({ sourceId: vc.id });

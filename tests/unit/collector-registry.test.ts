@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { COLLECTORS, collectorDefinition, collectorFor, CollectorUnavailableError, optionsProblem, SOURCE_KINDS } from "@/server/collectors";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { COLLECTORS, collectorDefinition, collectorFor, CollectorUnavailableError, optionsProblem, SOURCE_KINDS, UPLOAD_KINDS } from "@/server/collectors";
+import { generateCustomerSnapshot } from "@/server/collectors/demo/fleet";
+import { NO_UPLOAD } from "@/server/collectors/rvtools";
+import { rvtoolsTabs } from "@/server/export/rvtools/tabs";
+import { writeXlsxFile } from "@/server/export/rvtools/xlsx-writer";
+import { parseSnapshot } from "@/server/inventory/snapshot";
 
 describe("the collector registry", () => {
   it("lists each kind once, in the form's order, and derives SOURCE_KINDS from the list", () => {
@@ -30,12 +38,27 @@ describe("the collector registry", () => {
     expect(optionsProblem("rvtools", { anything: 1 })).toBeNull();
   });
 
-  it("has no rvtools collector on the server yet (a saved endpoint is never read as a path): saved, not collected; the CLI reads local exports", () => {
-    expect(collectorDefinition("rvtools").collect).toBeUndefined();
-    expect(collectorDefinition("rvtools").collectCli).toBeTypeOf("function");
-    expect(() => collectorFor("rvtools")).toThrow(CollectorUnavailableError);
-    expect(() => collectorFor("rvtools")).toThrow(/no rvtools collector in this version/);
+  it("collects rvtools on the server from the uploaded file only: a saved endpoint naming a real export is never read", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "registry-rvtools-"));
+    try {
+      const file = join(folder, "RVTools_export.xlsx");
+      const snapshot = parseSnapshot(generateCustomerSnapshot("acme", { vms: 2 }));
+      await writeXlsxFile(rvtoolsTabs([{ snapshot, server: "vc01" }]), file);
+      const source = { kind: "rvtools" as const, name: "r", endpoint: file, username: null, secret: null, options: {} };
+      const signal = new AbortController().signal;
+      // The server's collector: no upload, no collection, whatever the endpoint says.
+      await expect(collectorFor("rvtools")(source, { signal, upload: null })).rejects.toThrow(NO_UPLOAD);
+      const uploaded = await collectorFor("rvtools")(source, { signal, upload: { path: file, name: "mine.xlsx", bytes: 1 } });
+      expect(uploaded.virtualMachines).toHaveLength(2);
+      // The command line reads the path it is given.
+      expect((await collectorDefinition("rvtools").collectCli!(source, { signal })).virtualMachines).toHaveLength(2);
+      expect(collectorDefinition("rvtools").upload).toMatchObject({ accept: ".xlsx,.zip" });
+      expect(UPLOAD_KINDS).toEqual(["rvtools"]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
     expect(collectorFor("demo")).toBe(collectorDefinition("demo").collect);
+    expect(new CollectorUnavailableError("lxd").message).toMatch(/no lxd collector in this version/);
   });
 
   it("offers the collect CLI for every kind that can be collected", () => {

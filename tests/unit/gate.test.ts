@@ -65,6 +65,17 @@ describe("gate", () => {
     expect(gate(request({ headers: { "content-length": "-5" } }), settings)).toMatchObject({ status: 400 });
     expect(gate(request({ method: "GET", headers: {} }), settings)).toBeNull();
   });
+
+  it("lets an upload to a source reach 256 MiB, and only that path", () => {
+    const upload = "/api/sources/0b7f6c1e-2d3a-4c5b-8e9f-0a1b2c3d4e5f/upload?name=RVTools.xlsx";
+    const length = (n: number) => ({ "content-length": String(n) });
+    expect(gate(request({ url: upload, headers: length(200 * 1024 * 1024) }), settings)).toBeNull();
+    expect(gate(request({ url: upload, headers: length(256 * 1024 * 1024 + 1) }), settings)).toMatchObject({ status: 413 });
+    // Near misses: not a source id, another route under the source, a path that merely starts alike.
+    for (const url of ["/api/sources/not-an-id/upload", "/api/sources/0b7f6c1e-2d3a-4c5b-8e9f-0a1b2c3d4e5f/uploads", "/api/trpc/sources.upload"]) {
+      expect(gate(request({ url, headers: length(2 * 1024 * 1024) }), settings), url).toMatchObject({ status: 413 });
+    }
+  });
 });
 
 describe("origin", () => {

@@ -13,6 +13,7 @@ import { collectorDefinition, COLLECTORS, optionsProblem, SOURCE_KINDS, type Sou
 import { Prisma } from "../../db/generated/client";
 import { listSources } from "../../inventory/overview";
 import { startCollection } from "../../jobs/collect";
+import { removeUploads } from "../../jobs/uploads";
 import { adminProcedure, createTRPCRouter, inScope, viewerProcedure, type Context, type Viewer } from "../trpc";
 import { scopeIds } from "./scope";
 
@@ -88,9 +89,13 @@ export const sourcesRouter = createTRPCRouter({
       });
     }),
 
-  /** What the Sources form needs of each kind: label, endpoint example, option fields, secret. */
+  /** What the Sources form needs of each kind: label, endpoint example, option fields, secret, upload. */
   kinds: viewerProcedure.query(() =>
-    COLLECTORS.map(({ kind, label, endpoint, fields, secret }) => ({ kind, label, example: endpoint.example, fields, secret })),
+    COLLECTORS.map((definition) => {
+      const { kind, label, endpoint, fields, secret } = definition;
+      const upload = "upload" in definition ? definition.upload : undefined;
+      return { kind, label, example: endpoint.example, fields, secret, upload: upload ?? null };
+    }),
   ),
 
   create: adminProcedure
@@ -167,6 +172,7 @@ export const sourcesRouter = createTRPCRouter({
   delete: adminProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     await sourceInScope(ctx, input.id);
     const deleted = await ctx.database.prisma.source.delete({ where: { id: input.id }, select: { name: true, endpoint: true } });
+    await removeUploads(input.id);
     await ctx.audit("source-deleted", { target: deleted.name, detail: { sourceId: input.id, endpoint: deleted.endpoint } });
     return { id: input.id };
   }),
@@ -181,14 +187,15 @@ export const sourcesRouter = createTRPCRouter({
     .input(z.object({ sourceId: z.uuid(), limit: z.number().int().min(1).max(200).default(20) }))
     .query(async ({ ctx, input }) => {
       await sourceInScope(ctx, input.sourceId);
-      return ctx.database.prisma.collectionRun.findMany({
+      const runs = await ctx.database.prisma.collectionRun.findMany({
         where: { sourceId: input.sourceId },
         orderBy: { startedAt: "desc" },
         take: input.limit,
         select: {
           id: true, status: true, trigger: true, startedAt: true, finishedAt: true, durationMs: true,
-          added: true, changed: true, removed: true, error: true, warnings: true,
+          added: true, changed: true, removed: true, error: true, warnings: true, uploadName: true, uploadBytes: true,
         },
       });
+      return runs.map((run) => ({ ...run, uploadBytes: run.uploadBytes === null ? null : Number(run.uploadBytes) }));
     }),
 });

@@ -1,10 +1,11 @@
 /**
- * The rvtools kind: an RVTools export (an .xlsx, a folder of RVTools_tab*.csv, or a .zip of either)
- * read from a local path by the command line (`collect rvtools <path>`). A source saved on the server
- * is not collected yet: its endpoint is text anyone who may edit sources typed, and the server must
- * never read a path named that way. Uploading the file through the Sources page (the server keeping
- * the upload in its own directory and collecting from there) is the next step of issue 15.
+ * The rvtools kind: an RVTools export (an .xlsx, a folder of RVTools_tab*.csv, or a .zip of either).
+ * The command line reads the path the person at the terminal names (`collect rvtools <path>`). A
+ * source saved on the server reads only the file uploaded to it on the Sources page, which the
+ * server keeps in its own folder (jobs/uploads.ts): its endpoint is a label people typed, and the
+ * server never reads a path named that way.
  */
+import { basename, dirname } from "node:path";
 import { z } from "zod";
 import { defineCollector, type Collector } from "../types";
 import { rvtoolsCliParser } from "./cli";
@@ -24,10 +25,10 @@ function cancellable(tab: RvTab, signal: AbortSignal): RvTab {
   return { ...tab, rows: rows() };
 }
 
-/** Reads the export's tabs into the normaliser, one row at a time; the reader's warnings join the snapshot's. */
-export const collectRvtools: Collector = async (source, { signal }) => {
+/** Reads the export at `path` into the normaliser, one row at a time; the reader's warnings join the snapshot's. */
+async function collectExport(path: string, signal: AbortSignal) {
   signal.throwIfAborted();
-  const opened = await openRvtoolsExport(source.endpoint);
+  const opened = await openRvtoolsExport(path);
   try {
     const builder = createRvtoolsBuilder();
     for (const tab of opened.tabs) {
@@ -39,16 +40,45 @@ export const collectRvtools: Collector = async (source, { signal }) => {
   } finally {
     await opened.close();
   }
+}
+
+/** The command line: the path given (the source's endpoint). */
+export const collectRvtools: Collector = (source, { signal }) => collectExport(source.endpoint, signal);
+
+export const NO_UPLOAD =
+  "no RVTools export has been uploaded to this source yet: upload the .xlsx (or a .zip of its CSV files) on the Sources page";
+
+/**
+ * The server: the file uploaded for this run. Messages name the file as it was uploaded, never
+ * where the server keeps it.
+ */
+export const collectUpload: Collector = async (_source, { signal, upload }) => {
+  if (!upload) throw new Error(NO_UPLOAD);
+  try {
+    return await collectExport(upload.path, signal);
+  } catch (error) {
+    if (error instanceof Error) {
+      const folder = dirname(upload.path);
+      error.message = error.message
+        .split(upload.path).join(upload.name)
+        .split(basename(upload.path)).join(upload.name)
+        .split(folder).join("(upload)");
+    }
+    throw error;
+  }
 };
 
 export const rvtools = defineCollector({
   kind: "rvtools",
   label: "RVTools export",
-  endpoint: { pattern: /^\S.*$/, example: "RVTools export file name" },
+  // A label for people (the file comes by upload): which vCenters the customer exports.
+  endpoint: { pattern: /^\S.*$/, example: "vcenter01.customer.example (the vCenters the export covers)" },
   // No settings defined yet: any option within the generic bounds (api/routers/sources.ts) is kept.
   options: z.looseObject({}),
   fields: [],
   secret: { kind: "none" },
+  upload: { accept: ".xlsx,.zip", hint: "the .xlsx RVTools wrote, or a .zip of its RVTools_tab*.csv files" },
+  collect: collectUpload,
   cli: rvtoolsCliParser,
   collectCli: collectRvtools,
 });

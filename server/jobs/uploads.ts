@@ -1,0 +1,229 @@
+/**
+ * Files uploaded to a source (an RVTools export) and the runs that read them. Every upload is a
+ * collection run: the file is streamed into the server's own folder
+ * (FLEETLENS_DATA_DIR/uploads/<source id>/<run id>.<ext>), then a run is queued that names it, and
+ * the worker's collection process reads that file and nothing else. The path is made here from
+ * ids the database gave, never from what a client sent (the client's file name is only shown).
+ *
+ * The newest KEEP_UPLOADS files of a source are kept (a later "Collect now" reads the newest again);
+ * older ones are deleted and their runs keep the name and size for the history.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { Transform } from "node:stream";
+import type { Database } from "../db/client";
+import { dataDir } from "../db/paths";
+import { MAX_UPLOAD_BYTES } from "../http/gate";
+import { QUEUE_CHANNEL } from "./queue";
+
+export const KEEP_UPLOADS = 3;
+
+export type UploadFormat = "xlsx" | "zip";
+
+/** What a client asked to upload was refused: `status` is the HTTP answer, `message` says why. */
+export class UploadRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "UploadRefused";
+  }
+}
+
+/** The file a run reads: where it is on this server and what it was called when uploaded. */
+export interface StoredUpload {
+  path: string;
+  name: string;
+  bytes: number;
+}
+
+const STORED_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(xlsx|zip)$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function uploadsRoot(): string {
+  return path.join(/*turbopackIgnore: true*/ dataDir(), "uploads");
+}
+
+function sourceFolder(sourceId: string): string {
+  if (!UUID.test(sourceId)) throw new Error(`not a source id: ${sourceId}`);
+  return path.join(/*turbopackIgnore: true*/ uploadsRoot(), sourceId);
+}
+
+/**
+ * The uploaded file's name as people see it: its last path segment, without control characters,
+ * at most 200 characters; .xlsx or .zip, which says how it is read.
+ */
+export function uploadName(raw: string | null): { name: string; format: UploadFormat } {
+  const base = (raw ?? "").split(/[\\/]/).pop() ?? "";
+  const name = base.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, "").trim().slice(-200);
+  const ext = path.extname(name).toLowerCase();
+  if (!name || (ext !== ".xlsx" && ext !== ".zip")) {
+    throw new UploadRefused(
+      415,
+      `${name ? `“${name}”` : "the file"}: upload the .xlsx RVTools wrote, or a .zip of its RVTools_tab*.csv files (or of the .xlsx)`,
+    );
+  }
+  return { name, format: ext === ".xlsx" ? "xlsx" : "zip" };
+}
+
+/** What the first bytes say: a zip container (an .xlsx is one), or why the file is not one. */
+export function checkMagic(head: Buffer, name: string): void {
+  if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return;
+  if (head.length >= 8 && head.subarray(0, 8).equals(Buffer.from("d0cf11e0a1b11ae1", "hex"))) {
+    throw new UploadRefused(
+      415,
+      `“${name}” is an encrypted workbook or an old-format .xls (an OLE compound file), not an .xlsx: ` +
+        "open it in Excel and save it as .xlsx without a password",
+    );
+  }
+  if (head.length === 0) throw new UploadRefused(400, `“${name}” is empty`);
+  throw new UploadRefused(415, `“${name}” is not an RVTools export: an .xlsx or a .zip starts with a zip header, this file does not`);
+}
+
+/** Counts, hashes and caps the bytes going through; the first bytes are checked once they are in. */
+function meter(name: string, maxBytes: number) {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  let head = Buffer.alloc(0);
+  const transform = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        done(new UploadRefused(413, `“${name}” is larger than the upload limit of ${maxBytes / 1024 / 1024} MiB: refused`));
+        return;
+      }
+      if (head.length < 8) {
+        head = Buffer.concat([head, chunk.subarray(0, 8 - head.length)]);
+        if (head.length >= 8) {
+          try {
+            checkMagic(head, name);
+          } catch (error) {
+            done(error as Error);
+            return;
+          }
+        }
+      }
+      hash.update(chunk);
+      done(null, chunk);
+    },
+    flush(done) {
+      try {
+        if (head.length < 8) checkMagic(head, name);
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  });
+  return { transform, result: () => ({ bytes, sha256: hash.digest("hex") }) };
+}
+
+export interface ReceivedUpload {
+  runId: string;
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Streams `body` into the source's folder and queues a run that reads it. A refused or broken
+ * upload leaves no file and no run (what is stored is untouched); the limit is enforced on the
+ * bytes as they arrive, whatever the request claimed.
+ */
+export async function receiveUpload(
+  database: Database,
+  sourceId: string,
+  body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream,
+  rawName: string | null,
+  options: { maxBytes?: number } = {},
+): Promise<ReceivedUpload> {
+  const { name, format } = uploadName(rawName);
+  const folder = sourceFolder(sourceId);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  const runId = randomUUID();
+  const stored = `${runId}.${format}`;
+  const incoming = path.join(folder, `.incoming-${stored}`);
+  const measured = meter(name, options.maxBytes ?? MAX_UPLOAD_BYTES);
+  try {
+    await pipeline(body, measured.transform, createWriteStream(incoming, { flags: "wx", mode: 0o600 }));
+    const { bytes, sha256 } = measured.result();
+    await rename(incoming, path.join(folder, stored));
+    await queueUploadRun(database, sourceId, runId, { stored, name, bytes });
+    await pruneUploads(database, sourceId).catch(() => undefined);
+    return { runId, name, bytes, sha256 };
+  } catch (error) {
+    await rm(incoming, { force: true });
+    await rm(path.join(folder, stored), { force: true });
+    if (error instanceof UploadRefused) throw error;
+    if ((error as NodeJS.ErrnoException).code === "ABORT_ERR" || (error as Error).name === "AbortError") {
+      throw new UploadRefused(400, `the upload of “${name}” was cut off before it ended: nothing was stored`);
+    }
+    throw error;
+  }
+}
+
+async function queueUploadRun(
+  database: Database,
+  sourceId: string,
+  runId: string,
+  file: { stored: string; name: string; bytes: number },
+): Promise<void> {
+  const client = await database.pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query(
+      `INSERT INTO collection_run (id, source_id, trigger, status, upload_file, upload_name, upload_bytes)
+       VALUES ($1, $2, 'upload', 'queued', $3, $4, $5)`,
+      [runId, sourceId, file.stored, file.name, file.bytes],
+    );
+    await client.query(`SELECT pg_notify($1, $2)`, [QUEUE_CHANNEL, runId]);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * The file a run reads: its own upload, else (a "Collect now" or scheduled run) the newest upload of
+ * its source still kept. Null when the source has none.
+ */
+export async function uploadForRun(database: Database, sourceId: string, runId: string): Promise<StoredUpload | null> {
+  const { rows } = await database.pool.query<{ upload_file: string; upload_name: string; upload_bytes: string }>(
+    `SELECT upload_file, upload_name, upload_bytes FROM collection_run
+      WHERE source_id = $1 AND upload_file IS NOT NULL AND (id = $2 OR started_at <= (SELECT started_at FROM collection_run WHERE id = $2))
+      ORDER BY (id = $2) DESC, started_at DESC LIMIT 1`,
+    [sourceId, runId],
+  );
+  const row = rows[0];
+  if (!row || !STORED_NAME.test(row.upload_file)) return null;
+  return { path: path.join(sourceFolder(sourceId), row.upload_file), name: row.upload_name, bytes: Number(row.upload_bytes) };
+}
+
+/** Deletes the files of all but the newest `keep` uploads of a source (never one a run still waits for). */
+export async function pruneUploads(database: Database, sourceId: string, keep = KEEP_UPLOADS): Promise<number> {
+  const { rows } = await database.pool.query<{ id: string; upload_file: string; status: string }>(
+    `SELECT id, upload_file, status FROM collection_run WHERE source_id = $1 AND upload_file IS NOT NULL
+      ORDER BY started_at DESC, id DESC OFFSET $2`,
+    [sourceId, keep],
+  );
+  let pruned = 0;
+  for (const row of rows) {
+    if (row.status === "queued" || row.status === "running") continue;
+    await database.pool.query(`UPDATE collection_run SET upload_file = NULL WHERE id = $1`, [row.id]);
+    if (STORED_NAME.test(row.upload_file)) await rm(path.join(sourceFolder(sourceId), row.upload_file), { force: true });
+    pruned++;
+  }
+  return pruned;
+}
+
+/** Removes a source's upload folder (the source was deleted). */
+export async function removeUploads(sourceId: string): Promise<void> {
+  await rm(sourceFolder(sourceId), { recursive: true, force: true });
+}
