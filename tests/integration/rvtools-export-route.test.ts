@@ -366,6 +366,42 @@ describe("the workbook download", () => {
   });
 });
 
+/** A snapshot's objects in a comparable order, UUIDs and MACs lower case (as stored). */
+function normalised(s: Snapshot) {
+  const byId = <T extends { externalId: string }>(a: T, b: T) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0);
+  return {
+    hosts: s.hosts
+      .map((h) => ({ ...h, hardwareUuid: h.hardwareUuid?.toLowerCase() ?? null, macAddresses: h.macAddresses.map((m) => m.toLowerCase()) }))
+      .sort(byId),
+    virtualMachines: s.virtualMachines
+      .map((vm) => ({
+        ...vm,
+        uuid: vm.uuid?.toLowerCase() ?? null,
+        instanceUuid: vm.instanceUuid?.toLowerCase() ?? null,
+        macAddresses: vm.macAddresses.map((m) => m.toLowerCase()),
+        disks: [...vm.disks].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+      }))
+      .sort(byId),
+    containers: s.containers,
+    images: s.images,
+  };
+}
+
+describe("the stored inventory as snapshots", () => {
+  it("gives each source back as the snapshot it ingested, every field of the contract", async () => {
+    const { sources, leftOut } = await loadRvtoolsExport(t, ids.Initech!);
+    for (const [name, original] of [["vc-prod", vsphere], ["kvm-lab", libvirt]] as const) {
+      const loaded = sources.find((s) => s.sourceName === name)!.snapshot;
+      expect(Object.keys(loaded.virtualMachines[0]!).sort(), name).toEqual(Object.keys(original.virtualMachines[0]!).sort());
+      expect(normalised(loaded), name).toEqual(normalised(original));
+    }
+    // The docker source: its engine host only; its containers and images counted.
+    const docker = sources.find((s) => s.sourceName === "docker01")!.snapshot;
+    expect(docker.hosts.map((h) => h.name)).toEqual(["docker01"]);
+    expect(leftOut).toEqual([{ sourceId: ids.docker, sourceName: "docker01", containers: 4, images: 2 }]);
+  });
+});
+
 describe("the vCenters of stored sources", () => {
   it("names a vSphere source's vCenter by its endpoint", () => {
     expect(vcenterOfEndpoint("https://vcenter01.lab.example/sdk")).toBe("vcenter01.lab.example");
