@@ -96,7 +96,9 @@ export function SourceRows({
           </td>
         )}
         <td className="px-3 py-2.5">{source.enabled ? "Yes" : <span className="text-slate-500">No</span>}</td>
-        <td className="px-3 py-2.5 text-right whitespace-nowrap tabular-nums">{formatInterval(source.intervalSeconds)}</td>
+        <td className="px-3 py-2.5 text-right whitespace-nowrap tabular-nums">
+          {upload ? <span className="text-slate-500">On upload</span> : formatInterval(source.intervalSeconds)}
+        </td>
         <td className="px-3 py-2.5">
           <StatusBadge status={source.status} />
         </td>

@@ -2,6 +2,7 @@
  * Fleet and source summaries, aggregated in SQL near the data.
  */
 import type { Database } from "../db/client";
+import { UPLOAD_KINDS } from "../collectors";
 import { customerStatus, sourceStatus, type SourceStatus } from "./status";
 
 /** How Fleetlens reaches a source: for those who manage sources (administrators) only. */
@@ -94,6 +95,7 @@ export async function listSources(
           intervalSeconds: summary.intervalSeconds,
           lastRunStatus: summary.lastRun?.status ?? null,
           lastSuccessAt: summary.lastSuccessAt,
+          uploaded: (UPLOAD_KINDS as readonly string[]).includes(summary.kind),
         },
         now,
       ),

@@ -1,6 +1,8 @@
 /**
  * Collection status of a source and of a customer, from its runs. The last good inventory stays
- * when a collection fails; it is "stale" once older than the source's interval.
+ * when a collection fails; it is "stale" once older than the source's interval. A source collected
+ * from uploaded files (an RVTools export) is never stale by the clock: it is as new as its upload,
+ * which the page shows, and nothing would collect it again on a schedule.
  */
 export const SOURCE_STATUSES = ["failed", "stale", "never", "running", "disabled", "ok"] as const;
 export type SourceStatus = (typeof SOURCE_STATUSES)[number];
@@ -10,6 +12,8 @@ export interface RunFacts {
   intervalSeconds: number;
   lastRunStatus: "queued" | "running" | "succeeded" | "failed" | null;
   lastSuccessAt: Date | null;
+  /** Collected from uploaded files, not on a schedule. */
+  uploaded?: boolean;
 }
 
 export function sourceStatus(facts: RunFacts, now: Date = new Date()): SourceStatus {
@@ -19,6 +23,7 @@ export function sourceStatus(facts: RunFacts, now: Date = new Date()): SourceSta
   if (facts.lastRunStatus === null) return "never";
   if (facts.lastRunStatus === "failed") return "failed";
   if (!facts.lastSuccessAt) return "never";
+  if (facts.uploaded) return "ok";
   const ageSeconds = (now.getTime() - facts.lastSuccessAt.getTime()) / 1000;
   return ageSeconds > facts.intervalSeconds ? "stale" : "ok";
 }

@@ -12,6 +12,13 @@ describe("source status", () => {
     expect(sourceStatus({ ...base, lastSuccessAt: ago(3601) }, now)).toBe("stale");
   });
 
+  it("is never stale by the clock when collected from uploads (as new as its file), but still fails and runs", () => {
+    expect(sourceStatus({ ...base, uploaded: true, lastSuccessAt: ago(90 * 86_400) }, now)).toBe("ok");
+    expect(sourceStatus({ ...base, uploaded: true, lastRunStatus: "failed" }, now)).toBe("failed");
+    expect(sourceStatus({ ...base, uploaded: true, lastRunStatus: "queued" }, now)).toBe("running");
+    expect(sourceStatus({ ...base, uploaded: true, enabled: false }, now)).toBe("disabled");
+  });
+
   it("says failed, running, never and disabled", () => {
     expect(sourceStatus({ ...base, lastRunStatus: "failed" }, now)).toBe("failed");
     expect(sourceStatus({ ...base, lastRunStatus: "running" }, now)).toBe("running");
