@@ -32,7 +32,7 @@ import {
 } from "../../server/collectors/vsphere/normalise";
 import { parseXml } from "../../server/collectors/vsphere/xml";
 import { rvtoolsFilename, rvtoolsWorkbookResponse, TEMP_PREFIX, XLSX_CONTENT_TYPE } from "../../server/export/rvtools/download";
-import { loadRvtoolsExport, rvtoolsScope, vcenterOfEndpoint } from "../../server/export/rvtools/load";
+import { asImported, loadRvtoolsExport, rvtoolsScope, vcenterOfEndpoint } from "../../server/export/rvtools/load";
 import { pseudoVcenterUuid } from "../../server/export/rvtools/tabs";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { parseSnapshot, type Snapshot, type SnapshotInput } from "../../server/inventory/snapshot";
@@ -407,6 +407,20 @@ describe("the vCenters of stored sources", () => {
     expect(vcenterOfEndpoint("https://vcenter01.lab.example/sdk")).toBe("vcenter01.lab.example");
     expect(vcenterOfEndpoint("https://[fd00::1]:8443/sdk")).toBe("fd00::1");
     expect(vcenterOfEndpoint("not a url")).toBeNull();
+  });
+
+  it("reads an RVTools import's vCenter scope and the VM keys it read from the ids it made", () => {
+    expect(rvtoolsScope("host/esx01")).toBe("");
+    expect(rvtoolsScope("vc1.lab/host/esx01")).toBe("vc1.lab");
+    expect(rvtoolsScope("vc1.lab/vm-id/vm-12")).toBe("vc1.lab");
+    expect(rvtoolsScope("vm-name/a/vm/b")).toBe("");
+    const vm = libvirt.virtualMachines[1]!;
+    expect(asImported({ ...vm, externalId: "vc1.lab/vm-id/vm-12" })).toMatchObject({ externalId: "vm-12", uuid: vm.uuid, instanceUuid: null });
+    expect(asImported({ ...vm, externalId: "vm-name/web/1" })).toMatchObject({ externalId: "", uuid: vm.uuid });
+    // Read from VM UUID alone (no SMBIOS UUID): the importer made it the BIOS UUID; it goes back to VM UUID.
+    expect(asImported({ ...vm, externalId: `u/vm/${vm.uuid}`, instanceUuid: null })).toMatchObject({ externalId: "", uuid: null, instanceUuid: vm.uuid });
+    expect(asImported({ ...vm, externalId: `u/vm/${vm.uuid}`, instanceUuid: vm.uuid })).toMatchObject({ externalId: "", uuid: vm.uuid, instanceUuid: vm.uuid });
+    expect(asImported({ ...vm, externalId: "no-scope-here" }).externalId).toBe("no-scope-here");
   });
 
   it("exports an RVTools import of the workbook under the vCenters it was imported from, and its VMs keep their ids", async () => {

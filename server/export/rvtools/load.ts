@@ -75,7 +75,8 @@ export function vcenterOfEndpoint(endpoint: string): string | null {
  * "<scope>/host/<name>", ...); "" when it was imported without one.
  */
 export function rvtoolsScope(externalId: string): string {
-  const match = /^(?:(.*?)\/)?(?:host|vm|vm-id|vm-name)\//.exec(externalId);
+  // No scope first, then the shortest: a VM ID or name after the kind may itself hold "/vm/".
+  const match = /^(?:(.*?)\/)??(?:host|vm|vm-id|vm-name)\//.exec(externalId);
   return match?.[1] ?? "";
 }
 
@@ -86,7 +87,7 @@ export function rvtoolsScope(externalId: string): string {
  * the BIOS UUID) gets its VM UUID back in that column. A re-import gives it the same id.
  */
 export function asImported(vm: VirtualMachineSnapshot): VirtualMachineSnapshot {
-  const match = /^(?:.*?\/)?(vm|vm-id|vm-name)\/([\s\S]*)$/.exec(vm.externalId);
+  const match = /^(?:.*?\/)??(vm|vm-id|vm-name)\/([\s\S]*)$/.exec(vm.externalId);
   if (!match) return vm;
   const [, how, local] = match as unknown as [string, string, string];
   if (how === "vm-id") return { ...vm, externalId: local };
