@@ -30,7 +30,7 @@ export function SourceForm({
   /** The source to edit; without it the form adds one. */
   source?: EditableSource;
   defaultCustomerId?: string;
-  onDone: (result: { id: string; name: string }) => void;
+  onDone: (result: { id: string; name: string; kind?: string }) => void;
   onCancel?: () => void;
 }) {
   const editing = source !== undefined;
@@ -132,7 +132,7 @@ export function SourceForm({
         secret: secret === "" ? null : secret,
       });
       if (!created) throw new Error("The source was not saved.");
-      onDone({ id: created.id, name: fields.name });
+      onDone({ id: created.id, name: fields.name, kind });
     } catch (caught) {
       setError(caught);
     }

@@ -38,6 +38,7 @@ export function SourcesView() {
   const [uploadError, setUploadError] = useState<string | null>(null);
 
   const customers = useQuery(trpc.customers.list.queryOptions());
+  const kinds = useQuery(trpc.sources.kinds.queryOptions());
   const sources = useQuery({
     ...trpc.sources.list.queryOptions(customerFilter ? { customerId: customerFilter } : {}),
     // While a collection runs, follow it every 2 s.
@@ -128,9 +129,14 @@ export function SourcesView() {
           </p>
           <SourceForm
             defaultCustomerId={customerFilter || undefined}
-            onDone={async ({ name }) => {
+            onDone={async ({ name, kind }) => {
               setAdding(false);
-              setNotice(`Added the source “${name}”. Use “Collect now” to fetch its inventory, or wait for the schedule.`);
+              const uploaded = kinds.data?.find((k) => k.kind === kind)?.upload;
+              setNotice(
+                uploaded
+                  ? `Added the source “${name}”. Use “Upload export” on its row to send the customer's file.`
+                  : `Added the source “${name}”. Use “Collect now” to fetch its inventory, or wait for the schedule.`,
+              );
               await refreshAll();
             }}
             onCancel={noSourcesAtAll ? undefined : () => setAdding(false)}
