@@ -5,6 +5,8 @@
  *
  *   npx tsx bench/rvtools.ts                  50,000 VMs (the demo fleet's mix), xlsx and CSV folder
  *   npx tsx bench/rvtools.ts --vms 5000 --runs 1
+ *   npx tsx bench/rvtools.ts --vms 50000 --runs 0 --keep   writes the export, keeps it (for profiling
+ *     a child: node --cpu-prof --import tsx bench/rvtools.ts --child import <dir>/csv)
  *
  * The export is written once by Fleetlens' own RVTools export (server/export/rvtools) from the demo
  * fleet; each measurement runs in a child process of its own, so its peak RSS (getrusage maxRSS) is
@@ -43,18 +45,12 @@ async function child(mode: "reader" | "import", path: string): Promise<void> {
       for (const tab of opened.tabs) for await (const _row of tab.rows) rows++;
     } else {
       const builder = createRvtoolsBuilder();
-      for (const tab of opened.tabs) {
-        await builder.addTab({
-          ...tab,
-          rows: (async function* () {
-            for await (const row of tab.rows) {
-              rows++;
-              yield row;
-            }
-          })(),
-        });
-      }
-      vms = parseSnapshot(builder.finish().snapshot).virtualMachines.length;
+      for (const tab of opened.tabs) await builder.addTab(tab);
+      const { snapshot, report } = builder.finish();
+      // The rows the normaliser read (its tabs' data rows), counted by it: a counting wrapper around
+      // each tab's rows would add an async generator per row that `collect rvtools` does not have.
+      for (const n of Object.values(report.rows)) rows += n;
+      vms = parseSnapshot(snapshot).virtualMachines.length;
     }
   } finally {
     await opened.close();
@@ -82,6 +78,7 @@ async function main(): Promise<void> {
       writeFileSync(join(folder, `RVTools_tab${tab.name}.csv`), stringify(rows, { bom: true }));
     }
     console.log(`${vmCount.toLocaleString("en-US")} VMs: xlsx ${(statSync(xlsx).size / 1e6).toFixed(1)} MB, CSV folder written; ${runs} run(s) each, median`);
+    if (runs < 1) return;
     console.log("input   what     rows/s   peak RSS MiB   ratio to the reader");
     for (const [label, path] of [["xlsx", xlsx], ["csv", folder]] as const) {
       const measure = (mode: string): Measure => {
@@ -102,7 +99,8 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.argv.includes("--keep")) console.log(`kept: ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -294,7 +294,8 @@ class TabReader<T extends TabName> {
 
 /** What the other VM tabs say of one VM, kept until finish joins it with its vInfo row. */
 interface VmParts {
-  rows: Partial<Record<VmTab, number>>;
+  /** Rows read per tab (0: none). */
+  rows: Record<VmTab, number>;
   disks: DiskInput[];
   filesystems: FilesystemInput[];
   macs: string[];
@@ -318,11 +319,10 @@ interface VmInfo {
   hostName: string | null;
   vmId: string | null;
   vmUuid: string | null;
-  /**
-   * The other keys a row of another tab may name this VM by, when that tab's header is trimmed
-   * differently (no VI SDK UUID, no VM ID): every vCenter scope (UUID, server, none) × every VM key.
-   */
-  altKeys: string[];
+  /** The VM column as read (vm.name is it bounded), VI SDK UUID and VI SDK Server (lower case): for altKeysOf. */
+  rawName: string;
+  sdkUuid: string | undefined;
+  sdkServer: string | undefined;
   vm: VirtualMachineInput;
 }
 
@@ -337,7 +337,8 @@ interface HostRecord {
 }
 
 const newParts = (): VmParts => ({
-  rows: {},
+  // Every tab present from the start: one object shape for all VMs.
+  rows: { vCPU: 0, vMemory: 0, vDisk: 0, vPartition: 0, vNetwork: 0, vSnapshot: 0, vTools: 0 },
   disks: [],
   filesystems: [],
   macs: [],
@@ -380,7 +381,7 @@ const nameIndexes = new WeakMap<Map<string, unknown>, Map<string, unknown>>();
 
 /** Two records of one VM's rows (read under two keys): lists joined, counts added, the first fact kept. */
 function mergeParts(a: VmParts, b: VmParts): VmParts {
-  for (const tab of VM_TABS) if (b.rows[tab]) a.rows[tab] = (a.rows[tab] ?? 0) + b.rows[tab];
+  for (const tab of VM_TABS) a.rows[tab] += b.rows[tab];
   for (const disk of b.disks) {
     if (a.disks.some((d) => d.key === disk.key)) disk.key = `${disk.key} (2)`.slice(0, 512);
     a.disks.push(disk);
@@ -401,6 +402,9 @@ function mergeParts(a: VmParts, b: VmParts): VmParts {
   a.active ??= b.active;
   return a;
 }
+
+/** At most this many distinct values are shared (a column whose values do not repeat stops adding). */
+const SHARED_MAX = 65_536;
 
 /** The disk modes the snapshot knows; RVTools writes vSphere's names ("independent_persistent"). */
 const KNOWN_DISK_MODES = new Set<string>(DISK_MODES);
@@ -480,10 +484,36 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
   let attributeCols: [number, string][] = [];
   let vmsByName = 0;
 
+  /**
+   * One copy of each value of the columns whose values repeat from row to row (datacenter, cluster,
+   * folder, OS, disk label, tools version, ...): a 50,000-VM export keeps thousands of strings, not a
+   * copy per row, and the reader's copies die young instead of being carried through the young
+   * generation (the import's garbage collection time was most of its cost over the reader's).
+   */
+  const shared = new Map<string, string>();
+  function share<T extends string | null | undefined>(value: T): T {
+    if (value === null || value === undefined) return value;
+    const known = shared.get(value);
+    if (known !== undefined) return known as T;
+    if (shared.size < SHARED_MAX) shared.set(value, value);
+    return value;
+  }
+
   const partsOf = (key: string) => {
     let p = parts.get(key);
     if (!p) parts.set(key, (p = newParts()));
     return p;
+  };
+
+  /**
+   * Each vCenter scope's stand-in in the join keys ("0", "1", ...): a key is then a few characters
+   * plus the VM's id, not a 36-character UUID plus it, which the per-row map look-ups hash and compare.
+   */
+  const scopeTags = new Map<string, string>();
+  const tagOf = (scope: string) => {
+    let tag = scopeTags.get(scope);
+    if (tag === undefined) scopeTags.set(scope, (tag = String(scopeTags.size)));
+    return tag;
   };
 
   /** The vCenter a row belongs to: VI SDK UUID, else VI SDK Server, else "" (one unnamed vCenter). */
@@ -492,17 +522,38 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
   }
 
   /**
-   * A VM row's join key: vCenter + VM ID, else VM UUID, else (a trimmed export without either) the
-   * VM name, which is unique within a vCenter only when nobody reused one; null without any.
+   * A VM's join key: vCenter + VM ID, else VM UUID, else (a trimmed export without either) the VM
+   * name, which is unique within a vCenter only when nobody reused one; null without any.
    */
+  function keyOf(scope: string, id: string | null, uuid: string | null, name: string | null): string | null {
+    if (id) return `${tagOf(scope)}\u0000id\u0000${id}`;
+    if (uuid) return `${tagOf(scope)}\u0000uuid\u0000${uuid.toLowerCase()}`;
+    if (name) return `${tagOf(scope)}\u0000name\u0000${name}`;
+    return null;
+  }
+
+  /** A VM row's join key (keyOf), its scope read only when the row has a key. */
   function vmKeyOf(reader: VmKeyReader, cells: CellValue[], row: number): string | null {
     const id = reader.text(cells, row, "vmId");
-    if (id) return `${scopeOf(reader, cells, row)}\u0000id\u0000${id}`;
-    const uuid = reader.text(cells, row, "vmUuid");
-    if (uuid) return `${scopeOf(reader, cells, row)}\u0000uuid\u0000${uuid.toLowerCase()}`;
-    const name = reader.text(cells, row, "vm");
-    if (name) return `${scopeOf(reader, cells, row)}\u0000name\u0000${name}`;
-    return null;
+    const uuid = id ? null : reader.text(cells, row, "vmUuid");
+    const name = id || uuid ? null : reader.text(cells, row, "vm");
+    return id || uuid || name ? keyOf(scopeOf(reader, cells, row), id, uuid, name) : null;
+  }
+
+  /**
+   * The other keys a row of another tab may name this VM by, when that tab's header is trimmed
+   * differently (no VI SDK UUID, no VM ID): every vCenter scope (UUID, server, none) × every VM key.
+   */
+  function altKeysOf(info: VmInfo): string[] {
+    const altKeys: string[] = [];
+    for (const scope of new Set(["", info.sdkUuid, info.sdkServer])) {
+      if (scope === undefined) continue;
+      const tag = tagOf(scope);
+      if (info.vmId) altKeys.push(`${tag}\u0000id\u0000${info.vmId}`);
+      if (info.vmUuid) altKeys.push(`${tag}\u0000uuid\u0000${info.vmUuid.toLowerCase()}`);
+      altKeys.push(`${tag}\u0000name\u0000${info.rawName}`);
+    }
+    return altKeys;
   }
 
   function readInfo(r: TabReader<"vInfo">, cells: CellValue[], row: number) {
@@ -515,7 +566,12 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
         column: r.columns.written.vm ?? "VM",
       });
     }
-    const key = vmKeyOf(r, cells, row);
+    const vmId = r.text(cells, row, "vmId");
+    const vmUuid = r.text(cells, row, "vmUuid");
+    const sdkUuid = share(r.text(cells, row, "viSdkUuid")?.toLowerCase());
+    const sdkServer = share(r.text(cells, row, "viSdkServer")?.toLowerCase());
+    const scope = sdkUuid ?? sdkServer ?? "";
+    const key = keyOf(scope, vmId, vmUuid, name);
     if (key === null) {
       vmsWithoutKey++;
       return;
@@ -541,13 +597,12 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
       if (value === null) continue;
       const attributeName = bounded(attribute, 512);
       if (Object.hasOwn(attributes, attributeName)) continue;
-      attributes[attributeName] = value;
+      attributes[attributeName] = share(value);
       n++;
     }
     const smbios = r.text(cells, row, "smbiosUuid");
-    const vmUuid = r.text(cells, row, "vmUuid");
-    const osConfigured = r.text(cells, row, "osConfigured");
-    const osTools = r.text(cells, row, "osTools");
+    const osConfigured = share(r.text(cells, row, "osConfigured"));
+    const osTools = share(r.text(cells, row, "osTools"));
     const ftState = r.text(cells, row, "ftState");
     const ip = r.text(cells, row, "primaryIp");
     const vm: VirtualMachineInput = {
@@ -571,11 +626,11 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
       hostname: r.text(cells, row, "dnsName"),
       ipAddresses: splitList(ip),
       nicCount: r.num(cells, row, "nics"),
-      hardwareVersion: hardwareVersion(r.text(cells, row, "hwVersion")),
-      datacenter: r.text(cells, row, "datacenter"),
-      cluster: r.text(cells, row, "cluster"),
-      folder: r.text(cells, row, "folder"),
-      resourcePool: r.text(cells, row, "resourcePool"),
+      hardwareVersion: share(hardwareVersion(r.text(cells, row, "hwVersion"))),
+      datacenter: share(r.text(cells, row, "datacenter")),
+      cluster: share(r.text(cells, row, "cluster")),
+      folder: share(r.text(cells, row, "folder")),
+      resourcePool: share(r.text(cells, row, "resourcePool")),
       annotation: r.text(cells, row, "annotation"),
       cbtEnabled: r.bool(cells, row, "cbt"),
       consolidationNeeded: r.bool(cells, row, "consolidationNeeded") ?? false,
@@ -583,23 +638,14 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
       faultTolerance: ftState !== null && ftState.toLowerCase() !== "notconfigured",
       attributes,
     };
-    const scopes = new Set(["", r.text(cells, row, "viSdkUuid")?.toLowerCase(), r.text(cells, row, "viSdkServer")?.toLowerCase()]);
-    const vmId = r.text(cells, row, "vmId");
-    const altKeys: string[] = [];
-    for (const scope of scopes) {
-      if (scope === undefined) continue;
-      if (vmId) altKeys.push(`${scope}\u0000id\u0000${vmId}`);
-      if (vmUuid) altKeys.push(`${scope}\u0000uuid\u0000${vmUuid.toLowerCase()}`);
-      altKeys.push(`${scope}\u0000name\u0000${name}`);
-    }
-    infos.set(key, { scope: scopeOf(r, cells, row), hostName: r.text(cells, row, "host"), vmId, vmUuid, altKeys, vm });
+    infos.set(key, { scope, hostName: share(r.text(cells, row, "host")), vmId, vmUuid, rawName: name, sdkUuid, sdkServer, vm });
   }
 
   function readVmTab(r: TabReader<VmTab>, cells: CellValue[], row: number) {
     const key = vmKeyOf(r as unknown as VmKeyReader, cells, row);
     if (key === null) return;
     const p = partsOf(key);
-    p.rows[r.tab] = (p.rows[r.tab] ?? 0) + 1;
+    p.rows[r.tab]++;
     switch (r.tab) {
       case "vCPU": {
         const c = r as TabReader<"vCPU">;
@@ -617,7 +663,7 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
       }
       case "vDisk": {
         const d = r as TabReader<"vDisk">;
-        const label = d.text(cells, row, "disk");
+        const label = share(d.text(cells, row, "disk"));
         const path = d.text(cells, row, "path");
         const raw = d.bool(cells, row, "raw") ?? false;
         const rawMode = (d.text(cells, row, "rawMode") ?? "").toLowerCase();
@@ -626,25 +672,25 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
         let key = bounded(d.text(cells, row, "diskKey") ?? label ?? path ?? `row ${row}`, 512);
         if (p.disks.some((x) => x.key === key)) key = bounded(`${key} (row ${row})`, 512);
         p.disks.push({
-          key,
+          key: share(key),
           label,
           capacityMiB: d.num(cells, row, "capacity"),
           thin: raw ? null : d.bool(cells, row, "thin"),
-          mode: mode === null ? "persistent" : KNOWN_DISK_MODES.has(mode) ? (mode as DiskInput["mode"]) : "unknown",
+          mode: mode === null ? "persistent" : KNOWN_DISK_MODES.has(mode) ? share(mode as DiskInput["mode"]) : "unknown",
           rdm: !raw ? "none" : rawMode.startsWith("virtual") ? "virtual" : "physical",
           sharing: sharing.includes("multiwriter") || sharing.includes("multi-writer") ? "multi-writer" : "none",
-          datastore: datastoreOfPath(path),
+          datastore: share(datastoreOfPath(path)),
           path,
           format: raw ? "rdm" : null,
           // RVTools has no per-disk changed block tracking (vInfo's CBT is the VM's).
           cbtEnabled: null,
-          bus: busOf(d.text(cells, row, "controller")),
+          bus: share(busOf(d.text(cells, row, "controller"))),
         });
         break;
       }
       case "vPartition": {
         const f = r as TabReader<"vPartition">;
-        const path = f.text(cells, row, "disk");
+        const path = share(f.text(cells, row, "disk"));
         if (!path) break;
         p.filesystems.push({
           path,
@@ -671,8 +717,8 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
       }
       case "vTools": {
         const t = r as TabReader<"vTools">;
-        p.toolsStatus = t.text(cells, row, "tools");
-        p.toolsVersion = t.text(cells, row, "toolsVersion");
+        p.toolsStatus = share(t.text(cells, row, "tools"));
+        p.toolsVersion = share(t.text(cells, row, "toolsVersion"));
         break;
       }
     }
@@ -737,7 +783,7 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
     if (orphans.length === 0) return;
     const alternatives = new Map<string, string | null>();
     for (const [key, info] of infos) {
-      for (const alt of info.altKeys) {
+      for (const alt of altKeysOf(info)) {
         const known = alternatives.get(alt);
         alternatives.set(alt, known === undefined || known === key ? key : null);
       }
