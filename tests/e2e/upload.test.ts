@@ -2,7 +2,7 @@
  * An engineer uploads a customer's RVTools export on the Sources page of Fleetlens started as
  * `npm start` starts it, in Chromium: the worker imports it, the source shows the run and the file,
  * and the customer's VMs are those of the workbook. A file that is not an export is refused in
- * words. Through the real HTTP server: a 20 MiB body reaches the route whole (nothing in front of
+ * words. The customer page's RVTools workbook reads back into the same VMs. Through the real HTTP server: a 20 MiB body reaches the route whole (nothing in front of
  * it buffers or cuts it), and a body declared over the limit is refused before it is read.
  */
 import http from "node:http";
@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "../../server/auth/tokens";
 import { createUser } from "../../server/auth/users";
 import { generateCustomerSnapshot } from "../../server/collectors/demo/fleet";
+import { createRvtoolsBuilder } from "../../server/collectors/rvtools/normalise";
+import { openRvtoolsExport } from "../../server/collectors/rvtools/read";
 import { connect } from "../../server/db/client";
 import { rvtoolsTabs } from "../../server/export/rvtools/tabs";
 import { writeXlsxFile } from "../../server/export/rvtools/xlsx-writer";
@@ -95,11 +97,36 @@ describe("uploading an RVTools export in a browser", () => {
     expect(stored!.added).toBe(snapshot.virtualMachines.length + snapshot.hosts.length);
   });
 
+  it("downloads the customer's inventory as an RVTools workbook that reads back into the same VMs", async () => {
+    const [customer] = await app.query<{ id: string }>(`SELECT id FROM customer WHERE name = 'Contoso Ltd'`);
+    await page.goto(`${app.baseUrl}/customers/${customer!.id}`);
+    const download = page.waitForEvent("download", { timeout: 60_000 });
+    await page.getByRole("link", { name: "RVTools workbook" }).click();
+    const file = path.join(work, "downloaded.xlsx");
+    await (await download).saveAs(file);
+    const opened = await openRvtoolsExport(file);
+    const builder = createRvtoolsBuilder();
+    try {
+      for (const tab of opened.tabs) await builder.addTab(tab);
+    } finally {
+      await opened.close();
+    }
+    const { snapshot } = builder.finish();
+    const stored = await app.query<{ name: string; vcpus: number; memory_mib: number }>(
+      `SELECT name, vcpus, memory_mib FROM virtual_machine WHERE source_id = $1 ORDER BY name`,
+      [sourceId],
+    );
+    const read = (snapshot.virtualMachines ?? []).map((vm) => ({ name: vm.name, vcpus: vm.vcpus, memory_mib: vm.memoryMiB }));
+    expect(read.sort((a, b) => a.name.localeCompare(b.name))).toEqual(stored);
+  });
+
   it("says why a file that is not an export is refused, and queues nothing", async () => {
     const notes = path.join(work, "meeting-notes.xlsx");
     await fs.writeFile(notes, "these are notes, not a workbook\n");
     const before = await app.query<{ n: number }>(`SELECT count(*)::int AS n FROM collection_run WHERE source_id = $1`, [sourceId]);
+    await page.goto(`${app.baseUrl}/sources`);
     const row = page.getByRole("row").filter({ hasText: "contoso-rvtools" }).filter({ has: page.getByRole("button", { name: "Upload export" }) });
+    await row.waitFor();
     const chooser = page.waitForEvent("filechooser");
     await row.getByRole("button", { name: "Upload export" }).click();
     await (await chooser).setFiles(notes);
