@@ -10,8 +10,9 @@
  *
  * The export is written once by Fleetlens' own RVTools export (server/export/rvtools) from the demo
  * fleet; each measurement runs in a child process of its own, so its peak RSS (getrusage maxRSS) is
- * its own: "reader" reads every row of every tab and drops it; "import" reads the same rows into the
- * normaliser and validates the snapshot it gives, as `collect rvtools` does.
+ * its own: "reader" reads every row of every tab and drops it; "import" is `collect rvtools <path>`'s
+ * collector (reader, normaliser, cancellation checks) and the validation of the snapshot it gives.
+ * The rows/s of both are the file's rows over each one's median time; reader and import runs alternate.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -19,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { generateFleetSnapshot } from "../server/collectors/demo/fleet";
-import { createRvtoolsBuilder } from "../server/collectors/rvtools/normalise";
+import { rvtools } from "../server/collectors/rvtools";
 import { openRvtoolsExport } from "../server/collectors/rvtools/read";
 import type { CellValue } from "../server/collectors/rvtools/types";
 import { rvtoolsTabs } from "../server/export/rvtools/tabs";
@@ -28,7 +29,8 @@ import { parseSnapshot } from "../server/inventory/snapshot";
 import { arg, median } from "./lib";
 
 interface Measure {
-  rows: number;
+  /** Rows read (the reader; the import reads the same file's rows). */
+  rows?: number;
   ms: number;
   maxRssMiB: number;
   vms?: number;
@@ -37,23 +39,20 @@ interface Measure {
 /** In the child: read (or import) the export at `path`, print one JSON line. */
 async function child(mode: "reader" | "import", path: string): Promise<void> {
   const start = performance.now();
-  const opened = await openRvtoolsExport(path);
-  let rows = 0;
+  let rows: number | undefined;
   let vms: number | undefined;
-  try {
-    if (mode === "reader") {
+  if (mode === "reader") {
+    rows = 0;
+    const opened = await openRvtoolsExport(path);
+    try {
       for (const tab of opened.tabs) for await (const _row of tab.rows) rows++;
-    } else {
-      const builder = createRvtoolsBuilder();
-      for (const tab of opened.tabs) await builder.addTab(tab);
-      const { snapshot, report } = builder.finish();
-      // The rows the normaliser read (its tabs' data rows), counted by it: a counting wrapper around
-      // each tab's rows would add an async generator per row that `collect rvtools` does not have.
-      for (const n of Object.values(report.rows)) rows += n;
-      vms = parseSnapshot(snapshot).virtualMachines.length;
+    } finally {
+      await opened.close();
     }
-  } finally {
-    await opened.close();
+  } else {
+    // What `collect rvtools <path>` runs (reader, normaliser, its cancellation checks), then validation.
+    const snapshot = await rvtools.collectCli!(rvtools.cli!([path], process.env), { signal: new AbortController().signal });
+    vms = parseSnapshot(snapshot).virtualMachines.length;
   }
   const ms = performance.now() - start;
   const result: Measure = { rows, ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, vms };
@@ -81,17 +80,23 @@ async function main(): Promise<void> {
     if (runs < 1) return;
     console.log("input   what     rows/s   peak RSS MiB   ratio to the reader");
     for (const [label, path] of [["xlsx", xlsx], ["csv", folder]] as const) {
-      const measure = (mode: string): Measure => {
-        const all = Array.from({ length: runs }, () => {
-          const out = execFileSync(process.execPath, ["--import", "tsx", import.meta.filename, "--child", mode, path], { encoding: "utf8", maxBuffer: 1e6 });
-          return JSON.parse(out.trim().split("\n").pop()!) as Measure;
-        });
-        return { rows: all[0]!.rows, ms: median(all.map((m) => m.ms)), maxRssMiB: Math.max(...all.map((m) => m.maxRssMiB)), vms: all[0]!.vms };
+      const run = (mode: string): Measure => {
+        const out = execFileSync(process.execPath, ["--import", "tsx", import.meta.filename, "--child", mode, path], { encoding: "utf8", maxBuffer: 1e6 });
+        return JSON.parse(out.trim().split("\n").pop()!) as Measure;
       };
-      const reader = measure("reader");
-      const imported = measure("import");
+      // Reader and import alternate, so a machine busy with something else for a while slows both.
+      const runsOf: Record<"reader" | "import", Measure[]> = { reader: [], import: [] };
+      for (let i = 0; i < runs; i++) for (const mode of ["reader", "import"] as const) runsOf[mode].push(run(mode));
+      const summary = (all: Measure[]): Measure => ({
+        rows: runsOf.reader[0]!.rows,
+        ms: median(all.map((m) => m.ms)),
+        maxRssMiB: Math.max(...all.map((m) => m.maxRssMiB)),
+        vms: all[0]!.vms,
+      });
+      const reader = summary(runsOf.reader);
+      const imported = summary(runsOf.import);
       if (imported.vms !== vmCount) throw new Error(`${label}: imported ${imported.vms} VMs, expected ${vmCount}`);
-      const rate = (m: Measure) => m.rows / (m.ms / 1000);
+      const rate = (m: Measure) => m.rows! / (m.ms / 1000);
       for (const [what, m] of [["reader", reader], ["import", imported]] as const) {
         console.log(
           `${label.padEnd(7)} ${what.padEnd(7)} ${Math.round(rate(m)).toLocaleString("en-US").padStart(8)} ${Math.round(m.maxRssMiB).toString().padStart(14)}   ${(rate(m) / rate(reader)).toFixed(2)}×`,

@@ -296,10 +296,11 @@ class TabReader<T extends TabName> {
 interface VmParts {
   /** Rows read per tab (0: none). */
   rows: Record<VmTab, number>;
-  disks: DiskInput[];
-  filesystems: FilesystemInput[];
-  macs: string[];
-  ips: string[];
+  // The lists are made by their first item (most VMs' records never need some of them).
+  disks: DiskInput[] | null;
+  filesystems: FilesystemInput[] | null;
+  macs: string[] | null;
+  ips: string[] | null;
   nics: number;
   snapshots: number;
   snapshotOldest: string | null;
@@ -339,10 +340,10 @@ interface HostRecord {
 const newParts = (): VmParts => ({
   // Every tab present from the start: one object shape for all VMs.
   rows: { vCPU: 0, vMemory: 0, vDisk: 0, vPartition: 0, vNetwork: 0, vSnapshot: 0, vTools: 0 },
-  disks: [],
-  filesystems: [],
-  macs: [],
-  ips: [],
+  disks: null,
+  filesystems: null,
+  macs: null,
+  ips: null,
   nics: 0,
   snapshots: 0,
   snapshotOldest: null,
@@ -382,13 +383,13 @@ const nameIndexes = new WeakMap<Map<string, unknown>, Map<string, unknown>>();
 /** Two records of one VM's rows (read under two keys): lists joined, counts added, the first fact kept. */
 function mergeParts(a: VmParts, b: VmParts): VmParts {
   for (const tab of VM_TABS) a.rows[tab] += b.rows[tab];
-  for (const disk of b.disks) {
-    if (a.disks.some((d) => d.key === disk.key)) disk.key = `${disk.key} (2)`.slice(0, 512);
-    a.disks.push(disk);
+  for (const disk of b.disks ?? []) {
+    if (a.disks?.some((d) => d.key === disk.key)) disk.key = `${disk.key} (2)`.slice(0, 512);
+    (a.disks ??= []).push(disk);
   }
-  a.filesystems.push(...b.filesystems);
-  a.macs.push(...b.macs);
-  a.ips.push(...b.ips);
+  if (b.filesystems) (a.filesystems ??= []).push(...b.filesystems);
+  if (b.macs) (a.macs ??= []).push(...b.macs);
+  if (b.ips) (a.ips ??= []).push(...b.ips);
   a.nics += b.nics;
   a.snapshots += b.snapshots;
   if (b.snapshotOldest !== null && (a.snapshotOldest === null || b.snapshotOldest < a.snapshotOldest)) a.snapshotOldest = b.snapshotOldest;
@@ -428,9 +429,12 @@ export function hardwareVersion(value: string | null): string | null {
   return /^\d+$/.test(value) ? `vmx-${value}` : value;
 }
 
+const LIST_SEPARATOR = /[,;\s]/;
+
 /** IP lists in one cell: RVTools joins several addresses with ", " or "; " (or a line break). */
 function splitList(value: string | null): string[] {
-  return value ? value.split(/[,;\s]+/).filter((v) => v !== "") : [];
+  if (!value) return [];
+  return LIST_SEPARATOR.test(value) ? value.split(/[,;\s]+/).filter((v) => v !== "") : [value];
 }
 
 const POWER = new Map<string, VirtualMachineInput["powerState"]>([
@@ -670,8 +674,8 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
         const mode = d.text(cells, row, "mode")?.toLowerCase() ?? null;
         const sharing = (d.text(cells, row, "sharing") ?? "").toLowerCase();
         let key = bounded(d.text(cells, row, "diskKey") ?? label ?? path ?? `row ${row}`, 512);
-        if (p.disks.some((x) => x.key === key)) key = bounded(`${key} (row ${row})`, 512);
-        p.disks.push({
+        if (p.disks?.some((x) => x.key === key)) key = bounded(`${key} (row ${row})`, 512);
+        (p.disks ??= []).push({
           key: share(key),
           label,
           capacityMiB: d.num(cells, row, "capacity"),
@@ -692,7 +696,7 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
         const f = r as TabReader<"vPartition">;
         const path = share(f.text(cells, row, "disk"));
         if (!path) break;
-        p.filesystems.push({
+        (p.filesystems ??= []).push({
           path,
           capacityMiB: f.num(cells, row, "capacity"),
           freeMiB: f.num(cells, row, "free"),
@@ -704,8 +708,9 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
         const n = r as TabReader<"vNetwork">;
         p.nics++;
         const mac = n.text(cells, row, "mac");
-        if (mac) p.macs.push(mac.toLowerCase());
-        p.ips.push(...splitList(n.text(cells, row, "ipv4")), ...splitList(n.text(cells, row, "ipv6")));
+        if (mac) (p.macs ??= []).push(mac.toLowerCase());
+        const ips = [...splitList(n.text(cells, row, "ipv4")), ...splitList(n.text(cells, row, "ipv6"))];
+        if (ips.length > 0) (p.ips ??= []).push(...ips);
         break;
       }
       case "vSnapshot": {
@@ -954,9 +959,9 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
           vm.memoryBalloonedMiB = p.ballooned;
           if (p.active !== null) vm.memoryActiveMiB = p.active;
         }
-        if (p.rows.vDisk) vm.disks = p.disks.slice(0, 4096);
+        if (p.rows.vDisk) vm.disks = (p.disks ?? []).slice(0, 4096);
         if (p.rows.vPartition) {
-          const fs = p.filesystems.slice(0, 1024);
+          const fs = (p.filesystems ?? []).slice(0, 1024);
           vm.guestFilesystems = fs;
           vm.guestDiskCapacityMiB = fs.some((f) => f.capacityMiB != null) ? fs.reduce((s, f) => s + (f.capacityMiB ?? 0), 0) : null;
           vm.guestDiskFreeMiB = fs.some((f) => f.freeMiB != null) ? fs.reduce((s, f) => s + (f.freeMiB ?? 0), 0) : null;
@@ -964,7 +969,7 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
         if (p.rows.vNetwork) {
           vm.nicCount = p.nics;
           vm.macAddresses = [...new Set(p.macs)];
-          vm.ipAddresses = [...new Set([...(vm.ipAddresses ?? []), ...p.ips])];
+          vm.ipAddresses = [...new Set([...(vm.ipAddresses ?? []), ...(p.ips ?? [])])];
         }
         if (p.rows.vSnapshot) {
           vm.snapshotCount = p.snapshots;
