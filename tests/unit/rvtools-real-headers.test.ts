@@ -16,6 +16,7 @@ import { TABS } from "@/server/collectors/rvtools/columns";
 import { createRvtoolsBuilder, type RvtoolsResult } from "@/server/collectors/rvtools/normalise";
 import { openRvtoolsExport } from "@/server/collectors/rvtools/read";
 import type { CellValue, RvTab } from "@/server/collectors/rvtools/types";
+import { rvtoolsTabs } from "@/server/export/rvtools/tabs";
 import { writeXlsxFile } from "@/server/export/rvtools/xlsx-writer";
 import { salvageSnapshot } from "@/server/inventory/salvage";
 import { parseSnapshot } from "@/server/inventory/snapshot";
@@ -356,6 +357,22 @@ describe("the real header sets", () => {
     for (const set of [RVTOOLEX, SEVEN_ATTRIBUTES]) {
       for (const header of Object.values(set.tabs)) expect(new Set(header).size).toBe(header.length);
     }
+  });
+});
+
+describe("the exporter's headers against the real export's", () => {
+  it("writes only header names the real export uses, in its order (but vCluster's Datacenter, which RVTools' vCluster has not)", () => {
+    const snapshot = parseSnapshot({ collectedAt: "2025-11-01T00:00:00.000Z", hosts: [], virtualMachines: [], containers: [] });
+    const unknown: Record<string, string[]> = {};
+    for (const tab of rvtoolsTabs([{ snapshot, server: VC_SERVER }])) {
+      const real = RVTOOLEX.tabs[tab.name];
+      expect(real, tab.name).toBeDefined();
+      const extra = tab.header.filter((h) => !real!.includes(h));
+      if (extra.length > 0) unknown[tab.name] = extra;
+      const at = tab.header.filter((h) => real!.includes(h)).map((h) => real!.indexOf(h));
+      expect(at, `${tab.name} in RVTools' order`).toEqual([...at].sort((a, b) => a - b));
+    }
+    expect(unknown).toEqual({ vCluster: ["Datacenter"] });
   });
 });
 
