@@ -7,7 +7,12 @@
 #          answers, and prints DIR; DIR/port, DIR/host-fingerprint (SHA256:..., as `ssh-keygen -lf`
 #          prints it), DIR/client_key (the private key, OpenSSH PEM armour) and DIR/other_key (a key
 #          the daemon does not accept);
-#   stop DIR: stops the daemon by its recorded PID and removes the temp dir.
+#   start --password: also a user of its own for password authentication (the guest collector's
+#          tests): `useradd` of fleetlens-<random> (home under DIR, /bin/sh, not in any group of
+#          note, no sudo), a random password; DIR/password-user and DIR/password. Password
+#          authentication is allowed for that user only (root stays key only);
+#   stop DIR: stops the daemon by its recorded PID, removes the password user if one was made
+#          (`userdel` of the name recorded in DIR/password-user) and the temp dir.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -20,6 +25,13 @@ stop_peer() {
       for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
       kill -9 "$pid" 2>/dev/null || true
     fi
+  fi
+  if [ -f "$dir/password-user" ]; then
+    local user
+    user=$(cat "$dir/password-user")
+    case "$user" in
+      fleetlens-*) userdel "$user" 2>/dev/null || true ;;
+    esac
   fi
   rm -rf "$dir"
 }
@@ -51,6 +63,20 @@ StrictModes no
 PidFile none
 LogLevel VERBOSE
 CONF
+    if [ "${2:-}" = "--password" ]; then
+      user="fleetlens-$(od -An -N4 -tx1 /dev/urandom | tr -d " \n")"
+      password=$(od -An -N12 -tx1 /dev/urandom | tr -d " \n")
+      echo "$user" >"$dir/password-user"
+      mkdir -p "$dir/home"
+      useradd --no-create-home --home-dir "$dir/home" --shell /bin/sh --user-group "$user"
+      chown "$user:" "$dir/home"
+      echo "$user:$password" | chpasswd
+      echo "$password" >"$dir/password"
+      cat >>"$dir/sshd_config" <<CONF
+Match User $user
+  PasswordAuthentication yes
+CONF
+    fi
     /usr/sbin/sshd -t -f "$dir/sshd_config"
     setsid /usr/sbin/sshd -D -e -f "$dir/sshd_config" -p "$port" -o ListenAddress=127.0.0.1 \
       >"$dir/sshd.log" 2>&1 </dev/null &
@@ -77,7 +103,7 @@ CONF
     stop_peer "$dir"
     ;;
   *)
-    echo "usage: $0 start | stop DIR" >&2
+    echo "usage: $0 start [--password] | stop DIR" >&2
     exit 2
     ;;
 esac
