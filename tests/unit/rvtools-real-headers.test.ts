@@ -65,10 +65,17 @@ function vmCommon(vm: "app01" | "db01", attributes: Record<string, string>): Row
   };
 }
 
+/**
+ * app01's value of each custom attribute; the last spans two lines and holds commas and quotes (a
+ * backup product's note, as a real 3.x export's last attribute does), so CSV quoting is exercised.
+ */
+const appAttribute = (set: RealHeaderSet, a: string, i: number) =>
+  i === set.attributes.length - 1 ? `Sat Jan 10 05:26:53 2026\n,backup01,"Daily" policy` : `${a} value ${i + 1}`;
+
 /** Values of the custom attributes per VM: app01 has all, db01 the first only. */
 function attributeValues(set: RealHeaderSet, vm: "app01" | "db01"): Record<string, string> {
   return Object.fromEntries(
-    set.attributes.flatMap((a, i) => (vm === "app01" ? [[a, `${a} value ${i + 1}`]] : i === 0 ? [[a, "db value"]] : [])),
+    set.attributes.flatMap((a, i) => (vm === "app01" ? [[a, appAttribute(set, a, i)]] : i === 0 ? [[a, "db value"]] : [])),
   );
 }
 
@@ -413,7 +420,7 @@ describe.each(WAYS)("RVTOOLEX.xlsx's headers (27 tabs, 3 custom attributes) thro
     expect(app!.attributes).toEqual({
       "Backup status": "Backup status value 1",
       ClusterInvariantVMMId: "ClusterInvariantVMMId value 2",
-      "Last backup": "Last backup value 3",
+      "Last backup": 'Sat Jan 10 05:26:53 2026\n,backup01,"Daily" policy',
     });
     expect(db!.attributes).toEqual({ "Backup status": "db value" });
     for (const name of NOT_ATTRIBUTES) expect(result.report.attributeColumns).not.toContain(name);
@@ -524,7 +531,7 @@ describe.each(WAYS)("a real vInfo header with seven custom attributes through %s
       "NB_LAST_BACKUP", "Patching", "DR", "Linux-Patch", "IT Owners", "Application Type", "Unix-Team-Linux-VMs",
     ]);
     const [app, db] = snapshot.virtualMachines;
-    expect(app!.attributes).toEqual(Object.fromEntries(SEVEN_ATTRIBUTES.attributes.map((a, i) => [a, `${a} value ${i + 1}`])));
+    expect(app!.attributes).toEqual(Object.fromEntries(SEVEN_ATTRIBUTES.attributes.map((a, i) => [a, appAttribute(SEVEN_ATTRIBUTES, a, i)])));
     expect(db!.attributes).toEqual({ NB_LAST_BACKUP: "db value" });
   });
 
@@ -577,7 +584,7 @@ describe.each(WAYS)("a real RVTools 3.x vInfo header (MB columns, 5 custom attri
       memoryActiveMiB: null,
       cbtEnabled: null,
       diskEnableUuid: false,
-      attributes: Object.fromEntries(RVTOOLS_3_CSV.attributes.map((a, i) => [a, `${a} value ${i + 1}`])),
+      attributes: Object.fromEntries(RVTOOLS_3_CSV.attributes.map((a, i) => [a, appAttribute(RVTOOLS_3_CSV, a, i)])),
     });
     expect(db!.attributes).toEqual({ [RVTOOLS_3_CSV.attributes[0]!]: "db value" });
   });
