@@ -12,7 +12,8 @@
  *   is set and the user is not root; when sudo -n refuses (checked once per connection with
  *   `sudo -n true`), or sudo is not enabled, they run without it and their result's problem starts
  *   with "needs sudo".
- * - A command past its timeout is signalled (KILL) and its channel closed: "timed out after N s".
+ * - A command past its timeout is signalled (KILL) and its channel closed: "timed out after N s";
+ *   it also runs under the guest's `timeout -s KILL` when there is one (see withGuestTimeout).
  *   Output past maxBytes is not kept: the channel is closed, truncated=true, "output cut at N".
  *   A command that exits non-zero keeps its output; its problem says the status and stderr's
  *   first line.
@@ -300,7 +301,8 @@ function runOne(client: Client, command: GuestCommand, text: string): Promise<{ 
     const stop = () => {
       if (!channel) return;
       try {
-        // OpenSSH's sshd (7.9+) delivers it to the command; older ones ignore it and see the close.
+        // OpenSSH's sshd delivers it to the command's process group, except in root's sessions (then
+        // the guest's own timeout does it: withGuestTimeout).
         channel.signal("KILL");
       } catch {
         // the channel is already gone
@@ -361,6 +363,21 @@ function runOne(client: Client, command: GuestCommand, text: string): Promise<{ 
   });
 }
 
+/**
+ * The command as sent: under the guest's own `timeout -s KILL` (a second past ours) when it has a
+ * working one, so a command that hangs is killed with everything it started even when sshd will
+ * not deliver our signal (OpenSSH refuses "signal" requests for root sessions: "session signalling
+ * requires privilege separation"). Made of the command's constant text and its constant timeout.
+ */
+export function withGuestTimeout(command: GuestCommand): string {
+  const limit = Math.ceil(command.timeoutMs / 1000) + 1;
+  const run = shellQuote(command.run);
+  return (
+    `if timeout -s KILL ${limit} true >/dev/null 2>&1; then exec timeout -s KILL ${limit} sh -c ${run}; ` +
+    `else exec sh -c ${run}; fi`
+  );
+}
+
 const SUDO_PROBE: GuestCommand = { id: "sudo-probe", run: "sudo -n true", timeoutMs: 10_000, maxBytes: 4096 };
 
 /**
@@ -373,6 +390,11 @@ export async function runGuestCommands(
   commands: readonly GuestCommand[],
   options: GuestSshOptions,
 ): Promise<CommandResult[]> {
+  for (const command of commands) {
+    if (!(Number.isInteger(command.timeoutMs) && command.timeoutMs > 0 && Number.isInteger(command.maxBytes) && command.maxBytes > 0)) {
+      throw new GuestConfigurationError(`guest command ${command.id}: timeoutMs and maxBytes must be positive integers`);
+    }
+  }
   const { client, close } = await connect(target, options);
   let lost: string | null = null;
   client.on("close", () => (lost ??= "connection lost"));
@@ -404,7 +426,8 @@ export async function runGuestCommands(
           continue;
         }
         const useSudo = command.sudo === true && wantsSudo && options.sudo === true && sudoRefused === null;
-        const text = useSudo ? `sudo -n sh -c ${shellQuote(command.run)}` : command.run;
+        const guarded = withGuestTimeout(command);
+        const text = useSudo ? `sudo -n sh -c ${shellQuote(guarded)}` : guarded;
         const { result } = await runOne(client, command, text);
         if (command.sudo && wantsSudo && !useSudo) {
           const why = sudoRefused ?? "needs sudo (not enabled for this source): read without it, may be partial";
