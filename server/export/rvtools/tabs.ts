@@ -232,7 +232,6 @@ const HOST: Columns<HostCtx> = [
 
 interface ClusterCtx {
   name: string;
-  datacenter: string | null;
   drs: boolean | null;
   dpm: boolean | null;
   hosts: number;
@@ -245,7 +244,6 @@ const CLUSTER: Columns<ClusterCtx> = [
   ["NumHosts", (c) => c.hosts],
   [name("vCluster", "drsEnabled"), (c) => c.drs],
   [name("vCluster", "dpmEnabled"), (c) => c.dpm],
-  ["Datacenter", (c) => c.datacenter],
   ["VI SDK Server", (c) => c.server],
   ["VI SDK UUID", (c) => c.uuid],
 ];
@@ -348,7 +346,7 @@ export function rvtoolsTabs(sources: ExportSource[], options: ExportOptions = {}
         if (!h.cluster) continue;
         const c = seen.get(h.cluster);
         if (c) c.hosts++;
-        else seen.set(h.cluster, { name: h.cluster, datacenter: h.datacenter, drs: h.drsEnabled, dpm: h.dpmEnabled, hosts: 1, server: s.server, uuid });
+        else seen.set(h.cluster, { name: h.cluster, drs: h.drsEnabled, dpm: h.dpmEnabled, hosts: 1, server: s.server, uuid });
       }
       yield* seen.values();
     }
