@@ -121,16 +121,23 @@ export const GUEST_COMMANDS: readonly GuestCommand<GuestCommandId>[] = [
     maxBytes: 8 * MiB,
   },
   {
-    // Without root the process column is empty (only one's own processes are shown).
+    // Without root the process column is empty (only one's own processes are shown). Without ss
+    // (Alpine without iproute2): netstat after a marker (busybox netstat may lack -p: no processes).
     id: "listeners",
-    run: C + ifTool("ss", "ss -H -tulpn", "FLEETLENS-NO-SS"),
+    run:
+      C +
+      "if command -v ss >/dev/null 2>&1; then ss -H -tulpn; elif command -v netstat >/dev/null 2>&1; then " +
+      "echo FLEETLENS-NETSTAT; netstat -tulnp 2>/dev/null || netstat -tuln; else echo FLEETLENS-NO-SS; fi",
     timeoutMs: 10000,
     maxBytes: 8 * MiB,
     sudo: true,
   },
   {
     id: "connections",
-    run: C + ifTool("ss", "ss -H -tunp state established", "FLEETLENS-NO-SS"),
+    run:
+      C +
+      "if command -v ss >/dev/null 2>&1; then ss -H -tunp state established; elif command -v netstat >/dev/null 2>&1; then " +
+      "echo FLEETLENS-NETSTAT; netstat -tunp 2>/dev/null || netstat -tun; else echo FLEETLENS-NO-SS; fi",
     timeoutMs: 10000,
     maxBytes: 8 * MiB,
     sudo: true,
@@ -148,13 +155,13 @@ export const GUEST_COMMANDS: readonly GuestCommand<GuestCommandId>[] = [
     maxBytes: MiB,
   },
   {
-    // Installed packages of whichever manager exists: "<manager> <count>".
+    // Installed packages of whichever manager exists: "<manager> <count>" (apk before rpm: busybox may have an rpm applet).
     id: "packages",
     run:
       C +
       "if command -v dpkg-query >/dev/null 2>&1; then printf 'dpkg %s\\n' \"$(dpkg-query -W -f='${db:Status-Abbrev}\\n' 2>/dev/null | grep -c '^ii')\"; " +
-      "elif command -v rpm >/dev/null 2>&1; then printf 'rpm %s\\n' \"$(rpm -qa 2>/dev/null | wc -l)\"; " +
       "elif command -v apk >/dev/null 2>&1; then printf 'apk %s\\n' \"$(apk info 2>/dev/null | wc -l)\"; " +
+      "elif command -v rpm >/dev/null 2>&1; then printf 'rpm %s\\n' \"$(rpm -qa 2>/dev/null | wc -l)\"; " +
       "else echo FLEETLENS-NO-PACKAGE-MANAGER; fi",
     timeoutMs: 20000,
     maxBytes: MiB,

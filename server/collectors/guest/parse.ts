@@ -451,16 +451,41 @@ function ssLine(line: string): SsLine | null | "skip" {
   return { protocol: netid, local, peer, ...ssProcess(words.slice(i + 4).join(" ")) };
 }
 
+/**
+ * One `netstat -tun[l][p]` line (net-tools or busybox): "tcp 0 0 0.0.0.0:22 0.0.0.0:* LISTEN 812/sshd";
+ * IPv6 as ":::22". `established`: only ESTABLISHED lines count (netstat without -l lists every state).
+ */
+function netstatLine(line: string, established: boolean): SsLine | null | "skip" {
+  const words = line.trim().split(/\s+/);
+  const proto = /^(tcp|udp)6?$/.exec(words[0] ?? "")?.[1] as "tcp" | "udp" | undefined;
+  if (!proto) return "skip"; // headers ("Active Internet connections", "Proto Recv-Q ...")
+  if (words.length < 5 || !/^\d+$/.test(words[1]!) || !/^\d+$/.test(words[2]!)) return null;
+  const local = splitAddressPort(words[3]!);
+  const peer = splitAddressPort(words[4]!);
+  if (!local || !peer) return null;
+  const rest = words.slice(5);
+  const state = rest[0] !== undefined && /^[A-Z_0-9]+$/.test(rest[0]) ? rest.shift()! : "";
+  if (established && state !== "ESTABLISHED") return "skip";
+  const owner = /^(\d{1,10})\/(.+)$/.exec(rest.join(" "));
+  return { protocol: proto, local, peer, process: owner ? clip(owner[2]!, 256) : null, pid: owner ? safeInt(owner[1]) : null };
+}
+
 function readSs(stdout: string, result: CommandResult, label: string, part: FactsPart): SsLine[] | null {
   const out: SsLine[] = [];
   let odd = 0;
+  let netstat = false;
   for (const line of linesOf(stdout, result.truncated)) {
-    if (marker(line) === "NO-SS") {
-      part.unread.push(`${label}: the guest has no \`ss\` command`);
+    const m = marker(line);
+    if (m === "NO-SS") {
+      part.unread.push(`${label}: the guest has neither \`ss\` nor \`netstat\``);
       return null;
     }
+    if (m === "NETSTAT") {
+      netstat = true;
+      continue;
+    }
     if (line.trim() === "") continue;
-    const parsed = ssLine(line);
+    const parsed = netstat ? netstatLine(line, label === "established connections") : ssLine(line);
     if (parsed === null) odd += 1;
     else if (parsed !== "skip") out.push(parsed);
   }
