@@ -12,6 +12,8 @@ import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { guestCliMain } from "../../server/collectors/guest/cli";
+import { collectGuests, type GuestCollection } from "../../server/collectors/guest/collect";
 import { GUEST_COMMANDS } from "../../server/collectors/guest/commands";
 import { GuestAuthError, GuestConnectionError, GuestHostKeyError } from "../../server/collectors/guest/errors";
 import type { CommandResult, GuestCommand } from "../../server/collectors/guest/facts";
@@ -260,5 +262,82 @@ describe("guest ssh runner", () => {
   it("keeps a failing command's output and says its status and stderr", async () => {
     const [result] = await runGuestCommands(rootAt(), [cmd("fails", "echo partial; echo 'no such thing' >&2; exit 3")], keyed());
     expect(result).toEqual({ id: "fails", stdout: "partial\n", exitCode: 3, problem: "exit status 3: no such thing", truncated: false });
+  });
+});
+
+describe("guest collection over many guests", () => {
+  it("reads every guest it can, with the facts of what the test started; a guest that fails is a warning naming it", async () => {
+    const closed = await freePort();
+    const collection = await collectGuests(
+      [rootAt(), { user: passwordUser, host: "127.0.0.1", port }, { user: "root", host: "127.0.0.1", port: closed }],
+      // The peer's authorized_keys is every user's: its password user takes the client key too.
+      { auth: { privateKey: clientKey }, hostKey: { mode: "pinned", fingerprint } },
+    );
+    expect(collection.warnings).toEqual([`root@127.0.0.1:${closed}: cannot connect to 127.0.0.1:${closed} (ECONNREFUSED)`]);
+    expect(collection.guests.map((g) => g.target)).toEqual([`root@127.0.0.1:${port}`, `${passwordUser}@127.0.0.1:${port}`]);
+    const [asRoot, asUser] = collection.guests;
+    expect(asRoot!.listeners).toContainEqual({ protocol: "tcp", address: "127.0.0.1", port: httpPort, process: "python3", pid: http!.pid });
+    const process = asRoot!.processes.find((p) => p.pid === http!.pid);
+    expect(process).toMatchObject({ name: "python3", user: "root" });
+    expect(process!.command).toContain(`http.server ${httpPort} --bind 127.0.0.1`);
+    expect(asRoot!.hostname).toBe(fs.readFileSync("/proc/sys/kernel/hostname", "utf8").trim());
+    // Without root and without sudo: the socket is there, whose it is is not, and the facts say why.
+    expect(asUser!.listeners.find((l) => l.port === httpPort)).toMatchObject({ address: "127.0.0.1", process: null, pid: null });
+    expect([...asUser!.unread, ...asUser!.warnings].join("\n")).toMatch(/needs sudo \(not enabled for this source\)/);
+  });
+
+  it("reads guests concurrently up to the limit", async () => {
+    const guests = [rootAt(), { user: passwordUser, host: "127.0.0.1", port }];
+    const options = {
+      auth: { privateKey: clientKey },
+      hostKey: { mode: "pinned", fingerprint } as const,
+      commands: [cmd("wait", "sleep 1; echo done", 5000)],
+    };
+    const timed = async (concurrency: number) => {
+      const started = Date.now();
+      const collection: GuestCollection = await collectGuests(guests, { ...options, concurrency });
+      expect(collection.guests).toHaveLength(2);
+      expect(collection.warnings).toEqual([]);
+      return Date.now() - started;
+    };
+    const one = await timed(1);
+    const two = await timed(2);
+    expect(one).toBeGreaterThanOrEqual(2000);
+    expect(two).toBeLessThan(one - 700);
+  });
+
+  it("the CLI prints the guests as JSON with a key file, and as lines with a password from the environment", async () => {
+    let stdout = "";
+    let stderr = "";
+    const output = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t) };
+    const code = await guestCliMain(
+      [`ssh://root@127.0.0.1:${port}`, "--key-file", path.join(dir!, "client_key"), "--host-key", fingerprint, "--json"],
+      {},
+      output,
+    );
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const printed = JSON.parse(stdout) as GuestCollection;
+    expect(printed.warnings).toEqual([]);
+    expect(printed.guests[0]!.target).toBe(`root@127.0.0.1:${port}`);
+    expect(printed.guests[0]!.listeners.find((l) => l.port === httpPort)?.process).toBe("python3");
+
+    stdout = "";
+    const closed = await freePort();
+    const lines = await guestCliMain(
+      ["guest", `ssh://${passwordUser}@127.0.0.1:${port}`, `ssh://root@127.0.0.1:${closed}`, "--password-env", "GUEST_PW", "--insecure-host-key"],
+      { GUEST_PW: password },
+      output,
+    );
+    expect(lines).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^  ${passwordUser}@127\\.0\\.0\\.1:${port}  \\S+  .+ \\d+ processes, \\d+ listeners`, "m"));
+    expect(stdout).toContain(`  warning: root@127.0.0.1:${closed}: cannot connect to 127.0.0.1:${closed} (ECONNREFUSED)`);
+    expect(stdout).not.toContain(password);
+
+    stdout = "";
+    const none = await guestCliMain([`ssh://root@127.0.0.1:${port}`, "--password-env", "GUEST_PW", "--insecure-host-key"], { GUEST_PW: "wrong" }, output);
+    expect(none).toBe(1);
+    expect(stdout).toContain(`warning: root@127.0.0.1:${port}: authentication failed for root@127.0.0.1:${port} (password refused)`);
+    expect(stderr).toBe("collect guest: no guest could be read\n");
   });
 });
