@@ -40,6 +40,47 @@ async function build(tabs: RvTab[], collectedAt = "2025-03-01T00:00:00.000Z"): P
   return b.finish();
 }
 
+describe("the builder's cancellation signal", () => {
+  it("is checked every 1,000 rows of a tab: what it throws, addTab throws, and the tab's rows are closed", async () => {
+    let checks = 0;
+    const signal = {
+      throwIfAborted() {
+        if (++checks === 2) throw new Error("cancelled at row 2,000");
+      },
+    } as unknown as AbortSignal;
+    let closed = false;
+    let yielded = 0;
+    const source: RvTab = {
+      name: "vInfo",
+      origin: "export.xlsx",
+      header: ["VM", "Powerstate", "CPUs", "Memory", "VM ID"],
+      rows: (async function* () {
+        try {
+          for (let i = 0; i < 5000; i++) {
+            yielded++;
+            yield { row: i + 2, cells: [`vm${i}`, "poweredOn", "1", "1024", `vm-${i}`] };
+          }
+        } finally {
+          closed = true;
+        }
+      })(),
+    };
+    const b = createRvtoolsBuilder({ signal });
+    await expect(b.addTab(source)).rejects.toThrow("cancelled at row 2,000");
+    expect(checks).toBe(2);
+    expect(yielded).toBe(2000);
+    expect(closed).toBe(true);
+  });
+
+  it("changes nothing when not aborted", async () => {
+    const rows = Array.from({ length: 2500 }, (_, i) => ({ VM: `vm${i}`, Powerstate: "poweredOn", CPUs: "1", Memory: "1024", "VM ID": `vm-${i}` }));
+    const header = ["VM", "Powerstate", "CPUs", "Memory", "VM ID"];
+    const b = createRvtoolsBuilder({ signal: new AbortController().signal, collectedAt: "2025-03-01T00:00:00.000Z" });
+    await b.addTab(tab("vInfo", header, rows));
+    expect(b.finish()).toEqual(await build([tab("vInfo", header, rows)]));
+  });
+});
+
 /** RVTools 4.x vInfo (an excerpt of its columns, in RVTools' order). */
 const VINFO_NEW = [
   "VM", "Powerstate", "Template", "DNS Name", "Consolidation Needed", "CPUs", "Memory", "Active Memory", "NICs",
