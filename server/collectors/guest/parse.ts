@@ -30,7 +30,7 @@ import {
   type GuestProcess,
 } from "./facts";
 import { redactCommandLine } from "./redact";
-import { detectSoftware } from "./software";
+import { detectSoftware, programOf } from "./software";
 
 /** What one parser read: some of the facts, and what it could not. */
 export interface FactsPart {
@@ -401,8 +401,7 @@ export function parseProcesses(stdout: string, result: CommandResult): FactsPart
 }
 
 function nameFromCommand(command: string): string {
-  const first = (command.trim().split(/\s+/)[0] ?? "").replace(/^\[|\]$/g, "").replace(/:$/, "");
-  return first.slice(first.lastIndexOf("/") + 1) || "?";
+  return programOf(command) || "?";
 }
 
 // ---- sockets --------------------------------------------------------------------------------------

@@ -92,8 +92,10 @@ export const SOFTWARE_MATCHERS: readonly SoftwareMatcher[] = [
   { kind: "runtime", name: "dotnet", program: /^dotnet$/, version: fromPath(/Microsoft\.NETCore\.App\/(\d+\.\d+\.\d+)/) },
 ];
 
-/** The program a command line runs: the base name of its first word ("postgres: checkpointer" → postgres). */
+/** The program a command line runs: the base name of its first word ("postgres: checkpointer" → postgres; a kernel thread "[kworker/0:1]" keeps its name). */
 export function programOf(command: string): string {
+  const kernelThread = /^\[([^\]]*)\]$/.exec(command.trim());
+  if (kernelThread) return kernelThread[1]!;
   const first = (command.trim().split(/\s+/)[0] ?? "").replace(/^\[|\]$/g, "").replace(/:$/, "");
   return first.slice(first.lastIndexOf("/") + 1);
 }

@@ -1,0 +1,138 @@
+/**
+ * Runtimes and servers recognised from a guest's processes, units and listeners
+ * (server/collectors/guest/software.ts), table-driven, with the near misses that must not count: a
+ * server's name in a script's path, its client tools, an editor on its configuration.
+ */
+import { describe, expect, it } from "vitest";
+import type { GuestListener, GuestProcess } from "../../server/collectors/guest/facts";
+import { detectSoftware, programOf } from "../../server/collectors/guest/software";
+
+let nextPid = 100;
+/** A process as ps shows it: comm (15 characters at most) and the command line. */
+const proc = (name: string, command: string, pid = nextPid++): GuestProcess => ({
+  pid,
+  name,
+  user: "root",
+  rssMiB: 10,
+  cpuPercent: 0,
+  command,
+});
+const found = (processes: GuestProcess[], units: string[] = [], listeners: GuestListener[] = []) =>
+  detectSoftware({ processes, units, listeners }).map((s) => [s.kind, s.name, s.version]);
+
+const RECOGNISED: readonly [string, GuestProcess, [string, string, string | null]][] = [
+  ["PostgreSQL postmaster", proc("postgres", "/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main"), ["server", "postgresql", "15"]],
+  ["PostgreSQL worker", proc("postgres", "postgres: 15/main: checkpointer"), ["server", "postgresql", null]],
+  ["MySQL", proc("mysqld", "/usr/sbin/mysqld"), ["server", "mysql", null]],
+  ["MariaDB", proc("mariadbd", "/usr/sbin/mariadbd --basedir=/usr"), ["server", "mysql", null]],
+  ["MongoDB", proc("mongod", "/usr/bin/mongod --config /etc/mongod.conf"), ["server", "mongodb", null]],
+  ["Redis", proc("redis-server", "/usr/bin/redis-server 127.0.0.1:6379"), ["server", "redis", null]],
+  ["nginx", proc("nginx", "nginx: master process /usr/sbin/nginx -g daemon on; master_process on;"), ["server", "nginx", null]],
+  ["Apache (Debian)", proc("apache2", "/usr/sbin/apache2 -k start"), ["server", "apache", null]],
+  ["Apache (RHEL)", proc("httpd", "/usr/sbin/httpd -DFOREGROUND"), ["server", "apache", null]],
+  ["HAProxy", proc("haproxy", "/usr/sbin/haproxy -Ws -f /etc/haproxy/haproxy.cfg"), ["server", "haproxy", null]],
+  ["dockerd", proc("dockerd", "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock"), ["container-runtime", "dockerd", null]],
+  ["containerd", proc("containerd", "/usr/bin/containerd"), ["container-runtime", "containerd", null]],
+  ["podman", proc("podman", "/usr/bin/podman system service --time=0"), ["container-runtime", "podman", null]],
+  ["kubelet", proc("kubelet", "/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml"), ["container-runtime", "kubelet", null]],
+  ["Node", proc("node", "/opt/node-v18.17.0-linux-x64/bin/node server.js"), ["runtime", "node", "18.17.0"]],
+  ["Python", proc("python3.11", "/usr/bin/python3.11 app.py"), ["runtime", "python", "3.11"]],
+  ["PHP-FPM", proc("php-fpm8.2", "php-fpm: master process (/etc/php/8.2/fpm/php-fpm.conf)"), ["runtime", "php", "8.2"]],
+  [".NET", proc("dotnet", "/usr/share/dotnet/dotnet /srv/app/App.dll"), ["runtime", "dotnet", null]],
+  ["Java", proc("java", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java -jar /srv/app.jar"), ["runtime", "java", "17"]],
+];
+
+describe("recognised from a process", () => {
+  it.each(RECOGNISED)("%s", (_, process, expected) => {
+    expect(found([process])).toContainEqual(expected);
+  });
+
+  it("Tomcat is a java process with Catalina's main class: both the server and the runtime", () => {
+    const tomcat = proc(
+      "java",
+      "/usr/lib/jvm/java-11-openjdk-amd64/bin/java -Dcatalina.base=/var/lib/tomcat9 -Dcatalina.home=/usr/share/tomcat9 org.apache.catalina.startup.Bootstrap start",
+    );
+    expect(found([tomcat])).toEqual([
+      ["server", "tomcat", "9"],
+      ["runtime", "java", "11"],
+    ]);
+  });
+
+  it("Elasticsearch is a java process with its bootstrap class", () => {
+    const es = proc(
+      "java",
+      "/usr/share/elasticsearch/jdk/bin/java -Des.path.home=/usr/share/elasticsearch -cp /usr/share/elasticsearch/lib/* org.elasticsearch.bootstrap.Elasticsearch",
+    );
+    expect(found([es]).map((f) => f[1])).toEqual(["elasticsearch", "java"]);
+  });
+});
+
+const NEAR_MISSES: readonly [string, GuestProcess][] = [
+  ["a backup script named after postgres", proc("backup-postgres", "/bin/bash /opt/scripts/backup-postgres.sh")],
+  ["a shell running a postgres script", proc("sh", "sh /opt/postgres/backup.sh")],
+  ["pg_dump (a client)", proc("pg_dump", "pg_dump -h db shop")],
+  ["psql (a client)", proc("psql", "psql -U postgres")],
+  ["the mysql client", proc("mysql", "mysql -u root shop")],
+  ["redis-cli", proc("redis-cli", "redis-cli -h cache monitor")],
+  ["mongosh", proc("mongosh", "mongosh mongodb://db/shop")],
+  ["an editor on nginx's configuration", proc("vim", "vim /etc/nginx/nginx.conf")],
+  ["tail of apache's log", proc("tail", "tail -f /var/log/apache2/access.log")],
+  ["the docker client", proc("docker", "docker ps")],
+  ["kubectl", proc("kubectl", "kubectl get pods")],
+  ["node_exporter", proc("node_exporter", "/usr/bin/node_exporter")],
+  ["a java app that is not Tomcat", proc("catalina-cleanup", "/usr/local/bin/catalina-cleanup")],
+  ["haproxy's exporter", proc("haproxy_exporte", "/usr/bin/haproxy_exporter")],
+];
+
+describe("near misses", () => {
+  it.each(NEAR_MISSES)("%s is nothing", (_, process) => {
+    expect(found([process])).toEqual([]);
+  });
+
+  it("a java app without Catalina is Java, not Tomcat", () => {
+    expect(found([proc("java", "java -jar /srv/tomcat-manager-client.jar")]).map((f) => f[1])).toEqual(["java"]);
+  });
+});
+
+describe("units and listeners", () => {
+  it("a running unit is evidence on its own", () => {
+    const software = detectSoftware({ processes: [], units: ["postgresql@15-main.service", "docker.service", "ssh.service"], listeners: [] });
+    expect(software.map((s) => [s.name, s.evidence])).toEqual([
+      ["postgresql", "unit postgresql@15-main.service running"],
+      ["dockerd", "unit docker.service running"],
+    ]);
+  });
+
+  it("a server's port counts only when the listener's process is unknown, and says so", () => {
+    const anonymous: GuestListener = { protocol: "tcp", address: "0.0.0.0", port: 5432, process: null, pid: null };
+    const known: GuestListener = { protocol: "tcp", address: "0.0.0.0", port: 3306, process: "socat", pid: 9 };
+    const software = detectSoftware({ processes: [], units: [], listeners: [anonymous, known] });
+    expect(software).toEqual([
+      {
+        kind: "server",
+        name: "postgresql",
+        version: null,
+        evidence: "tcp port 5432 listening on 0.0.0.0 (its process not shown: without root)",
+      },
+    ]);
+  });
+
+  it("evidence names the process, how many more, and where it listens", () => {
+    const master = proc("nginx", "nginx: master process /usr/sbin/nginx", 500);
+    const worker = proc("nginx", "nginx: worker process", 501);
+    const listeners: GuestListener[] = [{ protocol: "tcp", address: "0.0.0.0", port: 80, process: "nginx", pid: 500 }];
+    const [nginx] = detectSoftware({ processes: [master, worker], units: ["nginx.service"], listeners });
+    expect(nginx!.evidence).toBe(
+      "process nginx (pid 500) and 1 more: nginx: master process /usr/sbin/nginx; listening on tcp 0.0.0.0:80; unit nginx.service running",
+    );
+  });
+
+  it.each([
+    ["/usr/bin/python3 -m http.server", "python3"],
+    ["postgres: 15/main: checkpointer", "postgres"],
+    ["[kworker/0:1]", "kworker/0:1"],
+    ["", ""],
+  ])("programOf(%j) is %j", (command, program) => {
+    expect(programOf(command)).toBe(program);
+  });
+});
