@@ -181,6 +181,9 @@ describe("fallbacks recorded on this machine", () => {
     expect(facts.unread).toContain("running units: the guest has no systemctl");
     expect(facts.unread).toContain("processes: CPU share not read (busybox ps)");
     expect(facts.cpuCount).toBe(2);
+    // busybox's rpm applet answers "rpm 0".
+    expect(facts.packageCount).toBeNull();
+    expect(facts.unread).toContain("package count: rpm listed no packages");
   });
 });
 
@@ -298,6 +301,14 @@ describe("hostile outputs", () => {
     expect(facts.cronJobs).toBe(3);
     expect(facts.unread).toContain("running units: exited 1 with no output");
     expect(facts.unread).toContain("kernel: not run");
+  });
+
+  it("the runner's 'needs sudo' on a command read without it is unread, and its output still read", () => {
+    const problem = "needs sudo (not enabled for this source): read without it, may be partial";
+    const facts = factsFromResults("x", [ok("listeners", fixture("debian12", "listeners.nonroot.txt"), { problem })], AT);
+    expect(facts.listeners).toHaveLength(3);
+    expect(facts.unread).toContain(`listening sockets: ${problem}`);
+    expect(facts.warnings).toEqual([]);
   });
 
   it("reads a busy systemd guest's units and a real UUID", () => {

@@ -557,7 +557,9 @@ export function parsePackages(stdout: string, result: CommandResult): FactsPart 
     return part;
   }
   const m = /^(dpkg|rpm|apk)\s+(\d{1,9})$/.exec(line);
-  if (m) part.facts.packageCount = Number(m[2]);
+  // A manager that lists no package at all is not the system's (busybox's rpm applet on Alpine).
+  if (m && Number(m[2]) === 0) part.unread.push(`package count: ${m[1]} listed no packages`);
+  else if (m) part.facts.packageCount = Number(m[2]);
   else if (line !== "") part.warnings.push("package count: unexpected answer");
   return part;
 }
@@ -714,7 +716,8 @@ export function factsFromResults(target: string, results: readonly CommandResult
       facts.unread.push(`${label}: ${result.problem}`);
       continue;
     }
-    if (result.problem) facts.warnings.push(`${label}: ${result.problem}`);
+    // The runner's "needs sudo (...): read without it, may be partial" is about what was not read.
+    if (result.problem) (/^needs sudo/.test(result.problem) ? facts.unread : facts.warnings).push(`${label}: ${result.problem}`);
     else if (result.truncated) facts.warnings.push(`${label}: output cut, the rest not read`);
     if (stdout.trim() === "" && result.exitCode !== 0 && result.exitCode !== null) {
       facts.unread.push(`${label}: exited ${result.exitCode} with no output`);
