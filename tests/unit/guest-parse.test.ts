@@ -384,3 +384,36 @@ describe("pieces", () => {
     expect(GUEST_COMMANDS.map((c) => c.id as GuestCommandId).sort()).toEqual([...GUEST_COMMAND_IDS].sort());
   });
 });
+
+describe("recorded while PostgreSQL 15, Podman's service, a Java program and psql ran", () => {
+  const results = ["processes", "listeners", "connections"].map((id) => ok(id, fixture("debian12-servers", `${id}.txt`)));
+  const facts = factsFromResults("root@127.0.0.1:22", results, AT);
+  const byName = (name: string) => facts.software.find((s) => s.name === name);
+
+  it("recognises the server, the container runtime and the runtime, with their evidence", () => {
+    expect(byName("postgresql")).toEqual({
+      kind: "server",
+      name: "postgresql",
+      version: "15",
+      evidence:
+        "process postgres (pid 4668) and 6 more: /usr/lib/postgresql/15/bin/postgres -D /tmp/fleetlens-pg15-FUkVJ5/data -c listen_addresses=127.0.0.1 -c port=38995 -c unix_socket_directories=; listening on tcp 127.0.0.1:38995",
+    });
+    expect(byName("podman")).toMatchObject({ kind: "container-runtime", evidence: expect.stringContaining("listening on tcp 127.0.0.1:51195") });
+    expect(byName("java")).toMatchObject({ kind: "runtime", evidence: expect.stringContaining("java /tmp/javasleep/Sleep.java") });
+    // psql is PostgreSQL's client: not a second server, nor counted among the server's processes.
+    expect(facts.software.filter((s) => s.name === "postgresql")).toHaveLength(1);
+  });
+
+  it("the client's connection URL keeps its user, not its password", () => {
+    const psql = facts.processes.find((p) => p.pid === 5813)!;
+    expect(psql.command).toBe("/usr/lib/postgresql/15/bin/psql postgresql://fleetlens:[redacted]@127.0.0.1:38995/postgres -c select pg_sleep(600)");
+    expect(JSON.stringify(facts)).not.toContain("H8IYYNn9XSEStV77NgyQBJF9");
+  });
+
+  it("the connection between psql and its backend, both ends", () => {
+    expect(facts.connections).toEqual([
+      { protocol: "tcp", localAddress: "127.0.0.1", localPort: 38995, remoteAddress: "127.0.0.1", remotePort: 50238, process: "postgres", pid: 5825 },
+      { protocol: "tcp", localAddress: "127.0.0.1", localPort: 50238, remoteAddress: "127.0.0.1", remotePort: 38995, process: "psql", pid: 5813 },
+    ]);
+  });
+});
