@@ -2,7 +2,8 @@
  * The guest command set (server/collectors/guest/commands.ts) as shell text: every command parses in
  * dash (Debian's sh) and busybox sh, is bounded (timeout, output), and read-only by construction (no
  * redirection into a file, no command that changes anything). Then the whole set run by sh on THIS
- * machine reads back what Node's os module says about it (whatever machine the tests run on).
+ * machine, wrapped as the SSH runner sends it (withGuestTimeout), reads back what Node's os module says
+ * about it (whatever machine the tests run on).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -11,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { GUEST_COMMANDS } from "../../server/collectors/guest/commands";
 import { guestFacts, type CommandResult } from "../../server/collectors/guest/facts";
 import { factsFromResults } from "../../server/collectors/guest/parse";
+import { withGuestTimeout } from "../../server/collectors/guest/ssh";
 
 const hasBusybox = fs.existsSync("/bin/busybox");
 
@@ -41,7 +43,7 @@ describe("the command set", () => {
 describe("run on this machine", () => {
   it("reads back what the machine is", { timeout: 60_000 }, () => {
     const results: CommandResult[] = GUEST_COMMANDS.map((command) => {
-      const run = spawnSync("sh", ["-c", command.run], { encoding: "utf8", timeout: command.timeoutMs, maxBuffer: command.maxBytes });
+      const run = spawnSync("sh", ["-c", withGuestTimeout(command)], { encoding: "utf8", timeout: command.timeoutMs, maxBuffer: command.maxBytes });
       return { id: command.id, stdout: run.stdout ?? "", exitCode: run.status, problem: null, truncated: false };
     });
     const facts = factsFromResults("local", results, new Date().toISOString());
