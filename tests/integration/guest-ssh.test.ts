@@ -1,10 +1,12 @@
 /**
  * Guest discovery's ssh runner against a real sshd on loopback (tests/peers/sshd.sh, started with
- * --password for a user of its own): this machine is the guest. Asserts against what the test
+ * --sudo: a password user whose sudo wants its password, a user with sudo NOPASSWD): this machine is
+ * the guest. Asserts against what the test
  * started: a python http.server on a free port appears with its listener and process; host key
  * pinning, trust on first use and a changed key; a refused key or password; a command that hangs
  * (killed, the next one still runs); one that prints 100 MB (cut at maxBytes, quickly, memory
- * bounded); a jump host; sudo refused for a user that has none.
+ * bounded); a server that never answers (connect timeout); a jump host; sudo -n used, refused, or
+ * not enabled. Then many guests (a failing one a warning, concurrency) and the CLI.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -29,6 +31,8 @@ let fingerprint: string;
 let clientKey: string;
 let otherKey: string;
 let passwordUser: string;
+/** May run anything with sudo -n; the password user may use sudo only with its password. */
+let sudoUser: string;
 let password: string;
 let http: ChildProcess | undefined;
 let httpPort: number;
@@ -54,13 +58,14 @@ const answers = (p: number) =>
   });
 
 beforeAll(async () => {
-  dir = (await run("bash", [sshd, "start", "--password"], { timeout: 900_000 })).stdout.trim();
+  dir = (await run("bash", [sshd, "start", "--sudo"], { timeout: 900_000 })).stdout.trim();
   const read = (name: string) => fs.readFileSync(path.join(dir!, name), "utf8").trim();
   port = Number(read("port"));
   fingerprint = read("host-fingerprint");
   clientKey = fs.readFileSync(path.join(dir, "client_key"), "utf8");
   otherKey = fs.readFileSync(path.join(dir, "other_key"), "utf8");
   passwordUser = read("password-user");
+  sudoUser = read("sudo-user");
   password = read("password");
   httpPort = await freePort();
   http = spawn("/usr/bin/python3", ["-m", "http.server", String(httpPort), "--bind", "127.0.0.1"], {
@@ -126,7 +131,7 @@ describe("guest ssh runner", () => {
     expect(got.get("machine-id")!.stdout).toContain(fs.readFileSync("/etc/machine-id", "utf8").trim());
   });
 
-  it("logs in with a password; without root, what needs sudo says so when sudo -n is refused (no sudo here)", async () => {
+  it("logs in with a password; without root, what needs sudo says so when sudo -n is refused", async () => {
     const commands = GUEST_COMMANDS.filter((c) => c.id === "listeners" || c.id === "kernel");
     const results = byId(
       await runGuestCommands({ user: passwordUser, host: "127.0.0.1", port }, commands, {
@@ -136,7 +141,7 @@ describe("guest ssh runner", () => {
       }),
     );
     expect(results.get("kernel")!.problem).toBeNull();
-    expect(results.get("listeners")!.problem).toMatch(/^needs sudo \(sudo -n refused: .*sudo: not found\): read without it/);
+    expect(results.get("listeners")!.problem).toBe("needs sudo (sudo -n refused: a password is required): read without it, may be partial");
     // Read without sudo: the socket is listed, root's process behind it is not.
     const line = results.get("listeners")!.stdout.split("\n").find((l) => l.includes(`127.0.0.1:${httpPort} `));
     expect(line).toBeDefined();
@@ -146,6 +151,40 @@ describe("guest ssh runner", () => {
       await runGuestCommands({ user: passwordUser, host: "127.0.0.1", port }, commands, { auth: { password }, hostKey: { mode: "insecure" } }),
     );
     expect(notEnabled.get("listeners")!.problem).toMatch(/^needs sudo \(not enabled for this source\)/);
+  });
+
+  it("uses sudo -n for what needs it when the source allows it and the user may: root's process behind the socket is named", async () => {
+    const commands = GUEST_COMMANDS.filter((c) => c.id === "listeners" || c.id === "kernel");
+    const results = byId(await runGuestCommands({ user: sudoUser, host: "127.0.0.1", port }, commands, keyed({ sudo: true })));
+    expect(results.get("listeners")!.problem).toBeNull();
+    const line = results.get("listeners")!.stdout.split("\n").find((l) => l.includes(`127.0.0.1:${httpPort} `));
+    expect(line).toMatch(new RegExp(`users:\\(\\("python3",pid=${http!.pid},`));
+    // Only the commands that ask for it run under sudo.
+    const [who] = await runGuestCommands({ user: sudoUser, host: "127.0.0.1", port }, [cmd("who", "id -un")], keyed({ sudo: true }));
+    expect(who!.stdout).toBe(`${sudoUser}\n`);
+    const [asRoot] = await runGuestCommands(
+      { user: sudoUser, host: "127.0.0.1", port },
+      [{ ...cmd("who", "id -un"), sudo: true }],
+      keyed({ sudo: true }),
+    );
+    expect(asRoot!.stdout).toBe("root\n");
+  });
+
+  it("gives up connecting to a server that never answers after the connect timeout", async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const quiet = (silent.address() as net.AddressInfo).port;
+    try {
+      const started = Date.now();
+      const error = await failure(
+        runGuestCommands({ user: "root", host: "127.0.0.1", port: quiet }, GUEST_COMMANDS, keyed({ connectTimeoutMs: 500 })),
+      );
+      expect(error).toBeInstanceOf(GuestConnectionError);
+      expect(error.message).toBe(`cannot connect to 127.0.0.1:${quiet} (timed out after 0.5 s)`);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      silent.close();
+    }
   });
 
   it("refuses a host key that is not the pinned one, naming both", async () => {

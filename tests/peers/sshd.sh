@@ -9,10 +9,14 @@
 #          the daemon does not accept);
 #   start --password: also a user of its own for password authentication (the guest collector's
 #          tests): `useradd` of fleetlens-<random> (home under DIR, /bin/sh, not in any group of
-#          note, no sudo), a random password; DIR/password-user and DIR/password. Password
-#          authentication is allowed for that user only (root stays key only);
-#   stop DIR: stops the daemon by its recorded PID, removes the password user if one was made
-#          (`userdel` of the name recorded in DIR/password-user) and the temp dir.
+#          note), a random password; DIR/password-user and DIR/password. Password authentication
+#          is allowed for that user only (root stays key only). Every user takes DIR/client_key;
+#   start --password --sudo: also installs sudo, gives the password user sudo only with its
+#          password (so `sudo -n` refuses: "a password is required"), and makes a second user,
+#          DIR/sudo-user, who may run anything with `sudo -n` (NOPASSWD), in
+#          /etc/sudoers.d/fleetlens-<random> (DIR/sudoers-file);
+#   stop DIR: stops the daemon by its recorded PID, removes the users it made (`userdel` of the
+#          names in DIR/password-user and DIR/sudo-user), its sudoers file, and the temp dir.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -26,13 +30,21 @@ stop_peer() {
       kill -9 "$pid" 2>/dev/null || true
     fi
   fi
-  if [ -f "$dir/password-user" ]; then
-    local user
-    user=$(cat "$dir/password-user")
+  if [ -f "$dir/sudoers-file" ]; then
+    local file
+    file=$(cat "$dir/sudoers-file")
+    case "$file" in
+      /etc/sudoers.d/fleetlens-*) rm -f "$file" ;;
+    esac
+  fi
+  local name user
+  for name in password-user sudo-user; do
+    [ -f "$dir/$name" ] || continue
+    user=$(cat "$dir/$name")
     case "$user" in
       fleetlens-*) userdel "$user" 2>/dev/null || true ;;
     esac
-  fi
+  done
   rm -rf "$dir"
 }
 
@@ -63,19 +75,46 @@ StrictModes no
 PidFile none
 LogLevel VERBOSE
 CONF
-    if [ "${2:-}" = "--password" ]; then
+    with_password=no
+    with_sudo=no
+    for option in "${@:2}"; do
+      case "$option" in
+        --password) with_password=yes ;;
+        --sudo) with_password=yes; with_sudo=yes ;;
+        *) echo "sshd.sh start: unknown option $option" >&2; stop_peer "$dir"; exit 2 ;;
+      esac
+    done
+    # A user of the peer's own: fleetlens-<random>, home under DIR, /bin/sh.
+    make_user() {
+      local user
       user="fleetlens-$(od -An -N4 -tx1 /dev/urandom | tr -d " \n")"
+      echo "$user" >"$dir/$1"
+      mkdir -p "$dir/home-$1"
+      useradd --no-create-home --home-dir "$dir/home-$1" --shell /bin/sh --user-group "$user"
+      chown "$user:" "$dir/home-$1"
+      # A random password: sshd (without PAM) refuses even keys for a locked account (no password).
+      echo "$user:$(od -An -N12 -tx1 /dev/urandom | tr -d " \n")" | chpasswd
+    }
+    if [ "$with_password" = yes ]; then
+      make_user password-user
+      user=$(cat "$dir/password-user")
       password=$(od -An -N12 -tx1 /dev/urandom | tr -d " \n")
-      echo "$user" >"$dir/password-user"
-      mkdir -p "$dir/home"
-      useradd --no-create-home --home-dir "$dir/home" --shell /bin/sh --user-group "$user"
-      chown "$user:" "$dir/home"
       echo "$user:$password" | chpasswd
       echo "$password" >"$dir/password"
       cat >>"$dir/sshd_config" <<CONF
 Match User $user
   PasswordAuthentication yes
 CONF
+    fi
+    if [ "$with_sudo" = yes ]; then
+      bash "$root/scripts/install-test-deps.sh" sudo
+      make_user sudo-user
+      sudoers="/etc/sudoers.d/fleetlens-$(basename "$dir" | sed 's/^fleetlens-sshd-//' | tr -cd 'A-Za-z0-9')"
+      echo "$sudoers" >"$dir/sudoers-file"
+      printf '%s ALL=(ALL) ALL\n%s ALL=(ALL) NOPASSWD: ALL\n' "$(cat "$dir/password-user")" "$(cat "$dir/sudo-user")" >"$sudoers.tmp"
+      chmod 440 "$sudoers.tmp"
+      visudo -cq -f "$sudoers.tmp"
+      mv "$sudoers.tmp" "$sudoers"
     fi
     /usr/sbin/sshd -t -f "$dir/sshd_config"
     setsid /usr/sbin/sshd -D -e -f "$dir/sshd_config" -p "$port" -o ListenAddress=127.0.0.1 \
@@ -103,7 +142,7 @@ CONF
     stop_peer "$dir"
     ;;
   *)
-    echo "usage: $0 start [--password] | stop DIR" >&2
+    echo "usage: $0 start [--password] [--sudo] | stop DIR" >&2
     exit 2
     ;;
 esac
