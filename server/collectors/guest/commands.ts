@@ -168,13 +168,15 @@ export const GUEST_COMMANDS: readonly GuestCommand<GuestCommandId>[] = [
   },
   {
     // Counted on the guest (crontabs may hold secrets; their text never leaves it): "count <n> <file>"
-    // per crontab (lines that are not blank, comments or VAR=value), "count 1 <file>" per executable
+    // per crontab (lines that are not blank, comments, VAR=value, nor the lines running
+    // /etc/cron.{hourly,...} by run-parts: those scripts count one by one), "count 1 <file>" per executable
     // in /etc/cron.{hourly,daily,weekly,monthly}; users' crontabs need root ("FLEETLENS-NOT-PERMITTED <dir>").
     id: "cron",
     run:
       "for f in /etc/crontab /etc/cron.d/* /var/spool/cron/crontabs/* /var/spool/cron/*; do " +
       '[ -f "$f" ] || continue; ' +
-      'if [ -r "$f" ]; then printf \'count %s %s\\n\' "$(grep -Ecv \'^[[:space:]]*(#|$|[A-Za-z_][A-Za-z0-9_]*[[:space:]]*=)\' "$f")" "$f"; ' +
+      'if [ -r "$f" ]; then printf \'count %s %s\\n\' "$(grep -Ev \'^[[:space:]]*(#|$|[A-Za-z_][A-Za-z0-9_]*[[:space:]]*=)\' "$f" | ' +
+      'grep -Ecv \'run-parts|/etc/cron\\.(hourly|daily|weekly|monthly)\')" "$f"; ' +
       'else echo "FLEETLENS-NOT-PERMITTED $f"; fi; done; ' +
       'for d in /var/spool/cron/crontabs /var/spool/cron; do [ -d "$d" ] && [ ! -r "$d" ] && echo "FLEETLENS-NOT-PERMITTED $d"; done; ' +
       'for f in /etc/cron.hourly/* /etc/cron.daily/* /etc/cron.weekly/* /etc/cron.monthly/*; do ' +
