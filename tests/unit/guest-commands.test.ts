@@ -136,3 +136,37 @@ describe("cron counted on crontabs of our own", () => {
     }
   });
 });
+
+/**
+ * The DMI and SELinux/AppArmor commands on files of our own: in a private mount namespace, a tmpfs on
+ * /sys/class, /sys/fs and /sys/module holds product_uuid (mode 0400, as the kernel makes it),
+ * selinux/enforce and apparmor/parameters/enabled. As root the UUID is read, as nobody it is "needs
+ * sudo"; the LSM states come through as the kernel writes them.
+ */
+describe("DMI UUID and LSM state on files of our own", () => {
+  const root = process.getuid?.() === 0 && spawnSync("unshare", ["-m", "true"]).status === 0;
+  it.runIf(root)("reads them as root, names the refusal as nobody", () => {
+    const uuid = GUEST_COMMANDS.find((c) => c.id === "product-uuid")!;
+    const security = GUEST_COMMANDS.find((c) => c.id === "security")!;
+    const setup = [
+      "mount -t tmpfs none /sys/class && mount -t tmpfs none /sys/fs && mount -t tmpfs none /sys/module",
+      "mkdir -p /sys/class/dmi/id /sys/fs/selinux /sys/module/apparmor/parameters",
+      "echo 4C4C4544-0042-3510-8052-B7C04F4D3232 > /sys/class/dmi/id/product_uuid && chmod 0400 /sys/class/dmi/id/product_uuid",
+      "echo 0 > /sys/fs/selinux/enforce && echo Y > /sys/module/apparmor/parameters/enabled",
+    ].join(" && ");
+    const inNamespace = (as: string, run: string) =>
+      spawnSync("unshare", ["-m", "sh", "-c", `${setup} && ${as} sh -c "$0"`, run], { encoding: "utf8" }).stdout;
+    const nobody = "setpriv --reuid=nobody --regid=nogroup --clear-groups";
+    const at = new Date().toISOString();
+    const result = (id: string, stdout: string) => ({ id, stdout, exitCode: 0, problem: null, truncated: false });
+
+    const asRoot = factsFromResults("x", [result("product-uuid", inNamespace("", uuid.run)), result("security", inNamespace("", security.run))], at);
+    expect(asRoot.productUuid).toBe("4c4c4544-0042-3510-8052-b7c04f4d3232");
+    expect(asRoot.security).toEqual({ selinux: "permissive", apparmor: "enabled" });
+
+    const asNobody = factsFromResults("x", [result("product-uuid", inNamespace(nobody, uuid.run)), result("security", inNamespace(nobody, security.run))], at);
+    expect(asNobody.productUuid).toBeNull();
+    expect(asNobody.unread).toContain("DMI product UUID: needs sudo (readable by root only)");
+    expect(asNobody.security).toEqual({ selinux: "permissive", apparmor: "enabled" });
+  });
+});
