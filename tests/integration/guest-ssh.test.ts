@@ -18,7 +18,7 @@ import { guestCliMain } from "../../server/collectors/guest/cli";
 import { collectGuests, type GuestCollection } from "../../server/collectors/guest/collect";
 import { GUEST_COMMANDS } from "../../server/collectors/guest/commands";
 import { GuestAuthError, GuestConnectionError, GuestHostKeyError } from "../../server/collectors/guest/errors";
-import type { CommandResult, GuestCommand } from "../../server/collectors/guest/facts";
+import { guestFacts, type CommandResult, type GuestCommand } from "../../server/collectors/guest/facts";
 import { runGuestCommands, type GuestSshOptions, type GuestTarget } from "../../server/collectors/guest/ssh";
 
 const run = promisify(execFile);
@@ -323,6 +323,22 @@ describe("guest collection over many guests", () => {
     // Without root and without sudo: the socket is there, whose it is is not, and the facts say why.
     expect(asUser!.listeners.find((l) => l.port === httpPort)).toMatchObject({ address: "127.0.0.1", process: null, pid: null });
     expect([...asUser!.unread, ...asUser!.warnings].join("\n")).toMatch(/needs sudo \(not enabled for this source\)/);
+  });
+
+  it("a guest whose every command prints random bytes (one of them 100 MB) still gives valid, bounded facts", async () => {
+    const hostile = GUEST_COMMANDS.map((c) =>
+      c.id === "processes"
+        ? { ...c, run: "head -c 100000000 /dev/urandom", maxBytes: 1024 * 1024 }
+        : { ...c, run: "head -c 300000 /dev/urandom; printf '\\0\\033[2J\\n'", maxBytes: 64 * 1024 },
+    );
+    const started = Date.now();
+    const collection = await collectGuests([rootAt()], { auth: { privateKey: clientKey }, hostKey: { mode: "pinned", fingerprint }, commands: hostile });
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(collection.warnings).toEqual([]);
+    const [guest] = collection.guests;
+    expect(guestFacts.safeParse(guest).success).toBe(true);
+    expect(guest!.warnings.some((w) => /output cut at 1 MiB/.test(w))).toBe(true);
+    expect(JSON.stringify(guest)).not.toContain("\\u0000");
   });
 
   it("reads guests concurrently up to the limit", async () => {
