@@ -15,6 +15,9 @@
  *   (P), unsigned (E) or force-loaded (F), plus the few families in THIRD_PARTY_MODULES that may be
  *   signed by the distribution's DKMS/MOK and so carry no flag. No distribution "default list" is
  *   guessed.
+ * - CPU busy share: over the second between the two /proc/stat samples, all CPUs, (user + nice +
+ *   system + irq + softirq + steal) of the total; idle and iowait are not busy.
+ * - Cron jobs: counted on the guest (commands.ts says how); systemd timers are not counted.
  * - SELinux or AppArmor absent from the kernel reads as "disabled" (it is not enforcing anything).
  */
 import { isIP } from "node:net";

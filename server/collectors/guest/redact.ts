@@ -98,7 +98,8 @@ function basename(word: string): string {
 
 /** A command line with anything that looks like a secret replaced, control characters made "?", cut. */
 export function redactCommandLine(commandLine: string, maxChars: number = GUEST_LIMITS.commandChars): string {
-  const clean = commandLine.slice(0, 64 * 1024).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "?");
+  // Only the start can be kept; past 8 times the limit nothing reaches the output.
+  const clean = commandLine.slice(0, Math.max(maxChars * 8, 1024)).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "?");
   const parts = clean.split(/(\s+)/);
   let tool = "";
   let pending: "whole" | "userpass" | null = null;
