@@ -113,9 +113,22 @@ export function cellNumber(cell: CellValue): number | null {
   if (typeof cell !== "string") throw new CellTypeError(`${describe(cell)} is not a number`);
   const value = cell.trim();
   if (value === "") return null;
+  if (isPlainDecimal(value)) return Number(value);
   const normal = /^[-+]?\d+,\d+$/.test(value) ? value.replace(",", ".") : value;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(normal)) throw new CellTypeError(`"${short(value)}" is not a number`);
   return Number(normal);
+}
+
+/** Digits with at most one "." after the first (what RVTools writes): the number regular expression's commonest case, checked without it. */
+function isPlainDecimal(value: string): boolean {
+  let dot = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57) continue;
+    if (c !== 46 || dot || i === 0) return false;
+    dot = true;
+  }
+  return true;
 }
 
 export function cellInt(cell: CellValue): number | null {
@@ -127,6 +140,9 @@ export function cellInt(cell: CellValue): number | null {
 /** True/False in any case (RVTools writes "True"/"False", Excel TRUE/FALSE), 1/0, xlsx booleans. */
 export function cellBool(cell: CellValue): boolean | null {
   if (cell === null) return null;
+  // What RVTools writes, without trimming and lower-casing a copy.
+  if (cell === "True") return true;
+  if (cell === "False") return false;
   if (typeof cell === "boolean") return cell;
   if (typeof cell === "number") {
     if (cell === 1 || cell === 0) return cell === 1;
@@ -447,6 +463,11 @@ export function hardwareVersion(value: string | null): string | null {
 
 const LIST_SEPARATOR = /[,;\s]/;
 
+/** The list without repeats, in first-seen order (a new array; most lists have one item). */
+function distinct<T>(list: T[]): T[] {
+  return list.length > 1 ? [...new Set(list)] : [...list];
+}
+
 /** IP lists in one cell: RVTools joins several addresses with ", " or "; " (or a line break). */
 function splitList(value: string | null): string[] {
   if (!value) return [];
@@ -517,6 +538,18 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
     if (known !== undefined) return known as T;
     if (shared.size < SHARED_MAX) shared.set(value, value);
     return value;
+  }
+
+  /** busOf of each controller name met (a few per export), shared. */
+  const buses = new Map<string, string | null>();
+  function busOfController(controller: string | null): string | null {
+    if (controller === null) return null;
+    let bus = buses.get(controller);
+    if (bus === undefined) {
+      bus = share(busOf(controller));
+      if (buses.size < SHARED_MAX) buses.set(controller, bus);
+    }
+    return bus;
   }
 
   const partsOf = (key: string) => {
@@ -704,7 +737,7 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
           format: raw ? "rdm" : null,
           // RVTools has no per-disk changed block tracking (vInfo's CBT is the VM's).
           cbtEnabled: null,
-          bus: share(busOf(d.text(cells, row, "controller"))),
+          bus: busOfController(d.text(cells, row, "controller")),
         });
         break;
       }
@@ -987,8 +1020,8 @@ export function createRvtoolsBuilder(options: RvtoolsBuilderOptions = {}): Rvtoo
         }
         if (p.rows.vNetwork) {
           vm.nicCount = p.nics;
-          vm.macAddresses = [...new Set(p.macs)];
-          vm.ipAddresses = [...new Set([...(vm.ipAddresses ?? []), ...(p.ips ?? [])])];
+          vm.macAddresses = distinct(p.macs ?? []);
+          vm.ipAddresses = distinct(p.ips ? [...(vm.ipAddresses ?? []), ...p.ips] : (vm.ipAddresses ?? []));
         }
         if (p.rows.vSnapshot) {
           vm.snapshotCount = p.snapshots;
