@@ -11,29 +11,17 @@ import { defineCollector, type Collector } from "../types";
 import { rvtoolsCliParser } from "./cli";
 import { createRvtoolsBuilder } from "./normalise";
 import { openRvtoolsExport } from "./read";
-import type { RvRow, RvTab } from "./types";
-
-/** The tab with its rows stopping when the collection is cancelled (checked every 1,000 rows). */
-function cancellable(tab: RvTab, signal: AbortSignal): RvTab {
-  async function* rows(): AsyncGenerator<RvRow> {
-    let n = 0;
-    for await (const row of tab.rows) {
-      if (++n % 1000 === 0) signal.throwIfAborted();
-      yield row;
-    }
-  }
-  return { ...tab, rows: rows() };
-}
 
 /** Reads the export at `path` into the normaliser, one row at a time; the reader's warnings join the snapshot's. */
 async function collectExport(path: string, signal: AbortSignal) {
   signal.throwIfAborted();
   const opened = await openRvtoolsExport(path);
   try {
-    const builder = createRvtoolsBuilder();
+    // The builder checks the signal every 1,000 rows it reads.
+    const builder = createRvtoolsBuilder({ signal });
     for (const tab of opened.tabs) {
       signal.throwIfAborted();
-      await builder.addTab(cancellable(tab, signal));
+      await builder.addTab(tab);
     }
     const { snapshot } = builder.finish();
     return { ...snapshot, warnings: [...opened.warnings, ...(snapshot.warnings ?? [])] };
