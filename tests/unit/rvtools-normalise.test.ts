@@ -220,6 +220,34 @@ describe("cells", () => {
     expect(() => cellNumber(cell)).toThrow(/number/);
   });
 
+  // Thousands groups only where the tab's locale says how they are written (a CSV's separator).
+  it.each<[CellValue, "comma-groups" | "comma-decimal" | undefined, number | null]>([
+    ["16,384", "comma-groups", 16384],
+    ["1,234,567.25", "comma-groups", 1234567.25],
+    ["-2,048", "comma-groups", -2048],
+    ["12.5", "comma-groups", 12.5],
+    ["4096", "comma-groups", 4096],
+    ["16.384", "comma-decimal", 16384],
+    ["1.234.567,25", "comma-decimal", 1234567.25],
+    ["1,5", "comma-decimal", 1.5],
+    ["4096", "comma-decimal", 4096],
+    [4096.5, "comma-decimal", 4096.5],
+    ["1,5", undefined, 1.5],
+  ])("number %j in a %s tab → %j", (cell, numbers, value) => expect(cellNumber(cell, numbers)).toBe(value));
+
+  it.each<[CellValue, "comma-groups" | "comma-decimal" | undefined, RegExp]>([
+    // Near misses: not groups of three, a decimal comma in a point-decimal file, a point in a comma-decimal one.
+    ["16,38", "comma-groups", /does not group thousands/],
+    ["1,2345", "comma-groups", /does not group thousands/],
+    ["16,384,5", "comma-groups", /does not group thousands/],
+    ["12.5", "comma-decimal", /comma-decimal file/],
+    ["16.38", "comma-decimal", /comma-decimal file/],
+    // Unknown locale (xlsx text, tab-separated): sixteen thousand or sixteen point three?
+    ["16,384", undefined, /ambiguous/],
+  ])("number %j in a %s tab is refused", (cell, numbers, message) => {
+    expect(() => cellNumber(cell, numbers)).toThrow(message);
+  });
+
   it.each<[CellValue, string]>([
     [45714.537, "2025-02-26T12:53:16.800Z"],
     ["45714.537", "2025-02-26T12:53:16.800Z"],

@@ -591,26 +591,28 @@ describe.each(WAYS)("a real RVTools 3.x vInfo header (MB columns, 5 custom attri
 });
 
 describe("the real RVTools 3.x CSV's number format", () => {
-  // KNOWN BUG (reported, not fixed here: normalise.ts cellNumber belonged to another change): that
-  // export writes sizes with thousands separators in quoted cells (Memory "16,384"-style, as Excel's
-  // "Save as CSV" writes RVTools' #,##0 cells); cellNumber reads "16,384" as a decimal comma, 16.384,
-  // so the VM's memory is stored 1000 times too small without a word. Whatever the fix (read the
-  // grouping, or refuse), a value must never be silently wrong. `it.fails` until then: when this
-  // starts passing, make it a plain `it`.
-  it.fails("never stores Memory \"16,384\" as 16.384 MiB (read as 16384, or refused)", async () => {
+  // That export writes sizes with thousands separators in quoted cells (Memory "16,384"-style, as
+  // Excel's "Save as CSV" writes RVTools' #,##0 cells) in a comma-separated file: the groups are read.
+  it("reads Memory \"16,384\" in a comma-separated CSV as 16384 MiB, never 16.384", async () => {
     const dir = join(root, "thousands");
     await mkdir(dir);
     const header = RVTOOLS_3_CSV.tabs.vInfo!;
-    const row: Row = { ...rowsOf(RVTOOLS_3_CSV).vInfo![0]!, Memory: "16,384", "Provisioned MB": "206,057" };
+    const row: Row = { ...rowsOf(RVTOOLS_3_CSV).vInfo![0]!, Memory: "16,384", "Provisioned MB": "206,057.5" };
     await writeFile(join(dir, "RVTools_tabvInfo.csv"), [header, cellsOf(header, row)].map((c) => c.map(csvCell).join(",")).join("\r\n"));
-    let memory: number | null = null;
-    try {
-      const result = await readBack(dir);
-      memory = result.snapshot.virtualMachines![0]!.memoryMiB ?? null;
-    } catch {
-      return; // refused: acceptable
-    }
-    expect(memory).toBe(16384);
+    const vm = (await readBack(dir)).snapshot.virtualMachines![0]!;
+    expect(vm.memoryMiB).toBe(16384);
+    expect(vm.provisionedMiB).toBe(206057.5);
+  });
+
+  it("reads a semicolon-separated (comma-decimal) CSV's \"16.384\" as 16384 and \"1,5\" as 1.5", async () => {
+    const dir = join(root, "thousands-de");
+    await mkdir(dir);
+    const header = RVTOOLS_3_CSV.tabs.vInfo!;
+    const row: Row = { ...rowsOf(RVTOOLS_3_CSV).vInfo![0]!, Memory: "16.384", "Provisioned MB": "1,5" };
+    await writeFile(join(dir, "RVTools_tabvInfo.csv"), [header, cellsOf(header, row)].map((c) => c.map(csvCell).join(";")).join("\r\n"));
+    const vm = (await readBack(dir)).snapshot.virtualMachines![0]!;
+    expect(vm.memoryMiB).toBe(16384);
+    expect(vm.provisionedMiB).toBe(1.5);
   });
 });
 

@@ -178,7 +178,8 @@ export async function openCsvTab(
       })();
     },
   };
-  return { name: tab, origin, header, rows, destroy: () => bytes.destroy() };
+  const numbers = delimiter === "," ? "comma-groups" : delimiter === ";" ? "comma-decimal" : undefined;
+  return { name: tab, origin, header, rows, ...(numbers ? { numbers } : {}), destroy: () => bytes.destroy() } as const;
 }
 
 /** The text with quoted parts removed, so a newline inside a quoted header cell does not end the line. */

@@ -25,7 +25,7 @@ import {
   type SizeUnit,
   type TabName,
 } from "./columns";
-import { RvtoolsInputError, type CellValue, type RvTab } from "./types";
+import { RvtoolsInputError, type CellValue, type NumberFormat, type RvTab } from "./types";
 
 type VirtualMachineInput = NonNullable<SnapshotInput["virtualMachines"]>[number];
 type HostInput = NonNullable<SnapshotInput["hosts"]>[number];
@@ -102,9 +102,14 @@ export function cellText(cell: CellValue): string | null {
 
 /**
  * A number: xlsx numbers as they are; text with a "." decimal point, or a "," when there is no
- * "." (a CSV written under a comma-decimal locale). No thousands separators (RVTools writes none).
+ * "." (a CSV written under a comma-decimal locale). Groups of thousands only where the tab's
+ * locale says how they are written (`numbers`, from a CSV's separator: RVTools 3.x writes
+ * "16,384" in a comma-separated CSV): "comma-groups" reads "16,384" and "1,234.5"; "comma-decimal"
+ * reads "16.384" and "16.384,5" as groups and "1,5" as 1.5. Without it (xlsx text, a
+ * tab-separated CSV) "1,5" is 1.5 and "16,384" (three digits after one comma) is ambiguous and
+ * refused; a value that fits no rule is refused, never guessed.
  */
-export function cellNumber(cell: CellValue): number | null {
+export function cellNumber(cell: CellValue, numbers?: NumberFormat): number | null {
   if (cell === null) return null;
   if (typeof cell === "number") {
     if (!Number.isFinite(cell)) throw new CellTypeError(`${cell} is not a finite number`);
@@ -113,7 +118,21 @@ export function cellNumber(cell: CellValue): number | null {
   if (typeof cell !== "string") throw new CellTypeError(`${describe(cell)} is not a number`);
   const value = cell.trim();
   if (value === "") return null;
+  if (numbers === "comma-decimal") {
+    // "." groups thousands, "," is the decimal point.
+    if (/^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$/.test(value)) return Number(value.replaceAll(".", "").replace(",", "."));
+    if (/^[-+]?\d+(,\d+)?$/.test(value)) return Number(value.replace(",", "."));
+    if (/^[-+]?\d+\.\d+$/.test(value)) throw new CellTypeError(`"${short(value)}" has a "." in a comma-decimal file: not a number here`);
+  } else if (numbers === "comma-groups") {
+    if (isPlainDecimal(value)) return Number(value);
+    if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(value)) return Number(value.replaceAll(",", ""));
+    if (value.includes(",")) throw new CellTypeError(`"${short(value)}" is not a number (a "," that does not group thousands)`);
+  }
   if (isPlainDecimal(value)) return Number(value);
+  // "16,384" where the locale is unknown: sixteen thousand or sixteen point three? Refused, not guessed.
+  if (numbers === undefined && /^[-+]?\d{1,3}(,\d{3})+$/.test(value)) {
+    throw new CellTypeError(`"${short(value)}" is ambiguous: thousands grouped by "," or a decimal comma`);
+  }
   const normal = /^[-+]?\d+,\d+$/.test(value) ? value.replace(",", ".") : value;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(normal)) throw new CellTypeError(`"${short(value)}" is not a number`);
   return Number(normal);
@@ -131,8 +150,8 @@ function isPlainDecimal(value: string): boolean {
   return true;
 }
 
-export function cellInt(cell: CellValue): number | null {
-  const value = cellNumber(cell);
+export function cellInt(cell: CellValue, numbers?: NumberFormat): number | null {
+  const value = cellNumber(cell, numbers);
   if (value !== null && !Number.isInteger(value)) throw new CellTypeError(`${value} is not a whole number`);
   return value;
 }
@@ -229,14 +248,14 @@ function short(value: string): string {
   return value.length > 40 ? `${value.slice(0, 40)}…` : value;
 }
 
-function convert(spec: ColumnSpec, cell: CellValue): string | number | boolean | null {
+function convert(spec: ColumnSpec, cell: CellValue, numbers?: NumberFormat): string | number | boolean | null {
   switch (spec.type) {
     case "text":
       return cellText(cell);
     case "int":
-      return cellInt(cell);
+      return cellInt(cell, numbers);
     case "number": {
-      const value = cellNumber(cell);
+      const value = cellNumber(cell, numbers);
       if (value !== null && spec.unit && value < 0) throw new CellTypeError(`${value} is not a size`);
       return value === null || !spec.unit ? value : value * FACTOR[spec.unit];
     }
@@ -280,7 +299,7 @@ class TabReader<T extends TabName> {
     if (i === undefined) return null;
     const spec = this.specs[column]!;
     try {
-      return convert(spec, cells[i] ?? null);
+      return convert(spec, cells[i] ?? null, this.source.numbers);
     } catch (error) {
       if (!(error instanceof CellTypeError)) throw error;
       const name = this.columns.written[column]!;

@@ -22,7 +22,15 @@ export interface RvTab {
   /** The header row's cells, as written (trimmed); matched to columns by name and alias, never by position. */
   header: string[];
   rows: AsyncIterable<RvRow>;
+  /**
+   * How a CSV tab writes numbers as text, from its field separator: "," means a locale whose
+   * decimal point is "." and whose groups are "," ("16,384" is 16384); ";" a comma-decimal locale
+   * ("16.384,5" is 16384.5). Absent (xlsx, tab-separated): no grouping is assumed.
+   */
+  numbers?: NumberFormat;
 }
+
+export type NumberFormat = "comma-groups" | "comma-decimal";
 
 /** Refusals a reader raises: the message names the file, and the tab, row and column where there is one. */
 export class RvtoolsInputError extends Error {
