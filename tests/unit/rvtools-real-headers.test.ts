@@ -617,12 +617,9 @@ describe("the real RVTools 3.x CSV's number format", () => {
 });
 
 describe("a custom attribute named like a vInfo column", () => {
-  // KNOWN BUG (reported, not fixed here: mapColumns in columns.ts belonged to another change): on
-  // vInfo the attributes stand BEFORE Datacenter, Cluster, Host and the OS columns, and a header is
-  // matched at its first occurrence, so an organisation's attribute called "Cluster" (or "Host")
-  // becomes the VM's cluster and is no attribute. vHost's attributes stand after the columns we read
-  // (but "UUID"), so there the real column wins. `it.fails` until then: when this passes, make it `it`.
-  it.fails("leaves the real Cluster column the VM's cluster and keeps the attribute", async () => {
+  // On vInfo the attributes stand BEFORE Datacenter, Cluster, Host and the OS columns: an
+  // organisation's attribute called "Cluster" must not take the real column's place.
+  it("leaves the real Cluster column the VM's cluster and keeps the attribute", async () => {
     const base = RVTOOLEX.tabs.vInfo!;
     const at = base.indexOf("Datacenter");
     const header = [...base.slice(0, at), "Cluster", ...base.slice(at)];
@@ -635,5 +632,20 @@ describe("a custom attribute named like a vInfo column", () => {
     expect(result.report.attributeColumns).toContain("Cluster");
     expect(vm.cluster).toBe("Prod");
     expect(vm.attributes).toMatchObject({ Cluster: "stretched-metro" });
+  });
+
+  it("ends the attributes at the real Datacenter, even when an attribute is called Datacenter", async () => {
+    const base = RVTOOLEX.tabs.vInfo!;
+    const at = base.indexOf("Datacenter");
+    const header = [...base.slice(0, at), "Datacenter", "Owner", ...base.slice(at)];
+    const row: Row = { ...rowsOf(RVTOOLEX).vInfo![0]! };
+    const cells = header.map((h, i) => (i === at ? "old-site" : i === at + 1 ? "team-a" : Object.hasOwn(row, h) ? row[h]! : null));
+    const result = await build([
+      { name: "vInfo", origin: "RVTOOLEX.xlsx", header, rows: (async function* () { yield { row: 2, cells }; })() },
+    ]);
+    const vm = result.snapshot.virtualMachines![0]!;
+    expect(result.report.attributeColumns).toEqual(expect.arrayContaining(["Datacenter", "Owner"]));
+    expect(vm.datacenter).toBe(row.Datacenter);
+    expect(vm.attributes).toMatchObject({ Datacenter: "old-site", Owner: "team-a" });
   });
 });

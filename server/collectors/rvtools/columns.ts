@@ -227,12 +227,36 @@ export interface ColumnMap<T extends TabName> {
   missing: ColumnKey<T>[];
 }
 
-/** Finds each column of the tab in the header by name or alias (first match of the first name that matches). */
+/**
+ * vInfo's custom-attribute range: the columns after the first "Annotation" and before the last
+ * "Datacenter" (an attribute may itself be called "Datacenter"); null without both, in order.
+ */
+function attributeRange(keys: readonly string[]): [number, number] | null {
+  const start = keys.indexOf(headerKey(ATTRIBUTES_AFTER));
+  const end = keys.lastIndexOf(headerKey(ATTRIBUTES_BEFORE));
+  return start < 0 || end < 0 || end <= start + 1 ? null : [start, end];
+}
+
+/** In the attribute range, a header that RVTools also writes after the range: the attribute, not the column. */
+function shadowedInRange(keys: readonly string[], range: [number, number] | null): Set<number> {
+  const out = new Set<number>();
+  if (!range) return out;
+  const after = new Set(keys.slice(range[1]));
+  for (let i = range[0] + 1; i < range[1]; i++) if (after.has(keys[i]!)) out.add(i);
+  return out;
+}
+
+/**
+ * Finds each column of the tab in the header by name or alias (first match of the first name that
+ * matches). On vInfo, a custom attribute named like a column RVTools writes after the attributes
+ * ("Cluster", "Host", "Datacenter") does not take that column's place: the column is the later one.
+ */
 export function mapColumns<T extends TabName>(tab: T, header: readonly string[]): ColumnMap<T> {
+  const keys = header.map(headerKey);
+  const skip = tab === "vInfo" ? shadowedInRange(keys, attributeRange(keys)) : new Set<number>();
   const positions = new Map<string, number>();
-  header.forEach((h, i) => {
-    const k = headerKey(h);
-    if (k !== "" && !positions.has(k)) positions.set(k, i);
+  keys.forEach((k, i) => {
+    if (k !== "" && !positions.has(k) && !skip.has(i)) positions.set(k, i);
   });
   const map: ColumnMap<T> = { index: {}, written: {}, missing: [] };
   const columns = TABS[tab].columns as Record<string, ColumnSpec>;
@@ -250,18 +274,19 @@ export function mapColumns<T extends TabName>(tab: T, header: readonly string[])
 
 /**
  * vInfo's custom-attribute columns: those between "Annotation" and "Datacenter" that are no known
- * vInfo column, as [index, name]. None when either bound is missing or they are out of order.
+ * vInfo column, or are named like one RVTools writes again after them, as [index, name]. None when
+ * either bound is missing or they are out of order.
  */
 export function attributeColumns(header: readonly string[]): [number, string][] {
   const keys = header.map(headerKey);
-  const start = keys.indexOf(headerKey(ATTRIBUTES_AFTER));
-  const end = keys.indexOf(headerKey(ATTRIBUTES_BEFORE));
-  if (start < 0 || end < 0 || end <= start + 1) return [];
+  const range = attributeRange(keys);
+  if (!range) return [];
+  const shadowed = shadowedInRange(keys, range);
   const known = new Set(Object.values(TABS.vInfo.columns as Record<string, ColumnSpec>).flatMap((s) => s.names.map(headerKey)));
   const out: [number, string][] = [];
-  for (let i = start + 1; i < end; i++) {
+  for (let i = range[0] + 1; i < range[1]; i++) {
     const name = header[i]!.trim();
-    if (name !== "" && !known.has(keys[i]!)) out.push([i, name]);
+    if (name !== "" && (!known.has(keys[i]!) || shadowed.has(i))) out.push([i, name]);
   }
   return out;
 }
