@@ -21,6 +21,8 @@ let routes: {
   auth: { GET: (r: Request) => Response | Promise<Response>; POST: (r: Request) => Response | Promise<Response> };
   health: { GET: () => Promise<Response> };
   export: { GET: (r: Request, context: { params: Promise<{ customerId: string; table: string }> }) => Promise<Response> };
+  rvtools: { GET: (r: Request, context: { params: Promise<{ customerId: string }> }) => Promise<Response> };
+  upload: { POST: (r: Request, context: { params: Promise<{ sourceId: string }> }) => Promise<Response> };
 };
 const ids: Record<string, string> = {};
 const PASSWORD = "correct-horse-battery";
@@ -31,6 +33,8 @@ const ROUTE_HANDLERS: Record<string, string> = {
   "app/api/auth/[...all]/route.ts": "better-auth: sign-in, sign-out, session, password change, SSO",
   "app/api/trpc/[trpc]/route.ts": "tRPC: every procedure checks the session or API token and scope",
   "app/api/export/[customerId]/[table]/route.ts": "CSV export (GET): session or API token, engineers and administrators, customer in scope, else 401/403/404",
+  "app/api/export/[customerId]/rvtools/route.ts": "RVTools workbook (GET): as the CSV export",
+  "app/api/sources/[sourceId]/upload/route.ts": "upload to an rvtools source (POST): same-origin session or API token, engineers and administrators, source in scope, else 401/403/404",
 };
 
 function listRouteHandlers(dir: string): string[] {
@@ -122,10 +126,13 @@ beforeAll(async () => {
     auth: await import("../../app/api/auth/[...all]/route"),
     health: await import("../../app/api/health/route"),
     export: await import("../../app/api/export/[customerId]/[table]/route"),
+    rvtools: await import("../../app/api/export/[customerId]/rvtools/route"),
+    upload: await import("../../app/api/sources/[sourceId]/upload/route"),
   };
   for (const name of ["Acme", "Globex"]) ids[name] = (await t.prisma.customer.create({ data: { name } })).id;
   const source = await t.prisma.source.create({ data: { customerId: ids.Acme!, kind: "demo", name: "acme", endpoint: "demo:acme" } });
   await applySnapshot(source.id, smallSnapshot(), { database: t });
+  ids.acmeRvtools = (await t.prisma.source.create({ data: { customerId: ids.Acme!, kind: "rvtools", name: "acme-rvtools", endpoint: "vc01" } })).id;
   ids.admin = (await createUser(t, { email: "admin@example.com", name: "Admin", password: PASSWORD, role: "admin", allCustomers: true })).id;
   ids.viewer = (await createUser(t, { email: "viewer@example.com", name: "Viewer", password: PASSWORD, role: "viewer", allCustomers: false, customerIds: [ids.Acme!] })).id;
 });
@@ -180,18 +187,42 @@ describe("every route handler, as every kind of caller", () => {
       const create = await trpcPost("customers.create", { name: `Made by ${persona}` }, headers);
       // CSV export of Acme's verdicts: Acme's engineers and administrators only (viewers read, they do not export).
       const csv = await exportGet(ids.Acme!, "verdicts", "", headers);
+      // The RVTools workbook of Acme, and an upload to Acme's RVTools source: as the CSV export.
+      const workbook = await routes.rvtools.GET(new Request(`${BASE}/api/export/${ids.Acme}/rvtools`, { headers }), {
+        params: Promise.resolve({ customerId: ids.Acme! }),
+      });
+      const upload = await routes.upload.POST(
+        new Request(`${BASE}/api/sources/${ids.acmeRvtools}/upload?name=export.zip`, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/octet-stream" },
+          body: Buffer.from("PK\u0003\u0004 not really a zip"),
+        }),
+        { params: Promise.resolve({ sourceId: ids.acmeRvtools! }) },
+      );
       seen.push(
-        `${persona}: overview ${overview.status} ${text.includes("Acme") ? "Acme" : "-"} ${text.includes("Globex") ? "Globex" : "-"}, create ${create.status}, export ${csv.status}`,
+        `${persona}: overview ${overview.status} ${text.includes("Acme") ? "Acme" : "-"} ${text.includes("Globex") ? "Globex" : "-"}, create ${create.status}, export ${csv.status}, workbook ${workbook.status}, upload ${upload.status}`,
       );
       await csv.body?.cancel();
+      await workbook.body?.cancel();
     }
     expect(seen).toEqual([
-      "anonymous: overview 401 - -, create 401, export 401",
-      "otherViewer: overview 200 - Globex, create 403, export 403",
-      "viewer: overview 200 Acme -, create 403, export 403",
-      "engineer: overview 200 Acme -, create 403, export 200",
-      "admin: overview 200 Acme Globex, create 200, export 200",
+      "anonymous: overview 401 - -, create 401, export 401, workbook 401, upload 401",
+      "otherViewer: overview 200 - Globex, create 403, export 403, workbook 403, upload 403",
+      "viewer: overview 200 Acme -, create 403, export 403, workbook 403, upload 403",
+      "engineer: overview 200 Acme -, create 403, export 200, workbook 200, upload 202",
+      "admin: overview 200 Acme Globex, create 200, export 200, workbook 200, upload 202",
     ]);
+    // A session cookie from another site's page uploads nothing.
+    const forged = await routes.upload.POST(
+      new Request(`${BASE}/api/sources/${ids.acmeRvtools}/upload?name=export.zip`, {
+        method: "POST",
+        headers: { ...personas.engineer, origin: "https://evil.example", "content-type": "application/octet-stream" },
+        body: Buffer.from("PK\u0003\u0004"),
+      }),
+      { params: Promise.resolve({ sourceId: ids.acmeRvtools! }) },
+    );
+    expect(forged.status).toBe(403);
+    expect(await t.prisma.collectionRun.count({ where: { sourceId: ids.acmeRvtools } })).toBe(2);
   });
 });
 
