@@ -37,12 +37,19 @@ trap - EXIT
 step "browser tests (Chromium)"
 (unset DATABASE_URL; suite e2e --project e2e)
 
+# The totals decide the exit code, not only vitest's: a suite whose process exits 0 after failed
+# tests (an exit hook of a dependency) must still fail the run, and so must a suite without a report.
 node -e '
   const fs = require("fs");
+  const expected = ["unit", "integration-embedded", "integration-pg15", "e2e"];
   let passed = 0, failed = 0, skipped = 0;
+  const missing = expected.filter((name) => !fs.existsSync(`${process.argv[1]}/${name}.json`));
   for (const f of fs.readdirSync(process.argv[1])) {
     const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${f}`, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
+    if (r.numFailedTestSuites > 0 && r.numFailedTests === 0) failed += r.numFailedTestSuites;
   }
   console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+  if (missing.length > 0) console.log(`no report from: ${missing.join(", ")}`);
+  process.exit(failed > 0 || missing.length > 0 ? 1 : 0);
 ' "$reports"
