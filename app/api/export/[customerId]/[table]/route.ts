@@ -8,24 +8,17 @@
  * streamed in constant memory with formula-neutralised cells. Every export is audited before the
  * first byte is sent. An unexpected error answers 500 with a reference, never its own words.
  */
-import { z } from "zod";
 import { customerAnalysis } from "@/server/analysis/load";
 import { findingRows, verdictRows } from "@/server/analysis/views";
 import { internalErrorResponse } from "@/server/api/errors";
-import { inScope, isEngineer } from "@/server/api/trpc";
+import { customerOf, engineerOf, EXPORT_FORBIDDEN, plainText } from "@/server/api/route-guard";
 import { audit, clientIp } from "@/server/auth/audit";
-import { InvalidTokenError, resolveViewer, type Viewer } from "@/server/auth/viewer";
 import { db } from "@/server/db/client";
 import type { Analysis } from "@/server/analysis";
 import { csvResponse, exportFilename, type CsvColumn } from "@/server/export/csv";
 import { FINDING_CSV_COLUMNS, VERDICT_CSV_COLUMNS, isExportTable, parseExportFilter } from "@/server/export/tables";
 
 export const dynamic = "force-dynamic";
-
-const text = (status: number, message: string) =>
-  new Response(message, { status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
-
-const customerIdSchema = z.uuid();
 
 export async function GET(request: Request, context: { params: Promise<{ customerId: string; table: string }> }) {
   try {
@@ -37,22 +30,13 @@ export async function GET(request: Request, context: { params: Promise<{ custome
 
 async function exportTable(request: Request, context: { params: Promise<{ customerId: string; table: string }> }) {
   const database = db();
-  let viewer: Viewer | null;
-  try {
-    viewer = await resolveViewer(database, request.headers);
-  } catch (error) {
-    if (error instanceof InvalidTokenError) return text(401, "invalid API token");
-    throw error;
-  }
-  if (!viewer) return text(401, "sign in first");
-  if (!isEngineer(viewer.role)) return text(403, "exports are for engineers and administrators: ask an administrator for the engineer role");
+  const viewer = await engineerOf(database, request, EXPORT_FORBIDDEN);
+  if (viewer instanceof Response) return viewer;
 
   const { customerId, table } = await context.params;
-  if (!isExportTable(table)) return text(404, "no such table: verdicts or findings");
-  // Out of scope looks the same as missing: no hint that the customer exists.
-  if (!customerIdSchema.safeParse(customerId).success || !inScope(viewer.scope, customerId)) return text(404, "no such customer");
-  const customer = await database.prisma.customer.findUnique({ where: { id: customerId }, select: { id: true, name: true } });
-  if (!customer) return text(404, "no such customer");
+  if (!isExportTable(table)) return plainText(404, "no such table: verdicts or findings");
+  const customer = await customerOf(database, viewer, customerId);
+  if (customer instanceof Response) return customer;
 
   const params = new URL(request.url).searchParams;
   const filename = exportFilename(customer.name, table);
@@ -73,7 +57,7 @@ async function exportTable(request: Request, context: { params: Promise<{ custom
     rowsOf: (analysis: Analysis, filter: F) => R[],
     columns: readonly CsvColumn<R>[],
   ) => {
-    if (!parsed.ok) return text(400, parsed.error);
+    if (!parsed.ok) return plainText(400, parsed.error);
     const { analysis } = await customerAnalysis(database, customer.id);
     const rows = rowsOf(analysis, parsed.filter);
     await audited(parsed.filter, rows.length);

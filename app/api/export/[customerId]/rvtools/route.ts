@@ -14,21 +14,14 @@
  * Cells are never formulas: the writer writes text as inline strings (t="inlineStr"), which Excel
  * and LibreOffice show as written, so a VM named `=HYPERLINK(...)` stays text.
  */
-import { z } from "zod";
 import { internalErrorResponse } from "@/server/api/errors";
-import { inScope, isEngineer } from "@/server/api/trpc";
+import { customerOf, engineerOf, EXPORT_FORBIDDEN } from "@/server/api/route-guard";
 import { audit, clientIp } from "@/server/auth/audit";
-import { InvalidTokenError, resolveViewer, type Viewer } from "@/server/auth/viewer";
 import { db } from "@/server/db/client";
 import { rvtoolsFilename, rvtoolsWorkbookResponse } from "@/server/export/rvtools/download";
 import { loadRvtoolsExport } from "@/server/export/rvtools/load";
 
 export const dynamic = "force-dynamic";
-
-const text = (status: number, message: string) =>
-  new Response(message, { status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
-
-const customerIdSchema = z.uuid();
 
 export async function GET(request: Request, context: { params: Promise<{ customerId: string }> }) {
   try {
@@ -40,21 +33,11 @@ export async function GET(request: Request, context: { params: Promise<{ custome
 
 async function exportRvtools(request: Request, context: { params: Promise<{ customerId: string }> }) {
   const database = db();
-  let viewer: Viewer | null;
-  try {
-    viewer = await resolveViewer(database, request.headers);
-  } catch (error) {
-    if (error instanceof InvalidTokenError) return text(401, "invalid API token");
-    throw error;
-  }
-  if (!viewer) return text(401, "sign in first");
-  if (!isEngineer(viewer.role)) return text(403, "exports are for engineers and administrators: ask an administrator for the engineer role");
+  const viewer = await engineerOf(database, request, EXPORT_FORBIDDEN);
+  if (viewer instanceof Response) return viewer;
 
-  const { customerId } = await context.params;
-  // Out of scope looks the same as missing: no hint that the customer exists.
-  if (!customerIdSchema.safeParse(customerId).success || !inScope(viewer.scope, customerId)) return text(404, "no such customer");
-  const customer = await database.prisma.customer.findUnique({ where: { id: customerId }, select: { id: true, name: true } });
-  if (!customer) return text(404, "no such customer");
+  const customer = await customerOf(database, viewer, (await context.params).customerId);
+  if (customer instanceof Response) return customer;
 
   const now = new Date();
   const { sources, leftOut } = await loadRvtoolsExport(database, customer.id, now);

@@ -17,17 +17,14 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { z } from "zod";
 import { collectorDefinition, type SourceKind } from "@/server/collectors";
 import { internalErrorResponse } from "@/server/api/errors";
-import { inScope, isEngineer } from "@/server/api/trpc";
+import { engineerOf, plainText } from "@/server/api/route-guard";
+import { inScope } from "@/server/api/trpc";
 import { audit, clientIp } from "@/server/auth/audit";
 import { crossSiteRefusal } from "@/server/auth/origin";
-import { InvalidTokenError, resolveViewer } from "@/server/auth/viewer";
 import { db } from "@/server/db/client";
 import { receiveUpload, UploadRefused } from "@/server/jobs/uploads";
 
 export const dynamic = "force-dynamic";
-
-const text = (status: number, message: string) =>
-  new Response(message, { status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
 
 const ACCEPTED_TYPES = new Set([
   "application/octet-stream",
@@ -51,26 +48,19 @@ async function upload(request: Request, context: { params: Promise<{ sourceId: s
   if (crossSite) return crossSite;
   const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (!ACCEPTED_TYPES.has(type)) {
-    return text(415, `send the file as the request body with Content-Type application/octet-stream, not ${type || "no content type"}`);
+    return plainText(415, `send the file as the request body with Content-Type application/octet-stream, not ${type || "no content type"}`);
   }
 
   const database = db();
-  let viewer;
-  try {
-    viewer = await resolveViewer(database, request.headers);
-  } catch (error) {
-    if (error instanceof InvalidTokenError) return text(401, "invalid API token");
-    throw error;
-  }
-  if (!viewer) return text(401, "sign in first");
-  if (!isEngineer(viewer.role)) return text(403, "uploads are for engineers and administrators: ask an administrator for the engineer role");
+  const viewer = await engineerOf(database, request, "uploads are for engineers and administrators: ask an administrator for the engineer role");
+  if (viewer instanceof Response) return viewer;
 
   const { sourceId } = await context.params;
   const source = sourceIdSchema.safeParse(sourceId).success
     ? await database.prisma.source.findUnique({ where: { id: sourceId }, select: { id: true, name: true, kind: true, enabled: true, customerId: true } })
     : null;
   // Out of scope looks the same as missing.
-  if (!source || !inScope(viewer.scope, source.customerId)) return text(404, "no such source");
+  if (!source || !inScope(viewer.scope, source.customerId)) return plainText(404, "no such source");
 
   const rawName = new URL(request.url).searchParams.get("name");
   const audited = (outcome: string, detail: Record<string, unknown>) =>
@@ -85,10 +75,10 @@ async function upload(request: Request, context: { params: Promise<{ sourceId: s
 
   const definition = collectorDefinition(source.kind as SourceKind);
   if (!definition.upload) {
-    return text(400, `“${source.name}” is a ${definition.label} source: it is collected from its endpoint, not from an uploaded file`);
+    return plainText(400, `“${source.name}” is a ${definition.label} source: it is collected from its endpoint, not from an uploaded file`);
   }
-  if (!source.enabled) return text(409, `“${source.name}” is disabled: enable it on the Sources page, then upload`);
-  if (!request.body) return text(400, "the request has no body: send the file as the request body");
+  if (!source.enabled) return plainText(409, `“${source.name}” is disabled: enable it on the Sources page, then upload`);
+  if (!request.body) return plainText(400, "the request has no body: send the file as the request body");
 
   try {
     const received = await receiveUpload(
@@ -105,7 +95,7 @@ async function upload(request: Request, context: { params: Promise<{ sourceId: s
   } catch (error) {
     if (error instanceof UploadRefused) {
       await audited("refused", { status: error.status, reason: error.message });
-      return text(error.status, error.message);
+      return plainText(error.status, error.message);
     }
     throw error;
   }
