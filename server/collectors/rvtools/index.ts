@@ -5,17 +5,19 @@
  * server keeps in its own folder (jobs/uploads.ts): its endpoint is a label people typed, and the
  * server never reads a path named that way.
  */
-import { basename, dirname } from "node:path";
 import { z } from "zod";
 import { defineCollector, type Collector } from "../types";
 import { rvtoolsCliParser } from "./cli";
 import { createRvtoolsBuilder } from "./normalise";
 import { openRvtoolsExport } from "./read";
 
-/** Reads the export at `path` into the normaliser, one row at a time; the reader's warnings join the snapshot's. */
-async function collectExport(path: string, signal: AbortSignal) {
+/**
+ * Reads the export at `path` into the normaliser, one row at a time; the reader's warnings join the
+ * snapshot's. `name`: what messages call it (see openRvtoolsExport).
+ */
+async function collectExport(path: string, signal: AbortSignal, name?: string) {
   signal.throwIfAborted();
-  const opened = await openRvtoolsExport(path);
+  const opened = await openRvtoolsExport(path, {}, { name });
   try {
     // The builder checks the signal every 1,000 rows it reads.
     const builder = createRvtoolsBuilder({ signal });
@@ -36,24 +38,10 @@ export const collectRvtools: Collector = (source, { signal }) => collectExport(s
 export const NO_UPLOAD =
   "no RVTools export has been uploaded to this source yet: upload the .xlsx (or a .zip of its CSV files) on the Sources page";
 
-/**
- * The server: the file uploaded for this run. Messages name the file as it was uploaded, never
- * where the server keeps it.
- */
+/** The server: the file uploaded for this run, named in messages as it was uploaded, never by where the server keeps it. */
 export const collectUpload: Collector = async (_source, { signal, upload }) => {
   if (!upload) throw new Error(NO_UPLOAD);
-  try {
-    return await collectExport(upload.path, signal);
-  } catch (error) {
-    if (error instanceof Error) {
-      const folder = dirname(upload.path);
-      error.message = error.message
-        .split(upload.path).join(upload.name)
-        .split(basename(upload.path)).join(upload.name)
-        .split(folder).join("(upload)");
-    }
-    throw error;
-  }
+  return collectExport(upload.path, signal, upload.name);
 };
 
 export const rvtools = defineCollector({

@@ -29,27 +29,36 @@ export interface ReadLimits extends ZipLimits {
 
 export const READ_LIMITS: ReadLimits = { maxInputBytes: 1024 ** 3, ...ZIP_LIMITS };
 
-export async function openRvtoolsExport(path: string, limits: Partial<ReadLimits> = {}): Promise<RvExport> {
+/**
+ * `options.name`: what every message calls the input (an upload's name as uploaded, so the server's
+ * own path never reaches a run's error); the path itself by default.
+ */
+export async function openRvtoolsExport(
+  path: string,
+  limits: Partial<ReadLimits> = {},
+  options: { name?: string } = {},
+): Promise<RvExport> {
   const lim = { ...READ_LIMITS, ...limits };
-  const name = basename(path);
+  const name = options.name ?? basename(path);
+  const shown = options.name ?? path;
   let info;
   try {
     info = await stat(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new RvtoolsInputError(`${path}: ${code === "ENOENT" ? "no such file or folder" : `cannot read (${code ?? String(error)})`}`, { origin: path });
+    throw new RvtoolsInputError(`${shown}: ${code === "ENOENT" ? "no such file or folder" : `cannot read (${code ?? String(error)})`}`, { origin: shown });
   }
   let opened: RvExport;
   if (info.isDirectory()) {
     opened = await readCsvFolder(path, lim);
   } else {
-    if (!info.isFile()) throw new RvtoolsInputError(`${path}: not a file or folder`, { origin: path });
+    if (!info.isFile()) throw new RvtoolsInputError(`${shown}: not a file or folder`, { origin: shown });
     if (info.size > lim.maxInputBytes) {
       throw new RvtoolsInputError(`${name}: ${info.size} bytes, over the limit of ${lim.maxInputBytes}: refused before reading`, { origin: name });
     }
     const ext = extname(path).toLowerCase();
-    if (ext === ".xlsx") opened = await readXlsx(path, lim);
-    else if (ext === ".zip") opened = await readZip(path, lim);
+    if (ext === ".xlsx") opened = await readXlsx(path, lim, name);
+    else if (ext === ".zip") opened = await readZip(path, lim, name);
     else throw new RvtoolsInputError(`${name}: not an RVTools export: expected an .xlsx, a .zip or a folder of RVTools_tab*.csv`, { origin: name });
   }
   const vInfo = opened.tabs.find((tab) => tab.name.toLowerCase() === "vinfo");

@@ -78,8 +78,8 @@ export async function listEntries(zip: ZipFile, name: string, limits: ZipLimits)
   return entries;
 }
 
-export async function readZip(path: string, limits: ZipLimits): Promise<RvExport> {
-  const name = basename(path);
+/** `name`: what messages call the file (its base name by default; an upload's name as uploaded). */
+export async function readZip(path: string, limits: ZipLimits, name = basename(path)): Promise<RvExport> {
   let zip: ZipFile;
   try {
     zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true });
