@@ -39,15 +39,7 @@ export async function enqueueCollection(database: Database, sourceId: string, tr
         ORDER BY started_at DESC LIMIT 1`,
       [sourceId],
     );
-    let runId = pending.rows[0]?.id;
-    if (!runId) {
-      const inserted = await client.query<{ id: string }>(
-        `INSERT INTO collection_run (source_id, trigger, status) VALUES ($1, $2, 'queued') RETURNING id`,
-        [sourceId, trigger],
-      );
-      runId = inserted.rows[0]!.id;
-      await client.query(`SELECT pg_notify($1, $2)`, [QUEUE_CHANNEL, runId]);
-    }
+    const runId = pending.rows[0]?.id ?? (await insertQueuedRun(client, sourceId, trigger));
     await client.query("COMMIT");
     return runId;
   } catch (error) {
@@ -56,6 +48,29 @@ export async function enqueueCollection(database: Database, sourceId: string, tr
   } finally {
     client.release();
   }
+}
+
+/** A file the run reads (jobs/uploads.ts): its name in the source's upload folder, as uploaded, its size. */
+export interface RunUpload {
+  id: string;
+  file: string;
+  name: string;
+  bytes: number;
+}
+
+/**
+ * Adds a queued run and tells the workers (the notification goes out when the caller's transaction
+ * commits, or at once outside one). An upload's run has the id its file is named by.
+ */
+export async function insertQueuedRun(q: Queryable, sourceId: string, trigger: string, upload?: RunUpload): Promise<string> {
+  const { rows } = await q.query<{ id: string }>(
+    `INSERT INTO collection_run (id, source_id, trigger, status, upload_file, upload_name, upload_bytes)
+     VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, 'queued', $4, $5, $6) RETURNING id`,
+    [upload?.id ?? null, sourceId, trigger, upload?.file ?? null, upload?.name ?? null, upload?.bytes ?? null],
+  );
+  const runId = rows[0]!.id;
+  await q.query(`SELECT pg_notify($1, $2)`, [QUEUE_CHANNEL, runId]);
+  return runId;
 }
 
 export interface ClaimedRun {

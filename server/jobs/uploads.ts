@@ -17,7 +17,7 @@ import { Transform } from "node:stream";
 import type { Database } from "../db/client";
 import { dataDir } from "../db/paths";
 import { MAX_UPLOAD_BYTES } from "../http/gate";
-import { QUEUE_CHANNEL } from "./queue";
+import { insertQueuedRun } from "./queue";
 
 export const KEEP_UPLOADS = 3;
 
@@ -41,8 +41,10 @@ export interface StoredUpload {
   bytes: number;
 }
 
-const STORED_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(xlsx|zip)$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID_TEXT = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+const UUID = new RegExp(`^${UUID_TEXT}$`);
+/** The file names receiveUpload gives: the run's id and the format. */
+const STORED_NAME = new RegExp(`^${UUID_TEXT}\\.(xlsx|zip)$`);
 
 export function uploadsRoot(): string {
   return path.join(/*turbopackIgnore: true*/ dataDir(), "uploads");
@@ -152,7 +154,7 @@ export async function receiveUpload(
     await pipeline(body, measured.transform, createWriteStream(incoming, { flags: "wx", mode: 0o600 }));
     const { bytes, sha256 } = measured.result();
     await rename(incoming, path.join(folder, stored));
-    await queueUploadRun(database, sourceId, runId, { stored, name, bytes });
+    await insertQueuedRun(database.pool, sourceId, "upload", { id: runId, file: stored, name, bytes });
     await pruneUploads(database, sourceId).catch(() => undefined);
     return { runId, name, bytes, sha256 };
   } catch (error) {
@@ -163,30 +165,6 @@ export async function receiveUpload(
       throw new UploadRefused(400, `the upload of “${name}” was cut off before it ended: nothing was stored`);
     }
     throw error;
-  }
-}
-
-async function queueUploadRun(
-  database: Database,
-  sourceId: string,
-  runId: string,
-  file: { stored: string; name: string; bytes: number },
-): Promise<void> {
-  const client = await database.pool.connect();
-  try {
-    await client.query("BEGIN");
-    await client.query(
-      `INSERT INTO collection_run (id, source_id, trigger, status, upload_file, upload_name, upload_bytes)
-       VALUES ($1, $2, 'upload', 'queued', $3, $4, $5)`,
-      [runId, sourceId, file.stored, file.name, file.bytes],
-    );
-    await client.query(`SELECT pg_notify($1, $2)`, [QUEUE_CHANNEL, runId]);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
   }
 }
 
@@ -208,19 +186,19 @@ export async function uploadForRun(database: Database, sourceId: string, runId: 
 
 /** Deletes the files of all but the newest `keep` uploads of a source (never one a run still waits for). */
 export async function pruneUploads(database: Database, sourceId: string, keep = KEEP_UPLOADS): Promise<number> {
-  const { rows } = await database.pool.query<{ id: string; upload_file: string; status: string }>(
-    `SELECT id, upload_file, status FROM collection_run WHERE source_id = $1 AND upload_file IS NOT NULL
-      ORDER BY started_at DESC, id DESC OFFSET $2`,
+  const { rows } = await database.pool.query<{ upload_file: string }>(
+    `WITH old AS (SELECT id, upload_file FROM collection_run
+                   WHERE source_id = $1 AND upload_file IS NOT NULL
+                   ORDER BY started_at DESC, id DESC OFFSET $2)
+     UPDATE collection_run r SET upload_file = NULL FROM old
+      WHERE r.id = old.id AND r.status NOT IN ('queued', 'running')
+     RETURNING old.upload_file`,
     [sourceId, keep],
   );
-  let pruned = 0;
-  for (const row of rows) {
-    if (row.status === "queued" || row.status === "running") continue;
-    await database.pool.query(`UPDATE collection_run SET upload_file = NULL WHERE id = $1`, [row.id]);
-    if (STORED_NAME.test(row.upload_file)) await rm(path.join(sourceFolder(sourceId), row.upload_file), { force: true });
-    pruned++;
+  for (const { upload_file } of rows) {
+    if (STORED_NAME.test(upload_file)) await rm(path.join(sourceFolder(sourceId), upload_file), { force: true });
   }
-  return pruned;
+  return rows.length;
 }
 
 /** Removes a source's upload folder (the source was deleted). */
