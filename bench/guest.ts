@@ -30,7 +30,7 @@ import { promisify } from "node:util";
 import { collectGuests, DEFAULT_GUEST_CONCURRENCY } from "../server/collectors/guest/collect";
 import { GUEST_COMMANDS } from "../server/collectors/guest/commands";
 import type { GuestTarget } from "../server/collectors/guest/ssh";
-import { shellQuote } from "../server/collectors/libvirt/ssh";
+import { shellQuote } from "../server/collectors/ssh";
 import { arg, median, timed } from "./lib";
 
 const run = promisify(execFile);

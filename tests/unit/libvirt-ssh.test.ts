@@ -14,14 +14,8 @@ import { UsageError } from "../../server/cli/args";
 import { libvirtCliParser } from "../../server/collectors/libvirt/cli";
 import { sourceOptions, sshCredentials } from "../../server/collectors/libvirt/collector";
 import { LibvirtConfigurationError } from "../../server/collectors/libvirt/errors";
-import {
-  hostKeyFingerprint,
-  hostKeyPolicy,
-  normaliseHostKeyFingerprint,
-  remoteCommand,
-  shellQuote,
-  sshAuth,
-} from "../../server/collectors/libvirt/ssh";
+import { hostKeyPolicy, remoteCommand, sshAuth } from "../../server/collectors/libvirt/ssh";
+import { hostKeyFingerprint, normaliseHostKeyFingerprint, shellQuote } from "../../server/collectors/ssh";
 import { parseLibvirtUri } from "../../server/collectors/libvirt/uri";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";

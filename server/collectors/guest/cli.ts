@@ -12,7 +12,7 @@
  */
 import fs from "node:fs";
 import { parseCliArgs, UsageError } from "../../cli/args";
-import { normaliseHostKeyFingerprint } from "../libvirt/ssh";
+import { normaliseHostKeyFingerprint } from "../ssh";
 import { collectGuests, type GuestCollection } from "./collect";
 import { GuestConfigurationError } from "./errors";
 import { guestTargetLabel, parseGuestTarget, type GuestAuth, type GuestHostKeyPolicy, type GuestJump, type GuestTarget } from "./ssh";

@@ -22,7 +22,7 @@
 import fs from "node:fs";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { Readable } from "node:stream";
-import { hostKeyFingerprint, normaliseHostKeyFingerprint, shellQuote } from "../libvirt/ssh";
+import { hostKeyFingerprint, isPrivateKeyArmour, normaliseHostKeyFingerprint, shellQuote } from "../ssh";
 import { GuestAuthError, GuestConfigurationError, GuestConnectionError, GuestHostKeyError } from "./errors";
 import type { CommandResult, GuestCommand } from "./facts";
 
@@ -105,7 +105,7 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 const STDERR_KEPT = 4096;
 
 /** "1 MiB", "64 KiB", "100 bytes". */
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
   return `${bytes} bytes`;
@@ -138,7 +138,7 @@ function normalisePolicy(policy: GuestHostKeyPolicy, where: string): GuestHostKe
 function authConfig(auth: GuestAuth): { config: Partial<ConnectConfig>; method: string } {
   if (auth.password) return { config: { password: auth.password }, method: "password" };
   if (auth.privateKey?.trim()) {
-    if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(auth.privateKey)) {
+    if (!isPrivateKeyArmour(auth.privateKey)) {
       throw new GuestConfigurationError("the ssh key is not a private key (expected PEM / OpenSSH armour: -----BEGIN ... PRIVATE KEY-----)");
     }
     return { config: { privateKey: auth.privateKey, passphrase: auth.passphrase ?? undefined }, method: "key" };

@@ -7,7 +7,7 @@
 import { parseCliArgs, UsageError } from "../../cli/args";
 import type { CliSourceParser } from "../types";
 import { LibvirtConfigurationError } from "./errors";
-import { normaliseHostKeyFingerprint } from "./ssh";
+import { normaliseHostKeyFingerprint } from "../ssh";
 import { parseLibvirtUri } from "./uri";
 
 export const LIBVIRT_USAGE =

@@ -15,11 +15,11 @@
  * "SHA256:..." as `ssh-keygen -lf` prints it) or checking explicitly turned off
  * (`insecureHostKey: true`); otherwise the connection is refused, naming the server's fingerprint.
  */
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import type { Duplex } from "node:stream";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import { hostKeyFingerprint, isPrivateKeyArmour, normaliseHostKeyFingerprint, shellQuote } from "../ssh";
 import { LibvirtAuthError, LibvirtConfigurationError, LibvirtConnectionError, LibvirtHostKeyError } from "./errors";
 import type { LibvirtTarget } from "./uri";
 
@@ -40,20 +40,6 @@ export interface SshCredentials {
 
 export type SshProxy = "auto" | "native" | "netcat";
 
-/**
- * The SHA-256 fingerprint in the form `ssh-keygen -lf` prints ("SHA256:" and unpadded base64);
- * accepts a whole `ssh-keygen -lf` line. Null when there is none.
- */
-export function normaliseHostKeyFingerprint(text: string): string | null {
-  const match = /(?:^|\s)SHA256:([A-Za-z0-9+/]{43})=?(?:\s|$)/.exec(` ${text.trim()} `);
-  return match ? `SHA256:${match[1]}` : null;
-}
-
-/** The fingerprint of a raw ssh host key (the key blob). */
-export function hostKeyFingerprint(key: Buffer): string {
-  return `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}`;
-}
-
 export type HostKeyPolicy = { mode: "pinned"; fingerprint: string } | { mode: "insecure" };
 
 export function hostKeyPolicy(credentials: SshCredentials): HostKeyPolicy {
@@ -72,11 +58,6 @@ export function hostKeyPolicy(credentials: SshCredentials): HostKeyPolicy {
   }
   if (credentials.insecureHostKey) return { mode: "insecure" };
   return { mode: "pinned", fingerprint: "" };
-}
-
-/** A word for the remote shell: single-quoted. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 export function sshProxy(target: LibvirtTarget): SshProxy {
@@ -130,7 +111,7 @@ export function sshAuth(
 ): { privateKey: string; passphrase?: string; method: string } | { agent: string; method: string } {
   const passphrase = credentials.passphrase ?? undefined;
   if (credentials.privateKey?.trim()) {
-    if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(credentials.privateKey)) {
+    if (!isPrivateKeyArmour(credentials.privateKey)) {
       throw new LibvirtConfigurationError(
         "the source's secret is not an ssh private key (expected PEM / OpenSSH armour: -----BEGIN ... PRIVATE KEY-----)",
       );
