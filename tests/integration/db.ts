@@ -56,3 +56,14 @@ export async function createDockerSource(
   });
   return { customerId: customer.id, sourceId: source.id };
 }
+
+/** Waits until a collection run has ended (succeeded or failed) and returns it. */
+export async function settledRun(database: Database, runId: string, timeoutMs = 180_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await database.prisma.collectionRun.findUniqueOrThrow({ where: { id: runId } });
+    if (run.status === "succeeded" || run.status === "failed") return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -5,7 +5,7 @@ import type { Viewer } from "../../server/api/trpc";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { startWorker } from "../../server/jobs/worker";
 import { smallSnapshot } from "../fixtures/snapshots";
-import { createTestDatabase, type TestDatabase } from "./db";
+import { createTestDatabase, settledRun, type TestDatabase } from "./db";
 
 let t: TestDatabase;
 let acme: { id: string };
@@ -15,14 +15,7 @@ let acmeSource: string;
 const admin: Viewer = { id: "admin", role: "admin", scope: { kind: "all" } };
 const as = (viewer: Viewer | null) => createCaller({ database: t, viewer });
 
-async function waitForRun(runId: string) {
-  for (let i = 0; i < 1200; i++) {
-    const run = await t.prisma.collectionRun.findUniqueOrThrow({ where: { id: runId } });
-    if (run.status !== "running" && run.status !== "queued") return run;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("run did not finish");
-}
+const waitForRun = (runId: string) => settledRun(t, runId);
 
 beforeAll(async () => {
   t = await createTestDatabase();

@@ -24,7 +24,7 @@ import { dueSources } from "../../server/jobs/queue";
 import { uploadsRoot } from "../../server/jobs/uploads";
 import { startWorker } from "../../server/jobs/worker";
 import { parseSnapshot, type Snapshot } from "../../server/inventory/snapshot";
-import { createTestDatabase, type TestDatabase } from "./db";
+import { createTestDatabase, settledRun, type TestDatabase } from "./db";
 
 let t: TestDatabase;
 let work: string;
@@ -105,15 +105,7 @@ async function upload(
   return { status: response.status, text, json: () => JSON.parse(text) as { runId: string; name: string; bytes: number; sha256: string } };
 }
 
-async function settled(runId: string, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await t.prisma.collectionRun.findUniqueOrThrow({ where: { id: runId } });
-    if (run.status === "succeeded" || run.status === "failed") return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const settled = (runId: string) => settledRun(t, runId);
 
 async function worker() {
   const w = await startWorker(t, { url: t.url, scheduleMs: 0, pollMs: 300 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vites
 import { startCollection } from "../../server/jobs/collect";
 import { enqueueCollection, failInterruptedRuns, INTERRUPTED, takeLease } from "../../server/jobs/queue";
 import { describeChildExit, startWorker, type WorkerOptions } from "../../server/jobs/worker";
-import { createTestDatabase, type TestDatabase } from "./db";
+import { createTestDatabase, settledRun, type TestDatabase } from "./db";
 
 let t: TestDatabase;
 let customerId: string;
@@ -33,15 +33,7 @@ async function worker(options: Partial<WorkerOptions> = {}) {
   return w;
 }
 
-async function settled(runId: string, timeoutMs = 180_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await t.prisma.collectionRun.findUniqueOrThrow({ where: { id: runId } });
-    if (run.status === "succeeded" || run.status === "failed") return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const settled = (runId: string) => settledRun(t, runId);
 
 async function waitForStatus(runId: string, status: "running") {
   for (let i = 0; i < 600; i++) {
