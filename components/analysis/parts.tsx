@@ -8,6 +8,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterOutputs } from "../api-types";
+import { useIsEngineer } from "../auth/useIsAdmin";
 import { Badge } from "../ui/Badge";
 import { buttonClasses } from "../ui/Button";
 import { Card } from "../ui/Card";
@@ -232,9 +233,7 @@ export function exportHref(customerId: string, table: "findings" | "verdicts", p
 
 /** Engineers and administrators may export (viewers read only). */
 export function useCanExport(): boolean {
-  const trpc = useTRPC();
-  const role = useQuery(trpc.account.me.queryOptions()).data?.role;
-  return role === "engineer" || role === "admin";
+  return useIsEngineer();
 }
 
 export const linkClass = cx("rounded font-medium text-brand-700 hover:text-brand-900 hover:underline", focusRing);

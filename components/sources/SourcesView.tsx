@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterOutputs } from "../api-types";
-import { useIsAdmin } from "../auth/useIsAdmin";
+import { useIsAdmin, useIsEngineer } from "../auth/useIsAdmin";
 import { pluralize } from "../format";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
@@ -25,8 +25,7 @@ const th = "px-3 py-2 font-semibold whitespace-nowrap text-left";
 export function SourcesView() {
   const isAdmin = useIsAdmin();
   const trpc = useTRPC();
-  const role = useQuery(trpc.account.me.queryOptions()).data?.role;
-  const canUpload = role === "admin" || role === "engineer";
+  const canUpload = useIsEngineer();
   const queryClient = useQueryClient();
   const filterId = useId();
   const [customerFilter, setCustomerFilter] = useState("");
