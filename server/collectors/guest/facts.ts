@@ -19,12 +19,15 @@ const maybe = <T extends z.ZodType>(schema: T) => schema.nullable().default(null
 
 /** Limits on what one guest may report: past them, the rest is cut and a warning says so. */
 export const GUEST_LIMITS = {
+  // The lists, by their names in GuestFacts (the assembly cuts each one at its limit, saying so).
   processes: 4000,
   listeners: 2000,
   connections: 10000,
   filesystems: 500,
   units: 2000,
-  modules: 1000,
+  extraModules: 1000,
+  macAddresses: 64,
+  ipAddresses: 256,
   software: 200,
   /** A redacted command line. */
   commandChars: 1024,
@@ -85,8 +88,8 @@ export const guestFacts = z.object({
   machineId: maybe(name),
   productUuid: maybe(name),
   hostname: maybe(name),
-  macAddresses: z.array(name).max(64).default([]),
-  ipAddresses: z.array(name).max(256).default([]),
+  macAddresses: z.array(name).max(GUEST_LIMITS.macAddresses).default([]),
+  ipAddresses: z.array(name).max(GUEST_LIMITS.ipAddresses).default([]),
   os: z.object({
     id: maybe(name),
     versionId: maybe(name),
@@ -109,7 +112,7 @@ export const guestFacts = z.object({
   software: z.array(guestSoftware).max(GUEST_LIMITS.software).default([]),
   cronJobs: maybe(z.number().int().min(0)),
   /** Loaded kernel modules not in the distribution's default set. */
-  extraModules: z.array(name).max(GUEST_LIMITS.modules).default([]),
+  extraModules: z.array(name).max(GUEST_LIMITS.extraModules).default([]),
   security: z.object({
     selinux: maybe(z.enum(["enforcing", "permissive", "disabled"])),
     apparmor: maybe(z.enum(["enabled", "disabled"])),

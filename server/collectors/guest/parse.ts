@@ -199,9 +199,7 @@ export function parseLinks(stdout: string, result: CommandResult): FactsPart {
     if (!mac || !MAC.test(mac) || mac === "00:00:00:00:00:00") continue;
     macs.add(mac);
   }
-  const list = [...macs];
-  if (list.length > 64) part.warnings.push(`MAC addresses: ${list.length} found, the first 64 kept`);
-  part.facts.macAddresses = list.slice(0, 64);
+  part.facts.macAddresses = [...macs];
   return part;
 }
 
@@ -220,9 +218,7 @@ export function parseAddresses(stdout: string, result: CommandResult): FactsPart
     if (/^127\./.test(ip) || ip === "::1" || /^fe[89ab][0-9a-f]:/.test(ip)) continue;
     ips.add(ip);
   }
-  const list = [...ips];
-  if (list.length > 256) part.warnings.push(`IP addresses: ${list.length} found, the first 256 kept`);
-  part.facts.ipAddresses = list.slice(0, 256);
+  part.facts.ipAddresses = [...ips];
   return part;
 }
 
@@ -662,15 +658,7 @@ export const GUEST_PARSERS: Record<GuestCommandId, GuestParser> = {
 
 // ---- assembly -------------------------------------------------------------------------------------
 
-const LISTS = ["filesystems", "processes", "listeners", "connections", "units", "extraModules"] as const;
-const LIST_LIMITS: Record<(typeof LISTS)[number], number> = {
-  filesystems: GUEST_LIMITS.filesystems,
-  processes: GUEST_LIMITS.processes,
-  listeners: GUEST_LIMITS.listeners,
-  connections: GUEST_LIMITS.connections,
-  units: GUEST_LIMITS.units,
-  extraModules: GUEST_LIMITS.modules,
-};
+const LISTS = ["filesystems", "processes", "listeners", "connections", "units", "extraModules", "macAddresses", "ipAddresses"] as const;
 
 /**
  * The facts of one guest from its command results (in any order; unknown ids ignored, a missing one
@@ -744,7 +732,7 @@ export function factsFromResults(target: string, results: readonly CommandResult
 
   for (const key of LISTS) {
     const list = facts[key] as unknown[];
-    const limit = LIST_LIMITS[key];
+    const limit = GUEST_LIMITS[key];
     if (list.length > limit) {
       facts.warnings.push(`${key}: ${list.length} reported, the first ${limit} kept`);
       (facts[key] as unknown[]) = list.slice(0, limit);
