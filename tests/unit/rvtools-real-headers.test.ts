@@ -593,26 +593,19 @@ describe.each(WAYS)("a real RVTools 3.x vInfo header (MB columns, 5 custom attri
 describe("the real RVTools 3.x CSV's number format", () => {
   // That export writes sizes with thousands separators in quoted cells (Memory "16,384"-style, as
   // Excel's "Save as CSV" writes RVTools' #,##0 cells) in a comma-separated file: the groups are read.
-  it("reads Memory \"16,384\" in a comma-separated CSV as 16384 MiB, never 16.384", async () => {
-    const dir = join(root, "thousands");
+  it.each([
+    // [separator, Memory, Provisioned MB, read as]: the real export's own form, and a comma-decimal locale's.
+    [",", "16,384", "206,057.5", 206057.5],
+    [";", "16.384", "1,5", 1.5],
+  ] as const)("reads a %j-separated CSV's Memory %j as 16384 MiB (never 16.384) and Provisioned %j as %d", async (separator, memory, provisioned, read) => {
+    const dir = join(root, `thousands-${separator === "," ? "comma" : "semicolon"}`);
     await mkdir(dir);
     const header = RVTOOLS_3_CSV.tabs.vInfo!;
-    const row: Row = { ...rowsOf(RVTOOLS_3_CSV).vInfo![0]!, Memory: "16,384", "Provisioned MB": "206,057.5" };
-    await writeFile(join(dir, "RVTools_tabvInfo.csv"), [header, cellsOf(header, row)].map((c) => c.map(csvCell).join(",")).join("\r\n"));
+    const row: Row = { ...rowsOf(RVTOOLS_3_CSV).vInfo![0]!, Memory: memory, "Provisioned MB": provisioned };
+    await writeFile(join(dir, "RVTools_tabvInfo.csv"), [header, cellsOf(header, row)].map((c) => c.map(csvCell).join(separator)).join("\r\n"));
     const vm = (await readBack(dir)).snapshot.virtualMachines![0]!;
     expect(vm.memoryMiB).toBe(16384);
-    expect(vm.provisionedMiB).toBe(206057.5);
-  });
-
-  it("reads a semicolon-separated (comma-decimal) CSV's \"16.384\" as 16384 and \"1,5\" as 1.5", async () => {
-    const dir = join(root, "thousands-de");
-    await mkdir(dir);
-    const header = RVTOOLS_3_CSV.tabs.vInfo!;
-    const row: Row = { ...rowsOf(RVTOOLS_3_CSV).vInfo![0]!, Memory: "16.384", "Provisioned MB": "1,5" };
-    await writeFile(join(dir, "RVTools_tabvInfo.csv"), [header, cellsOf(header, row)].map((c) => c.map(csvCell).join(";")).join("\r\n"));
-    const vm = (await readBack(dir)).snapshot.virtualMachines![0]!;
-    expect(vm.memoryMiB).toBe(16384);
-    expect(vm.provisionedMiB).toBe(1.5);
+    expect(vm.provisionedMiB).toBe(read);
   });
 });
 
