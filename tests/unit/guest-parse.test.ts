@@ -337,6 +337,15 @@ describe("pieces", () => {
     ["127.0.0.53%lo:53", { address: "127.0.0.53%lo", port: 53 }],
     ["[fe80::1%eth0]:123", { address: "fe80::1%eth0", port: 123 }],
     ["0.0.0.0:*", { address: "0.0.0.0", port: 0 }],
+    // An IPv4 peer of an IPv6 socket, as ss and netstat write it: its IPv4 address.
+    ["[::ffff:127.0.0.1]:5432", { address: "127.0.0.1", port: 5432 }],
+    ["::ffff:10.0.0.5:5432", { address: "10.0.0.5", port: 5432 }],
+    ["[::FFFF:192.0.2.1]:80", { address: "192.0.2.1", port: 80 }],
+    // Near misses: not an IPv4 address after ::ffff:, another prefix, the hexadecimal form.
+    ["[::ffff:300.1.1.1]:80", { address: "::ffff:300.1.1.1", port: 80 }],
+    ["[64:ff9b::10.0.0.5]:80", { address: "64:ff9b::10.0.0.5", port: 80 }],
+    ["[::ffff:7f00:1]:80", { address: "::ffff:7f00:1", port: 80 }],
+    ["[::1:ffff:10.0.0.5]:80", { address: "::1:ffff:10.0.0.5", port: 80 }],
     ["1.2.3.4:65536", null],
     ["1.2.3.4:", null],
     [":80", null],

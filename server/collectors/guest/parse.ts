@@ -405,7 +405,12 @@ function nameFromCommand(command: string): string {
 
 // ---- sockets --------------------------------------------------------------------------------------
 
-/** "0.0.0.0:22", "[::]:22", "*:68", "127.0.0.53%lo:53", "[fe80::1%eth0]:123" → address and port. */
+/**
+ * "0.0.0.0:22", "[::]:22", "*:68", "127.0.0.53%lo:53", "[fe80::1%eth0]:123" → address and port.
+ * "*" stays: any address (ss writes so an IPv6 socket that takes IPv4 too; old ss, IPv4's 0.0.0.0).
+ * An IPv4-mapped IPv6 address ("[::ffff:10.0.0.5]:5432", an IPv4 peer of an IPv6 socket) is read as
+ * its IPv4 address, so a connection names the peer as that guest's own addresses do.
+ */
 export function splitAddressPort(text: string): { address: string; port: number } | null {
   const i = text.lastIndexOf(":");
   if (i <= 0) return null;
@@ -416,6 +421,8 @@ export function splitAddressPort(text: string): { address: string; port: number 
   const bracketed = /^\[(.*)\]$/.exec(address);
   if (bracketed) address = bracketed[1]!;
   if (address === "" || address.length > 64 || /[\s\u0000-\u001f]/.test(address)) return null;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address)?.[1];
+  if (mapped !== undefined && isIP(mapped) === 4) address = mapped;
   return { address, port };
 }
 
