@@ -84,6 +84,45 @@ const NEAR_MISSES: readonly [string, GuestProcess][] = [
   ["haproxy's exporter", proc("haproxy_exporte", "/usr/bin/haproxy_exporter")],
 ];
 
+const CONTAINER_ID = "e3c3b011591a2c7c3c151841617fa6ab53f3dd9ff78de46c6b596be06a16c5ac";
+/** Podman 4.3's conmon for one container (recorded on Debian 12, paths of a default root install), cut at 1 KiB as the facts keep it. */
+const PODMAN_CONMON = [
+  `/usr/bin/conmon --api-version 1 -c ${CONTAINER_ID} -u ${CONTAINER_ID} -r /usr/bin/runc`,
+  `-b /var/lib/containers/storage/overlay-containers/${CONTAINER_ID}/userdata`,
+  `-p /run/containers/storage/overlay-containers/${CONTAINER_ID}/userdata/pidfile -n web --exit-dir /run/libpod/exits --full-attach`,
+  `-l k8s-file:/var/lib/containers/storage/overlay-containers/${CONTAINER_ID}/userdata/ctr.log --log-level warning`,
+  `--runtime-arg --log-format=json --runtime-arg --log --runtime-arg=/run/containers/storage/overlay-containers/${CONTAINER_ID}/userdata/oci-log`,
+  `--conmon-pidfile /run/containers/storage/overlay-containers/${CONTAINER_ID}/userdata/conmon.pid --exit-command /usr/bin/podman`,
+]
+  .join(" ")
+  .slice(0, 1024);
+/** CRI-O's conmon (its argument order): exit and attach directories under /var/run/crio. */
+const CRIO_CONMON =
+  `/usr/bin/conmon -b /run/containers/storage/overlay-containers/${CONTAINER_ID}/userdata -c ${CONTAINER_ID} ` +
+  `--exit-dir /var/run/crio/exits -l /var/log/pods/default_web_1/web/0.log --log-level info -n k8s_web_web_default_1_0 ` +
+  `-P /run/containers/storage/overlay-containers/${CONTAINER_ID}/userdata/conmon-pidfile -r /usr/bin/runc ` +
+  `--runtime-arg --root=/run/runc --socket-dir-path /var/run/crio -u ${CONTAINER_ID} -s`;
+
+describe("Podman without its API service", () => {
+  it.each([
+    ["with its --exit-command", PODMAN_CONMON],
+    // Longer storage paths push it past the 1 KiB kept (this machine's test peer did: at 1066).
+    ["cut before its --exit-command", PODMAN_CONMON.slice(0, PODMAN_CONMON.indexOf(" --exit-command"))],
+  ])("a conmon of Podman's, %s, is Podman", (_, command) => {
+    const [podman] = detectSoftware({ processes: [proc("conmon", command, 700), proc("sleep", "sleep 3600", 701)], units: [], listeners: [] });
+    expect(podman).toMatchObject({ kind: "container-runtime", name: "podman", version: null });
+    expect(podman!.evidence).toMatch(/^process conmon \(pid 700\): \/usr\/bin\/conmon --api-version 1 -c e3c3/);
+  });
+
+  it("CRI-O's conmon is not Podman (nor anything else)", () => {
+    expect(found([proc("conmon", CRIO_CONMON)])).toEqual([]);
+    // CRI-O's own process is not in the list; its kubelet is what names the host.
+    expect(found([proc("conmon", CRIO_CONMON), proc("kubelet", "/usr/bin/kubelet --container-runtime-endpoint=unix:///var/run/crio/crio.sock")])).toEqual([
+      ["container-runtime", "kubelet", null],
+    ]);
+  });
+});
+
 describe("near misses", () => {
   it.each(NEAR_MISSES)("%s is nothing", (_, process) => {
     expect(found([process])).toEqual([]);

@@ -18,6 +18,8 @@ export interface SoftwareMatcher {
   program?: RegExp;
   /** With `program`: the arguments must match too (a JVM server's main class). */
   args?: RegExp;
+  /** With `program`: a process whose arguments match this is not this software (CRI-O's conmon is not Podman's). */
+  unlessArgs?: RegExp;
   /** Running systemd units. */
   unit?: RegExp;
   /** Usual ports: evidence only for a listener whose process is unknown. */
@@ -65,7 +67,17 @@ export const SOFTWARE_MATCHERS: readonly SoftwareMatcher[] = [
   // Container runtimes.
   { kind: "container-runtime", name: "dockerd", program: /^dockerd$/, unit: /^docker\.service$/ },
   { kind: "container-runtime", name: "containerd", program: /^(containerd|containerd-shim.*)$/, unit: /^containerd\.service$/ },
-  { kind: "container-runtime", name: "podman", program: /^podman$/, unit: /^podman\.service$/ },
+  // Podman has no daemon: a host running its containers shows a conmon per container (the API service
+  // runs only when asked for). CRI-O runs conmon too, with its exit and attach directories under
+  // /var/run/crio near the start of the command line (kept: the facts cut it at 1 KiB, and Podman's
+  // own --exit-command /usr/bin/podman comes at about 1 KiB, so may be cut).
+  {
+    kind: "container-runtime",
+    name: "podman",
+    program: /^(podman|conmon)$/,
+    unlessArgs: /\/crio(\/|\s|$)/,
+    unit: /^podman\.service$/,
+  },
   { kind: "container-runtime", name: "kubelet", program: /^(kubelet|k3s-server|k3s-agent)$/, unit: /^(kubelet|k3s|k3s-agent|rke2-server|rke2-agent)\.service$/ },
   // Runtimes.
   { kind: "runtime", name: "java", program: JAVA, version: fromPath(/\/(?:java|jdk|jre|openjdk)-?(\d+(?:\.\d+)*)/) },
@@ -106,6 +118,7 @@ function matchesProgram(matcher: SoftwareMatcher, process: GuestProcess): string
   const hit = [process.name, program].find((candidate) => matcher.program!.test(candidate));
   if (hit === undefined) return null;
   if (matcher.args && !matcher.args.test(process.command)) return null;
+  if (matcher.unlessArgs?.test(process.command)) return null;
   return hit;
 }
 
