@@ -23,6 +23,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectGuests } from "../../server/collectors/guest/collect";
 import type { GuestFacts } from "../../server/collectors/guest/facts";
+import { detectSoftware } from "../../server/collectors/guest/software";
 
 const run = promisify(execFile);
 const root = path.join(import.meta.dirname, "../..");
@@ -252,9 +253,11 @@ describe("guest discovery of the workloads the test started", () => {
     expect(processOf(backendPid)).toMatchObject({ name: "postgres", user: "postgres" });
     expect(facts.listeners).toContainEqual({ protocol: "tcp", address: "127.0.0.1", port: pgPort, process: "postgres", pid: postmasterPid });
     expect(facts.listeners.filter((l) => l.port === pgPort)).toHaveLength(1);
-    const postgresql = softwareNamed("postgresql");
-    expect(postgresql).toMatchObject({ kind: "server", version: "15" });
-    expect(postgresql!.evidence).toMatch(/^process postgres \(pid \d+\)/);
+    // The suite's own PostgreSQL (embedded, or the server DATABASE_URL names) runs on this guest too:
+    // the entry of version 15 leads with a process of version 15.
+    const postgresql = facts.software.find((s) => s.name === "postgresql" && s.version === "15");
+    expect(postgresql).toMatchObject({ kind: "server" });
+    expect(postgresql!.evidence).toMatch(/^process postgres \(pid \d+\)( and \d+ more)?: \/usr\/lib\/postgresql\/15\/bin\/postgres -D /);
     expect(postgresql!.evidence).toContain(`tcp 127.0.0.1:${pgPort}`);
   });
 
@@ -303,6 +306,11 @@ describe("guest discovery of the workloads the test started", () => {
     const podman = softwareNamed("podman");
     expect(podman).toMatchObject({ kind: "container-runtime" });
     expect(podman!.evidence).toMatch(/^process podman \(pid \d+\)/);
+    // Podman has no daemon: without its API service (run only when asked for), the container's conmon
+    // still names it.
+    const withoutService = detectSoftware({ processes: facts.processes.filter((p) => p.name !== "podman"), units: [], listeners: [] });
+    expect(withoutService.find((s) => s.name === "podman")).toMatchObject({ kind: "container-runtime" });
+    expect(withoutService.find((s) => s.name === "podman")!.evidence).toMatch(/^process conmon \(pid \d+\)/);
   });
 
   it("tells a listener on one address from listeners on all addresses", () => {

