@@ -2,8 +2,8 @@
  * npm run --silent collect -- <kind> <endpoint> [options] [--json]
  *
  * Runs one collector alone, without a database, and prints the snapshot: as JSON with --json (the
- * arrays hosts, virtualMachines, containers, images, as `npm run analyse` reads them), else a
- * short summary. Exit codes: 0 collected, 1 collection failed, 2 wrong usage.
+ * arrays hosts, virtualMachines, containers, images, guests, as `npm run analyse` reads them), else
+ * a short summary. Exit codes: 0 collected, 1 collection failed, 2 wrong usage.
  */
 import { UsageError } from "../server/cli/args";
 import { COLLECTORS, collectorFor } from "../server/collectors";
@@ -37,9 +37,14 @@ async function main(argv: string[]): Promise<number> {
     ["virtual machines", snapshot.virtualMachines.length, `${on} powered on`],
     ["containers", snapshot.containers.length, `${running} running`],
     ["images", snapshot.images.length, `${new Set(snapshot.images.flatMap((i) => i.layers.map((l) => l.digest))).size} distinct layers`],
+    ["guests", snapshot.guests.length, `${snapshot.guests.reduce((n, g) => n + g.software.length, 0)} runtimes and servers recognised`],
   ] as const;
   console.log(`${source.kind} ${source.endpoint} at ${snapshot.collectedAt}`);
   for (const [what, n, detail] of rows) console.log(`  ${what.padEnd(17)} ${String(n).padStart(7)}  ${detail}`);
+  for (const g of snapshot.guests) {
+    const software = g.software.map((s) => s.name).join(", ") || "none recognised";
+    console.log(`  guest ${g.target}  ${g.hostname ?? "?"}  ${g.os.prettyName ?? g.os.id ?? "unknown OS"}  ${g.processes.length} processes, ${g.listeners.length} listeners; ${software}`);
+  }
   for (const warning of snapshot.warnings) console.log(`  warning: ${warning}`);
   return 0;
 }

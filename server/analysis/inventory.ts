@@ -8,6 +8,7 @@
  * VM link is computed by `linkEngineHosts` for snapshots and read from host.vm_id (set by the same
  * rules in SQL, server/inventory/topology.ts) for the database.
  */
+import type { GuestFacts } from "../collectors/guest/facts";
 import type {
   ContainerSnapshot,
   HostSnapshot,
@@ -47,11 +48,23 @@ export interface InventoryImage extends ImageSnapshot {
   hostKey: string;
 }
 
+/** How a guest was matched to its VM: DMI product UUID = BIOS UUID, a shared MAC, a shared IP. */
+export type GuestMatchKey = "uuid" | "mac" | "ip";
+
+/** What guest discovery read inside one guest (its newest run), and the VM it is, when one matches. */
+export interface InventoryGuest extends GuestFacts {
+  key: string;
+  customer: string;
+  vmKey: string | null;
+  vmMatch: GuestMatchKey | null;
+}
+
 export interface Inventory {
   hosts: InventoryHost[];
   virtualMachines: InventoryVirtualMachine[];
   containers: InventoryContainer[];
   images: InventoryImage[];
+  guests: InventoryGuest[];
 }
 
 export const DEFAULT_TENANT_LABEL = "tenant";
@@ -67,7 +80,7 @@ export interface SnapshotInput {
 
 /** Builds an inventory from collected snapshots, and links engine hosts to the VMs they run in. */
 export function inventoryFromSnapshots(inputs: SnapshotInput[]): Inventory {
-  const inventory: Inventory = { hosts: [], virtualMachines: [], containers: [], images: [] };
+  const inventory: Inventory = { hosts: [], virtualMachines: [], containers: [], images: [], guests: [] };
   for (const { snapshot, customer, prefix, tenantLabel } of inputs) {
     const key = (kind: string, id: string) => `${prefix}:${kind}:${id}`;
     for (const host of snapshot.hosts) {
@@ -100,8 +113,12 @@ export function inventoryFromSnapshots(inputs: SnapshotInput[]): Inventory {
     for (const image of snapshot.images) {
       inventory.images.push({ ...image, key: key("image", image.externalId), customer, hostKey: key("host", image.hostExternalId) });
     }
+    for (const guest of snapshot.guests) {
+      inventory.guests.push({ ...guest, key: key("guest", guest.target), customer, vmKey: null, vmMatch: null });
+    }
   }
   linkEngineHosts(inventory);
+  linkGuests(inventory);
   return inventory;
 }
 
@@ -153,6 +170,71 @@ export function linkEngineHosts(inventory: Inventory): void {
       found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       host.vmKey = found[0]!.key;
       host.vmLinkKey = linkKey;
+      break;
+    }
+  }
+}
+
+/**
+ * The two ways SMBIOS UUIDs are read: as written, and with the first three fields byte-swapped
+ * (SMBIOS before 2.6 stored them big-endian: an older VMware VM's guest reads its BIOS UUID
+ * 4213d2b6-9f3e-... as b6d21342-3e9f-...). Lower case, without braces.
+ */
+export function uuidForms(uuid: string): string[] {
+  const u = uuid.trim().toLowerCase().replace(/^\{|\}$/g, "");
+  const m = /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4}-[0-9a-f]{12})$/.exec(u);
+  if (!m) return u ? [u] : [];
+  const swap = (hex: string) => hex.match(/../g)!.reverse().join("");
+  return [u, `${swap(m[1]!)}-${swap(m[2]!)}-${swap(m[3]!)}-${m[4]}`];
+}
+
+/** MACs as aa:bb:cc:dd:ee:ff, whatever separators the platform used. */
+const normalMacAddress = (mac: string) => {
+  const hex = mac.toLowerCase().replace(/[^0-9a-f]/g, "");
+  return hex.length === 12 ? hex.match(/../g)!.join(":") : mac.toLowerCase();
+};
+/** A MAC every guest may show (loopback, unset). */
+const usefulMac = (mac: string) => !/^(00:){5}00$/.test(mac);
+const bareIp = (ip: string) => ip.replace(/\/\d+$/, "").toLowerCase();
+
+/**
+ * Links each guest to the VM of the same customer it is: the DMI product UUID equal to the VM's
+ * BIOS UUID (either byte order), else a MAC address both report, else an IP address both report
+ * that only one VM of the customer has. Templates are never guests. Among several VMs, the lowest key.
+ */
+export function linkGuests(inventory: Inventory): void {
+  const vms = inventory.virtualMachines.filter((vm) => !vm.template);
+  const index = (keysOf: (vm: InventoryVirtualMachine) => string[]) => {
+    const map = new Map<string, InventoryVirtualMachine[]>();
+    for (const vm of vms) {
+      for (const k of new Set(keysOf(vm))) {
+        const id = `${vm.customer}\u0000${k}`;
+        const list = map.get(id);
+        if (list) list.push(vm);
+        else map.set(id, [vm]);
+      }
+    }
+    return map;
+  };
+  const byKey: [GuestMatchKey, Map<string, InventoryVirtualMachine[]>, (g: InventoryGuest) => string[]][] = [
+    ["uuid", index((vm) => (vm.uuid ? uuidForms(vm.uuid).slice(0, 1) : [])), (g) => (g.productUuid ? uuidForms(g.productUuid) : [])],
+    ["mac", index((vm) => vm.macAddresses.map(normalMacAddress).filter(usefulMac)), (g) => g.macAddresses.map(normalMacAddress).filter(usefulMac)],
+    ["ip", index((vm) => vm.ipAddresses.map(bareIp).filter(usefulIp)), (g) => g.ipAddresses.map(bareIp).filter(usefulIp)],
+  ];
+  for (const guest of inventory.guests) {
+    guest.vmKey = null;
+    guest.vmMatch = null;
+    for (const [match, map, keysOf] of byKey) {
+      const found = new Map<string, InventoryVirtualMachine>();
+      for (const k of keysOf(guest)) {
+        const withKey = map.get(`${guest.customer}\u0000${k}`) ?? [];
+        // An address several VMs report (a NAT range reused per network) says nothing.
+        if (match === "ip" && withKey.length > 1) continue;
+        for (const vm of withKey) found.set(vm.key, vm);
+      }
+      if (found.size === 0) continue;
+      guest.vmKey = [...found.keys()].sort()[0]!;
+      guest.vmMatch = match;
       break;
     }
   }

@@ -16,7 +16,8 @@ import {
 } from "../inventory/tables";
 import { analyse, type Analysis } from "./index";
 import type { Inventory, InventoryContainer, InventoryHost, InventoryImage, InventoryVirtualMachine } from "./inventory";
-import { DEFAULT_TENANT_LABEL } from "./inventory";
+import { DEFAULT_TENANT_LABEL, linkGuests } from "./inventory";
+import type { GuestFacts } from "../collectors/guest/facts";
 import { resolveParameters, type Parameters } from "./parameters";
 
 export const PARAMETERS_SETTING = "analysis.parameters";
@@ -85,8 +86,17 @@ export async function loadInventory(database: Database, customerIds: string[]): 
         WHERE i.${inCustomers} ORDER BY il.image_id, il.position`,
       [customerIds],
     );
+    // Guest discovery: each guest's newest facts (a guest not reached by the last run keeps its
+    // earlier ones, within the runs kept: server/inventory/guests.ts).
+    const guests = await client.query<{ key: string; customer: string; facts: GuestFacts }>(
+      `SELECT DISTINCT ON (g.source_id, g.target) g.id AS key, s.customer_id AS customer, g.facts
+         FROM guest g JOIN source s ON s.id = g.source_id
+        WHERE s.customer_id = ANY($1::uuid[])
+        ORDER BY g.source_id, g.target, g.collected_at DESC`,
+      [customerIds],
+    );
     await client.query("COMMIT");
-    return {
+    const inventory: Inventory = {
       hosts: objects<InventoryHost>(hosts.rows, HOST),
       virtualMachines: objects<InventoryVirtualMachine>(vms.rows, VIRTUAL_MACHINE, {
         disks: byParent(disks.rows, VIRTUAL_DISK),
@@ -96,7 +106,10 @@ export async function loadInventory(database: Database, customerIds: string[]): 
         ports: byParent(ports.rows, CONTAINER_PORT),
       }),
       images: objects<InventoryImage>(images.rows, IMAGE, { layers: byParent(layers.rows, LAYER) }),
+      guests: guests.rows.map(({ key, customer, facts }) => ({ ...facts, key, customer, vmKey: null, vmMatch: null })),
     };
+    linkGuests(inventory);
+    return inventory;
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
     throw error;

@@ -28,10 +28,31 @@ export interface UploadedFile {
   bytes: number;
 }
 
+/** An inventoried VM of the source's customer, as a kind that reaches inside VMs (guest) needs it. */
+export interface KnownVm {
+  name: string;
+  /** The addresses its platform reports (guest tools, DHCP leases, RVTools vNetwork). */
+  ipAddresses: string[];
+}
+
+/**
+ * What the server already knows that a kind may need to collect, read by the job before the
+ * collector runs (the collector itself never reads the database). A kind says which it needs
+ * (`needs`); the command line gives what it can.
+ */
+export interface CollectorKnowledge {
+  /** The customer's powered-on Linux VMs (not templates) from its other sources. */
+  vms?: KnownVm[];
+  /** The ssh host keys this source trusted on first use, "host:port" → SHA256:... */
+  hostKeys?: Record<string, string>;
+}
+
+export type Knowledge = keyof CollectorKnowledge;
+
 /** Fetches and normalises; never touches the database (shared/architecture.md). */
 export type Collector = (
   source: CollectableSource,
-  context: { signal: AbortSignal; upload?: UploadedFile | null },
+  context: { signal: AbortSignal; upload?: UploadedFile | null; known?: CollectorKnowledge },
 ) => Promise<SnapshotInput>;
 
 /** Turns the command-line arguments after `collect <kind>` into a source to collect. */
@@ -72,6 +93,8 @@ export interface CollectorDefinition<K extends string = string> {
    * is a run, which gets it as `upload`), not on a schedule; `accept` is what the file picker offers.
    */
   upload?: { accept: string; hint: string };
+  /** What the job reads for the collector before it runs (CollectorKnowledge); none when absent. */
+  needs?: readonly Knowledge[];
   /** Absent: the kind cannot be collected from the command line. */
   cli?: CliSourceParser;
   /**

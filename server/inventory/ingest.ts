@@ -30,6 +30,7 @@ import {
   type InventoryTable,
   type LayerIds,
 } from "./tables";
+import { writeGuests } from "./guests";
 import { linkEngineHostsToVms } from "./topology";
 
 export interface ApplyCounts {
@@ -42,6 +43,8 @@ export interface ApplyResult extends ApplyCounts {
   runId: string;
   durationMs: number;
   byKind: Record<"hosts" | "virtualMachines" | "containers" | "images", ApplyCounts>;
+  /** Guests whose facts this run stored (guest discovery: kept per run, never replaced). */
+  guests: number;
 }
 
 export interface ApplyOptions {
@@ -116,6 +119,7 @@ export async function applySnapshot(
 
     const writer = new InventoryWriter(client, sourceId);
     const byKind = await writer.write(snapshot);
+    const guests = await writeGuests(client, sourceId, runId, snapshot.guests, snapshot.hostKeys);
     await linkEngineHostsToVms(client, customerId);
 
     const total = Object.values(byKind).reduce(
@@ -136,7 +140,7 @@ export async function applySnapshot(
     );
     await insertMetricsSample(client, sourceId, runId, snapshot);
     await client.query("COMMIT");
-    return { runId, durationMs, byKind, ...total };
+    return { runId, durationMs, byKind, guests, ...total };
   } catch (error) {
     if (client) await client.query("ROLLBACK").catch(() => undefined);
     await failRun(database, runId, error);

@@ -32,12 +32,14 @@ import {
   LABEL_LIMITS,
   markValidated,
   OBJECT_ARRAYS,
+  recordedHostKey,
   SNAPSHOT_VERSION,
   TEXT_MAX,
   virtualMachineSnapshot,
   type ObjectArray,
   type SnapshotObjects,
 } from "./snapshot";
+import { guestFacts } from "../collectors/guest/facts";
 
 export interface SalvageOptions {
   /**
@@ -391,6 +393,25 @@ export function salvageSnapshot(raw: unknown, options: SalvageOptions = {}): unk
     // Some array is not an array: validation refuses the snapshot whatever is done here.
     Object.assign(out, { hosts, virtualMachines, containers, images });
     for (const array of OBJECT_ARRAYS) if (out[array] === undefined) out[array] = raw[array];
+  }
+
+  // Guest discovery's facts come bounded from its own parsers: one that is still invalid is dropped
+  // whole (a guest's facts are evidence, never half-trusted), naming the guest.
+  for (const [array, schema, what] of [
+    ["guests", guestFacts, "guest"],
+    ["hostKeys", recordedHostKey, "host key"],
+  ] as const) {
+    const items = raw[array];
+    if (!Array.isArray(items)) continue;
+    const kept: unknown[] = [];
+    items.forEach((item: unknown, index) => {
+      const result = (schema as z.ZodType).safeParse(item);
+      if (result.success) return void kept.push(markValidated(result.data as object));
+      const o = isPlain(item) ? item : {};
+      const name = typeof o.target === "string" ? o.target : typeof o.host === "string" ? o.host : null;
+      warnings.add(() => `dropped ${what} ${name !== null ? shown(name) : `#${index}`}: ${listIssues(result.error.issues)}`);
+    });
+    out[array] = kept;
   }
 
   const given = raw.warnings ?? [];

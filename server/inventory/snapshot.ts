@@ -3,13 +3,15 @@
  *
  * Collectors produce it (they only fetch and normalise), `applySnapshot` validates it with these
  * schemas and replaces the source's previous inventory with it. The CLI prints it as JSON, so the
- * top-level arrays keep these names: hosts, virtualMachines, containers, images.
+ * top-level arrays keep these names: hosts, virtualMachines, containers, images (inventory that
+ * replaces the source's), guests and hostKeys (guest discovery's evidence, kept per run).
  *
  * Units, everywhere in the product: memory and disk in MiB (as RVTools counts them), image and
  * layer sizes in bytes (as container engines count them), times as ISO-8601 strings.
  * Optional facts are `null` when the endpoint does not say; never 0 for "unknown".
  */
 import { z } from "zod";
+import { guestFacts } from "../collectors/guest/facts";
 
 export const SNAPSHOT_VERSION = 1;
 
@@ -398,6 +400,16 @@ export const imageSnapshot = z.object({
   healthcheck: maybe(z.boolean()),
 });
 
+/** Guests one snapshot may hold (a source's targets are bounded the same way). */
+export const MAX_GUESTS = 10_000;
+
+export const recordedHostKey = z.object({
+  /** "host:port" ("[::1]:22" for IPv6), as the guest was reached. */
+  host: string(300).min(1),
+  /** SHA256:... as `ssh-keygen -lf` prints it. */
+  fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/),
+});
+
 const snapshotObject = z.object({
   version: z.literal(SNAPSHOT_VERSION).default(SNAPSHOT_VERSION),
   collectedAt: timestamp,
@@ -405,6 +417,14 @@ const snapshotObject = z.object({
   virtualMachines: z.array(virtualMachineSnapshot).default([]),
   containers: z.array(containerSnapshot).default([]),
   images: z.array(imageSnapshot).default([]),
+  /**
+   * What guest discovery read inside each guest (server/collectors/guest/facts.ts): evidence about
+   * VMs other sources inventory, matched to them by DMI product UUID, then MAC, then IP. Kept per
+   * run (history), never replacing anything.
+   */
+  guests: z.array(guestFacts).max(MAX_GUESTS).default([]),
+  /** SSH host keys seen for the first time and trusted on first use: recorded, then enforced. */
+  hostKeys: z.array(recordedHostKey).max(MAX_GUESTS).default([]),
   /** Objects the collector skipped, and why (e.g. a container removed between list and inspect). */
   warnings: z.array(text).default([]),
 });
@@ -524,6 +544,8 @@ export type ContainerMountSnapshot = z.output<typeof containerMountSnapshot>;
 export type ContainerPortSnapshot = z.output<typeof containerPortSnapshot>;
 export type ImageSnapshot = z.output<typeof imageSnapshot>;
 export type LayerSnapshot = z.output<typeof layerSnapshot>;
+export type RecordedHostKey = z.output<typeof recordedHostKey>;
+export type { GuestFacts as GuestSnapshot } from "../collectors/guest/facts";
 
 /** A path as the error shows it: control characters escaped, long keys (e.g. a label's) shortened. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -591,6 +613,8 @@ const envelope = z.object({
   virtualMachines: z.array(z.unknown()).default([]),
   containers: z.array(z.unknown()).default([]),
   images: z.array(z.unknown()).default([]),
+  guests: z.array(z.unknown()).max(MAX_GUESTS).default([]),
+  hostKeys: z.array(z.unknown()).max(MAX_GUESTS).default([]),
   warnings: z.array(z.unknown()).default([]),
 });
 
@@ -607,7 +631,7 @@ export function parseSnapshot(data: unknown): Snapshot {
   const input = top.data;
   const total =
     input.hosts.length + input.virtualMachines.length + input.containers.length + input.images.length +
-    input.warnings.length;
+    input.guests.length + input.hostKeys.length + input.warnings.length;
   const issues: z.core.$ZodIssue[] = [];
   let checked = 0;
   let invalid = 0;
@@ -647,6 +671,8 @@ export function parseSnapshot(data: unknown): Snapshot {
     virtualMachines: elements("virtualMachines", virtualMachineSnapshot, input.virtualMachines),
     containers: elements("containers", containerSnapshot, input.containers),
     images: elements("images", imageSnapshot, input.images),
+    guests: elements("guests", guestFacts, input.guests),
+    hostKeys: elements("hostKeys", recordedHostKey, input.hostKeys),
     warnings: elements("warnings", text, input.warnings),
   };
   if (issues.length > 0) {

@@ -9,7 +9,8 @@
  */
 import { db, type Database } from "../db/client";
 import { decryptSecret } from "../auth/secret-box";
-import { collectorDefinition, collectorFor, type SourceKind } from "../collectors";
+import { collectorDefinition, collectorFor, type CollectorKnowledge, type SourceKind } from "../collectors";
+import type { Knowledge } from "../collectors/types";
 import { applySnapshot, failRun, startRun, type ApplyResult } from "../inventory/ingest";
 import { keepLabelsFor, salvageSnapshot } from "../inventory/salvage";
 import { enqueueCollection, releaseLease, takeLease } from "./queue";
@@ -61,6 +62,7 @@ export async function runCollection(
     const upload = collectorDefinition(source.kind as SourceKind).upload ? await uploadForRun(database, sourceId, runId) : null;
     const sourceOptions = (source.options ?? {}) as Record<string, unknown>;
     keepLabels = keepLabelsFor(sourceOptions);
+    const known = await loadKnowledge(database, source.id, source.customerId, collectorDefinition(source.kind as SourceKind).needs ?? []);
     snapshot = await collector(
       {
         kind: source.kind as SourceKind,
@@ -70,7 +72,7 @@ export async function runCollection(
         secret: source.secret ? decryptSecret(source.secret) : null,
         options: sourceOptions,
       },
-      { signal: AbortSignal.timeout(options.timeoutMs ?? COLLECTION_TIMEOUT_MS), upload },
+      { signal: AbortSignal.timeout(options.timeoutMs ?? COLLECTION_TIMEOUT_MS), upload, known },
     );
   } catch (error) {
     await failRun(database, runId, error);
@@ -79,4 +81,37 @@ export async function runCollection(
   // One bad object (a NUL byte, a 64 KiB label, an integer past int4) costs that object, with a
   // warning naming it, never the run.
   return applySnapshot(sourceId, salvageSnapshot(snapshot, { keepLabels }), { database, runId });
+}
+
+/**
+ * What the kind needs from the database before it collects (CollectorDefinition.needs): the
+ * customer's powered-on Linux VMs of its other sources with the addresses they report, and the
+ * host keys this source trusted on first use.
+ */
+export async function loadKnowledge(
+  database: Database,
+  sourceId: string,
+  customerId: string,
+  needs: readonly Knowledge[],
+): Promise<CollectorKnowledge> {
+  const known: CollectorKnowledge = {};
+  if (needs.includes("vms")) {
+    const { rows } = await database.pool.query<{ name: string; ip_addresses: string[] | null }>(
+      `SELECT v.name, v.ip_addresses
+         FROM virtual_machine v JOIN source s ON s.id = v.source_id
+        WHERE s.customer_id = $1 AND s.id <> $2 AND v.power_state = 'poweredOn'
+          AND NOT v.template AND v.guest_os_family = 'linux'
+        ORDER BY v.name, v.id`,
+      [customerId, sourceId],
+    );
+    known.vms = rows.map((r) => ({ name: r.name, ipAddresses: r.ip_addresses ?? [] }));
+  }
+  if (needs.includes("hostKeys")) {
+    const { rows } = await database.pool.query<{ host: string; fingerprint: string }>(
+      `SELECT host, fingerprint FROM guest_host_key WHERE source_id = $1`,
+      [sourceId],
+    );
+    known.hostKeys = Object.fromEntries(rows.map((r) => [r.host, r.fingerprint]));
+  }
+  return known;
 }

@@ -198,6 +198,7 @@ function tenancyIds(target: Partial<InventoryContainer>, others: Partial<Invento
       ...others.map((o, i) => container({ ...o, externalId: `other-${i}`, key: `s:container:other-${i}`, name: `other-${i}` })),
     ],
     images: [],
+    guests: [],
   };
   const posture = analyseIsolation(inventory, P).containers.find((c) => c.key === "s:container:target")!;
   return sortedIds(posture.findings);

@@ -202,7 +202,7 @@ describe("CIS Docker Benchmark as docker-bench-security v1.6.1 checks it", () =>
 });
 
 describe("only running containers are scored, as docker-bench checks them", () => {
-  const inventory = (containers: InventoryContainer[]) => ({ hosts: [host()], virtualMachines: [], containers, images: [] });
+  const inventory = (containers: InventoryContainer[]) => ({ hosts: [host()], virtualMachines: [], containers, images: [], guests: [] });
 
   it("shows an exited privileged container apart, with its findings and the reason, out of the score", () => {
     const running = container();

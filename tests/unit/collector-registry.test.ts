@@ -11,19 +11,21 @@ import { parseSnapshot } from "@/server/inventory/snapshot";
 
 describe("the collector registry", () => {
   it("lists each kind once, in the form's order, and derives SOURCE_KINDS from the list", () => {
-    expect(SOURCE_KINDS).toEqual(["vsphere", "libvirt", "docker", "demo", "rvtools"]);
+    expect(SOURCE_KINDS).toEqual(["vsphere", "libvirt", "docker", "guest", "demo", "rvtools"]);
     expect(new Set(COLLECTORS.map((c) => c.kind)).size).toBe(COLLECTORS.length);
   });
 
   it("gives each kind a label, an example its own endpoint pattern accepts, and fields its options schema reads", () => {
+    // A guest source must say how host keys are checked: it has no valid empty options.
+    const minimal = (kind: string): Record<string, unknown> => (kind === "guest" ? { trustOnFirstUse: true } : {});
     for (const c of COLLECTORS) {
       expect(c.label, c.kind).not.toBe("");
       for (const example of c.endpoint.example.split(" or ")) expect(c.endpoint.pattern.test(example), example).toBe(true);
-      expect(optionsProblem(c.kind, {}), c.kind).toBeNull();
+      expect(optionsProblem(c.kind, minimal(c.kind)), c.kind).toBeNull();
       // A field's value round-trips through the schema (a key the schema ignored would be stripped).
       for (const field of c.fields) {
         const value = field.type === "checkbox" ? true : "/etc/fleetlens/value";
-        const parsed = c.options.safeParse({ [field.key]: value });
+        const parsed = c.options.safeParse({ ...minimal(c.kind), [field.key]: value });
         if (parsed.success) expect(parsed.data, `${c.kind}.${field.key}`).toHaveProperty(field.key);
       }
     }
@@ -36,6 +38,12 @@ describe("the collector registry", () => {
     expect(optionsProblem("docker", { tenantLabel: "" })).toMatch(/^invalid docker option tenantLabel: /);
     expect(optionsProblem("libvirt", { hostKey: "SHA256:short" })).toMatch(/^invalid libvirt option hostKey: /);
     expect(optionsProblem("rvtools", { anything: 1 })).toBeNull();
+    expect(optionsProblem("guest", {})).toMatch(/^invalid guest option hostKeys: choose how guests' ssh host keys are checked/);
+    expect(optionsProblem("guest", { insecureHostKey: true, trustOnFirstUse: true })).toMatch(/^invalid guest option hostKeys: .*excludes/);
+    expect(optionsProblem("guest", { hostKeys: "SHA256:nope" })).toMatch(/^invalid guest option hostKeys: "SHA256:nope" is not a host key/);
+    expect(optionsProblem("guest", { trustOnFirstUse: true, jump: "ssh://j@bastion" })).toMatch(/^invalid guest option jump: the jump host needs its host key pinned/);
+    expect(optionsProblem("guest", { trustOnFirstUse: true, concurrency: "0" })).toMatch(/^invalid guest option concurrency: /);
+    expect(optionsProblem("guest", { trustOnFirstUse: true, concurrency: "12", port: "" })).toBeNull();
   });
 
   it("collects rvtools on the server from the uploaded file only: a saved endpoint naming a real export is never read", async () => {
@@ -62,6 +70,6 @@ describe("the collector registry", () => {
   });
 
   it("offers the collect CLI for every kind that can be collected", () => {
-    expect(COLLECTORS.filter((c) => c.cli).map((c) => c.kind)).toEqual(["vsphere", "libvirt", "docker", "demo", "rvtools"]);
+    expect(COLLECTORS.filter((c) => c.cli).map((c) => c.kind)).toEqual(["vsphere", "libvirt", "docker", "guest", "demo", "rvtools"]);
   });
 });

@@ -1,32 +1,37 @@
 /**
  * The `collect guest` command line: what it accepts (targets, credentials, host keys once or per
- * guest, a jump host) and, in words, what it refuses; a password never read from the command line
- * nor echoed. A run against a loopback port nobody listens on: exit 1, the guest named.
+ * guest, a jump host), made into the guest source the server would collect, and, in words, what it
+ * refuses; a password never read from the command line nor echoed. The real CLI run against a
+ * loopback port nobody listens on: exit 1, the guest named.
  */
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../server/cli/args";
-import { guestCliMain, parseGuestCli } from "../../server/collectors/guest/cli";
+import { guestCliParser } from "../../server/collectors/guest/cli";
+import { parseGuestEndpoint } from "../../server/collectors/guest/source";
 import { parseGuestTarget } from "../../server/collectors/guest/ssh";
 
 const FP = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
 const FP2 = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a real key\n-----END OPENSSH PRIVATE KEY-----\n";
 let tmp: string;
 let keyFile: string;
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "guest-cli-"));
   keyFile = path.join(tmp, "key");
-  fs.writeFileSync(keyFile, "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a real key\n-----END OPENSSH PRIVATE KEY-----\n");
+  fs.writeFileSync(keyFile, KEY);
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const usageOf = (argv: string[], env: Record<string, string> = {}) => {
   try {
-    parseGuestCli(argv, env);
+    guestCliParser(argv, env as NodeJS.ProcessEnv);
   } catch (error) {
     expect(error).toBeInstanceOf(UsageError);
     const message = (error as Error).message;
@@ -37,25 +42,25 @@ const usageOf = (argv: string[], env: Record<string, string> = {}) => {
 };
 
 describe("collect guest command line", () => {
-  it("reads targets, a key file and one pinned key for every guest", () => {
-    const run = parseGuestCli(
-      ["guest", "ssh://root@10.0.0.5", "ssh://ops@[fd00::7]:2222", "--key-file", keyFile, "--host-key", `256 ${FP} root@x (ED25519)`, "--json"],
-      {},
-    );
-    expect(run.targets).toEqual([
+  it("reads targets, a key file and one pinned key for every guest into a guest source", () => {
+    const source = guestCliParser(["ssh://root@10.0.0.5", "ssh://ops@[fd00::7]:2222", "--key-file", keyFile, "--host-key", `256 ${FP} root@x (ED25519)`], {} as NodeJS.ProcessEnv);
+    expect(source).toEqual({
+      kind: "guest",
+      name: "guests (2)",
+      endpoint: "root@10.0.0.5:22 ops@[fd00::7]:2222",
+      username: "root",
+      secret: KEY,
+      options: { hostKeys: FP },
+    });
+    // The endpoint reads back as the targets given, each with its own user.
+    expect(parseGuestEndpoint(source.endpoint, "nobody").targets).toEqual([
       { user: "root", host: "10.0.0.5", port: 22 },
       { user: "ops", host: "fd00::7", port: 2222 },
     ]);
-    expect(run.auth).toEqual({ keyFile });
-    expect(run.hostKeys).toEqual([
-      { mode: "pinned", fingerprint: FP },
-      { mode: "pinned", fingerprint: FP },
-    ]);
-    expect(run).toMatchObject({ jump: null, sudo: false, concurrency: undefined, json: true });
   });
 
   it("takes one pinned key per guest in order, the password from the environment, a jump host and sudo", () => {
-    const run = parseGuestCli(
+    const source = guestCliParser(
       [
         "ssh://a@h1", "ssh://b@h2:2200",
         "--host-key", FP, "--host-key", FP2,
@@ -63,19 +68,19 @@ describe("collect guest command line", () => {
         "--jump", "ssh://bastion@jump.example:2022", "--jump-host-key", FP2,
         "--sudo", "--concurrency", "3",
       ],
-      { GUEST_PASSWORD: "s3cret" },
+      { GUEST_PASSWORD: "s3cret" } as unknown as NodeJS.ProcessEnv,
     );
-    expect(run.hostKeys).toEqual([
-      { mode: "pinned", fingerprint: FP },
-      { mode: "pinned", fingerprint: FP2 },
-    ]);
-    expect(run.auth).toEqual({ password: "s3cret" });
-    expect(run.jump).toEqual({ target: { user: "bastion", host: "jump.example", port: 2022 }, hostKey: { mode: "pinned", fingerprint: FP2 } });
-    expect(run).toMatchObject({ sudo: true, concurrency: 3, json: false });
+    expect(source.secret).toBe("s3cret");
+    expect(source.options).toEqual({
+      hostKeys: `h1:22=${FP}\nh2:2200=${FP2}`,
+      jump: "ssh://bastion@jump.example:2022",
+      jumpHostKey: FP2,
+      sudo: true,
+      concurrency: 3,
+    });
 
-    const insecure = parseGuestCli(["ssh://a@h1", "--key-file", keyFile, "--insecure-host-key", "--jump", "ssh://j@h0"], {});
-    expect(insecure.hostKeys).toEqual([{ mode: "insecure" }]);
-    expect(insecure.jump?.hostKey).toEqual({ mode: "insecure" });
+    const insecure = guestCliParser(["ssh://a@h1", "--key-file", keyFile, "--insecure-host-key", "--jump", "ssh://j@h0"], {} as NodeJS.ProcessEnv);
+    expect(insecure.options).toEqual({ insecureHostKey: true, jump: "ssh://j@h0:22" });
   });
 
   it("refuses what the usage does not allow, saying what is wrong", () => {
@@ -91,6 +96,9 @@ describe("collect guest command line", () => {
     expect(usageOf([t, "--key-file", path.join(tmp, "missing"), ...pin])).toBe(`cannot read the key file ${path.join(tmp, "missing")}`);
     expect(usageOf([t, "--password-env", "NOPE", ...pin])).toBe("the environment variable NOPE (--password-env) is not set");
     expect(usageOf([t, "--password-env", "A=B", ...pin])).toBe("--password-env takes the name of an environment variable");
+    expect(usageOf([t, "--password-env", "K", ...pin], { K: KEY })).toBe("K holds a private key: give it with --key-file");
+    fs.writeFileSync(path.join(tmp, "not-a-key"), "hello");
+    expect(usageOf([t, "--key-file", path.join(tmp, "not-a-key"), ...pin])).toBe(`${path.join(tmp, "not-a-key")} holds no private key (PEM or OpenSSH armour)`);
     expect(usageOf([t, ...key])).toBe("give --host-key (pinned) or --insecure-host-key");
     expect(usageOf([t, ...key, ...pin, "--insecure-host-key"])).toBe("--host-key and --insecure-host-key exclude each other");
     expect(usageOf([t, ...key, "--host-key", "MD5:aa:bb"])).toMatch(/^--host-key takes a SHA-256 fingerprint/);
@@ -118,25 +126,26 @@ describe("collect guest command line", () => {
     expect(() => parseGuestTarget("ssh://root@h:99999")).toThrow(/not an ssh URL/);
   });
 
-  it("exits 1 naming the guest when none can be read (a loopback port nobody listens on)", async () => {
+  it("exits 1 naming the guest when none can be read (a loopback port nobody listens on), never echoing the password", async () => {
     const port = await new Promise<number>((resolve) => {
       const server = net.createServer().listen(0, "127.0.0.1", () => {
         const { port } = server.address() as net.AddressInfo;
         server.close(() => resolve(port));
       });
     });
-    let stdout = "";
-    let stderr = "";
-    const code = await guestCliMain(
-      [`ssh://root@127.0.0.1:${port}`, "--password-env", "PW", "--insecure-host-key", "--json"],
-      { PW: "pw-value" },
-      { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
+    const root = path.join(import.meta.dirname, "../..");
+    const failed = await promisify(execFile)(
+      path.join(root, "node_modules/.bin/tsx"),
+      [path.join(root, "scripts/collect.ts"), "guest", `ssh://root@127.0.0.1:${port}`, "--password-env", "PW", "--insecure-host-key", "--json"],
+      { env: { ...process.env, PW: "pw-value" }, timeout: 60_000 },
+    ).then(
+      () => null,
+      (error: { code: number; stdout: string; stderr: string }) => error,
     );
-    expect(code).toBe(1);
-    const printed = JSON.parse(stdout) as { guests: unknown[]; warnings: string[] };
-    expect(printed.guests).toEqual([]);
-    expect(printed.warnings).toEqual([`root@127.0.0.1:${port}: cannot connect to 127.0.0.1:${port} (ECONNREFUSED)`]);
-    expect(stderr).toBe("collect guest: no guest could be read\n");
-    expect(stdout).not.toContain("pw-value");
-  });
+    expect(failed?.code).toBe(1);
+    expect(failed?.stdout).toBe("");
+    expect(failed?.stderr).toBe(
+      `collect: no guest could be read (1 tried): root@127.0.0.1:${port}: cannot connect to 127.0.0.1:${port} (ECONNREFUSED)\n`,
+    );
+  }, 60_000);
 });

@@ -121,7 +121,7 @@ describe("Kata overhead per pod, by runtime class and kata-deploy release", () =
 
 describe("verdicts of the review's probes (c01 ... c20)", () => {
   const verdictOf = (c: InventoryContainer, h: InventoryHost = host()) => {
-    const inventory = { hosts: [h], virtualMachines: [], containers: [c], images: [] };
+    const inventory = { hosts: [h], virtualMachines: [], containers: [c], images: [], guests: [] };
     const isolation = analyseIsolation(inventory, DEFAULT_PARAMETERS);
     return analyseMigration(inventory, DEFAULT_PARAMETERS, isolation.containers).verdicts[0]!;
   };

@@ -1,36 +1,29 @@
 /**
- * `collect guest ssh://user@host[:port]... (--key-file F | --password-env VAR)
+ * `npm run --silent collect -- guest ssh://user@host[:port]... (--key-file F | --password-env VAR)
  *  (--host-key SHA256:... | --insecure-host-key) [--sudo] [--jump ssh://user@jump[:port]
  *  [--jump-host-key SHA256:...]] [--concurrency N] [--json]`
  *
- * Guest discovery from the command line, without the server (a site visit): the facts of each guest,
- * as JSON with --json ({ collectedAt, guests, warnings }), else a line per guest. --host-key is given
- * once (every guest) or once per guest, in the order of the targets. The jump host's key is
- * --jump-host-key (or none checked with --insecure-host-key). The password is read from the
- * environment variable named, never from the command line.
- * Exit codes: 0 at least one guest read, 1 none could be, 2 wrong usage (thrown as UsageError).
+ * Guest discovery from the command line, without the server (a site visit): a guest source made
+ * from the arguments, collected as the server would, printed as the same snapshot (its `guests`)
+ * that `npm run analyse` reads. --host-key is given once (every guest) or once per guest, in the
+ * order of the targets. The jump host's key is --jump-host-key (or none checked with
+ * --insecure-host-key). The key file is read here; the password is read from the environment
+ * variable named, never from the command line.
  */
 import fs from "node:fs";
 import { parseCliArgs, UsageError } from "../../cli/args";
 import { normaliseHostKeyFingerprint } from "../ssh";
-import { collectGuests, type GuestCollection } from "./collect";
+import type { CliSourceParser } from "../types";
 import { GuestConfigurationError } from "./errors";
-import { guestTargetLabel, parseGuestTarget, type GuestAuth, type GuestHostKeyPolicy, type GuestJump, type GuestTarget } from "./ssh";
+import { guestTargetLabel, parseGuestTarget, type GuestTarget } from "./ssh";
 
 export const GUEST_USAGE =
   "usage: collect guest ssh://user@host[:port]... (--key-file FILE | --password-env VAR) " +
   "(--host-key SHA256:... | --insecure-host-key) [--sudo] [--jump ssh://user@host[:port] [--jump-host-key SHA256:...]] " +
   "[--concurrency N] [--json]";
 
-export interface GuestCliRun {
-  targets: GuestTarget[];
-  auth: GuestAuth;
-  hostKeys: GuestHostKeyPolicy[];
-  jump: GuestJump | null;
-  sudo: boolean;
-  concurrency: number | undefined;
-  json: boolean;
-}
+/** A private key file is a few KiB; anything much larger is not one. */
+const KEY_FILE_MAX = 64 * 1024;
 
 const usage = (message: string) => new UsageError(`${message}\n${GUEST_USAGE}`);
 
@@ -43,17 +36,16 @@ function target(text: string, what: string): GuestTarget {
   }
 }
 
-function pinned(text: string, flag: string): GuestHostKeyPolicy {
+function pinned(text: string, flag: string): string {
   const fingerprint = normaliseHostKeyFingerprint(text);
   if (!fingerprint) throw usage(`${flag} takes a SHA-256 fingerprint as \`ssh-keygen -lf\` prints it (SHA256:...), not "${text.slice(0, 80)}"`);
-  return { mode: "pinned", fingerprint };
+  return fingerprint;
 }
 
-/** The command line read into what to collect; a UsageError for anything the usage does not allow. */
-export function parseGuestCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): GuestCliRun {
-  const args = argv[0] === "guest" ? argv.slice(1) : [...argv];
+/** The command line read into a guest source; a UsageError for anything the usage does not allow. */
+export const guestCliParser: CliSourceParser = (argv, env) => {
   const { positionals, values } = parseCliArgs(
-    args,
+    argv,
     {
       "key-file": { type: "string" },
       "password-env": { type: "string" },
@@ -63,7 +55,6 @@ export function parseGuestCli(argv: readonly string[], env: Readonly<Record<stri
       jump: { type: "string" },
       "jump-host-key": { type: "string" },
       concurrency: { type: "string" },
-      json: { type: "boolean" },
     },
     GUEST_USAGE,
   );
@@ -73,19 +64,22 @@ export function parseGuestCli(argv: readonly string[], env: Readonly<Record<stri
   const keyFile = values["key-file"];
   const passwordEnv = values["password-env"];
   if ((keyFile === undefined) === (passwordEnv === undefined)) throw usage("give one of --key-file or --password-env");
-  let auth: GuestAuth;
+  let secret: string;
   if (keyFile !== undefined) {
     try {
-      fs.accessSync(keyFile, fs.constants.R_OK);
-    } catch {
+      if (fs.statSync(keyFile).size > KEY_FILE_MAX) throw usage(`${keyFile} is larger than a private key (${KEY_FILE_MAX / 1024} KiB)`);
+      secret = fs.readFileSync(keyFile, "utf8");
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
       throw usage(`cannot read the key file ${keyFile}`);
     }
-    auth = { keyFile };
+    if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(secret)) throw usage(`${keyFile} holds no private key (PEM or OpenSSH armour)`);
   } else {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv!)) throw usage(`--password-env takes the name of an environment variable`);
     const password = env[passwordEnv!];
     if (!password) throw usage(`the environment variable ${passwordEnv} (--password-env) is not set`);
-    auth = { password };
+    if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(password)) throw usage(`${passwordEnv} holds a private key: give it with --key-file`);
+    secret = password;
   }
 
   const pins = values["host-key"] ?? [];
@@ -95,81 +89,31 @@ export function parseGuestCli(argv: readonly string[], env: Readonly<Record<stri
   if (pins.length > 1 && pins.length !== targets.length) {
     throw usage(`--host-key is given once for every guest or once per guest: ${pins.length} for ${targets.length} guests`);
   }
-  const hostKeys: GuestHostKeyPolicy[] = insecure
-    ? targets.map(() => ({ mode: "insecure" }))
-    : targets.map((_, i) => pinned(pins.length === 1 ? pins[0]! : pins[i]!, "--host-key"));
+  const options: Record<string, unknown> = {};
+  if (insecure) options.insecureHostKey = true;
+  else if (pins.length === 1) options.hostKeys = pinned(pins[0]!, "--host-key");
+  else {
+    options.hostKeys = targets
+      .map((t, i) => `${guestTargetLabel(t).slice(t.user.length + 1)}=${pinned(pins[i]!, "--host-key")}`)
+      .join("\n");
+  }
 
-  let jump: GuestJump | null = null;
   if (values.jump !== undefined) {
     const jumpKey = values["jump-host-key"];
     if (jumpKey === undefined && !insecure) throw usage("--jump needs --jump-host-key (or --insecure-host-key)");
     if (jumpKey !== undefined && insecure) throw usage("--jump-host-key and --insecure-host-key exclude each other");
-    jump = {
-      target: target(values.jump, "--jump"),
-      hostKey: jumpKey === undefined ? { mode: "insecure" } : pinned(jumpKey, "--jump-host-key"),
-    };
+    options.jump = `ssh://${guestTargetLabel(target(values.jump, "--jump"))}`;
+    if (jumpKey !== undefined) options.jumpHostKey = pinned(jumpKey, "--jump-host-key");
   } else if (values["jump-host-key"] !== undefined) {
     throw usage("--jump-host-key without --jump");
   }
-
-  let concurrency: number | undefined;
+  if (values.sudo === true) options.sudo = true;
   if (values.concurrency !== undefined) {
-    concurrency = Number(values.concurrency);
+    const concurrency = Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw usage("--concurrency must be an integer from 1 to 256");
+    options.concurrency = concurrency;
   }
-  return { targets, auth, hostKeys, jump, sudo: values.sudo === true, concurrency, json: values.json === true };
-}
-
-export interface GuestCliOutput {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const processOutput: GuestCliOutput = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  // Each guest as user@host:port: the endpoint's own grammar (source.ts), every target with its user.
+  const endpoint = targets.map(guestTargetLabel).join(" ");
+  return { kind: "guest", name: `guests (${targets.length})`, endpoint, username: targets[0]!.user, secret, options };
 };
-
-function summary(collection: GuestCollection): string {
-  const lines = [`guests at ${collection.collectedAt}: ${collection.guests.length} read, ${collection.warnings.length} warnings`];
-  for (const g of collection.guests) {
-    const os = g.os.prettyName ?? g.os.id ?? "unknown OS";
-    const software = g.software.map((s) => s.name).join(", ") || "none recognised";
-    lines.push(
-      `  ${g.target}  ${g.hostname ?? "?"}  ${os}  ${g.processes.length} processes, ${g.listeners.length} listeners, ` +
-        `${g.connections.length} connections; software: ${software}` +
-        (g.unread.length ? `; not read: ${g.unread.length}` : ""),
-    );
-  }
-  for (const warning of collection.warnings) lines.push(`  warning: ${warning}`);
-  return `${lines.join("\n")}\n`;
-}
-
-/**
- * The `collect guest` command: reads the guests named in `argv` (with or without the leading
- * "guest") and prints them. Returns the exit code; throws UsageError (exit 2) for wrong usage.
- */
-export async function guestCliMain(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-  output: GuestCliOutput = processOutput,
-  signal?: AbortSignal,
-): Promise<number> {
-  const run = parseGuestCli(argv, env);
-  const policies = new Map(run.targets.map((t, i) => [guestTargetLabel(t), run.hostKeys[i]!]));
-  const collection = await collectGuests(run.targets, {
-    auth: run.auth,
-    hostKey: (t) => policies.get(guestTargetLabel(t))!,
-    jump: run.jump,
-    sudo: run.sudo,
-    concurrency: run.concurrency,
-    signal,
-  });
-  if (run.json) output.stdout(`${JSON.stringify(collection, null, 2)}\n`);
-  else output.stdout(summary(collection));
-  if (collection.guests.length === 0) {
-    output.stderr(`collect guest: no guest could be read\n`);
-    return 1;
-  }
-  return 0;
-}

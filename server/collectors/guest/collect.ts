@@ -34,10 +34,19 @@ export interface GuestCollectOptions {
   signal?: AbortSignal;
 }
 
+/** A guest that could not be read: its label ("user@host:port"), the error, and the warning that says it. */
+export interface GuestFailure {
+  target: string;
+  error: unknown;
+  warning: string;
+}
+
 export interface GuestCollection {
   collectedAt: string;
   guests: GuestFacts[];
+  /** Every warning, the failures' included. */
   warnings: string[];
+  failures: GuestFailure[];
 }
 
 export async function collectGuests(targets: readonly GuestTarget[], options: GuestCollectOptions): Promise<GuestCollection> {
@@ -56,7 +65,7 @@ export async function collectGuests(targets: readonly GuestTarget[], options: Gu
   });
   const limit = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_GUEST_CONCURRENCY));
   const commands = options.commands ?? GUEST_COMMANDS;
-  type Outcome = { facts: GuestFacts } | { warning: string };
+  type Outcome = { facts: GuestFacts } | GuestFailure;
   const outcomes = await mapLimit(unique, limit, options.signal, async (target): Promise<Outcome> => {
     const label = guestTargetLabel(target);
     const startedAt = new Date().toISOString();
@@ -75,13 +84,17 @@ export async function collectGuests(targets: readonly GuestTarget[], options: Gu
     } catch (error) {
       // An abort stops the whole collection; anything else costs this guest only.
       if (options.signal?.aborted) throw error;
-      return { warning: `${label}: ${error instanceof Error ? error.message : String(error)}` };
+      return { target: label, error, warning: `${label}: ${error instanceof Error ? error.message : String(error)}` };
     }
   });
   const guests: GuestFacts[] = [];
+  const failures: GuestFailure[] = [];
   for (const outcome of outcomes) {
     if ("facts" in outcome) guests.push(outcome.facts);
-    else warnings.push(outcome.warning);
+    else {
+      failures.push(outcome);
+      warnings.push(outcome.warning);
+    }
   }
-  return { collectedAt, guests, warnings };
+  return { collectedAt, guests, warnings, failures };
 }

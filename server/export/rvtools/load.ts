@@ -119,6 +119,8 @@ function exportSourcesOf(
     virtualMachines: v,
     containers: [],
     images: [],
+    guests: [],
+    hostKeys: [],
     warnings: [],
   });
   if (source.kind === "vsphere") return [{ server: vcenterOfEndpoint(source.endpoint), uuid: null, snapshot: snapshot(hosts, vms) }];
