@@ -62,6 +62,9 @@ let dualStackPort: number;
 /** The test's IPv4 connection to the :: listener, held open during the collection. */
 let dualStackClientPort: number;
 
+/** Another SSH session to the guest, open during the collection (OpenSSH's client running `cat`). */
+let otherSession: ChildProcess;
+
 let facts: GuestFacts;
 let warnings: string[];
 
@@ -125,6 +128,23 @@ async function startSshd() {
   sshPort = Number(fs.readFileSync(path.join(dir, "port"), "utf8"));
   fingerprint = fs.readFileSync(path.join(dir, "host-fingerprint"), "utf8").trim();
   clientKey = fs.readFileSync(path.join(dir, "client_key"), "utf8");
+  // `cat` ends when the session closes (no terminal: it gets end of file, not a hangup).
+  otherSession = started(
+    spawn(
+      "ssh",
+      [
+        ...["-i", path.join(dir, "client_key"), "-p", String(sshPort), "-o", "BatchMode=yes", "-o", "LogLevel=ERROR"],
+        ...["-o", `UserKnownHostsFile=${path.join(dir, "known_hosts")}`, "-o", "StrictHostKeyChecking=no"],
+        "root@127.0.0.1",
+        "echo ready; exec cat",
+      ],
+      { stdio: ["pipe", "pipe", "ignore"] },
+    ),
+  );
+  await new Promise<void>((resolve, reject) => {
+    otherSession.stdout!.once("data", () => resolve());
+    otherSession.once("exit", (code) => reject(new Error(`the other ssh session ended (${code})`)));
+  });
 }
 
 async function startPostgres() {
@@ -319,6 +339,17 @@ describe("guest discovery of the workloads the test started", () => {
     // ss writes an IPv6 socket that takes IPv4 too as "*" (old ss wrote 0.0.0.0 so): any address.
     expect(facts.listeners).toContainEqual({ protocol: "tcp", address: "*", port: dualStackPort, process: "python3", pid: dualStack.pid });
     expect(processOf(oneAddress.pid!)!.command).toContain(`http.server ${oneAddressPort} --bind 127.0.0.2`);
+  });
+
+  it("the collection's own SSH session is left out of the connections; another session to the guest is not", () => {
+    const other = facts.connections.find((c) => c.process === "ssh" && c.pid === otherSession.pid);
+    expect(other).toMatchObject({ localAddress: "127.0.0.1", remoteAddress: "127.0.0.1", remotePort: sshPort });
+    const served = facts.connections.filter((c) => c.localPort === sshPort);
+    expect(served).toEqual([
+      { protocol: "tcp", localAddress: "127.0.0.1", localPort: sshPort, remoteAddress: "127.0.0.1", remotePort: other!.localPort, process: "sshd", pid: expect.any(Number) },
+    ]);
+    // Seen from this side, the collector's end of its session is still a connection of the test's node.
+    expect(facts.connections.some((c) => c.pid === process.pid && c.remotePort === sshPort)).toBe(true);
   });
 
   it("an IPv4 connection accepted by an IPv6 socket has its IPv4 addresses (ss shows them as ::ffff:127.0.0.1)", () => {

@@ -426,3 +426,51 @@ describe("recorded while PostgreSQL 15, Podman's service, a Java program and psq
     ]);
   });
 });
+
+describe("the collection's own SSH session", () => {
+  // Recorded on this machine through the sshd peer as a user with sudo -n: the command's shell, sh,
+  // sudo, the shell sshd started, sshd's user and privileged processes, sshd's listener (31680); the
+  // test's ssh client (31860) on the same machine; another user's session (31735) left alone.
+  const SS = [
+    "FLEETLENS-SELF 31867 31866 31865 31864 31862 31680",
+    'tcp   0      0               127.0.0.1:48560          127.0.0.1:43371 users:(("ssh",pid=31860,fd=3))',
+    'tcp   0      36              127.0.0.1:43371          127.0.0.1:48560 users:(("sshd",pid=31864,fd=4),("sshd",pid=31862,fd=4))',
+    'tcp   0      0               127.0.0.1:43371          127.0.0.1:48550 users:(("sshd",pid=31735,fd=4))',
+    'tcp   0      0               127.0.0.1:41000          10.0.0.7:5432 users:(("node",pid=31866,fd=9))',
+    "",
+  ].join("\n");
+  const ports = (stdout: string) => factsFromResults("x", [ok("connections", stdout)], AT).connections.map((c) => `${c.process} ${c.localPort}>${c.remotePort}`);
+
+  it("leaves out the connection held by an SSH server among the command's ancestors", () => {
+    expect(ports(SS)).toEqual(["ssh 48560>43371", "sshd 43371>48550", "node 41000>5432"]);
+  });
+
+  it("keeps another session's sshd, and an ancestor's connection that is not an SSH server's", () => {
+    const facts = factsFromResults("x", [ok("connections", SS)], AT);
+    expect(facts.connections.find((c) => c.pid === 31735)).toMatchObject({ process: "sshd", localPort: 43371 });
+    expect(facts.connections.find((c) => c.pid === 31866)).toMatchObject({ process: "node", remoteAddress: "10.0.0.7" });
+    expect(facts.warnings).toEqual([]);
+  });
+
+  it("netstat's title of the session (sshd: user@notty) is recognised too", () => {
+    const netstat = [
+      "FLEETLENS-SELF 900 812",
+      "FLEETLENS-NETSTAT",
+      "Active Internet connections (w/o servers)",
+      "Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name",
+      "tcp        0      0 10.0.0.5:22             10.0.0.9:50412          ESTABLISHED 812/sshd: root@nott",
+      "tcp        0      0 10.0.0.5:22             10.0.0.8:40000          ESTABLISHED 700/sshd: ops@notty",
+      "",
+    ].join("\n");
+    expect(ports(netstat)).toEqual(["sshd: ops@notty 22>40000"]);
+  });
+
+  it("without the line (an older recording), or with a line that is not one, nothing is left out", () => {
+    expect(ports(SS.replace(/^FLEETLENS-SELF.*\n/, ""))).toHaveLength(4);
+    const tooMany = `FLEETLENS-SELF ${Array.from({ length: 65 }, (_, i) => 31800 + i).join(" ")}`;
+    expect(ports(SS.replace(/^FLEETLENS-SELF.*$/m, tooMany))).toHaveLength(4);
+    expect(ports(SS.replace(/^FLEETLENS-SELF.*$/m, "FLEETLENS-SELF 31864x 31862"))).toHaveLength(4);
+    // pid 1 is never ours (an init holding sockets for socket-activated sshd).
+    expect(ports(SS.replace(/^FLEETLENS-SELF.*$/m, "FLEETLENS-SELF 1"))).toHaveLength(4);
+  });
+});

@@ -133,9 +133,15 @@ export const GUEST_COMMANDS: readonly GuestCommand<GuestCommandId>[] = [
     sudo: true,
   },
   {
+    // First `FLEETLENS-SELF <pid>...`: this shell and its ancestors (64 at most), up to the sshd that
+    // holds the collection's own connection (sudo and timeout in between keep the chain), so the parser
+    // can leave that connection out: it is the collector, not the guest's workload.
     id: "connections",
     run:
       C +
+      "p=$$; n=0; printf FLEETLENS-SELF; " +
+      "while [ \"$p\" -gt 1 ] && [ $n -lt 64 ]; do printf ' %s' \"$p\"; n=$((n+1)); q=0; " +
+      "while read -r k v; do if [ \"$k\" = PPid: ]; then q=$v; break; fi; done < /proc/$p/status; p=$q; done 2>/dev/null; echo; " +
       "if command -v ss >/dev/null 2>&1; then ss -H -tunp state established; elif command -v netstat >/dev/null 2>&1; then " +
       "echo FLEETLENS-NETSTAT; netstat -tunp 2>/dev/null || netstat -tun; else echo FLEETLENS-NO-SS; fi",
     timeoutMs: 10000,

@@ -489,6 +489,7 @@ function readSs(stdout: string, result: CommandResult, label: string, part: Fact
       netstat = true;
       continue;
     }
+    if (m === "SELF") continue;
     if (line.trim() === "") continue;
     const parsed = netstat ? netstatLine(line, label === "established connections") : ssLine(line);
     if (parsed === null) odd += 1;
@@ -520,11 +521,26 @@ export function parseListeners(stdout: string, result: CommandResult): FactsPart
   return part;
 }
 
+/** Programs that hold an SSH server's connection: OpenSSH's sshd (sshd-session since 9.8), Dropbear; netstat names them by their title ("sshd: root@notty"). */
+const SSH_SERVER = /^(sshd|sshd-session|dropbear)(:.*)?$/;
+
+/**
+ * `FLEETLENS-SELF <pid>...` (the command's shell and its ancestors), then ss or netstat. A connection
+ * held by one of those ancestors that is an SSH server is the collection's own session: left out, as
+ * it is the collector talking, not the guest's workload (another SSH session to the guest stays).
+ */
 export function parseConnections(stdout: string, result: CommandResult): FactsPart {
   const part = empty();
+  const self = new Set<number>();
+  const selfLine = /^FLEETLENS-SELF((?: \d{1,10}){0,64})\s*$/m.exec(stdout.slice(0, 4096))?.[1] ?? "";
+  for (const pid of selfLine.trim().split(" ")) {
+    const n = safeInt(pid);
+    if (n !== null && n > 1) self.add(n);
+  }
   const read = readSs(stdout, result, "established connections", part);
   if (!read) return part;
-  part.facts.connections = read.map(
+  const own = (l: SsLine) => l.pid !== null && self.has(l.pid) && l.process !== null && SSH_SERVER.test(l.process);
+  part.facts.connections = read.filter((l) => !own(l)).map(
     (l): GuestConnection => ({
       protocol: l.protocol,
       localAddress: l.local.address,
