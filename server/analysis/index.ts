@@ -4,6 +4,7 @@
  * inventory came from snapshot files (the analyse CLI) or from Postgres (the dashboard).
  */
 import { analyseDensity, type DensityResult } from "./density";
+import { analyseDependencies, type DependencyResult } from "./dependencies";
 import type { Inventory } from "./inventory";
 import { analyseIsolation, type IsolationResult } from "./isolation";
 import { analyseMigration, type MigrationResult } from "./migration";
@@ -16,6 +17,8 @@ export interface Analysis {
   waste: WasteResult;
   isolation: IsolationResult;
   migration: MigrationResult;
+  /** Who talks to whom (guest discovery's connections), and the groups that move together. */
+  dependencies: DependencyResult;
   /** Every finding: isolation findings on containers and migration findings on VMs and containers. */
   findings: Finding[];
 }
@@ -27,7 +30,8 @@ export function analyse(inventory: Inventory, parameters: Parameters): Analysis 
   const migration = analyseMigration(inventory, parameters, isolation.containers);
   // Each verdict carries its workload's findings (isolation and migration rules): together, all of them.
   const findings: Finding[] = migration.verdicts.flatMap((v) => v.findings);
-  return { density, waste, isolation, migration, findings };
+  const dependencies = analyseDependencies(inventory);
+  return { density, waste, isolation, migration, dependencies, findings };
 }
 
 /** Every rule the analyses apply, for the dashboard's rule table. */
