@@ -56,6 +56,7 @@ const sampleInputs = (): Record<string, () => unknown> => ({
   "analysis.customer": () => ({ customerId: ids.acme }),
   "analysis.verdicts": () => ({ customerId: ids.acme, kind: "vm" }),
   "analysis.findings": () => ({ customerId: ids.acme, severity: "critical" }),
+  "analysis.dependencies": () => ({ customerId: ids.acme }),
   "analysis.fleet": () => undefined,
   "analysis.rules": () => undefined,
   "analysis.parameters": () => undefined,

@@ -38,6 +38,15 @@ export const analysisRouter = createTRPCRouter({
     return pageOf(findingRows(analysis, input), input);
   }),
 
+  /**
+   * Who talks to whom inside the customer (guest discovery's established connections): the
+   * workloads and outside endpoints, the edges (at most 20,000), the groups that move together.
+   */
+  dependencies: customerProcedure.query(async ({ ctx, input }) => {
+    const { analysis } = await customerAnalysis(ctx.database, input.customerId);
+    return analysis.dependencies;
+  }),
+
   /** One row per customer in scope (density, waste, posture and verdict totals), and the fleet's. */
   fleet: viewerProcedure.query(async ({ ctx }) => {
     const customers = await ctx.database.prisma.customer.findMany({
