@@ -295,7 +295,8 @@ export async function collectGuestSource(
     }
     if (vms.length === 0) warnings.push("inventory: the customer has no powered-on Linux VM in its other sources (collect them first)");
     if (withoutAddress > 0) {
-      warnings.push(`inventory: ${withoutAddress} powered-on Linux VM${withoutAddress === 1 ? "" : "s"} report no usable IP address: not reached (install guest tools, or name them)`);
+      const vms = withoutAddress === 1 ? "1 powered-on Linux VM reports" : `${withoutAddress} powered-on Linux VMs report`;
+      warnings.push(`inventory: ${vms} no usable IP address: not reached (install guest tools, or name them)`);
     }
   }
   if (targets.length === 0) throw new GuestCollectionError("no guest to read: the endpoint names none, and the inventory gave none");
