@@ -114,14 +114,16 @@ export function hostKeyChoice(options: GuestOptions): HostKeyChoice {
 
 /** The options schema: the shape, and the host-key choice checked (saving a source that cannot work is refused). */
 export const guestOptions = guestOptionsShape.superRefine((options, context) => {
-  try {
-    hostKeyChoice(options);
-    if (options.jump !== undefined) parseGuestTarget(options.jump);
-  } catch (error) {
-    if (!(error instanceof GuestConfigurationError)) throw error;
-    const path = /jump/i.test(error.message) ? "jump" : "hostKeys";
-    context.addIssue({ code: "custom", path: [path], message: error.message });
-  }
+  const check = (path: (error: Error) => string, run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      if (!(error instanceof GuestConfigurationError)) throw error;
+      context.addIssue({ code: "custom", path: [path(error)], message: error.message });
+    }
+  };
+  check((error) => (/jump/i.test(error.message) ? "jump" : "hostKeys"), () => hostKeyChoice(options));
+  if (options.jump !== undefined) check(() => "jump", () => parseGuestTarget(options.jump!));
 });
 
 /** One range of the endpoint and the targets it gave. */
