@@ -16,7 +16,7 @@
  * overhead. Hosts freed: per cluster, the hosts needed at the target ratios to carry what remains
  * (VMs that stay, and the moved workloads without their OS), against the hosts there are.
  */
-import type { Inventory, InventoryContainer, InventoryHost, InventoryVirtualMachine } from "./inventory";
+import type { Inventory, InventoryContainer, InventoryGuest, InventoryHost, InventoryVirtualMachine } from "./inventory";
 import { clusterOf } from "./density";
 import {
   CANDIDATE_ROLES,
@@ -30,16 +30,18 @@ import {
 } from "./labels";
 import { classifyVm, type RoleDecision } from "./roles";
 import type { ContainerPosture } from "./isolation";
-import { compileFootprints, footprintOf, type Parameters } from "./parameters";
+import { compileFootprints, footprintOf, type CompiledFootprint, type Parameters } from "./parameters";
 import {
   countDiskAttachments,
   evaluate,
+  GUEST_RULES,
   isKata,
   KATA_RULES,
   ruleTitle,
   RULES_BY_ID,
   tenantOf,
   VM_RULES,
+  worstFit,
   type Finding,
   type KataContext,
   type VmContext,
@@ -47,6 +49,7 @@ import {
 import { osCopyOf } from "./waste";
 import { kataOverheadFor } from "./kata-overhead";
 import { gpuRequests } from "./rules/kata";
+import { isOsService } from "./rules/guest";
 
 export interface Saving {
   ramMiB: number;
@@ -172,13 +175,25 @@ function roleReason(decision: RoleDecision, ctx: VmContext, containersOnEngine: 
   }
 }
 
-function vmVerdict(vm: InventoryVirtualMachine, ctx: VmContext, decision: RoleDecision, containersOnEngine: number): VmVerdictPart {
-  const findings = evaluate(VM_RULES, vm, ctx);
+function vmVerdict(
+  vm: InventoryVirtualMachine,
+  ctx: VmContext,
+  decision: RoleDecision,
+  containersOnEngine: number,
+  guest: InventoryGuest | null = null,
+): VmVerdictPart {
+  const configFindings = evaluate(VM_RULES, vm, ctx);
+  const guestFindings = guest ? evaluate(GUEST_RULES, { key: vm.key, name: vm.name, customer: vm.customer, guest }, { parameters: ctx.parameters }) : [];
+  // With a guest read, what runs inside replaces the configuration's guesses about it (a database from the name).
+  const superseded = new Set(guest ? GUEST_RULES.flatMap((r) => r.supersedes) : []);
+  const kept = configFindings.filter((f) => !superseded.has(f.ruleId));
+  const findings = [...kept, ...guestFindings];
   // One id per rule: per-disk rules give one finding per disk (./rules/forklift.ts).
   const ruleIds = [...new Set(findings.map((f) => f.ruleId))];
+  const seen = guest ? guestEvidence(guest, guestFindings) : [];
   // A role that is not a candidate keeps its VM whatever the rules say; its findings are still listed.
   if (!CANDIDATE_ROLES.includes(decision.role)) {
-    return { verdict: "stay-vm", reason: roleReason(decision, ctx, containersOnEngine), findings, ruleIds, saving: NO_SAVING, ...withFit("no-fit"), evidence: decision.evidence };
+    return { verdict: "stay-vm", reason: roleReason(decision, ctx, containersOnEngine), findings, ruleIds, saving: NO_SAVING, ...withFit("no-fit"), evidence: [...decision.evidence, ...seen] };
   }
   const staying = findings.filter((f) => f.severity === "critical" || RULES_BY_ID.get(f.ruleId)?.effect === "vm");
   const toKata = findings.filter((f) => RULES_BY_ID.get(f.ruleId)?.effect === "kata");
@@ -188,17 +203,21 @@ function vmVerdict(vm: InventoryVirtualMachine, ctx: VmContext, decision: RoleDe
     const unknownOs = staying.some((f) => f.ruleId === "guest-os-unknown");
     return {
       verdict: "stay-vm",
-      reason: `Stays a VM (${candidate}): ${staying.map((f) => ruleTitle(f.ruleId)).join("; ")}.`,
+      reason: `Stays a VM (${candidate}${guest ? "; guest discovery" : ""}): ${staying.map((f) => ruleTitle(f.ruleId)).join("; ")}.`,
       findings,
       ruleIds,
       saving: NO_SAVING,
-      ...withFit(unknownOs ? "insufficient-data" : "no-fit"),
-      evidence: decision.evidence,
+      ...withFit(unknownOs && !guest ? "insufficient-data" : "no-fit"),
+      evidence: [...decision.evidence, ...seen],
     };
   }
-  const copy = ctx.footprint ? osCopyOf(vm, ctx.footprint) : { ramMiB: 0, diskMiB: 0 };
+  const measured = guest ? measuredSaving(vm, guest, ctx.footprint) : null;
+  const copy = measured ?? (ctx.footprint ? osCopyOf(vm, ctx.footprint) : { ramMiB: 0, diskMiB: 0 });
   // Configuration only: a candidate, not a firm move, until guest discovery grades its fit.
-  const evidence = [...decision.evidence, GUEST_DISCOVERY_MISSING];
+  const evidence = guest ? [...decision.evidence, ...seen, ...(measured?.evidence ?? []), ...unreadEvidence(guest)] : [...decision.evidence, GUEST_DISCOVERY_MISSING];
+  const fit: Fit = guest ? gradeFit(kept, guestFindings) : "insufficient-data";
+  const moves = guest ? "Moves to" : "Candidate for";
+  const basis = guest ? `guest discovery: ${FIT_LABEL[fit]}` : "needs guest discovery";
   // Kata runs Linux guests only: a Windows guest that may move goes to a (Hyper-V isolated) Windows container.
   const linux = (ctx.footprint?.family ?? vm.guestOsFamily) === "linux";
   if (toKata.length > 0 && linux) {
@@ -207,7 +226,7 @@ function vmVerdict(vm: InventoryVirtualMachine, ctx: VmContext, decision: RoleDe
     const overhead = vm.powerState === "poweredOn" ? kata.memoryMiB : 0;
     return {
       verdict: "to-kata",
-      reason: `Candidate for Kata Containers (${candidate}; needs guest discovery): ${toKata.map((f) => ruleTitle(f.ruleId)).join("; ")}.`,
+      reason: `${moves} Kata Containers (${candidate}; ${basis}): ${toKata.map((f) => ruleTitle(f.ruleId)).join("; ")}.`,
       findings,
       ruleIds,
       saving: {
@@ -215,23 +234,131 @@ function vmVerdict(vm: InventoryVirtualMachine, ctx: VmContext, decision: RoleDe
         diskMiB: copy.diskMiB,
         cpuMillis: vm.powerState === "poweredOn" ? -kata.cpuMillis : 0,
       },
-      ...withFit("insufficient-data"),
+      ...withFit(fit),
       evidence,
     };
   }
-  const work = findings.filter((f) => f.severity === "warning").map((f) => ruleTitle(f.ruleId));
+  const work = [...new Set(findings.filter((f) => f.severity === "warning").map((f) => ruleTitle(f.ruleId)))];
+  const where = guest ? "in its configuration or in the guest" : "in its configuration";
   return {
     verdict: "to-container",
     reason:
       work.length === 0
-        ? `Candidate for a container (${candidate}; needs guest discovery): nothing in its configuration is in the way.`
-        : `Candidate for a container (${candidate}; needs guest discovery), after: ${work.join("; ")}.`,
+        ? `${moves} a container (${candidate}; ${basis}): nothing ${where} is in the way.`
+        : `${moves} a container (${candidate}; ${basis}), after: ${work.join("; ")}.`,
     findings,
     ruleIds,
     saving: { ramMiB: copy.ramMiB, diskMiB: copy.diskMiB, cpuMillis: 0 },
-    ...withFit("insufficient-data"),
+    ...withFit(fit),
     evidence,
   };
+}
+
+/**
+ * The fit of a VM whose guest was read: the worst level the guest rules set (./rules/guest.ts), and
+ * for the configuration's findings that remain: one that sends it to Kata needs moderate work, any
+ * other is a finding to look at (good fit with findings). A critical one keeps it a VM before this.
+ */
+function gradeFit(configFindings: readonly Finding[], guestFindings: readonly Finding[]): Fit {
+  const fitOfRule = new Map(GUEST_RULES.map((r) => [r.id, r.fit]));
+  return worstFit([
+    ...guestFindings.map((f) => fitOfRule.get(f.ruleId) ?? "good"),
+    ...configFindings.map((f): Fit => (RULES_BY_ID.get(f.ruleId)?.effect === "kata" ? "moderate-work" : "good")),
+  ]);
+}
+
+const MATCHED_BY: Record<NonNullable<InventoryGuest["vmMatch"]>, string> = {
+  uuid: "its DMI product UUID (the VM's BIOS UUID)",
+  mac: "a MAC address both report",
+  ip: "an IP address both report",
+};
+
+const mibText = (mib: number) => `${Math.round(mib).toLocaleString("en-US")} MiB`;
+
+/** What guest discovery read and the verdict rests on: the guest, its software, its listeners, what the guest rules found. */
+function guestEvidence(guest: InventoryGuest, findings: readonly Finding[]): Evidence[] {
+  const base = { source: "guest discovery" as const, strength: "strong" as const, supports: null, ruleId: null };
+  const evidence: Evidence[] = [
+    {
+      ...base,
+      field: "guest",
+      value: `${guest.target}, ${guest.collectedAt}`,
+      note: `matched to this VM by ${guest.vmMatch ? MATCHED_BY[guest.vmMatch] : "its key"}${guest.os.prettyName ? `; runs ${guest.os.prettyName}` : ""}`,
+    },
+    ...guest.software.map((s) => ({ ...base, field: "software", value: s.version ? `${s.name} ${s.version}` : s.name, note: `${s.kind}: ${s.evidence}` })),
+  ];
+  if (guest.listeners.length > 0) {
+    const shown = guest.listeners.slice(0, 6).map((l) => `${l.protocol} ${l.address}:${l.port}${l.process ? ` (${l.process})` : ""}`);
+    evidence.push({ ...base, field: "listeners", value: `${guest.listeners.length} listening`, note: `${shown.join(", ")}${guest.listeners.length > 6 ? ", ..." : ""}` });
+  }
+  for (const f of findings) evidence.push({ ...base, field: f.ruleId, value: f.detail ?? ruleTitle(f.ruleId), ruleId: f.ruleId, note: ruleTitle(f.ruleId) });
+  return evidence;
+}
+
+/** What could not be read in the guest: said, not guessed. */
+const unreadEvidence = (guest: InventoryGuest): Evidence[] =>
+  guest.unread.map((u) => ({ source: "guest discovery", field: "unread", value: u, strength: "missing", supports: null, ruleId: null, note: "not read in the guest: the verdict does not rest on it" }));
+
+/** Filesystems that are not the VM's own disks: network and host-shared ones. */
+const NOT_THE_VMS_DISK = /^(nfs4?|cifs|smb3?|smbfs|sshfs|fuse\..*|glusterfs|ceph|9p|virtiofs|lustre|gpfs|beegfs)$/;
+
+/**
+ * What a VM whose guest was read saves by moving, from what it uses rather than the footprint table
+ * (docs/domain.md#guest-discovery-fit-from-evidence):
+ * RAM: the container is sized at the workload, the memory used (MemTotal - MemAvailable) less the RSS
+ *   of the OS's own services (rules/guest.ts OS_SERVICE_PROCESSES); saving = allocated - workload,
+ *   when powered on, never negative.
+ * Disk: the container keeps the workload's data, the used space of the guest's own filesystems less
+ *   the OS copy in it (the footprint's disk), never negative; saving = provisioned (else the
+ *   filesystems' capacity) - that data, between 0 and the provisioned size.
+ * A figure the guest did not give falls back to the footprint's, and says so.
+ */
+function measuredSaving(vm: InventoryVirtualMachine, guest: InventoryGuest, footprint: CompiledFootprint | null) {
+  const fallback = footprint ? osCopyOf(vm, footprint) : { ramMiB: 0, diskMiB: 0 };
+  const base = { source: "guest discovery" as const, supports: null, ruleId: null };
+  const evidence: Evidence[] = [];
+  let ramMiB = fallback.ramMiB;
+  const used = guest.memory.usedMiB;
+  if (used === null) {
+    evidence.push({ ...base, field: "memory.usedMiB", value: "not read", strength: "missing", note: `RAM saving from the OS footprint instead (${footprint ? footprint.label : "none known"}: ${mibText(fallback.ramMiB)})` });
+  } else {
+    const os = guest.processes.filter((p) => isOsService(p) && p.rssMiB !== null);
+    const osMiB = Math.min(used, os.reduce((sum, p) => sum + p.rssMiB!, 0));
+    const workload = Math.max(0, used - osMiB);
+    ramMiB = vm.powerState === "poweredOn" ? Math.max(0, vm.memoryMiB - workload) : 0;
+    const names = [...new Set(os.map((p) => p.name))].slice(0, 6).join(", ");
+    evidence.push({
+      ...base,
+      field: "memory.usedMiB",
+      value: `measured: ${mibText(used)} used of ${mibText(guest.memory.totalMiB ?? vm.memoryMiB)}`,
+      strength: "strong",
+      note:
+        `the container is sized at the workload: ${mibText(used)} used less ${mibText(osMiB)} resident in the OS's own services` +
+        `${names ? ` (${names})` : ""} = ${mibText(workload)}; ` +
+        (vm.powerState === "poweredOn" ? `RAM saved: ${mibText(vm.memoryMiB)} allocated - ${mibText(workload)} = ${mibText(ramMiB)}` : "powered off: no RAM saved"),
+    });
+  }
+  let diskMiB = fallback.diskMiB;
+  const own = guest.filesystems.filter((f) => !NOT_THE_VMS_DISK.test(f.fsType));
+  if (own.length === 0) {
+    evidence.push({ ...base, field: "filesystems", value: "none read", strength: "missing", note: `disk saving from the OS footprint instead (${mibText(fallback.diskMiB)})` });
+  } else {
+    const usedDisk = own.reduce((sum, f) => sum + Math.max(0, f.sizeMiB - f.freeMiB), 0);
+    const capacity = vm.provisionedMiB ?? own.reduce((sum, f) => sum + f.sizeMiB, 0);
+    const osDisk = footprint?.diskMiB ?? 0;
+    const data = Math.max(0, usedDisk - osDisk);
+    diskMiB = Math.min(capacity, Math.max(0, capacity - data));
+    evidence.push({
+      ...base,
+      field: "filesystems",
+      value: `measured: ${mibText(usedDisk)} used on ${own.length} filesystem${own.length === 1 ? "" : "s"}`,
+      strength: "strong",
+      note:
+        `the container keeps the workload's data: ${mibText(usedDisk)} used less the OS copy (${footprint ? `${footprint.label}, ${mibText(osDisk)}` : "no footprint known, 0"}) = ${mibText(data)}; ` +
+        `disk saved: ${mibText(capacity)} ${vm.provisionedMiB !== null ? "provisioned" : "of filesystems"} - ${mibText(data)} = ${mibText(diskMiB)}`,
+    });
+  }
+  return { ramMiB, diskMiB, evidence };
 }
 
 /** A container's verdict rests on what its engine reports of it (docker inspect). */
@@ -279,6 +406,16 @@ function containerVerdict(c: InventoryContainer, posture: ContainerPosture | und
   };
 }
 
+/**
+ * A VM whose guest was read and whose guest tools report no OS: the guest's own os-release says which
+ * (guest discovery reads Linux guests), for its footprint and the OS rules. Otherwise the VM as it is.
+ */
+function withGuestOs(vm: InventoryVirtualMachine, guest: InventoryGuest | null): InventoryVirtualMachine {
+  if (!guest || vm.guestOsReported !== null || guest.os.id === null) return vm;
+  const name = guest.os.prettyName ?? [guest.os.id, guest.os.versionId].filter(Boolean).join(" ");
+  return { ...vm, guestOsReported: name, guestOsFamily: vm.guestOsFamily === "unknown" ? "linux" : vm.guestOsFamily };
+}
+
 export function analyseMigration(inventory: Inventory, parameters: Parameters, postures: ContainerPosture[]): MigrationResult {
   const footprints = compileFootprints(parameters.osFootprints);
   const hosts = new Map(inventory.hosts.map((h) => [h.key, h]));
@@ -291,11 +428,21 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
   const containersOn = new Map<string, number>();
   for (const c of inventory.containers) containersOn.set(c.hostKey, (containersOn.get(c.hostKey) ?? 0) + 1);
 
-  for (const vm of inventory.virtualMachines) {
+  // The newest guest read of each VM (guest discovery keeps several runs).
+  const guestOf = new Map<string, InventoryGuest>();
+  for (const g of inventory.guests) {
+    if (g.vmKey === null) continue;
+    const known = guestOf.get(g.vmKey);
+    if (!known || g.collectedAt > known.collectedAt) guestOf.set(g.vmKey, g);
+  }
+
+  for (const configured of inventory.virtualMachines) {
+    const guest = guestOf.get(configured.key) ?? null;
+    const vm = withGuestOs(configured, guest);
     const host = vm.hostKey ? (hosts.get(vm.hostKey) ?? null) : null;
     const footprint = footprintOf(vm, footprints);
     const engineHost = engineOf.get(vm.key) ?? null;
-    const decision = classifyVm(vm, { engineHost });
+    const decision = classifyVm(vm, { engineHost, guest });
     roles[decision.role]++;
     const os = footprint?.label ?? vm.guestOsReported ?? vm.guestOsConfigured;
     if (decision.role === "template") {
@@ -315,7 +462,7 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
       role: decision.role,
       roleLabel: decision.roleLabel,
       roleEvidence: decision.evidence,
-      ...vmVerdict(vm, ctx, decision, engineHost ? (containersOn.get(engineHost.key) ?? 0) : 0),
+      ...vmVerdict(vm, ctx, decision, engineHost ? (containersOn.get(engineHost.key) ?? 0) : 0, guest),
     });
   }
   for (const c of inventory.containers) {

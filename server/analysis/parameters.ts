@@ -108,6 +108,8 @@ export const parametersSchema = z.object({
   containerMaxMemoryMiB: z.number().min(0).max(1e7),
   /** Windows container hosts (Hyper-V isolated Windows containers) are available to this customer. */
   windowsContainerHosts: z.boolean(),
+  /** Guest discovery: more services than this in one guest (servers and listening programs, less the OS's own) means splitting it first. */
+  guestMaxServices: z.number().int().min(1).max(1000),
   /** Posture score: points taken from a container's 100 for each finding of each severity. */
   scoreDeduction: z.object({ critical: z.number().min(0).max(100), warning: z.number().min(0).max(100), info: z.number().min(0).max(100) }),
 });
@@ -131,6 +133,7 @@ export const DEFAULT_PARAMETERS: Parameters = {
   maxDisks: 165,
   containerMaxMemoryMiB: 32 * 1024,
   windowsContainerHosts: false,
+  guestMaxServices: 3,
   scoreDeduction: { critical: 25, warning: 10, info: 2 },
 };
 
@@ -145,6 +148,10 @@ export const PARAMETER_SOURCES: Record<Exclude<keyof Parameters, "osFootprints">
   maxDisks: { label: "Most disks a VM may have", source: `Forklift: more than 165 disks (vmware.disk.count.exceeds.limit); ${DOMAIN.forklift}` },
   containerMaxMemoryMiB: { label: "Largest VM for a plain container (MiB)", source: `ours: above it, an own guest kernel (Kata) rather than a cgroup on a shared kernel; ${DOMAIN.verdicts}` },
   windowsContainerHosts: { label: "Windows container hosts available", source: `off: Kata runs Linux guests only; Hyper-V isolated Windows containers are a separate choice; ${DOMAIN.verdicts}` },
+  guestMaxServices: {
+    label: "Most services in one guest before a split (guest discovery)",
+    source: `ours: 3, a web server, its application runtime and one more (a LAMP stack's three tiers) stay one move; a fourth unrelated service means one container per service first; ${DOMAIN.guestFit}`,
+  },
   scoreDeduction: { label: "Posture score deduction per finding", source: `ours: critical 25, warning 10, info 2 points from 100; ${DOMAIN.verdicts}` },
 };
 

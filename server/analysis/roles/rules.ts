@@ -6,7 +6,9 @@
  * another. Facts and sources: docs/domain.md#roles. To add a rule, add an entry here; to add a field
  * a rule may read, add it to FIELDS.
  */
+import type { GuestFacts } from "../../collectors/guest/facts";
 import type { InventoryHost, InventoryVirtualMachine } from "../inventory";
+import { containerProcesses, MFIT_RULES, STATEFUL_SERVERS } from "../rules/guest";
 import type { EvidenceSource, Role, Strength } from "../labels";
 import type { Source } from "../rules/sources";
 
@@ -60,7 +62,13 @@ const OURS: Source = { name: "ours", version: null, url: null, doc: ROLES_DOC };
 export interface RoleContext {
   /** The container-engine host linked to this VM (server/analysis/inventory.ts linkEngineHosts), if any. */
   engineHost: InventoryHost | null;
+  /** What guest discovery read inside this VM (its newest guest matched to it), if any. */
+  guest?: GuestFacts | null;
 }
+
+/** A guest's software of some names, as "name version". */
+const softwareNamed = (guest: GuestFacts | null | undefined, names: readonly string[]) =>
+  (guest?.software ?? []).filter((s) => names.includes(s.name)).map((s) => (s.version ? `${s.name} ${s.version}` : s.name));
 
 export const FIELDS = {
   template: { source: "configuration", read: (vm) => (vm.template ? ["template"] : []) },
@@ -90,6 +98,19 @@ export const FIELDS = {
     source: "container engine",
     read: (_vm, ctx) => (ctx.engineHost ? [`${ctx.engineHost.name} (${ctx.engineHost.platform})`] : []),
   },
+  // Guest discovery (server/collectors/guest/): what runs inside, read over SSH.
+  guestKubelet: { source: "guest discovery", read: (_vm, ctx) => softwareNamed(ctx.guest, ["kubelet"]) },
+  guestContainers: {
+    source: "guest discovery",
+    // A runtime counts with containers running (a containerd shim or Podman's conmon each): an idle engine does not make a container host.
+    read: (_vm, ctx) => {
+      if (!ctx.guest) return [];
+      const runtimes = softwareNamed(ctx.guest, ["dockerd", "containerd", "podman"]);
+      const containers = containerProcesses(ctx.guest).length;
+      return runtimes.length > 0 && containers > 0 ? [`${runtimes.join(", ")} with ${containers} container process${containers === 1 ? "" : "es"}`] : [];
+    },
+  },
+  guestDatabase: { source: "guest discovery", read: (_vm, ctx) => softwareNamed(ctx.guest, STATEFUL_SERVERS) },
   name: { source: "name", read: (vm) => [vm.name] },
 } satisfies Record<string, { source: EvidenceSource; read: (vm: InventoryVirtualMachine, ctx: RoleContext) => string[] }>;
 
@@ -274,6 +295,30 @@ const FIELD_RULES: readonly RoleRule[] = [
     deviation: null,
   },
 
+  // Container hosts and Kubernetes nodes read in the guest: the strongest evidence there is.
+  {
+    id: "guest-kubelet",
+    role: "kubernetes-node",
+    label: "kubelet running in the guest",
+    field: "guestKubelet",
+    pattern: null,
+    strength: "strong",
+    source: OURS,
+    deviation: null,
+  },
+  {
+    id: "guest-container-runtime",
+    role: "container-host",
+    label: "container runtime with running containers in the guest",
+    field: "guestContainers",
+    pattern: null,
+    strength: "strong",
+    refinedBy: "kubernetes-node",
+    source: MFIT_RULES,
+    deviation:
+      "Migrate to Containers' A1L-APP-3 reads Docker running on the VM; we read containerd and Podman too, and only with containers running (a shim or conmon each): an idle engine does not make a container host.",
+  },
+
   // Desktops: a client OS (VDI).
   {
     id: "guest-client-windows",
@@ -292,6 +337,17 @@ const FIELD_RULES: readonly RoleRule[] = [
   { id: "name-vdi", role: "desktop", label: "desktop name", field: "name", pattern: token("vdi|desktop|wks|workstation"), strength: "weak", source: OURS, deviation: null },
 
   // Database servers.
+  {
+    id: "guest-database",
+    role: "database",
+    label: "database server running in the guest",
+    field: "guestDatabase",
+    pattern: null,
+    // Moderate: a product's own database (an appliance's bundled PostgreSQL) runs as one too, and the appliance's evidence must win.
+    strength: "moderate",
+    source: MFIT_RULES,
+    deviation: null,
+  },
   { id: "tag-database", role: "database", label: "database tag", field: "tags", pattern: new RegExp(`(?:^|/)(?:databases?|db|${DATABASE_PRODUCTS})$`, "i"), strength: "moderate", source: OURS, deviation: null },
   {
     id: "attribute-database",

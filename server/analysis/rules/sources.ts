@@ -20,6 +20,7 @@ export const DOMAIN = {
   kata: "docs/domain.md#kata-containers",
   forklift: "docs/domain.md#migration-blockers",
   containerFit: "docs/domain.md#container-fit",
+  guestFit: "docs/domain.md#guest-discovery-fit-from-evidence",
   verdicts: "docs/domain.md#verdicts",
 } as const;
 
