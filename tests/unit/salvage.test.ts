@@ -188,4 +188,39 @@ describe("salvageSnapshot", () => {
     const wrongVersion = { ...smallSnapshot(), version: 2 };
     expect(salvageSnapshot(wrongVersion)).toBe(wrongVersion);
   });
+
+  it("drops a guest whose facts are invalid (a compromised guest's NUL, a negative size) naming it, keeps the others and their first-use keys", () => {
+    const guest = (target: string, extra: Record<string, unknown> = {}) => ({
+      target,
+      collectedAt: "2026-12-05T10:00:00Z",
+      os: {},
+      memory: {},
+      security: {},
+      ...extra,
+    });
+    const out = salvaged({
+      ...smallSnapshot(),
+      guests: [
+        guest("root@10.0.0.1:22", { hostname: "web\u0000evil" }),
+        guest("root@10.0.0.2:22", { memory: { totalMiB: -5 } }),
+        guest("root@10.0.0.3:22", { hostname: "db01" }),
+        "not a guest",
+      ],
+      hostKeys: [
+        { host: "10.0.0.3:22", fingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s" },
+        { host: "10.0.0.4:22", fingerprint: "MD5:aa:bb" },
+      ],
+    });
+    expect(out.guests.map((g) => g.target)).toEqual(["root@10.0.0.3:22"]);
+    expect(out.guests[0]!.hostname).toBe("db01");
+    expect(out.hostKeys.map((k) => k.host)).toEqual(["10.0.0.3:22"]);
+    expect(warningsAbout(out, "dropped guest")).toEqual([
+      expect.stringMatching(/^dropped guest "root@10\.0\.0\.1:22": hostname: must not contain NUL/),
+      expect.stringMatching(/^dropped guest "root@10\.0\.0\.2:22": memory\.totalMiB: /),
+      expect.stringMatching(/^dropped guest #3: /),
+    ]);
+    expect(warningsAbout(out, "dropped host key")).toEqual([expect.stringMatching(/^dropped host key "10\.0\.0\.4:22": fingerprint: /)]);
+    // The inventory beside them is untouched.
+    expect(out.virtualMachines).toEqual(parseSnapshot(smallSnapshot()).virtualMachines);
+  });
 });
