@@ -19,6 +19,8 @@
  *   system + irq + softirq + steal) of the total; idle and iowait are not busy.
  * - Cron jobs: counted on the guest (commands.ts says how); systemd timers are not counted.
  * - SELinux or AppArmor absent from the kernel reads as "disabled" (it is not enforcing anything).
+ * - Sockets: an IPv4-mapped IPv6 address is read as its IPv4 address; ss's "*" (any address) stays.
+ *   The collection's own SSH session is not among the connections (see parseConnections).
  */
 import { isIP } from "node:net";
 import { PART, type GuestCommandId } from "./commands";
