@@ -67,7 +67,14 @@ export function RunHistory({ sourceId, sourceName }: { sourceId: string; sourceN
               <td className="px-3 py-1.5 text-right tabular-nums whitespace-nowrap">
                 {run.status === "running" ? "running…" : run.status === "queued" ? "waiting for a worker…" : formatDuration(run.durationMs)}
               </td>
-              <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(run.added)}</td>
+              <td className="px-3 py-1.5 text-right tabular-nums">
+                {formatCount(run.added)}
+                {run.guests > 0 && (
+                  <span className="block whitespace-nowrap text-slate-500">
+                    {formatCount(run.guests)} {run.guests === 1 ? "guest" : "guests"} read
+                  </span>
+                )}
+              </td>
               <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(run.changed)}</td>
               <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(run.removed)}</td>
               <td className="max-w-xl px-3 py-1.5">

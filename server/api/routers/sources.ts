@@ -194,8 +194,14 @@ export const sourcesRouter = createTRPCRouter({
         select: {
           id: true, status: true, trigger: true, startedAt: true, finishedAt: true, durationMs: true,
           added: true, changed: true, removed: true, error: true, warnings: true, uploadName: true, uploadBytes: true,
+          // Guest discovery stores guests with the run (evidence, not inventory: never added/changed/removed).
+          _count: { select: { guests: true } },
         },
       });
-      return runs.map((run) => ({ ...run, uploadBytes: run.uploadBytes === null ? null : Number(run.uploadBytes) }));
+      return runs.map(({ _count, ...run }) => ({
+        ...run,
+        uploadBytes: run.uploadBytes === null ? null : Number(run.uploadBytes),
+        guests: _count.guests,
+      }));
     }),
 });
