@@ -11,9 +11,13 @@
  * Every container on a shared kernel: move to Kata when it is exposed (a finding of a rule that
  * `exposes`: it crosses the shared kernel) and no critical Kata limitation stops it, else stay.
  *
+ * A VM whose guest was read (guest discovery, Inventory.guests) is graded from it: the guest rules
+ * (rules/guest.ts) set its fit and may keep it a VM or send it to Kata like the others, and supersede
+ * the configuration's guesses about what runs inside (a database from the name).
+ *
  * Savings: a VM that moves sheds its OS copy (the footprint's RAM when powered on, and its disk),
- * net of Kata's overhead per pod when Kata is the target; a container moved to Kata costs that
- * overhead. Hosts freed: per cluster, the hosts needed at the target ratios to carry what remains
+ * net of Kata's overhead per pod when Kata is the target; with a guest read, what it measurably does
+ * not use instead (measuredSaving). A container moved to Kata costs that overhead. Hosts freed: per cluster, the hosts needed at the target ratios to carry what remains
  * (VMs that stay, and the moved workloads without their OS), against the hosts there are.
  */
 import type { Inventory, InventoryContainer, InventoryGuest, InventoryHost, InventoryVirtualMachine } from "./inventory";
