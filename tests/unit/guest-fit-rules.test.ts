@@ -283,6 +283,12 @@ describe("a VM with a matched guest", () => {
     expect(v.roleEvidence[0]).toMatchObject({ source: "guest discovery", field: "guestDatabase", value: "postgresql 15", ruleId: "guest-database" });
   });
 
+  it("an appliance's bundled PostgreSQL does not outweigh the appliance's own evidence", () => {
+    const v = verdictOf([facts(postgres())], { product: { name: "Orchestrator Appliance", vendor: "Example Corp", version: "8.2" } });
+    expect(v).toMatchObject({ verdict: "stay-vm", role: "appliance", fit: "no-fit" });
+    expect(v.roleEvidence.find((e) => e.ruleId === "guest-database")).toMatchObject({ source: "guest discovery", supports: "database" });
+  });
+
   it("the name says database, the guest runs none: the name's guess is dropped", () => {
     const v = verdictOf([facts()], { name: "db-app01" });
     expect(v.ruleIds).not.toContain("database-in-guest");
