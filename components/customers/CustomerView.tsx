@@ -5,6 +5,7 @@ import { usePathname, useSearchParams } from "next/navigation";
 import { useRef, type KeyboardEvent } from "react";
 import { useTRPC } from "@/lib/trpc";
 import { DensityPanel } from "../analysis/DensityPanel";
+import { DependenciesPanel } from "../analysis/DependenciesPanel";
 import { IsolationPanel } from "../analysis/IsolationPanel";
 import { MigrationPanel } from "../analysis/MigrationPanel";
 import { ExportLink, useCanExport } from "../analysis/parts";
@@ -31,6 +32,7 @@ const TABS = [
   { id: "waste", label: "Waste" },
   { id: "isolation", label: "Isolation" },
   { id: "migration", label: "Migration" },
+  { id: "dependencies", label: "Dependencies" },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
 
@@ -219,6 +221,9 @@ export function CustomerView({ customerId }: { customerId: string }) {
           )}
           {tab === "migration" && (
             <MigrationPanel customerId={customerId} customerName={c?.name ?? "this customer"} />
+          )}
+          {tab === "dependencies" && (
+            <DependenciesPanel customerId={customerId} customerName={c?.name ?? "this customer"} />
           )}
         </div>
       </div>

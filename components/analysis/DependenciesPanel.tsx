@@ -1,0 +1,263 @@
+"use client";
+/**
+ * The Dependencies tab: who talks to whom inside the customer, from guest discovery's established
+ * connections. A graph (workloads and outside endpoints, links labelled with their ports) and the
+ * table of the same edges, filtered together by group (the workloads that move together).
+ */
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useMemo, useState } from "react";
+import { useTRPC } from "@/lib/trpc";
+import type { RouterOutputs } from "../api-types";
+import { formatCount, formatRowRange, MISSING, pluralize } from "../format";
+import { SearchInput } from "../tables/SearchInput";
+import { Badge } from "../ui/Badge";
+import { Button, buttonClasses } from "../ui/Button";
+import { Card, StatCard } from "../ui/Card";
+import { EmptyState } from "../ui/EmptyState";
+import { QueryError } from "../ui/ErrorMessage";
+import { selectClasses } from "../ui/Field";
+import { Notice } from "../ui/Notice";
+import { LoadingBlock } from "../ui/Spinner";
+import { cx } from "../ui/cx";
+import { DependencyGraph } from "./DependencyGraph";
+import { ExportLink, FigureTable, numClass, RowHeader, Section, tdClass, Th, useCanExport } from "./parts";
+
+export type Dependencies = RouterOutputs["analysis"]["dependencies"];
+type Edge = Dependencies["edges"][number];
+type Node = Dependencies["nodes"][number];
+
+const PAGE_SIZE = 25;
+
+export function DependenciesPanel({ customerId, customerName }: { customerId: string; customerName: string }) {
+  const trpc = useTRPC();
+  const query = useQuery(trpc.analysis.dependencies.queryOptions({ customerId }));
+  if (query.isPending) return <LoadingBlock label="Reading dependencies…" />;
+  if (query.error && !query.data) return <QueryError title="Could not load the dependencies" query={query} />;
+  const data = query.data!;
+  if (data.guests === 0) {
+    return (
+      <Card>
+        <EmptyState
+          title="No guest discovery yet"
+          action={
+            <Link href="/sources" className={buttonClasses("primary")}>
+              Add a source
+            </Link>
+          }
+        >
+          No guest discovery yet: add a Linux guests (ssh) source to see who talks to whom.
+        </EmptyState>
+      </Card>
+    );
+  }
+  return <DependencyView data={data} customerId={customerId} customerName={customerName} />;
+}
+
+function DependencyView({ data, customerId, customerName }: { data: Dependencies; customerId: string; customerName: string }) {
+  const [group, setGroup] = useState<number | null>(null);
+  const [search, setSearch] = useState("");
+  const [page, setPage] = useState(0);
+  const canExport = useCanExport();
+
+  const byKey = useMemo(() => new Map(data.nodes.map((n) => [n.key, n] as const)), [data.nodes]);
+  const moving = data.groups.filter((g) => g.members.length > 1);
+  const workloads = data.nodes.filter((n) => n.kind !== "outside");
+  const outside = data.nodes.length - workloads.length;
+
+  const inGroup = useMemo(() => (group === null ? data.edges : data.edges.filter((e) => e.group === group)), [data.edges, group]);
+  const graphNodes = useMemo(() => {
+    if (group === null) return data.nodes;
+    const keys = new Set(inGroup.flatMap((e) => [e.from, e.to]));
+    return data.nodes.filter((n) => n.group === group || keys.has(n.key));
+  }, [data.nodes, group, inGroup]);
+
+  const needle = search.toLowerCase();
+  const rows = useMemo(() => {
+    if (!needle) return inGroup;
+    return inGroup.filter((e) => {
+      const text = [byKey.get(e.from)?.name, byKey.get(e.to)?.name, String(e.port), e.protocol, ...e.clientProcesses, ...e.serverProcesses]
+        .join(" ")
+        .toLowerCase();
+      return text.includes(needle);
+    });
+  }, [inGroup, needle, byKey]);
+  const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
+  const current = Math.min(page, pages - 1);
+  const shown = rows.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
+
+  const groupLabel = (id: number) => {
+    const g = data.groups.find((x) => x.id === id);
+    return g ? `Group ${id} (${pluralize(g.members.length, "workload")})` : `Group ${id}`;
+  };
+
+  return (
+    <div className="space-y-6">
+      <dl className="grid grid-cols-2 gap-3 md:grid-cols-4">
+        <StatCard label="Guests read" value={formatCount(data.guests)} detail="by guest discovery (ssh)" />
+        <StatCard
+          label="Workloads"
+          value={formatCount(workloads.length)}
+          detail={`${formatCount(workloads.filter((n) => n.discovered).length)} read, the others named by a peer`}
+        />
+        <StatCard label="Dependencies" value={formatCount(data.edges.length)} detail={`${pluralize(outside, "outside endpoint")}`} />
+        <StatCard
+          label="Move together"
+          value={formatCount(moving.length)}
+          detail={`${pluralize(moving.length, "group")} of workloads that talk to each other`}
+        />
+      </dl>
+
+      {data.notes.length > 0 && (
+        <Notice tone="info">
+          <p className="font-medium">Left out of the graph</p>
+          <ul className="list-disc pl-5">
+            {data.notes.map((note) => (
+              <li key={note}>{note}</li>
+            ))}
+          </ul>
+        </Notice>
+      )}
+
+      <div className="flex flex-wrap items-end gap-3">
+        <label className="text-sm">
+          <span className="mb-1 block text-xs font-medium text-slate-600">Group</span>
+          <select
+            className={cx(selectClasses, "w-64")}
+            value={group === null ? "" : String(group)}
+            onChange={(event) => {
+              setGroup(event.target.value === "" ? null : Number(event.target.value));
+              setPage(0);
+            }}
+          >
+            <option value="">All groups</option>
+            {data.groups.map((g) => (
+              <option key={g.id} value={g.id}>
+                {groupLabel(g.id)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+
+      <Section
+        id="dependency-graph-heading"
+        title="Who talks to whom"
+        description="Workloads (circles, coloured by group; dashed: not read by guest discovery, seen as a peer) and outside endpoints (squares: amber public, grey private). Arrows go from client to server, labelled with the server's ports. Tab to a node to see its links."
+      >
+        <DependencyGraph nodes={graphNodes} edges={inGroup} label={`Dependency graph of ${customerName}`} />
+      </Section>
+
+      <Section
+        id="dependency-table-heading"
+        title="Dependencies"
+        description="Each client, server and port, with the processes seen on both ends and the connections counted (a connection both ends read counts once)."
+        actions={
+          canExport ? <ExportLink href={`/api/export/${encodeURIComponent(customerId)}/dependencies`} /> : undefined
+        }
+      >
+        <div className="flex flex-wrap items-center justify-between gap-3 px-3 py-2">
+          <SearchInput
+            label="Search dependencies"
+            placeholder="Search workload, address, port, process"
+            value={search}
+            onSearch={(value) => {
+              setSearch(value);
+              setPage(0);
+            }}
+            className="w-80"
+          />
+          <p className="text-xs text-slate-600" aria-live="polite">
+            {formatRowRange(current, PAGE_SIZE, rows.length)}
+          </p>
+        </div>
+        {rows.length === 0 ? (
+          <EmptyState title={inGroup.length === 0 ? "No connections read" : "No dependencies match the search"}>
+            {inGroup.length === 0
+              ? "The guests read had no established connection to another machine at the time."
+              : undefined}
+          </EmptyState>
+        ) : (
+          <FigureTable
+            caption={`Dependencies of ${customerName}`}
+            captionHidden
+            head={
+              <>
+                <Th>From</Th>
+                <Th>To</Th>
+                <Th right>Port</Th>
+                <Th>Protocol</Th>
+                <Th>Processes</Th>
+                <Th right>Connections</Th>
+                <Th right>Group</Th>
+              </>
+            }
+          >
+            {shown.map((e) => (
+              <EdgeRow key={`${e.from} ${e.to} ${e.protocol} ${e.port}`} edge={e} from={byKey.get(e.from)} to={byKey.get(e.to)} />
+            ))}
+          </FigureTable>
+        )}
+        {pages > 1 && (
+          <div className="flex items-center justify-end gap-2 border-t border-slate-200 px-3 py-2">
+            <Button variant="secondary" size="sm" disabled={current === 0} onClick={() => setPage(current - 1)}>
+              Previous
+            </Button>
+            <span className="text-xs text-slate-600">
+              Page {formatCount(current + 1)} of {formatCount(pages)}
+            </span>
+            <Button variant="secondary" size="sm" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
+              Next
+            </Button>
+          </div>
+        )}
+      </Section>
+    </div>
+  );
+}
+
+function Endpoint({ node, fallback }: { node: Node | undefined; fallback: string }) {
+  if (!node) return <>{fallback}</>;
+  if (node.kind === "outside") {
+    return (
+      <span className="inline-flex flex-wrap items-center gap-1.5">
+        <span className="font-mono text-xs">{node.name}</span>
+        <Badge tone={node.scope === "public" ? "amber" : "neutral"}>{node.scope === "public" ? "public" : "private"}</Badge>
+        {node.shared && <Badge tone="neutral">several VMs</Badge>}
+      </span>
+    );
+  }
+  return (
+    <span>
+      {node.name}
+      {!node.discovered && <span className="ml-1.5 text-xs text-slate-500">(not read)</span>}
+    </span>
+  );
+}
+
+function EdgeRow({ edge, from, to }: { edge: Edge; from: Node | undefined; to: Node | undefined }) {
+  const processes = (list: string[]) => (list.length > 0 ? list.join(", ") : "?");
+  return (
+    <tr data-dependency={`${from?.name ?? edge.from} ${to?.name ?? edge.to} ${edge.port}`}>
+      <RowHeader>
+        <Endpoint node={from} fallback={edge.from} />
+      </RowHeader>
+      <td className={tdClass}>
+        <Endpoint node={to} fallback={edge.to} />
+      </td>
+      <td className={numClass}>{edge.port}</td>
+      <td className={cx(tdClass, "uppercase")}>{edge.protocol}</td>
+      <td className={cx(tdClass, "text-xs text-slate-700")}>
+        {edge.clientProcesses.length === 0 && edge.serverProcesses.length === 0 ? (
+          <span className="text-slate-400">{MISSING}</span>
+        ) : (
+          <>
+            {processes(edge.clientProcesses)} <span aria-label="to">→</span> {processes(edge.serverProcesses)}
+          </>
+        )}
+      </td>
+      <td className={numClass}>{formatCount(edge.connections)}</td>
+      <td className={numClass}>{edge.group ?? MISSING}</td>
+    </tr>
+  );
+}
