@@ -398,3 +398,26 @@ describe("guest collection over many guests", () => {
     );
   }, 300_000);
 });
+
+describe("a server that asks for the password through PAM (keyboard-interactive only)", () => {
+  let kbd: string | undefined;
+  beforeAll(async () => {
+    kbd = (await run("bash", [sshd, "start", "--keyboard-interactive"], { timeout: 900_000 })).stdout.trim();
+  }, 900_000);
+  afterAll(async () => {
+    if (kbd) await run("bash", [sshd, "stop", kbd]);
+  });
+
+  it("logs in with the password answering PAM's prompt, and a wrong one is refused", async () => {
+    const read = (name: string) => fs.readFileSync(path.join(kbd!, name), "utf8").trim();
+    const target = { user: read("password-user"), host: "127.0.0.1", port: Number(read("port")) };
+    const echo = cmd("echo", "id -un");
+    const results = await runGuestCommands(target, [echo], { auth: { password: read("password") }, hostKey: { mode: "pinned", fingerprint: read("host-fingerprint") } });
+    expect(results[0]).toMatchObject({ stdout: `${target.user}\n`, exitCode: 0, problem: null });
+    // Plain password authentication is off on this server: only keyboard-interactive let it in.
+    expect(fs.readFileSync(path.join(kbd!, "sshd.log"), "utf8")).toMatch(/Accepted keyboard-interactive\/pam for fleetlens-/);
+    const refused = await failure(runGuestCommands(target, [echo], { auth: { password: "wrong" }, hostKey: { mode: "insecure" } }));
+    expect(refused).toBeInstanceOf(GuestAuthError);
+    expect((refused as Error).message).toBe(`authentication failed for ${target.user}@127.0.0.1:${target.port} (password refused)`);
+  }, 120_000);
+});

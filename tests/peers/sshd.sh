@@ -11,6 +11,8 @@
 #          tests): `useradd` of fleetlens-<random> (home under DIR, /bin/sh, not in any group of
 #          note), a random password; DIR/password-user and DIR/password. Password authentication
 #          is allowed for that user only (root stays key only). Every user takes DIR/client_key;
+#   start --keyboard-interactive: the password user logs in through keyboard-interactive (PAM
+#          asks for the password) and not with plain password authentication;
 #   start --password --sudo: also installs sudo, gives the password user sudo only with its
 #          password (so `sudo -n` refuses: "a password is required"), and makes a second user,
 #          DIR/sudo-user, who may run anything with `sudo -n` (NOPASSWD), in
@@ -77,10 +79,12 @@ LogLevel VERBOSE
 CONF
     with_password=no
     with_sudo=no
+    with_kbd=no
     for option in "${@:2}"; do
       case "$option" in
         --password) with_password=yes ;;
         --sudo) with_password=yes; with_sudo=yes ;;
+        --keyboard-interactive) with_password=yes; with_kbd=yes ;;
         *) echo "sshd.sh start: unknown option $option" >&2; stop_peer "$dir"; exit 2 ;;
       esac
     done
@@ -101,10 +105,16 @@ CONF
       password=$(od -An -N12 -tx1 /dev/urandom | tr -d " \n")
       echo "$user:$password" | chpasswd
       echo "$password" >"$dir/password"
-      cat >>"$dir/sshd_config" <<CONF
+      if [ "$with_kbd" = yes ]; then
+        # The password asked through PAM's conversation (keyboard-interactive), as RHEL-style
+        # servers do; plain "password" authentication stays off.
+        sed -i 's/^KbdInteractiveAuthentication no$/KbdInteractiveAuthentication yes/; s/^UsePAM no$/UsePAM yes/' "$dir/sshd_config"
+      else
+        cat >>"$dir/sshd_config" <<CONF
 Match User $user
   PasswordAuthentication yes
 CONF
+      fi
     fi
     if [ "$with_sudo" = yes ]; then
       bash "$root/scripts/install-test-deps.sh" sudo

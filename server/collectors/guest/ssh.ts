@@ -136,7 +136,8 @@ function normalisePolicy(policy: GuestHostKeyPolicy, where: string): GuestHostKe
 }
 
 function authConfig(auth: GuestAuth): { config: Partial<ConnectConfig>; method: string } {
-  if (auth.password) return { config: { password: auth.password }, method: "password" };
+  // A password is offered as "password" and, for servers that ask through PAM, as keyboard-interactive.
+  if (auth.password) return { config: { password: auth.password, tryKeyboard: true }, method: "password" };
   if (auth.privateKey?.trim()) {
     if (!isPrivateKeyArmour(auth.privateKey)) {
       throw new GuestConfigurationError("the ssh key is not a private key (expected PEM / OpenSSH armour: -----BEGIN ... PRIVATE KEY-----)");
@@ -228,6 +229,14 @@ function openClient(
       }
       const reason = error.code ?? error.message;
       finish(new GuestConnectionError(`cannot connect to ${hostPort} (${reason})`, { cause: error }));
+    });
+    // keyboard-interactive: the password answers the prompts that hide what is typed (a PAM
+    // "Password:"); a prompt that echoes is not a password's and gets nothing; a server that keeps
+    // asking gets no answer after three rounds.
+    let rounds = 0;
+    client.on("keyboard-interactive", (_name, _instructions, _lang, prompts, answer) => {
+      const password = auth.password ?? "";
+      answer(++rounds > 3 || !password ? [] : prompts.map((p) => (p.echo ? "" : password)));
     });
     client.on("ready", () => finish(null));
     client.on("close", () => finish(new GuestConnectionError(`cannot connect to ${hostPort} (connection closed during the handshake)`)));
