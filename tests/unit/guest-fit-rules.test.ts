@@ -212,7 +212,7 @@ describe("guest fit rules", () => {
 // Verdicts: a vSphere snapshot and a guest snapshot of the same VM.
 // ---------------------------------------------------------------------------------------------
 
-const VM = {
+const VM: Record<string, unknown> = {
   externalId: "vm-1",
   name: "app01",
   hostExternalId: "esx-1",
@@ -228,13 +228,13 @@ const VM = {
   ipAddresses: ["10.0.0.21"],
   nicCount: 1,
   disks: [{ key: "2000", capacityMiB: 102400, datastore: "ds1" }],
-} as const;
+};
 
 function migrate(guests: GuestFacts[], vm: Record<string, unknown> = {}, parameters: Parameters = P) {
   const hypervisor: SnapshotInput = {
     collectedAt: AT,
     hosts: [{ externalId: "esx-1", name: "esx01", role: "hypervisor", platform: "esxi", cpuCores: 32, memoryMiB: 524288, cluster: "prod" }],
-    virtualMachines: [{ ...VM, ...vm }],
+    virtualMachines: [{ ...VM, ...vm } as NonNullable<SnapshotInput["virtualMachines"]>[number]],
   };
   const inventory = inventoryFromSnapshots([
     { snapshot: parseSnapshot(hypervisor), customer: "acme", prefix: "0" },
