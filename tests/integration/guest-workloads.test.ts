@@ -8,7 +8,9 @@
  * - Podman (tests/peers/podman.sh: `podman system service`) and a container started with it (conmon
  *   and the container's process on the host);
  * - listeners on one address and on all: a python http.server bound to 127.0.0.2 only (loopback has all
- *   of 127/8), and two bare sockets that serve nothing, bound to 0.0.0.0 and to :: with IPv4 too.
+ *   of 127/8), and two bare sockets that serve nothing, bound to 0.0.0.0 and to :: with IPv4 too (the
+ *   test holds an IPv4 connection to the latter);
+ * - a second SSH session to the guest (OpenSSH's client), beside the collection's own.
  * collectGuests reads it all once; each test asserts the facts against what was started (pids, ports,
  * users, addresses). Everything is stopped by its PID in afterAll, even after a failure (other tests
  * run postgres too: nothing is stopped by name).
