@@ -329,7 +329,8 @@ function measuredSaving(vm: InventoryVirtualMachine, guest: InventoryGuest, foot
     const os = guest.processes.filter((p) => isOsService(p) && p.rssMiB !== null);
     const osMiB = Math.min(used, os.reduce((sum, p) => sum + p.rssMiB!, 0));
     const workload = Math.max(0, used - osMiB);
-    ramMiB = vm.powerState === "poweredOn" ? Math.max(0, vm.memoryMiB - workload) : 0;
+    // Whole MiB: the figures are measured to the KiB, the saving is not that precise.
+    ramMiB = vm.powerState === "poweredOn" ? Math.round(Math.max(0, vm.memoryMiB - workload)) : 0;
     const names = [...new Set(os.map((p) => p.name))].slice(0, 6).join(", ");
     evidence.push({
       ...base,
@@ -351,7 +352,7 @@ function measuredSaving(vm: InventoryVirtualMachine, guest: InventoryGuest, foot
     const capacity = vm.provisionedMiB ?? own.reduce((sum, f) => sum + f.sizeMiB, 0);
     const osDisk = footprint?.diskMiB ?? 0;
     const data = Math.max(0, usedDisk - osDisk);
-    diskMiB = Math.min(capacity, Math.max(0, capacity - data));
+    diskMiB = Math.round(Math.min(capacity, Math.max(0, capacity - data)));
     evidence.push({
       ...base,
       field: "filesystems",
