@@ -330,10 +330,13 @@ function runOne(client: Client, command: GuestCommand, text: string): Promise<{ 
       if (problem === null && exitCode === null) problem = "ended without an exit status";
       resolve({ result: { id: command.id, stdout: Buffer.concat(chunks, bytes).toString("utf8"), exitCode, problem, truncated }, stderr });
     };
-    const timer = setTimeout(() => {
+    // The command's time counts from its channel's opening (a busy server may be slow to open one:
+    // that wait has a limit of its own, the same length).
+    const expire = (why: string) => () => {
       stop();
-      finish(`timed out after ${seconds(command.timeoutMs)}`);
-    }, command.timeoutMs);
+      finish(why);
+    };
+    let timer = setTimeout(expire(`could not start within ${seconds(command.timeoutMs)}`), command.timeoutMs);
 
     try {
       client.exec(text, (error, ch) => {
@@ -343,6 +346,8 @@ function runOne(client: Client, command: GuestCommand, text: string): Promise<{ 
           return;
         }
         channel = ch;
+        clearTimeout(timer);
+        timer = setTimeout(expire(`timed out after ${seconds(command.timeoutMs)}`), command.timeoutMs);
         ch.on("data", (chunk: Buffer) => {
           if (done) return;
           const room = command.maxBytes - bytes;
