@@ -5,6 +5,7 @@
  */
 import { analyseDensity, type DensityResult } from "./density";
 import { analyseDependencies, type DependencyResult } from "./dependencies";
+import { analyseGuests, type GuestDiscoveryResult } from "./guests";
 import type { Inventory } from "./inventory";
 import { analyseIsolation, type IsolationResult } from "./isolation";
 import { analyseMigration, type MigrationResult } from "./migration";
@@ -19,6 +20,8 @@ export interface Analysis {
   migration: MigrationResult;
   /** Who talks to whom (guest discovery's connections), and the groups that move together. */
   dependencies: DependencyResult;
+  /** What guest discovery saw in each guest, and how many Linux VMs it has looked inside. */
+  guests: GuestDiscoveryResult;
   /** Every finding: isolation findings on containers and migration findings on VMs and containers. */
   findings: Finding[];
 }
@@ -31,7 +34,8 @@ export function analyse(inventory: Inventory, parameters: Parameters): Analysis 
   // Each verdict carries its workload's findings (isolation and migration rules): together, all of them.
   const findings: Finding[] = migration.verdicts.flatMap((v) => v.findings);
   const dependencies = analyseDependencies(inventory);
-  return { density, waste, isolation, migration, dependencies, findings };
+  const guests = analyseGuests(inventory);
+  return { density, waste, isolation, migration, dependencies, guests, findings };
 }
 
 /** Every rule the analyses apply, for the dashboard's rule table. */

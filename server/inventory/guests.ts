@@ -7,23 +7,12 @@
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import type { GuestFacts } from "../collectors/guest/facts";
+import { diskOf, type GuestFacts } from "../collectors/guest/facts";
 import { copyRows } from "./copy";
 import type { RecordedHostKey } from "./snapshot";
 
 /** Runs whose guests a source keeps (about a month of daily runs). */
 export const GUEST_RUNS_KEPT = 30;
-
-const sum = (values: number[]) => values.reduce((total, v) => total + v, 0);
-
-/** The guest's local filesystems summed: size and used, in MiB (null when it listed none). */
-export function diskOf(facts: GuestFacts): { totalMiB: number | null; usedMiB: number | null } {
-  if (facts.filesystems.length === 0) return { totalMiB: null, usedMiB: null };
-  return {
-    totalMiB: sum(facts.filesystems.map((f) => f.sizeMiB)),
-    usedMiB: sum(facts.filesystems.map((f) => Math.max(0, f.sizeMiB - f.freeMiB))),
-  };
-}
 
 const GUEST_COLUMNS = [
   "id",

@@ -57,6 +57,7 @@ const sampleInputs = (): Record<string, () => unknown> => ({
   "analysis.verdicts": () => ({ customerId: ids.acme, kind: "vm" }),
   "analysis.findings": () => ({ customerId: ids.acme, severity: "critical" }),
   "analysis.dependencies": () => ({ customerId: ids.acme }),
+  "analysis.guests": () => ({ customerId: ids.acme }),
   "analysis.fleet": () => undefined,
   "analysis.rules": () => undefined,
   "analysis.parameters": () => undefined,

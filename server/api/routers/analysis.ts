@@ -47,6 +47,12 @@ export const analysisRouter = createTRPCRouter({
     return analysis.dependencies;
   }),
 
+  /** Guest discovery's newest facts per guest (the VM each is, use against size, software, what was not read) and its coverage. */
+  guests: customerProcedure.query(async ({ ctx, input }) => {
+    const { analysis } = await customerAnalysis(ctx.database, input.customerId);
+    return analysis.guests;
+  }),
+
   /** One row per customer in scope (density, waste, posture and verdict totals), and the fleet's. */
   fleet: viewerProcedure.query(async ({ ctx }) => {
     const customers = await ctx.database.prisma.customer.findMany({

@@ -123,6 +123,18 @@ export const guestFacts = z.object({
 });
 
 export type GuestFacts = z.output<typeof guestFacts>;
+
+/** The guest's filesystems as `df` lists them (pseudo filesystems left out) summed, in MiB; null when none was read. */
+export function diskOf(facts: Pick<GuestFacts, "filesystems">): { totalMiB: number | null; usedMiB: number | null } {
+  if (facts.filesystems.length === 0) return { totalMiB: null, usedMiB: null };
+  let totalMiB = 0;
+  let usedMiB = 0;
+  for (const f of facts.filesystems) {
+    totalMiB += f.sizeMiB;
+    usedMiB += Math.max(0, f.sizeMiB - f.freeMiB);
+  }
+  return { totalMiB, usedMiB };
+}
 export type GuestFactsInput = z.input<typeof guestFacts>;
 export type GuestProcess = z.output<typeof guestProcess>;
 export type GuestListener = z.output<typeof guestListener>;
