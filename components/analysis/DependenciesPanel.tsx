@@ -6,7 +6,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useMemo, useState } from "react";
+import { useId, useMemo, useState } from "react";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterOutputs } from "../api-types";
 import { formatCount, formatRowRange, MISSING, pluralize } from "../format";
@@ -59,6 +59,7 @@ function DependencyView({ data, customerId, customerName }: { data: Dependencies
   const [search, setSearch] = useState("");
   const [page, setPage] = useState(0);
   const canExport = useCanExport();
+  const groupId = useId();
 
   const byKey = useMemo(() => new Map(data.nodes.map((n) => [n.key, n] as const)), [data.nodes]);
   const moving = data.groups.filter((g) => g.members.length > 1);
@@ -110,7 +111,7 @@ function DependencyView({ data, customerId, customerName }: { data: Dependencies
 
       {data.notes.length > 0 && (
         <Notice tone="info">
-          <p className="font-medium">Left out of the graph</p>
+          <p className="font-medium">Left out</p>
           <ul className="list-disc pl-5">
             {data.notes.map((note) => (
               <li key={note}>{note}</li>
@@ -120,9 +121,12 @@ function DependencyView({ data, customerId, customerName }: { data: Dependencies
       )}
 
       <div className="flex flex-wrap items-end gap-3">
-        <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-slate-600">Group</span>
+        <div className="text-sm">
+          <label htmlFor={groupId} className="mb-1 block text-xs font-medium text-slate-600">
+            Group
+          </label>
           <select
+            id={groupId}
             className={cx(selectClasses, "w-64")}
             value={group === null ? "" : String(group)}
             onChange={(event) => {
@@ -137,7 +141,7 @@ function DependencyView({ data, customerId, customerName }: { data: Dependencies
               </option>
             ))}
           </select>
-        </label>
+        </div>
       </div>
 
       <Section
