@@ -5,6 +5,7 @@ import { usePathname, useSearchParams } from "next/navigation";
 import { useRef, type KeyboardEvent } from "react";
 import { useTRPC } from "@/lib/trpc";
 import { DensityPanel } from "../analysis/DensityPanel";
+import { GuestsPanel } from "../analysis/GuestsPanel";
 import { DependenciesPanel } from "../analysis/DependenciesPanel";
 import { IsolationPanel } from "../analysis/IsolationPanel";
 import { MigrationPanel } from "../analysis/MigrationPanel";
@@ -28,6 +29,7 @@ const TABS = [
   { id: "hosts", label: "Hosts" },
   { id: "vms", label: "Virtual machines" },
   { id: "containers", label: "Containers" },
+  { id: "guests", label: "Guests" },
   { id: "density", label: "Density" },
   { id: "waste", label: "Waste" },
   { id: "isolation", label: "Isolation" },
@@ -214,6 +216,7 @@ export function CustomerView({ customerId }: { customerId: string }) {
           {tab === "containers" && (
             <ContainersTable customerId={customerId} customerName={c?.name ?? "this customer"} />
           )}
+          {tab === "guests" && <GuestsPanel customerId={customerId} customerName={c?.name ?? "this customer"} />}
           {tab === "density" && <DensityPanel customerId={customerId} />}
           {tab === "waste" && <WastePanel customerId={customerId} />}
           {tab === "isolation" && (
