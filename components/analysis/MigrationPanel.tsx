@@ -63,7 +63,9 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
         <StatCard
           label="Candidates"
           value={formatCount(totals.candidates)}
-          detail={`general workloads and database servers, of ${pluralize(vms, "VM")} (templates apart); fit needs guest discovery`}
+          detail={`general workloads and database servers, of ${pluralize(vms, "VM")} (templates apart); fit graded for ${formatCount(totals.candidatesGraded)}${
+            totals.candidates > totals.candidatesGraded ? `, ${formatCount(totals.candidates - totals.candidatesGraded)} need guest discovery` : ""
+          }`}
         />
         <StatCard
           label="RAM saved"
@@ -85,8 +87,9 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
           description={
             <>
               Each VM&rsquo;s role, from the strongest evidence its platform gives (product, managing solution, guest OS, name
-              last). Only general workloads and database servers are candidates: {pluralize(totals.candidates, "candidate")}, graded
-              from the configuration alone until guest discovery runs.
+              last; what runs inside, when guest discovery read it). Only general workloads and database servers are candidates:{" "}
+              {pluralize(totals.candidates, "candidate")}, {formatCount(totals.candidatesGraded)} graded from what runs inside them, the
+              others from the configuration alone until guest discovery reads them.
             </>
           }
         >

@@ -29,8 +29,8 @@ export const ROLE_VERDICT: Record<Role, string> = {
   "kubernetes-node": "Container host: its pods are the workloads",
   "container-host": "Container host: its containers are the workloads",
   desktop: "Stays a VM: desktops stay with their VDI platform",
-  database: "Candidate (needs guest discovery)",
-  general: "Candidate (needs guest discovery)",
+  database: "Candidate: graded by guest discovery",
+  general: "Candidate: graded by guest discovery",
 };
 
 /** Fit, as Migrate to Containers grades it: green to red, and amber for "not graded yet". */

@@ -20,6 +20,7 @@ const NUMBER_KEYS: NumberKey[] = [
   "targetVramPerPram",
   "maxDisks",
   "containerMaxMemoryMiB",
+  "guestMaxServices",
 ];
 const SEVERITY_KEYS = ["critical", "warning", "info"] as const;
 

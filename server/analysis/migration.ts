@@ -116,6 +116,8 @@ export interface MigrationTotals {
   roles: Record<Role, number>;
   /** VMs whose role makes them candidates (general workloads and database servers). */
   candidates: number;
+  /** Candidates whose fit is graded (guest discovery read them; or a blocker settled it), not "insufficient data". */
+  candidatesGraded: number;
   templates: number;
   /** Net: what the VMs that move save, less what Kata costs the containers that move there. */
   ramSavedMiB: number;
@@ -504,6 +506,7 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
       verdicts: Object.fromEntries(VERDICT_VALUES.map((value) => [value, count(value)])) as Record<VerdictValue, number>,
       roles,
       candidates: verdicts.filter((v) => v.role !== null && CANDIDATE_ROLES.includes(v.role)).length,
+      candidatesGraded: verdicts.filter((v) => v.role !== null && CANDIDATE_ROLES.includes(v.role) && v.fit !== "insufficient-data").length,
       templates: templates.length,
       ramSavedMiB: Math.round(moving.reduce((s, v) => s + v.saving.ramMiB, 0)),
       vmRamSavedMiB: Math.round(moving.filter((v) => v.kind === "vm").reduce((s, v) => s + v.saving.ramMiB, 0)),
