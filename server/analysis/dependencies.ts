@@ -5,8 +5,10 @@
  *
  * Pure, like every analysis. Per connection read in a guest:
  * - Direction: the guest serves when its local port is one of its listeners (same protocol, the
- *   listener on that address or on any address); else the remote port is the service port and the
- *   guest is the client.
+ *   listener on that address or on any address). Else, when the peer is a guest that read the
+ *   same connection, the peer's listeners decide (it serves by one, or, its listeners read, it
+ *   does not listen there and so is the client). Else the remote port is the service port and
+ *   the guest is the client.
  * - The remote address resolves to an inventoried workload of the same customer: a VM reporting
  *   it, or a discovered guest reporting it (its VM when it is matched to one). An address several
  *   workloads report (a NAT range reused per network, a floating address) resolves to none.
@@ -127,6 +129,13 @@ function serves(listenerIndex: Map<string, Set<string>>, protocol: string, local
   return false;
 }
 
+/** One connection by its two ends, the same from either end. */
+function connectionId(protocol: string, a: string, aPort: number, b: string, bPort: number): string {
+  const one = `${a} ${aPort}`;
+  const two = `${b} ${bPort}`;
+  return one < two ? `${protocol} ${one} ${two}` : `${protocol} ${two} ${one}`;
+}
+
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 interface EdgeBuild {
@@ -219,8 +228,12 @@ export function analyseDependencies(inventory: Inventory): DependencyResult {
 
     // Every discovered workload is a node (named from its guest) before any connection names it.
     for (const g of guests) workloadNode(guestNode(g), customer, g);
-    for (const guest of [...guests].sort((a, b) => cmp(a.key, b.key))) {
-      const local = workloadNode(guestNode(guest), customer, guest);
+    // Pass 1: which end serves each connection (by its two ends, the same from either end), as the
+    // listeners read in either guest say. A server whose listeners were not read is then told by
+    // its client's view, and a client that saw only ports by the server's.
+    const sorted = [...guests].sort((a, b) => cmp(a.key, b.key));
+    const servedBy = new Map<string, { end: string; listener: boolean }>();
+    for (const guest of sorted) {
       const listenerIndex = new Map<string, Set<string>>();
       for (const l of guest.listeners) {
         const id = `${l.protocol}/${l.port}`;
@@ -228,6 +241,23 @@ export function analyseDependencies(inventory: Inventory): DependencyResult {
         set.add(normaliseAddress(l.address));
         listenerIndex.set(id, set);
       }
+      // A guest whose listeners were read (an SSH server at least: never none) and that does not
+      // listen on a connection's local port is that connection's client: the other end serves.
+      if (guest.listeners.length === 0) continue;
+      for (const c of guest.connections) {
+        const localAddress = normaliseAddress(c.localAddress);
+        const remoteAddress = normaliseAddress(c.remoteAddress);
+        const id = connectionId(c.protocol, localAddress, c.localPort, remoteAddress, c.remotePort);
+        if (serves(listenerIndex, c.protocol, localAddress, c.localPort)) {
+          servedBy.set(id, { end: `${localAddress} ${c.localPort}`, listener: true });
+        } else if (!servedBy.get(id)?.listener) {
+          servedBy.set(id, { end: `${remoteAddress} ${c.remotePort}`, listener: false });
+        }
+      }
+    }
+
+    for (const guest of sorted) {
+      const local = workloadNode(guestNode(guest), customer, guest);
       for (const c of guest.connections) {
         if (isLoopbackOrUnspecified(c.remoteAddress) || isLoopbackOrUnspecified(c.localAddress)) {
           loopback += 1;
@@ -260,12 +290,10 @@ export function analyseDependencies(inventory: Inventory): DependencyResult {
             });
           }
         }
-        const server = serves(listenerIndex, c.protocol, localAddress, c.localPort);
-        if (server) {
-          const tuple = `${c.protocol} ${remoteAddress} ${c.remotePort} ${localAddress} ${c.localPort}`;
+        const tuple = connectionId(c.protocol, localAddress, c.localPort, remoteAddress, c.remotePort);
+        if (servedBy.get(tuple)?.end === `${localAddress} ${c.localPort}`) {
           addEdge(remoteKey, local.key, c.localPort, c.protocol, tuple, null, c.process);
         } else {
-          const tuple = `${c.protocol} ${localAddress} ${c.localPort} ${remoteAddress} ${c.remotePort}`;
           addEdge(local.key, remoteKey, c.remotePort, c.protocol, tuple, c.process, null);
         }
       }

@@ -128,6 +128,33 @@ describe("analyseDependencies", () => {
     expect(r.edges).toEqual([expect.objectContaining({ from: K("g"), to: K("cli"), port: 800, clientProcesses: ["x"] })]);
   });
 
+  it("a server whose listeners were not read: its client's view decides, no edge to the client's ephemeral port", () => {
+    // db01 read its connections but not its listeners; app01's were read, and it does not listen on
+    // 45000: it is the client. The connection is one, from app01 to db01 on 5432.
+    const app = guest("root@app:22", ["10.0.0.10"], [conn("10.0.0.10:45000", "10.0.0.20:5432", "java")], [listen("0.0.0.0", 8080)]);
+    const db = guest("root@db:22", ["10.0.0.20"], [conn("10.0.0.20:5432", "10.0.0.10:45000", "postgres")]);
+    const r = analyseDependencies(inventoryOf([vm("app", ["10.0.0.10"]), vm("db", ["10.0.0.20"])], [app, db]));
+    expect(r.edges).toEqual([
+      expect.objectContaining({ from: K("app"), to: K("db"), port: 5432, connections: 1, clientProcesses: ["java"], serverProcesses: ["postgres"] }),
+    ]);
+    // Near miss: neither end's listeners read. Each end's view alone calls itself the client, and
+    // nothing says which is right: both edges stay (the ports say which is likely).
+    const blind = analyseDependencies(inventoryOf([vm("app", ["10.0.0.10"]), vm("db", ["10.0.0.20"])], [{ ...app, listeners: [] }, db]));
+    expect(blind.edges.map((e) => [e.from, e.to, e.port])).toEqual([
+      [K("app"), K("db"), 5432],
+      [K("db"), K("app"), 45000],
+    ]);
+  });
+
+  it("a client that saw only ports: the server's listener, read in the server, decides", () => {
+    // The client connects from port 80 (a source port below 1024) to the server's 9000: from the
+    // client alone, 9000 is the service port anyway; from the server's listener too. One edge.
+    const cli = guest("root@cli:22", ["10.0.0.40"], [conn("10.0.0.40:9000", "10.0.0.30:80", "agent")]);
+    const srv = guest("root@srv:22", ["10.0.0.30"], [conn("10.0.0.30:80", "10.0.0.40:9000", "nginx")], [listen("0.0.0.0", 80, "nginx")]);
+    const r = analyseDependencies(inventoryOf([vm("cli", ["10.0.0.40"]), vm("srv", ["10.0.0.30"])], [cli, srv]));
+    expect(r.edges).toEqual([expect.objectContaining({ from: K("cli"), to: K("srv"), port: 80, connections: 1, clientProcesses: ["agent"], serverProcesses: ["nginx"] })]);
+  });
+
   it("an address several VMs report resolves to none: an outside endpoint marked shared", () => {
     const g = guest("root@a:22", ["10.0.0.10"], [conn("10.0.0.10:40000", "192.168.122.1:53", "systemd-resolved")]);
     const r = analyseDependencies(
