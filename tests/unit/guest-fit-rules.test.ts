@@ -126,6 +126,10 @@ const CASES: Case[] = [
   silent("guest-stateful-server", "nginx and the psql client", () =>
     facts({ processes: [proc("nginx", "nginx: master process /usr/sbin/nginx"), proc("psql", "/usr/lib/postgresql/15/bin/psql -h db01")] }),
   ),
+  fire("guest-stateful-server", "a Kafka broker (a queue)", () =>
+    facts({ processes: [proc("java", "java -cp /opt/kafka_2.13-3.7.0/libs/* kafka.Kafka /opt/kafka/config/server.properties")] }),
+  ),
+  silent("guest-stateful-server", "a Kafka command-line tool", () => facts({ processes: [proc("java", "java -cp /opt/kafka/libs/* kafka.admin.TopicCommand --list")] })),
   silent("guest-stateful-server", "a backup script named after postgres", () => facts({ processes: [proc("backup-postgres", "/bin/sh /opt/backup-postgres.sh")] })),
 
   fire("guest-bound-address", "PostgreSQL on 10.0.0.21", () => {

@@ -34,6 +34,18 @@ const RECOGNISED: readonly [string, GuestProcess, [string, string, string | null
   ["Apache (Debian)", proc("apache2", "/usr/sbin/apache2 -k start"), ["server", "apache", null]],
   ["Apache (RHEL)", proc("httpd", "/usr/sbin/httpd -DFOREGROUND"), ["server", "apache", null]],
   ["HAProxy", proc("haproxy", "/usr/sbin/haproxy -Ws -f /etc/haproxy/haproxy.cfg"), ["server", "haproxy", null]],
+  [
+    "Kafka (its main class in a JVM)",
+    proc("java", "java -Xmx1G -cp /opt/kafka_2.13-3.7.0/libs/* -Dkafka.logs.dir=/opt/kafka/logs kafka.Kafka /opt/kafka/config/server.properties"),
+    ["server", "kafka", "3.7.0"],
+  ],
+  ["Cassandra", proc("java", "/usr/bin/java -Dcassandra.storagedir=/var/lib/cassandra org.apache.cassandra.service.CassandraDaemon"), ["server", "cassandra", null]],
+  [
+    "RabbitMQ (the Erlang VM booted with rabbit)",
+    proc("beam.smp", "/usr/lib/erlang/erts-13.1.5/bin/beam.smp -W w -MBas ageffcbf -- -root /usr/lib/erlang -progname erl -- -home /var/lib/rabbitmq -- -pa  -noshell -noinput -s rabbit boot -boot start_sasl"),
+    ["server", "rabbitmq", null],
+  ],
+  ["CRI-O", proc("crio", "/usr/bin/crio"), ["container-runtime", "cri-o", null]],
   ["dockerd", proc("dockerd", "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock"), ["container-runtime", "dockerd", null]],
   ["containerd", proc("containerd", "/usr/bin/containerd"), ["container-runtime", "containerd", null]],
   ["podman", proc("podman", "/usr/bin/podman system service --time=0"), ["container-runtime", "podman", null]],
@@ -61,6 +73,10 @@ describe("recognised from a process", () => {
     ]);
   });
 
+  it("a Kafka command-line tool is a java process of another main class: java, not the broker", () => {
+    expect(found([proc("java", "java -cp /opt/kafka/libs/* kafka.admin.TopicCommand --list")])).toEqual([["runtime", "java", null]]);
+  });
+
   it("Elasticsearch is a java process with its bootstrap class", () => {
     const es = proc(
       "java",
@@ -76,6 +92,8 @@ const NEAR_MISSES: readonly [string, GuestProcess][] = [
   ["pg_dump (a client)", proc("pg_dump", "pg_dump -h db shop")],
   ["psql (a client)", proc("psql", "psql -U postgres")],
   ["the mysql client", proc("mysql", "mysql -u root shop")],
+  ["rabbitmqctl (the Erlang VM running the CLI, not the broker)", proc("beam.smp", "/usr/lib/erlang/erts-13.1.5/bin/beam.smp -- -root /usr/lib/erlang -progname erl -- -noshell -s rabbit_control_main")],
+  ["crictl (a client)", proc("crictl", "crictl ps")],
   ["redis-cli", proc("redis-cli", "redis-cli -h cache monitor")],
   ["mongosh", proc("mongosh", "mongosh mongodb://db/shop")],
   ["an editor on nginx's configuration", proc("vim", "vim /etc/nginx/nginx.conf")],

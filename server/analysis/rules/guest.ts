@@ -78,8 +78,12 @@ export const OS_SERVICE_PROCESSES: readonly string[] = [
 const OS_SERVICES = new Set(OS_SERVICE_PROCESSES);
 export const isOsService = (process: Pick<GuestProcess, "name">) => OS_SERVICES.has(process.name);
 
-/** Servers that keep state a container must not lose: Migrate to Containers' database list (A1L-APP-2). */
-export const STATEFUL_SERVERS: readonly string[] = ["postgresql", "mysql", "mongodb", "redis", "elasticsearch"];
+/**
+ * Servers that keep state a container must not lose: Migrate to Containers' database list (A1L-APP-2:
+ * mysqld, postgres, mongodb, redis-server, cassandra, elasticsearch), and the message queues the
+ * issue names beside them (Kafka's and RabbitMQ's logs and queues live on disk too).
+ */
+export const STATEFUL_SERVERS: readonly string[] = ["postgresql", "mysql", "mongodb", "redis", "cassandra", "elasticsearch", "kafka", "rabbitmq"];
 
 /** Addresses that bind no one interface: any address, and loopback (reachable inside the pod only). */
 export function bindsOneInterface(address: string): boolean {
@@ -222,13 +226,13 @@ export const GUEST_RULES: readonly GuestRule[] = [
     title: "Stateful server in the guest",
     severity: "warning",
     appliesTo: "vm",
-    text: "A database, cache or search server runs in the guest: its data needs a persistent volume and a backup plan before it moves (or a managed service).",
+    text: "A database, cache, search or queue server runs in the guest: its data needs a persistent volume and a backup plan before it moves (or a managed service).",
     source: MFIT_RULES,
     upstreamId: "A1L-APP-2",
     sourceNote: "database running in the VM: mysqld, postgres, mongodb, redis-server, cassandra, elasticsearch",
     effect: null,
     exposes: false,
-    deviation: "Upstream lists Cassandra too, which software.ts does not recognise yet; no queue server (RabbitMQ, Kafka) is recognised either.",
+    deviation: "Also message queues (Kafka, RabbitMQ), which upstream's database list does not name: their queues are state on disk as a database's are.",
     fit: "minimal-work",
     supersedes: ["database-in-guest"],
     test: ({ guest }) => {

@@ -52,6 +52,23 @@ export const SOFTWARE_MATCHERS: readonly SoftwareMatcher[] = [
   },
   {
     kind: "server",
+    name: "kafka",
+    program: JAVA,
+    args: /(^|\s)kafka\.Kafka(\s|$)/,
+    unit: /^kafka\.service$/,
+    ports: [9092],
+    version: fromPath(/kafka_\d+\.\d+-(\d+\.\d+(?:\.\d+)?)/),
+  },
+  {
+    kind: "server",
+    name: "cassandra",
+    program: JAVA,
+    args: /org\.apache\.cassandra\.service\.CassandraDaemon/,
+    unit: /^cassandra\.service$/,
+    ports: [9042],
+  },
+  {
+    kind: "server",
     name: "postgresql",
     program: /^(postgres|postmaster)$/,
     unit: /^postgresql(@.+)?\.service$/,
@@ -63,6 +80,15 @@ export const SOFTWARE_MATCHERS: readonly SoftwareMatcher[] = [
   { kind: "server", name: "mysql", program: /^(mysqld|mariadbd)$/, unit: /^(mysql|mysqld|mariadb)(@.+)?\.service$/, ports: [3306] },
   { kind: "server", name: "mongodb", program: /^(mongod|mongos)$/, unit: /^mongod\.service$/, ports: [27017] },
   { kind: "server", name: "redis", program: /^(redis-server|valkey-server)$/, unit: /^(redis|redis-server|valkey)(@.+)?\.service$/, ports: [6379] },
+  // RabbitMQ runs in the Erlang VM (beam.smp) booted with its own application.
+  {
+    kind: "server",
+    name: "rabbitmq",
+    program: /^beam(\.smp)?$/,
+    args: /(^|\s)-s rabbit(\s|$)|rabbitmq/,
+    unit: /^rabbitmq-server\.service$/,
+    ports: [5672],
+  },
   { kind: "server", name: "nginx", program: /^nginx$/, unit: /^nginx\.service$/ },
   { kind: "server", name: "apache", program: /^(apache2|httpd)$/, unit: /^(apache2|httpd)\.service$/ },
   { kind: "server", name: "haproxy", program: /^haproxy$/, unit: /^haproxy\.service$/ },
@@ -80,6 +106,7 @@ export const SOFTWARE_MATCHERS: readonly SoftwareMatcher[] = [
     unlessArgs: /\/crio(\/|\s|$)/,
     unit: /^podman\.service$/,
   },
+  { kind: "container-runtime", name: "cri-o", program: /^crio$/, unit: /^crio\.service$/ },
   { kind: "container-runtime", name: "kubelet", program: /^(kubelet|k3s-server|k3s-agent)$/, unit: /^(kubelet|k3s|k3s-agent|rke2-server|rke2-agent)\.service$/ },
   // Runtimes.
   { kind: "runtime", name: "java", program: JAVA, version: fromPath(/\/(?:java|jdk|jre|openjdk)-?(\d+(?:\.\d+)*)/) },
