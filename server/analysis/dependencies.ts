@@ -147,6 +147,8 @@ interface EdgeBuild {
   clientProcesses: Set<string>;
   serverProcesses: Set<string>;
   tuples: Set<string>;
+  /** Connections only this view can read (the other end is not a discovered guest). */
+  single: number;
 }
 
 export function analyseDependencies(inventory: Inventory): DependencyResult {
@@ -176,6 +178,17 @@ export function analyseDependencies(inventory: Inventory): DependencyResult {
     return node;
   };
 
+  // Addresses repeat (every connection to the same server): each is normalised once.
+  const normalised = new Map<string, string>();
+  const normal = (address: string) => {
+    let a = normalised.get(address);
+    if (a === undefined) {
+      a = normaliseAddress(address);
+      if (normalised.size < 1_000_000) normalised.set(address, a);
+    }
+    return a;
+  };
+
   const allEdges: DependencyEdge[] = [];
   const allGroups: DependencyGroup[] = [];
   let loopback = 0;
@@ -186,8 +199,8 @@ export function analyseDependencies(inventory: Inventory): DependencyResult {
     // Address → the workloads reporting it (VMs by their inventory addresses, guests by their own).
     const byAddress = new Map<string, Set<string>>();
     const claim = (address: string, key: string) => {
-      if (isLoopbackOrUnspecified(address)) return;
-      const a = normaliseAddress(address);
+      const a = normal(address);
+      if (isLoopbackOrUnspecified(a)) return;
       const set = byAddress.get(a);
       if (set) set.add(key);
       else byAddress.set(a, new Set([key]));
@@ -211,60 +224,71 @@ export function analyseDependencies(inventory: Inventory): DependencyResult {
       to: string,
       port: number,
       protocol: "tcp" | "udp",
-      tuple: string,
+      /** The connection's ends, when the other end may read it too (null: only this view can). */
+      tuple: string | null,
       clientProcess: string | null,
       serverProcess: string | null,
     ) => {
       const id = `${from}\u0000${to}\u0000${protocol}\u0000${port}`;
       let edge = edges.get(id);
       if (!edge) {
-        edge = { customer, from, to, port, protocol, clientProcesses: new Set(), serverProcesses: new Set(), tuples: new Set() };
+        edge = { customer, from, to, port, protocol, clientProcesses: new Set(), serverProcesses: new Set(), tuples: new Set(), single: 0 };
         edges.set(id, edge);
       }
-      edge.tuples.add(tuple);
+      if (tuple === null) edge.single += 1;
+      else edge.tuples.add(tuple);
       if (clientProcess && edge.clientProcesses.size < PROCESS_LIMIT * 4) edge.clientProcesses.add(clientProcess);
       if (serverProcess && edge.serverProcesses.size < PROCESS_LIMIT * 4) edge.serverProcesses.add(serverProcess);
     };
 
     // Every discovered workload is a node (named from its guest) before any connection names it.
     for (const g of guests) workloadNode(guestNode(g), customer, g);
-    // Pass 1: which end serves each connection (by its two ends, the same from either end), as the
-    // listeners read in either guest say. A server whose listeners were not read is then told by
-    // its client's view, and a client that saw only ports by the server's.
     const sorted = [...guests].sort((a, b) => cmp(a.key, b.key));
-    const servedBy = new Map<string, { end: string; listener: boolean }>();
+    // Workloads whose guest's listeners were read (an SSH server at least: a read list is never
+    // empty), and each guest's listeners by protocol and port.
+    const listenersRead = new Set(guests.filter((g) => g.listeners.length > 0).map(guestNode));
+    const listenerIndexes = new Map<InventoryGuest, Map<string, Set<string>>>();
     for (const guest of sorted) {
-      const listenerIndex = new Map<string, Set<string>>();
+      const index = new Map<string, Set<string>>();
       for (const l of guest.listeners) {
         const id = `${l.protocol}/${l.port}`;
-        const set = listenerIndex.get(id) ?? new Set<string>();
-        set.add(normaliseAddress(l.address));
-        listenerIndex.set(id, set);
+        const set = index.get(id) ?? new Set<string>();
+        set.add(normal(l.address));
+        index.set(id, set);
       }
-      // A guest whose listeners were read (an SSH server at least: never none) and that does not
-      // listen on a connection's local port is that connection's client: the other end serves.
+      listenerIndexes.set(guest, index);
+    }
+    const discovered = (key: string) => nodes.get(key)?.discovered === true;
+
+    // Pass 1: for the peers whose listeners were not read, which end serves each connection they
+    // may have read too, as a guest whose listeners were read says: it serves by a listener, or it
+    // does not listen on its end and so is the client.
+    const servedBy = new Map<string, string>();
+    for (const guest of sorted) {
       if (guest.listeners.length === 0) continue;
+      const index = listenerIndexes.get(guest)!;
       for (const c of guest.connections) {
-        const localAddress = normaliseAddress(c.localAddress);
-        const remoteAddress = normaliseAddress(c.remoteAddress);
+        const remoteAddress = normal(c.remoteAddress);
+        const peer = resolve(remoteAddress);
+        if (!peer || peer.shared || !discovered(peer.key) || listenersRead.has(peer.key)) continue;
+        const localAddress = normal(c.localAddress);
         const id = connectionId(c.protocol, localAddress, c.localPort, remoteAddress, c.remotePort);
-        if (serves(listenerIndex, c.protocol, localAddress, c.localPort)) {
-          servedBy.set(id, { end: `${localAddress} ${c.localPort}`, listener: true });
-        } else if (!servedBy.get(id)?.listener) {
-          servedBy.set(id, { end: `${remoteAddress} ${c.remotePort}`, listener: false });
-        }
+        const local = `${localAddress} ${c.localPort}`;
+        servedBy.set(id, serves(index, c.protocol, localAddress, c.localPort) ? local : `${remoteAddress} ${c.remotePort}`);
       }
     }
 
     for (const guest of sorted) {
       const local = workloadNode(guestNode(guest), customer, guest);
+      const index = listenerIndexes.get(guest)!;
+      const ownListeners = guest.listeners.length > 0;
       for (const c of guest.connections) {
-        if (isLoopbackOrUnspecified(c.remoteAddress) || isLoopbackOrUnspecified(c.localAddress)) {
+        const localAddress = normal(c.localAddress);
+        const remoteAddress = normal(c.remoteAddress);
+        if (isLoopbackOrUnspecified(remoteAddress) || isLoopbackOrUnspecified(localAddress)) {
           loopback += 1;
           continue;
         }
-        const localAddress = normaliseAddress(c.localAddress);
-        const remoteAddress = normaliseAddress(c.remoteAddress);
         const resolved = resolve(remoteAddress);
         let remoteKey: string;
         if (resolved && !resolved.shared) {
@@ -290,12 +314,13 @@ export function analyseDependencies(inventory: Inventory): DependencyResult {
             });
           }
         }
-        const tuple = connectionId(c.protocol, localAddress, c.localPort, remoteAddress, c.remotePort);
-        if (servedBy.get(tuple)?.end === `${localAddress} ${c.localPort}`) {
-          addEdge(remoteKey, local.key, c.localPort, c.protocol, tuple, null, c.process);
-        } else {
-          addEdge(local.key, remoteKey, c.remotePort, c.protocol, tuple, c.process, null);
-        }
+        // A connection whose other end is a discovered guest may be read twice: counted by its ends.
+        const both = discovered(remoteKey) ? connectionId(c.protocol, localAddress, c.localPort, remoteAddress, c.remotePort) : null;
+        const server = ownListeners
+          ? serves(index, c.protocol, localAddress, c.localPort)
+          : both !== null && servedBy.get(both) === `${localAddress} ${c.localPort}`;
+        if (server) addEdge(remoteKey, local.key, c.localPort, c.protocol, both, null, c.process);
+        else addEdge(local.key, remoteKey, c.remotePort, c.protocol, both, c.process, null);
       }
     }
 
@@ -308,7 +333,7 @@ export function analyseDependencies(inventory: Inventory): DependencyResult {
         protocol: e.protocol,
         clientProcesses: [...e.clientProcesses].sort(cmp).slice(0, PROCESS_LIMIT),
         serverProcesses: [...e.serverProcesses].sort(cmp).slice(0, PROCESS_LIMIT),
-        connections: e.tuples.size,
+        connections: e.tuples.size + e.single,
         group: null,
       }),
     );
