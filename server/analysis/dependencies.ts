@@ -195,7 +195,20 @@ export function analyseDependencies(inventory: Inventory): DependencyResult {
   let self = 0;
 
   for (const customer of customers) {
-    const guests = inventory.guests.filter((g) => g.customer === customer);
+    // Notes name the customer only when the inventory holds several (the analyse CLI).
+    const who = customers.length > 1 ? `${customer}: ` : "";
+    // A VM read by several guest sources (or under two addresses) counts once: its newest read.
+    const newest = new Map<string, InventoryGuest>();
+    for (const g of inventory.guests) {
+      if (g.customer !== customer) continue;
+      const id = g.vmKey ?? g.key;
+      const seen = newest.get(id);
+      if (!seen || g.collectedAt > seen.collectedAt || (g.collectedAt === seen.collectedAt && g.key < seen.key)) newest.set(id, g);
+    }
+    const guests = [...newest.values()];
+    if (guests.length < inventory.guests.filter((g) => g.customer === customer).length) {
+      notes.push(`${who}${inventory.guests.filter((g) => g.customer === customer).length - guests.length} older read(s) of a VM read twice left out (its newest read counts)`);
+    }
     // Address → the workloads reporting it (VMs by their inventory addresses, guests by their own).
     const byAddress = new Map<string, Set<string>>();
     const claim = (address: string, key: string) => {
@@ -341,7 +354,7 @@ export function analyseDependencies(inventory: Inventory): DependencyResult {
     built.sort((a, b) => b.connections - a.connections || cmp(a.from, b.from) || cmp(a.to, b.to) || a.port - b.port || cmp(a.protocol, b.protocol));
     if (built.length > DEPENDENCY_EDGE_LIMIT) {
       notes.push(
-        `${customer}: ${built.length - DEPENDENCY_EDGE_LIMIT} of ${built.length} dependencies left out (the ${DEPENDENCY_EDGE_LIMIT} with the most connections are kept)`,
+        `${who}${built.length - DEPENDENCY_EDGE_LIMIT} of ${built.length} dependencies left out (the ${DEPENDENCY_EDGE_LIMIT} with the most connections are kept)`,
       );
       built = built.slice(0, DEPENDENCY_EDGE_LIMIT);
     }

@@ -249,6 +249,18 @@ describe("analyseDependencies", () => {
     expect(r.nodes.filter((n) => n.key === "outside:1.1.1.1")).toHaveLength(1);
   });
 
+  it("a VM read twice (two guest sources): its newest read counts, once", () => {
+    const older = { ...guest("root@10.0.0.10:22", ["10.0.0.10"], [conn("10.0.0.10:40000", "8.8.8.8:53", "old")]), collectedAt: "2026-10-01T10:00:00.000Z" };
+    const newer = guest("admin@a:22", ["10.0.0.10"], [conn("10.0.0.10:40001", "8.8.8.8:53", "new")]);
+    const r = analyseDependencies(inventoryOf([vm("a", ["10.0.0.10"])], [older, newer]));
+    expect(r.edges).toEqual([expect.objectContaining({ from: K("a"), to: "outside:8.8.8.8", connections: 1, clientProcesses: ["new"] })]);
+    expect(r.notes).toEqual(["1 older read(s) of a VM read twice left out (its newest read counts)"]);
+    // Near miss: two guests matched to no VM are two workloads, both counted.
+    const apart = analyseDependencies(inventoryOf([], [older, { ...newer, ipAddresses: ["10.0.0.11"] }]));
+    expect(apart.edges.map((e) => e.clientProcesses)).toEqual([["new"], ["old"]]);
+    expect(apart.notes).toEqual([]);
+  });
+
   it("no guests: nothing, and no notes", () => {
     const r = analyseDependencies(inventoryOf([vm("a", ["10.0.0.1"])], []));
     expect(r).toEqual({ guests: 0, nodes: [], edges: [], groups: [], notes: [] });
@@ -264,7 +276,7 @@ describe("analyseDependencies", () => {
     const vms = [0, 1, 2].map((n) => vm(`g${n}`, [`10.0.0.${n + 1}`]));
     const r = analyseDependencies(inventoryOf(vms, inputs));
     expect(r.edges).toHaveLength(DEPENDENCY_EDGE_LIMIT);
-    expect(r.notes[0]).toBe(`acme: 9998 of 29998 dependencies left out (the ${DEPENDENCY_EDGE_LIMIT} with the most connections are kept)`);
+    expect(r.notes[0]).toBe(`9998 of 29998 dependencies left out (the ${DEPENDENCY_EDGE_LIMIT} with the most connections are kept)`);
     // The edge between two workloads had one connection, as most: cut or kept, the VMs stay nodes.
     expect(r.nodes.filter((n) => n.kind === "vm")).toHaveLength(3);
     // Every edge's endpoints are nodes.
