@@ -68,6 +68,10 @@ let dualStackClientPort: number;
 /** Another SSH session to the guest, open during the collection (OpenSSH's client running `cat`). */
 let otherSession: ChildProcess;
 
+/** A loop device over a file in the scratch folder, held open by a python process (raw device access). */
+let loopDevice: string;
+let rawHolder: ChildProcess;
+
 let facts: GuestFacts;
 let warnings: string[];
 
@@ -231,12 +235,28 @@ async function startListeners() {
   dualStackClientPort = socket.localPort!;
 }
 
+async function startRawHolder() {
+  const image = path.join(scratch, "raw.img");
+  fs.writeFileSync(image, Buffer.alloc(1024 * 1024));
+  loopDevice = (await run("losetup", ["--find", "--show", image])).stdout.trim();
+  closers.push(() => run("losetup", ["--detach", loopDevice]));
+  rawHolder = started(
+    spawn("/usr/bin/python3", ["-c", "import sys, time\nf = open(sys.argv[1], 'rb')\nprint('open', flush=True)\ntime.sleep(3600)", loopDevice], {
+      stdio: ["ignore", "pipe", "ignore"],
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    rawHolder.stdout!.once("data", () => resolve());
+    rawHolder.once("exit", (code) => reject(new Error(`the raw device holder exited (${code})`)));
+  });
+}
+
 beforeAll(async () => {
   scratch = fs.mkdtempSync("/tmp/fleetlens-guest-workloads-");
   fs.chmodSync(scratch, 0o755);
   closers.push(async () => fs.rmSync(scratch, { recursive: true, force: true }));
   await startSshd();
-  await Promise.all([startPostgres(), startNginx(), startPodman(), startListeners()]);
+  await Promise.all([startPostgres(), startNginx(), startPodman(), startListeners(), startRawHolder()]);
   const collection = await collectGuests([{ user: "root", host: "127.0.0.1", port: sshPort }], {
     auth: { privateKey: clientKey },
     hostKey: { mode: "pinned", fingerprint },
@@ -340,6 +360,12 @@ describe("guest discovery of the workloads the test started", () => {
     const withoutService = detectSoftware({ processes: facts.processes.filter((p) => p.name !== "podman"), units: [], listeners: [] });
     expect(withoutService.find((s) => s.name === "podman")).toMatchObject({ kind: "container-runtime" });
     expect(withoutService.find((s) => s.name === "podman")!.evidence).toMatch(/^process conmon \(pid \d+\)/);
+  });
+
+  it("a process holding a loop device open itself: raw device access, named by its process", () => {
+    expect(facts.rawDevices).toContainEqual({ pid: rawHolder.pid, process: "python3", device: loopDevice });
+    // PostgreSQL, nginx and Podman hold no device: only the holder is listed.
+    expect(facts.rawDevices.filter((d) => d.device === loopDevice)).toHaveLength(1);
   });
 
   it("tells a listener on one address from listeners on all addresses", () => {

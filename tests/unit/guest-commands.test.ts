@@ -33,7 +33,7 @@ describe("the command set", () => {
   });
 
   it("asks for sudo exactly where root alone may read", () => {
-    expect(GUEST_COMMANDS.filter((c) => c.sudo).map((c) => c.id)).toEqual(["product-uuid", "listeners", "connections", "cron"]);
+    expect(GUEST_COMMANDS.filter((c) => c.sudo).map((c) => c.id)).toEqual(["product-uuid", "listeners", "connections", "cron", "devices"]);
   });
 
   it("ids are unique", () => {

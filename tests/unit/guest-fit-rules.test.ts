@@ -105,6 +105,13 @@ const CASES: Case[] = [
   fire("guest-kernel-modules", "zfs and spl loaded", () => facts({ extraModules: ["zfs", "spl"] })),
   silent("guest-kernel-modules", "no extra module", () => facts({ extraModules: [] })),
 
+  fire("guest-raw-device", "a database process on a raw volume", () => facts({ rawDevices: [{ pid: 900, process: "oracle", device: "/dev/mapper/vg-ora" }] })),
+  fire("guest-raw-device", "a holder the process list did not name", () => facts({ rawDevices: [{ pid: 901, process: null, device: "/dev/loop0" }] })),
+  silent("guest-raw-device", "multipathd and lvm holding the disks", () =>
+    facts({ rawDevices: [{ pid: 300, process: "multipathd", device: "/dev/sdb" }, { pid: 301, process: "dmeventd", device: "/dev/dm-0" }] }),
+  ),
+  silent("guest-raw-device", "no device held", () => facts({ rawDevices: [] })),
+
   fire("guest-many-services", "four programs listening beyond loopback", () => facts(services(4))),
   fire("guest-many-services", "two at a threshold of one", () => facts(services(2)), undefined),
   silent("guest-many-services", "three: at the threshold", () => facts(services(3))),

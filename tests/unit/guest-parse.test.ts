@@ -141,6 +141,35 @@ describe("recorded as nobody (no sudo)", () => {
   });
 });
 
+describe("raw devices", () => {
+  it("a process holding a loop device open (recorded): pid and device, named from the process list", () => {
+    const stdout = fixture("debian12", "devices.loop.txt");
+    expect(GUEST_PARSERS.devices(stdout, ok("devices", stdout)).facts.rawDevices).toEqual([{ pid: 12081, process: null, device: "/dev/loop0" }]);
+    const facts = factsFromResults(
+      "t",
+      [ok("devices", stdout), ok("processes", fixture("debian12", "processes.txt").replace(/^(\s*)1(\s)/m, "$112081$2"))],
+      AT,
+    );
+    // The recording's pid 1 renumbered to the holder's pid: the holder is named by the process list.
+    const holder = facts.processes.find((p) => p.pid === 12081);
+    expect(holder?.name).toBeTruthy();
+    expect(facts.rawDevices).toEqual([{ pid: 12081, process: holder!.name, device: "/dev/loop0" }]);
+    // Nothing held open (recorded as root with no loop device), and busybox's find: said, not guessed.
+    expect(factsFromResults("t", [ok("devices", fixture("debian12", "devices.txt"))], AT).rawDevices).toEqual([]);
+    const busybox = factsFromResults("t", [ok("devices", fixture("busybox", "devices.txt"))], AT);
+    expect(busybox.rawDevices).toEqual([]);
+    expect(busybox.unread).toContain("raw devices: GNU find (-lname, -printf) not on the guest");
+  });
+
+  it("ignores what is not a holder line, and each process and device once", () => {
+    const stdout = "/proc/42/fd /dev/sdb\n/proc/42/fd /dev/sdb\n/proc/x/fd /dev/sdc\n/proc/43/fd /dev/sd c\ngarbage\n/proc/44/fd /dev/mapper/vg-data\n";
+    expect(GUEST_PARSERS.devices(stdout, ok("devices", stdout)).facts.rawDevices).toEqual([
+      { pid: 42, process: null, device: "/dev/sdb" },
+      { pid: 44, process: null, device: "/dev/mapper/vg-data" },
+    ]);
+  });
+});
+
 describe("fallbacks recorded on this machine", () => {
   it("busybox ps: sizes with their suffix, no CPU share", () => {
     const part = parseProcesses(fixture("debian12", "processes.busybox.txt"), ok("processes", ""));

@@ -131,6 +131,9 @@ export function servicesOf(guest: GuestFacts): string[] {
   return [...services].sort();
 }
 
+/** The OS's own storage daemons: they hold devices for the host's sake, not the workload's. */
+const STORAGE_DAEMONS = /^(multipathd|lvm|lvmetad|lvmpolld|dmeventd|mdadm|mdmon|smartd|iscsid|iscsiuio|systemd-udevd|udevd|blkmapd|qemu-ga)$/;
+
 /** X servers, Wayland compositors, desktop shells and display managers: a desktop session, not a service. */
 const GUI_PROCESS = /^(Xorg|X|Xwayland|Xvnc|Xtigervnc|Xvfb|gnome-shell|gnome-session-b?|gdm|gdm3|gdm-session-wor|lightdm|sddm|kwin_x11|kwin_wayland|plasmashell|xfce4-session|xfwm4|mate-session|cinnamon|lxsession)$/;
 const GUI_UNIT = /^(display-manager|gdm|gdm3|lightdm|sddm|xdm|lxdm)\.service$/;
@@ -200,6 +203,25 @@ export const GUEST_RULES: readonly GuestRule[] = [
     fit: "major-work",
     supersedes: [],
     test: ({ guest }) => (guest.extraModules.length > 0 ? list(guest.extraModules, 8) : false),
+  },
+  {
+    id: "guest-raw-device",
+    title: "Raw device access",
+    severity: "warning",
+    appliesTo: "vm",
+    text: "A workload process holds a disk, volume or the machine's memory open itself, not through a filesystem (a database on a raw volume, a backup or forensic agent): a container sees no host disks; the device must be passed through (privileged, or Kata's block device passthrough), so it stays a VM until that is designed.",
+    source: MIGRATE_TO_CONTAINERS_PLANNING,
+    upstreamId: null,
+    sourceNote: "not a good fit: \"dependencies on specific hardware\"; read from /proc/<pid>/fd links to /dev disks, md, dm and loop volumes, /dev/mem",
+    effect: "vm",
+    exposes: false,
+    deviation: "The OS's own storage daemons (multipathd, lvm, dmeventd, mdadm, smartd, iscsid, udevd) holding devices are left out: they stay with the host, not with the workload.",
+    fit: "no-fit",
+    supersedes: [],
+    test: ({ guest }) => {
+      const held = guest.rawDevices.filter((d) => !(d.process && (OS_SERVICES.has(d.process) || STORAGE_DAEMONS.test(d.process))));
+      return held.length > 0 ? list([...new Set(held.map((d) => `${d.device} (${d.process ?? `pid ${d.pid}`})`))]) : false;
+    },
   },
   {
     id: "guest-many-services",

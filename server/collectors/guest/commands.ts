@@ -33,6 +33,7 @@ export const GUEST_COMMAND_IDS = [
   "packages",
   "cron",
   "modules",
+  "devices",
   "security",
 ] as const;
 
@@ -196,6 +197,22 @@ export const GUEST_COMMANDS: readonly GuestCommand<GuestCommandId>[] = [
     run: "cat /proc/modules 2>/dev/null || echo FLEETLENS-NO-MODULES",
     timeoutMs: 5000,
     maxBytes: MiB,
+  },
+  {
+    // Processes holding a disk, a partition, a device-mapper, md or loop volume, or the machine's memory open
+    // themselves (raw device access: databases on raw volumes, backup agents, forensic tools): each
+    // "/proc/<pid>/fd /dev/<device>". GNU find's -lname/-printf; others say FLEETLENS-NO-FIND-PRINTF.
+    // Other users' descriptors need root (sudo).
+    id: "devices",
+    run:
+      C +
+      "if find /proc/self/fd -maxdepth 0 -printf '' >/dev/null 2>&1; then " +
+      "find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 -lname '/dev/*' -printf '%h %l\\n' 2>/dev/null | " +
+      "grep -E ' /dev/(sd[a-z]+[0-9]*|vd[a-z]+[0-9]*|xvd[a-z]+[0-9]*|hd[a-z]+[0-9]*|nvme[0-9]+n[0-9]+(p[0-9]+)?|dm-[0-9]+|md[0-9]+|loop[0-9]+|mapper/[^ ]+|mem|kmem|port)$' | " +
+      "sort -u | head -n 2000; else echo FLEETLENS-NO-FIND-PRINTF; fi",
+    timeoutMs: 10000,
+    maxBytes: MiB,
+    sudo: true,
   },
   {
     // "selinux <0|1|disabled|absent>", "apparmor <Y|N|absent>".

@@ -26,6 +26,7 @@ export const GUEST_LIMITS = {
   filesystems: 500,
   units: 2000,
   extraModules: 1000,
+  rawDevices: 500,
   macAddresses: 64,
   ipAddresses: 256,
   software: 200,
@@ -71,6 +72,15 @@ export const guestFilesystem = z.object({
   freeMiB: mib,
 });
 
+/** A process holding a disk (or the machine's memory) open itself, not through a filesystem. */
+export const guestRawDevice = z.object({
+  pid: z.number().int().min(0),
+  /** The process's name, from the process list (null when it was not listed). */
+  process: maybe(name),
+  /** "/dev/sdb", "/dev/mapper/vg-data", "/dev/mem". */
+  device: text(256),
+});
+
 /** A runtime or server recognised from processes, units and listeners, with what gave it away. */
 export const guestSoftware = z.object({
   kind: z.enum(["runtime", "server", "container-runtime"]),
@@ -113,6 +123,8 @@ export const guestFacts = z.object({
   cronJobs: maybe(z.number().int().min(0)),
   /** Loaded kernel modules not in the distribution's default set. */
   extraModules: z.array(name).max(GUEST_LIMITS.extraModules).default([]),
+  /** Processes with a disk, partition, device-mapper volume or /dev/mem open (raw device access). */
+  rawDevices: z.array(guestRawDevice).max(GUEST_LIMITS.rawDevices).default([]),
   security: z.object({
     selinux: maybe(z.enum(["enforcing", "permissive", "disabled"])),
     apparmor: maybe(z.enum(["enabled", "disabled"])),
@@ -141,6 +153,7 @@ export type GuestListener = z.output<typeof guestListener>;
 export type GuestConnection = z.output<typeof guestConnection>;
 export type GuestFilesystem = z.output<typeof guestFilesystem>;
 export type GuestSoftware = z.output<typeof guestSoftware>;
+export type GuestRawDevice = z.output<typeof guestRawDevice>;
 
 /**
  * One read-only command of the set and how its output is read. `run` is the exact text sent to the

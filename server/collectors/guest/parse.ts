@@ -70,6 +70,7 @@ export const COMMAND_LABELS: Record<GuestCommandId, string> = {
   packages: "package count",
   cron: "cron jobs",
   modules: "kernel modules",
+  devices: "raw devices",
   security: "SELinux/AppArmor",
 };
 
@@ -641,6 +642,28 @@ export function parseModules(stdout: string, result: CommandResult): FactsPart {
   return part;
 }
 
+/** "/proc/<pid>/fd /dev/<device>" lines: each process and device once (the process's name is filled in from the process list). */
+export function parseDevices(stdout: string, result: CommandResult): FactsPart {
+  const part = empty();
+  const seen = new Set<string>();
+  const devices: NonNullable<FactsPart["facts"]["rawDevices"]> = [];
+  for (const line of linesOf(stdout, result.truncated)) {
+    if (marker(line) === "NO-FIND-PRINTF") {
+      part.unread.push("raw devices: GNU find (-lname, -printf) not on the guest");
+      part.facts.rawDevices = [];
+      return part;
+    }
+    const m = /^\/proc\/(\d{1,10})\/fd (\/dev\/[A-Za-z0-9._/-]{1,200})$/.exec(line.trim());
+    if (!m) continue;
+    const pid = safeInt(m[1]);
+    if (pid === null || seen.has(`${pid} ${m[2]}`)) continue;
+    seen.add(`${pid} ${m[2]}`);
+    devices.push({ pid, process: null, device: m[2]! });
+  }
+  part.facts.rawDevices = devices;
+  return part;
+}
+
 export function parseSecurity(stdout: string, result: CommandResult): FactsPart {
   const part = empty();
   const security: FactsPart["facts"]["security"] = {};
@@ -678,12 +701,13 @@ export const GUEST_PARSERS: Record<GuestCommandId, GuestParser> = {
   packages: parsePackages,
   cron: parseCron,
   modules: parseModules,
+  devices: parseDevices,
   security: parseSecurity,
 };
 
 // ---- assembly -------------------------------------------------------------------------------------
 
-const LISTS = ["filesystems", "processes", "listeners", "connections", "units", "extraModules", "macAddresses", "ipAddresses"] as const;
+const LISTS = ["filesystems", "processes", "listeners", "connections", "units", "extraModules", "rawDevices", "macAddresses", "ipAddresses"] as const;
 
 /**
  * The facts of one guest from its command results (in any order; unknown ids ignored, a missing one
@@ -713,6 +737,7 @@ export function factsFromResults(target: string, results: readonly CommandResult
     software: [],
     cronJobs: null,
     extraModules: [],
+    rawDevices: [],
     security: { selinux: null, apparmor: null },
     unread: [],
     warnings: [],
@@ -763,6 +788,9 @@ export function factsFromResults(target: string, results: readonly CommandResult
       (facts[key] as unknown[]) = list.slice(0, limit);
     }
   }
+  // A raw device's holder by name, from the process list.
+  const names = new Map(facts.processes.map((p) => [p.pid, p.name]));
+  for (const d of facts.rawDevices) d.process = names.get(d.pid) ?? null;
   try {
     facts.software = detectSoftware({ processes: facts.processes, units: facts.units, listeners: facts.listeners });
   } catch (error) {
