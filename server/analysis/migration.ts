@@ -315,8 +315,9 @@ const NOT_THE_VMS_DISK = /^(nfs4?|cifs|smb3?|smbfs|sshfs|fuse\..*|glusterfs|ceph
  *   of the OS's own services (rules/guest.ts OS_SERVICE_PROCESSES); saving = allocated - workload,
  *   when powered on, never negative.
  * Disk: the container keeps the workload's data, the used space of the guest's own filesystems less
- *   the OS copy in it (the footprint's disk), never negative; saving = provisioned (else the
- *   filesystems' capacity) - that data, between 0 and the provisioned size.
+ *   the OS copy in it (the footprint's disk), never negative; saving = what the VM occupies on its
+ *   datastore (its used storage; else what is provisioned; else the filesystems' capacity) - that
+ *   data, between 0 and that occupation (a thin disk's unwritten blocks were never stored).
  * A figure the guest did not give falls back to the footprint's, and says so.
  */
 function measuredSaving(vm: InventoryVirtualMachine, guest: InventoryGuest, footprint: CompiledFootprint | null) {
@@ -351,7 +352,9 @@ function measuredSaving(vm: InventoryVirtualMachine, guest: InventoryGuest, foot
     evidence.push({ ...base, field: "filesystems", value: "none read", strength: "missing", note: `disk saving from the OS footprint instead (${mibText(fallback.diskMiB)})` });
   } else {
     const usedDisk = own.reduce((sum, f) => sum + Math.max(0, f.sizeMiB - f.freeMiB), 0);
-    const capacity = vm.provisionedMiB ?? own.reduce((sum, f) => sum + f.sizeMiB, 0);
+    // What the VM occupies on its datastore (a thin disk only its used blocks), else what is provisioned, else its filesystems.
+    const capacity = vm.usedMiB ?? vm.provisionedMiB ?? own.reduce((sum, f) => sum + f.sizeMiB, 0);
+    const capacityIs = vm.usedMiB !== null ? "in use on the datastore" : vm.provisionedMiB !== null ? "provisioned" : "of filesystems";
     const osDisk = footprint?.diskMiB ?? 0;
     const data = Math.max(0, usedDisk - osDisk);
     diskMiB = Math.round(Math.min(capacity, Math.max(0, capacity - data)));
@@ -362,7 +365,7 @@ function measuredSaving(vm: InventoryVirtualMachine, guest: InventoryGuest, foot
       strength: "strong",
       note:
         `the container keeps the workload's data: ${mibText(usedDisk)} used less the OS copy (${footprint ? `${footprint.label}, ${mibText(osDisk)}` : "no footprint known, 0"}) = ${mibText(data)}; ` +
-        `disk saved: ${mibText(capacity)} ${vm.provisionedMiB !== null ? "provisioned" : "of filesystems"} - ${mibText(data)} = ${mibText(diskMiB)}`,
+        `disk saved: ${mibText(capacity)} ${capacityIs} - ${mibText(data)} = ${mibText(diskMiB)}`,
     });
   }
   return { ramMiB, diskMiB, evidence };

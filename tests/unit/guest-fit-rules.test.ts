@@ -367,6 +367,10 @@ describe("a VM with a matched guest", () => {
     expect(verdictOf([big]).saving.diskMiB).toBe(32160);
     const full = facts({ filesystems: [{ mountPoint: "/", fsType: "ext4", device: "/dev/sda1", sizeMiB: 204800, freeMiB: 0 }] });
     expect(verdictOf([full]).saving.diskMiB).toBe(0);
+    // A thin disk: the datastore holds 90,000 MiB of the 102,400 provisioned; 90,000 - 70,240 = 19,760 saved.
+    const thin = verdictOf([big], { usedMiB: 90000 });
+    expect(thin.saving.diskMiB).toBe(19760);
+    expect(thin.evidence.find((e) => e.field === "filesystems")?.note).toMatch(/disk saved: 90,000 MiB in use on the datastore - 70,240 MiB = 19,760 MiB$/);
   });
 
   it("what the guest did not give: said as missing, the footprint's figure used instead", () => {
