@@ -91,6 +91,16 @@ const USER_FIELD_ONLY = new Set(["vsphere"]);
  * virsh and docker write them: that stays.) Null when there is nothing to take out.
  */
 export function endpointCredentials(kind: string, endpoint: string): EndpointUserInfo | null {
+  // A guest source's endpoint is a list of targets, each of which may name its user (`ops@db01`):
+  // a password in any of them (`ops:secret@db01`, `ssh://ops:secret@db01`) is refused.
+  if (kind === "guest") {
+    let password: string | null = null;
+    const cleaned = endpoint.replace(/(^|[\s,]|:\/\/)([^\s,/@:]*):(?!\/\/)([^\s,@]*)@/g, (_, before: string, user: string, secret: string) => {
+      password ??= secret;
+      return `${before}${user}@`;
+    });
+    return password === null ? null : { user: null, password, endpoint: cleaned };
+  }
   const info = endpointUserInfo(endpoint);
   if (!info) return null;
   if (info.password !== null) return info;

@@ -76,8 +76,11 @@ export interface CollectorDefinition<K extends string = string> {
   kind: K;
   /** The kind's name for people. */
   label: string;
-  /** What an endpoint looks like, with an example for the form and for the error message. */
-  endpoint: { pattern: RegExp; example: string };
+  /**
+   * What an endpoint looks like, with an example for the form and for the error message; `check`,
+   * when the pattern cannot say all (a list of targets): why this endpoint cannot work, or null.
+   */
+  endpoint: { pattern: RegExp; example: string; check?: (endpoint: string) => string | null };
   /**
    * The source's options: checked when a source is saved (an invalid one is refused, naming the
    * option) and read again by the collector when it runs.

@@ -70,3 +70,41 @@ describe("source options checked when saved", () => {
     }
   });
 });
+
+describe("a guest source when saved", () => {
+  const create = (endpoint: string, options: Record<string, unknown>) =>
+    caller().sources.create({ customerId, kind: "guest", name: `guests-${Math.random()}`, endpoint, username: "root", options });
+
+  it("is saved with its targets, a host-key choice and a password or key as the secret", async () => {
+    const saved = await caller().sources.create({
+      customerId,
+      kind: "guest",
+      name: "guests",
+      endpoint: "inventory, 10.20.30.0/28, ops@db01.acme.example:2222",
+      username: "root",
+      secret: "a-password",
+      options: { trustOnFirstUse: true, sudo: true, concurrency: "4" },
+    });
+    const stored = await t.prisma.source.findUniqueOrThrow({ where: { id: saved.id } });
+    expect(stored.options).toEqual({ trustOnFirstUse: true, sudo: true, concurrency: "4" });
+    expect(stored.secret).not.toBeNull();
+  });
+
+  it("refuses what could not work, naming it, never repeating a password, and stores nothing", async () => {
+    const before = await t.prisma.source.count();
+    const cases = [
+      ["inventory", {}, /invalid guest option hostKeys: choose how guests' ssh host keys are checked/],
+      ["10.0.0.0/16", { trustOnFirstUse: true }, /^invalid guest endpoint: "10\.0\.0\.0\/16" is wider than \/20/],
+      ["db01, bad_host!", { trustOnFirstUse: true }, /^"db01, bad_host!" is not a guest endpoint/],
+      ["db01 under_score", { trustOnFirstUse: true }, /^invalid guest endpoint: "under_score" is not a host name or address/],
+      ["inventory, ops:Canary-5@db01", { trustOnFirstUse: true }, /the endpoint carries a password .*\(inventory, ops@db01\)/],
+    ] as const;
+    for (const [endpoint, options, message] of cases) {
+      const refused = await refusal(create(endpoint, options));
+      expect(refused?.code, endpoint).toBe("BAD_REQUEST");
+      expect(refused!.message, endpoint).toMatch(message);
+      expect(refused!.message).not.toContain("Canary-5");
+    }
+    expect(await t.prisma.source.count()).toBe(before);
+  });
+});

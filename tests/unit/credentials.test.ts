@@ -86,6 +86,19 @@ describe("credentials in an endpoint", () => {
     expect(endpointCredentialsProblem("vsphere", "https://vc.example/sdk")).toBeNull();
   });
 
+  it("finds a password in any target of a guest source's list, with or without a scheme, and never repeats it", () => {
+    expect(endpointCredentials("guest", "inventory, ops@db01:2222 [fd00::7]:22 ops@[fd00::8]:2200 10.0.0.0/28")).toBeNull();
+    expect(endpointCredentials("guest", "inventory, ops:Canary-1@db01:2222, 10.0.0.5")).toEqual({
+      user: null,
+      password: "Canary-1",
+      endpoint: "inventory, ops@db01:2222, 10.0.0.5",
+    });
+    const message = endpointCredentialsProblem("guest", "db02 ssh://root:Canary-2@db01")!;
+    expect(message).toContain("give the endpoint without it (db02 ssh://root@db01)");
+    expect(message).not.toContain("Canary-2");
+    expect(endpointCredentials("guest", "root:Canary-3@[fd00::9]:22")?.endpoint).toBe("root@[fd00::9]:22");
+  });
+
   it("takes passwords, keys and NUL characters out of text for the audit log", () => {
     expect(withoutCredentials("https://svc:pw@vc.example/sdk")).toBe("https://vc.example/sdk");
     expect(withoutCredentials("from tcp://a:b@h:1 and qemu+ssh://root@kvm/system")).toBe("from tcp://h:1 and qemu+ssh://root@kvm/system");

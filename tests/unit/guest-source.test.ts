@@ -42,6 +42,8 @@ describe("a guest source's endpoint", () => {
     expect(() => parseGuestEndpoint("10.0.0.300/30", "root")).toThrow(/is not an IPv4 range/);
     expect(() => parseGuestEndpoint("host:99999", "root")).toThrow(`"host:99999": the port must be 1 to 65535`);
     expect(() => parseGuestEndpoint("-oProxyCommand=x@h", "root")).toThrow(/is not a user name/);
+    // A password in a target is refused without being repeated.
+    expect(() => parseGuestEndpoint("ops:Canary-4@db01", "root")).toThrow(/^db01: no password in the endpoint \(give it in the secret\)$/);
     expect(() => parseGuestEndpoint("bad_host!", "root")).toThrow(/is not a host/);
     // Two /20s are more guests than one source may read.
     expect(() => parseGuestEndpoint("10.0.0.0/20 10.0.16.0/20", "root")).toThrow(`more than ${MAX_GUEST_TARGETS} guests in one source: split it`);

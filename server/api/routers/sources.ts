@@ -54,6 +54,8 @@ function checkEndpoint(kind: SourceKind, endpoint: string) {
       message: `"${endpoint}" is not a ${kind} endpoint; expected something like ${rule.example}`,
     });
   }
+  const problem = rule.check?.(endpoint);
+  if (problem) throw new TRPCError({ code: "BAD_REQUEST", message: `invalid ${kind} endpoint: ${problem}` });
 }
 
 /** The options against the kind's own schema: a bad one is refused when saved, not at the first collection. */

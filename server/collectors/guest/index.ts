@@ -5,7 +5,8 @@
  */
 import { defineCollector } from "../types";
 import { guestCliParser } from "./cli";
-import { collectGuestSource, guestOptions } from "./source";
+import { GuestConfigurationError } from "./errors";
+import { collectGuestSource, guestOptions, parseGuestEndpoint } from "./source";
 
 export const guest = defineCollector({
   kind: "guest",
@@ -14,6 +15,16 @@ export const guest = defineCollector({
     // `inventory`, hosts, host:port, user@host, IPv4 ranges: separated by commas, spaces or new lines.
     pattern: /^[\w\s.,:@[\]/-]+$/,
     example: "inventory, 10.20.30.0/28, db01.example.com:2222",
+    // Every entry read as the collector will read it: a range too wide or a bad host is refused when saved.
+    check: (endpoint) => {
+      try {
+        parseGuestEndpoint(endpoint, "user");
+        return null;
+      } catch (error) {
+        if (error instanceof GuestConfigurationError) return error.message;
+        throw error;
+      }
+    },
   },
   options: guestOptions,
   fields: [

@@ -170,6 +170,8 @@ function hostTarget(entry: string, sourceUser: string, port: number): GuestTarge
   if (at >= 0) {
     user = entry.slice(0, at);
     entry = entry.slice(at + 1);
+    // Never echoed: it may be a password ("user:password@host").
+    if (user.includes(":")) throw new GuestConfigurationError(`${entry.slice(0, 80)}: no password in the endpoint (give it in the secret)`);
     if (!/^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/.test(user)) throw new GuestConfigurationError(`"${user.slice(0, 80)}" is not a user name`);
   }
   if (net.isIPv6(entry)) return { user, host: entry, port };
