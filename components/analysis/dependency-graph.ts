@@ -85,7 +85,7 @@ export function layoutGraph(nodes: DependencyNode[], edges: DependencyEdge[], li
       discovered: n.discovered,
       group: n.group,
       connections: connections.get(n.key) ?? 0,
-      x: radius * Math.cos(angle),
+      x: 2 * radius * Math.cos(angle),
       y: radius * Math.sin(angle),
     };
   });
@@ -93,8 +93,9 @@ export function layoutGraph(nodes: DependencyNode[], edges: DependencyEdge[], li
   const simulation = forceSimulation<GraphNode>(graphNodes)
     .force("link", forceLink<GraphNode, { source: string | GraphNode; target: string | GraphNode }>(simLinks).id((d) => d.key).distance(110))
     .force("charge", forceManyBody<GraphNode>().strength(-420))
-    .force("x", forceX<GraphNode>(0).strength(0.06))
-    .force("y", forceY<GraphNode>(0).strength(0.06))
+    // Pulled harder vertically than horizontally: the picture is a wide band, as the page is.
+    .force("x", forceX<GraphNode>(0).strength(0.025))
+    .force("y", forceY<GraphNode>(0).strength(0.14))
     .force("collide", forceCollide<GraphNode>(NODE_RADIUS * 2.4))
     .stop();
   const ticks = Math.ceil(Math.log(simulation.alphaMin()) / Math.log(1 - simulation.alphaDecay()));
