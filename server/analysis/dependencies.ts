@@ -32,7 +32,7 @@ export type DependencyNodeKind = "vm" | "guest" | "outside";
 export type AddressScope = "private" | "public";
 
 export interface DependencyNode {
-  /** A VM key, a guest key (a guest matched to no VM), or "outside:<address>". */
+  /** A VM key, a guest key (a guest matched to no VM), or "outside:<address>" (unique within a customer). */
   key: string;
   kind: DependencyNodeKind;
   customer: string;
@@ -153,7 +153,9 @@ interface EdgeBuild {
 
 export function analyseDependencies(inventory: Inventory): DependencyResult {
   const notes: string[] = [];
-  const nodes = new Map<string, DependencyNode>();
+  // One customer's nodes at a time: an outside address is one node per customer.
+  let nodes = new Map<string, DependencyNode>();
+  const allNodes: DependencyNode[] = [];
   const vmName = new Map(inventory.virtualMachines.map((vm) => [vm.key, vm.name] as const));
   const customers = [...new Set(inventory.guests.map((g) => g.customer))].sort(cmp);
 
@@ -195,6 +197,7 @@ export function analyseDependencies(inventory: Inventory): DependencyResult {
   let self = 0;
 
   for (const customer of customers) {
+    nodes = new Map<string, DependencyNode>();
     // Notes name the customer only when the inventory holds several (the analyse CLI).
     const who = customers.length > 1 ? `${customer}: ` : "";
     // A VM read by several guest sources (or under two addresses) counts once: its newest read.
@@ -373,7 +376,7 @@ export function analyseDependencies(inventory: Inventory): DependencyResult {
       }
       return root;
     };
-    const workloads = [...nodes.values()].filter((n) => n.customer === customer && n.kind !== "outside");
+    const workloads = [...nodes.values()].filter((n) => n.kind !== "outside");
     for (const n of workloads) parent.set(n.key, n.key);
     for (const e of built) {
       if (!parent.has(e.from) || !parent.has(e.to)) continue;
@@ -398,12 +401,12 @@ export function analyseDependencies(inventory: Inventory): DependencyResult {
     });
     for (const e of built) e.group = nodes.get(e.from)?.group ?? nodes.get(e.to)?.group ?? null;
     allEdges.push(...built);
+    // Nodes an edge still names (an outside endpoint whose edges were all cut goes too).
+    const named = new Set(built.flatMap((e) => [e.from, e.to]));
+    allNodes.push(...[...nodes.values()].filter((n) => n.kind !== "outside" || named.has(n.key)));
   }
 
-  // Nodes an edge still names (an outside endpoint whose edges were all cut goes too).
-  const named = new Set(allEdges.flatMap((e) => [e.from, e.to]));
-  const keptNodes = [...nodes.values()].filter((n) => n.kind !== "outside" || named.has(n.key));
-  keptNodes.sort((a, b) => cmp(a.customer, b.customer) || cmp(a.kind, b.kind) || cmp(a.name, b.name) || cmp(a.key, b.key));
+  const keptNodes = allNodes.sort((a, b) => cmp(a.customer, b.customer) || cmp(a.kind, b.kind) || cmp(a.name, b.name) || cmp(a.key, b.key));
   if (loopback > 0) notes.push(`${loopback} loopback connection(s) left out (a guest talking to itself)`);
   if (self > 0) notes.push(`${self} connection(s) to the guest's own address left out`);
   return { guests: inventory.guests.length, nodes: keptNodes, edges: allEdges, groups: allGroups, notes };

@@ -261,6 +261,23 @@ describe("analyseDependencies", () => {
     expect(apart.notes).toEqual([]);
   });
 
+  it("two customers (the analyse CLI): each its own nodes, groups and outside endpoints", () => {
+    const a = guest("root@a:22", ["10.0.0.1"], [conn("10.0.0.1:40000", "8.8.8.8:53", "dig"), conn("127.0.0.1:1", "127.0.0.1:2")]);
+    const b = guest("root@b:22", ["10.0.0.1"], [conn("10.0.0.1:40000", "8.8.8.8:53", "dig")]);
+    const r = analyseDependencies(inventoryOf([vm("a", ["10.0.0.1"])], [a], "acme", [{ customer: "globex", vms: [vm("b", ["10.0.0.1"])], guests: [b] }]));
+    expect(r.nodes.map((n) => [n.customer, n.key])).toEqual([
+      ["acme", "outside:8.8.8.8"],
+      ["acme", K("a")],
+      ["globex", "outside:8.8.8.8"],
+      ["globex", "globex:vm:b"],
+    ]);
+    expect(r.edges.map((e) => [e.customer, e.from, e.to, e.group])).toEqual([
+      ["acme", K("a"), "outside:8.8.8.8", 1],
+      ["globex", "globex:vm:b", "outside:8.8.8.8", 1],
+    ]);
+    expect(r.groups.map((g) => [g.customer, g.id])).toEqual([["acme", 1], ["globex", 1]]);
+  });
+
   it("no guests: nothing, and no notes", () => {
     const r = analyseDependencies(inventoryOf([vm("a", ["10.0.0.1"])], []));
     expect(r).toEqual({ guests: 0, nodes: [], edges: [], groups: [], notes: [] });
