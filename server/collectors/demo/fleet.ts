@@ -13,12 +13,14 @@
  * This file is the generator's entry; the rest of the folder, in the order it is used: customers.ts
  * (the estates), random.ts (seeded randomness, identifiers), catalogue.ts (OSes, sizes, hardware),
  * model.ts (shared shapes), planning.ts, hypervisors.ts (hosts and VMs), images.ts, services.ts and
- * containers.ts (engine hosts and their containers).
+ * containers.ts (engine hosts and their containers), guests.ts (guest discovery in a share of the
+ * customers' Linux VMs; not in the benchmark fleet).
  */
 import { SNAPSHOT_VERSION, type SnapshotInput } from "../../inventory/snapshot";
 import { addLeftoverImages, engineHost, fillEngine, newEngine } from "./containers";
 import { customerContainerCounts, fleetProfile, type Profile, PROFILES, splitExactly } from "./customers";
 import { buildHypervisor, buildVm } from "./hypervisors";
+import { buildGuests } from "./guests";
 import { giveIdentities } from "./identities";
 import { buildCatalogue } from "./images";
 import {
@@ -57,6 +59,7 @@ export function generateCustomerSnapshot(
     vms: checkCount("vms", options.vms ?? profile.vms),
     collectedAt: options.collectedAt ?? DEFAULT_COLLECTED_AT,
     containerCounts: (candidates, rng) => customerContainerCounts(profile, perEngine, candidates, rng),
+    guests: true,
   });
 }
 
@@ -131,5 +134,9 @@ function buildSnapshot(profile: Profile, params: BuildParams): SnapshotInput {
     for (const image of engine.images.values()) images.push(image);
   });
 
-  return { version: SNAPSHOT_VERSION, collectedAt: params.collectedAt, hosts, virtualMachines, containers, images, warnings: [] };
+  const guests = params.guests
+    ? buildGuests(`${profile.customer.key}|${params.seed}`, params.collectedAt, plans.map((plan) => ({ plan, vm: vmByPlan.get(plan)! })), hosts, containers)
+    : [];
+
+  return { version: SNAPSHOT_VERSION, collectedAt: params.collectedAt, hosts, virtualMachines, containers, images, guests, warnings: [] };
 }

@@ -23,6 +23,8 @@ export interface BuildParams {
   collectedAt: string;
   /** Containers per engine host, given how many Linux VMs could run an engine. */
   containerCounts: (candidates: number, rng: Rng) => number[];
+  /** Guest discovery's facts for a share of the Linux VMs (guests.ts): the demo customers have them, the benchmark fleet not. */
+  guests?: boolean;
 }
 
 export interface Context {
