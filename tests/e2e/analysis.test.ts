@@ -292,6 +292,71 @@ describe("Analysis tabs in a browser", () => {
     await expect.poll(async () => Number(await overTarget())).toBe(before);
   });
 
+  /** An analysis procedure through the app's own API, with the browser's session. */
+  async function procedure<T>(name: string, customerId: string): Promise<T> {
+    const input = encodeURIComponent(JSON.stringify({ json: { customerId } }));
+    const response = await page.request.get(`${app.baseUrl}/api/trpc/analysis.${name}?input=${input}`);
+    expect(response.status()).toBe(200);
+    return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
+  }
+
+  interface Guests {
+    guests: { vmName: string | null; software: string[] }[];
+    totals: { guests: number; matched: number; linuxVms: number; linuxVmsDiscovered: number };
+  }
+
+  it("Guests: the demo's guest discovery, its coverage of the Linux VMs, and each guest with its VM and software", async () => {
+    const withGuests = await Promise.all(customers.map(async (c) => ({ customer: c, guests: await procedure<Guests>("guests", c.id) })));
+    const { customer, guests } = withGuests.sort((a, b) => b.guests.totals.guests - a.guests.totals.guests)[0]!;
+    const { totals } = guests;
+    expect(totals.guests).toBeGreaterThan(10);
+    expect(totals.matched).toBe(totals.guests);
+    // Some of the Linux VMs looked inside, not all: the rest stay "insufficient data".
+    expect(totals.linuxVmsDiscovered).toBeGreaterThan(0);
+    expect(totals.linuxVmsDiscovered).toBeLessThan(totals.linuxVms);
+    await openTab(customer, "Guests");
+    const card = (label: string) => page.locator("dt", { hasText: new RegExp(`^${label}$`) }).locator("xpath=following-sibling::dd[1]").innerText();
+    await expect.poll(() => card("Guests read")).toBe(formatCount(totals.guests));
+    expect(await card("Powered-on Linux VMs")).toBe(formatCount(totals.linuxVms));
+    const rows = page.getByRole("table", { name: `Guests of ${customer.name}` }).locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(totals.guests);
+    const first = guests.guests[0]!;
+    expect(await rows.first().innerText()).toContain(first.vmName!);
+    // Near miss of the search: a server some guests run narrows the table to them.
+    await page.getByLabel("Search guests").fill("postgresql");
+    const postgres = guests.guests.filter((g) => g.software.some((s) => s.toLowerCase().includes("postgresql"))).length;
+    expect(postgres).toBeGreaterThan(0);
+    await expect.poll(() => rows.count()).toBe(postgres);
+    await page.getByLabel("Search guests").fill("");
+    await expect.poll(() => rows.count()).toBe(totals.guests);
+    await page.screenshot({ path: path.join(screenshots, "demo-guests.png"), fullPage: false });
+  });
+
+  it("Dependencies: the demo's application stacks as groups, drawn and listed, a group narrowed to", async () => {
+    interface Dependencies {
+      edges: { from: string; to: string; port: number; group: number | null }[];
+      groups: { id: number; members: string[] }[];
+    }
+    const withDeps = await Promise.all(customers.map(async (c) => ({ customer: c, deps: await procedure<Dependencies>("dependencies", c.id) })));
+    const { customer, deps } = withDeps.sort((a, b) => b.deps.edges.length - a.deps.edges.length)[0]!;
+    const big = deps.groups.filter((g) => g.members.length >= 4);
+    expect(big.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(deps.edges.map((e) => e.port))).toContain(5432);
+    await openTab(customer, "Dependencies");
+    const graph = page.locator("svg[data-dependency-graph]");
+    await graph.waitFor();
+    const group = big[0]!;
+    await page.getByLabel("Group", { exact: true }).selectOption({ label: `Group ${group.id} (${group.members.length} workloads)` });
+    const inGroup = deps.edges.filter((e) => e.group === group.id);
+    await expect.poll(() => graph.locator("[data-link]").count()).toBe(inGroup.length);
+    const rows = page.getByRole("table", { name: `Dependencies of ${customer.name}` }).locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(Math.min(25, inGroup.length));
+    const ports = new Set((await rows.allInnerTexts()).map((t) => t.split("\t").map((c) => c.trim())).flat());
+    expect([...new Set(inGroup.map((e) => String(e.port)))].some((p) => ports.has(p))).toBe(true);
+    await page.getByRole("heading", { name: "Who talks to whom", exact: true }).evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await page.screenshot({ path: path.join(screenshots, "demo-dependencies.png"), fullPage: false });
+  });
+
   it("showed no errors in the browser", () => {
     expect(pageErrors).toEqual([]);
   });
