@@ -71,6 +71,8 @@ let otherSession: ChildProcess;
 /** A loop device over a file in the scratch folder, held open by a python process (raw device access). */
 let loopDevice: string;
 let rawHolder: ChildProcess;
+/** `sleep` as nobody with two ambient capabilities (as systemd's AmbientCapabilities gives a service). */
+let capable: ChildProcess;
 
 let facts: GuestFacts;
 let warnings: string[];
@@ -245,6 +247,13 @@ async function startRawHolder() {
       stdio: ["ignore", "pipe", "ignore"],
     }),
   );
+  capable = started(
+    spawn(
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=+net_admin,+sys_time", "--ambient-caps=+net_admin,+sys_time", "sleep", "3600"],
+      { stdio: "ignore" },
+    ),
+  );
   await new Promise<void>((resolve, reject) => {
     rawHolder.stdout!.once("data", () => resolve());
     rawHolder.once("exit", (code) => reject(new Error(`the raw device holder exited (${code})`)));
@@ -366,6 +375,12 @@ describe("guest discovery of the workloads the test started", () => {
     expect(facts.rawDevices).toContainEqual({ pid: rawHolder.pid, process: "python3", device: loopDevice });
     // PostgreSQL, nginx and Podman hold no device: only the holder is listed.
     expect(facts.rawDevices.filter((d) => d.device === loopDevice)).toHaveLength(1);
+  });
+
+  it("a process of nobody holding capabilities: its uid and capabilities, named by its process; root's processes are not listed", () => {
+    expect(facts.privileged).toContainEqual({ pid: capable.pid, process: "sleep", uid: 65534, capabilities: ["NET_ADMIN", "SYS_TIME"] });
+    expect(facts.privileged.some((p) => p.pid === postmasterPid)).toBe(false);
+    expect(facts.privileged.every((p) => p.uid !== 0)).toBe(true);
   });
 
   it("tells a listener on one address from listeners on all addresses", () => {

@@ -72,7 +72,7 @@ describe("source options checked when saved", () => {
 });
 
 describe("a guest source when saved", () => {
-  const create = (endpoint: string, options: Record<string, unknown>) =>
+  const create = (endpoint: string, options: Record<string, string | number | boolean>) =>
     caller().sources.create({ customerId, kind: "guest", name: `guests-${Math.random()}`, endpoint, username: "root", options });
 
   it("is saved with its targets, a host-key choice and a password or key as the secret", async () => {

@@ -105,6 +105,14 @@ const CASES: Case[] = [
   fire("guest-kernel-modules", "zfs and spl loaded", () => facts({ extraModules: ["zfs", "spl"] })),
   silent("guest-kernel-modules", "no extra module", () => facts({ extraModules: [] })),
 
+  fire("guest-privileged-process", "a service as nobody with NET_ADMIN and SYS_TIME", () =>
+    facts({ privileged: [{ pid: 700, process: "vpnd", uid: 65534, capabilities: ["NET_ADMIN", "SYS_TIME"] }] }),
+  ),
+  silent("guest-privileged-process", "chronyd's SYS_TIME (the OS's own)", () => facts({ privileged: [{ pid: 701, process: "chronyd", uid: 101, capabilities: ["SYS_TIME"] }] })),
+  silent("guest-privileged-process", "a web server as www-data with NET_BIND_SERVICE (a container's default)", () =>
+    facts({ privileged: [{ pid: 702, process: "caddy", uid: 33, capabilities: ["NET_BIND_SERVICE"] }] }),
+  ),
+
   fire("guest-raw-device", "a database process on a raw volume", () => facts({ rawDevices: [{ pid: 900, process: "oracle", device: "/dev/mapper/vg-ora" }] })),
   fire("guest-raw-device", "a holder the process list did not name", () => facts({ rawDevices: [{ pid: 901, process: null, device: "/dev/loop0" }] })),
   silent("guest-raw-device", "multipathd and lvm holding the disks", () =>
@@ -176,12 +184,13 @@ describe("guest fit rules", () => {
       expect(rule.text.length, rule.id).toBeGreaterThan(0);
       expect(rule.source.doc).toBe("docs/domain.md#guest-discovery-fit-from-evidence");
       // An upstream id comes with upstream's address; our own rules say so.
-      if (rule.upstreamId !== null) expect(rule.source.url).toMatch(/^https:\/\/cloud\.google\.com\/migrate\//);
+      if (rule.upstreamId?.startsWith("A")) expect(rule.source.url).toMatch(/^https:\/\/cloud\.google\.com\/migrate\//);
+      if (rule.upstreamId?.startsWith("CIS-Docker-")) expect(rule.source.url).toMatch(/^https:\/\/github\.com\/docker\/docker-bench-security\//);
       expect(RULES_BY_ID.get(rule.id)?.title).toBe(rule.title);
       expect(ALL_RULES.some((r) => r.id === rule.id)).toBe(true);
       for (const id of rule.supersedes) expect(VM_RULES.some((r) => r.id === id), `${rule.id} supersedes ${id}`).toBe(true);
     }
-    expect(GUEST_RULES.filter((r) => r.upstreamId !== null).map((r) => r.upstreamId).sort()).toEqual(["A1L-APP-2", "A1L-APP-3", "A1L-NET-1"]);
+    expect(GUEST_RULES.filter((r) => r.upstreamId !== null).map((r) => r.upstreamId).sort()).toEqual(["A1L-APP-2", "A1L-APP-3", "A1L-NET-1", "CIS-Docker-5.4"]);
   });
 
   it("details say what was seen", () => {

@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { GUEST_COMMANDS, GUEST_COMMAND_IDS, type GuestCommandId } from "../../server/collectors/guest/commands";
 import { GUEST_LIMITS, guestFacts, type CommandResult } from "../../server/collectors/guest/facts";
 import {
+  capabilityNames,
   factsFromResults,
   GUEST_PARSERS,
   parseModules,
@@ -166,6 +167,34 @@ describe("raw devices", () => {
     expect(GUEST_PARSERS.devices(stdout, ok("devices", stdout)).facts.rawDevices).toEqual([
       { pid: 42, process: null, device: "/dev/sdb" },
       { pid: 44, process: null, device: "/dev/mapper/vg-data" },
+    ]);
+  });
+});
+
+describe("process capabilities", () => {
+  it("names a CapEff mask's capabilities by bit", () => {
+    expect(capabilityNames("0000000002001000")).toEqual(["NET_ADMIN", "SYS_TIME"]);
+    expect(capabilityNames("000001ffffffffff")).toHaveLength(41);
+    expect(capabilityNames("0")).toEqual([]);
+    expect(capabilityNames("8000000000000000")).toEqual(["CAP_63"]);
+  });
+
+  it("lists the processes of users other than root that hold capabilities (recorded: nobody with two ambient ones)", () => {
+    const stdout = fixture("debian12", "capabilities.ambient.txt");
+    const privileged = GUEST_PARSERS.capabilities(stdout, ok("capabilities", stdout)).facts.privileged!;
+    expect(privileged.length).toBeGreaterThan(0);
+    for (const p of privileged) expect(p).toMatchObject({ uid: 65534, capabilities: ["NET_ADMIN", "SYS_TIME"] });
+    // Root holds every capability and is not listed; without such a process, none (root and busybox alike).
+    for (const [dir, file] of [["debian12", "capabilities.txt"], ["busybox", "capabilities.txt"]] as const) {
+      const plain = fixture(dir, file);
+      expect(GUEST_PARSERS.capabilities(plain, ok("capabilities", plain)).facts.privileged, dir).toEqual([]);
+    }
+  });
+
+  it("ignores garbage and a mask that is not hex", () => {
+    const stdout = "/proc/9/status:Uid:\t1000\t1000\t1000\t1000\n/proc/9/status:CapEff:\tzzzz\n/proc/x/status:Uid:\t5\nnonsense\n/proc/10/status:Uid:\t1000\n/proc/10/status:CapEff:\t0000000000001000\n";
+    expect(GUEST_PARSERS.capabilities(stdout, ok("capabilities", stdout)).facts.privileged).toEqual([
+      { pid: 10, process: null, uid: 1000, capabilities: ["NET_ADMIN"] },
     ]);
   });
 });

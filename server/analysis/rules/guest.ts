@@ -16,7 +16,8 @@ import type { Fit } from "../labels";
 import { FIT_VALUES } from "../labels";
 import type { Parameters } from "../parameters";
 import type { Rule } from "./rule";
-import { DOMAIN, ours, type Source } from "./sources";
+import { DEFAULT_CAPABILITIES } from "./cis";
+import { CIS, DOMAIN, ours, type Source } from "./sources";
 
 /** What a guest rule reads: the guest's facts, named after the VM it is (findings are the VM's). */
 export interface GuestSubject {
@@ -221,6 +222,29 @@ export const GUEST_RULES: readonly GuestRule[] = [
     test: ({ guest }) => {
       const held = guest.rawDevices.filter((d) => !(d.process && (OS_SERVICES.has(d.process) || STORAGE_DAEMONS.test(d.process))));
       return held.length > 0 ? list([...new Set(held.map((d) => `${d.device} (${d.process ?? `pid ${d.pid}`})`))]) : false;
+    },
+  },
+  {
+    id: "guest-privileged-process",
+    title: "Process with extra capabilities",
+    severity: "warning",
+    appliesTo: "vm",
+    text: "A workload process runs as a user other than root yet holds Linux capabilities beyond a container's defaults (granted by file capabilities or systemd's AmbientCapabilities): in a container they must be added (CapAdd), which on a shared kernel is what CIS Docker 5.4 warns of; Kata confines them to the pod's own kernel.",
+    source: { ...CIS, doc: DOMAIN.guestFit },
+    upstreamId: "CIS-Docker-5.4",
+    sourceNote: "capabilities beyond Docker's 14 defaults (moby oci/caps/defaults.go), read from /proc/<pid>/status CapEff of processes whose user is not root",
+    effect: "kata",
+    exposes: false,
+    deviation:
+      "docker-bench 5.4 reads a running container's CapAdd; here the process is still in a VM, so what it holds is what its container would need added. Root's processes hold every capability and say nothing of what they need: they are not judged. The OS's own services (chronyd's SYS_TIME, systemd-networkd's NET_ADMIN) are left out.",
+    fit: "moderate-work",
+    supersedes: [],
+    test: ({ guest }) => {
+      const extra = guest.privileged
+        .filter((p) => !(p.process && OS_SERVICES.has(p.process)))
+        .map((p) => ({ p, caps: p.capabilities.filter((c) => !DEFAULT_CAPABILITIES.includes(c)) }))
+        .filter(({ caps }) => caps.length > 0);
+      return extra.length > 0 ? list([...new Set(extra.map(({ p, caps }) => `${p.process ?? `pid ${p.pid}`} (uid ${p.uid}): ${caps.join(", ")}`))]) : false;
     },
   },
   {

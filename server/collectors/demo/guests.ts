@@ -26,6 +26,7 @@
 import type { GuestConnection, GuestFacts, GuestFilesystem, GuestListener, GuestProcess, GuestRawDevice } from "../guest/facts";
 import { detectSoftware } from "../guest/software";
 import type { Role } from "./catalogue";
+import type { Profile } from "./customers";
 import type { ContainerInput, HostInput, VmInput, VmPlan } from "./model";
 import { DAY_MS, Rng } from "./random";
 
@@ -185,6 +186,7 @@ const ip = (vm: VmInput) => vm.ipAddresses?.[0] ?? "";
  */
 export function buildGuests(
   seedText: string,
+  profile: Pick<Profile, "prefix" | "domain" | "octet">,
   collectedAt: string,
   pairs: readonly GuestVm[],
   hosts: readonly HostInput[],
@@ -275,12 +277,67 @@ export function buildGuests(
     }
   }
 
-  return drafts.map((d) => {
+  const guests = drafts.map((d) => {
     osProcesses(rng, d, monitored);
     workload(rng, d, services.get(d.vm) ?? null, engineOf.get(d.vm.uuid ?? ""), running, monitored);
     addTraits(rng, d);
     return finish(rng, d, baseMs, flowsOf.get(d.vm) ?? []);
   });
+  if (drafts.length >= EVERY_RULE_FROM) guests.push(physicalBackupServer(rng, profile, baseMs, monitored));
+  return guests;
+}
+
+/**
+ * A guest matched to no VM, as the Guests tab flags it: the customer's physical backup server, listed
+ * among the guest source's targets but in no hypervisor's inventory (its UUID, MACs and address are
+ * its own). Bareos's director and storage daemon, the storage daemon writing to a disk of its own.
+ */
+function physicalBackupServer(rng: Rng, profile: Pick<Profile, "prefix" | "domain" | "octet">, baseMs: number, monitored: boolean): GuestFacts {
+  const name = `${profile.prefix}-bkp-phys-01`;
+  const uuid = `4c4c4544-00${rng.int(10, 99)}-4410-8${rng.int(100, 999)}-b${rng.int(1000000, 9999999)}c04f`;
+  const vm: VmInput = {
+    externalId: `${name}|physical`,
+    name,
+    uuid,
+    // Not null: a physical server's disks are sd*, as vSphere's are (filesystemsOf).
+    instanceUuid: "physical",
+    powerState: "poweredOn",
+    vcpus: 16,
+    memoryMiB: 65_536,
+    hostname: `${name}.${profile.domain}`,
+    ipAddresses: [`10.${profile.octet}.250.10`],
+    macAddresses: ["b4:96:91:4c:10:2a", "b4:96:91:4c:10:2b"],
+    guestOsReported: "Debian GNU/Linux 12 (bookworm)",
+    disks: [
+      { key: "sda", capacityMiB: 480 * 1024, rdm: "none", sharing: "none" },
+      { key: "sdb", capacityMiB: 16 * 1024 * 1024, rdm: "none", sharing: "none" },
+    ],
+  };
+  const d: Draft = {
+    vm,
+    role: "backup",
+    distro: DISTROS.debian12!,
+    kernel: "6.1.0-25-amd64",
+    traits: { sudo: true, desktop: false, zfs: false, nvidia: false, rawDevice: true, boundAddress: false, manyServices: false },
+    processes: [],
+    units: [],
+    listeners: [],
+    rawDevices: [],
+    extraModules: [],
+    filesystems: [],
+    extraAddresses: [],
+    extraMacs: [],
+    cronJobs: rng.int(2, 6),
+    nextPid: rng.int(600, 900),
+    workloadMiB: 0,
+  };
+  osProcesses(rng, d, monitored);
+  const director = proc(d, "bareos-dir", "bareos", 0, rng.range(0, 2), "/usr/sbin/bareos-dir -f");
+  listen(d, "tcp", "*", 9101, director);
+  d.units.push("bareos-dir.service");
+  d.workloadMiB = vm.memoryMiB * rng.range(0.1, 0.2);
+  addTraits(rng, d);
+  return finish(rng, d, baseMs, []);
 }
 
 /** At least one guest per rule in a customer with enough guests, on a guest whose role suits it. */
@@ -874,6 +931,7 @@ function finish(rng: Rng, d: Draft, baseMs: number, flows: readonly Flow[]): Gue
     cronJobs: sudo ? d.cronJobs : null,
     extraModules: d.extraModules,
     rawDevices: d.rawDevices,
+    privileged: [],
     security: {
       selinux: distro.deb || distro.id === "sles" ? null : rng.chance(0.8) ? "enforcing" : "permissive",
       apparmor: distro.deb || distro.id === "sles" ? "enabled" : null,
@@ -910,6 +968,7 @@ function filesystemsOf(rng: Rng, d: Draft): GuestFilesystem[] {
     podman: "/var/lib/containers",
     ci: "/var/lib/jenkins",
     mon: "/var/lib/prometheus",
+    backup: "/var/lib/bareos/storage",
   };
   disks.slice(1).forEach((disk, i) => {
     if (disk.rdm !== "none" || disk.sharing !== "none") return;

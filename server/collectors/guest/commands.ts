@@ -34,6 +34,7 @@ export const GUEST_COMMAND_IDS = [
   "cron",
   "modules",
   "devices",
+  "capabilities",
   "security",
 ] as const;
 
@@ -213,6 +214,14 @@ export const GUEST_COMMANDS: readonly GuestCommand<GuestCommandId>[] = [
     timeoutMs: 10000,
     maxBytes: MiB,
     sudo: true,
+  },
+  {
+    // Each process's user and effective capabilities (/proc/<pid>/status is readable by every user):
+    // "/proc/<pid>/status:Uid:\t<real>\t<effective>..." and "/proc/<pid>/status:CapEff:\t<hex>".
+    id: "capabilities",
+    run: C + "grep -H -E '^(Uid|CapEff):' /proc/[0-9]*/status 2>/dev/null | head -n 40000",
+    timeoutMs: 10000,
+    maxBytes: 4 * MiB,
   },
   {
     // "selinux <0|1|disabled|absent>", "apparmor <Y|N|absent>".

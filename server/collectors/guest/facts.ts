@@ -27,6 +27,7 @@ export const GUEST_LIMITS = {
   units: 2000,
   extraModules: 1000,
   rawDevices: 500,
+  privileged: 500,
   macAddresses: 64,
   ipAddresses: 256,
   software: 200,
@@ -81,6 +82,15 @@ export const guestRawDevice = z.object({
   device: text(256),
 });
 
+/** A process of a user other than root that holds Linux capabilities (root holds them all: not listed). */
+export const guestPrivilegedProcess = z.object({
+  pid: z.number().int().min(0),
+  process: maybe(name),
+  uid: z.number().int().min(0),
+  /** Effective capabilities by name without "CAP_" ("NET_ADMIN", "SYS_TIME"), as /proc/<pid>/status's CapEff says. */
+  capabilities: z.array(z.string().regex(/^[A-Z_0-9]{1,32}$/)).max(64),
+});
+
 /** A runtime or server recognised from processes, units and listeners, with what gave it away. */
 export const guestSoftware = z.object({
   kind: z.enum(["runtime", "server", "container-runtime"]),
@@ -125,6 +135,8 @@ export const guestFacts = z.object({
   extraModules: z.array(name).max(GUEST_LIMITS.extraModules).default([]),
   /** Processes with a disk, partition, device-mapper volume or /dev/mem open (raw device access). */
   rawDevices: z.array(guestRawDevice).max(GUEST_LIMITS.rawDevices).default([]),
+  /** Processes of users other than root holding capabilities (file capabilities, systemd's AmbientCapabilities). */
+  privileged: z.array(guestPrivilegedProcess).max(GUEST_LIMITS.privileged).default([]),
   security: z.object({
     selinux: maybe(z.enum(["enforcing", "permissive", "disabled"])),
     apparmor: maybe(z.enum(["enabled", "disabled"])),
@@ -154,6 +166,7 @@ export type GuestConnection = z.output<typeof guestConnection>;
 export type GuestFilesystem = z.output<typeof guestFilesystem>;
 export type GuestSoftware = z.output<typeof guestSoftware>;
 export type GuestRawDevice = z.output<typeof guestRawDevice>;
+export type GuestPrivilegedProcess = z.output<typeof guestPrivilegedProcess>;
 
 /**
  * One read-only command of the set and how its output is read. `run` is the exact text sent to the

@@ -71,6 +71,7 @@ export const COMMAND_LABELS: Record<GuestCommandId, string> = {
   cron: "cron jobs",
   modules: "kernel modules",
   devices: "raw devices",
+  capabilities: "process capabilities",
   security: "SELinux/AppArmor",
 };
 
@@ -664,6 +665,52 @@ export function parseDevices(stdout: string, result: CommandResult): FactsPart {
   return part;
 }
 
+/** Linux's capabilities by bit (include/uapi/linux/capability.h), without "CAP_". */
+export const CAPABILITY_NAMES = [
+  "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
+  "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
+  "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
+  "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
+  "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
+  "CHECKPOINT_RESTORE",
+] as const;
+
+/** A CapEff mask (hex) as capability names; bits past the known ones as CAP_<bit>. */
+export function capabilityNames(hex: string): string[] {
+  let mask = BigInt(`0x${hex}`);
+  const names: string[] = [];
+  for (let bit = 0; mask > 0n && bit < 64; bit++, mask >>= 1n) {
+    if (mask & 1n) names.push(CAPABILITY_NAMES[bit] ?? `CAP_${bit}`);
+  }
+  return names;
+}
+
+/**
+ * "/proc/<pid>/status:Uid:" and ":CapEff:" lines: the processes of users other than root that hold
+ * capabilities (root's hold them all, which says nothing about what they need).
+ */
+export function parseCapabilities(stdout: string, result: CommandResult): FactsPart {
+  const part = empty();
+  const byPid = new Map<number, { uid?: number; capEff?: string }>();
+  for (const line of linesOf(stdout, result.truncated)) {
+    const m = /^\/proc\/(\d{1,10})\/status:(Uid|CapEff):\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const pid = safeInt(m[1]);
+    if (pid === null) continue;
+    const entry = byPid.get(pid) ?? {};
+    if (m[2] === "Uid") entry.uid = safeInt(m[3]) ?? undefined;
+    else if (/^[0-9a-f]{1,16}$/i.test(m[3]!)) entry.capEff = m[3];
+    byPid.set(pid, entry);
+  }
+  const privileged: NonNullable<FactsPart["facts"]["privileged"]> = [];
+  for (const [pid, { uid, capEff }] of byPid) {
+    if (uid === undefined || uid === 0 || capEff === undefined || /^0+$/.test(capEff)) continue;
+    privileged.push({ pid, process: null, uid, capabilities: capabilityNames(capEff) });
+  }
+  part.facts.privileged = privileged;
+  return part;
+}
+
 export function parseSecurity(stdout: string, result: CommandResult): FactsPart {
   const part = empty();
   const security: FactsPart["facts"]["security"] = {};
@@ -702,12 +749,13 @@ export const GUEST_PARSERS: Record<GuestCommandId, GuestParser> = {
   cron: parseCron,
   modules: parseModules,
   devices: parseDevices,
+  capabilities: parseCapabilities,
   security: parseSecurity,
 };
 
 // ---- assembly -------------------------------------------------------------------------------------
 
-const LISTS = ["filesystems", "processes", "listeners", "connections", "units", "extraModules", "rawDevices", "macAddresses", "ipAddresses"] as const;
+const LISTS = ["filesystems", "processes", "listeners", "connections", "units", "extraModules", "rawDevices", "privileged", "macAddresses", "ipAddresses"] as const;
 
 /**
  * The facts of one guest from its command results (in any order; unknown ids ignored, a missing one
@@ -738,6 +786,7 @@ export function factsFromResults(target: string, results: readonly CommandResult
     cronJobs: null,
     extraModules: [],
     rawDevices: [],
+    privileged: [],
     security: { selinux: null, apparmor: null },
     unread: [],
     warnings: [],
@@ -791,6 +840,7 @@ export function factsFromResults(target: string, results: readonly CommandResult
   // A raw device's holder by name, from the process list.
   const names = new Map(facts.processes.map((p) => [p.pid, p.name]));
   for (const d of facts.rawDevices) d.process = names.get(d.pid) ?? null;
+  for (const p of facts.privileged) p.process = names.get(p.pid) ?? null;
   try {
     facts.software = detectSoftware({ processes: facts.processes, units: facts.units, listeners: facts.listeners });
   } catch (error) {
