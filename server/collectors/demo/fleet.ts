@@ -135,7 +135,7 @@ function buildSnapshot(profile: Profile, params: BuildParams): SnapshotInput {
   });
 
   const guests = params.guests
-    ? buildGuests(`${profile.customer.key}|${params.seed}`, params.collectedAt, plans.map((plan) => ({ plan, vm: vmByPlan.get(plan)! })), hosts, containers)
+    ? buildGuests(`${profile.customer.key}|${params.seed}`, profile, params.collectedAt, plans.map((plan) => ({ plan, vm: vmByPlan.get(plan)! })), hosts, containers)
     : [];
 
   return { version: SNAPSHOT_VERSION, collectedAt: params.collectedAt, hosts, virtualMachines, containers, images, guests, warnings: [] };
