@@ -21,7 +21,8 @@
  * would. A few guests were read without sudo (no product UUID: matched by MAC; listeners without
  * their process; "needs sudo" in unread), and across a customer with enough guests each guest fit
  * rule (analysis/rules/guest.ts) fires somewhere: a container host, a desktop session, ZFS or NVIDIA
- * modules, a raw device, a monitoring VM of many services, databases, a listener on one address.
+ * modules, a raw device, a monitoring VM of many services, databases, a listener on one address; and
+ * one guest is matched to no VM (a physical backup server the hypervisors do not know).
  */
 import type { GuestConnection, GuestFacts, GuestFilesystem, GuestListener, GuestProcess, GuestRawDevice } from "../guest/facts";
 import { detectSoftware } from "../guest/software";
