@@ -117,7 +117,7 @@ describe("demo guests: what the analyses find", () => {
     expect(special.size).toBeLessThan(all.length / 2);
   });
 
-  it("lists a shim per running container on a Docker host, near misses of the raw-device rule kept", () => {
+  it("lists a shim per running container on a Docker host, near misses of the raw-device and capability rules kept", () => {
     const initech = customers.find((c) => c.key === "initech")!;
     const docker = initech.inventory.guests.find((g) => g.software.some((s) => s.name === "dockerd"));
     expect(docker).toBeDefined();
@@ -132,6 +132,15 @@ describe("demo guests: what the analyses find", () => {
     expect(osOnly).toBeDefined();
     const raw = GUEST_RULES.find((r) => r.id === "guest-raw-device")!;
     expect(raw.test({ key: "k", name: "n", customer: "c", guest: osOnly! }, { parameters: DEFAULT_PARAMETERS })).toBe(false);
+    // chronyd's SYS_TIME (the OS's) and a Node app's NET_BIND_SERVICE (a container's default) are not extra capabilities.
+    const privileged = GUEST_RULES.find((r) => r.id === "guest-privileged-process")!;
+    const nearMiss = all.filter((g) => g.privileged.length > 0 && g.privileged.every((p) => p.process === "chronyd" || p.process === "node"));
+    expect(nearMiss.some((g) => g.privileged.some((p) => p.process === "chronyd"))).toBe(true);
+    expect(nearMiss.some((g) => g.privileged.some((p) => p.process === "node"))).toBe(true);
+    for (const g of nearMiss) expect(privileged.test({ key: "k", name: "n", customer: "c", guest: g }, { parameters: DEFAULT_PARAMETERS })).toBe(false);
+    const vpn = all.filter((g) => g.privileged.some((p) => p.process === "openvpn"));
+    expect(vpn.length).toBeGreaterThan(0);
+    for (const g of vpn) expect(privileged.test({ key: "k", name: "n", customer: "c", guest: g }, { parameters: DEFAULT_PARAMETERS })).toMatch(/openvpn \(uid 65534\): NET_ADMIN/);
   });
 
   it("draws dependency groups: load balancer → web → app → database, cache and queue, and public APIs on 443", () => {

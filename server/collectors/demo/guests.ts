@@ -21,10 +21,12 @@
  * would. A few guests were read without sudo (no product UUID: matched by MAC; listeners without
  * their process; "needs sudo" in unread), and across a customer with enough guests each guest fit
  * rule (analysis/rules/guest.ts) fires somewhere: a container host, a desktop session, ZFS or NVIDIA
- * modules, a raw device, a monitoring VM of many services, databases, a listener on one address; and
+ * modules, a raw device, an OpenVPN server keeping NET_ADMIN as nobody (chronyd's SYS_TIME and a Node
+ * app's NET_BIND_SERVICE beside it, the rule's near misses), a monitoring VM of many services,
+ * databases, a listener on one address; and
  * one guest is matched to no VM (a physical backup server the hypervisors do not know).
  */
-import type { GuestConnection, GuestFacts, GuestFilesystem, GuestListener, GuestProcess, GuestRawDevice } from "../guest/facts";
+import type { GuestConnection, GuestFacts, GuestFilesystem, GuestListener, GuestPrivilegedProcess, GuestProcess, GuestRawDevice } from "../guest/facts";
 import { detectSoftware } from "../guest/software";
 import type { Role } from "./catalogue";
 import type { Profile } from "./customers";
@@ -141,6 +143,8 @@ interface Traits {
   rawDevice: boolean;
   boundAddress: boolean;
   manyServices: boolean;
+  /** An OpenVPN server for remote administration: a process of user nobody holding NET_ADMIN. */
+  vpn: boolean;
 }
 
 /** A server side: what listens where, for the flows that reach it. */
@@ -169,6 +173,7 @@ interface Draft {
   units: string[];
   listeners: GuestListener[];
   rawDevices: GuestRawDevice[];
+  privileged: GuestPrivilegedProcess[];
   extraModules: string[];
   filesystems: GuestFilesystem[];
   extraAddresses: string[];
@@ -239,6 +244,7 @@ export function buildGuests(
       rawDevice: (vm.disks ?? []).some((d) => d.rdm !== "none"),
       boundAddress: false,
       manyServices: false,
+      vpn: plan.role === "proxy" && rng.chance(0.3),
     };
     return {
       vm,
@@ -250,6 +256,7 @@ export function buildGuests(
       units: [],
       listeners: [],
       rawDevices: [],
+      privileged: [],
       extraModules: [],
       filesystems: [],
       extraAddresses: [],
@@ -319,11 +326,12 @@ function physicalBackupServer(rng: Rng, profile: Pick<Profile, "prefix" | "domai
     role: "backup",
     distro: DISTROS.debian12!,
     kernel: "6.1.0-25-amd64",
-    traits: { sudo: true, desktop: false, zfs: false, nvidia: false, rawDevice: true, boundAddress: false, manyServices: false },
+    traits: { sudo: true, desktop: false, zfs: false, nvidia: false, rawDevice: true, boundAddress: false, manyServices: false, vpn: false },
     processes: [],
     units: [],
     listeners: [],
     rawDevices: [],
+    privileged: [],
     extraModules: [],
     filesystems: [],
     extraAddresses: [],
@@ -356,7 +364,7 @@ function guaranteeTraits(rng: Rng, drafts: Draft[]) {
     if (d) d.traits.sudo = false;
   }
   if (drafts.length < EVERY_RULE_FROM || plain.length === 0) return;
-  const free = (d: Draft) => !d.traits.desktop && !d.traits.zfs && !d.traits.rawDevice && !d.traits.manyServices;
+  const free = (d: Draft) => !d.traits.desktop && !d.traits.zfs && !d.traits.rawDevice && !d.traits.manyServices && !d.traits.vpn;
   const give = (has: (d: Draft) => boolean, prefer: (d: Draft) => boolean, set: (d: Draft) => void) => {
     if (plain.some(has)) return;
     set(find((x) => prefer(x) && free(x)) ?? find(free) ?? rng.pick(plain));
@@ -373,6 +381,7 @@ function guaranteeTraits(rng: Rng, drafts: Draft[]) {
   );
   give((d) => d.traits.boundAddress, (d) => ["cache", "proxy", "db"].includes(d.role), (d) => (d.traits.boundAddress = true));
   give((d) => d.traits.manyServices || d.role === "mon", (d) => d.role === "app", (d) => (d.traits.manyServices = true));
+  give((d) => d.traits.vpn, (d) => d.role === "proxy", (d) => (d.traits.vpn = true));
 }
 
 // ---- stacks and flows -----------------------------------------------------------------------------
@@ -498,6 +507,8 @@ function osProcesses(rng: Rng, d: Draft, monitored: boolean) {
   proc(d, "systemd-logind", "root", rng.range(5, 8), 0, distro.deb ? "/lib/systemd/systemd-logind" : "/usr/lib/systemd/systemd-logind");
   const time = proc(d, distro.time.name, distro.time.user, rng.range(2, 5), 0, distro.time.command);
   if (distro.time.name === "chronyd") {
+    // chronyd drops root for its user, keeping SYS_TIME: the OS's own, left out by the rule.
+    d.privileged.push({ pid: time.pid, process: time.name, uid: 992, capabilities: ["SYS_TIME"] });
     listen(d, "udp", "127.0.0.1", 323, time);
     listen(d, "udp", "::1", 323, time);
   }
@@ -607,6 +618,8 @@ function workload(
         d.units.push(`${app}.service`);
       } else if (service?.process === "node") {
         main = proc(d, "node", "portal", 0, rng.range(1, 25), "/opt/node-v20.15.1-linux-x64/bin/node /srv/portal/dist/server.js");
+        // setcap cap_net_bind_service on node (to bind 443 one day): within a container's defaults.
+        d.privileged.push({ pid: main.pid, process: "node", uid: 1001, capabilities: ["NET_BIND_SERVICE"] });
         d.units.push("portal.service");
       } else if (service?.process === "dotnet") {
         main = proc(d, "dotnet", "claims", 0, rng.range(1, 25), "/usr/bin/dotnet /opt/claims/Claims.Api.dll --urls http://0.0.0.0:5000");
@@ -831,7 +844,14 @@ function addTraits(rng: Rng, d: Draft) {
     const l = d.listeners.find((x) => x.address === "0.0.0.0" && x.process !== "sshd" && x.pid !== null);
     if (l) l.address = ip(d.vm);
   }
-  // Near miss of the raw-device rule: multipath holds the disks for the OS, not for the workload.
+  if (traits.vpn) {
+    const vpn = proc(d, "openvpn", "nobody", rng.range(6, 10), rng.range(0, 1), "/usr/sbin/openvpn --status /run/openvpn-server/status-admin.log --status-version 2 --suppress-timestamps --config admin.conf");
+    listen(d, "udp", "0.0.0.0", 1194, vpn);
+    // OpenVPN 2.6 keeps NET_ADMIN when it drops root for --user nobody (routes, data channel offload).
+    d.privileged.push({ pid: vpn.pid, process: "openvpn", uid: 65534, capabilities: ["NET_ADMIN"] });
+    d.units.push("openvpn-server@admin.service");
+  }
+    // Near miss of the raw-device rule: multipath holds the disks for the OS, not for the workload.
   if (traits.sudo && !d.distro.deb && rng.chance(0.2)) {
     const m = proc(d, "multipathd", "root", rng.range(10, 20), 0, "/sbin/multipathd -d -s");
     d.rawDevices.push({ pid: m.pid, process: "multipathd", device: "/dev/dm-0" });
@@ -932,7 +952,7 @@ function finish(rng: Rng, d: Draft, baseMs: number, flows: readonly Flow[]): Gue
     cronJobs: sudo ? d.cronJobs : null,
     extraModules: d.extraModules,
     rawDevices: d.rawDevices,
-    privileged: [],
+    privileged: d.privileged,
     security: {
       selinux: distro.deb || distro.id === "sles" ? null : rng.chance(0.8) ? "enforcing" : "permissive",
       apparmor: distro.deb || distro.id === "sles" ? "enabled" : null,
