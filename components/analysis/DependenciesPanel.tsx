@@ -19,15 +19,86 @@ import { QueryError } from "../ui/ErrorMessage";
 import { selectClasses } from "../ui/Field";
 import { Notice } from "../ui/Notice";
 import { LoadingBlock } from "../ui/Spinner";
-import { cx } from "../ui/cx";
+import { cx, focusRing } from "../ui/cx";
 import { DependencyGraph } from "./DependencyGraph";
-import { ExportLink, FigureTable, numClass, RowHeader, Section, tdClass, Th, useCanExport } from "./parts";
+import { ExportLink, FigureTable, numClass, RowHeader, Section, tdClass, Th, thClass, useCanExport } from "./parts";
 
 export type Dependencies = RouterOutputs["analysis"]["dependencies"];
 type Edge = Dependencies["edges"][number];
 type Node = Dependencies["nodes"][number];
 
 const PAGE_SIZE = 25;
+
+type SortColumn = "from" | "to" | "port" | "connections" | "group";
+type Sort = { column: SortColumn; direction: "asc" | "desc" };
+const DEFAULT_DIRECTION: Record<SortColumn, "asc" | "desc"> = { from: "asc", to: "asc", port: "asc", connections: "desc", group: "asc" };
+
+/** The edges in the table's order; ties keep the analysis's order (most connections first). */
+function sortEdges(edges: Edge[], sort: Sort, byKey: Map<string, Node>): Edge[] {
+  const name = (key: string) => byKey.get(key)?.name ?? key;
+  const value = (e: Edge): string | number => {
+    switch (sort.column) {
+      case "from":
+        return name(e.from);
+      case "to":
+        return name(e.to);
+      case "port":
+        return e.port;
+      case "connections":
+        return e.connections;
+      case "group":
+        return e.group ?? Number.MAX_SAFE_INTEGER;
+    }
+  };
+  const sign = sort.direction === "asc" ? 1 : -1;
+  return edges
+    .map((e, i) => ({ e, i, v: value(e) }))
+    .sort((a, b) => {
+      const c = typeof a.v === "number" && typeof b.v === "number" ? a.v - b.v : String(a.v).localeCompare(String(b.v), "en", { numeric: true });
+      return c !== 0 ? sign * c : a.i - b.i;
+    })
+    .map((x) => x.e);
+}
+
+function SortTh({
+  column,
+  label,
+  right,
+  sort,
+  onSort,
+}: {
+  column: SortColumn;
+  label: string;
+  right: boolean;
+  sort: Sort;
+  onSort: (column: SortColumn) => void;
+}) {
+  const active = sort.column === column;
+  return (
+    <th
+      scope="col"
+      aria-sort={active ? (sort.direction === "asc" ? "ascending" : "descending") : "none"}
+      className={cx(thClass, right ? "text-right" : "text-left")}
+    >
+      <button
+        type="button"
+        onClick={() => onSort(column)}
+        title={`Sort by ${label.toLowerCase()}`}
+        className={cx(
+          "-mx-1 inline-flex items-center gap-1 rounded px-1 py-0.5 hover:bg-slate-200/70 hover:text-slate-900",
+          right && "flex-row-reverse",
+          active && "text-slate-900",
+          focusRing,
+        )}
+      >
+        <span>{label}</span>
+        <span aria-hidden="true" className={active ? undefined : "invisible"}>
+          {sort.direction === "asc" ? "▲" : "▼"}
+        </span>
+      </button>
+    </th>
+  );
+}
 
 export function DependenciesPanel({ customerId, customerName }: { customerId: string; customerName: string }) {
   const trpc = useTRPC();
@@ -58,6 +129,7 @@ function DependencyView({ data, customerId, customerName }: { data: Dependencies
   const [group, setGroup] = useState<number | null>(null);
   const [search, setSearch] = useState("");
   const [page, setPage] = useState(0);
+  const [sort, setSort] = useState<Sort>({ column: "connections", direction: "desc" });
   const canExport = useCanExport();
   const groupId = useId();
 
@@ -83,9 +155,17 @@ function DependencyView({ data, customerId, customerName }: { data: Dependencies
       return text.includes(needle);
     });
   }, [inGroup, needle, byKey]);
+  const sortedRows = useMemo(() => sortEdges(rows, sort, byKey), [rows, sort, byKey]);
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
   const current = Math.min(page, pages - 1);
-  const shown = rows.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
+  const shown = sortedRows.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
+  const sortBy = (column: SortColumn) => {
+    setSort((s) => ({ column, direction: s.column === column ? (s.direction === "asc" ? "desc" : "asc") : DEFAULT_DIRECTION[column] }));
+    setPage(0);
+  };
+  const header = (column: SortColumn, label: string, right = false) => (
+    <SortTh column={column} label={label} right={right} sort={sort} onSort={sortBy} />
+  );
 
   const groupLabel = (id: number) => {
     const g = data.groups.find((x) => x.id === id);
@@ -187,13 +267,13 @@ function DependencyView({ data, customerId, customerName }: { data: Dependencies
             captionHidden
             head={
               <>
-                <Th>From</Th>
-                <Th>To</Th>
-                <Th right>Port</Th>
+                {header("from", "From")}
+                {header("to", "To")}
+                {header("port", "Port", true)}
                 <Th>Protocol</Th>
                 <Th>Processes</Th>
-                <Th right>Connections</Th>
-                <Th right>Group</Th>
+                {header("connections", "Connections", true)}
+                {header("group", "Group", true)}
               </>
             }
           >

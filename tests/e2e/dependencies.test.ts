@@ -3,7 +3,7 @@
  * VMs and its guests' connections ingested through applySnapshot into the app's own database
  * (tests/fixtures/dependencies.ts), the customer page opened in Chromium. The table lists who talks
  * to whom, the graph draws every workload and outside endpoint, a node reached with Tab says its
- * links, the group filter and the search narrow the table, the CSV carries the same rows, and a
+ * links, the group filter and the search narrow the table, its columns sort, the CSV carries the same rows, and a
  * customer without guest discovery is told how to get it.
  */
 import fs from "node:fs/promises";
@@ -129,6 +129,20 @@ describe("Dependencies tab in a browser", () => {
     await page.getByLabel("Search dependencies").fill("postgres");
     await expect.poll(() => rows().count()).toBe(1);
     expect(await rows().first().innerText()).toContain("db01");
+  });
+
+  it("sorts by a column, and the header says so", async () => {
+    await page.getByLabel("Search dependencies").fill("");
+    await expect.poll(() => rows().count()).toBe(DEPENDENCY_ROWS.length);
+    const port = table().getByRole("columnheader", { name: "Port" });
+    await port.getByRole("button").click();
+    expect(await port.getAttribute("aria-sort")).toBe("ascending");
+    const ports = async () => (await rows().allInnerTexts()).map((t) => Number(t.split("\t")[2]));
+    await expect.poll(ports).toEqual([21, 443, 5432, 8080]);
+    await port.getByRole("button").press("Enter");
+    expect(await port.getAttribute("aria-sort")).toBe("descending");
+    await expect.poll(ports).toEqual([8080, 5432, 443, 21]);
+    expect(await table().getByRole("columnheader", { name: "Connections" }).getAttribute("aria-sort")).toBe("none");
   });
 
   it("exports the same rows as CSV", async () => {
