@@ -89,6 +89,29 @@ export function jsonReport(analysis: Analysis) {
     isolation: { score: analysis.isolation.score, levels: analysis.isolation.levels },
     migration: analysis.migration.totals,
     packing: analysis.migration.packing,
+    // Guest discovery: coverage and each guest's row; who talks to whom, by name, and the groups that move together.
+    guests: analysis.guests,
+    dependencies: dependencyReport(analysis),
+  };
+}
+
+/** The dependency graph with node names in place of keys (a snapshot's keys mean nothing outside it). */
+function dependencyReport(analysis: Analysis) {
+  const { nodes, edges, groups, notes } = analysis.dependencies;
+  const name = new Map(nodes.map((n) => [n.key, n.kind === "outside" ? `${n.name} (outside, ${n.scope})` : n.name]));
+  return {
+    edges: edges.map((e) => ({
+      from: name.get(e.from) ?? e.from,
+      to: name.get(e.to) ?? e.to,
+      port: e.port,
+      protocol: e.protocol,
+      clientProcesses: e.clientProcesses,
+      serverProcesses: e.serverProcesses,
+      connections: e.connections,
+      group: e.group,
+    })),
+    groups: groups.map((g) => ({ id: g.id, members: g.members.map((k) => name.get(k) ?? k) })),
+    notes,
   };
 }
 
@@ -127,6 +150,18 @@ function summary(a: Analysis): string {
     ...VERDICT_VALUES.map((v) => `  ${VERDICT_LABEL[v].padEnd(24)} ${m.verdicts[v]}`),
     `  saving: ${gib(m.ramSavedMiB)} RAM net (VMs that move save ${gib(m.vmRamSavedMiB)}; Kata for exposed containers costs ${gib(m.containerKataCostMiB)}), ${gib(m.diskSavedMiB)} disk, ${m.hostsFreed} hosts freed`,
   ];
+  const g = a.guests.totals;
+  lines.push(
+    "Guest discovery",
+    g.guests === 0
+      ? `  no guest read: ${g.linuxVms} powered-on Linux VMs graded from their configuration alone (insufficient data: run guest discovery)`
+      : `  ${g.guests} guests read, ${g.matched} matched to a VM; ${g.linuxVmsDiscovered} of ${g.linuxVms} powered-on Linux VMs looked inside; candidates graded: ${m.candidatesGraded} of ${m.candidates}`,
+  );
+  const deps = dependencyReport(a);
+  if (deps.edges.length > 0) {
+    lines.push(`  dependencies: ${deps.edges.length} links in ${deps.groups.filter((x) => x.members.length > 1).length} groups that move together`);
+    for (const e of deps.edges.slice(0, 10)) lines.push(`    ${e.from} → ${e.to} ${e.protocol}/${e.port} (${e.connections} connections)`);
+  }
   const movers = a.migration.verdicts.filter((v) => v.verdict === "to-container" || v.verdict === "to-kata");
   if (movers.length > 0) {
     lines.push("  largest savings:");
