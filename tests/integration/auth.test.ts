@@ -22,6 +22,7 @@ let routes: {
   health: { GET: () => Promise<Response> };
   export: { GET: (r: Request, context: { params: Promise<{ customerId: string; table: string }> }) => Promise<Response> };
   rvtools: { GET: (r: Request, context: { params: Promise<{ customerId: string }> }) => Promise<Response> };
+  dependencies: { GET: (r: Request, context: { params: Promise<{ customerId: string }> }) => Promise<Response> };
   upload: { POST: (r: Request, context: { params: Promise<{ sourceId: string }> }) => Promise<Response> };
 };
 const ids: Record<string, string> = {};
@@ -34,6 +35,7 @@ const ROUTE_HANDLERS: Record<string, string> = {
   "app/api/trpc/[trpc]/route.ts": "tRPC: every procedure checks the session or API token and scope",
   "app/api/export/[customerId]/[table]/route.ts": "CSV export (GET): session or API token, engineers and administrators, customer in scope, else 401/403/404",
   "app/api/export/[customerId]/rvtools/route.ts": "RVTools workbook (GET): as the CSV export",
+  "app/api/export/[customerId]/dependencies/route.ts": "dependency CSV (GET): as the CSV export",
   "app/api/sources/[sourceId]/upload/route.ts": "upload to an rvtools source (POST): same-origin session or API token, engineers and administrators, source in scope, else 401/403/404",
 };
 
@@ -127,6 +129,7 @@ beforeAll(async () => {
     health: await import("../../app/api/health/route"),
     export: await import("../../app/api/export/[customerId]/[table]/route"),
     rvtools: await import("../../app/api/export/[customerId]/rvtools/route"),
+    dependencies: await import("../../app/api/export/[customerId]/dependencies/route"),
     upload: await import("../../app/api/sources/[sourceId]/upload/route"),
   };
   for (const name of ["Acme", "Globex"]) ids[name] = (await t.prisma.customer.create({ data: { name } })).id;
@@ -191,6 +194,9 @@ describe("every route handler, as every kind of caller", () => {
       const workbook = await routes.rvtools.GET(new Request(`${BASE}/api/export/${ids.Acme}/rvtools`, { headers }), {
         params: Promise.resolve({ customerId: ids.Acme! }),
       });
+      const dependencies = await routes.dependencies.GET(new Request(`${BASE}/api/export/${ids.Acme}/dependencies`, { headers }), {
+        params: Promise.resolve({ customerId: ids.Acme! }),
+      });
       const upload = await routes.upload.POST(
         new Request(`${BASE}/api/sources/${ids.acmeRvtools}/upload?name=export.zip`, {
           method: "POST",
@@ -200,17 +206,18 @@ describe("every route handler, as every kind of caller", () => {
         { params: Promise.resolve({ sourceId: ids.acmeRvtools! }) },
       );
       seen.push(
-        `${persona}: overview ${overview.status} ${text.includes("Acme") ? "Acme" : "-"} ${text.includes("Globex") ? "Globex" : "-"}, create ${create.status}, export ${csv.status}, workbook ${workbook.status}, upload ${upload.status}`,
+        `${persona}: overview ${overview.status} ${text.includes("Acme") ? "Acme" : "-"} ${text.includes("Globex") ? "Globex" : "-"}, create ${create.status}, export ${csv.status}, workbook ${workbook.status}, dependencies ${dependencies.status}, upload ${upload.status}`,
       );
       await csv.body?.cancel();
       await workbook.body?.cancel();
+      await dependencies.body?.cancel();
     }
     expect(seen).toEqual([
-      "anonymous: overview 401 - -, create 401, export 401, workbook 401, upload 401",
-      "otherViewer: overview 200 - Globex, create 403, export 403, workbook 403, upload 403",
-      "viewer: overview 200 Acme -, create 403, export 403, workbook 403, upload 403",
-      "engineer: overview 200 Acme -, create 403, export 200, workbook 200, upload 202",
-      "admin: overview 200 Acme Globex, create 200, export 200, workbook 200, upload 202",
+      "anonymous: overview 401 - -, create 401, export 401, workbook 401, dependencies 401, upload 401",
+      "otherViewer: overview 200 - Globex, create 403, export 403, workbook 403, dependencies 403, upload 403",
+      "viewer: overview 200 Acme -, create 403, export 403, workbook 403, dependencies 403, upload 403",
+      "engineer: overview 200 Acme -, create 403, export 200, workbook 200, dependencies 200, upload 202",
+      "admin: overview 200 Acme Globex, create 200, export 200, workbook 200, dependencies 200, upload 202",
     ]);
     // A session cookie from another site's page uploads nothing.
     const forged = await routes.upload.POST(

@@ -108,6 +108,9 @@ const CASES: Case[] = [
   fire("guest-privileged-process", "a service as nobody with NET_ADMIN and SYS_TIME", () =>
     facts({ privileged: [{ pid: 700, process: "vpnd", uid: 65534, capabilities: ["NET_ADMIN", "SYS_TIME"] }] }),
   ),
+  silent("guest-privileged-process", "systemd-timesyncd's SYS_TIME as ps names it (comm cut at 15: systemd-timesyn)", () =>
+    facts({ privileged: [{ pid: 703, process: "systemd-timesyn", uid: 997, capabilities: ["SYS_TIME"] }] }),
+  ),
   silent("guest-privileged-process", "chronyd's SYS_TIME (the OS's own)", () => facts({ privileged: [{ pid: 701, process: "chronyd", uid: 101, capabilities: ["SYS_TIME"] }] })),
   silent("guest-privileged-process", "a web server as www-data with NET_BIND_SERVICE (a container's default)", () =>
     facts({ privileged: [{ pid: 702, process: "caddy", uid: 33, capabilities: ["NET_BIND_SERVICE"] }] }),

@@ -75,6 +75,8 @@ export const OS_SERVICE_PROCESSES: readonly string[] = [
   "sssd_pam", "master", "qmgr", "pickup", "exim4", "postfix", "vmtoolsd", "VGAuthService", "vmware-vmblock-", "qemu-ga",
   "hv_kvp_daemon", "hv_vss_daemon", "waagent", "google_guest_ag", "amazon-ssm-agen", "cloud-init", "networkd-dispat",
   "bash", "sh", "sudo", "su",
+  // The kernel cuts a process's name (comm) to 15 characters: what ps shows for the longer ones above.
+  "systemd-journal", "systemd-timesyn", "systemd-network", "systemd-resolve", "dbus-broker-lau",
 ];
 const OS_SERVICES = new Set(OS_SERVICE_PROCESSES);
 export const isOsService = (process: Pick<GuestProcess, "name">) => OS_SERVICES.has(process.name);
