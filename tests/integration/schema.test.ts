@@ -181,6 +181,14 @@ describe("migrated database matches schema.prisma", () => {
     await t.prisma.customerAccess.create({ data: { userId: user.id, customerId: customer.id } });
     await t.prisma.apiToken.create({ data: { userId: user.id, name: "ci", prefix: "flk_abcd", hash: "h" } });
     await t.prisma.auditEvent.create({ data: { action: "test", actorId: user.id, actorEmail: user.email, target: "x", ip: "127.0.0.1" } });
+    const guests = await t.prisma.source.create({
+      data: { customerId: customer.id, kind: "guest", name: "guests", endpoint: "root@192.0.2.10", secret: new Uint8Array([1]) },
+    });
+    const run = await t.prisma.collectionRun.create({ data: { sourceId: guests.id, status: "succeeded" } });
+    await t.prisma.guest.create({
+      data: { sourceId: guests.id, runId: run.id, collectedAt: new Date(), target: "root@192.0.2.10:22", macAddresses: [], ipAddresses: ["192.0.2.10"], facts: {} },
+    });
+    await t.prisma.guestHostKey.create({ data: { sourceId: guests.id, host: "192.0.2.10:22", fingerprint: "SHA256:x" } });
 
     const delegates = t.prisma as unknown as Record<string, { findFirstOrThrow(args: unknown): Promise<Record<string, unknown>> }>;
     for (const model of models) {
