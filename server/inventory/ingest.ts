@@ -7,7 +7,8 @@
  *   and its children), so an unchanged object costs no write at all;
  * - new objects are COPYed straight into their tables, changed ones COPYed into a staging table
  *   and applied with one UPDATE, vanished ones deleted with one DELETE per table;
- * - the run is recorded with counts added/changed/removed and a metrics sample is appended.
+ * - the run is recorded with counts added/changed/removed and a metrics sample is appended;
+ * - then, in a transaction of its own, the measured use (server/utilisation/store.ts).
  *
  * A snapshot that fails validation, or any failure while writing, rolls everything back and is
  * recorded as a failed run with its error: the previous inventory stays intact.
@@ -31,6 +32,7 @@ import {
   type LayerIds,
 } from "./tables";
 import { writeGuests } from "./guests";
+import { writeUtilisation } from "../utilisation/store";
 import { linkEngineHostsToVms } from "./topology";
 
 export interface ApplyCounts {
@@ -45,6 +47,8 @@ export interface ApplyResult extends ApplyCounts {
   byKind: Record<"hosts" | "virtualMachines" | "containers" | "images", ApplyCounts>;
   /** Guests whose facts this run stored (guest discovery: kept per run, never replaced). */
   guests: number;
+  /** Measured-use values this run stored (null when they could not be: the run says why). */
+  samples: number | null;
 }
 
 export interface ApplyOptions {
@@ -140,13 +144,33 @@ export async function applySnapshot(
     );
     await insertMetricsSample(client, sourceId, runId, snapshot);
     await client.query("COMMIT");
-    return { runId, durationMs, byKind, guests, ...total };
+    const samples = await storeUtilisation(client, sourceId, runId, snapshot);
+    return { runId, durationMs, byKind, guests, samples, ...total };
   } catch (error) {
     if (client) await client.query("ROLLBACK").catch(() => undefined);
     await failRun(database, runId, error);
     throw error;
   } finally {
     client?.release();
+  }
+}
+
+/**
+ * Measured use goes in after the inventory is committed: when it cannot be stored, the run keeps
+ * its inventory and says so in its warnings.
+ */
+async function storeUtilisation(client: pg.PoolClient, sourceId: string, runId: string, snapshot: Snapshot) {
+  try {
+    return await writeUtilisation(client, sourceId, snapshot);
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).replaceAll("\0", "\\0");
+    await client
+      .query(`UPDATE collection_run SET warnings = array_append(warnings, $2) WHERE id = $1`, [
+        runId,
+        `measured use not stored (the inventory is): ${message.slice(0, 2000)}`,
+      ])
+      .catch(() => undefined);
+    return null;
   }
 }
 

@@ -20,6 +20,7 @@
  * The input is never modified: repaired objects are copies. The objects kept are schema outputs,
  * marked as such (markValidated), so parseSnapshot does not validate them a second time.
  */
+import { utilisationSeries } from "../utilisation/series";
 import type { z } from "zod";
 import { COMPOSE_PROJECT_LABEL, DEFAULT_TENANT_LABEL } from "../collectors/docker/normalise";
 import {
@@ -414,6 +415,8 @@ export function salvageSnapshot(raw: unknown, options: SalvageOptions = {}): unk
     out[array] = kept;
   }
 
+  salvageUtilisation(raw.utilisation, out, warnings);
+
   const given = raw.warnings ?? [];
   if (!Array.isArray(given)) return out;
   const collected: string[] = [];
@@ -425,4 +428,43 @@ export function salvageSnapshot(raw: unknown, options: SalvageOptions = {}): unk
   if (notText > 0) warnings.add(() => `dropped ${notText} collector warnings that were not text`);
   out.warnings = [...collected, ...warnings.all()];
   return out;
+}
+
+/**
+ * Measured use is evidence, never the inventory: an invalid series, or one about an object the
+ * snapshot does not hold, is dropped, and one warning says how many and why (a collector that got
+ * every series wrong must not bury the other warnings under a million).
+ */
+function salvageUtilisation(series: unknown, out: Plain, warnings: Warnings) {
+  if (!Array.isArray(series)) return;
+  const known = {
+    host: idsOf(out.hosts),
+    virtualMachine: idsOf(out.virtualMachines),
+    container: idsOf(out.containers),
+  };
+  const kept: unknown[] = [];
+  let invalid = 0;
+  let firstInvalid = "";
+  let unknownObject = 0;
+  series.forEach((item: unknown, index) => {
+    const result = utilisationSeries.safeParse(item);
+    if (!result.success) {
+      if (invalid++ === 0) firstInvalid = `#${index}: ${listIssues(result.error.issues)}`;
+      return;
+    }
+    const ids = known[result.data.object];
+    if (ids !== null && !ids.has(result.data.externalId)) return void unknownObject++;
+    kept.push(markValidated(result.data));
+  });
+  out.utilisation = kept;
+  if (invalid > 0) warnings.add(() => `dropped ${invalid} invalid utilisation series (first ${firstInvalid})`);
+  if (unknownObject > 0) warnings.add(() => `dropped ${unknownObject} utilisation series about objects not in the snapshot`);
+}
+
+/** The externalIds of an array of objects; null when it is not one (validation refuses it anyway). */
+function idsOf(items: unknown): Set<string> | null {
+  if (!Array.isArray(items)) return null;
+  const ids = new Set<string>();
+  for (const item of items) if (isPlain(item) && typeof item.externalId === "string") ids.add(item.externalId);
+  return ids;
 }

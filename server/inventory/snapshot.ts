@@ -4,7 +4,8 @@
  * Collectors produce it (they only fetch and normalise), `applySnapshot` validates it with these
  * schemas and replaces the source's previous inventory with it. The CLI prints it as JSON, so the
  * top-level arrays keep these names: hosts, virtualMachines, containers, images (inventory that
- * replaces the source's), guests and hostKeys (guest discovery's evidence, kept per run).
+ * replaces the source's), guests and hostKeys (guest discovery's evidence, kept per run), and
+ * utilisation (measured use as series: server/utilisation/, kept as history).
  *
  * Units, everywhere in the product: memory and disk in MiB (as RVTools counts them), image and
  * layer sizes in bytes (as container engines count them), times as ISO-8601 strings.
@@ -12,6 +13,7 @@
  */
 import { z } from "zod";
 import { guestFacts } from "../collectors/guest/facts";
+import { MAX_SERIES, utilisationSeries } from "../utilisation/series";
 
 export const SNAPSHOT_VERSION = 1;
 
@@ -155,6 +157,8 @@ export const hostSnapshot = z.object({
    * not tell it: from the source's option, else null (not known).
    */
   daemonNoNewPrivileges: maybe(z.boolean()),
+  /** When the host last booted (vSphere runtime.bootTime, a container engine's host uptime); null when not said. */
+  bootedAt: maybe(timestamp),
 });
 
 /**
@@ -259,6 +263,10 @@ export const virtualMachineSnapshot = z.object({
   nicCount: maybe(count),
   snapshotCount: count.default(0),
   snapshotOldestAt: maybe(timestamp),
+  /** What the VM's snapshots hold on its datastores, all together (vSphere layoutEx snapshot files; RVTools vSnapshot "Size MiB (total)"). */
+  snapshotSizeMiB: maybe(mib),
+  /** When the powered-on VM last booted (vSphere runtime.bootTime); null when off or not said. */
+  bootedAt: maybe(timestamp),
   toolsStatus: maybe(text),
   toolsVersion: maybe(text),
   hardwareVersion: maybe(text),
@@ -425,6 +433,11 @@ const snapshotObject = z.object({
   guests: z.array(guestFacts).max(MAX_GUESTS).default([]),
   /** SSH host keys seen for the first time and trusted on first use: recorded, then enforced. */
   hostKeys: z.array(recordedHostKey).max(MAX_GUESTS).default([]),
+  /**
+   * Measured use of this snapshot's hosts, VMs and containers (server/utilisation/series.ts):
+   * history, written after the inventory and never deciding it.
+   */
+  utilisation: z.array(utilisationSeries).max(MAX_SERIES).default([]),
   /** Objects the collector skipped, and why (e.g. a container removed between list and inspect). */
   warnings: z.array(text).default([]),
 });
@@ -545,6 +558,7 @@ export type ContainerPortSnapshot = z.output<typeof containerPortSnapshot>;
 export type ImageSnapshot = z.output<typeof imageSnapshot>;
 export type LayerSnapshot = z.output<typeof layerSnapshot>;
 export type RecordedHostKey = z.output<typeof recordedHostKey>;
+export type { UtilisationSeries } from "../utilisation/series";
 export type { GuestFacts as GuestSnapshot } from "../collectors/guest/facts";
 
 /** A path as the error shows it: control characters escaped, long keys (e.g. a label's) shortened. */
@@ -615,6 +629,7 @@ const envelope = z.object({
   images: z.array(z.unknown()).default([]),
   guests: z.array(z.unknown()).max(MAX_GUESTS).default([]),
   hostKeys: z.array(z.unknown()).max(MAX_GUESTS).default([]),
+  utilisation: z.array(z.unknown()).max(MAX_SERIES).default([]),
   warnings: z.array(z.unknown()).default([]),
 });
 
@@ -631,7 +646,7 @@ export function parseSnapshot(data: unknown): Snapshot {
   const input = top.data;
   const total =
     input.hosts.length + input.virtualMachines.length + input.containers.length + input.images.length +
-    input.guests.length + input.hostKeys.length + input.warnings.length;
+    input.guests.length + input.hostKeys.length + input.utilisation.length + input.warnings.length;
   const issues: z.core.$ZodIssue[] = [];
   let checked = 0;
   let invalid = 0;
@@ -673,6 +688,7 @@ export function parseSnapshot(data: unknown): Snapshot {
     images: elements("images", imageSnapshot, input.images),
     guests: elements("guests", guestFacts, input.guests),
     hostKeys: elements("hostKeys", recordedHostKey, input.hostKeys),
+    utilisation: elements("utilisation", utilisationSeries, input.utilisation),
     warnings: elements("warnings", text, input.warnings),
   };
   if (issues.length > 0) {

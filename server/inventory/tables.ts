@@ -223,6 +223,7 @@ export const HOST = new InventoryTable<HostSnapshot>("host", OBJECT_KEYS, {
   drsEnabled: { column: "drs_enabled", type: "bool" },
   dpmEnabled: { column: "dpm_enabled", type: "bool" },
   daemonNoNewPrivileges: { column: "daemon_no_new_privileges", type: "bool" },
+  bootedAt: { column: "booted_at", type: "timestamptz" },
   // Set by the topology link after ingest (./topology.ts).
   vmKey: { column: "vm_id", type: "uuid", write: false },
   vmLinkKey: { column: "vm_link_key", type: "text", write: false },
@@ -254,6 +255,8 @@ export const VIRTUAL_MACHINE = new InventoryTable<VirtualMachineSnapshot, VmCont
   nicCount: { column: "nic_count", type: "int4" },
   snapshotCount: { column: "snapshot_count", type: "int4" },
   snapshotOldestAt: { column: "snapshot_oldest_at", type: "timestamptz" },
+  snapshotSizeMiB: { column: "snapshot_size_mib", type: "float8" },
+  bootedAt: { column: "booted_at", type: "timestamptz" },
   toolsStatus: { column: "tools_status", type: "text" },
   toolsVersion: { column: "tools_version", type: "text" },
   hardwareVersion: { column: "hardware_version", type: "text" },

@@ -121,6 +121,7 @@ function exportSourcesOf(
     images: [],
     guests: [],
     hostKeys: [],
+    utilisation: [],
     warnings: [],
   });
   if (source.kind === "vsphere") return [{ server: vcenterOfEndpoint(source.endpoint), uuid: null, snapshot: snapshot(hosts, vms) }];
