@@ -180,3 +180,35 @@ export const imageHistoryDocument = z.array(
   z.object({ Id: str, Created: int, CreatedBy: str, Size: int, Comment: str }),
 );
 export type ImageHistoryDocument = z.output<typeof imageHistoryDocument>;
+
+const counter = z.number().nullish();
+const cpuStats = z
+  .object({
+    cpu_usage: z.object({ total_usage: counter, percpu_usage: z.array(z.number()).nullish() }).nullish(),
+    /** Docker: the host's CPU time, idle included (/proc/stat); Podman 4: the root cgroup's CPU time used. */
+    system_cpu_usage: counter,
+    online_cpus: counter,
+  })
+  .nullish();
+
+/**
+ * GET /containers/{id}/stats?stream=false: one sample of a running container's cgroup counters.
+ * Docker (without one-shot) waits for its next sampling cycle and fills precpu_stats and preread
+ * with the sample before; with one-shot, or on Podman's compatible API, precpu_stats is zero and
+ * preread is Go's zero time. memory_stats.stats holds cgroup v1's (total_inactive_file, cache ...)
+ * or v2's (inactive_file, anon ...) memory.stat; Podman sends no `stats` at all.
+ */
+export const containerStatsDocument = z.object({
+  read: str,
+  preread: str,
+  cpu_stats: cpuStats,
+  precpu_stats: cpuStats,
+  memory_stats: z
+    .object({ usage: counter, limit: counter, stats: z.record(z.string(), z.number()).nullish() })
+    .nullish(),
+  blkio_stats: z
+    .object({ io_service_bytes_recursive: z.array(z.object({ op: str, value: counter })).nullish() })
+    .nullish(),
+  networks: z.record(z.string(), z.object({ rx_bytes: counter, tx_bytes: counter })).nullish(),
+});
+export type ContainerStatsDocument = z.output<typeof containerStatsDocument>;

@@ -1,6 +1,6 @@
 /**
  * `npm run --silent collect -- docker <endpoint> [--tls-ca F --tls-cert F --tls-key F]
- * [--tenant-label L] [--daemon-no-new-privileges] [--json]`: a Docker source from the command line. The endpoint defaults to
+ * [--tenant-label L] [--daemon-no-new-privileges] [--no-stats] [--json]`: a Docker source from the command line. The endpoint defaults to
  * DOCKER_HOST. TLS files are read by the collector (paths are kept in the source's options, as a
  * saved source keeps them).
  */
@@ -9,7 +9,7 @@ import type { CliSourceParser } from "../types";
 
 export const DOCKER_USAGE =
   "usage: collect docker <unix:///path/docker.sock | tcp://host:port | https://host:port> " +
-  "[--tls-ca FILE --tls-cert FILE --tls-key FILE] [--tenant-label LABEL] [--daemon-no-new-privileges] [--concurrency N] [--json]";
+  "[--tls-ca FILE --tls-cert FILE --tls-key FILE] [--tenant-label LABEL] [--daemon-no-new-privileges] [--concurrency N] [--no-stats] [--json]";
 
 export const dockerCliParser: CliSourceParser = (args, env) => {
   const parsed = parseCliArgs(
@@ -21,6 +21,7 @@ export const dockerCliParser: CliSourceParser = (args, env) => {
       "tenant-label": { type: "string" },
       concurrency: { type: "string" },
       "daemon-no-new-privileges": { type: "boolean" },
+      "no-stats": { type: "boolean" },
     },
     DOCKER_USAGE,
   );
@@ -34,6 +35,8 @@ export const dockerCliParser: CliSourceParser = (args, env) => {
   if (values["tenant-label"] !== undefined) options.tenantLabel = values["tenant-label"];
   // The daemon's own setting, which the Engine API does not tell (CIS Docker 5.26).
   if (values["daemon-no-new-privileges"] === true) options.daemonNoNewPrivileges = true;
+  // Measured use (one stats call per running container) is read unless told not to.
+  if (values["no-stats"] === true) options.stats = false;
   if (values.concurrency !== undefined) {
     const n = Number(values.concurrency);
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency must be a positive integer\n${DOCKER_USAGE}`);

@@ -21,6 +21,7 @@ import type { SnapshotInput } from "../../inventory/snapshot";
 import {
   containerDocument,
   containerListDocument,
+  containerStatsDocument,
   imageDocument,
   imageHistoryDocument,
   imageListDocument,
@@ -30,6 +31,7 @@ import {
   versionDocument,
   type ContainerDocument,
   type ContainerListEntry,
+  type ContainerStatsDocument,
   type ImageDocument,
   type ImageHistoryDocument,
 } from "./api";
@@ -41,9 +43,12 @@ import {
   type ParsedEndpoint,
 } from "./endpoint";
 import { mapLimit } from "../concurrency";
+import type { UtilisationSeriesInput } from "../../utilisation/series";
+import { containerUse, hasPreviousSample, type PreviousSample } from "./utilisation";
 import { DockerCollectError, EngineClient, EngineNotFoundError } from "./engine";
 import {
   compareApiVersions,
+  containerState,
   fromLibpod,
   fromLibpodImage,
   normaliseContainer,
@@ -65,6 +70,14 @@ export const MAX_API_VERSION = "1.47";
  * `concurrency` option says otherwise. The list, /info and /version come on top of them.
  */
 export const DEFAULT_CONCURRENCY = 8;
+
+/**
+ * The longest one stats call may take: Docker answers stream=false at its next sampling cycle
+ * (about 1 s, 2 s at worst); a container that does not answer in time gets no measured use.
+ */
+export const STATS_TIMEOUT_MS = 10_000;
+/** The least time between two reads of a container whose engine sent no earlier sample (Podman). */
+export const STATS_RESAMPLE_MS = 1_000;
 
 const id12 = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
 const path = (id: string) => encodeURIComponent(id).replace(/%3A/gi, ":");
@@ -248,7 +261,16 @@ export const collectDocker: Collector = async (source, context) => {
         }),
       );
     }
-    const snapshot: SnapshotInput = { collectedAt, hosts: [host], virtualMachines: [], containers, images, warnings };
+    let utilisation: UtilisationSeriesInput[] = [];
+    if (options.stats) {
+      const running = results.flatMap((r) =>
+        r.kind === "container" && containerState(r.doc.State?.Status ?? r.entry.State) === "running" ? [r] : [],
+      );
+      const measured = await readUse(client, running, { concurrency, signal, podman, hostCpus: host.cpuCores || null });
+      utilisation = measured.series;
+      if (measured.warning) warnings.push(measured.warning);
+    }
+    const snapshot: SnapshotInput = { collectedAt, hosts: [host], virtualMachines: [], containers, images, utilisation, warnings };
     return snapshot;
   } catch (error) {
     if (error instanceof DockerCollectError || error instanceof DockerEndpointError) throw error;
@@ -262,3 +284,78 @@ export const collectDocker: Collector = async (source, context) => {
     context.signal.removeEventListener("abort", forward);
   }
 };
+
+type RunningContainer = { entry: ContainerListEntry; doc: ContainerDocument };
+
+/**
+ * Measured use of the running containers: GET /containers/{id}/stats?stream=false for each, at
+ * most `concurrency` at a time, each within STATS_TIMEOUT_MS. Docker sends the sample before
+ * (precpu_stats, about 1 s earlier) with it; Podman's compatible API sends none, so such a
+ * container is read once more, STATS_RESAMPLE_MS after its first read, and its CPU rate taken
+ * between the two. A container whose stats fail, come malformed or give no CPU rate costs one
+ * line of warning for all of them (with a count and the first reason), never the collection.
+ */
+async function readUse(
+  client: EngineClient,
+  running: RunningContainer[],
+  settings: { concurrency: number; signal: AbortSignal; podman: boolean; hostCpus: number | null },
+): Promise<{ series: UtilisationSeriesInput[]; warning: string | null }> {
+  type Reading = { current: ContainerStatsDocument; previous: PreviousSample | null; at: number } | { error: string };
+  const read = async (c: RunningContainer): Promise<{ doc: ContainerStatsDocument; at: number } | { error: string }> => {
+    try {
+      const doc = await client.get(
+        `/containers/${path(c.doc.Id)}/stats`,
+        containerStatsDocument,
+        `GET /containers/${id12(c.doc.Id)}/stats`,
+        { stream: false },
+        STATS_TIMEOUT_MS,
+      );
+      return { doc, at: Date.now() };
+    } catch (error) {
+      if (settings.signal.aborted) throw error;
+      if (error instanceof EngineNotFoundError) return { error: `${error.what}: not found (stopped or removed since the list)` };
+      return { error: error instanceof Error ? error.message.replace(/^docker \S+: /, "") : String(error) };
+    }
+  };
+  const first = await mapLimit(running, settings.concurrency, settings.signal, async (c): Promise<Reading> => {
+    const r = await read(c);
+    if ("error" in r) return r;
+    return hasPreviousSample(r.doc)
+      ? { current: r.doc, previous: { read: r.doc.preread, cpu: r.doc.precpu_stats }, at: r.at }
+      : { current: r.doc, previous: null, at: r.at };
+  });
+  // No earlier sample in the answer (Podman, or a Docker one-shot): read again once, a second on.
+  const readings = await mapLimit(first, settings.concurrency, settings.signal, async (r, i): Promise<Reading> => {
+    if ("error" in r || r.previous) return r;
+    const wait = r.at + STATS_RESAMPLE_MS - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const again = await read(running[i]!);
+    if ("error" in again) return again;
+    return { current: again.doc, previous: { read: r.current.read, cpu: r.current.cpu_stats }, at: again.at };
+  });
+  const series: UtilisationSeriesInput[] = [];
+  const problems: string[] = [];
+  readings.forEach((r, i) => {
+    const c = running[i]!;
+    const name = `${c.doc.Name?.replace(/^\//, "") || id12(c.doc.Id)} (${id12(c.doc.Id)})`;
+    if ("error" in r) {
+      problems.push(`${name}: ${r.error}`);
+      return;
+    }
+    const use = containerUse(r.current, r.previous, {
+      externalId: c.doc.Id,
+      hostConfig: c.doc.HostConfig,
+      startedAt: c.doc.State?.StartedAt,
+      hostCpus: settings.hostCpus,
+      systemCpu: settings.podman ? "used-time" : "host-time",
+    });
+    series.push(...use.series);
+    if (use.problem) problems.push(`${name}: ${use.problem}`);
+  });
+  const warning =
+    problems.length === 0
+      ? null
+      : `measured use: stats incomplete for ${problems.length} of ${running.length} running containers (${problems[0]!.slice(0, 300)}` +
+        `${problems.length > 1 ? `; and ${problems.length - 1} more` : ""})`;
+  return { series, warning };
+}

@@ -40,6 +40,11 @@ export const dockerSourceOptions = z.object({
    * passes for all its containers. Unset: not known.
    */
   daemonNoNewPrivileges: z.boolean().optional(),
+  /**
+   * Read every running container's stats (measured use: CPU, memory, disk and network; one call
+   * per container, 1-2 s each on Docker, which answers at its next sampling cycle). Default on.
+   */
+  stats: z.boolean().default(true),
 });
 export type DockerSourceOptions = z.output<typeof dockerSourceOptions>;
 

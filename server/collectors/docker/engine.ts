@@ -119,8 +119,9 @@ export class EngineClient {
     schema: T,
     what: string,
     query?: Record<string, string | number | boolean>,
+    timeoutMs?: number,
   ): Promise<z.output<T>> {
-    return this.request(path, schema, what, query);
+    return this.request(path, schema, what, query, timeoutMs);
   }
 
   /** As get(), but waits for one of the `concurrency` slots first: for the per-object requests. */
@@ -165,8 +166,13 @@ export class EngineClient {
     schema: T,
     what: string,
     query?: Record<string, string | number | boolean>,
+    timeoutMs?: number,
   ): Promise<z.output<T>> {
     if (this.signal.aborted) throw this.failure(what, this.signal.reason);
+    // A request of its own deadline (e.g. stats, which Docker answers only at its next sampling
+    // cycle) follows the collection's signal too.
+    const timeout = timeoutMs === undefined ? null : AbortSignal.timeout(timeoutMs);
+    const signal = timeout ? AbortSignal.any([this.signal, timeout]) : this.signal;
     let body: unknown;
     try {
       body = await new Promise<unknown>((resolve, reject) => {
@@ -176,7 +182,7 @@ export class EngineClient {
             path: query ? `${path}?` : path,
             method: "GET",
             options: query ? { ...query } : {},
-            abortSignal: this.signal,
+            abortSignal: signal,
             statusCodes: { 200: true, 404: "not found", 500: "server error" },
           },
           (error, data) => (error ? reject(error) : resolve(data)),
@@ -184,6 +190,9 @@ export class EngineClient {
       });
     } catch (error) {
       if ((error as ModemError).statusCode === 404) throw new EngineNotFoundError(what);
+      if (timeout?.aborted && !this.signal.aborted) {
+        throw new DockerCollectError(`docker ${this.display}: ${what} failed: no answer within ${timeoutMs! / 1000} s`);
+      }
       throw this.failure(what, error);
     }
     // docker-modem hands back the raw bytes when the body is not JSON.
