@@ -46,7 +46,7 @@ export const METRICS = {
     objects: ["host", "virtualMachine", "container"],
     description:
       "Host memory the object holds. vSphere: mem.consumed.average, quickStats.hostMemoryUsage (VM) and overallMemoryUsage (host); " +
-      "libvirt: balloon.rss of the QEMU process (VM), total − free of the node (host); Docker/Podman: memory usage less the page cache.",
+      "libvirt: balloon.rss of the QEMU process (VM), total − free − buffers − cached of the node's memory stats (host); Docker/Podman: memory usage less the page cache.",
   },
   "mem.guest.used.mib": {
     unit: "MiB",
