@@ -1,5 +1,5 @@
 /**
- * `npm run --silent collect -- libvirt <uri> [--timeout SECONDS] [--concurrency N]
+ * `npm run --silent collect -- libvirt <uri> [--timeout SECONDS] [--concurrency N] [--sample SECONDS]
  *  [--host-key SHA256:... | --insecure-host-key] [--key-file FILE] [--json]`:
  * a libvirt source from the command line. The URI defaults to LIBVIRT_DEFAULT_URI. Over ssh the key
  * comes from --key-file (or keyfile= in the URI), else the ssh agent (SSH_AUTH_SOCK).
@@ -13,7 +13,7 @@ import { parseLibvirtUri } from "./uri";
 export const LIBVIRT_USAGE =
   "usage: collect libvirt <qemu:///system | qemu+tcp://host/system | qemu+tls://host/system?pkipath=DIR | " +
   "qemu+ssh://user@host/system | test+unix:///path/node.xml?socket=PATH> [--timeout SECONDS] [--concurrency N] " +
-  "[--host-key SHA256:... | --insecure-host-key] [--key-file FILE] [--json]";
+  "[--sample SECONDS (between the two reads of measured use; 0: one read)] [--host-key SHA256:... | --insecure-host-key] [--key-file FILE] [--json]";
 
 export const libvirtCliParser: CliSourceParser = (args, env) => {
   const parsed = parseCliArgs(
@@ -21,6 +21,7 @@ export const libvirtCliParser: CliSourceParser = (args, env) => {
     {
       timeout: { type: "string" },
       concurrency: { type: "string" },
+      sample: { type: "string" },
       "host-key": { type: "string" },
       "insecure-host-key": { type: "boolean" },
       "key-file": { type: "string" },
@@ -44,6 +45,13 @@ export const libvirtCliParser: CliSourceParser = (args, env) => {
   };
   if (values.timeout !== undefined) options.timeoutSeconds = positive(values.timeout, "--timeout");
   if (values.concurrency !== undefined) options.concurrency = positive(values.concurrency, "--concurrency");
+  if (values.sample !== undefined) {
+    const n = Number(values.sample);
+    if (values.sample.trim() === "" || !Number.isFinite(n) || n < 0 || n > 300) {
+      throw new UsageError(`--sample takes seconds from 0 to 300\n${LIBVIRT_USAGE}`);
+    }
+    options.statsSampleSeconds = n;
+  }
   if (values["host-key"] !== undefined && values["insecure-host-key"]) {
     throw new UsageError(`--host-key and --insecure-host-key exclude each other\n${LIBVIRT_USAGE}`);
   }

@@ -10,11 +10,22 @@
  *   hostKey         ssh: the host key fingerprint to trust, "SHA256:..." as `ssh-keygen -lf` prints it
  *   insecureHostKey ssh: accept any host key (instead of hostKey)
  *   keyFile         ssh: private key file when there is no secret and no keyfile= in the URI
+ *   statsSampleSeconds  seconds between the two reads of the domains' and the node's counters that
+ *                   measured use is computed from (default 2); 0 reads once: absolute values
+ *                   (memory), no rates (CPU, disk, network)
  */
+import { performance } from "node:perf_hooks";
 import { mapLimit } from "../concurrency";
 import { z } from "zod";
 import type { CollectableSource, Collector } from "../types";
-import { LibvirtConfigurationError, LibvirtError, LibvirtRemoteError, VIR_ERR_CONFIG_UNSUPPORTED, VIR_ERR_NO_DOMAIN } from "./errors";
+import {
+  LibvirtConfigurationError,
+  LibvirtConnectionError,
+  LibvirtError,
+  LibvirtRemoteError,
+  VIR_ERR_CONFIG_UNSUPPORTED,
+  VIR_ERR_NO_DOMAIN,
+} from "./errors";
 import {
   parseCapabilities,
   parseDomainXml,
@@ -22,8 +33,10 @@ import {
   toSnapshot,
   type LibvirtDomain,
   type LibvirtInventory,
+  type LibvirtUsage,
 } from "./normalise";
-import { DomainStats, RemoteConnection, formatUuid, type DomainStatsRecord } from "./remote";
+import { DomainStats, RemoteConnection, STATS_RUNNING, formatUuid, type DomainStatsRecord } from "./remote";
+import type { DomainRead } from "./utilisation";
 import { RpcClient } from "./rpc";
 import type { SshCredentials } from "./ssh";
 import { openTransport } from "./transport";
@@ -35,6 +48,7 @@ export const libvirtOptions = z.object({
   hostKey: z.string().optional(),
   insecureHostKey: z.boolean().default(false),
   keyFile: z.string().optional(),
+  statsSampleSeconds: z.number().min(0).max(300).default(2),
 });
 export type LibvirtOptions = z.output<typeof libvirtOptions>;
 
@@ -98,14 +112,90 @@ async function required<T>(call: Promise<T>): Promise<T> {
   }
 }
 
-/** Every call of a full inventory, pipelined on the one connection. */
+/** The stats groups measured use reads (and the inventory's disk sizes: block). */
+export const USAGE_STATS =
+  DomainStats.STATE | DomainStats.CPU_TOTAL | DomainStats.BALLOON | DomainStats.VCPU | DomainStats.INTERFACE | DomainStats.BLOCK;
+
+/** A call's answer and when it was answered: the midpoint between sending and the reply (ms, monotonic), and the wall clock. */
+interface Timed<T> {
+  value: T;
+  atMs: number;
+  at: Date;
+}
+
+async function timed<T>(call: () => Promise<T>): Promise<Timed<T>> {
+  const sent = performance.now();
+  const value = await call();
+  const answered = performance.now();
+  return { value, atMs: (sent + answered) / 2, at: new Date() };
+}
+
+/** Waits `ms`, or rejects when the collection is cancelled. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cancelled = () => new LibvirtConnectionError("the collection was cancelled");
+    if (signal?.aborted) return reject(cancelled());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(cancelled());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Calls of measured use: a driver that lacks one (the test driver has no node memory stats) is
+ * noted in `unsupported` (one warning for them all), another refusal is a warning; either way the
+ * collection goes on without it.
+ */
+async function measured<T>(name: string, call: Promise<T>, unsupported: string[], warnings: string[]): Promise<T | null> {
+  try {
+    return await call;
+  } catch (error) {
+    if (!(error instanceof LibvirtRemoteError)) throw error;
+    if (error.unsupported) unsupported.push(name);
+    else warnings.push(`measured use: ${error.message}`);
+    return null;
+  }
+}
+
+const RUNNING = 1;
+const byUuid = (records: DomainStatsRecord[] | null) => {
+  const out = new Map<string, DomainStatsRecord>();
+  for (const record of records ?? []) {
+    const key = record.domain.uuid.toString("hex");
+    if (!out.has(key)) out.set(key, record);
+  }
+  return out;
+};
+const read = (record: DomainStatsRecord | undefined): DomainRead | null =>
+  record ? { id: record.domain.id, params: record.params } : null;
+
+export interface UsageOptions {
+  /** Seconds between the two reads; 0: one read. */
+  sampleSeconds: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Every call of a full inventory, pipelined on the one connection. With `usage`, the domains' and
+ * the node's counters are read twice, `sampleSeconds` apart (the inventory's calls run in between),
+ * for measured use (utilisation.ts).
+ */
 export async function collectInventory(
   conn: RemoteConnection,
   uri: string,
   concurrency = 32,
+  usage: UsageOptions | null = null,
 ): Promise<LibvirtInventory> {
   const warnings: string[] = [];
-  const [hostname, type, version, libVersion, node, capsXml, sysinfoXml, domains, stats] = await Promise.all([
+  const unsupported: string[] = [];
+  const sampling = usage !== null;
+  const [hostname, type, version, libVersion, node, capsXml, sysinfoXml, domains, firstStats, firstCpu, memoryParameters] = await Promise.all([
     required(conn.hostname()),
     required(conn.type()),
     optional(conn.version(), warnings),
@@ -114,10 +204,15 @@ export async function collectInventory(
     optional(conn.capabilities(), warnings),
     optional(conn.sysinfo(), warnings),
     required(conn.listAllDomains()),
-    optional(conn.allDomainStats(DomainStats.STATE | DomainStats.BLOCK), warnings),
+    sampling
+      ? measured("CONNECT_GET_ALL_DOMAIN_STATS", timed(() => conn.allDomainStats(USAGE_STATS)), unsupported, warnings)
+      : optional(timed(() => conn.allDomainStats(DomainStats.STATE | DomainStats.BLOCK)), warnings),
+    sampling && usage.sampleSeconds > 0
+      ? measured("NODE_GET_CPU_STATS", timed(() => conn.nodeCpuStats()), unsupported, warnings)
+      : Promise.resolve(null),
+    sampling ? measured("NODE_GET_MEMORY_PARAMETERS", conn.nodeMemoryParameters(), unsupported, warnings) : Promise.resolve(null),
   ]);
-  const statsByUuid = new Map<string, DomainStatsRecord>();
-  for (const record of stats ?? []) statsByUuid.set(record.domain.uuid.toString("hex"), record);
+  const statsByUuid = byUuid(firstStats?.value ?? null);
 
   const collected = await mapLimit(domains, concurrency, undefined, async (domain): Promise<LibvirtDomain | null> => {
     try {
@@ -135,6 +230,47 @@ export async function collectInventory(
       throw error;
     }
   });
+  const kept = collected.filter((d): d is LibvirtDomain => d !== null);
+
+  let usageReads: LibvirtUsage | undefined;
+  if (sampling) {
+    const runningFirst = (firstStats?.value ?? []).filter((r) => r.params.get("state.state") === RUNNING);
+    const twoReads = usage.sampleSeconds > 0 && (runningFirst.length > 0 || firstCpu !== null);
+    let secondStats: Timed<DomainStatsRecord[]> | null = null;
+    let secondCpu: Timed<{ params: Map<string, bigint>; count: number }> | null = null;
+    let nodeMemory: Map<string, bigint> | null;
+    if (twoReads) {
+      await pause(firstStats ? firstStats.atMs + usage.sampleSeconds * 1000 - performance.now() : usage.sampleSeconds * 1000, usage.signal);
+      [secondStats, secondCpu, nodeMemory] = await Promise.all([
+        firstStats ? measured("CONNECT_GET_ALL_DOMAIN_STATS", timed(() => conn.allDomainStats(USAGE_STATS, STATS_RUNNING)), unsupported, warnings) : null,
+        firstCpu ? measured("NODE_GET_CPU_STATS", timed(() => conn.nodeCpuStats(-1, firstCpu.value.count)), unsupported, warnings) : null,
+        measured("NODE_GET_MEMORY_STATS", conn.nodeMemoryStats(), unsupported, warnings),
+      ]);
+    } else {
+      nodeMemory = await measured("NODE_GET_MEMORY_STATS", conn.nodeMemoryStats(), unsupported, warnings);
+    }
+    const first = twoReads ? byUuid(firstStats?.value ?? null) : new Map<string, DomainStatsRecord>();
+    const last = twoReads ? byUuid(secondStats?.value ?? null) : byUuid(runningFirst);
+    for (const domain of kept) {
+      const key = domain.xml.uuid?.replaceAll("-", "").toLowerCase();
+      const second = key ? read(last.get(key)) : null;
+      if (second) domain.usage = { first: key ? read(first.get(key)) : null, second };
+    }
+    const latest = secondStats ?? firstStats;
+    usageReads = {
+      intervalMs: firstStats && secondStats ? secondStats.atMs - firstStats.atMs : 0,
+      at: latest?.at ?? new Date(),
+      nodeCpu: { first: firstCpu?.value.params ?? null, second: secondCpu?.value.params ?? null },
+      nodeMemory,
+      memoryParameters,
+    };
+    if (unsupported.length) {
+      warnings.push(
+        `measured use: the libvirt driver does not support ${[...new Set(unsupported)].join(", ")}: ` +
+          "what those calls give is left out of this collection",
+      );
+    }
+  }
 
   return {
     uri,
@@ -145,10 +281,9 @@ export async function collectInventory(
     node,
     capabilities: capsXml === null ? null : parseCapabilities(capsXml),
     sysinfo: sysinfoXml === null ? null : parseSysinfo(sysinfoXml),
-    domains: collected
-      .filter((d): d is LibvirtDomain => d !== null)
-      .sort((a, b) => (a.xml.name < b.xml.name ? -1 : a.xml.name > b.xml.name ? 1 : 0)),
+    domains: kept.sort((a, b) => (a.xml.name < b.xml.name ? -1 : a.xml.name > b.xml.name ? 1 : 0)),
     warnings,
+    ...(usageReads ? { usage: usageReads } : {}),
   };
 }
 
@@ -181,7 +316,10 @@ export const collectLibvirt: Collector = async (source, { signal }) => {
     ssh: target.transport === "ssh" ? sshCredentials(source, options) : undefined,
   });
   try {
-    const inventory = await collectInventory(conn, target.uri, options.concurrency);
+    const inventory = await collectInventory(conn, target.uri, options.concurrency, {
+      sampleSeconds: options.statsSampleSeconds,
+      signal,
+    });
     return toSnapshot(inventory);
   } finally {
     try {

@@ -5,8 +5,10 @@
 import { XMLParser } from "fast-xml-parser";
 import { libosinfoFamily, neverLinux } from "../../inventory/os-identity";
 import type { POWER_STATES, SnapshotInput } from "../../inventory/snapshot";
+import type { UtilisationSeriesInput } from "../../utilisation/series";
 import { LibvirtProtocolError } from "./errors";
 import type { DomainInfo, NodeInfo, TypedParamValue } from "./remote";
+import { domainMetrics, intervalSeconds, ksmSharing, nodeCpuPercent, nodeMemoryUsedMiB, toSeries, type DomainRead, type Metrics } from "./utilisation";
 
 type Node = Record<string, unknown>;
 
@@ -408,19 +410,34 @@ export interface HostCapabilities {
   cpuModel: string | null;
   cpuVendor: string | null;
   numaCells: number | null;
+  /** The smallest page size the host offers (<cpu><pages>), KiB; absent when not said. */
+  pageKiB?: number | null;
 }
 
 export function parseCapabilities(xml: string): HostCapabilities {
   const host = child(child(parseXml(xml, "the capabilities XML"), "capabilities"), "host");
   const cpu = child(host, "cpu");
   const cells = child(child(host, "topology"), "cells");
+  const pageKiB = smallestPageKiB(list(cpu?.pages));
   return {
     uuid: childText(host, "uuid"),
     arch: childText(cpu, "arch"),
     cpuModel: childText(cpu, "model"),
     cpuVendor: childText(cpu, "vendor"),
     numaCells: int(attr(cells, "num")) ?? (cells ? list(cells.cell).length : null),
+    ...(pageKiB !== null ? { pageKiB } : {}),
   };
+}
+
+function smallestPageKiB(pages: Node[]): number | null {
+  const sizes = pages
+    .map((page) => {
+      const size = int(attr(page, "size"));
+      const factor = UNIT_BYTES[(attr(page, "unit") ?? "KiB").toLowerCase()];
+      return size !== null && size > 0 && factor !== undefined ? (size * factor) / 1024 : null;
+    })
+    .filter((v): v is number => v !== null);
+  return sizes.length ? Math.min(...sizes) : null;
 }
 
 export interface HostSysinfo {
@@ -450,6 +467,22 @@ export interface LibvirtDomain {
   xml: DomainXml;
   /** CONNECT_GET_ALL_DOMAIN_STATS params for this domain, when the driver has them. */
   stats: Map<string, TypedParamValue> | null;
+  /** The domain in the measured-use reads (`second` is the latest; `first` null with one read). */
+  usage?: { first: DomainRead | null; second: DomainRead | null };
+}
+
+/** The reads measured use is computed from (collector.ts: collectInventory). */
+export interface LibvirtUsage {
+  /** Measured time between the two reads; 0 with one read (no rates). */
+  intervalMs: number;
+  /** When the second read (or the only one) was answered. */
+  at: Date;
+  /** NODE_GET_CPU_STATS, all CPUs (ns); null where the driver lacks it. */
+  nodeCpu: { first: Map<string, bigint> | null; second: Map<string, bigint> | null };
+  /** NODE_GET_MEMORY_STATS, all cells (KiB). */
+  nodeMemory: Map<string, bigint> | null;
+  /** NODE_GET_MEMORY_PARAMETERS (KSM's shm_* counters). */
+  memoryParameters: Map<string, TypedParamValue> | null;
 }
 
 export interface LibvirtInventory {
@@ -464,6 +497,8 @@ export interface LibvirtInventory {
   sysinfo: HostSysinfo | null;
   domains: LibvirtDomain[];
   warnings: string[];
+  /** Absent when measured use was not read. */
+  usage?: LibvirtUsage;
 }
 
 /** libvirt's version numbers: major * 1,000,000 + minor * 1,000 + release. */
@@ -547,11 +582,24 @@ export function toSnapshot(inv: LibvirtInventory, collectedAt: Date = new Date()
     hardwareUuid: inv.sysinfo?.uuid ?? inv.capabilities?.uuid ?? null,
     hostname: inv.hostname,
     connectionState: "connected",
+    ...(inv.usage ? ksmSharing(inv.usage.memoryParameters, inv.capabilities?.pageKiB ?? null) : {}),
   };
+  const usage = inv.usage;
+  const interval = usage ? intervalSeconds(usage.intervalMs) : 1;
+  const utilisation: UtilisationSeriesInput[] = [];
+  if (usage) {
+    const hostMetrics: Metrics = {};
+    const cpu = nodeCpuPercent(usage.nodeCpu.first, usage.nodeCpu.second);
+    if (cpu !== null) hostMetrics["cpu.usage.pct"] = cpu;
+    const used = nodeMemoryUsedMiB(usage.nodeMemory);
+    if (used !== null) hostMetrics["mem.consumed.mib"] = used;
+    utilisation.push(...toSeries("host", hostId, hostMetrics, interval, usage.at));
+  }
 
   const seen = new Set<string>();
   const warnings = [...inv.warnings];
-  const virtualMachines = inv.domains.flatMap(({ info, xml, stats }) => {
+  const virtualMachines = inv.domains.flatMap((domain) => {
+    const { info, xml, stats } = domain;
     const externalId = xml.uuid ?? xml.name;
     if (seen.has(externalId)) {
       warnings.push(`domain ${xml.name}: duplicate uuid ${externalId}, skipped`);
@@ -589,6 +637,11 @@ export function toSnapshot(inv: LibvirtInventory, collectedAt: Date = new Date()
     const memory = xml.memoryMiB ?? (info ? info.maxMemKiB / 1024 : 0);
     const current = xml.currentMemoryMiB;
     const vcpus = xml.vcpusCurrent ?? xml.vcpus ?? info?.vcpus ?? 0;
+    if (usage && domain.usage) {
+      const { metrics, notes } = domainMetrics(domain.usage.first, domain.usage.second, usage.intervalMs, vcpus || null);
+      for (const note of notes) warnings.push(`domain ${xml.name}: measured use: ${note}`);
+      utilisation.push(...toSeries("virtualMachine", externalId, metrics, interval, usage.at));
+    }
     return [
       {
         externalId,
@@ -628,6 +681,7 @@ export function toSnapshot(inv: LibvirtInventory, collectedAt: Date = new Date()
     collectedAt: collectedAt.toISOString(),
     hosts: [host],
     virtualMachines,
+    utilisation,
     warnings,
   };
 }
