@@ -31,10 +31,11 @@ export const collectDemo: Collector = async (source, { signal }) => {
     );
   }
   const options = demoOptions.parse(source.options);
-  // Object times (creation, snapshots) are relative to the start of the UTC day: collecting again
-  // the same day finds nothing changed, as on a quiet real estate.
+  // Object times (creation, snapshots, boots) are relative to the start of the UTC day: collecting
+  // again the same day finds nothing changed, as on a quiet real estate. Measured use is read now: the
+  // past week's half-hourly values up to now, and the quick stats of this moment.
   const now = new Date();
   const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  const snapshot = generateCustomerSnapshot(key, { ...options, collectedAt: day.toISOString() });
+  const snapshot = generateCustomerSnapshot(key, { ...options, collectedAt: day.toISOString(), measuredAt: now.toISOString() });
   return { ...snapshot, collectedAt: now.toISOString() };
 };

@@ -14,7 +14,8 @@
  * (the estates), random.ts (seeded randomness, identifiers), catalogue.ts (OSes, sizes, hardware),
  * model.ts (shared shapes), planning.ts, hypervisors.ts (hosts and VMs), images.ts, services.ts and
  * containers.ts (engine hosts and their containers), guests.ts (guest discovery in a share of the
- * customers' Linux VMs; not in the benchmark fleet).
+ * customers' Linux VMs; not in the benchmark fleet), utilisation.ts (measured use, boot times and
+ * snapshot sizes; not in the benchmark fleet either).
  */
 import { SNAPSHOT_VERSION, type SnapshotInput } from "../../inventory/snapshot";
 import { addLeftoverImages, engineHost, fillEngine, newEngine } from "./containers";
@@ -34,6 +35,7 @@ import {
 } from "./model";
 import { chooseEngines, markTemplates, placeOnHosts, planClusters, sizeVm } from "./planning";
 import { Rng } from "./random";
+import { measureUse } from "./utilisation";
 
 export { DEMO_CUSTOMERS, type DemoCustomer } from "./customers";
 
@@ -46,10 +48,13 @@ export interface FleetOptions {
 const DEFAULT_SEED = 1;
 const DEFAULT_COLLECTED_AT = "2026-01-01T00:00:00.000Z";
 
-/** Snapshot (SnapshotInput from snapshot.ts) for one customer's demo source, deterministic in (customer key, options). */
+/**
+ * Snapshot (SnapshotInput from snapshot.ts) for one customer's demo source, deterministic in (customer key,
+ * options). `measuredAt` (default collectedAt, not before it) is when its measured use was read.
+ */
 export function generateCustomerSnapshot(
   customerKey: string,
-  options: FleetOptions & { collectedAt?: string } = {},
+  options: FleetOptions & { collectedAt?: string; measuredAt?: string } = {},
 ): SnapshotInput {
   const profile = PROFILES.find((p) => p.customer.key === customerKey);
   if (!profile) throw new RangeError(`unknown demo customer "${customerKey}"`);
@@ -60,6 +65,8 @@ export function generateCustomerSnapshot(
     collectedAt: options.collectedAt ?? DEFAULT_COLLECTED_AT,
     containerCounts: (candidates, rng) => customerContainerCounts(profile, perEngine, candidates, rng),
     guests: true,
+    measuredUse: true,
+    measuredAt: options.measuredAt,
   });
 }
 
@@ -138,5 +145,19 @@ function buildSnapshot(profile: Profile, params: BuildParams): SnapshotInput {
     ? buildGuests(`${profile.customer.key}|${params.seed}`, profile, params.collectedAt, plans.map((plan) => ({ plan, vm: vmByPlan.get(plan)! })), hosts, containers)
     : [];
 
-  return { version: SNAPSHOT_VERSION, collectedAt: params.collectedAt, hosts, virtualMachines, containers, images, guests, warnings: [] };
+  const measuredAt = params.measuredAt ?? params.collectedAt;
+  if (!(Date.parse(measuredAt) >= baseMs)) throw new RangeError(`measuredAt must be a date not before collectedAt: "${measuredAt}"`);
+  const utilisation = params.measuredUse
+    ? measureUse({
+        seedText: `${profile.customer.key}|${params.seed}`,
+        baseMs,
+        measuredAt,
+        pairs: plans.map((plan) => ({ plan, vm: vmByPlan.get(plan)! })),
+        hosts,
+        containers,
+        guests,
+      })
+    : [];
+
+  return { version: SNAPSHOT_VERSION, collectedAt: params.collectedAt, hosts, virtualMachines, containers, images, guests, utilisation, warnings: [] };
 }

@@ -25,6 +25,10 @@ export interface BuildParams {
   containerCounts: (candidates: number, rng: Rng) => number[];
   /** Guest discovery's facts for a share of the Linux VMs (guests.ts): the demo customers have them, the benchmark fleet not. */
   guests?: boolean;
+  /** Measured use (utilisation.ts): the demo customers have it, the benchmark fleet not. */
+  measuredUse?: boolean;
+  /** When the use was measured (default collectedAt): the collector measures now, with the day's objects. */
+  measuredAt?: string;
 }
 
 export interface Context {
