@@ -22,7 +22,8 @@ export const METRICS = {
     description:
       "CPU used, in % of the object's CPU: a VM's vCPUs, a host's cores, a container's CPU limit (else all of its host's cores). " +
       "vSphere: cpu.usage.average (quickStats: overallCpuUsage over the VM's vCPUs × the host's core MHz); " +
-      "libvirt: cpu.time between two reads over vcpus × the interval; Docker/Podman: the one-shot stats' cpu_stats against precpu_stats.",
+      "libvirt: cpu.time between two reads over vcpus × the interval; Docker: stats?stream=false's cpu_stats against its precpu_stats as the docker CLI computes it " +
+      "(cpu delta ÷ system delta × online CPUs); Podman (which sends no precpu_stats, and whose system_cpu_usage is CPU used, not the host's time): two reads a second apart, over their read times.",
   },
   "cpu.usage.mhz": {
     unit: "MHz",
@@ -46,7 +47,7 @@ export const METRICS = {
     objects: ["host", "virtualMachine", "container"],
     description:
       "Host memory the object holds. vSphere: mem.consumed.average, quickStats.hostMemoryUsage (VM) and overallMemoryUsage (host); " +
-      "libvirt: balloon.rss of the QEMU process (VM), total − free − buffers − cached of the node's memory stats (host); Docker/Podman: memory usage less the page cache.",
+      "libvirt: balloon.rss of the QEMU process (VM), total − free − buffers − cached of the node's memory stats (host); Docker/Podman: memory usage less the inactive page cache (cgroup v1 total_inactive_file, v2 inactive_file), as the docker CLI counts it.",
   },
   "mem.guest.used.mib": {
     unit: "MiB",
@@ -67,22 +68,22 @@ export const METRICS = {
   "disk.read.kibps": {
     unit: "KiB/s",
     objects: ["host", "virtualMachine", "container"],
-    description: "Disk reads. vSphere: disk.read.average; libvirt: block.*.rd.bytes between two reads; Docker/Podman: blkio read bytes since start ÷ uptime.",
+    description: "Disk reads. vSphere: disk.read.average; libvirt: block.*.rd.bytes between two reads; Docker/Podman: blkio read bytes since start ÷ uptime (an average over the container's life).",
   },
   "disk.write.kibps": {
     unit: "KiB/s",
     objects: ["host", "virtualMachine", "container"],
-    description: "Disk writes. vSphere: disk.write.average; libvirt: block.*.wr.bytes between two reads; Docker/Podman: blkio write bytes since start ÷ uptime.",
+    description: "Disk writes. vSphere: disk.write.average; libvirt: block.*.wr.bytes between two reads; Docker/Podman: blkio write bytes since start ÷ uptime (an average over the container's life).",
   },
   "net.rx.kibps": {
     unit: "KiB/s",
     objects: ["host", "virtualMachine", "container"],
-    description: "Network received. vSphere: net.received.average; libvirt: net.*.rx.bytes between two reads; Docker/Podman: rx_bytes since start ÷ uptime.",
+    description: "Network received. vSphere: net.received.average; libvirt: net.*.rx.bytes between two reads; Docker/Podman: rx_bytes since start ÷ uptime (an average over the container's life).",
   },
   "net.tx.kibps": {
     unit: "KiB/s",
     objects: ["host", "virtualMachine", "container"],
-    description: "Network sent. vSphere: net.transmitted.average; libvirt: net.*.tx.bytes between two reads; Docker/Podman: tx_bytes since start ÷ uptime.",
+    description: "Network sent. vSphere: net.transmitted.average; libvirt: net.*.tx.bytes between two reads; Docker/Podman: tx_bytes since start ÷ uptime (an average over the container's life).",
   },
   "power.on": {
     unit: "state",
