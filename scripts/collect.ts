@@ -27,7 +27,10 @@ async function main(argv: string[]): Promise<number> {
   const collected = await collect(source, { signal: controller.signal });
   const snapshot = parseSnapshot(salvageSnapshot(collected, { keepLabels: keepLabelsFor(source.options) }));
   if (json) {
-    process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);
+    // Flushed before returning: the caller's process.exit would cut a large answer written to a pipe.
+    await new Promise<void>((resolve, reject) =>
+      process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`, (error) => (error ? reject(error) : resolve())),
+    );
     return 0;
   }
   const running = snapshot.containers.filter((c) => c.state === "running").length;
