@@ -267,16 +267,24 @@ describe("collect CLI: vsphere", () => {
       cwd: root,
       env: { ...process.env, VCSIM_PASSWORD: PASSWORD },
       timeout: 120_000,
+      maxBuffer: 256 * 1024 * 1024, // a week of performance history is several MB of JSON
     });
 
   it("prints the snapshot as JSON, in the shape of the other collectors", async () => {
     const endpoint = `https://127.0.0.1:${vc.port}/sdk`;
     const { stdout } = await cli([endpoint, "--user", vc.manifest.username, "--password-env", "VCSIM_PASSWORD", "--fingerprint", vc.manifest.fingerprint, "--json"]);
     const printed = parseSnapshot(JSON.parse(stdout));
-    expect(Object.keys(JSON.parse(stdout))).toEqual(["version", "collectedAt", "hosts", "virtualMachines", "containers", "images", "guests", "hostKeys", "warnings"]);
+    expect(Object.keys(JSON.parse(stdout))).toEqual(["version", "collectedAt", "hosts", "virtualMachines", "containers", "images", "guests", "hostKeys", "utilisation", "warnings"]);
     expect(printed.guests).toEqual([]);
     expect(printed.virtualMachines).toHaveLength(24);
     expect(printed.hosts).toHaveLength(10);
+    // Measured use: quick stats (20 s) and a week of 30-minute history for every host and powered-on VM.
+    const on = printed.virtualMachines.filter((v) => v.powerState === "poweredOn" && !v.template).map((v) => v.externalId);
+    const withHistory = (object: string) =>
+      new Set(printed.utilisation.filter((u) => u.object === object && u.intervalSeconds === 1800).map((u) => u.externalId));
+    expect([...withHistory("virtualMachine")].sort()).toEqual(on.sort());
+    expect(withHistory("host").size).toBe(10);
+    expect(printed.utilisation.filter((u) => u.intervalSeconds === 20 && u.metric === "cpu.usage.mhz").length).toBe(on.length + 10);
   });
 
   it("fails with the certificate's fingerprint when neither --fingerprint nor --insecure is given", async () => {

@@ -38,6 +38,8 @@ export interface ServiceContent {
   sessionManager: MoRef;
   /** Custom attribute definitions (absent on a standalone ESXi). */
   customFieldsManager: MoRef | null;
+  /** Statistics (QueryPerf); null when the server has none. */
+  perfManager: MoRef | null;
   about: AboutInfo;
 }
 
@@ -305,6 +307,7 @@ function readServiceContent(returnval: XmlElement | undefined): ServiceContent {
     viewManager: requireMoRef(child(returnval, "viewManager"), "viewManager"),
     sessionManager: requireMoRef(child(returnval, "sessionManager"), "sessionManager"),
     customFieldsManager: readMoRef(child(returnval, "customFieldsManager")),
+    perfManager: readMoRef(child(returnval, "perfManager")),
     about: {
       name: text("name"),
       fullName: text("fullName"),

@@ -8,6 +8,8 @@
  *                   certificates; the first failed connection's error shows the server's
  *   timeoutSeconds  limit for one request (default 300)
  *   pageSize        objects per RetrievePropertiesEx page (default 1000; the server may send fewer)
+ *   performanceDays days of PerformanceManager history to read for hosts and powered-on VMs
+ *                   (default 7, 0 = none: quick stats only; at most 30); performance.ts
  */
 import { z } from "zod";
 import type { CollectableSource, Collector } from "../types";
@@ -36,6 +38,7 @@ import {
   VIEW_TYPES,
   VIRTUAL_MACHINE,
 } from "./properties";
+import { MAX_PERFORMANCE_DAYS, readPerformance, type QueryEntity } from "./performance";
 import { normaliseFingerprint, type TlsPolicy } from "./soap";
 
 export const vsphereOptions = z.object({
@@ -43,6 +46,11 @@ export const vsphereOptions = z.object({
   fingerprint: z.string().optional(),
   timeoutSeconds: z.number().int().min(1).max(3600).default(300),
   pageSize: z.number().int().min(1).max(100_000).default(1000),
+  // The Sources form's text field sends "7": a whole number as text is taken too.
+  performanceDays: z
+    .union([z.number(), z.string().trim().regex(/^\d+$/, "a whole number of days").transform(Number)])
+    .pipe(z.number().int().min(0).max(MAX_PERFORMANCE_DAYS))
+    .default(7),
 });
 
 export class VsphereConfigurationError extends VsphereError {
@@ -86,14 +94,18 @@ export function tlsPolicy(options: { insecure: boolean; fingerprint?: string | u
   return options.insecure ? { mode: "insecure" } : { mode: "verify" };
 }
 
-/** A client for the source, connected (service content read) but not logged in. */
-export async function connectSource(source: CollectableSource, signal: AbortSignal): Promise<VsphereClient> {
+export function sourceOptions(source: CollectableSource): z.output<typeof vsphereOptions> {
   const parsed = vsphereOptions.safeParse(source.options ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new VsphereConfigurationError(`invalid vsphere option ${issue?.path.join(".")}: ${issue?.message}`);
   }
-  const options = parsed.data;
+  return parsed.data;
+}
+
+/** A client for the source, connected (service content read) but not logged in. */
+export async function connectSource(source: CollectableSource, signal: AbortSignal): Promise<VsphereClient> {
+  const options = sourceOptions(source);
   if (!source.username) throw new VsphereConfigurationError("a vsphere source needs a user name");
   if (!source.secret) throw new VsphereConfigurationError("a vsphere source needs a password (its secret)");
   return VsphereClient.connect({
@@ -164,12 +176,43 @@ async function readCustomFields(client: VsphereClient, inventory: VsphereInvento
   }
 }
 
+/** What QueryPerf is asked about: every host, and the powered-on VMs (not templates). */
+export function performanceEntities(inventory: VsphereInventory): QueryEntity[] {
+  return [
+    ...inventory.hosts.map((h): QueryEntity => ({ ref: h.ref, object: "host", vcpus: null })),
+    ...inventory.virtualMachines
+      .filter((v) => v.vm.powerState === "poweredOn" && !v.vm.template)
+      .map((v): QueryEntity => ({ ref: v.ref, object: "virtualMachine", vcpus: v.vm.vcpus ?? null })),
+  ];
+}
+
+/**
+ * The PerformanceManager's history for the inventory's hosts and powered-on VMs. It never fails
+ * the collection: what could not be read is a warning ("measured use not read: …").
+ */
+export async function collectPerformance(client: VsphereClient, inventory: VsphereInventory, days: number, now: Date) {
+  try {
+    return await client.withSession(() => readPerformance(client, performanceEntities(inventory), days, now));
+  } catch (error) {
+    if (client.signal.aborted) throw error;
+    return { series: [], warnings: [`measured use not read: ${(error as Error).message}`] };
+  }
+}
+
 export const collectVsphere: Collector = async (source, { signal }) => {
+  const { performanceDays } = sourceOptions(source);
   const client = await connectSource(source, signal);
   try {
     await client.login();
     const inventory = await client.withSession(() => collectInventory(client));
-    return toSnapshot(inventory, new Date().toISOString());
+    const collectedAt = new Date();
+    const snapshot = toSnapshot(inventory, collectedAt.toISOString());
+    if (performanceDays > 0) {
+      const history = await collectPerformance(client, inventory, performanceDays, collectedAt);
+      snapshot.utilisation = [...(snapshot.utilisation ?? []), ...history.series];
+      snapshot.warnings = [...(snapshot.warnings ?? []), ...history.warnings];
+    }
+    return snapshot;
   } finally {
     await client.logout();
     client.close();

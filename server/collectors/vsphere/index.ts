@@ -14,6 +14,12 @@ export const vsphere = defineCollector({
   fields: [
     { key: "fingerprint", label: "Trusted certificate fingerprint", type: "text", hint: "SHA-256 of a self-signed vCenter certificate (AB:CD:…); the first failed collection shows it." },
     { key: "insecure", label: "Skip TLS certificate verification", type: "checkbox", hint: "Only where a fingerprint cannot be pinned." },
+    {
+      key: "performanceDays",
+      label: "Days of performance history",
+      type: "text",
+      hint: "Measured use read from vCenter's statistics at each collection: 0 to 30 days (default 7; 0 reads quick stats only).",
+    },
   ],
   secret: { kind: "password" },
   collect: collectVsphere,

@@ -10,6 +10,7 @@ import { osFamilyOf, type OsFamily } from "../../inventory/os-identity";
 import { DISK_MODES, type SnapshotInput } from "../../inventory/snapshot";
 import type { AboutInfo, MoRef, ObjectContent } from "./client";
 import { readMoRef } from "./client";
+import type { UtilisationSeriesInput } from "../../utilisation/series";
 import { diskAddress, readControllers, readExtraConfig, readGuestFilesystems, readHostAffinityVms } from "./forklift";
 import { child, type XmlElement } from "./xml";
 
@@ -47,6 +48,8 @@ export interface DatastoreRecord extends EntityRecord {
 export interface HostRecord extends EntityRecord {
   /** The host as the snapshot has it, before datacenter and cluster are resolved. */
   host: HostInput;
+  /** summary.quickStats at the collection: overallCpuUsage (MHz), overallMemoryUsage (MB). */
+  quickStats: { cpuMhz: number | null; memoryMiB: number | null };
 }
 
 export interface VirtualMachineRecord extends EntityRecord {
@@ -59,6 +62,16 @@ export interface VirtualMachineRecord extends EntityRecord {
   vm: VirtualMachineInput;
   /** Custom attribute values by field key (customValue); named in `toSnapshot` from the field definitions. */
   customValues: [string, string][];
+  /** summary.quickStats at the collection (MHz, MB); read for powered-on VMs only. */
+  quickStats: VmQuickStats | null;
+}
+
+export interface VmQuickStats {
+  cpuMhz: number | null;
+  guestMemoryMiB: number | null;
+  hostMemoryMiB: number | null;
+  balloonedMiB: number | null;
+  swappedMiB: number | null;
 }
 
 /** Everything one collection read, as records; `toSnapshot` turns it into the snapshot. */
@@ -121,6 +134,20 @@ function num(e: XmlElement | undefined): number | null {
 function count(e: XmlElement | undefined): number | null {
   const value = num(e);
   return value !== null && Number.isInteger(value) && value >= 0 ? value : null;
+}
+
+/** A non-negative number (quick stats are ints; a negative one is not a measure). */
+function measure(e: XmlElement | undefined): number | null {
+  const value = num(e);
+  return value !== null && value >= 0 ? value : null;
+}
+
+/** An xsd:dateTime → ISO 8601 (UTC); null when absent or unreadable. */
+function timestamp(e: XmlElement | undefined): string | null {
+  const text = e?.text.trim();
+  if (!text) return null;
+  const time = Date.parse(text);
+  return Number.isFinite(time) ? new Date(time).toISOString() : null;
 }
 
 function mibFromBytes(bytes: number | null): number | null {
@@ -262,6 +289,11 @@ export function readHost(inventory: VsphereInventory, object: ObjectContent) {
       macAddresses: [...new Set(macAddresses)],
       // TPS between VMs is off by default since 2015 (salting); the host setting is not read here.
       memorySharing: "unknown",
+      bootedAt: timestamp(p.get("runtime.bootTime")),
+    },
+    quickStats: {
+      cpuMhz: measure(p.get("summary.quickStats.overallCpuUsage")),
+      memoryMiB: measure(p.get("summary.quickStats.overallMemoryUsage")),
     },
   });
 }
@@ -346,6 +378,32 @@ function walkSnapshots(list: XmlElement[], into: SnapshotSummary) {
     if (Number.isFinite(created) && (into.oldest === null || created < into.oldest)) into.oldest = created;
     walkSnapshots(tree.children.filter((c) => c.name === "childSnapshotList"), into);
   }
+}
+
+/**
+ * ESXi's delta disk names: "<disk>-000001.vmdk" (descriptor) with "-000001-delta.vmdk" or
+ * "-000001-sesparse.vmdk" (extent).
+ */
+const DELTA_DISK = /-\d{6}(-delta|-sesparse)?\.vmdk$/i;
+
+/**
+ * What the VM's snapshots hold on its datastores, in MiB, from layoutEx.file (VirtualMachine
+ * FileLayoutExFileInfo: name, type, size): the snapshot state files (type snapshotData, the .vmsn;
+ * snapshotMemory, the .vmem of a snapshot taken with memory) and the delta disks the snapshots
+ * started (diskDescriptor/diskExtent files named as ESXi names deltas), as RVTools' vSnapshot
+ * "Size MiB (total)" counts them. Null without snapshots or without a file list.
+ */
+export function snapshotSizeMiB(files: XmlElement | undefined, snapshotCount: number): number | null {
+  if (snapshotCount === 0 || !files) return null;
+  let bytes = 0;
+  for (const f of files.children) {
+    const type = child(f, "type")?.text.trim();
+    const size = num(child(f, "size"));
+    if (size === null || size < 0) continue;
+    if (type === "snapshotData" || type === "snapshotMemory") bytes += size;
+    else if ((type === "diskDescriptor" || type === "diskExtent") && DELTA_DISK.test(child(f, "name")?.text.trim() ?? "")) bytes += size;
+  }
+  return mibFromBytes(bytes);
 }
 
 // --- what the VM is ---------------------------------------------------------------------------
@@ -493,6 +551,7 @@ export function readVirtualMachine(inventory: VsphereInventory, object: ObjectCo
 
   const guestId = nonEmpty(p.get("config.guestId")) ?? nonEmpty(p.get("guest.guestId"));
   const powerState = str(p.get("runtime.powerState"));
+  const poweredOn = powerState === "poweredOn";
   const affinity = p.get("config.cpuAffinity");
 
   inventory.virtualMachines.push({
@@ -502,6 +561,15 @@ export function readVirtualMachine(inventory: VsphereInventory, object: ObjectCo
     host: readMoRef(p.get("runtime.host")),
     diskDatastores,
     customValues: customValues(p.get("customValue")),
+    quickStats: poweredOn
+      ? {
+          cpuMhz: measure(p.get("summary.quickStats.overallCpuUsage")),
+          guestMemoryMiB: measure(p.get("summary.quickStats.guestMemoryUsage")),
+          hostMemoryMiB: measure(p.get("summary.quickStats.hostMemoryUsage")),
+          balloonedMiB: measure(p.get("summary.quickStats.balloonedMemory")),
+          swappedMiB: measure(p.get("summary.quickStats.swappedMemory")),
+        }
+      : null,
     vm: {
       externalId: object.obj.value,
       name: record.name,
@@ -528,6 +596,8 @@ export function readVirtualMachine(inventory: VsphereInventory, object: ObjectCo
       nicCount: devices ? nicCount : null,
       snapshotCount: snapshots.count,
       snapshotOldestAt: snapshots.oldest === null ? null : new Date(snapshots.oldest).toISOString(),
+      snapshotSizeMiB: snapshotSizeMiB(p.get("layoutEx.file"), snapshots.count),
+      bootedAt: poweredOn ? timestamp(p.get("runtime.bootTime")) : null,
       toolsStatus: nonEmpty(p.get("guest.toolsStatus")) ?? nonEmpty(p.get("guest.toolsRunningStatus")),
       toolsVersion: nonEmpty(p.get("guest.toolsVersion")),
       hardwareVersion: nonEmpty(p.get("config.version")),
@@ -696,5 +766,47 @@ export function toSnapshot(inventory: VsphereInventory, collectedAt: string): Sn
         `${shown}${orphans.length > 5 ? ", ..." : ""}`,
     );
   }
-  return { collectedAt, hosts, virtualMachines, containers: [], images: [], warnings };
+  const utilisation = quickStatSeries(inventory, collectedAt);
+  return { collectedAt, hosts, virtualMachines, containers: [], images: [], utilisation, warnings };
+}
+
+/** % of a capacity in MHz, when both are known and the capacity is positive. */
+function percentOf(mhz: number | null, capacityMhz: number | null): number | null {
+  return mhz === null || capacityMhz === null || capacityMhz <= 0 ? null : (mhz / capacityMhz) * 100;
+}
+
+/**
+ * Quick stats as one-value series (vSphere refreshes them every 20 s), starting at the collection:
+ * hosts' overallCpuUsage (MHz, and % of cores × core MHz) and overallMemoryUsage; powered-on VMs'
+ * overallCpuUsage (MHz, and % of vCPUs × their host's core MHz), guestMemoryUsage (active),
+ * hostMemoryUsage (consumed), balloonedMemory and swappedMemory.
+ */
+export function quickStatSeries(inventory: VsphereInventory, collectedAt: string): UtilisationSeriesInput[] {
+  const out: UtilisationSeriesInput[] = [];
+  const add = (object: "host" | "virtualMachine", externalId: string, metric: UtilisationSeriesInput["metric"], value: number | null) => {
+    if (value === null || !Number.isFinite(value) || value < 0 || value > 1e12) return;
+    out.push({ object, externalId, metric, intervalSeconds: 20, start: collectedAt, values: [value] });
+  };
+  const hostMhz = new Map<string, number | null>();
+  for (const h of inventory.hosts) {
+    const { cpuCores, cpuMhz } = h.host;
+    hostMhz.set(h.ref.value, cpuMhz ?? null);
+    add("host", h.host.externalId, "cpu.usage.mhz", h.quickStats.cpuMhz);
+    add("host", h.host.externalId, "cpu.usage.pct", percentOf(h.quickStats.cpuMhz, cpuMhz != null && cpuCores ? cpuCores * cpuMhz : null));
+    add("host", h.host.externalId, "mem.consumed.mib", h.quickStats.memoryMiB);
+  }
+  for (const r of inventory.virtualMachines) {
+    const q = r.quickStats;
+    if (!q) continue;
+    const id = r.vm.externalId;
+    const coreMhz = r.host ? (hostMhz.get(r.host.value) ?? null) : null;
+    const vcpus = r.vm.vcpus ?? 0;
+    add("virtualMachine", id, "cpu.usage.mhz", q.cpuMhz);
+    add("virtualMachine", id, "cpu.usage.pct", percentOf(q.cpuMhz, coreMhz !== null && vcpus > 0 ? vcpus * coreMhz : null));
+    add("virtualMachine", id, "mem.active.mib", q.guestMemoryMiB);
+    add("virtualMachine", id, "mem.consumed.mib", q.hostMemoryMiB);
+    add("virtualMachine", id, "mem.ballooned.mib", q.balloonedMiB);
+    add("virtualMachine", id, "mem.swapped.mib", q.swappedMiB);
+  }
+  return out;
 }

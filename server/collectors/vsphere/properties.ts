@@ -30,6 +30,10 @@ export const HOST = {
     "runtime.powerState",
     "config.network.vnic",
     "config.network.dnsConfig",
+    "runtime.bootTime",
+    // Measured use at the collection (MHz, MB).
+    "summary.quickStats.overallCpuUsage",
+    "summary.quickStats.overallMemoryUsage",
   ],
 } as const satisfies PropertyRequest;
 
@@ -92,7 +96,14 @@ export const VIRTUAL_MACHINE = {
     "summary.storage",
     "summary.quickStats.guestMemoryUsage",
     "summary.quickStats.balloonedMemory",
+    // Measured use at the collection (MHz, MB); see normalise.ts quickStatSeries.
+    "summary.quickStats.overallCpuUsage",
+    "summary.quickStats.hostMemoryUsage",
+    "summary.quickStats.swappedMemory",
+    "runtime.bootTime",
     "snapshot.rootSnapshotList",
+    // The files of the VM (name, type, size): its snapshots' size (snapshotData, snapshotMemory, delta disks).
+    "layoutEx.file",
   ],
 } as const satisfies PropertyRequest;
 

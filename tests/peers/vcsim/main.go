@@ -81,6 +81,7 @@ func main() {
 	datastores := flag.Int("ds", 2, "datastores")
 	manifestPath := flag.String("manifest", "", "write the manifest here (default: stdout)")
 	withIdentities := flag.Bool("identities", false, "add VMs with real estates' identities (identities.go)")
+	perfWithout := flag.String("perf-without", "", "counters (group.name.rollup, comma-separated) the PerformanceManager does not list")
 	flag.Parse()
 	log.SetFlags(log.Lshortfile)
 	if *port == 0 || *password == "" {
@@ -95,6 +96,7 @@ func main() {
 		model.Pool, model.Folder = *pools, 1
 	}
 	model.Machine, model.Datastore = *vms, *datastores
+	measuredData(*esx)
 	must(model.Create())
 	defer model.Remove()
 
@@ -106,6 +108,7 @@ func main() {
 		identities(ctx, client, *manifestPath)
 	}
 	forklift()
+	measured(simulator.Map.IsVPX(), *perfWithout)
 
 	model.Service.TLS = new(tls.Config)
 	model.Service.Listen = &url.URL{Host: fmt.Sprintf("127.0.0.1:%d", *port), User: url.UserPassword(*user, *password)}

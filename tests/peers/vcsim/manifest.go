@@ -24,6 +24,7 @@ type manifest struct {
 	Datastores  []datastore  `json:"datastores"`
 	Pools       []named      `json:"resourcePools"`
 	VMs         []vmManifest `json:"virtualMachines"`
+	Perf        perfManifest `json:"perf"`
 }
 
 type named struct {
@@ -56,6 +57,10 @@ type host struct {
 	Cores           int    `json:"cores"`
 	Threads         int    `json:"threads"`
 	MemoryBytes     int64  `json:"memoryBytes"`
+	// summary.quickStats and runtime.bootTime
+	OverallCPUUsage    int        `json:"overallCpuUsage"`
+	OverallMemoryUsage int        `json:"overallMemoryUsage"`
+	BootTime           *time.Time `json:"bootTime"`
 }
 
 type datastore struct {
@@ -117,6 +122,11 @@ type vmManifest struct {
 	GuestDiskCapacity     int64      `json:"guestDiskCapacity"`
 	GuestDiskFree         int64      `json:"guestDiskFree"`
 	SnapshotOldest        *time.Time `json:"snapshotOldest"`
+	OverallCPUUsage       int        `json:"overallCpuUsage"`
+	HostMemoryUsageMB     int        `json:"hostMemoryUsageMB"`
+	SwappedMB             int        `json:"swappedMB"`
+	BootTime              *time.Time `json:"bootTime"`
+	SnapshotBytes         int64      `json:"snapshotBytes"`
 	IPs                   []string   `json:"ips"`
 	MACs                  []string   `json:"macs"`
 	Disks                 []disk     `json:"disks"`
@@ -185,7 +195,8 @@ func describe(server *simulator.Server) manifest {
 		hw, product := h.Summary.Hardware, h.Summary.Config.Product
 		m.Hosts = append(m.Hosts, host{ref(h), nameOf(datacenterOf(h)), clusterOf(h.Parent), hw.Vendor, hw.Model, hw.CpuModel,
 			product.Version, product.Build, string(h.Runtime.ConnectionState), string(h.Runtime.PowerState), hw.Uuid,
-			int(hw.CpuMhz), int(hw.NumCpuPkgs), int(hw.NumCpuCores), int(hw.NumCpuThreads), hw.MemorySize})
+			int(hw.CpuMhz), int(hw.NumCpuPkgs), int(hw.NumCpuCores), int(hw.NumCpuThreads), hw.MemorySize,
+			int(h.Summary.QuickStats.OverallCpuUsage), int(h.Summary.QuickStats.OverallMemoryUsage), h.Runtime.BootTime})
 	}
 	for _, ds := range byName[*simulator.Datastore]("Datastore") {
 		m.Datastores = append(m.Datastores, datastore{ref(ds), ds.Summary.Type, ds.Summary.Capacity, ds.Summary.FreeSpace})
@@ -250,7 +261,11 @@ func describe(server *simulator.Server) manifest {
 			}
 		}
 		v.Forklift = forkliftFacts(vm)
+		qs := vm.Summary.QuickStats
+		v.OverallCPUUsage, v.HostMemoryUsageMB, v.SwappedMB = int(qs.OverallCpuUsage), int(qs.HostMemoryUsage), int(qs.SwappedMemory)
+		v.BootTime, v.SnapshotBytes = vm.Runtime.BootTime, snapshotBytes(vm)
 		m.VMs = append(m.VMs, v)
 	}
+	m.Perf = describePerf()
 	return m
 }

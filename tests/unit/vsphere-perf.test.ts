@@ -1,0 +1,307 @@
+/**
+ * vSphere PerformanceManager answers → utilisation series (server/collectors/vsphere/performance.ts):
+ * the CSV a vCenter sends (format "csv"), the int series vcsim sends, -1, gaps, value counts that
+ * disagree with the samples, garbage; the counters and intervals read; the conversions.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  chooseInterval,
+  countersFor,
+  parseCsvValues,
+  parseSampleInfoCsv,
+  querySpecXml,
+  readEntityMetrics,
+  readIntervals,
+  readPerfCounters,
+  toGrid,
+  toSeries,
+  VCENTER_DEFAULT_INTERVALS,
+  type CounterName,
+  type QueryEntity,
+} from "../../server/collectors/vsphere/performance";
+import { parseXml, child } from "../../server/collectors/vsphere/xml";
+import { utilisationSeries } from "../../server/utilisation/series";
+
+const T0 = Date.parse("2026-11-30T10:00:00Z");
+const at = (i: number, step = 300) => new Date(T0 + i * step * 1000).toISOString();
+
+/** A QueryPerf answer's body as a vCenter sends it for format "csv" (vim25 PerfEntityMetricCSV). */
+function csvAnswer(entity: string, type: string, sampleInfo: string, series: [number, string, string?][]) {
+  const values = series
+    .map(([id, csv, instance = ""]) => `<value><id><counterId>${id}</counterId><instance>${instance}</instance></id><value>${csv}</value></value>`)
+    .join("");
+  return parseXml(
+    `<returnval xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="PerfEntityMetricCSV">` +
+      `<entity type="${type}">${entity}</entity><sampleInfoCSV>${sampleInfo}</sampleInfoCSV>${values}</returnval>`,
+  );
+}
+
+const sampleInfo = (n: number, step = 300, from = 1) =>
+  Array.from({ length: n }, (_, i) => `${step},${at(from + i, step)}`).join(",");
+
+const vm: QueryEntity = { ref: { type: "VirtualMachine", value: "vm-7" }, object: "virtualMachine", vcpus: 4 };
+const host: QueryEntity = { ref: { type: "HostSystem", value: "host-9" }, object: "host", vcpus: null };
+const ids: [CounterName, number][] = [
+  ["cpu.usage.average", 2],
+  ["cpu.usagemhz.average", 6],
+  ["cpu.ready.summation", 12],
+  ["mem.active.average", 33],
+  ["mem.consumed.average", 98],
+  ["mem.vmmemctl.average", 90],
+  ["mem.swapped.average", 70],
+  ["disk.read.average", 130],
+  ["disk.write.average", 131],
+  ["net.received.average", 148],
+  ["net.transmitted.average", 149],
+];
+const names = new Map(ids.map(([n, id]) => [id, n]));
+
+describe("parseCsvValues", () => {
+  it("reads integers, -1 and an empty item as null", () => {
+    expect(parseCsvValues("12,-1,30,,0")).toEqual({ values: [12, null, 30, null, 0], negatives: 0 });
+  });
+  it("an empty list is no values", () => {
+    expect(parseCsvValues("")).toEqual({ values: [], negatives: 0 });
+    expect(parseCsvValues("  ")).toEqual({ values: [], negatives: 0 });
+  });
+  it("other negative numbers are null and counted (a counter never goes below 0)", () => {
+    expect(parseCsvValues("5,-2,-1")).toEqual({ values: [5, null, null], negatives: 1 });
+  });
+  it("refuses the whole list for one item that is not a number", () => {
+    expect(parseCsvValues("1,2,abc")).toBeNull();
+    expect(parseCsvValues("1,NaN")).toBeNull();
+    expect(parseCsvValues("1,Infinity")).toBeNull();
+    expect(parseCsvValues("1,1e400")).toBeNull();
+    expect(parseCsvValues("0x10")).toBeNull();
+  });
+});
+
+describe("parseSampleInfoCsv", () => {
+  it("reads interval,timestamp pairs", () => {
+    expect(parseSampleInfoCsv(`300,${at(1)},300,${at(2)}`)).toEqual({ intervals: [300, 300], timestamps: [T0 + 300_000, T0 + 600_000] });
+  });
+  it("refuses an odd item count, a bad time or a bad interval", () => {
+    expect(parseSampleInfoCsv(`300,${at(1)},300`)).toBeNull();
+    expect(parseSampleInfoCsv(`300,yesterday`)).toBeNull();
+    expect(parseSampleInfoCsv(`0,${at(1)}`)).toBeNull();
+    expect(parseSampleInfoCsv(`-300,${at(1)}`)).toBeNull();
+    expect(parseSampleInfoCsv(`30.5,${at(1)}`)).toBeNull();
+  });
+  it("an empty list is no samples", () => {
+    expect(parseSampleInfoCsv("")).toEqual({ intervals: [], timestamps: [] });
+  });
+});
+
+describe("readEntityMetrics", () => {
+  it("reads a vCenter's CSV answer: aggregate instance only", () => {
+    const m = readEntityMetrics(
+      csvAnswer("vm-7", "VirtualMachine", sampleInfo(3), [
+        [2, "100,250,-1"],
+        [2, "1,1,1", "0"], // a per-vCPU instance: not the aggregate
+        [98, "1048576,2097152,1024"],
+      ]),
+    );
+    expect(m.entity).toEqual({ type: "VirtualMachine", value: "vm-7" });
+    expect(m.timestamps).toHaveLength(3);
+    expect([...m.series.keys()]).toEqual([2, 98]);
+    expect(m.series.get(2)).toEqual([100, 250, null]);
+    expect(m.problems).toEqual([]);
+  });
+
+  it("drops a series whose value count disagrees with the samples, and says so", () => {
+    const m = readEntityMetrics(csvAnswer("vm-7", "VirtualMachine", sampleInfo(3), [[2, "1,2"], [6, "1,2,3,4"], [33, "1,2,3"]]));
+    expect([...m.series.keys()]).toEqual([33]);
+    expect(m.problems).toEqual(["counter 2: 2 values for 3 samples", "counter 6: 4 values for 3 samples"]);
+  });
+
+  it("drops a series with garbage, keeps the others", () => {
+    const m = readEntityMetrics(csvAnswer("vm-7", "VirtualMachine", sampleInfo(2), [[2, "1,zz"], [6, "5,6"]]));
+    expect([...m.series.keys()]).toEqual([6]);
+    expect(m.problems).toEqual(["counter 2: values that are not numbers"]);
+  });
+
+  it("an empty CSV answer (no samples in the period) gives no values and no problem", () => {
+    const m = readEntityMetrics(csvAnswer("vm-7", "VirtualMachine", "", [[2, ""]]));
+    expect(m.timestamps).toEqual([]);
+    expect(m.series.get(2)).toEqual([]);
+    expect(m.problems).toEqual([]);
+    expect(toSeries(m, vm, names, 300)).toEqual([]);
+  });
+
+  it("an unreadable sampleInfoCSV drops the entity's values", () => {
+    const m = readEntityMetrics(csvAnswer("vm-7", "VirtualMachine", "300,not-a-time", [[2, "1"]]));
+    expect(m.series.size).toBe(0);
+    expect(m.problems).toEqual(["unreadable sampleInfoCSV"]);
+  });
+
+  it("reads vcsim's normal answer (PerfEntityMetric, newest first, PerfMetricIntSeries)", () => {
+    const e = parseXml(
+      `<returnval xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="PerfEntityMetric"><entity type="HostSystem">host-9</entity>` +
+        `<sampleInfo><timestamp>${at(2, 1800)}</timestamp><interval>1800</interval></sampleInfo>` +
+        `<sampleInfo><timestamp>${at(1, 1800)}</timestamp><interval>1800</interval></sampleInfo>` +
+        `<value xsi:type="PerfMetricIntSeries"><id><counterId>2</counterId><instance></instance></id><value>722</value><value>-1</value></value>` +
+        `<value xsi:type="PerfMetricIntSeries"><id><counterId>6</counterId><instance></instance></id><value>5</value></value></returnval>`,
+    );
+    const m = readEntityMetrics(e);
+    expect(m.series.get(2)).toEqual([722, null]);
+    expect(m.problems).toEqual(["counter 6: 1 values for 2 samples"]);
+    const [series] = toSeries(m, host, names, 1800);
+    // Sorted by time: the older sample (-1, no value) first.
+    expect(series).toEqual({
+      object: "host",
+      externalId: "host-9",
+      metric: "cpu.usage.pct",
+      intervalSeconds: 1800,
+      start: at(1, 1800),
+      values: [null, 7.22],
+    });
+  });
+});
+
+describe("toGrid", () => {
+  it("lays samples on a regular grid from the first, with gaps as null", () => {
+    const times = [T0, T0 + 300_000, T0 + 900_000];
+    expect(toGrid(times, [300, 300, 300], [1, 2, 4], 300)).toEqual({ start: T0, values: [1, 2, null, 4] });
+  });
+  it("sorts samples given newest first", () => {
+    expect(toGrid([T0 + 600_000, T0 + 300_000, T0], [300, 300, 300], [3, 2, 1], 300)).toEqual({ start: T0, values: [1, 2, 3] });
+  });
+  it("leaves out samples of another interval", () => {
+    expect(toGrid([T0, T0 + 300_000], [20, 300], [9, 5], 300)).toEqual({ start: T0 + 300_000, values: [5] });
+    expect(toGrid([T0], [20], [9], 300)).toBeNull();
+  });
+  it("keeps the newest 10,000 values of a longer span", () => {
+    const grid = toGrid([T0, T0 + 20_000 * 300_000], [300, 300], [1, 2], 300)!;
+    expect(grid.values).toHaveLength(10_000);
+    expect(grid.values.at(-1)).toBe(2);
+    expect(grid.start).toBe(T0 + 10_001 * 300_000);
+  });
+});
+
+describe("toSeries: conversions to the product's units", () => {
+  const n = 2;
+  const answer = csvAnswer("vm-7", "VirtualMachine", sampleInfo(n), [
+    [2, "2550,10000"], // hundredths of a percent
+    [6, "1200,0"], // MHz
+    [12, "6000,1200"], // ms ready in a 300 s interval over 4 vCPUs
+    [33, "524288,-1"], // KB
+    [98, "1048576,2048"],
+    [90, "0,1024"],
+    [70, "-1,-1"], // never a value: no series
+    [130, "15,0"], // KBps
+    [131, "7,8"],
+    [148, "100,200"],
+    [149, "1,2"],
+  ]);
+  const series = toSeries(readEntityMetrics(answer), vm, names, 300);
+  const byMetric = new Map(series.map((s) => [s.metric, s]));
+
+  it("gives one valid series per counter with a value", () => {
+    expect(series.map((s) => s.metric).sort()).toEqual(
+      ["cpu.ready.pct", "cpu.usage.mhz", "cpu.usage.pct", "disk.read.kibps", "disk.write.kibps", "mem.active.mib", "mem.ballooned.mib", "mem.consumed.mib", "net.rx.kibps", "net.tx.kibps"].sort(),
+    );
+    for (const s of series) {
+      expect(utilisationSeries.safeParse(s).success, s.metric).toBe(true);
+      expect(s).toMatchObject({ object: "virtualMachine", externalId: "vm-7", intervalSeconds: 300, start: at(1) });
+    }
+  });
+
+  it("converts each counter", () => {
+    expect(byMetric.get("cpu.usage.pct")!.values).toEqual([25.5, 100]);
+    expect(byMetric.get("cpu.usage.mhz")!.values).toEqual([1200, 0]);
+    // 6000 ms ÷ (300 s × 1000 × 4 vCPUs) = 0.5 %
+    expect(byMetric.get("cpu.ready.pct")!.values).toEqual([0.5, 0.1]);
+    expect(byMetric.get("mem.active.mib")!.values).toEqual([512, null]);
+    expect(byMetric.get("mem.consumed.mib")!.values).toEqual([1024, 2]);
+    expect(byMetric.get("mem.ballooned.mib")!.values).toEqual([0, 1]);
+    expect(byMetric.get("disk.read.kibps")!.values).toEqual([15, 0]);
+    expect(byMetric.get("net.tx.kibps")!.values).toEqual([1, 2]);
+  });
+
+  it("cpu.ready needs the vCPUs: none without them", () => {
+    const noVcpus = toSeries(readEntityMetrics(answer), { ...vm, vcpus: 0 }, names, 300);
+    expect(noVcpus.some((s) => s.metric === "cpu.ready.pct")).toBe(false);
+  });
+
+  it("a host gets only the host metrics (no ready, balloon or swap)", () => {
+    const hostAnswer = csvAnswer("host-9", "HostSystem", sampleInfo(1), [[2, "100"], [12, "5"], [90, "7"], [70, "8"], [98, "1024"]]);
+    expect(toSeries(readEntityMetrics(hostAnswer), host, names, 300).map((s) => s.metric)).toEqual(["cpu.usage.pct", "mem.consumed.mib"]);
+  });
+
+  it("a value past what a series may hold is null, not an error", () => {
+    const huge = csvAnswer("vm-7", "VirtualMachine", sampleInfo(2), [[130, "5,99999999999999999"]]);
+    expect(toSeries(readEntityMetrics(huge), vm, names, 300)[0]!.values).toEqual([5, null]);
+  });
+});
+
+describe("the PerformanceManager's properties", () => {
+  const counters = parseXml(
+    `<val><PerfCounterInfo><key>2</key><nameInfo><key>usage</key></nameInfo><groupInfo><key>cpu</key></groupInfo><rollupType>average</rollupType></PerfCounterInfo>` +
+      `<PerfCounterInfo><key>1</key><nameInfo><key>usage</key></nameInfo><groupInfo><key>cpu</key></groupInfo><rollupType>none</rollupType></PerfCounterInfo>` +
+      `<PerfCounterInfo><key>x</key><nameInfo><key>ready</key></nameInfo><groupInfo><key>cpu</key></groupInfo><rollupType>summation</rollupType></PerfCounterInfo>` +
+      `<PerfCounterInfo><key>98</key><nameInfo><key>consumed</key></nameInfo><groupInfo><key>mem</key></groupInfo><rollupType>average</rollupType></PerfCounterInfo></val>`,
+  );
+
+  it("reads counter ids by group.name.rollupType; a malformed key is skipped", () => {
+    const ids = readPerfCounters(counters);
+    expect([...ids.entries()]).toEqual([
+      ["cpu.usage.average", 2],
+      ["cpu.usage.none", 1],
+      ["mem.consumed.average", 98],
+    ]);
+    expect(countersFor("host", ids)).toEqual([
+      ["cpu.usage.average", 2],
+      ["mem.consumed.average", 98],
+    ]);
+  });
+
+  it("reads intervals, skipping those without a period or length", () => {
+    const val = parseXml(
+      `<val><PerfInterval><key>1</key><samplingPeriod>300</samplingPeriod><name>Past day</name><length>86400</length><level>1</level><enabled>true</enabled></PerfInterval>` +
+        `<PerfInterval><key>2</key><samplingPeriod>1800</samplingPeriod><name>Past week</name><length>604800</length><level>1</level><enabled>false</enabled></PerfInterval>` +
+        `<PerfInterval><key>9</key><samplingPeriod>0</samplingPeriod><name>broken</name><length>86400</length></PerfInterval></val>`,
+    );
+    expect(readIntervals(val).map((i) => [i.samplingPeriod, i.length, i.enabled])).toEqual([
+      [300, 86400, true],
+      [1800, 604800, false],
+    ]);
+  });
+});
+
+describe("chooseInterval", () => {
+  const pick = (days: number, intervals = VCENTER_DEFAULT_INTERVALS) => {
+    const c = chooseInterval(intervals, days);
+    return c && [c.interval.samplingPeriod, c.covers];
+  };
+  it("takes the finest interval that keeps the days asked for (vCenter defaults)", () => {
+    expect(pick(1)).toEqual([300, true]);
+    expect(pick(2)).toEqual([1800, true]);
+    expect(pick(7)).toEqual([1800, true]);
+    expect(pick(8)).toEqual([7200, true]);
+    expect(pick(30)).toEqual([7200, true]);
+  });
+  it("skips disabled intervals, and takes the longest when none keeps enough", () => {
+    const noWeek = VCENTER_DEFAULT_INTERVALS.map((i) => (i.samplingPeriod === 1800 ? { ...i, enabled: false } : i));
+    expect(pick(7, noWeek)).toEqual([7200, true]);
+    expect(pick(7, VCENTER_DEFAULT_INTERVALS.slice(0, 1))).toEqual([300, false]);
+    expect(pick(7, [])).toBeNull();
+  });
+});
+
+describe("querySpecXml", () => {
+  it("asks for CSV, the interval, the start, the aggregate instance of each counter the object has", () => {
+    const ids = new Map<string, number>([
+      ["cpu.usage.average", 2],
+      ["cpu.ready.summation", 12],
+    ]);
+    const xml = querySpecXml([vm, host], (o) => countersFor(o, ids), 1800, new Date(T0), 337);
+    const specs = parseXml(`<r>${xml}</r>`).children;
+    expect(specs).toHaveLength(2);
+    const [vmSpec, hostSpec] = specs;
+    expect(vmSpec!.children.map((c) => c.name)).toEqual(["entity", "startTime", "maxSample", "metricId", "metricId", "intervalId", "format"]);
+    expect(child(vmSpec, "format")!.text).toBe("csv");
+    expect(child(vmSpec, "intervalId")!.text).toBe("1800");
+    expect(child(vmSpec, "startTime")!.text).toBe(new Date(T0).toISOString());
+    expect(hostSpec!.children.filter((c) => c.name === "metricId").map((c) => child(c, "counterId")!.text)).toEqual(["2"]);
+  });
+});
