@@ -11,7 +11,8 @@
  *   idle included (/proc/stat), so system_cpu_delta ÷ online_cpus is the sampling interval;
  *   Podman 4's is the CPU time the root cgroup *used* (cpuacct.usage), which is no interval at all
  *   (on a busy host its figure is too high, on an idle one absurd), so for Podman the interval
- *   is the one between the two samples' `read` times.
+ *   is the one between the two samples' `read` times; so it is for Docker when its system
+ *   counter gives no rate (a delta of 0, where the CLI prints 0).
  * - mem.consumed.mib: memory_stats.usage less the page cache the CLI leaves out
  *   (calculateMemUsageUnixNoCache: cgroup v1 total_inactive_file, v2 inactive_file).
  * - disk.read/write.kibps, net.rx/tx.kibps: the counters are totals since the container started,
@@ -210,16 +211,13 @@ export function containerUse(current: ContainerStatsDocument, previous: Previous
     problem = `CPU samples ${intervalMs} ms apart (less than ${MIN_CPU_INTERVAL_MS} ms)`;
   } else {
     cliCpuPct = cliCpuPercent(previous.cpu, current.cpu_stats);
-    let coresUsed: number | null;
-    if (context.systemCpu === "host-time") {
-      coresUsed = cliCpuPct === null ? null : cliCpuPct / 100;
-      if (coresUsed === null) problem = "the CPU counters give no rate (system CPU delta not positive, or a counter missing or gone backwards)";
-    } else {
-      const usedBefore = count(previous.cpu?.cpu_usage?.total_usage);
-      const usedNow = count(current.cpu_stats?.cpu_usage?.total_usage);
-      coresUsed = usedBefore === null || usedNow === null || usedNow < usedBefore ? null : (usedNow - usedBefore) / (intervalMs * 1e6);
-      if (coresUsed === null) problem = "the CPU counter is missing or went backwards";
-    }
+    // The container's CPU time over the samples' read times: Podman's rate, and Docker's when its
+    // system counter gives none (the CLI would print 0 there).
+    const usedBefore = count(previous.cpu?.cpu_usage?.total_usage);
+    const usedNow = count(current.cpu_stats?.cpu_usage?.total_usage);
+    const overReadTimes = usedBefore === null || usedNow === null || usedNow < usedBefore ? null : (usedNow - usedBefore) / (intervalMs * 1e6);
+    const coresUsed = context.systemCpu === "host-time" && cliCpuPct !== null ? cliCpuPct / 100 : overReadTimes;
+    if (coresUsed === null) problem = "the CPU counter is missing or went backwards";
     if (coresUsed !== null) {
       if (basis === null) problem = "the host's CPU count is unknown";
       else cpuPct = (coresUsed / basis) * 100;
