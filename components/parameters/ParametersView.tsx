@@ -21,6 +21,19 @@ const NUMBER_KEYS: NumberKey[] = [
   "maxDisks",
   "containerMaxMemoryMiB",
   "guestMaxServices",
+  "utilisationPeriodDays",
+  "minMeasuredHours",
+  "sizingPercentile",
+  "comfortFactor",
+  "idleCpuMhz",
+  "idleTimePercent",
+  "undersizedCpuPercent",
+  "cpuReadyPercent",
+  "poweredOffDays",
+  "snapshotMaxAgeDays",
+  "hostTargetCpuPercent",
+  "hostTargetMemoryPercent",
+  "spareHosts",
 ];
 const SEVERITY_KEYS = ["critical", "warning", "info"] as const;
 

@@ -44,7 +44,7 @@ export async function runAnalyseCli(argv: string[], parameters: Parameters = DEF
       throw error;
     }
   }
-  const analysis = analyse(inventoryFromSnapshots(inputs), parameters);
+  const analysis = analyse(inventoryFromSnapshots(inputs, { periodDays: parameters.utilisationPeriodDays }), parameters);
   return values.json ? `${JSON.stringify(jsonReport(analysis), null, 2)}\n` : summary(analysis);
 }
 

@@ -1,6 +1,6 @@
 /**
- * The four analyses over one inventory: density, duplication waste, isolation posture and
- * migration verdicts. Pure: the same inventory and parameters give the same answer, whether the
+ * The analyses over one inventory: density, duplication waste, isolation posture, migration
+ * verdicts, and measured use. Pure: the same inventory and parameters give the same answer, whether the
  * inventory came from snapshot files (the analyse CLI) or from Postgres (the dashboard).
  */
 import { analyseDensity, type DensityResult } from "./density";
@@ -11,6 +11,7 @@ import { analyseIsolation, type IsolationResult } from "./isolation";
 import { analyseMigration, type MigrationResult } from "./migration";
 import type { Parameters } from "./parameters";
 import type { Finding } from "./rules";
+import { analyseUtilisation, type UtilisationResult } from "./utilisation";
 import { analyseWaste, type WasteResult } from "./waste";
 
 export interface Analysis {
@@ -22,7 +23,9 @@ export interface Analysis {
   dependencies: DependencyResult;
   /** What guest discovery saw in each guest, and how many Linux VMs it has looked inside. */
   guests: GuestDiscoveryResult;
-  /** Every finding: isolation findings on containers and migration findings on VMs and containers. */
+  /** Measured use: idle, oversized and undersized VMs, reclaimable resources, hosts' use and N+1. */
+  utilisation: UtilisationResult;
+  /** Every finding: isolation findings on containers, migration findings on VMs and containers, and measured use's on VMs. */
   findings: Finding[];
 }
 
@@ -32,10 +35,11 @@ export function analyse(inventory: Inventory, parameters: Parameters): Analysis 
   const isolation = analyseIsolation(inventory, parameters);
   const migration = analyseMigration(inventory, parameters, isolation.containers);
   // Each verdict carries its workload's findings (isolation and migration rules): together, all of them.
-  const findings: Finding[] = migration.verdicts.flatMap((v) => v.findings);
+  const utilisation = analyseUtilisation(inventory, parameters);
+  const findings: Finding[] = [...migration.verdicts.flatMap((v) => v.findings), ...utilisation.findings];
   const dependencies = analyseDependencies(inventory);
   const guests = analyseGuests(inventory);
-  return { density, waste, isolation, migration, dependencies, guests, findings };
+  return { density, waste, isolation, migration, dependencies, guests, utilisation, findings };
 }
 
 /** Every rule the analyses apply, for the dashboard's rule table. */

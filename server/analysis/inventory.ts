@@ -9,6 +9,11 @@
  * rules in SQL, server/inventory/topology.ts) for the database.
  */
 import type { GuestFacts } from "../collectors/guest/facts";
+import { observedPower } from "../utilisation/series";
+import { statsFromSeries, type ObjectUse } from "../utilisation/stats";
+
+/** The days of measured use read when the caller does not say (the parameter's default). */
+export const DEFAULT_PERIOD_DAYS = 30;
 import type {
   ContainerSnapshot,
   HostSnapshot,
@@ -65,6 +70,16 @@ export interface Inventory {
   containers: InventoryContainer[];
   images: InventoryImage[];
   guests: InventoryGuest[];
+  /** Measured use by object key (server/utilisation/stats.ts), over a period ending at `asOf`. */
+  use?: Map<string, ObjectUse>;
+  /** When the measured use's period ends (ISO): now for the dashboard, the newest snapshot for the CLI. */
+  asOf?: string;
+}
+
+export interface InventoryOptions {
+  /** The days of measured use read (the parameter utilisationPeriodDays). */
+  periodDays?: number;
+  asOf?: Date;
 }
 
 export const DEFAULT_TENANT_LABEL = "tenant";
@@ -79,10 +94,17 @@ export interface SnapshotInput {
 }
 
 /** Builds an inventory from collected snapshots, and links engine hosts to the VMs they run in. */
-export function inventoryFromSnapshots(inputs: SnapshotInput[]): Inventory {
-  const inventory: Inventory = { hosts: [], virtualMachines: [], containers: [], images: [], guests: [] };
+export function inventoryFromSnapshots(inputs: SnapshotInput[], options: InventoryOptions = {}): Inventory {
+  const asOf = options.asOf ?? new Date(Math.max(0, ...inputs.map((i) => Date.parse(i.snapshot.collectedAt))));
+  const use = new Map<string, ObjectUse>();
+  const inventory: Inventory = { hosts: [], virtualMachines: [], containers: [], images: [], guests: [], use, asOf: asOf.toISOString() };
   for (const { snapshot, customer, prefix, tenantLabel } of inputs) {
     const key = (kind: string, id: string) => `${prefix}:${kind}:${id}`;
+    const stats = statsFromSeries([...snapshot.utilisation, ...observedPower(snapshot)], asOf, options.periodDays ?? DEFAULT_PERIOD_DAYS);
+    for (const [object, figures] of stats) {
+      const [kind, ...id] = object.split(":");
+      use.set(key(kind === "virtualMachine" ? "vm" : kind!, id.join(":")), figures);
+    }
     for (const host of snapshot.hosts) {
       inventory.hosts.push({
         ...host,

@@ -16,14 +16,16 @@ import {
 } from "../inventory/tables";
 import { analyse, type Analysis } from "./index";
 import type { Inventory, InventoryContainer, InventoryHost, InventoryImage, InventoryVirtualMachine } from "./inventory";
-import { DEFAULT_TENANT_LABEL, linkGuests } from "./inventory";
+import { DEFAULT_PERIOD_DAYS, DEFAULT_TENANT_LABEL, linkGuests, type InventoryOptions } from "./inventory";
+import { loadUse } from "../utilisation/query";
 import type { GuestFacts } from "../collectors/guest/facts";
 import { resolveParameters, type Parameters } from "./parameters";
 
 export const PARAMETERS_SETTING = "analysis.parameters";
 
 /** The stored inventory of these customers; objects carry their customer's id. */
-export async function loadInventory(database: Database, customerIds: string[]): Promise<Inventory> {
+export async function loadInventory(database: Database, customerIds: string[], options: InventoryOptions = {}): Promise<Inventory> {
+  const asOf = options.asOf ?? new Date();
   const client = await database.pool.connect();
   try {
     // One snapshot of the data for all four reads, even while a collection lands.
@@ -95,8 +97,11 @@ export async function loadInventory(database: Database, customerIds: string[]): 
         ORDER BY g.source_id, g.target, g.collected_at DESC`,
       [customerIds],
     );
+    const use = await loadUse(client, customerIds, asOf, options.periodDays ?? DEFAULT_PERIOD_DAYS);
     await client.query("COMMIT");
     const inventory: Inventory = {
+      use,
+      asOf: asOf.toISOString(),
       hosts: objects<InventoryHost>(hosts.rows, HOST),
       virtualMachines: objects<InventoryVirtualMachine>(vms.rows, VIRTUAL_MACHINE, {
         disks: byParent(disks.rows, VIRTUAL_DISK),
@@ -182,7 +187,8 @@ export async function customerAnalysis(database: Database, customerId: string): 
   const hit = cache.get(customerId);
   if (hit && hit.version === version) return hit.analysis;
   const analysis = (async () => {
-    const [inventory, parameters] = await Promise.all([loadInventory(database, [customerId]), loadParameters(database)]);
+    const parameters = await loadParameters(database);
+    const inventory = await loadInventory(database, [customerId], { periodDays: parameters.utilisationPeriodDays });
     return { analysis: analyse(inventory, parameters), parameters };
   })();
   cache.delete(customerId);

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { neverLinux, osFamilyOf, osTexts, type GuestOsTexts } from "../inventory/os-identity";
+import { PERCENTILES } from "../utilisation/stats";
 import { DOMAIN } from "./rules/sources";
 
 export interface OsFootprint {
@@ -112,6 +113,31 @@ export const parametersSchema = z.object({
   guestMaxServices: z.number().int().min(1).max(1000),
   /** Posture score: points taken from a container's 100 for each finding of each severity. */
   scoreDeduction: z.object({ critical: z.number().min(0).max(100), warning: z.number().min(0).max(100), info: z.number().min(0).max(100) }),
+  /** Measured use: the days before the analysis whose values are read. */
+  utilisationPeriodDays: z.number().int().min(1).max(400),
+  /** Measured use: no verdict on less than this many hours of values (else "insufficient data"). */
+  minMeasuredHours: z.number().min(0).max(24 * 400),
+  /** The percentile of measured use a size is made from (50, 90, 95 or 99). */
+  sizingPercentile: z.number().refine((v) => (PERCENTILES as readonly number[]).includes(v), "one of 50, 90, 95, 99"),
+  /** Headroom a suggested size keeps above the percentile: × this. */
+  comfortFactor: z.number().min(1).max(5),
+  /** Idle: CPU at or under this many MHz ... */
+  idleCpuMhz: z.number().min(0).max(1e6),
+  /** ... for at least this percentage of the time (50, 90, 95 or 99). */
+  idleTimePercent: z.number().refine((v) => (PERCENTILES as readonly number[]).includes(v), "one of 50, 90, 95, 99"),
+  /** Undersized: CPU above this % of the VM's vCPUs at the sizing percentile ... */
+  undersizedCpuPercent: z.number().min(1).max(100),
+  /** ... or CPU ready above this % per vCPU at the sizing percentile. */
+  cpuReadyPercent: z.number().min(0).max(100),
+  /** Powered off at every collection for at least this many days. */
+  poweredOffDays: z.number().int().min(1).max(3650),
+  /** A snapshot older than this many days. */
+  snapshotMaxAgeDays: z.number().min(0).max(3650),
+  /** Packing hosts: use at most this % of a host's CPU and memory. */
+  hostTargetCpuPercent: z.number().min(1).max(100),
+  hostTargetMemoryPercent: z.number().min(1).max(100),
+  /** Hosts a cluster keeps spare when packed (1: N+1, it can lose its largest host). */
+  spareHosts: z.number().int().min(0).max(100),
 });
 
 function isRegExp(pattern: string): boolean {
@@ -135,6 +161,19 @@ export const DEFAULT_PARAMETERS: Parameters = {
   windowsContainerHosts: false,
   guestMaxServices: 3,
   scoreDeduction: { critical: 25, warning: 10, info: 2 },
+  utilisationPeriodDays: 30,
+  minMeasuredHours: 24,
+  sizingPercentile: 95,
+  comfortFactor: 1.3,
+  idleCpuMhz: 100,
+  idleTimePercent: 90,
+  undersizedCpuPercent: 85,
+  cpuReadyPercent: 5,
+  poweredOffDays: 30,
+  snapshotMaxAgeDays: 3,
+  hostTargetCpuPercent: 70,
+  hostTargetMemoryPercent: 80,
+  spareHosts: 1,
 };
 
 /** Where each scalar default comes from, shown next to it in the dashboard. */
@@ -153,6 +192,19 @@ export const PARAMETER_SOURCES: Record<Exclude<keyof Parameters, "osFootprints">
     source: `ours: 3, a web server, its application runtime and one more (a LAMP stack's three tiers) stay one move; a fourth unrelated service means one container per service first; ${DOMAIN.guestFit}`,
   },
   scoreDeduction: { label: "Posture score deduction per finding", source: `ours: critical 25, warning 10, info 2 points from 100; ${DOMAIN.verdicts}` },
+  utilisationPeriodDays: { label: "Measured use: days read", source: `30: a month, Azure Migrate's longest performance history (1 day, 1 week, 1 month); ${DOMAIN.utilisation}` },
+  minMeasuredHours: { label: "Measured use: fewest hours for a verdict", source: `ours: 24, one daily cycle; less is "insufficient data"; ${DOMAIN.utilisation}` },
+  sizingPercentile: { label: "Sizing percentile (50, 90, 95, 99)", source: `95th: Azure Migrate's default percentile utilisation for performance-based sizing; ${DOMAIN.utilisation}` },
+  comfortFactor: { label: "Comfort factor on measured use", source: `1.3: Azure Migrate's default comfort factor (headroom for seasonality and growth); ${DOMAIN.utilisation}` },
+  idleCpuMhz: { label: "Idle VM: CPU at most (MHz)", source: `100 MHz: the idle-VM test of Aria Operations' reclamation settings (CPU at or under a MHz threshold for a share of the time); ${DOMAIN.utilisation}` },
+  idleTimePercent: { label: "Idle VM: share of the time (50, 90, 95, 99 %)", source: `90 %: with the MHz threshold, as Aria Operations' idle-VM setting; ${DOMAIN.utilisation}` },
+  undersizedCpuPercent: { label: "Undersized VM: CPU above (% of its vCPUs)", source: `ours: 85 % at the sizing percentile; ${DOMAIN.utilisation}` },
+  cpuReadyPercent: { label: "Undersized VM: CPU ready above (% per vCPU)", source: `5 %: the common VMware rule of thumb for CPU contention (10 % is severe); ${DOMAIN.utilisation}` },
+  poweredOffDays: { label: "Powered-off VM: days off", source: `ours: 30, off at every collection for a month; ${DOMAIN.utilisation}` },
+  snapshotMaxAgeDays: { label: "Old snapshot: days", source: `3: VMware KB 1025279, use no single snapshot for more than 72 hours; ${DOMAIN.utilisation}` },
+  hostTargetCpuPercent: { label: "Host packing: CPU use at most (%)", source: `ours: 70 %, headroom for peaks above the sizing percentile; ${DOMAIN.utilisation}` },
+  hostTargetMemoryPercent: { label: "Host packing: memory use at most (%)", source: `ours: 80 %; ${DOMAIN.utilisation}` },
+  spareHosts: { label: "Spare hosts per cluster (N+1)", source: `1: a cluster must survive losing its largest host (vSphere HA's host failures to tolerate, 1); ${DOMAIN.utilisation}` },
 };
 
 /**

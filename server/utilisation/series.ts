@@ -37,3 +37,23 @@ export type UtilisationSeriesInput = z.input<typeof utilisationSeries>;
 export function pointTime(series: Pick<UtilisationSeries, "start" | "intervalSeconds">, index: number): number {
   return Date.parse(series.start) + index * series.intervalSeconds * 1000;
 }
+
+/**
+ * One power.on observation per VM (templates left out) at the snapshot's time: what ingest stores
+ * for every snapshot, and what the analyse CLI adds to a snapshot file's series.
+ */
+export function observedPower(snapshot: {
+  collectedAt: string;
+  virtualMachines: readonly { externalId: string; powerState: string; template: boolean }[];
+}): UtilisationSeries[] {
+  return snapshot.virtualMachines
+    .filter((vm) => !vm.template)
+    .map((vm) => ({
+      object: "virtualMachine" as const,
+      externalId: vm.externalId,
+      metric: "power.on" as const,
+      intervalSeconds: 1,
+      start: snapshot.collectedAt,
+      values: [vm.powerState === "poweredOn" ? 1 : 0],
+    }));
+}

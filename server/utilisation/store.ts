@@ -12,7 +12,7 @@
 import type pg from "pg";
 import { copyRows, type CopyValue } from "../inventory/copy";
 import type { Snapshot } from "../inventory/snapshot";
-import { pointTime } from "./series";
+import { observedPower, pointTime } from "./series";
 
 /** Days values are kept as collected (vSphere's 30-minute rollup covers a week, its 2-hour one a month). */
 export const UTILISATION_RAW_DAYS = 35;
@@ -24,17 +24,12 @@ const COLUMNS = ["source_id", "object_kind", "external_id", "metric", "interval_
 
 /** The rows a snapshot's measured use becomes, plus one power.on observation per VM. */
 export function* utilisationRows(sourceId: string, snapshot: Pick<Snapshot, "collectedAt" | "utilisation" | "virtualMachines">): Generator<CopyValue[]> {
-  for (const series of snapshot.utilisation) {
+  for (const series of [...snapshot.utilisation, ...observedPower(snapshot)]) {
     for (let i = 0; i < series.values.length; i++) {
       const value = series.values[i];
       if (value === null || value === undefined) continue;
       yield [sourceId, series.object, series.externalId, series.metric, series.intervalSeconds, new Date(pointTime(series, i)), value];
     }
-  }
-  const at = new Date(snapshot.collectedAt);
-  for (const vm of snapshot.virtualMachines) {
-    if (vm.template) continue;
-    yield [sourceId, "virtualMachine", vm.externalId, "power.on", 1, at, vm.powerState === "poweredOn" ? 1 : 0];
   }
 }
 

@@ -22,6 +22,7 @@ export const DOMAIN = {
   containerFit: "docs/domain.md#container-fit",
   guestFit: "docs/domain.md#guest-discovery-fit-from-evidence",
   verdicts: "docs/domain.md#verdicts",
+  utilisation: "docs/domain.md#measured-use",
 } as const;
 
 /**
