@@ -118,6 +118,7 @@ export function measureUse(input: MeasureInput): UtilisationSeriesInput[] {
   const historyStart = new Date(firstSlot * SLOT_MS).toISOString();
   const quickSlot = Math.floor(measuredMs / (QUICK_INTERVAL_S * 1000));
 
+  const daySlot = Math.floor(input.baseMs / SLOT_MS);
   const guestOf = guestsByVm(input.guests, input.pairs);
   const rng = new Rng(`${input.seedText}|use`);
 
@@ -125,13 +126,13 @@ export function measureUse(input: MeasureInput): UtilisationSeriesInput[] {
   for (const { vm } of input.pairs) snapshotSize(input.seedText, input.baseMs, vm);
   const running = input.pairs.filter(({ vm }) => vm.powerState === "poweredOn" && !vm.template);
   const loads = new Map<VmInput, Load>();
-  for (const pair of running) loads.set(pair.vm, drawLoad(input.seedText, rng, pair, guestOf.get(pair.vm), firstSlot, endSlot));
+  for (const pair of running) loads.set(pair.vm, drawLoad(input.seedText, rng, pair, guestOf.get(pair.vm), daySlot));
   // vCPUs running per core on each host: an undersized VM is placed where its host has room for it.
   const density = new Map<string, number>();
   for (const { vm } of running) density.set(vm.hostExternalId ?? "", (density.get(vm.hostExternalId ?? "") ?? 0) + vm.vcpus);
   for (const h of input.hosts) density.set(h.externalId, (density.get(h.externalId) ?? 0) / Math.max(1, h.cpuCores));
   const roomy = (vm: VmInput) => (density.get(vm.hostExternalId ?? "") ?? Infinity) <= 3;
-  guaranteeMix(input.seedText, rng, running, loads, guestOf, roomy, firstSlot, endSlot);
+  guaranteeMix(input.seedText, rng, running, loads, guestOf, roomy, daySlot);
 
   const hostById = new Map(input.hosts.map((h) => [h.externalId, h]));
   const uses: VmUse[] = running.map((pair) => {
@@ -210,7 +211,7 @@ function kindOf(plan: VmPlan, guest: GuestFacts | undefined): Kind {
 }
 
 /** The profile of one powered-on VM: its kind from the customer's stream, its figures from its own. */
-function drawLoad(seedText: string, rng: Rng, pair: MeasuredVm, guest: GuestFacts | undefined, firstSlot: number, endSlot: number): Load {
+function drawLoad(seedText: string, rng: Rng, pair: MeasuredVm, guest: GuestFacts | undefined, daySlot: number): Load {
   const { plan, vm } = pair;
   let kind = kindOf(plan, guest);
   const roll = rng.next();
@@ -222,7 +223,7 @@ function drawLoad(seedText: string, rng: Rng, pair: MeasuredVm, guest: GuestFact
   }
   if (UNDERSIZE_ROLES.includes(plan.role) && kind !== "idle" && kind !== "oversized" && roll > 0.96) kind = "undersized";
   const gapped = rng.chance(0.04);
-  return figures(seedText, vm, kind, guest, gapped, firstSlot, endSlot);
+  return figures(seedText, vm, kind, guest, gapped, daySlot);
 }
 
 /** At least one idle, oversized, undersized and gapped VM in a customer with MIX_FROM VMs running. */
@@ -233,12 +234,11 @@ function guaranteeMix(
   loads: Map<VmInput, Load>,
   guestOf: Map<VmInput, GuestFacts>,
   roomy: (vm: VmInput) => boolean,
-  firstSlot: number,
-  endSlot: number,
+  daySlot: number,
 ) {
   if (running.length < MIX_FROM) return;
   const redraw = (p: MeasuredVm, kind: Kind, gapped: boolean) =>
-    loads.set(p.vm, figures(seedText, p.vm, kind, guestOf.get(p.vm), gapped, firstSlot, endSlot));
+    loads.set(p.vm, figures(seedText, p.vm, kind, guestOf.get(p.vm), gapped, daySlot));
   const natural = (p: MeasuredVm) => kindOf(p.plan, guestOf.get(p.vm));
   const general = (p: MeasuredVm) => natural(p) === "general" || natural(p) === "steady";
   const convert = (kind: Kind, fits: (p: MeasuredVm) => boolean) => {
@@ -263,7 +263,7 @@ function guaranteeMix(
 }
 
 /** A VM's figures for its kind, from a stream of its own. */
-function figures(seedText: string, vm: VmInput, kind: Kind, guest: GuestFacts | undefined, gapped: boolean, firstSlot: number, endSlot: number): Load {
+function figures(seedText: string, vm: VmInput, kind: Kind, guest: GuestFacts | undefined, gapped: boolean, daySlot: number): Load {
   const r = new Rng(`${seedText}|use|${vm.externalId}|${kind}`);
   const key = r.u32();
   const common = {
@@ -312,8 +312,9 @@ function figures(seedText: string, vm: VmInput, kind: Kind, guest: GuestFacts | 
   }
   let gap: [number, number] | null = null;
   if (gapped) {
+    // Fixed in time (before the fleet's day), so that the weeks of two collections that day agree.
     const length = r.int(4, 40);
-    const first = r.int(firstSlot, endSlot - length - 2);
+    const first = r.int(daySlot - HISTORY_VALUES + 60, daySlot - length - 2);
     gap = [first, first + length - 1];
   }
   return { ...load, gap };
