@@ -266,7 +266,7 @@ export async function collectInventory(
     };
     if (unsupported.length) {
       warnings.push(
-        `measured use: the libvirt driver does not support ${[...new Set(unsupported)].join(", ")}: ` +
+        `measured use: the libvirt driver does not support ${[...new Set(unsupported)].sort().join(", ")}: ` +
           "what those calls give is left out of this collection",
       );
     }
