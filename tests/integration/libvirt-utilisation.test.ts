@@ -56,10 +56,10 @@ async function collect(endpoint: string, options: Record<string, unknown> = {}):
   return { snapshot, ms: performance.now() - t0, started, ended: Date.now() };
 }
 
-async function withConnection<T>(uri: string, use: (conn: RemoteConnection) => Promise<T>): Promise<T> {
+async function withConnection<T>(uri: string, body: (conn: RemoteConnection) => Promise<T>): Promise<T> {
   const conn = await connectLibvirt(parseLibvirtUri(uri), { timeoutMs: 30_000 });
   try {
-    return await use(conn);
+    return await body(conn);
   } finally {
     conn.rpc.destroy();
   }
