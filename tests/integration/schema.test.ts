@@ -189,6 +189,14 @@ describe("migrated database matches schema.prisma", () => {
       data: { sourceId: guests.id, runId: run.id, collectedAt: new Date(), target: "root@192.0.2.10:22", macAddresses: [], ipAddresses: ["192.0.2.10"], facts: {} },
     });
     await t.prisma.guestHostKey.create({ data: { sourceId: guests.id, host: "192.0.2.10:22", fingerprint: "SHA256:x" } });
+    await t.prisma.customerTrend.create({
+      data: {
+        customerId: customer.id, hour: new Date("2026-12-01T10:00:00Z"), at: new Date("2026-12-01T10:12:00Z"),
+        physicalHosts: 2, virtualMachines: 5, vmsPoweredOn: 4, containers: 3, physicalCores: 32, physicalMemoryMiB: 262144,
+        vcpusPoweredOn: 16, vmMemoryMiBPoweredOn: 65536, vcpuPerCore: 0.5, vramPerPram: 0.25, ramUsedMiB: 40000, hostsMeasured: 2,
+        ramWasteMiB: 1024, criticalFindings: 1, warningFindings: 2, postureScore: 80, scoredContainers: 3, candidates: 2, reclaimMemoryMiB: 2048,
+      },
+    });
 
     const delegates = t.prisma as unknown as Record<string, { findFirstOrThrow(args: unknown): Promise<Record<string, unknown>> }>;
     for (const model of models) {
