@@ -59,10 +59,11 @@ describe("vsphere collector over SOAP (recorded answers)", () => {
 
     const methods = server.methods();
     expect(methods.slice(0, 3)).toEqual(["RetrieveServiceContent", "Login", "CreateContainerView"]);
-    expect(methods.slice(-2)).toEqual(["DestroyView", "Logout"]);
+    // The view goes before the measured use is read (the PerformanceManager's properties, one QueryPerf).
+    expect(methods.slice(-4)).toEqual(["DestroyView", "RetrievePropertiesEx", "QueryPerf", "Logout"]);
     const retrievals = methods.flatMap((m, i) => (m === "RetrievePropertiesEx" ? [propSetType(server, i)] : []));
     expect(retrievals.sort()).toEqual(
-      ["ComputeResource", "Datacenter", "Datastore", "Folder", "HostSystem", "ResourcePool", "VirtualMachine"].sort(),
+      ["ComputeResource", "Datacenter", "Datastore", "Folder", "HostSystem", "ResourcePool", "VirtualMachine", "PerformanceManager"].sort(),
     );
     const continuation = server.requests.filter((r) => r.method === "ContinueRetrievePropertiesEx");
     expect(continuation.map((r) => child(r.call, "token")?.text)).toEqual(["1"]);

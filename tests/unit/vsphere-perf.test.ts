@@ -3,7 +3,12 @@
  * the CSV a vCenter sends (format "csv"), the int series vcsim sends, -1, gaps, value counts that
  * disagree with the samples, garbage; the counters and intervals read; the conversions.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import type { CollectableSource } from "@/server/collectors";
+import { collectInventory, collectVsphere, connectSource, performanceEntities, vsphereOptions } from "@/server/collectors/vsphere/collector";
+import { parseSnapshot } from "@/server/inventory/snapshot";
+import type { Manifest } from "../fixtures/vsphere/manifest";
+import { fixture, PASSWORD, startReplay, TLS, vcenter, type Handler, type ReplayServer } from "../fixtures/vsphere/replay";
 import {
   chooseInterval,
   countersFor,
@@ -13,6 +18,7 @@ import {
   readEntityMetrics,
   readIntervals,
   readPerfCounters,
+  readPerformance,
   toGrid,
   toSeries,
   VCENTER_DEFAULT_INTERVALS,
@@ -303,5 +309,143 @@ describe("querySpecXml", () => {
     expect(child(vmSpec, "intervalId")!.text).toBe("1800");
     expect(child(vmSpec, "startTime")!.text).toBe(new Date(T0).toISOString());
     expect(hostSpec!.children.filter((c) => c.name === "metricId").map((c) => child(c, "counterId")!.text)).toEqual(["2"]);
+  });
+});
+
+describe("measured use over SOAP (recorded vcsim answers; QueryPerf as a vCenter writes csv)", () => {
+  const servers: ReplayServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  const replay = async (handler: Handler = vcenter) => {
+    const server = await startReplay(handler);
+    servers.push(server);
+    return server;
+  };
+  const source = (server: ReplayServer, options: Record<string, unknown> = {}) =>
+    ({ kind: "vsphere", name: "vc", endpoint: server.url.toString(), username: "fleetlens", secret: PASSWORD, options: { fingerprint: TLS.fingerprint, ...options } }) satisfies CollectableSource;
+  const collect = (s: CollectableSource) => collectVsphere(s, { signal: AbortSignal.timeout(20_000) });
+  const manifest = JSON.parse(fixture("manifest.json")) as Manifest;
+  const powered = manifest.virtualMachines.filter((v) => v.powerState === "poweredOn" && !v.template);
+
+  it("reads a week (1800 s) for every host and powered-on VM in one QueryPerf, csv, from the counters and intervals read once", async () => {
+    const server = await replay();
+    const snapshot = parseSnapshot(await collect(source(server)));
+    expect(snapshot.warnings).toEqual([]);
+    const queries = server.requests.filter((r) => r.method === "QueryPerf");
+    expect(queries).toHaveLength(1);
+    const specs = queries[0]!.call.children.filter((c) => c.name === "querySpec");
+    expect(specs.map((s) => child(s, "entity")!.text).sort()).toEqual([...manifest.hosts, ...powered].map((o) => o.moref).sort());
+    for (const s of specs) {
+      expect(child(s, "format")!.text).toBe("csv");
+      expect(child(s, "intervalId")!.text).toBe("1800");
+      expect(child(s, "maxSample")!.text).toBe("337");
+      const start = Date.parse(child(s, "startTime")!.text);
+      expect(Date.parse(snapshot.collectedAt) - start).toBe(7 * 86_400_000);
+      const asked = s.children.filter((c) => c.name === "metricId").map((m) => Number(child(m, "counterId")!.text));
+      const expected = child(s, "entity")!.type === "HostSystem" ? 8 : 11;
+      expect(asked.sort()).toEqual(
+        Object.entries(manifest.perf.counters)
+          .filter(([n]) => expected === 11 || !["cpu.ready.summation", "mem.vmmemctl.average", "mem.swapped.average"].includes(n))
+          .map(([, id]) => id)
+          .sort(),
+      );
+    }
+    // The CSV path gives what the recorded normal answer (vcsim's own shape) gives.
+    const normal = parseXml(fixture("query-perf-vcsim.xml"));
+    const returnvals = child(child(normal, "Body"), "QueryPerfResponse")!.children;
+    const counterNames = new Map(Object.entries(manifest.perf.counters).map(([n, id]) => [id, n as CounterName]));
+    const history = snapshot.utilisation.filter((u) => u.intervalSeconds === 1800);
+    for (const r of returnvals) {
+      const m = readEntityMetrics(r);
+      const entity: QueryEntity =
+        m.entity!.type === "HostSystem"
+          ? { ref: m.entity!, object: "host", vcpus: null }
+          : { ref: m.entity!, object: "virtualMachine", vcpus: manifest.virtualMachines.find((v) => v.moref === m.entity!.value)!.cpus };
+      const expected = toSeries(m, entity, counterNames, 1800).map((x) => utilisationSeries.parse(x));
+      expect(history.filter((u) => u.externalId === m.entity!.value).sort((a, b) => a.metric.localeCompare(b.metric))).toEqual(
+        expected.sort((a, b) => a.metric.localeCompare(b.metric)),
+      );
+      expect(expected.length).toBeGreaterThan(5);
+    }
+  });
+
+  it("batches QueryPerf by entities", async () => {
+    const server = await replay();
+    const client = await connectSource(source(server), AbortSignal.timeout(20_000));
+    try {
+      await client.login();
+      const inventory = await collectInventory(client);
+      const entities = performanceEntities(inventory);
+      expect(entities).toHaveLength(manifest.hosts.length + powered.length);
+      await readPerformance(client, entities, 7, new Date(), 2);
+      const batches = server.requests.filter((r) => r.method === "QueryPerf").map((r) => r.call.children.filter((c) => c.name === "querySpec").length);
+      expect(batches).toEqual([...Array<number>(Math.floor(entities.length / 2)).fill(2), ...(entities.length % 2 ? [1] : [])]);
+    } finally {
+      await client.logout();
+      client.close();
+    }
+  });
+
+  it("skips counters the server lacks, with one warning naming them", async () => {
+    const withoutNet = fixture("retrieve-perf-manager.xml").replace(
+      /<PerfCounterInfo>(?:(?!<\/PerfCounterInfo>)[\s\S])*?<key>(received|transmitted)<\/key>[\s\S]*?<\/PerfCounterInfo>/g,
+      "",
+    );
+    expect(withoutNet.length).toBeLessThan(fixture("retrieve-perf-manager.xml").length);
+    const server = await replay((r) =>
+      r.method === "RetrievePropertiesEx" && child(child(child(r.call, "specSet"), "propSet"), "type")?.text === "PerformanceManager"
+        ? { text: withoutNet }
+        : vcenter(r),
+    );
+    const snapshot = parseSnapshot(await collect(source(server)));
+    expect(snapshot.warnings).toEqual(["performance counters the server does not offer, not read: net.received.average, net.transmitted.average"]);
+    expect(snapshot.utilisation.some((u) => u.metric === "net.rx.kibps" || u.metric === "net.tx.kibps")).toBe(false);
+    expect(snapshot.utilisation.some((u) => u.metric === "disk.read.kibps" && u.intervalSeconds === 1800)).toBe(true);
+  });
+
+  it("a failed QueryPerf is a warning; the inventory and quick stats are still collected", async () => {
+    const server = await replay((r) => (r.method === "QueryPerf" ? { status: 500, text: fixture("fault-managed-object-not-found.xml") } : vcenter(r)));
+    const snapshot = parseSnapshot(await collect(source(server)));
+    expect(snapshot.virtualMachines).toHaveLength(manifest.virtualMachines.length);
+    expect(snapshot.warnings).toHaveLength(1);
+    expect(snapshot.warnings[0]).toMatch(/^measured use not read: 1 of 1 QueryPerf calls failed \(QueryPerf failed: /);
+    expect(snapshot.utilisation.length).toBeGreaterThan(0);
+    expect(snapshot.utilisation.every((u) => u.intervalSeconds === 20)).toBe(true);
+    expect(server.methods().at(-1)).toBe("Logout");
+  });
+
+  it("garbage in QueryPerf's answer drops that series with a warning, never the collection", async () => {
+    const broken = fixture("query-perf-csv.xml").replace(/(<counterId>2<\/counterId><instance><\/instance><\/id><value>)[^<]*/, "$1lots,of,garbage,x");
+    const server = await replay((r) => (r.method === "QueryPerf" ? { text: broken } : vcenter(r)));
+    const snapshot = parseSnapshot(await collect(source(server)));
+    expect(snapshot.warnings).toEqual(["performance values dropped: cpu.usage.average: values that are not numbers (1 objects)"]);
+    expect(snapshot.utilisation.filter((u) => u.metric === "cpu.usage.pct" && u.intervalSeconds === 1800)).toHaveLength(manifest.hosts.length + powered.length - 1);
+  });
+
+  it("a session that expires during QueryPerf is renewed once and the history read again", async () => {
+    let expired = false;
+    const server = await replay((r) => {
+      if (r.method === "QueryPerf" && !expired) {
+        expired = true;
+        return { status: 500, text: fixture("fault-not-authenticated.xml") };
+      }
+      return vcenter(r);
+    });
+    const snapshot = parseSnapshot(await collect(source(server)));
+    expect(snapshot.warnings).toEqual([]);
+    expect(server.methods().filter((m) => m === "Login")).toHaveLength(2);
+    expect(server.methods().filter((m) => m === "QueryPerf")).toHaveLength(2);
+    expect(snapshot.utilisation.some((u) => u.intervalSeconds === 1800)).toBe(true);
+  });
+
+  it("performanceDays 0 reads quick stats only; the option takes the form's text, refuses 31 and fractions", async () => {
+    const server = await replay();
+    const snapshot = parseSnapshot(await collect(source(server, { performanceDays: "0" })));
+    expect(server.methods()).not.toContain("QueryPerf");
+    expect(snapshot.utilisation.every((u) => u.intervalSeconds === 20)).toBe(true);
+    expect(vsphereOptions.parse({ performanceDays: " 30 " }).performanceDays).toBe(30);
+    expect(vsphereOptions.parse({}).performanceDays).toBe(7);
+    for (const bad of [31, -1, 1.5, "7 days", "", true]) expect(vsphereOptions.safeParse({ performanceDays: bad }).success, String(bad)).toBe(false);
   });
 });

@@ -403,6 +403,7 @@ export async function readPerformance(
   entities: readonly QueryEntity[],
   days: number,
   now: Date,
+  batchSize = SPECS_PER_QUERY,
 ): Promise<PerformanceResult> {
   const warnings: string[] = [];
   const manager = client.content.perfManager;
@@ -447,8 +448,8 @@ export async function readPerformance(
   const problems = new Map<string, number>();
   const failures: string[] = [];
   let batches = 0;
-  for (let i = 0; i < entities.length; i += SPECS_PER_QUERY) {
-    const batch = entities.slice(i, i + SPECS_PER_QUERY);
+  for (let i = 0; i < entities.length; i += batchSize) {
+    const batch = entities.slice(i, i + batchSize);
     batches++;
     let response: XmlElement;
     try {
@@ -465,7 +466,10 @@ export async function readPerformance(
       const metrics = readEntityMetrics(returnval);
       const entity = metrics.entity ? wanted.get(`${metrics.entity.type}:${metrics.entity.value}`) : undefined;
       if (!entity) continue;
+      const asked = new Set(counters(entity.object).map(([, id]) => id));
       for (const p of metrics.problems) {
+        const id = /^counter (\d+)/.exec(p)?.[1];
+        if (id !== undefined && !asked.has(Number(id))) continue; // an answer about a counter not asked for
         const named = p.replace(/^counter (\d+)/, (_, id: string) => counterNames.get(Number(id)) ?? `counter ${id}`);
         problems.set(named, (problems.get(named) ?? 0) + 1);
       }
