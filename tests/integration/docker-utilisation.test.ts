@@ -107,7 +107,8 @@ describe("measured use from Podman's stats", () => {
     const idle = value(snapshot, "idle", "cpu.usage.pct");
     // % of the container's CPU: the busy loop against its 0.5-CPU limit, the idle one against the host's CPUs.
     console.log(`stats: busy ${busy?.toFixed(1)} % of its 0.5 CPU, idle ${idle?.toFixed(2)} % of the host's CPUs`);
-    expect(busy).toBeGreaterThan(60);
+    // Unloaded, it is 100 %; on a 2-CPU machine shared with other tests it has measured 67-100 %.
+    expect(busy).toBeGreaterThan(50);
     expect(busy).toBeLessThan(130);
     expect(idle).toBeGreaterThanOrEqual(0);
     expect(idle).toBeLessThan(10);
