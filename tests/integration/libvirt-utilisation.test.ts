@@ -251,6 +251,28 @@ describe("libvirt measured use: a real QEMU domain under qemu:///session", () =>
     sorted(stored).forEach((r, i) => expect(Math.abs((r[4] as number) - (sorted(expected)[i]![4] as number))).toBeLessThanOrEqual(1000));
   });
 
+  it("stops waiting between the reads when the collection is cancelled", async () => {
+    const controller = new AbortController();
+    const started = performance.now();
+    const pending = collectLibvirt(source(sessionUri, { statsSampleSeconds: 60 }), { signal: controller.signal });
+    setTimeout(() => controller.abort(), 300);
+    await expect(pending).rejects.toThrow("the collection was cancelled");
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  // Last: it restarts the domain.
+  it("gives no rates for a domain restarted between the two reads (a new domain id, cpu.time from 0), says so, and keeps its memory", async () => {
+    const pending = collect(sessionUri, { statsSampleSeconds: 6 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await virsh(sessionUri, "destroy", "session-alpine");
+    await virsh(sessionUri, "start", "session-alpine");
+    const { snapshot } = await pending;
+    const vm = series(snapshot, SESSION_VM);
+    expect(Object.keys(vm).sort()).toEqual(["mem.ballooned.mib", "mem.consumed.mib"]);
+    expect(snapshot.warnings).toEqual(["domain session-alpine: measured use: restarted between the two reads: no rates"]);
+    expect(Object.keys(series(snapshot, snapshot.hosts[0]!.externalId)).sort()).toEqual(["cpu.usage.pct", "mem.consumed.mib"]);
+  }, 60_000);
+
   afterAll(() => {
     console.log(
       "libvirt collection times (ms): " +
