@@ -13,6 +13,7 @@ import { collectorDefinition, collectorFor, type CollectorKnowledge, type Source
 import type { Knowledge } from "../collectors/types";
 import { applySnapshot, failRun, startRun, type ApplyResult } from "../inventory/ingest";
 import { keepLabelsFor, salvageSnapshot } from "../inventory/salvage";
+import { recordTrend } from "../analysis/trends";
 import { enqueueCollection, releaseLease, takeLease } from "./queue";
 import { uploadForRun } from "./uploads";
 
@@ -54,8 +55,10 @@ export async function runCollection(
   const { database } = options;
   let snapshot: unknown;
   let keepLabels: string[] = [];
+  let customerId: string;
   try {
     const source = await database.prisma.source.findUniqueOrThrow({ where: { id: sourceId } });
+    customerId = source.customerId;
     if (!source.enabled) throw new Error("source is disabled");
     const collector = collectorFor(source.kind as SourceKind);
     // A kind collected from an upload reads this run's file (or, for "Collect now", the newest kept).
@@ -80,7 +83,29 @@ export async function runCollection(
   }
   // One bad object (a NUL byte, a 64 KiB label, an integer past int4) costs that object, with a
   // warning naming it, never the run.
-  return applySnapshot(sourceId, salvageSnapshot(snapshot, { keepLabels }), { database, runId });
+  const result = await applySnapshot(sourceId, salvageSnapshot(snapshot, { keepLabels }), { database, runId });
+  await recordCustomerTrend(database, customerId, result.runId);
+  return result;
+}
+
+/**
+ * The customer's analysis totals after this run, for the trends (server/analysis/trends.ts). The
+ * inventory is already committed: a trend that cannot be recorded is a warning on the run, never a
+ * failed collection.
+ */
+export async function recordCustomerTrend(database: Database, customerId: string, runId: string): Promise<void> {
+  try {
+    const { rows } = await database.pool.query<{ finished_at: Date | null }>(`SELECT finished_at FROM collection_run WHERE id = $1`, [runId]);
+    await recordTrend(database, customerId, rows[0]?.finished_at ?? new Date());
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).replaceAll("\0", "\\0");
+    await database.pool
+      .query(`UPDATE collection_run SET warnings = array_append(warnings, $2) WHERE id = $1`, [
+        runId,
+        `trend not recorded (the inventory is): ${message.slice(0, 2000)}`,
+      ])
+      .catch(() => undefined);
+  }
 }
 
 /**

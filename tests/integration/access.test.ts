@@ -59,6 +59,8 @@ const sampleInputs = (): Record<string, () => unknown> => ({
   "analysis.dependencies": () => ({ customerId: ids.acme }),
   "analysis.guests": () => ({ customerId: ids.acme }),
   "analysis.fleet": () => undefined,
+  "analysis.trends": () => ({ customerId: ids.acme }),
+  "analysis.fleetTrends": () => undefined,
   "analysis.rules": () => undefined,
   "analysis.parameters": () => undefined,
   "analysis.setParameters": () => ({ targetVcpuPerCore: 5 }),

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ALL_RULES } from "../../analysis";
 import { customerAnalysis, PARAMETERS_SETTING, loadParameters } from "../../analysis/load";
 import { SCORE_FORMULA } from "../../analysis/isolation";
+import { customerTrends, fleetTrends, TREND_DEFAULT_DAYS, TREND_KEEP_DAYS } from "../../analysis/trends";
 import { DEFAULT_PARAMETERS, PARAMETER_SOURCES, parametersSchema } from "../../analysis/parameters";
 import { customerSummary, findingFilterSchema, findingRows, fleetSummary, verdictFilterSchema, verdictRows } from "../../analysis/views";
 import { adminProcedure, createTRPCRouter, customerProcedure, viewerProcedure } from "../trpc";
@@ -15,6 +16,8 @@ const paging = {
   page: z.number().int().min(0).max(1_000_000).default(0),
   pageSize: z.number().int().min(1).max(200).default(25),
 };
+
+const trendWindow = z.object({ days: z.number().int().min(1).max(TREND_KEEP_DAYS).default(TREND_DEFAULT_DAYS) });
 
 const pageOf = <T>(rows: T[], input: { page: number; pageSize: number }) => ({
   rows: rows.slice(input.page * input.pageSize, (input.page + 1) * input.pageSize),
@@ -63,6 +66,21 @@ export const analysisRouter = createTRPCRouter({
     const analysed = [];
     for (const customer of customers) analysed.push({ customer, analysis: (await customerAnalysis(ctx.database, customer.id)).analysis });
     return fleetSummary(analysed);
+  }),
+
+  /** The customer's analysis totals after each collection (server/analysis/trends.ts), oldest first. */
+  trends: customerProcedure.input(trendWindow).query(async ({ ctx, input }) => ({
+    points: await customerTrends(ctx.database, input.customerId, input.days),
+  })),
+
+  /** Per customer in scope, its newest point of each day; and the fleet's summed figures per day. */
+  fleetTrends: viewerProcedure.input(trendWindow.optional()).query(async ({ ctx, input }) => {
+    const customers = await ctx.database.prisma.customer.findMany({
+      where: ctx.viewer.scope.kind === "all" ? {} : { id: { in: ctx.viewer.scope.customerIds } },
+      select: { id: true, name: true },
+      orderBy: { name: "asc" },
+    });
+    return fleetTrends(ctx.database, customers, input?.days ?? TREND_DEFAULT_DAYS);
   }),
 
   rules: viewerProcedure.query(() => ALL_RULES),
