@@ -10,6 +10,7 @@ import { DependenciesPanel } from "../analysis/DependenciesPanel";
 import { IsolationPanel } from "../analysis/IsolationPanel";
 import { MigrationPanel } from "../analysis/MigrationPanel";
 import { ExportLink, useCanExport } from "../analysis/parts";
+import { UtilisationPanel } from "../analysis/UtilisationPanel";
 import { WastePanel } from "../analysis/WastePanel";
 import { errorCode } from "../errors";
 import { formatCount, pluralize } from "../format";
@@ -31,6 +32,7 @@ const TABS = [
   { id: "containers", label: "Containers" },
   { id: "guests", label: "Guests" },
   { id: "density", label: "Density" },
+  { id: "utilisation", label: "Utilisation" },
   { id: "waste", label: "Waste" },
   { id: "isolation", label: "Isolation" },
   { id: "migration", label: "Migration" },
@@ -218,6 +220,7 @@ export function CustomerView({ customerId }: { customerId: string }) {
           )}
           {tab === "guests" && <GuestsPanel customerId={customerId} customerName={c?.name ?? "this customer"} />}
           {tab === "density" && <DensityPanel customerId={customerId} />}
+          {tab === "utilisation" && <UtilisationPanel customerId={customerId} customerName={c?.name ?? "this customer"} />}
           {tab === "waste" && <WastePanel customerId={customerId} />}
           {tab === "isolation" && (
             <IsolationPanel customerId={customerId} customerName={c?.name ?? "this customer"} />

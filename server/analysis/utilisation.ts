@@ -13,7 +13,8 @@ import { isIdle, UTILISATION_RULES, type UtilisationContext, type VmMeasure } fr
 import { clusterOf } from "./density";
 import type { MetricStats, ObjectUse } from "../utilisation/stats";
 
-export type VmUseStatus = "idle" | "oversized" | "undersized" | "right-sized" | "powered-off" | "insufficient-data";
+export const VM_USE_STATUSES = ["idle", "oversized", "undersized", "right-sized", "powered-off", "insufficient-data"] as const;
+export type VmUseStatus = (typeof VM_USE_STATUSES)[number];
 
 export interface VmUse {
   vmKey: string;

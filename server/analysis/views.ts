@@ -7,6 +7,7 @@ import { z } from "zod";
 import { searchText } from "../api/text";
 import type { Analysis } from "./index";
 import { ratio } from "./density";
+import { VM_USE_STATUSES } from "./utilisation";
 import { ISOLATION_LEVEL_LABEL, round1, type IsolationLevel } from "./isolation";
 import { ROLE_VALUES, VERDICT_LABEL, verdictLabelOf, VERDICT_VALUES, type Evidence, type Fit, type Role, type VerdictValue } from "./labels";
 
@@ -170,6 +171,37 @@ export function findingRows(analysis: Analysis, filter: FindingFilter): FindingR
   return rows;
 }
 
+const VM_USE_COLUMNS = ["name", "status", "vcpus", "memoryMiB", "cpuPercent", "memoryDemandMiB", "readyPercent", "reclaimVcpus", "reclaimMemoryMiB", "reclaimDiskMiB", "measuredHours"] as const;
+
+export const vmUseFilterSchema = z.object({
+  status: z.enum(VM_USE_STATUSES).optional(),
+  search: searchText,
+  sort: z.object({ column: z.enum(VM_USE_COLUMNS), direction }).default({ column: "reclaimMemoryMiB", direction: "desc" }),
+});
+export type VmUseFilter = z.infer<typeof vmUseFilterSchema>;
+
+/** The VMs' measured use (utilisation.vms) filtered and sorted; nulls last whichever the direction. */
+export function vmUseRows(analysis: Analysis, filter: VmUseFilter) {
+  const needle = filter.search.toLowerCase();
+  const rows = analysis.utilisation.vms
+    .filter((v) => filter.status === undefined || v.status === filter.status)
+    .filter((v) => !needle || [v.name, v.hostName, v.cluster, v.reason].some((t) => t?.toLowerCase().includes(needle)));
+  const { column, direction } = filter.sort;
+  const sign = direction === "asc" ? 1 : -1;
+  rows.sort((a, b) => {
+    const x = a[column];
+    const y = b[column];
+    if (x === null || y === null) return x === y ? a.name.localeCompare(b.name) : x === null ? 1 : -1;
+    const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+    return sign * order || a.name.localeCompare(b.name);
+  });
+  return rows.map(({ findings, ...vm }) => ({
+    ...vm,
+    key: vm.vmKey,
+    findings: findings.map((f) => ({ ruleId: f.ruleId, title: ruleTitle(f.ruleId), severity: f.severity, detail: f.detail })),
+  }));
+}
+
 /** The customer page's summary: every chart's figures, small enough to send whole. */
 export function customerSummary(analysis: Analysis) {
   const { density, waste, isolation, migration } = analysis;
@@ -216,6 +248,8 @@ export function customerSummary(analysis: Analysis) {
       // Templates are not workloads: listed apart, out of the verdicts, candidates and savings.
       templates: migration.templates.map((t) => ({ key: t.key, name: t.name, host: t.hostName, cluster: t.cluster, os: t.os })),
     },
+    /** Measured use's reclaimable resources, apart from the OS-duplication savings above. */
+    utilisation: { asOf: analysis.utilisation.asOf, periodDays: analysis.utilisation.periodDays, totals: analysis.utilisation.totals },
   };
 }
 export type CustomerSummary = ReturnType<typeof customerSummary>;
@@ -239,6 +273,10 @@ function fleetRow(customer: { id: string; name: string }, analysis: Analysis) {
     verdicts: analysis.migration.totals.verdicts,
     ramSavedMiB: analysis.migration.totals.ramSavedMiB,
     hostsFreed: analysis.migration.totals.hostsFreed,
+    vmsMeasured: analysis.utilisation.totals.vmsMeasured,
+    idleVms: analysis.utilisation.totals.idle,
+    reclaimVcpus: analysis.utilisation.totals.reclaimVcpus,
+    reclaimMemoryMiB: analysis.utilisation.totals.reclaimMemoryMiB,
   };
 }
 
@@ -251,7 +289,7 @@ export function fleetSummary(entries: { customer: { id: string; name: string }; 
   const sum = (of: (e: { analysis: Analysis }) => number) => entries.reduce((s, e) => s + of(e), 0);
   const density = (key: "vcpusPoweredOn" | "physicalCores" | "vmMemoryMiBPoweredOn" | "physicalMemoryMiB") =>
     sum((e) => e.analysis.density.customers[0]?.[key] ?? 0);
-  const total = (key: "physicalHosts" | "hostsOverTarget" | "containersUnbounded" | "ramWasteMiB" | "diskWasteMiB" | "critical" | "ramSavedMiB" | "hostsFreed") =>
+  const total = (key: "physicalHosts" | "hostsOverTarget" | "containersUnbounded" | "ramWasteMiB" | "diskWasteMiB" | "critical" | "ramSavedMiB" | "hostsFreed" | "vmsMeasured" | "idleVms" | "reclaimVcpus" | "reclaimMemoryMiB") =>
     customers.reduce((s, r) => s + r[key], 0);
   // The posture is the mean over scored (running) containers, as each customer's is.
   const containers = sum((e) => e.analysis.isolation.scoredContainers);
@@ -270,6 +308,10 @@ export function fleetSummary(entries: { customer: { id: string; name: string }; 
       verdicts: Object.fromEntries(VERDICT_VALUES.map((v) => [v, customers.reduce((s, r) => s + r.verdicts[v], 0)])) as Record<VerdictValue, number>,
       ramSavedMiB: total("ramSavedMiB"),
       hostsFreed: total("hostsFreed"),
+      vmsMeasured: total("vmsMeasured"),
+      idleVms: total("idleVms"),
+      reclaimVcpus: total("reclaimVcpus"),
+      reclaimMemoryMiB: total("reclaimMemoryMiB"),
     },
   };
 }

@@ -3,7 +3,12 @@
  * and findings as paginated tables (the filters the CSV export takes too), the fleet across the
  * customers in scope, the rules, and the model parameters (admins may override them).
  */
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { VM_USE_STATUSES, type VmUseStatus } from "../../analysis/utilisation";
+import { vmUseFilterSchema, vmUseRows } from "../../analysis/views";
+import { loadHistory } from "../../utilisation/history";
+import { UTILISATION_OBJECTS } from "../../utilisation/metrics";
 import { ALL_RULES } from "../../analysis";
 import { customerAnalysis, PARAMETERS_SETTING, loadParameters } from "../../analysis/load";
 import { SCORE_FORMULA } from "../../analysis/isolation";
@@ -55,6 +60,34 @@ export const analysisRouter = createTRPCRouter({
     const { analysis } = await customerAnalysis(ctx.database, input.customerId);
     return analysis.guests;
   }),
+
+  /**
+   * Measured use of one customer: totals (what can be reclaimed, apart from OS duplication), VMs by
+   * status, clusters (N+1, hosts freed) and hosts (use against capacity).
+   */
+  utilisation: customerProcedure.query(async ({ ctx, input }) => {
+    const { analysis } = await customerAnalysis(ctx.database, input.customerId);
+    const { vms, findings: _findings, ...rest } = analysis.utilisation;
+    const byStatus = Object.fromEntries(VM_USE_STATUSES.map((s) => [s, vms.filter((v) => v.status === s).length])) as Record<VmUseStatus, number>;
+    return { ...rest, byStatus };
+  }),
+
+  /** The VMs' measured use and what it asks for, paged, sorted and filtered by status on the server. */
+  utilisationVms: customerProcedure.input(vmUseFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
+    const { analysis } = await customerAnalysis(ctx.database, input.customerId);
+    return pageOf(vmUseRows(analysis, input), input);
+  }),
+
+  /** One host's, VM's or container's measured use over the period, for its chart. */
+  utilisationHistory: customerProcedure
+    .input(z.object({ objectKind: z.enum(UTILISATION_OBJECTS), objectKey: z.uuid() }))
+    .query(async ({ ctx, input }) => {
+      const parameters = await loadParameters(ctx.database);
+      const from = new Date(Date.now() - parameters.utilisationPeriodDays * 86_400_000);
+      const history = await loadHistory(ctx.database.pool, input.customerId, input.objectKind, input.objectKey, from);
+      if (!history) throw new TRPCError({ code: "NOT_FOUND", message: "no such object" });
+      return history;
+    }),
 
   /** One row per customer in scope (density, waste, posture and verdict totals), and the fleet's. */
   fleet: viewerProcedure.query(async ({ ctx }) => {
