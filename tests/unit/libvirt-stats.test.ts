@@ -4,6 +4,9 @@
  * utilisation.ts with its near misses (restart, zero interval, missing fields, NaN, huge counts).
  */
 import { describe, expect, it } from "vitest";
+import { UsageError } from "../../server/cli/args";
+import { libvirtCliParser } from "../../server/collectors/libvirt/cli";
+import { libvirtOptions } from "../../server/collectors/libvirt/collector";
 import { LibvirtProtocolError } from "../../server/collectors/libvirt/errors";
 import { toSnapshot, type LibvirtInventory } from "../../server/collectors/libvirt/normalise";
 import {
@@ -365,5 +368,22 @@ describe("series", () => {
     expect(by("7a2e9c41-5b3d-4f6e-8a1b-2c3d4e5f6a73")).toEqual({});
     expect(new Set(snapshot.utilisation.map((s) => `${s.intervalSeconds} ${s.start}`))).toEqual(new Set(["2 2026-12-05T12:00:02.000Z"]));
     expect(snapshot.warnings).toEqual(["domain db: measured use: restarted between the two reads: no rates"]);
+  });
+});
+
+describe("the statsSampleSeconds option", () => {
+  it("defaults to 2 s, takes 0 (one read) and fractions, refuses negatives and more than 300 s", () => {
+    expect(libvirtOptions.parse({}).statsSampleSeconds).toBe(2);
+    expect(libvirtOptions.parse({ statsSampleSeconds: 0 }).statsSampleSeconds).toBe(0);
+    expect(libvirtOptions.parse({ statsSampleSeconds: 0.5 }).statsSampleSeconds).toBe(0.5);
+    expect(libvirtOptions.safeParse({ statsSampleSeconds: -1 }).success).toBe(false);
+    expect(libvirtOptions.safeParse({ statsSampleSeconds: 301 }).success).toBe(false);
+    expect(libvirtOptions.safeParse({ statsSampleSeconds: "2" }).success).toBe(false);
+  });
+
+  it("is --sample on the command line", () => {
+    expect(libvirtCliParser(["qemu:///system", "--sample", "0"], {}).options).toEqual({ statsSampleSeconds: 0 });
+    expect(libvirtCliParser(["qemu:///system", "--sample", "5"], {}).options).toEqual({ statsSampleSeconds: 5 });
+    for (const bad of ["-1", "", "two", "301"]) expect(() => libvirtCliParser(["qemu:///system", "--sample", bad], {})).toThrow(UsageError);
   });
 });
