@@ -382,8 +382,8 @@ describe("the statsSampleSeconds option", () => {
   });
 
   it("is --sample on the command line", () => {
-    expect(libvirtCliParser(["qemu:///system", "--sample", "0"], {}).options).toEqual({ statsSampleSeconds: 0 });
-    expect(libvirtCliParser(["qemu:///system", "--sample", "5"], {}).options).toEqual({ statsSampleSeconds: 5 });
-    for (const bad of ["-1", "", "two", "301"]) expect(() => libvirtCliParser(["qemu:///system", "--sample", bad], {})).toThrow(UsageError);
+    expect(libvirtCliParser(["qemu:///system", "--sample", "0"], {} as NodeJS.ProcessEnv).options).toEqual({ statsSampleSeconds: 0 });
+    expect(libvirtCliParser(["qemu:///system", "--sample", "5"], {} as NodeJS.ProcessEnv).options).toEqual({ statsSampleSeconds: 5 });
+    for (const bad of ["-1", "", "two", "301"]) expect(() => libvirtCliParser(["qemu:///system", "--sample", bad], {} as NodeJS.ProcessEnv)).toThrow(UsageError);
   });
 });
