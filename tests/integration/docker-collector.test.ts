@@ -227,6 +227,7 @@ describe("collecting Podman's Docker-compatible API over its unix socket", () =>
       dpmEnabled: null,
       // Not in the Engine API, and the source does not say it.
       daemonNoNewPrivileges: null,
+      bootedAt: null,
     });
     expect(snapshot.warnings).toEqual([]);
   });
