@@ -92,6 +92,15 @@ export function jsonReport(analysis: Analysis) {
     // Guest discovery: coverage and each guest's row; who talks to whom, by name, and the groups that move together.
     guests: analysis.guests,
     dependencies: dependencyReport(analysis),
+    // Measured use: totals, clusters, hosts and each VM's status with its figures (keys dropped: they mean nothing outside).
+    utilisation: {
+      asOf: analysis.utilisation.asOf,
+      periodDays: analysis.utilisation.periodDays,
+      totals: analysis.utilisation.totals,
+      clusters: analysis.utilisation.clusters,
+      hosts: analysis.utilisation.hosts.map(({ hostKey: _key, ...row }) => row),
+      vms: analysis.utilisation.vms.map(({ vmKey: _key, findings, ...row }) => ({ ...row, findings: findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, detail: f.detail })) })),
+    },
   };
 }
 
@@ -162,6 +171,14 @@ function summary(a: Analysis): string {
     lines.push(`  dependencies: ${deps.edges.length} links in ${deps.groups.filter((x) => x.members.length > 1).length} groups that move together`);
     for (const e of deps.edges.slice(0, 10)) lines.push(`    ${e.from} → ${e.to} ${e.protocol}/${e.port} (${e.connections} connections)`);
   }
+  const u = a.utilisation.totals;
+  lines.push(
+    "Measured use",
+    u.vmsMeasured === 0
+      ? `  none measured: ${u.vmsPoweredOn} powered-on VMs without measured use (insufficient data: collect from vCenter or libvirt)`
+      : `  ${u.vmsMeasured} of ${u.vmsPoweredOn} powered-on VMs measured over ${a.utilisation.periodDays} days: ${u.idle} idle, ${u.oversized} oversized, ${u.undersized} undersized; ${u.poweredOffLong} off for long, ${u.oldSnapshots} old snapshots`,
+    `  reclaimable from measured use: ${u.reclaimVcpus} vCPUs, ${gib(u.reclaimMemoryMiB)} RAM, ${gib(u.reclaimDiskMiB)} disk; ${u.hostsFreed} hosts freed; ${u.clustersFailingNPlusOne} clusters failing N+1`,
+  );
   const movers = a.migration.verdicts.filter((v) => v.verdict === "to-container" || v.verdict === "to-kata");
   if (movers.length > 0) {
     lines.push("  largest savings:");
