@@ -12,12 +12,15 @@ import { demoEndpoint } from "../../server/collectors/demo/collector";
 import { DEMO_CUSTOMERS } from "../../server/collectors/demo/fleet";
 import { collectSource } from "../../server/jobs/collect";
 import { checkedFigures, fleetTrends, TREND_HOURLY_DAYS, TREND_KEEP_DAYS, writeTrend, type TrendFigures } from "../../server/analysis/trends";
+import { DEMO_HISTORY_WEEKS, demoDrift, seedDemoFleet } from "../../server/demo/seed";
 import { createTestDatabase, type TestDatabase } from "./db";
 
 let t: TestDatabase;
 const admin: Viewer = { id: "admin", role: "admin", scope: { kind: "all" } };
 const as = (viewer: Viewer) => createCaller({ database: t, viewer });
 const HOUR = 3_600_000;
+/** A ratio as the density analysis rounds it (two decimals). */
+const ratio2 = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 const DAY = 24 * HOUR;
 
 beforeAll(async () => {
@@ -100,8 +103,8 @@ describe("a collection records its customer's trend", () => {
       expect(row.vcpusPoweredOn).toBe(m.vcpus_powered_on);
       expect(row.vmMemoryMiBPoweredOn).toBeCloseTo(m.vm_memory_mib_powered_on, 3);
       expect(row.containers).toBe(m.containers);
-      expect(row.vcpuPerCore).toBeCloseTo(row.vcpusPoweredOn / row.physicalCores, 2);
-      expect(row.vramPerPram).toBeCloseTo(row.vmMemoryMiBPoweredOn / row.physicalMemoryMiB, 2);
+      expect(row.vcpuPerCore).toBe(ratio2(row.vcpusPoweredOn, row.physicalCores));
+      expect(row.vramPerPram).toBe(ratio2(row.vmMemoryMiBPoweredOn, row.physicalMemoryMiB));
       expect(row.demo).toBe(false);
       // The demo measures its hosts: RAM used is the measured hosts' sum, within their memory.
       expect(row.hostsMeasured).toBeGreaterThan(0);
@@ -278,5 +281,42 @@ describe("the fleet per day", () => {
     expect(d1!.postureScore).toBe(82.5); // (60 + 270) / 4
     expect(d1!.ramUsedMiB).toBe(1700);
     expect(d1!.criticalFindings).toBe(2);
+  });
+});
+
+describe("the demo seed's history", () => {
+  it("gives each demo customer weekly demo-marked points before its first collection's, derived deterministically", async () => {
+    const fresh = await createTestDatabase();
+    try {
+      expect(await seedDemoFleet(fresh)).toBe(true);
+      const customers = await fresh.prisma.customer.findMany({ include: { trends: { orderBy: { at: "asc" } } } });
+      expect(customers.length).toBe(DEMO_CUSTOMERS.length);
+      for (const c of customers) {
+        const rows = c.trends;
+        expect(rows, c.name).toHaveLength(DEMO_HISTORY_WEEKS + 1);
+        expect(rows.map((r) => r.demo), c.name).toEqual([...Array<boolean>(DEMO_HISTORY_WEEKS).fill(true), false]);
+        const collected = rows.at(-1)!;
+        const run = await fresh.prisma.collectionRun.findFirstOrThrow({ where: { source: { customerId: c.id } } });
+        expect(collected.at.getTime()).toBe(run.finishedAt!.getTime());
+        for (let i = 1; i < rows.length; i++) {
+          expect(rows[i]!.at.getTime() - rows[i - 1]!.at.getTime(), c.name).toBe(7 * DAY);
+          // A fleet that grew: never fewer VMs a week later, and the ratios follow the drifted sums.
+          expect(rows[i]!.virtualMachines).toBeGreaterThanOrEqual(rows[i - 1]!.virtualMachines);
+        }
+        expect(rows[0]!.virtualMachines, c.name).toBeLessThan(collected.virtualMachines);
+        for (const r of rows.slice(0, -1)) {
+          expect(r.vcpuPerCore).toBe(ratio2(r.vcpusPoweredOn, r.physicalCores));
+          expect(r.vramPerPram).toBe(ratio2(r.vmMemoryMiBPoweredOn, r.physicalMemoryMiB));
+          expect(r.hostsMeasured).toBeLessThanOrEqual(r.physicalHosts);
+        }
+        // Deterministic: the same figures again from the collected point.
+        expect(demoDrift(collected, "northwind", 3)).toEqual(demoDrift(collected, "northwind", 3));
+      }
+      // Real customers get none: a customer added later has only what its collections record.
+      const real = await fresh.prisma.customer.create({ data: { name: "Real" } });
+      expect(await fresh.prisma.customerTrend.count({ where: { customerId: real.id } })).toBe(0);
+    } finally {
+      await fresh.drop();
+    }
   });
 });
