@@ -56,7 +56,8 @@ async function main() {
     endpoint: `https://127.0.0.1:${port}/sdk`,
     username: "fleetlens",
     secret: password,
-    options: { insecure: true },
+    // The inventory only, as the bare call reads it: no PerformanceManager history (performance.ts).
+    options: { insecure: true, performanceDays: 0 },
   };
   const signal = AbortSignal.timeout(30 * 60 * 1000);
 
