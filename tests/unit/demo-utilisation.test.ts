@@ -5,7 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { collectDemo } from "@/server/collectors/demo/collector";
 import { DEMO_CUSTOMERS, generateCustomerSnapshot, generateFleetSnapshot } from "@/server/collectors/demo/fleet";
-import { HISTORY_INTERVAL_S, HISTORY_VALUES, MIX_FROM, QUICK_INTERVAL_S } from "@/server/collectors/demo/utilisation";
+import { HISTORY_INTERVAL_S, HISTORY_VALUES, MIX_FROM, POWER_HISTORY_DAYS, QUICK_INTERVAL_S } from "@/server/collectors/demo/utilisation";
+import { inventoryFromSnapshots } from "@/server/analysis/inventory";
+import { DEFAULT_PARAMETERS } from "@/server/analysis/parameters";
+import { analyseUtilisation } from "@/server/analysis/utilisation";
 import { parseSnapshot, type Snapshot, SnapshotValidationError, type UtilisationSeries } from "@/server/inventory/snapshot";
 
 const customers = DEMO_CUSTOMERS.map((c) => ({ key: c.key, snapshot: parseSnapshot(generateCustomerSnapshot(c.key)) }));
@@ -110,10 +113,10 @@ describe("demo measured use: the contract", () => {
     }
   });
 
-  it("gives no value, boot time or quick stat for VMs that are off, suspended or templates", () => {
+  it("gives no measured value, boot time or quick stat for VMs that are off, suspended or templates", () => {
     let checked = 0;
     for (const { snapshot } of customers) {
-      const measured = new Set(snapshot.utilisation.filter((u) => u.object === "virtualMachine").map((u) => u.externalId));
+      const measured = new Set(snapshot.utilisation.filter((u) => u.object === "virtualMachine" && u.metric !== "power.on").map((u) => u.externalId));
       for (const vm of snapshot.virtualMachines) {
         const on = vm.powerState === "poweredOn" && !vm.template;
         expect(measured.has(vm.externalId), vm.name).toBe(on);
@@ -438,5 +441,54 @@ describe("demo measured use: boot times and snapshot sizes", () => {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
     expect(median(old.map((s) => s.mib))).toBeGreaterThan(4 * median(recent.map((s) => s.mib)));
     expect(old.filter((s) => s.mib > 20 * 1024).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("demo measured use: power history, and what the utilisation analysis finds in it", () => {
+  it("observes every VM but templates once a day before the fleet's day: on VMs always on, off VMs off at the end", () => {
+    const offDays: number[] = [];
+    for (const { snapshot } of customers) {
+      const power = new Map(snapshot.utilisation.filter((u) => u.metric === "power.on").map((u) => [u.externalId, u]));
+      for (const vm of snapshot.virtualMachines) {
+        const u = power.get(vm.externalId);
+        if (vm.template) {
+          expect(u).toBeUndefined();
+          continue;
+        }
+        expect(u!.intervalSeconds).toBe(86_400);
+        expect(u!.values).toHaveLength(POWER_HISTORY_DAYS);
+        expect(Date.parse(u!.start) + (POWER_HISTORY_DAYS - 1) * 86_400_000).toBeLessThan(Date.parse(snapshot.collectedAt));
+        if (vm.powerState === "poweredOn") {
+          expect(u!.values.every((v) => v === 1), vm.name).toBe(true);
+        } else {
+          // Off from some day on, never back on: the days off count from the last day seen on.
+          const firstOff = u!.values.indexOf(0);
+          expect(firstOff).toBeGreaterThanOrEqual(0);
+          expect(u!.values.slice(firstOff).every((v) => v === 0)).toBe(true);
+          offDays.push(POWER_HISTORY_DAYS - firstOff);
+        }
+      }
+    }
+    // Off for longer than the 30-day threshold, and near misses below it.
+    expect(offDays.filter((d) => d > 30).length).toBeGreaterThanOrEqual(5);
+    expect(offDays.filter((d) => d < 30).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("gives the utilisation analysis idle, oversized, undersized, powered-off VMs, old snapshots and a host to empty", () => {
+    const fired = new Map<string, number>();
+    let freed = 0;
+    for (const { key, snapshot } of customers) {
+      const result = analyseUtilisation(inventoryFromSnapshots([{ snapshot, customer: key, prefix: key }]), DEFAULT_PARAMETERS);
+      const rules = new Set(result.findings.map((f) => f.ruleId));
+      for (const f of result.findings) fired.set(f.ruleId, (fired.get(f.ruleId) ?? 0) + 1);
+      expect(result.totals.insufficientData, key).toBe(0);
+      if (running(snapshot).length >= MIX_FROM) {
+        for (const rule of ["util-idle-vm", "util-oversized-vm", "util-undersized-vm"]) expect(rules.has(rule), `${key} ${rule}`).toBe(true);
+      }
+      freed += result.clusters.reduce((a, c) => a + (c.hostsFreed ?? 0), 0);
+    }
+    expect(fired.get("util-powered-off-vm") ?? 0).toBeGreaterThanOrEqual(5);
+    expect(fired.get("util-old-snapshot") ?? 0).toBeGreaterThanOrEqual(5);
+    expect(freed).toBeGreaterThanOrEqual(1);
   });
 });

@@ -11,6 +11,9 @@
  * - Every running container: one value of cpu.usage.pct (of its CPU limit, else of its engine host's
  *   CPUs) and mem.consumed.mib (intervalSeconds 1, as a one-shot stats call), a share of what its
  *   engine VM uses at that moment.
+ * - Every VM but templates: a daily power.on observation over the POWER_HISTORY_DAYS before the
+ *   fleet's day, as the demo source's daily collections would have recorded them, so that "powered
+ *   off for N days" has evidence on first start.
  * - Snapshot fields: bootedAt of powered-on VMs (from the guest's uptime where guest discovery read
  *   the VM), of hypervisor hosts and of engine hosts (their VM's); snapshotSizeMiB where a VM has
  *   snapshots, growing with the age of the oldest one; memoryActiveMiB of vSphere VMs from the same
@@ -42,6 +45,8 @@ export const HISTORY_VALUES = 7 * 48;
 export const QUICK_INTERVAL_S = 20;
 /** A one-shot container stats call compares two reads about a second apart. */
 export const CONTAINER_INTERVAL_S = 1;
+/** Days of power observations the demo source's own daily collections would have made before its day. */
+export const POWER_HISTORY_DAYS = 60;
 /** A customer with at least this many powered-on VMs has idle, oversized, undersized and gapped VMs. */
 export const MIX_FROM = 8;
 
@@ -125,22 +130,22 @@ export function measureUse(input: MeasureInput): UtilisationSeriesInput[] {
   // Snapshots and boots of every VM; profiles of the powered-on ones.
   for (const { vm } of input.pairs) snapshotSize(input.seedText, input.baseMs, vm);
   const running = input.pairs.filter(({ vm }) => vm.powerState === "poweredOn" && !vm.template);
+  const hostById = new Map(input.hosts.map((h) => [h.externalId, h]));
+  const coreMhzOf = (vm: VmInput) => hostById.get(vm.hostExternalId ?? "")?.cpuMhz ?? 2400;
   const loads = new Map<VmInput, Load>();
-  for (const pair of running) loads.set(pair.vm, drawLoad(input.seedText, rng, pair, guestOf.get(pair.vm), daySlot));
+  for (const pair of running) loads.set(pair.vm, drawLoad(input.seedText, rng, pair, coreMhzOf(pair.vm), guestOf.get(pair.vm), daySlot));
   // vCPUs running per core on each host: an undersized VM is placed where its host has room for it.
   const density = new Map<string, number>();
   for (const { vm } of running) density.set(vm.hostExternalId ?? "", (density.get(vm.hostExternalId ?? "") ?? 0) + vm.vcpus);
   for (const h of input.hosts) density.set(h.externalId, (density.get(h.externalId) ?? 0) / Math.max(1, h.cpuCores));
   const roomy = (vm: VmInput) => (density.get(vm.hostExternalId ?? "") ?? Infinity) <= 3;
-  guaranteeMix(input.seedText, rng, running, loads, guestOf, roomy, daySlot);
+  guaranteeMix(input.seedText, rng, running, loads, guestOf, roomy, coreMhzOf, daySlot);
 
-  const hostById = new Map(input.hosts.map((h) => [h.externalId, h]));
   const uses: VmUse[] = running.map((pair) => {
     const load = loads.get(pair.vm)!;
     const bootMs = bootOf(input.seedText, input.baseMs, pair.vm, guestOf.get(pair.vm));
     pair.vm.bootedAt = new Date(bootMs).toISOString();
-    const coreMhz = hostById.get(pair.vm.hostExternalId ?? "")?.cpuMhz ?? 2400;
-    return vmUse(pair.vm, load, bootMs, coreMhz, firstSlot, measuredMs, quickSlot);
+    return vmUse(pair.vm, load, bootMs, coreMhzOf(pair.vm), firstSlot, measuredMs, quickSlot);
   });
   for (const use of uses) {
     if (use.vm.memoryActiveMiB !== undefined && use.vm.memoryActiveMiB !== null) {
@@ -171,7 +176,24 @@ export function measureUse(input: MeasureInput): UtilisationSeriesInput[] {
   }
   series.push(...hostSeries);
   series.push(...containerUse(input, uses));
+  for (const { vm } of input.pairs) if (!vm.template) series.push(powerHistory(input.seedText, input.baseMs, vm));
   return series;
+}
+
+/**
+ * The power states the demo source's daily collections would have observed in the POWER_HISTORY_DAYS
+ * before its day (ingest observes each collection's own, power.on at intervalSeconds 1): on every day
+ * for a VM that is on; for one that is off, off since long before, or since a day in that window.
+ */
+function powerHistory(seedText: string, baseMs: number, vm: VmInput): UtilisationSeriesInput {
+  const start = baseMs - POWER_HISTORY_DAYS * DAY_MS;
+  const values = new Array<number>(POWER_HISTORY_DAYS).fill(1);
+  if (vm.powerState !== "poweredOn") {
+    const r = new Rng(`${seedText}|use|${vm.externalId}|power`);
+    const offDays = r.chance(0.55) ? POWER_HISTORY_DAYS : r.int(1, POWER_HISTORY_DAYS - 5);
+    values.fill(0, POWER_HISTORY_DAYS - offDays);
+  }
+  return { object: "virtualMachine", externalId: vm.externalId, metric: "power.on", intervalSeconds: 86_400, start: new Date(start).toISOString(), values };
 }
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
@@ -210,8 +232,11 @@ function kindOf(plan: VmPlan, guest: GuestFacts | undefined): Kind {
   return "general";
 }
 
+/** A VM of a disaster-recovery site: a standby. */
+const standby = (vm: VmInput) => vm.datacenter?.endsWith("-DR") === true;
+
 /** The profile of one powered-on VM: its kind from the customer's stream, its figures from its own. */
-function drawLoad(seedText: string, rng: Rng, pair: MeasuredVm, guest: GuestFacts | undefined, daySlot: number): Load {
+function drawLoad(seedText: string, rng: Rng, pair: MeasuredVm, coreMhz: number, guest: GuestFacts | undefined, daySlot: number): Load {
   const { plan, vm } = pair;
   let kind = kindOf(plan, guest);
   const roll = rng.next();
@@ -221,9 +246,9 @@ function drawLoad(seedText: string, rng: Rng, pair: MeasuredVm, guest: GuestFact
     if (roll < idle) kind = "idle";
     else if (roll < idle + (big ? 0.3 : 0.15)) kind = "oversized";
   }
-  if (UNDERSIZE_ROLES.includes(plan.role) && kind !== "idle" && kind !== "oversized" && roll > 0.96) kind = "undersized";
+  if (UNDERSIZE_ROLES.includes(plan.role) && !standby(vm) && kind !== "idle" && kind !== "oversized" && roll > 0.96) kind = "undersized";
   const gapped = rng.chance(0.04);
-  return figures(seedText, vm, kind, guest, gapped, daySlot);
+  return figures(seedText, vm, coreMhz, kind, guest, gapped, daySlot);
 }
 
 /** At least one idle, oversized, undersized and gapped VM in a customer with MIX_FROM VMs running. */
@@ -234,11 +259,12 @@ function guaranteeMix(
   loads: Map<VmInput, Load>,
   guestOf: Map<VmInput, GuestFacts>,
   roomy: (vm: VmInput) => boolean,
+  coreMhzOf: (vm: VmInput) => number,
   daySlot: number,
 ) {
   if (running.length < MIX_FROM) return;
   const redraw = (p: MeasuredVm, kind: Kind, gapped: boolean) =>
-    loads.set(p.vm, figures(seedText, p.vm, kind, guestOf.get(p.vm), gapped, daySlot));
+    loads.set(p.vm, figures(seedText, p.vm, coreMhzOf(p.vm), kind, guestOf.get(p.vm), gapped, daySlot));
   const natural = (p: MeasuredVm) => kindOf(p.plan, guestOf.get(p.vm));
   const general = (p: MeasuredVm) => natural(p) === "general" || natural(p) === "steady";
   const convert = (kind: Kind, fits: (p: MeasuredVm) => boolean) => {
@@ -251,7 +277,7 @@ function guaranteeMix(
   };
   convert("idle", general);
   convert("oversized", (p) => general(p) && p.vm.vcpus >= 2);
-  const undersizable = (p: MeasuredVm) => natural(p) !== "engine" && p.vm.vcpus <= 8;
+  const undersizable = (p: MeasuredVm) => natural(p) !== "engine" && !standby(p.vm) && p.vm.vcpus <= 8;
   convert("undersized", running.some((p) => undersizable(p) && roomy(p.vm)) ? (p) => undersizable(p) && roomy(p.vm) : undersizable);
   if (![...loads.values()].some((l) => l.gap)) {
     const candidates = running.filter((p) => natural(p) !== "engine");
@@ -263,7 +289,7 @@ function guaranteeMix(
 }
 
 /** A VM's figures for its kind, from a stream of its own. */
-function figures(seedText: string, vm: VmInput, kind: Kind, guest: GuestFacts | undefined, gapped: boolean, daySlot: number): Load {
+function figures(seedText: string, vm: VmInput, coreMhz: number, kind: Kind, guest: GuestFacts | undefined, gapped: boolean, daySlot: number): Load {
   const r = new Rng(`${seedText}|use|${vm.externalId}|${kind}`);
   const key = r.u32();
   const common = {
@@ -280,7 +306,8 @@ function figures(seedText: string, vm: VmInput, kind: Kind, guest: GuestFacts | 
   let load: Omit<Load, "gap">;
   switch (kind) {
     case "idle":
-      load = { ...common, base: r.range(0.2, 0.8), swing: r.range(0, 0.4), weekend: 0.9, noise: r.range(0.1, 0.3), ready: r.range(0.02, 0.3), active: r.range(0.02, 0.08), consumed: r.range(0.2, 0.5) };
+      // Under 2 % of its vCPUs and, as Aria Operations reads idle, under 100 MHz most of the time.
+      load = { ...common, base: Math.min(r.range(0.2, 0.8), (r.range(15, 60) / Math.max(1, vm.vcpus * coreMhz)) * 100), swing: r.range(0, 0.4), weekend: 0.9, noise: r.range(0.1, 0.3), ready: r.range(0.02, 0.3), active: r.range(0.02, 0.08), consumed: r.range(0.2, 0.5) };
       break;
     case "oversized":
       load = { ...common, base: r.range(1, 3.5), swing: r.range(3, 11), weekend: r.range(0.3, 0.6), active: r.range(0.05, 0.2), activeSwing: r.range(0.05, 0.2), consumed: r.range(0.35, 0.7) };
@@ -304,20 +331,31 @@ function figures(seedText: string, vm: VmInput, kind: Kind, guest: GuestFacts | 
       load = { ...common, base: r.range(60, 72), swing: r.range(25, 35), weekend: r.range(0.7, 0.9), noise: r.range(0.04, 0.1), ready: r.range(6, 12), active: r.range(0.75, 0.92), activeSwing: r.range(0.02, 0.06), consumed: r.range(0.97, 1) };
       break;
   }
+  // A disaster-recovery site's VMs are standbys (replicas, warm spares): little CPU, little memory
+  // touched, so its hosts are the ones packing could empty.
+  if (standby(vm) && kind !== "undersized") {
+    load.base *= 0.25;
+    load.swing *= 0.2;
+    load.night *= 0.2;
+    load.active *= 0.5;
+    load.consumed = Math.min(load.consumed, r.range(0.2, 0.4));
+    return withGap(r, load, gapped, daySlot);
+  }
   // Where the guest was read, active memory follows what it uses (active is what it touched lately).
   const usedMiB = guest?.memory.usedMiB;
   if (usedMiB && vm.memoryMiB > 0 && kind !== "idle" && kind !== "oversized" && kind !== "undersized") {
     load.active = clamp((usedMiB / vm.memoryMiB) * r.range(0.55, 0.9), 0.03, 0.92);
     load.consumed = Math.max(load.consumed, Math.min(1, load.active * 1.3));
   }
-  let gap: [number, number] | null = null;
-  if (gapped) {
-    // Fixed in time (before the fleet's day), so that the weeks of two collections that day agree.
-    const length = r.int(4, 40);
-    const first = r.int(daySlot - HISTORY_VALUES + 60, daySlot - length - 2);
-    gap = [first, first + length - 1];
-  }
-  return { ...load, gap };
+  return withGap(r, load, gapped, daySlot);
+}
+
+function withGap(r: Rng, load: Omit<Load, "gap">, gapped: boolean, daySlot: number): Load {
+  if (!gapped) return { ...load, gap: null };
+  // Fixed in time (before the fleet's day), so that the weeks of two collections that day agree.
+  const length = r.int(4, 40);
+  const first = r.int(daySlot - HISTORY_VALUES + 60, daySlot - length - 2);
+  return { ...load, gap: [first, first + length - 1] };
 }
 
 interface Cycle {
