@@ -4,7 +4,9 @@
  * disagree with the samples, garbage; the counters and intervals read; the conversions.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { UsageError } from "@/server/cli/args";
 import type { CollectableSource } from "@/server/collectors";
+import { vsphereCliParser } from "@/server/collectors/vsphere/cli";
 import { collectInventory, collectVsphere, connectSource, performanceEntities, vsphereOptions } from "@/server/collectors/vsphere/collector";
 import { parseSnapshot } from "@/server/inventory/snapshot";
 import type { Manifest } from "../fixtures/vsphere/manifest";
@@ -447,5 +449,18 @@ describe("measured use over SOAP (recorded vcsim answers; QueryPerf as a vCenter
     expect(vsphereOptions.parse({ performanceDays: " 30 " }).performanceDays).toBe(30);
     expect(vsphereOptions.parse({}).performanceDays).toBe(7);
     for (const bad of [31, -1, 1.5, "7 days", "", true]) expect(vsphereOptions.safeParse({ performanceDays: bad }).success, String(bad)).toBe(false);
+  });
+});
+
+describe("collect CLI: --performance-days", () => {
+  const env = { VC_PASSWORD: "p" } as unknown as NodeJS.ProcessEnv;
+  const args = ["vc", "--user", "u", "--password-env", "VC_PASSWORD", "--insecure"];
+  it("sets performanceDays, 0 to 30", () => {
+    expect(vsphereCliParser([...args, "--performance-days", "0"], env).options).toEqual({ insecure: true, performanceDays: 0 });
+    expect(vsphereCliParser([...args, "--performance-days", "30"], env).options).toEqual({ insecure: true, performanceDays: 30 });
+    expect(vsphereCliParser(args, env).options).toEqual({ insecure: true });
+  });
+  it("refuses 31, negative, fractional or wordy values", () => {
+    for (const bad of ["31", "-1", "1.5", "week"]) expect(() => vsphereCliParser([...args, "--performance-days", bad], env), bad).toThrow(UsageError);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * `npm run --silent collect -- vsphere <https://host/sdk> --user U --password-env VAR
- *  [--insecure | --fingerprint F] [--json]`
+ *  [--insecure | --fingerprint F] [--performance-days N] [--json]`
  *
  * The password is read from the environment variable named by --password-env, never from the
  * command line (where `ps` and shell history would show it).
@@ -10,7 +10,7 @@ import type { CliSourceParser } from "../types";
 import { normaliseFingerprint } from "./soap";
 
 const USAGE =
-  "usage: collect vsphere <https://host/sdk> --user U --password-env VAR [--insecure | --fingerprint F] [--json]";
+  "usage: collect vsphere <https://host/sdk> --user U --password-env VAR [--insecure | --fingerprint F] [--performance-days N] [--json]";
 
 export const vsphereCliParser: CliSourceParser = (args, env) => {
   const parsed = parseCliArgs(
@@ -20,6 +20,7 @@ export const vsphereCliParser: CliSourceParser = (args, env) => {
       "password-env": { type: "string" },
       insecure: { type: "boolean" },
       fingerprint: { type: "string" },
+      "performance-days": { type: "string" },
     },
     USAGE,
   );
@@ -40,6 +41,12 @@ export const vsphereCliParser: CliSourceParser = (args, env) => {
       throw new UsageError("--fingerprint takes a SHA-256 fingerprint: 64 hex digits, colons allowed (AB:CD:...)");
     }
     options.fingerprint = values.fingerprint;
+  }
+  const days = values["performance-days"];
+  if (days !== undefined) {
+    // Days of PerformanceManager history (0 = quick stats only); checked by the options schema.
+    if (!/^\d+$/.test(days) || Number(days) > 30) throw new UsageError(`--performance-days takes 0 to 30 (days of history)\n${USAGE}`);
+    options.performanceDays = Number(days);
   }
   return { kind: "vsphere", name: endpoint, endpoint, username: values.user, secret: password, options };
 };
