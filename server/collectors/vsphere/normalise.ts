@@ -779,7 +779,8 @@ function percentOf(mhz: number | null, capacityMhz: number | null): number | nul
  * Quick stats as one-value series (vSphere refreshes them every 20 s), starting at the collection:
  * hosts' overallCpuUsage (MHz, and % of cores × core MHz) and overallMemoryUsage; powered-on VMs'
  * overallCpuUsage (MHz, and % of vCPUs × their host's core MHz), guestMemoryUsage (active),
- * hostMemoryUsage (consumed), balloonedMemory and swappedMemory.
+ * hostMemoryUsage (consumed), balloonedMemory and swappedMemory. Not for a host that is not
+ * connected, nor its VMs: vCenter then shows stale or zero quick stats, which would read as idle.
  */
 export function quickStatSeries(inventory: VsphereInventory, collectedAt: string): UtilisationSeriesInput[] {
   const out: UtilisationSeriesInput[] = [];
@@ -788,16 +789,21 @@ export function quickStatSeries(inventory: VsphereInventory, collectedAt: string
     out.push({ object, externalId, metric, intervalSeconds: 20, start: collectedAt, values: [value] });
   };
   const hostMhz = new Map<string, number | null>();
+  const unconnected = new Set<string>();
   for (const h of inventory.hosts) {
-    const { cpuCores, cpuMhz } = h.host;
+    const { cpuCores, cpuMhz, connectionState } = h.host;
     hostMhz.set(h.ref.value, cpuMhz ?? null);
+    if (connectionState && connectionState !== "connected") {
+      unconnected.add(h.ref.value);
+      continue;
+    }
     add("host", h.host.externalId, "cpu.usage.mhz", h.quickStats.cpuMhz);
     add("host", h.host.externalId, "cpu.usage.pct", percentOf(h.quickStats.cpuMhz, cpuMhz != null && cpuCores ? cpuCores * cpuMhz : null));
     add("host", h.host.externalId, "mem.consumed.mib", h.quickStats.memoryMiB);
   }
   for (const r of inventory.virtualMachines) {
     const q = r.quickStats;
-    if (!q) continue;
+    if (!q || (r.host && unconnected.has(r.host.value))) continue;
     const id = r.vm.externalId;
     const coreMhz = r.host ? (hostMhz.get(r.host.value) ?? null) : null;
     const vcpus = r.vm.vcpus ?? 0;
