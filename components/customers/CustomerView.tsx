@@ -22,6 +22,7 @@ import { EmptyState } from "../ui/EmptyState";
 import { QueryError } from "../ui/ErrorMessage";
 import { RelativeTime } from "../ui/RelativeTime";
 import { StatusBadge } from "../ui/StatusBadge";
+import { CustomerTrends } from "../trends/CustomerTrends";
 import { ContainersTable } from "./ContainersTable";
 import { HostsTable } from "./HostsTable";
 import { VirtualMachinesTable } from "./VirtualMachinesTable";
@@ -156,6 +157,8 @@ export function CustomerView({ customerId }: { customerId: string }) {
           value={c && <RelativeTime date={c.lastCollectedAt} never="Never" className="text-lg" />}
         />
       </dl>
+
+      <CustomerTrends customerId={customerId} />
 
       <div>
         <div role="tablist" aria-label="Inventory and analysis" className="flex flex-wrap gap-x-1 border-b border-slate-200">

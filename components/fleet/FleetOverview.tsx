@@ -17,14 +17,21 @@ import { QueryError } from "../ui/ErrorMessage";
 import { RelativeTime } from "../ui/RelativeTime";
 import { Skeleton } from "../ui/Spinner";
 import { StatusBadge } from "../ui/StatusBadge";
+import { TrendSparkline } from "../trends/TrendSparkline";
 
 type Customer = RouterOutputs["fleet"]["overview"]["customers"][number];
+type FleetTrends = RouterOutputs["analysis"]["fleetTrends"];
+type TrendsQuery = { data?: FleetTrends; error: unknown; isPending: boolean };
+
+/** The window of the fleet's sparklines. */
+const TREND_DAYS = 90;
 
 export function FleetOverview() {
   const trpc = useTRPC();
   const overview = useQuery(trpc.fleet.overview.queryOptions());
   const data = overview.data;
   const [view, setView] = useState<View>("inventory");
+  const trends = useQuery(trpc.analysis.fleetTrends.queryOptions({ days: TREND_DAYS }));
 
   return (
     <div className="space-y-6">
@@ -48,13 +55,24 @@ export function FleetOverview() {
         <>
           <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
             <StatCard label="Customers" loading={!data} value={data && formatCount(data.totals.customers)} />
-            <StatCard label="Hosts" loading={!data} value={data && formatCount(data.totals.hosts)} />
+            <StatCard
+              label="Hosts"
+              loading={!data}
+              value={data && formatCount(data.totals.hosts)}
+              detail={<FleetTrend trends={trends} label="Physical hosts" figure="physicalHosts" />}
+            />
             <StatCard
               label="Virtual machines"
               loading={!data}
               value={data && formatCount(data.totals.virtualMachines)}
+              detail={<FleetTrend trends={trends} label="Virtual machines" figure="virtualMachines" />}
             />
-            <StatCard label="Containers" loading={!data} value={data && formatCount(data.totals.containers)} />
+            <StatCard
+              label="Containers"
+              loading={!data}
+              value={data && formatCount(data.totals.containers)}
+              detail={<FleetTrend trends={trends} label="Containers" figure="containers" />}
+            />
           </dl>
 
           <Card as="section" className="overflow-hidden">
@@ -86,7 +104,7 @@ export function FleetOverview() {
             ) : view === "analysis" ? (
               <FleetAnalysisTable />
             ) : (
-              <CustomersTable customers={data.customers} />
+              <CustomersTable customers={data.customers} trends={trends} />
             )}
           </Card>
         </>
@@ -127,7 +145,43 @@ function ViewSwitch({ view, onChange }: { view: View; onChange: (view: View) => 
 
 const th = "px-3 py-2 font-semibold whitespace-nowrap";
 
-function CustomersTable({ customers }: { customers: Customer[] }) {
+/** A fleet tile's trend: the fleet's figure per day over the window. */
+function FleetTrend({ trends, label, figure }: { trends: TrendsQuery; label: string; figure: "physicalHosts" | "virtualMachines" | "containers" }) {
+  if (trends.isPending) return null;
+  if (trends.error || !trends.data) return <span>Trend unavailable</span>;
+  const points = trends.data.fleet;
+  if (points.length < 2) return <span>{points.length === 1 ? "One day collected: the trend appears after the next" : "No trend yet"}</span>;
+  return (
+    <TrendSparkline
+      label={`${label}, fleet, per day`}
+      values={points.map((p) => ({ at: p.at, value: p[figure] }))}
+      format={formatCount}
+      width={96}
+      height={24}
+    />
+  );
+}
+
+/** A customer row's trend: its VMs per day over the window. */
+function CustomerTrend({ trends, customer }: { trends: TrendsQuery; customer: Customer }) {
+  if (trends.isPending) return <Skeleton className="h-5 w-24" />;
+  if (trends.error || !trends.data) return <span className="text-xs text-slate-500">Unavailable</span>;
+  const points = trends.data.customers.find((c) => c.customerId === customer.id)?.points ?? [];
+  if (points.length < 2) {
+    return <span className="text-xs text-slate-500">{points.length === 1 ? "After the next day's collection" : "No collection yet"}</span>;
+  }
+  return (
+    <TrendSparkline
+      label={`Virtual machines of ${customer.name}, per day`}
+      values={points.map((p) => ({ at: p.at, value: p.virtualMachines }))}
+      format={formatCount}
+      width={88}
+      height={22}
+    />
+  );
+}
+
+function CustomersTable({ customers, trends }: { customers: Customer[]; trends: TrendsQuery }) {
   return (
     <div className="overflow-x-auto">
       <table aria-labelledby="customers-heading" className="w-full border-collapse text-sm">
@@ -150,6 +204,10 @@ function CustomersTable({ customers }: { customers: Customer[] }) {
             <th scope="col" className={cx(th, "text-right")}>
               Containers
               <span className="block font-normal text-slate-500">running / total</span>
+            </th>
+            <th scope="col" className={cx(th, "text-left")}>
+              Virtual machines over time
+              <span className="block font-normal text-slate-500">per day, last {TREND_DAYS} days</span>
             </th>
             <th scope="col" className={cx(th, "text-left")}>
               Last collected
@@ -189,6 +247,9 @@ function CustomersTable({ customers }: { customers: Customer[] }) {
                 <span className="text-slate-600">{formatCount(c.containersRunning)}</span>
                 <span className="text-slate-400"> / </span>
                 <span className="font-medium text-slate-900">{formatCount(c.containers)}</span>
+              </td>
+              <td className="px-3 py-2.5 whitespace-nowrap">
+                <CustomerTrend trends={trends} customer={c} />
               </td>
               <td className="px-3 py-2.5 whitespace-nowrap text-slate-700">
                 <RelativeTime date={c.lastCollectedAt} />
