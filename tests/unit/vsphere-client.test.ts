@@ -59,8 +59,9 @@ describe("vsphere collector over SOAP (recorded answers)", () => {
 
     const methods = server.methods();
     expect(methods.slice(0, 3)).toEqual(["RetrieveServiceContent", "Login", "CreateContainerView"]);
-    // The view goes before the measured use is read (the PerformanceManager's properties, one QueryPerf).
-    expect(methods.slice(-4)).toEqual(["DestroyView", "RetrievePropertiesEx", "QueryPerf", "Logout"]);
+    // The view goes before the measured use is read (the PerformanceManager's properties, the
+    // vCenter's maxQueryMetrics, one QueryPerf).
+    expect(methods.slice(-5)).toEqual(["DestroyView", "RetrievePropertiesEx", "QueryOptions", "QueryPerf", "Logout"]);
     const retrievals = methods.flatMap((m, i) => (m === "RetrievePropertiesEx" ? [propSetType(server, i)] : []));
     expect(retrievals.sort()).toEqual(
       ["ComputeResource", "Datacenter", "Datastore", "Folder", "HostSystem", "ResourcePool", "VirtualMachine", "PerformanceManager"].sort(),

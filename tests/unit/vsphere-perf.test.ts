@@ -10,9 +10,11 @@ import { vsphereCliParser } from "@/server/collectors/vsphere/cli";
 import { collectInventory, collectVsphere, connectSource, performanceEntities, vsphereOptions } from "@/server/collectors/vsphere/collector";
 import { parseSnapshot } from "@/server/inventory/snapshot";
 import type { Manifest } from "../fixtures/vsphere/manifest";
-import { fixture, PASSWORD, startReplay, TLS, vcenter, type Handler, type ReplayServer } from "../fixtures/vsphere/replay";
+import { envelope, fixture, PASSWORD, startReplay, TLS, vcenter, type Handler, type ReplayServer } from "../fixtures/vsphere/replay";
 import {
+  batches,
   chooseInterval,
+  defaultMaxQueryMetrics,
   countersFor,
   parseCsvValues,
   parseSampleInfoCsv,
@@ -380,7 +382,7 @@ describe("measured use over SOAP (recorded vcsim answers; QueryPerf as a vCenter
       const inventory = await collectInventory(client);
       const entities = performanceEntities(inventory);
       expect(entities).toHaveLength(manifest.hosts.length + powered.length);
-      await readPerformance(client, entities, 7, new Date(), 2);
+      await readPerformance(client, entities, 7, new Date(), { batchSize: 2 });
       const batches = server.requests.filter((r) => r.method === "QueryPerf").map((r) => r.call.children.filter((c) => c.name === "querySpec").length);
       expect(batches).toEqual([...Array<number>(Math.floor(entities.length / 2)).fill(2), ...(entities.length % 2 ? [1] : [])]);
     } finally {
@@ -462,5 +464,70 @@ describe("collect CLI: --performance-days", () => {
   });
   it("refuses 31, negative, fractional or wordy values", () => {
     for (const bad of ["31", "-1", "1.5", "week"]) expect(() => vsphereCliParser([...args, "--performance-days", bad], env), bad).toThrow(UsageError);
+  });
+});
+
+describe("QueryPerf batches within vpxd.stats.maxQueryMetrics", () => {
+  it("batches: at most maxMetrics metrics and maxSpecs entities a call; a larger entity alone", () => {
+    const sizes = (list: number[], max: number, specs?: number) => batches(list, (n) => n, max, specs).map((b) => b.join("+"));
+    expect(sizes([11, 11, 11], 22)).toEqual(["11+11", "11"]);
+    expect(sizes([11, 11, 11], 21)).toEqual(["11", "11", "11"]);
+    expect(sizes([8, 11, 30, 1], 20)).toEqual(["8+11", "30", "1"]);
+    expect(sizes([1, 1, 1, 1, 1], Number.POSITIVE_INFINITY, 2)).toEqual(["1+1", "1+1", "1"]);
+    expect(sizes([], 10)).toEqual([]);
+  });
+
+  it("a vCenter's default by version: 64 up to 6.0, 256 since", () => {
+    expect(["5.5.0", "6.0.0", "6.0", "6.5.0", "6.7.0", "7.0.3", "8.0.2", ""].map(defaultMaxQueryMetrics)).toEqual([64, 64, 64, 256, 256, 256, 256, 256]);
+  });
+
+  const servers: ReplayServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  const source = (server: ReplayServer) =>
+    ({ kind: "vsphere", name: "vc", endpoint: server.url.toString(), username: "fleetlens", secret: PASSWORD, options: { fingerprint: TLS.fingerprint } }) satisfies CollectableSource;
+  const metricsPerCall = (server: ReplayServer) =>
+    server.requests.filter((r) => r.method === "QueryPerf").map((r) => r.call.children.filter((c) => c.name === "querySpec").reduce((n, q) => n + q.children.filter((c) => c.name === "metricId").length, 0));
+  const option = (value: string) =>
+    envelope("QueryOptions", `<returnval xsi:type="OptionValue"><key>config.vpxd.stats.maxQueryMetrics</key><value xsi:type="xsd:int">${value}</value></returnval>`);
+  const entitiesAsked = (server: ReplayServer) =>
+    server.requests.filter((r) => r.method === "QueryPerf").flatMap((r) => r.call.children.filter((c) => c.name === "querySpec").map((q) => child(q, "entity")!.text)).sort();
+  const manifest = JSON.parse(fixture("manifest.json")) as Manifest;
+  const all = [...manifest.hosts, ...manifest.virtualMachines.filter((v) => v.powerState === "poweredOn" && !v.template)].map((o) => o.moref).sort();
+
+  it("reads the vCenter's setting and keeps every call within it", async () => {
+    const server = await startReplay((r) => (r.method === "QueryOptions" ? { text: option("30") } : vcenter(r)));
+    servers.push(server);
+    const snapshot = parseSnapshot(await collectVsphere(source(server), { signal: AbortSignal.timeout(20_000) }));
+    expect(snapshot.warnings).toEqual([]);
+    const calls = metricsPerCall(server);
+    expect(calls.length).toBeGreaterThan(3);
+    expect(Math.max(...calls)).toBeLessThanOrEqual(30);
+    expect(entitiesAsked(server)).toEqual(all);
+  });
+
+  it("no limit (-1): one call", async () => {
+    const server = await startReplay((r) => (r.method === "QueryOptions" ? { text: option("-1") } : vcenter(r)));
+    servers.push(server);
+    await collectVsphere(source(server), { signal: AbortSignal.timeout(20_000) });
+    expect(metricsPerCall(server)).toHaveLength(1);
+  });
+
+  it("refused for its size by a lower limit than it knew: the batch is read again in halves", async () => {
+    const restricted = fixture("fault-managed-object-not-found.xml")
+      .replace(/<faultstring>[^<]*<\/faultstring>/, "<faultstring>This operation is restricted by the administrator - 'vpxd.stats.maxQueryMetrics'. Contact your system administrator.</faultstring>")
+      .replace(/<detail>[\s\S]*<\/detail>/, `<detail><RestrictedByAdministratorFault xmlns="urn:vim25" xsi:type="RestrictedByAdministrator"><details>vpxd.stats.maxQueryMetrics</details></RestrictedByAdministratorFault></detail>`);
+    const server = await startReplay((r) => {
+      const metrics = r.call?.children.filter((c) => c.name === "querySpec").reduce((n, q) => n + q.children.filter((c) => c.name === "metricId").length, 0) ?? 0;
+      return r.method === "QueryPerf" && metrics > 25 ? { status: 500, text: restricted } : vcenter(r);
+    });
+    servers.push(server);
+    const snapshot = parseSnapshot(await collectVsphere(source(server), { signal: AbortSignal.timeout(20_000) }));
+    expect(snapshot.warnings).toEqual([]);
+    const answered = metricsPerCall(server).filter((n) => n <= 25);
+    expect(answered.length).toBeGreaterThan(2);
+    expect(metricsPerCall(server).some((n) => n > 25)).toBe(true);
+    expect(new Set(snapshot.utilisation.filter((u) => u.intervalSeconds === 1800).map((u) => u.externalId))).toEqual(new Set(all));
   });
 });

@@ -25,7 +25,7 @@ import type { MetricName } from "../../utilisation/metrics";
 import { MAX_SERIES_VALUES, type UtilisationSeriesInput } from "../../utilisation/series";
 import type { MoRef, VsphereClient } from "./client";
 import { moRefXml } from "./client";
-import { isNotAuthenticated } from "./errors";
+import { isNotAuthenticated, VsphereFaultError } from "./errors";
 import { escapeXml } from "./soap";
 import { child, type XmlElement } from "./xml";
 
@@ -91,8 +91,53 @@ export const PERF_COUNTERS = {
 export type CounterName = keyof typeof PERF_COUNTERS;
 export const COUNTER_NAMES = Object.keys(PERF_COUNTERS) as CounterName[];
 
-/** Entities per QueryPerf: each is one PerfQuerySpec (a vCenter's answer for 200 VMs × 11 counters × a week of 30-minute samples is ~5 MB of CSV). */
+/** Entities per QueryPerf at most: each is one PerfQuerySpec. */
 export const SPECS_PER_QUERY = 200;
+
+/**
+ * A vCenter refuses a historical QueryPerf for more metrics (entity × counter) than its setting
+ * vpxd.stats.maxQueryMetrics ("This operation is restricted by the administrator"): 64 by default
+ * up to vCenter 6.0, 256 since (Telegraf's vSphere input reads it the same way). -1 or 0: no limit.
+ */
+export const MAX_QUERY_METRICS_SETTING = "config.vpxd.stats.maxQueryMetrics";
+
+/** QueryPerf calls in flight at once. */
+export const QUERY_CONCURRENCY = 4;
+
+/** The default of vpxd.stats.maxQueryMetrics for a vCenter's version ("6.0.0" → 64, "6.5.0" → 256). */
+export function defaultMaxQueryMetrics(version: string): number {
+  const [major, minor] = version.split(".").map((n) => Number.parseInt(n, 10));
+  if (major === undefined || !Number.isFinite(major)) return 256;
+  return major < 6 || (major === 6 && (minor ?? 0) === 0) ? 64 : 256;
+}
+
+/** A fault that says the query asked for more metrics than vpxd.stats.maxQueryMetrics allows. */
+export function isTooManyMetrics(error: unknown): boolean {
+  if (!(error instanceof VsphereFaultError)) return false;
+  return error.faultType === "RestrictedByAdministrator" || /maxQueryMetrics/i.test(error.faultString);
+}
+
+/**
+ * Entities in batches of at most `maxMetrics` metrics (each entity's counters; an entity with more
+ * counters than that is a batch of its own) and at most SPECS_PER_QUERY entities.
+ */
+export function batches<T>(entities: readonly T[], metricsOf: (e: T) => number, maxMetrics: number, maxSpecs = SPECS_PER_QUERY): T[][] {
+  const out: T[][] = [];
+  let batch: T[] = [];
+  let metrics = 0;
+  for (const e of entities) {
+    const n = metricsOf(e);
+    if (batch.length > 0 && (metrics + n > maxMetrics || batch.length >= maxSpecs)) {
+      out.push(batch);
+      batch = [];
+      metrics = 0;
+    }
+    batch.push(e);
+    metrics += n;
+  }
+  if (batch.length > 0) out.push(batch);
+  return out;
+}
 
 /** The most days of history a collection reads (a vCenter's month interval keeps 30 days). */
 export const MAX_PERFORMANCE_DAYS = 30;
@@ -388,6 +433,29 @@ export function toSeries(
 
 // --- the collection ---------------------------------------------------------------------------
 
+/**
+ * vpxd.stats.maxQueryMetrics as the server says (OptionManager.QueryOptions), else its version's
+ * default; Infinity for no limit, and for a standalone ESXi (no vpxd).
+ */
+export async function maxQueryMetrics(client: VsphereClient): Promise<number> {
+  const { about, setting } = client.content;
+  if (about.apiType === "HostAgent") return Number.POSITIVE_INFINITY;
+  if (setting) {
+    try {
+      const response = await client.call("QueryOptions", setting, `<name>${MAX_QUERY_METRICS_SETTING}</name>`, { signal: client.signal });
+      for (const option of response.children) {
+        if (option.name !== "returnval" || child(option, "key")?.text.trim() !== MAX_QUERY_METRICS_SETTING) continue;
+        const value = Number(child(option, "value")?.text.trim());
+        if (Number.isInteger(value)) return value <= 0 ? Number.POSITIVE_INFINITY : value;
+      }
+    } catch (error) {
+      // InvalidName: not set, the default applies.
+      if (isNotAuthenticated(error) || client.signal.aborted) throw error;
+    }
+  }
+  return defaultMaxQueryMetrics(about.version);
+}
+
 export interface PerformanceResult {
   series: UtilisationSeriesInput[];
   warnings: string[];
@@ -403,7 +471,7 @@ export async function readPerformance(
   entities: readonly QueryEntity[],
   days: number,
   now: Date,
-  batchSize = SPECS_PER_QUERY,
+  options: { batchSize?: number; maxMetrics?: number } = {},
 ): Promise<PerformanceResult> {
   const warnings: string[] = [];
   const manager = client.content.perfManager;
@@ -447,20 +515,11 @@ export async function readPerformance(
   const wanted = new Map(entities.map((e) => [`${e.ref.type}:${e.ref.value}`, e]));
   const problems = new Map<string, number>();
   const failures: string[] = [];
-  let batches = 0;
-  for (let i = 0; i < entities.length; i += batchSize) {
-    const batch = entities.slice(i, i + batchSize);
-    batches++;
-    let response: XmlElement;
-    try {
-      response = await client.call("QueryPerf", manager, querySpecXml(batch, counters, seconds, startTime, maxSample), {
-        signal: client.signal,
-      });
-    } catch (error) {
-      if (isNotAuthenticated(error) || client.signal.aborted) throw error;
-      failures.push((error as Error).message);
-      continue;
-    }
+  const maxMetrics = options.maxMetrics ?? (await maxQueryMetrics(client));
+  const queue = batches(entities, (e) => counters(e.object).length, maxMetrics, options.batchSize ?? SPECS_PER_QUERY);
+  const calls = queue.length;
+
+  const read = (response: XmlElement) => {
     for (const returnval of response.children) {
       if (returnval.name !== "returnval") continue;
       const metrics = readEntityMetrics(returnval);
@@ -475,9 +534,34 @@ export async function readPerformance(
       }
       series.push(...toSeries(metrics, entity, counterNames, seconds));
     }
-  }
+  };
+  /** One batch; refused for its size (a lower maxQueryMetrics than read), it is read again in halves. */
+  const query = async (batch: QueryEntity[]): Promise<void> => {
+    try {
+      const response = await client.call("QueryPerf", manager, querySpecXml(batch, counters, seconds, startTime, maxSample), {
+        signal: client.signal,
+      });
+      read(response);
+    } catch (error) {
+      if (isNotAuthenticated(error) || client.signal.aborted) throw error;
+      if (isTooManyMetrics(error) && batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        await query(batch.slice(0, half));
+        await query(batch.slice(half));
+        return;
+      }
+      failures.push((error as Error).message);
+    }
+  };
+  // A few calls in flight; the first error that ends the reading stops the others.
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length) await query(queue[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(QUERY_CONCURRENCY, queue.length) }, worker));
+  const batchCount = calls;
   if (failures.length > 0) {
-    warnings.push(`measured use not read: ${failures.length} of ${batches} QueryPerf calls failed (${failures[0]})`);
+    warnings.push(`measured use not read: ${failures.length} of ${batchCount} QueryPerf calls failed (${failures[0]})`);
   }
   const shown = [...problems.entries()].slice(0, 5).map(([p, n]) => `${p} (${n} objects)`);
   if (shown.length > 0) warnings.push(`performance values dropped: ${shown.join("; ")}${problems.size > 5 ? "; ..." : ""}`);
