@@ -424,6 +424,27 @@ describe("demo measured use: boot times and snapshot sizes", () => {
     expect(ages.some((a) => a > 90)).toBe(true);
   });
 
+  it("misses the half hour a VM rebooted in, then shows its consumed memory growing back", () => {
+    let rebooted = 0;
+    for (const { snapshot } of customers) {
+      const { h } = index(snapshot);
+      for (const vm of running(snapshot)) {
+        const consumed = h("virtualMachine", vm.externalId, "mem.consumed.mib")!;
+        const boot = Date.parse(vm.bootedAt!);
+        // The value whose half hour holds the boot.
+        const i = Math.ceil((boot - Date.parse(consumed.start)) / HALF_HOUR);
+        if (i < 8 || i > HISTORY_VALUES - 4) continue;
+        const values = consumed.values;
+        if ([i - 6, i - 1, i + 1].some((j) => values[j] === null)) continue;
+        rebooted++;
+        expect(values[i], vm.name).toBeNull();
+        // Before: at its level after a long run; just after: little more than its active memory.
+        expect(values[i + 1]!, vm.name).toBeLessThan(values[i - 1]!);
+      }
+    }
+    expect(rebooted).toBeGreaterThanOrEqual(5);
+  });
+
   it("sizes snapshots where there are some, the old ones large", () => {
     const sized: { days: number; mib: number }[] = [];
     for (const { snapshot } of customers) {

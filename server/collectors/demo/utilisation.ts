@@ -350,7 +350,9 @@ function figures(seedText: string, vm: VmInput, coreMhz: number, kind: Kind, gue
   return withGap(r, load, gapped, daySlot);
 }
 
+/** Consumed memory above the active memory's peak (what a VM touched since boot is more than what it touches now); the gap. */
 function withGap(r: Rng, load: Omit<Load, "gap">, gapped: boolean, daySlot: number): Load {
+  load.consumed = Math.max(load.consumed, Math.min(1, load.active * (1 + load.activeSwing) * 1.1));
   if (!gapped) return { ...load, gap: null };
   // Fixed in time (before the fleet's day), so that the weeks of two collections that day agree.
   const length = r.int(4, 40);
@@ -392,8 +394,9 @@ function activeAt(load: Load, memoryMiB: number, c: Cycle, slot: number, salt: n
 /** Consumed memory: what the VM touched since boot, rising to its level over the first two days. */
 function consumedAt(load: Load, memoryMiB: number, active: number, tMs: number, bootMs: number, slot: number, salt: number): number {
   const level = load.consumed * memoryMiB * (1 + 0.01 * noise(load.key, slot, salt + 3));
-  const since = (tMs - bootMs) / (2 * DAY_MS);
-  const v = since >= 1 ? level : active + (level - active) * Math.max(0, since);
+  // Before its last boot the VM had run for long (a reboot within the week): at its level then too.
+  const since = tMs < bootMs ? 1 : (tMs - bootMs) / (2 * DAY_MS);
+  const v = since >= 1 ? level : active + (level - active) * since;
   return clamp(Math.max(v, active), 0, memoryMiB);
 }
 
