@@ -2,7 +2,9 @@
  * Measured use from vSphere's PerformanceManager, in bulk: the counter ids (perfCounter, by
  * group.name.rollupType) and the historical intervals (historicalInterval) read once, then one
  * QueryPerf per batch of entities (hosts and powered-on VMs), format "csv", over the finest
- * historical interval whose length covers the days asked for. Values are converted to the
+ * historical interval whose length covers the days asked for. A batch holds at most 200 entities
+ * and no more entity × counter metrics than the vCenter's vpxd.stats.maxQueryMetrics (256 by
+ * default: 23 VMs of 11 counters), which a vCenter enforces on historical queries. Values are converted to the
  * product's units (server/utilisation/metrics.ts) and laid on a regular grid: one value per
  * interval from the first sample on, null where vSphere had none (its -1) or left a gap.
  *
