@@ -246,7 +246,7 @@ function drawLoad(seedText: string, rng: Rng, pair: MeasuredVm, coreMhz: number,
     if (roll < idle) kind = "idle";
     else if (roll < idle + (big ? 0.3 : 0.15)) kind = "oversized";
   }
-  if (UNDERSIZE_ROLES.includes(plan.role) && !standby(vm) && kind !== "idle" && kind !== "oversized" && roll > 0.96) kind = "undersized";
+  if (UNDERSIZE_ROLES.includes(plan.role) && !standby(vm) && kind !== "idle" && kind !== "oversized" && roll > 0.975) kind = "undersized";
   const gapped = rng.chance(0.04);
   return figures(seedText, vm, coreMhz, kind, guest, gapped, daySlot);
 }
@@ -268,7 +268,7 @@ function guaranteeMix(
   const natural = (p: MeasuredVm) => kindOf(p.plan, guestOf.get(p.vm));
   const general = (p: MeasuredVm) => natural(p) === "general" || natural(p) === "steady";
   const convert = (kind: Kind, fits: (p: MeasuredVm) => boolean) => {
-    if ([...loads.values()].some((l) => l.kind === kind)) return;
+    if (running.some((p) => loads.get(p.vm)!.kind === kind && fits(p))) return;
     const candidates = running.filter((p) => fits(p) && !["idle", "oversized", "undersized"].includes(loads.get(p.vm)!.kind));
     if (candidates.length > 0) {
       const p = rng.pick(candidates);
@@ -277,7 +277,8 @@ function guaranteeMix(
   };
   convert("idle", general);
   convert("oversized", (p) => general(p) && p.vm.vcpus >= 2);
-  const undersizable = (p: MeasuredVm) => natural(p) !== "engine" && !standby(p.vm) && p.vm.vcpus <= 8;
+  const undersizable = (p: MeasuredVm) => natural(p) !== "engine" && !standby(p.vm) && p.vm.vcpus <= 4;
+  // On a host with room: on a crowded one, contention would cap it below the threshold.
   convert("undersized", running.some((p) => undersizable(p) && roomy(p.vm)) ? (p) => undersizable(p) && roomy(p.vm) : undersizable);
   if (![...loads.values()].some((l) => l.gap)) {
     const candidates = running.filter((p) => natural(p) !== "engine");
