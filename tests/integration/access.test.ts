@@ -58,6 +58,9 @@ const sampleInputs = (): Record<string, () => unknown> => ({
   "analysis.findings": () => ({ customerId: ids.acme, severity: "critical" }),
   "analysis.dependencies": () => ({ customerId: ids.acme }),
   "analysis.guests": () => ({ customerId: ids.acme }),
+  "analysis.utilisation": () => ({ customerId: ids.acme }),
+  "analysis.utilisationVms": () => ({ customerId: ids.acme, status: "insufficient-data" }),
+  "analysis.utilisationHistory": () => ({ customerId: ids.acme, objectKind: "virtualMachine", objectKey: ids.acmeVm }),
   "analysis.fleet": () => undefined,
   "analysis.trends": () => ({ customerId: ids.acme }),
   "analysis.fleetTrends": () => undefined,
@@ -119,6 +122,7 @@ beforeAll(async () => {
   });
   ids.acmeSource = acmeSource.id;
   await applySnapshot(acmeSource.id, smallSnapshot(), { database: t });
+  ids.acmeVm = (await t.prisma.virtualMachine.findFirstOrThrow({ where: { sourceId: acmeSource.id } })).id;
   const globexSource = await t.prisma.source.create({
     data: { customerId: ids.globex!, kind: "docker", name: "globex-docker", endpoint: "unix:///globex.sock" },
   });

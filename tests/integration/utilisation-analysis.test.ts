@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { customerAnalysis, loadInventory } from "../../server/analysis/load";
+import { createCaller } from "../../server/api/root";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { parseSnapshot, type SnapshotInput } from "../../server/inventory/snapshot";
 import { observedPower } from "../../server/utilisation/series";
@@ -107,5 +108,34 @@ describe("measured use, SQL and TypeScript", () => {
     expect(vm0.measuredHours).toBeGreaterThan(24);
     expect(vm0.status).not.toBe("insufficient-data");
     expect(analysis.utilisation.totals.vmsMeasured).toBe(2);
+  });
+
+  it("serves a VM's history to its customer only: another customer's VM named with this customer's id is not found", async () => {
+    const other = await createDockerSource(t, "other");
+    await applySnapshot(other.sourceId, collections[1]!, { database: t });
+    const viewer = createCaller({ database: t, viewer: { id: "v", role: "viewer", scope: { kind: "customers", customerIds: [customerId] } } });
+    const mine = await t.prisma.virtualMachine.findFirstOrThrow({ where: { sourceId, externalId: "vm-0" } });
+    const theirs = await t.prisma.virtualMachine.findFirstOrThrow({ where: { sourceId: other.sourceId, externalId: "vm-0" } });
+    const history = await viewer.analysis.utilisationHistory({ customerId, objectKind: "virtualMachine", objectKey: mine.id });
+    expect(history.name).toBe("docker01");
+    const cpu = history.series.find((x) => x.metric === "cpu.usage.pct")!;
+    expect(cpu).toMatchObject({ unit: "%", intervalSeconds: 1800 });
+    expect(cpu.points.length).toBeGreaterThan(300);
+    await expect(viewer.analysis.utilisationHistory({ customerId, objectKind: "virtualMachine", objectKey: theirs.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(viewer.analysis.utilisationHistory({ customerId: other.customerId, objectKind: "virtualMachine", objectKey: theirs.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    // The same id as another kind of object is not found either.
+    await expect(viewer.analysis.utilisationHistory({ customerId, objectKind: "host", objectKey: mine.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("pages, filters and sorts the VMs on the server", async () => {
+    const viewer = createCaller({ database: t, viewer: { id: "v", role: "viewer", scope: { kind: "customers", customerIds: [customerId] } } });
+    const summary = await viewer.analysis.utilisation({ customerId });
+    expect(Object.values(summary.byStatus).reduce((a, b) => a + b, 0)).toBe(3);
+    expect(summary.byStatus["powered-off"]).toBe(1);
+    const off = await viewer.analysis.utilisationVms({ customerId, status: "powered-off" });
+    expect(off.rows.map((r) => r.name)).toEqual(["app-2"]);
+    const byName = await viewer.analysis.utilisationVms({ customerId, sort: { column: "name", direction: "desc" }, pageSize: 2, page: 0 });
+    expect(byName).toMatchObject({ total: 3 });
+    expect(byName.rows.map((r) => r.name)).toEqual(["docker01", "app-2"]);
   });
 });
