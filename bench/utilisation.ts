@@ -1,0 +1,109 @@
+/**
+ * bench/utilisation: how fast ingest stores measured use (server/utilisation/store.ts), against
+ * PostgreSQL's COPY of the same rows into an empty copy of the same table (same keys), in the same
+ * run on the same server; then the same series again (a collection reading an overlapping window:
+ * every value already stored), and the analysis figures in SQL over them.
+ *
+ *   npx tsx bench/utilisation.ts                   2,000 VMs × 5 metrics × 336 half-hours
+ *   npx tsx bench/utilisation.ts --vms 500 --values 336
+ *
+ * Uses DATABASE_URL's server if set (a scratch database is created and dropped), else an embedded
+ * PostgreSQL in a temp dir. Prints a table.
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { connect } from "../server/db/client";
+import { startEmbeddedPostgres } from "../server/db/embedded";
+import { migrate } from "../server/db/migrate";
+import { copyRows } from "../server/inventory/copy";
+import { parseSnapshot, type SnapshotInput } from "../server/inventory/snapshot";
+import { loadUse } from "../server/utilisation/query";
+import { utilisationRows, writeUtilisation } from "../server/utilisation/store";
+import { arg } from "./lib";
+
+const vms = arg("vms", 2000);
+const values = arg("values", 336);
+const METRICS = ["cpu.usage.pct", "cpu.usage.mhz", "cpu.ready.pct", "mem.active.mib", "mem.consumed.mib"] as const;
+const seconds = (start: number) => (performance.now() - start) / 1000;
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+function snapshot(): SnapshotInput {
+  const end = Math.floor(Date.now() / 1_800_000) * 1_800_000;
+  const start = new Date(end - (values - 1) * 1_800_000).toISOString();
+  let x = 7;
+  const next = () => ((x = (x * 1103515245 + 12345) % 2147483648), (x / 2147483648) * 100);
+  return {
+    collectedAt: new Date(end).toISOString(),
+    virtualMachines: Array.from({ length: vms }, (_, i) => ({ externalId: `vm-${i}`, name: `vm${i}`, powerState: "poweredOn" as const, vcpus: 2, memoryMiB: 4096 })),
+    utilisation: Array.from({ length: vms }, (_, i) =>
+      METRICS.map((metric) => ({ object: "virtualMachine" as const, externalId: `vm-${i}`, metric, intervalSeconds: 1800, start, values: Array.from({ length: values }, next) })),
+    ).flat(),
+  };
+}
+
+async function main() {
+  let stopServer: (() => Promise<void>) | undefined;
+  let serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "fleetlens-bench-"));
+    await fs.chmod(dir, 0o755);
+    const server = await startEmbeddedPostgres({ dir });
+    serverUrl = server.url;
+    stopServer = server.stop;
+  }
+  const dbName = `fleetlens_bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${dbName}`;
+  await migrate(url.toString());
+  const database = connect(url.toString(), { max: 2 });
+  try {
+    const parsed = parseSnapshot(snapshot());
+    const customer = await database.prisma.customer.create({ data: { name: "bench" } });
+    const source = await database.prisma.source.create({ data: { customerId: customer.id, kind: "demo", name: "bench", endpoint: "demo:bench" } });
+    const rows = [...utilisationRows(source.id, parsed)];
+    const client = await database.pool.connect();
+    try {
+      // Reference: COPY into an empty copy of the table (its primary key, no foreign key).
+      await client.query(`CREATE TABLE reference_sample (LIKE utilisation_sample INCLUDING ALL)`);
+      let t = performance.now();
+      await copyRows(client, "reference_sample", ["source_id", "object_kind", "external_id", "metric", "interval_s", "at", "value"], rows);
+      const copySeconds = seconds(t);
+      t = performance.now();
+      const stored = await writeUtilisation(client, source.id, parsed);
+      const writeSeconds = seconds(t);
+      t = performance.now();
+      const again = await writeUtilisation(client, source.id, parsed);
+      const againSeconds = seconds(t);
+      t = performance.now();
+      const use = await loadUse(client, [customer.id], new Date(parsed.collectedAt), 30);
+      const loadSeconds = seconds(t);
+      const size = await client.query<{ size: string }>(`SELECT pg_size_pretty(pg_total_relation_size('utilisation_sample')) AS size`);
+      console.log(`bench/utilisation: ${fmt(vms)} VMs × ${METRICS.length} metrics × ${fmt(values)} values = ${fmt(rows.length)} rows (power.on included)\n`);
+      console.log("| step | rows | seconds | rows/s | vs COPY |");
+      console.log("|---|---:|---:|---:|---:|");
+      console.log(`| COPY into an empty copy (reference) | ${fmt(rows.length)} | ${copySeconds.toFixed(2)} | ${fmt(rows.length / copySeconds)} | 1.00 |`);
+      console.log(`| writeUtilisation, first | ${fmt(stored)} | ${writeSeconds.toFixed(2)} | ${fmt(rows.length / writeSeconds)} | ${(copySeconds / writeSeconds).toFixed(2)} |`);
+      console.log(`| writeUtilisation, same window again | ${fmt(again)} new | ${againSeconds.toFixed(2)} | ${fmt(rows.length / againSeconds)} | ${(copySeconds / againSeconds).toFixed(2)} |`);
+      console.log(`| loadUse (figures in SQL, ${use.size} objects) | ${fmt(rows.length)} | ${loadSeconds.toFixed(2)} | ${fmt(rows.length / loadSeconds)} | |`);
+      console.log(`\nutilisation_sample: ${size.rows[0]!.size}`);
+    } finally {
+      client.release();
+    }
+  } finally {
+    await database.close();
+    await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
+    await admin.end();
+    await stopServer?.();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
