@@ -19,9 +19,11 @@ import { connect } from "../server/db/client";
 import { startEmbeddedPostgres } from "../server/db/embedded";
 import { migrate } from "../server/db/migrate";
 import { copyRows } from "../server/inventory/copy";
+import { applySnapshot } from "../server/inventory/ingest";
 import { parseSnapshot, type SnapshotInput } from "../server/inventory/snapshot";
 import { loadUse } from "../server/utilisation/query";
-import { utilisationRows, writeUtilisation } from "../server/utilisation/store";
+import { SAMPLES, seriesOf, writeUtilisation } from "../server/utilisation/store";
+import { pointTime } from "../server/utilisation/series";
 import { arg } from "./lib";
 
 const vms = arg("vms", 2000);
@@ -66,16 +68,23 @@ async function main() {
     const parsed = parseSnapshot(snapshot());
     const customer = await database.prisma.customer.create({ data: { name: "bench" } });
     const source = await database.prisma.source.create({ data: { customerId: customer.id, kind: "demo", name: "bench", endpoint: "demo:bench" } });
-    const rows = [...utilisationRows(source.id, parsed)];
+    // The inventory first (its VMs, so that the figures have objects to belong to), without the series.
+    await applySnapshot(source.id, { ...parsed, utilisation: [] }, { database });
+    // The same values as rows of (source, object, metric, interval, time, value): the table a plain
+    // time-series design would have, COPYed with its key.
+    const rows = seriesOf(parsed).flatMap((s) =>
+      s.values.flatMap((value, i) => (value === null ? [] : [[source.id, s.object, s.externalId, s.metric, s.intervalSeconds, new Date(pointTime(s, i)), value]])),
+    );
     const client = await database.pool.connect();
     try {
       // Reference: COPY into an empty copy of the table (its primary key, no foreign key).
-      await client.query(`CREATE TABLE reference_sample (LIKE utilisation_sample INCLUDING ALL)`);
+      await client.query(`CREATE TABLE reference_sample (source_id uuid, object_kind text, external_id text, metric text, interval_s int, at timestamptz(0), value float8,
+                            PRIMARY KEY (source_id, object_kind, external_id, metric, interval_s, at))`);
       let t = performance.now();
       await copyRows(client, "reference_sample", ["source_id", "object_kind", "external_id", "metric", "interval_s", "at", "value"], rows);
       const copySeconds = seconds(t);
       t = performance.now();
-      const stored = await writeUtilisation(client, source.id, parsed);
+      const written = await writeUtilisation(client, source.id, parsed);
       const writeSeconds = seconds(t);
       t = performance.now();
       const again = await writeUtilisation(client, source.id, parsed);
@@ -83,15 +92,19 @@ async function main() {
       t = performance.now();
       const use = await loadUse(client, [customer.id], new Date(parsed.collectedAt), 30);
       const loadSeconds = seconds(t);
-      const size = await client.query<{ size: string }>(`SELECT pg_size_pretty(pg_total_relation_size('utilisation_sample')) AS size`);
+      const size = await client.query<{ size: string; reference: string }>(
+        `SELECT pg_size_pretty(pg_total_relation_size('utilisation_sample') + pg_total_relation_size('utilisation_series')) AS size,
+                pg_size_pretty(pg_total_relation_size('reference_sample')) AS reference`,
+      );
+      const stored = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${SAMPLES}`);
       console.log(`bench/utilisation: ${fmt(vms)} VMs × ${METRICS.length} metrics × ${fmt(values)} values = ${fmt(rows.length)} rows (power.on included)\n`);
       console.log("| step | rows | seconds | rows/s | vs COPY |");
       console.log("|---|---:|---:|---:|---:|");
       console.log(`| COPY into an empty copy (reference) | ${fmt(rows.length)} | ${copySeconds.toFixed(2)} | ${fmt(rows.length / copySeconds)} | 1.00 |`);
-      console.log(`| writeUtilisation, first | ${fmt(stored)} | ${writeSeconds.toFixed(2)} | ${fmt(rows.length / writeSeconds)} | ${(copySeconds / writeSeconds).toFixed(2)} |`);
+      console.log(`| writeUtilisation, first | ${fmt(written)} | ${writeSeconds.toFixed(2)} | ${fmt(rows.length / writeSeconds)} | ${(copySeconds / writeSeconds).toFixed(2)} |`);
       console.log(`| writeUtilisation, same window again | ${fmt(again)} new | ${againSeconds.toFixed(2)} | ${fmt(rows.length / againSeconds)} | ${(copySeconds / againSeconds).toFixed(2)} |`);
       console.log(`| loadUse (figures in SQL, ${use.size} objects) | ${fmt(rows.length)} | ${loadSeconds.toFixed(2)} | ${fmt(rows.length / loadSeconds)} | |`);
-      console.log(`\nutilisation_sample: ${size.rows[0]!.size}`);
+      console.log(`\nstored: ${fmt(Number(stored.rows[0]!.n))} values in ${size.rows[0]!.size} (series and samples); the reference table: ${size.rows[0]!.reference}`);
     } finally {
       client.release();
     }

@@ -31,16 +31,15 @@ export async function loadHistory(
   if (!found) return null;
   const { rows } = await client.query<{ metric: string; interval_s: number; points: { at: string; value: number; peak: number | null }[] }>(
     `WITH per_interval AS (
-       SELECT metric, interval_s, count(*) * interval_s AS covered
-         FROM utilisation_sample
-        WHERE source_id = $1 AND object_kind = $2 AND external_id = $3 AND at > $4 AND metric <> 'power.on'
-        GROUP BY metric, interval_s),
+       SELECT s.id, s.metric, s.interval_s, count(*) * s.interval_s AS covered
+         FROM utilisation_series s JOIN utilisation_sample u ON u.series_id = s.id
+        WHERE s.source_id = $1 AND s.object_kind = $2 AND s.external_id = $3 AND u.at > $4 AND s.metric <> 'power.on'
+        GROUP BY s.id, s.metric, s.interval_s),
      best AS (
-       SELECT DISTINCT ON (metric) metric, interval_s FROM per_interval ORDER BY metric, covered DESC, interval_s)
+       SELECT DISTINCT ON (metric) id, metric, interval_s FROM per_interval ORDER BY metric, covered DESC, interval_s)
      SELECT b.metric, b.interval_s,
             json_agg(json_build_object('at', u.at, 'value', u.value, 'peak', u.peak) ORDER BY u.at) AS points
-       FROM best b JOIN utilisation_sample u
-         ON u.source_id = $1 AND u.object_kind = $2 AND u.external_id = $3 AND u.metric = b.metric AND u.interval_s = b.interval_s AND u.at > $4
+       FROM best b JOIN utilisation_sample u ON u.series_id = b.id AND u.at > $4
       GROUP BY b.metric, b.interval_s
       ORDER BY b.metric`,
     [found.source_id, objectKind, found.external_id, from],

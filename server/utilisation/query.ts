@@ -48,9 +48,10 @@ export async function loadUse(
   const from = new Date(asOf.getTime() - periodDays * 86_400_000);
   const joined = OBJECT_TABLES.map(
     ([kind, table]) =>
-      `SELECT o.id AS key, u.metric, u.interval_s, u.at, u.value, u.peak
-         FROM utilisation_sample u JOIN "${table}" o ON o.source_id = u.source_id AND o.external_id = u.external_id
-        WHERE u.object_kind = '${kind}' AND u.source_id IN (SELECT id FROM source WHERE customer_id = ANY($1::uuid[]))`,
+      `SELECT o.id AS key, s.metric, s.interval_s, u.at, u.value, u.peak
+         FROM utilisation_series s JOIN "${table}" o ON o.source_id = s.source_id AND o.external_id = s.external_id
+         JOIN utilisation_sample u ON u.series_id = s.id
+        WHERE s.object_kind = '${kind}' AND s.source_id IN (SELECT id FROM source WHERE customer_id = ANY($1::uuid[]))`,
   ).join(" UNION ALL ");
   const stats = await client.query<StatsRow>(
     `SELECT key::text, metric, interval_s, count(*) AS count, min(at) AS first_at, max(at) AS last_at,

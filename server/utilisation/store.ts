@@ -1,18 +1,19 @@
 /**
- * Measured use in Postgres (`utilisation_sample`): what ingest writes after a snapshot's inventory
- * has been committed, in its own transaction, so that a collection's samples never hold up or undo
- * its inventory; and the retention that keeps the table bounded.
+ * Measured use in Postgres: a series per object, metric and interval (`utilisation_series`) and its
+ * values (`utilisation_sample`, keyed by series and time: narrow rows, a narrow key). What ingest
+ * writes after a snapshot's inventory has been committed, in its own transaction, so that a
+ * collection's samples never hold up or undo its inventory; and the retention that keeps it bounded.
  *
- * Retention: values as collected are kept UTILISATION_RAW_DAYS; whole days older than that are
- * rolled up to one value per object, metric and UTC day (the mean weighted by each value's interval,
- * and the peak of the values rolled up), and the rolled-up values deleted; daily values are kept
- * UTILISATION_DAILY_DAYS. A day already rolled up is not rolled again (values arriving later for it
- * are dropped), so a roll-up never mixes in figures it cannot weigh.
+ * Retention: values are kept as collected UTILISATION_RAW_DAYS; whole UTC days older than that are
+ * rolled up into the series' daily twin (interval 86,400 s: the mean weighted by each value's
+ * interval, and the peak of the values rolled up), and the rolled-up values deleted; daily values
+ * are kept UTILISATION_DAILY_DAYS. A day already rolled up is not rolled again (values arriving later
+ * for it are dropped), so a roll-up never mixes in figures it cannot weigh.
  */
 import type pg from "pg";
 import { copyRows, type CopyValue } from "../inventory/copy";
 import type { Snapshot } from "../inventory/snapshot";
-import { observedPower, pointTime } from "./series";
+import { observedPower, pointTime, type UtilisationSeries } from "./series";
 
 /** Days values are kept as collected (vSphere's 30-minute rollup covers a week, its 2-hour one a month). */
 export const UTILISATION_RAW_DAYS = 35;
@@ -20,15 +21,22 @@ export const UTILISATION_RAW_DAYS = 35;
 export const UTILISATION_DAILY_DAYS = 400;
 const DAY_SECONDS = 86_400;
 
-const COLUMNS = ["source_id", "object_kind", "external_id", "metric", "interval_s", "at", "value"] as const;
+type Measured = Pick<Snapshot, "collectedAt" | "utilisation" | "virtualMachines">;
 
-/** The rows a snapshot's measured use becomes, plus one power.on observation per VM. */
-export function* utilisationRows(sourceId: string, snapshot: Pick<Snapshot, "collectedAt" | "utilisation" | "virtualMachines">): Generator<CopyValue[]> {
-  for (const series of [...snapshot.utilisation, ...observedPower(snapshot)]) {
-    for (let i = 0; i < series.values.length; i++) {
-      const value = series.values[i];
+/** Every series of a snapshot, its power.on observations included. */
+export const seriesOf = (snapshot: Measured): UtilisationSeries[] => [...snapshot.utilisation, ...observedPower(snapshot)];
+
+const seriesKey = (s: { object: string; externalId: string; metric: string; intervalSeconds: number }) =>
+  `${s.object}\u0000${s.externalId}\u0000${s.metric}\u0000${s.intervalSeconds}`;
+
+/** The sample rows of the series, given each series' id: (series_id, at, value), gaps left out. */
+export function* sampleRows(series: readonly UtilisationSeries[], ids: ReadonlyMap<string, number>): Generator<CopyValue[]> {
+  for (const s of series) {
+    const id = ids.get(seriesKey(s))!;
+    for (let i = 0; i < s.values.length; i++) {
+      const value = s.values[i];
       if (value === null || value === undefined) continue;
-      yield [sourceId, series.object, series.externalId, series.metric, series.intervalSeconds, new Date(pointTime(series, i)), value];
+      yield [id, new Date(pointTime(s, i)), value];
     }
   }
 }
@@ -37,29 +45,23 @@ export function* utilisationRows(sourceId: string, snapshot: Pick<Snapshot, "col
  * Writes a snapshot's measured use for a source and applies the retention; returns how many values
  * were new. Runs in a transaction of its own on `client` (not one of the inventory's).
  */
-export async function writeUtilisation(
-  client: pg.PoolClient,
-  sourceId: string,
-  snapshot: Pick<Snapshot, "collectedAt" | "utilisation" | "virtualMachines">,
-  now: Date = new Date(),
-): Promise<number> {
+export async function writeUtilisation(client: pg.PoolClient, sourceId: string, snapshot: Measured, now: Date = new Date()): Promise<number> {
+  const series = seriesOf(snapshot);
   await client.query("BEGIN");
   try {
-    await client.query(
-      `CREATE TEMP TABLE utilisation_incoming (LIKE utilisation_sample INCLUDING DEFAULTS) ON COMMIT DROP`,
-    );
-    await copyRows(client, "utilisation_incoming", COLUMNS, utilisationRows(sourceId, snapshot));
+    const ids = await seriesIds(client, sourceId, series);
+    await client.query(`CREATE TEMP TABLE utilisation_incoming (series_id int, at timestamptz(0), value float8) ON COMMIT DROP`);
+    await copyRows(client, "utilisation_incoming", ["series_id", "at", "value"], sampleRows(series, ids));
     const cutoff = rawCutoff(now);
     // Values older than the raw window whose day is already rolled up are not written again.
     const inserted = await client.query(
-      `INSERT INTO utilisation_sample (source_id, object_kind, external_id, metric, interval_s, at, value)
-       SELECT i.source_id, i.object_kind, i.external_id, i.metric, i.interval_s, i.at, i.value
-         FROM utilisation_incoming i
-        WHERE i.at > $1 OR i.interval_s >= ${DAY_SECONDS}
-           OR NOT EXISTS (SELECT 1 FROM utilisation_sample d
-                           WHERE d.source_id = i.source_id AND d.object_kind = i.object_kind
-                             AND d.external_id = i.external_id AND d.metric = i.metric
-                             AND d.interval_s = ${DAY_SECONDS} AND d.at = ${dayEnd("i.at")})
+      `INSERT INTO utilisation_sample (series_id, at, value)
+       SELECT i.series_id, i.at, i.value
+         FROM utilisation_incoming i JOIN utilisation_series s ON s.id = i.series_id
+        WHERE i.at > $1 OR s.interval_s >= ${DAY_SECONDS}
+           OR NOT EXISTS (SELECT 1 FROM utilisation_series d JOIN utilisation_sample v ON v.series_id = d.id
+                           WHERE d.source_id = s.source_id AND d.object_kind = s.object_kind AND d.external_id = s.external_id
+                             AND d.metric = s.metric AND d.interval_s = ${DAY_SECONDS} AND v.at = ${dayEnd("i.at")})
        ON CONFLICT DO NOTHING`,
       [cutoff],
     );
@@ -72,6 +74,30 @@ export async function writeUtilisation(
   }
 }
 
+/** The ids of a source's series, created where new. */
+async function seriesIds(client: pg.PoolClient, sourceId: string, series: readonly UtilisationSeries[]): Promise<Map<string, number>> {
+  const distinct = new Map<string, UtilisationSeries>();
+  for (const s of series) distinct.set(seriesKey(s), s);
+  const list = [...distinct.values()];
+  const columns = [list.map((s) => s.object), list.map((s) => s.externalId), list.map((s) => s.metric), list.map((s) => s.intervalSeconds)];
+  await client.query(
+    `INSERT INTO utilisation_series (source_id, object_kind, external_id, metric, interval_s)
+     SELECT $1, k.object_kind, k.external_id, k.metric, k.interval_s
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::int[]) AS k(object_kind, external_id, metric, interval_s)
+     ON CONFLICT DO NOTHING`,
+    [sourceId, ...columns],
+  );
+  const { rows } = await client.query<{ id: number; object_kind: string; external_id: string; metric: string; interval_s: number }>(
+    `SELECT s.id, s.object_kind, s.external_id, s.metric, s.interval_s
+       FROM utilisation_series s
+       JOIN unnest($2::text[], $3::text[], $4::text[], $5::int[]) AS k(object_kind, external_id, metric, interval_s)
+         ON s.object_kind = k.object_kind AND s.external_id = k.external_id AND s.metric = k.metric AND s.interval_s = k.interval_s
+      WHERE s.source_id = $1`,
+    [sourceId, ...columns],
+  );
+  return new Map(rows.map((r) => [seriesKey({ object: r.object_kind, externalId: r.external_id, metric: r.metric, intervalSeconds: r.interval_s }), r.id]));
+}
+
 /** The start of the oldest UTC day still kept as collected. */
 export function rawCutoff(now: Date): Date {
   const day = Math.floor(now.getTime() / 1000 / DAY_SECONDS) - UTILISATION_RAW_DAYS;
@@ -81,25 +107,43 @@ export function rawCutoff(now: Date): Date {
 /** The end of the UTC day a value's interval ends in (a daily value is stamped at its day's end, like vSphere's). */
 const dayEnd = (column: string) => `(date_trunc('day', ${column} - interval '1 second', 'UTC') + interval '1 day')`;
 
-/** Rolls whole days older than the raw window up to daily values, and drops what is past keeping. */
+/** Rolls whole days older than the raw window up into daily series, and drops what is past keeping. */
 export async function applyRetention(client: pg.PoolClient, sourceId: string, now: Date = new Date()) {
   const cutoff = rawCutoff(now);
+  const old = `FROM utilisation_sample u JOIN utilisation_series s ON s.id = u.series_id
+               WHERE s.source_id = $1 AND s.interval_s < ${DAY_SECONDS} AND u.at <= $2`;
+  const { rows } = await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 ${old}) AS any`, [sourceId, cutoff]);
+  if (rows[0]?.any) {
+    await client.query(
+      `INSERT INTO utilisation_series (source_id, object_kind, external_id, metric, interval_s)
+       SELECT DISTINCT s.source_id, s.object_kind, s.external_id, s.metric, ${DAY_SECONDS} ${old}
+       ON CONFLICT DO NOTHING`,
+      [sourceId, cutoff],
+    );
+    await client.query(
+      `INSERT INTO utilisation_sample (series_id, at, value, peak)
+       SELECT d.id, ${dayEnd("u.at")}, sum(u.value * s.interval_s) / sum(s.interval_s), max(coalesce(u.peak, u.value))
+         FROM utilisation_sample u JOIN utilisation_series s ON s.id = u.series_id
+         JOIN utilisation_series d ON d.source_id = s.source_id AND d.object_kind = s.object_kind AND d.external_id = s.external_id
+                                  AND d.metric = s.metric AND d.interval_s = ${DAY_SECONDS}
+        WHERE s.source_id = $1 AND s.interval_s < ${DAY_SECONDS} AND u.at <= $2
+        GROUP BY d.id, ${dayEnd("u.at")}
+       ON CONFLICT DO NOTHING`,
+      [sourceId, cutoff],
+    );
+    await client.query(
+      `DELETE FROM utilisation_sample u USING utilisation_series s
+        WHERE u.series_id = s.id AND s.source_id = $1 AND s.interval_s < ${DAY_SECONDS} AND u.at <= $2`,
+      [sourceId, cutoff],
+    );
+  }
   await client.query(
-    `INSERT INTO utilisation_sample (source_id, object_kind, external_id, metric, interval_s, at, value, peak)
-     SELECT source_id, object_kind, external_id, metric, ${DAY_SECONDS}, ${dayEnd("at")},
-            sum(value * interval_s) / sum(interval_s), max(coalesce(peak, value))
-       FROM utilisation_sample
-      WHERE source_id = $1 AND interval_s < ${DAY_SECONDS} AND at <= $2
-      GROUP BY source_id, object_kind, external_id, metric, ${dayEnd("at")}
-     ON CONFLICT DO NOTHING`,
-    [sourceId, cutoff],
-  );
-  await client.query(
-    `DELETE FROM utilisation_sample WHERE source_id = $1 AND interval_s < ${DAY_SECONDS} AND at <= $2`,
-    [sourceId, cutoff],
-  );
-  await client.query(
-    `DELETE FROM utilisation_sample WHERE source_id = $1 AND interval_s >= ${DAY_SECONDS} AND at < $2`,
+    `DELETE FROM utilisation_sample u USING utilisation_series s
+      WHERE u.series_id = s.id AND s.source_id = $1 AND s.interval_s >= ${DAY_SECONDS} AND u.at < $2`,
     [sourceId, new Date(now.getTime() - UTILISATION_DAILY_DAYS * DAY_SECONDS * 1000)],
   );
 }
+
+/** Every stored value with its series' identity, as one relation (for reads and tests): `FROM ${SAMPLES}`. */
+export const SAMPLES = `(SELECT s.source_id, s.object_kind, s.external_id, s.metric, s.interval_s, u.at, u.value, u.peak
+                           FROM utilisation_sample u JOIN utilisation_series s ON s.id = u.series_id) AS sample`;

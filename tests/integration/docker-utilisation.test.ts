@@ -18,6 +18,7 @@ import { collectDocker, STATS_RESAMPLE_MS } from "../../server/collectors/docker
 import { applySnapshot } from "../../server/inventory/ingest";
 import { parseSnapshot, type Snapshot } from "../../server/inventory/snapshot";
 import { createDockerSource, createTestDatabase, type TestDatabase } from "./db";
+import { SAMPLES } from "../../server/utilisation/store";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../..");
@@ -160,7 +161,7 @@ describe("measured use from Podman's stats", () => {
     expect(result.samples).toBe(snapshot.utilisation.length);
     const rows = (
       await t.pool.query<{ external_id: string; metric: string; interval_s: number; at: Date; value: number }>(
-        `SELECT external_id, metric, interval_s, at, value FROM utilisation_sample WHERE source_id = $1 AND object_kind = 'container'`,
+        `SELECT external_id, metric, interval_s, at, value FROM ${SAMPLES} WHERE source_id = $1 AND object_kind = 'container'`,
         [sourceId],
       )
     ).rows;

@@ -18,6 +18,7 @@ import { parseLibvirtUri } from "../../server/collectors/libvirt/uri";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { parseSnapshot, type Snapshot } from "../../server/inventory/snapshot";
 import { createTestDatabase, type TestDatabase } from "./db";
+import { SAMPLES } from "../../server/utilisation/store";
 
 const run = promisify(execFile);
 const root = path.join(import.meta.dirname, "../..");
@@ -235,7 +236,7 @@ describe("libvirt measured use: a real QEMU domain under qemu:///session", () =>
     const result = await applySnapshot(src.id, snapshot, { database: t });
     expect(result.samples).toBe(snapshot.utilisation.length + snapshot.virtualMachines.length);
     const { rows } = await t.pool.query<{ object_kind: string; external_id: string; metric: string; interval_s: number; at: Date; value: number }>(
-      `SELECT object_kind, external_id, metric, interval_s, at, value FROM utilisation_sample WHERE source_id = $1 ORDER BY object_kind, metric`,
+      `SELECT object_kind, external_id, metric, interval_s, at, value FROM ${SAMPLES} WHERE source_id = $1 ORDER BY object_kind, metric`,
       [src.id],
     );
     // `at` is stored to the second (TIMESTAMPTZ(0)): the series' start, rounded.

@@ -113,7 +113,7 @@ describe("measured use, SQL and TypeScript", () => {
   it("serves a VM's history to its customer only: another customer's VM named with this customer's id is not found", async () => {
     const other = await createDockerSource(t, "other");
     await applySnapshot(other.sourceId, collections[1]!, { database: t });
-    const viewer = createCaller({ database: t, viewer: { id: "v", role: "viewer", scope: { kind: "customers", customerIds: [customerId] } } });
+    const viewer = createCaller({ database: t, viewer: { id: "v", role: "viewer", scope: { kind: "some", customerIds: [customerId] } } });
     const mine = await t.prisma.virtualMachine.findFirstOrThrow({ where: { sourceId, externalId: "vm-0" } });
     const theirs = await t.prisma.virtualMachine.findFirstOrThrow({ where: { sourceId: other.sourceId, externalId: "vm-0" } });
     const history = await viewer.analysis.utilisationHistory({ customerId, objectKind: "virtualMachine", objectKey: mine.id });
@@ -128,7 +128,7 @@ describe("measured use, SQL and TypeScript", () => {
   });
 
   it("pages, filters and sorts the VMs on the server", async () => {
-    const viewer = createCaller({ database: t, viewer: { id: "v", role: "viewer", scope: { kind: "customers", customerIds: [customerId] } } });
+    const viewer = createCaller({ database: t, viewer: { id: "v", role: "viewer", scope: { kind: "some", customerIds: [customerId] } } });
     const summary = await viewer.analysis.utilisation({ customerId });
     expect(Object.values(summary.byStatus).reduce((a, b) => a + b, 0)).toBe(3);
     expect(summary.byStatus["powered-off"]).toBe(1);

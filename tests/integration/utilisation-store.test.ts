@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { salvageSnapshot } from "../../server/inventory/salvage";
 import { parseSnapshot, type SnapshotInput } from "../../server/inventory/snapshot";
-import { UTILISATION_DAILY_DAYS, UTILISATION_RAW_DAYS, writeUtilisation } from "../../server/utilisation/store";
+import { SAMPLES, UTILISATION_DAILY_DAYS, UTILISATION_RAW_DAYS, writeUtilisation } from "../../server/utilisation/store";
 import { smallSnapshot } from "../fixtures/snapshots";
 import { createDockerSource, createTestDatabase, type TestDatabase } from "./db";
 
@@ -29,7 +29,7 @@ type Row = { object_kind: string; external_id: string; metric: string; interval_
 const rows = async (metric?: string) =>
   (
     await t.pool.query<Row>(
-      `SELECT object_kind, external_id, metric, interval_s, at, value, peak FROM utilisation_sample
+      `SELECT object_kind, external_id, metric, interval_s, at, value, peak FROM ${SAMPLES}
         WHERE source_id = $1 ${metric ? "AND metric = $2" : ""} ORDER BY object_kind, external_id, metric, interval_s, at`,
       metric ? [sourceId, metric] : [sourceId],
     )

@@ -21,6 +21,7 @@ import { parseSnapshot, type Snapshot } from "../../server/inventory/snapshot";
 import type { UtilisationSeries } from "../../server/utilisation/series";
 import type { Manifest } from "../fixtures/vsphere/manifest";
 import { createTestDatabase, type TestDatabase } from "./db";
+import { SAMPLES } from "../../server/utilisation/store";
 
 const run = promisify(execFile);
 const script = path.join(import.meta.dirname, "../peers/vcsim/vcsim.sh");
@@ -264,7 +265,7 @@ describe("vSphere measured use against vcsim (vCenter)", () => {
       expect(vms).toBeLessThan(vc.manifest.virtualMachines.length);
       expect(result.samples).toBe(values + vms);
       const rows = await t.pool.query<{ metric: string; interval_s: number; n: string }>(
-        `SELECT metric, interval_s, count(*) AS n FROM utilisation_sample WHERE source_id = $1 GROUP BY metric, interval_s`,
+        `SELECT metric, interval_s, count(*) AS n FROM ${SAMPLES} WHERE source_id = $1 GROUP BY metric, interval_s`,
         [src.id],
       );
       const count = (metric: string, interval: number) => Number(rows.rows.find((r) => r.metric === metric && r.interval_s === interval)?.n ?? 0);
