@@ -45,6 +45,12 @@ export interface CollectorKnowledge {
   vms?: KnownVm[];
   /** The ssh host keys this source trusted on first use, "host:port" → SHA256:... */
   hostKeys?: Record<string, string>;
+  /**
+   * Measured use already stored for this source: per object ("virtualMachine:vm-12", "host:host-21"),
+   * the newest time of its historical values (intervals of 300 s to a day), so that a collection
+   * reads only what is new.
+   */
+  utilisationSince?: Record<string, string>;
 }
 
 export type Knowledge = keyof CollectorKnowledge;

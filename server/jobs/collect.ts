@@ -138,5 +138,18 @@ export async function loadKnowledge(
     );
     known.hostKeys = Object.fromEntries(rows.map((r) => [r.host, r.fingerprint]));
   }
+  if (needs.includes("utilisationSince")) {
+    // The newest value of each series by its key's index (series_id, at): one backward step per series.
+    const { rows } = await database.pool.query<{ object_kind: string; external_id: string; newest: Date | null }>(
+      `SELECT s.object_kind, s.external_id, max((SELECT max(u.at) FROM utilisation_sample u WHERE u.series_id = s.id)) AS newest
+         FROM utilisation_series s
+        WHERE s.source_id = $1 AND s.interval_s >= 300 AND s.interval_s < 86400
+        GROUP BY s.object_kind, s.external_id`,
+      [sourceId],
+    );
+    known.utilisationSince = Object.fromEntries(
+      rows.filter((r) => r.newest !== null).map((r) => [`${r.object_kind}:${r.external_id}`, r.newest!.toISOString()]),
+    );
+  }
   return known;
 }

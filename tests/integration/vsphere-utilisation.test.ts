@@ -17,6 +17,7 @@ import { moRefXml } from "../../server/collectors/vsphere/client";
 import { collectVsphere, connectSource } from "../../server/collectors/vsphere/collector";
 import { child } from "../../server/collectors/vsphere/xml";
 import { applySnapshot } from "../../server/inventory/ingest";
+import { loadKnowledge } from "../../server/jobs/collect";
 import { parseSnapshot, type Snapshot } from "../../server/inventory/snapshot";
 import type { UtilisationSeries } from "../../server/utilisation/series";
 import type { Manifest } from "../fixtures/vsphere/manifest";
@@ -276,6 +277,32 @@ describe("vSphere measured use against vcsim (vCenter)", () => {
       expect(count("power.on", 1)).toBe(vms);
       const booted = await t.pool.query<{ n: string }>(`SELECT count(*) AS n FROM virtual_machine WHERE source_id = $1 AND booted_at IS NOT NULL`, [src.id]);
       expect(Number(booted.rows[0]!.n)).toBe(poweredOn(vc.manifest).length);
+    } finally {
+      await t?.drop();
+    }
+  });
+
+  it("reads only what is newer than what is stored: the job tells the collector each object's newest value", async () => {
+    let t: TestDatabase | undefined;
+    try {
+      t = await createTestDatabase();
+      const customer = await t.prisma.customer.create({ data: { name: "vSphere again" } });
+      const src = await t.prisma.source.create({
+        data: { customerId: customer.id, kind: "vsphere", name: "vcsim", endpoint: `https://127.0.0.1:${vc.port}/sdk` },
+      });
+      expect(await loadKnowledge(t, src.id, customer.id, ["utilisationSince"])).toEqual({ utilisationSince: {} });
+      await applySnapshot(src.id, snapshot, { database: t });
+      const known = await loadKnowledge(t, src.id, customer.id, ["utilisationSince"]);
+      const objects = [...vc.manifest.hosts, ...poweredOn(vc.manifest)];
+      expect(Object.keys(known.utilisationSince!).sort()).toEqual(
+        [...vc.manifest.hosts.map((h) => `host:${h.moref}`), ...poweredOn(vc.manifest).map((v) => `virtualMachine:${v.moref}`)].sort(),
+      );
+      const again = parseSnapshot(await collectVsphere(source(vc), { signal: AbortSignal.timeout(120_000), known }));
+      const history = again.utilisation.filter((u) => u.intervalSeconds === 1800);
+      expect(new Set(history.map((u) => u.externalId))).toEqual(new Set(objects.map((o) => o.moref)));
+      // The first collection read 337 values a series; this one, from one interval before the newest stored on.
+      for (const u of history) expect(u.values.length, `${u.externalId} ${u.metric}`).toBeLessThanOrEqual(3);
+      expect(snapshot.utilisation.filter((u) => u.intervalSeconds === 1800).every((u) => u.values.length === 337)).toBe(true);
     } finally {
       await t?.drop();
     }

@@ -22,6 +22,8 @@ export const vsphere = defineCollector({
     },
   ],
   secret: { kind: "password" },
+  // What is already stored of each object's history: a collection reads only what is newer.
+  needs: ["utilisationSince"],
   collect: collectVsphere,
   cli: vsphereCliParser,
 });

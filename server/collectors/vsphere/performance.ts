@@ -206,6 +206,8 @@ export interface QueryEntity {
   object: UtilisationObject;
   /** A VM's vCPUs (cpu.ready's divisor); null for hosts. */
   vcpus: number | null;
+  /** The newest value already stored for it: only what is newer is read (one interval of overlap). */
+  since?: Date | null;
 }
 
 /** The counter ids to ask for an object kind: those of PERF_COUNTERS the server has. */
@@ -231,9 +233,16 @@ export function querySpecXml(
       const metrics = counters(e.object)
         .map(([, id]) => `<metricId><counterId>${id}</counterId><instance></instance></metricId>`)
         .join("");
+      // Read again from one interval before the newest stored value: a value vCenter completed late
+      // is not missed; the one read twice is stored once.
+      const since = e.since ? e.since.getTime() - intervalSeconds * 1000 : null;
+      const start = since !== null && since > startTime.getTime() ? new Date(since) : startTime;
+      // The window ends where the full one does (its start plus maxSample − 1 intervals).
+      const end = startTime.getTime() + (maxSample - 1) * intervalSeconds * 1000;
+      const samples = Math.min(maxSample, Math.ceil((end - start.getTime()) / (intervalSeconds * 1000)) + 1);
       return (
-        `<querySpec>${moRefXml("entity", e.ref)}<startTime>${escapeXml(startTime.toISOString())}</startTime>` +
-        `<maxSample>${maxSample}</maxSample>${metrics}<intervalId>${intervalSeconds}</intervalId><format>csv</format></querySpec>`
+        `<querySpec>${moRefXml("entity", e.ref)}<startTime>${escapeXml(start.toISOString())}</startTime>` +
+        `<maxSample>${Math.max(1, samples)}</maxSample>${metrics}<intervalId>${intervalSeconds}</intervalId><format>csv</format></querySpec>`
       );
     })
     .join("");
