@@ -267,6 +267,10 @@ export const virtualMachineSnapshot = z.object({
   snapshotSizeMiB: maybe(mib),
   /** When the powered-on VM last booted (vSphere runtime.bootTime); null when off or not said. */
   bootedAt: maybe(timestamp),
+  /** A template: when a VM was last deployed or cloned from it (vCenter's events); null when none since templateUseReadSince. */
+  templateLastUsedAt: maybe(timestamp),
+  /** A template: the start of the time those events covered; null when not read (nothing can be said). */
+  templateUseReadSince: maybe(timestamp),
   toolsStatus: maybe(text),
   toolsVersion: maybe(text),
   hardwareVersion: maybe(text),

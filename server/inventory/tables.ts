@@ -257,6 +257,8 @@ export const VIRTUAL_MACHINE = new InventoryTable<VirtualMachineSnapshot, VmCont
   snapshotOldestAt: { column: "snapshot_oldest_at", type: "timestamptz" },
   snapshotSizeMiB: { column: "snapshot_size_mib", type: "float8" },
   bootedAt: { column: "booted_at", type: "timestamptz" },
+  templateLastUsedAt: { column: "template_last_used_at", type: "timestamptz" },
+  templateUseReadSince: { column: "template_use_read_since", type: "timestamptz" },
   toolsStatus: { column: "tools_status", type: "text" },
   toolsVersion: { column: "tools_version", type: "text" },
   hardwareVersion: { column: "hardware_version", type: "text" },
