@@ -60,8 +60,12 @@ describe("vsphere collector over SOAP (recorded answers)", () => {
     const methods = server.methods();
     expect(methods.slice(0, 3)).toEqual(["RetrieveServiceContent", "Login", "CreateContainerView"]);
     // The view goes before the measured use is read (the PerformanceManager's properties, the
-    // vCenter's maxQueryMetrics, one QueryPerf).
-    expect(methods.slice(-5)).toEqual(["DestroyView", "RetrievePropertiesEx", "QueryOptions", "QueryPerf", "Logout"]);
+    // vCenter's maxQueryMetrics, one QueryPerf), then the templates' deploy and clone events (the
+    // vCenter's event.maxAge, one event collector read to its end and destroyed).
+    expect(methods.slice(-10)).toEqual([
+      "DestroyView", "RetrievePropertiesEx", "QueryOptions", "QueryPerf",
+      "QueryOptions", "CreateCollectorForEvents", "SetCollectorPageSize", "ReadNextEvents", "DestroyCollector", "Logout",
+    ]);
     const retrievals = methods.flatMap((m, i) => (m === "RetrievePropertiesEx" ? [propSetType(server, i)] : []));
     expect(retrievals.sort()).toEqual(
       ["ComputeResource", "Datacenter", "Datastore", "Folder", "HostSystem", "ResourcePool", "VirtualMachine", "PerformanceManager"].sort(),

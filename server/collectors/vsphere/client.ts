@@ -40,6 +40,8 @@ export interface ServiceContent {
   customFieldsManager: MoRef | null;
   /** Statistics (QueryPerf); null when the server has none. */
   perfManager: MoRef | null;
+  /** Events (CreateCollectorForEvents); null when the server has none. */
+  eventManager: MoRef | null;
   /** The server's settings (OptionManager: vpxd.stats.maxQueryMetrics); null when absent. */
   setting: MoRef | null;
   about: AboutInfo;
@@ -310,6 +312,7 @@ function readServiceContent(returnval: XmlElement | undefined): ServiceContent {
     sessionManager: requireMoRef(child(returnval, "sessionManager"), "sessionManager"),
     customFieldsManager: readMoRef(child(returnval, "customFieldsManager")),
     perfManager: readMoRef(child(returnval, "perfManager")),
+    eventManager: readMoRef(child(returnval, "eventManager")),
     setting: readMoRef(child(returnval, "setting")),
     about: {
       name: text("name"),

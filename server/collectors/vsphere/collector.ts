@@ -10,6 +10,8 @@
  *   pageSize        objects per RetrievePropertiesEx page (default 1000; the server may send fewer)
  *   performanceDays days of PerformanceManager history to read for hosts and powered-on VMs
  *                   (default 7, 0 = none: quick stats only; at most 30); performance.ts
+ *   templateEventDays days of deploy and clone events read to say when each template was last used
+ *                   (default 30, vCenter's default event.maxAge; 0 = none); events.ts
  */
 import { z } from "zod";
 import type { CollectableSource, Collector } from "../types";
@@ -40,6 +42,8 @@ import {
 } from "./properties";
 import { MAX_PERFORMANCE_DAYS, readPerformance, type QueryEntity } from "./performance";
 import { normaliseFingerprint, type TlsPolicy } from "./soap";
+import { MAX_TEMPLATE_EVENT_DAYS, readTemplateUse, type TemplateUse } from "./events";
+import type { SnapshotInput } from "../../inventory/snapshot";
 
 export const vsphereOptions = z.object({
   insecure: z.boolean().default(false),
@@ -51,6 +55,10 @@ export const vsphereOptions = z.object({
     .union([z.number(), z.string().trim().regex(/^\d+$/, "a whole number of days").transform(Number)])
     .pipe(z.number().int().min(0).max(MAX_PERFORMANCE_DAYS))
     .default(7),
+  templateEventDays: z
+    .union([z.number(), z.string().trim().regex(/^\d+$/, "a whole number of days").transform(Number)])
+    .pipe(z.number().int().min(0).max(MAX_TEMPLATE_EVENT_DAYS))
+    .default(30),
 });
 
 export class VsphereConfigurationError extends VsphereError {
@@ -199,8 +207,33 @@ export async function collectPerformance(client: VsphereClient, inventory: Vsphe
   }
 }
 
+/**
+ * When each template was last deployed or cloned from (vCenter's events). Never fails the
+ * collection: what could not be read is a warning ("template use not read: …").
+ */
+export async function collectTemplateUse(client: VsphereClient, inventory: VsphereInventory, days: number, now: Date): Promise<TemplateUse> {
+  const none: TemplateUse = { readSince: null, lastUsed: new Map(), unknown: new Set(), events: 0, warnings: [] };
+  if (days <= 0 || !inventory.virtualMachines.some((v) => v.vm.template)) return none;
+  try {
+    return await client.withSession(() => readTemplateUse(client, days, now));
+  } catch (error) {
+    if (client.signal.aborted) throw error;
+    return { ...none, warnings: [`template use not read: ${(error as Error).message}`] };
+  }
+}
+
+/** Sets templateLastUsedAt and templateUseReadSince on the snapshot's templates. */
+export function applyTemplateUse(snapshot: SnapshotInput, use: TemplateUse) {
+  for (const vm of snapshot.virtualMachines ?? []) {
+    const known = vm.template === true && use.readSince !== null && !use.unknown.has(vm.externalId);
+    vm.templateUseReadSince = known ? use.readSince : null;
+    vm.templateLastUsedAt = known ? (use.lastUsed.get(vm.externalId) ?? null) : null;
+  }
+  if (use.warnings.length > 0) snapshot.warnings = [...(snapshot.warnings ?? []), ...use.warnings];
+}
+
 export const collectVsphere: Collector = async (source, { signal }) => {
-  const { performanceDays } = sourceOptions(source);
+  const { performanceDays, templateEventDays } = sourceOptions(source);
   const client = await connectSource(source, signal);
   try {
     await client.login();
@@ -212,6 +245,7 @@ export const collectVsphere: Collector = async (source, { signal }) => {
       snapshot.utilisation = [...(snapshot.utilisation ?? []), ...history.series];
       snapshot.warnings = [...(snapshot.warnings ?? []), ...history.warnings];
     }
+    applyTemplateUse(snapshot, await collectTemplateUse(client, inventory, templateEventDays, collectedAt));
     return snapshot;
   } finally {
     await client.logout();
