@@ -20,6 +20,12 @@ export const vsphere = defineCollector({
       type: "text",
       hint: "Measured use read from vCenter's statistics at each collection: 0 to 30 days (default 7; 0 reads quick stats only).",
     },
+    {
+      key: "templateEventDays",
+      label: "Days of deploy and clone events",
+      type: "text",
+      hint: "When each template was last used, from vCenter's events: 0 to 366 days (default 30, vCenter's event.maxAge; 0 reads none).",
+    },
   ],
   secret: { kind: "password" },
   // What is already stored of each object's history: a collection reads only what is newer.
