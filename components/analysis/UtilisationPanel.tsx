@@ -84,6 +84,7 @@ export function UtilisationPanel({ customerId, customerName }: { customerId: str
         <StatCard label="Undersized VMs" value={formatCount(totals.undersized)} />
         <StatCard label="Off for long" value={formatCount(totals.poweredOffLong)} />
         <StatCard label="Old snapshots" value={formatCount(totals.oldSnapshots)} detail={totals.snapshotMiB > 0 ? `${formatMiB(totals.snapshotMiB)} held` : undefined} />
+        <StatCard label="Unused templates" value={formatCount(totals.unusedTemplates)} detail="no deploy or clone in vCenter's events" />
         <StatCard label="vCPUs reclaimable" value={formatCount(totals.reclaimVcpus)} detail="idle VMs whole, oversized to size" />
         <StatCard label="RAM reclaimable" value={formatGiB(totals.reclaimMemoryMiB)} />
         <StatCard label="Disk reclaimable" value={formatGiB(totals.reclaimDiskMiB)} detail="VMs off for long, old snapshots" />

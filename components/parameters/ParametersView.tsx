@@ -31,6 +31,7 @@ const NUMBER_KEYS: NumberKey[] = [
   "cpuReadyPercent",
   "poweredOffDays",
   "snapshotMaxAgeDays",
+  "templateUnusedDays",
   "hostTargetCpuPercent",
   "hostTargetMemoryPercent",
   "spareHosts",

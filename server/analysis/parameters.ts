@@ -133,6 +133,8 @@ export const parametersSchema = z.object({
   poweredOffDays: z.number().int().min(1).max(3650),
   /** A snapshot older than this many days. */
   snapshotMaxAgeDays: z.number().min(0).max(3650),
+  /** A template no VM was deployed or cloned from for this many days (vCenter's events). */
+  templateUnusedDays: z.number().int().min(1).max(3650),
   /** Packing hosts: use at most this % of a host's CPU and memory. */
   hostTargetCpuPercent: z.number().min(1).max(100),
   hostTargetMemoryPercent: z.number().min(1).max(100),
@@ -171,6 +173,7 @@ export const DEFAULT_PARAMETERS: Parameters = {
   cpuReadyPercent: 5,
   poweredOffDays: 30,
   snapshotMaxAgeDays: 3,
+  templateUnusedDays: 30,
   hostTargetCpuPercent: 70,
   hostTargetMemoryPercent: 80,
   spareHosts: 1,
@@ -202,6 +205,10 @@ export const PARAMETER_SOURCES: Record<Exclude<keyof Parameters, "osFootprints">
   cpuReadyPercent: { label: "Undersized VM: CPU ready above (% per vCPU)", source: `5 %: the common VMware rule of thumb for CPU contention (10 % is severe); ${DOMAIN.utilisation}` },
   poweredOffDays: { label: "Powered-off VM: days off", source: `ours: 30, off at every collection for a month; ${DOMAIN.utilisation}` },
   snapshotMaxAgeDays: { label: "Old snapshot: days", source: `3: VMware KB 1025279, use no single snapshot for more than 72 hours; ${DOMAIN.utilisation}` },
+  templateUnusedDays: {
+    label: "Unused template: days without a deploy or clone",
+    source: `ours: 30, vCenter's default event retention (event.maxAge), the longest it can say a template was not used; ${DOMAIN.utilisation}`,
+  },
   hostTargetCpuPercent: { label: "Host packing: CPU use at most (%)", source: `ours: 70 %, headroom for peaks above the sizing percentile; ${DOMAIN.utilisation}` },
   hostTargetMemoryPercent: { label: "Host packing: memory use at most (%)", source: `ours: 80 %; ${DOMAIN.utilisation}` },
   spareHosts: { label: "Spare hosts per cluster (N+1)", source: `1: a cluster must survive losing its largest host (vSphere HA's host failures to tolerate, 1); ${DOMAIN.utilisation}` },

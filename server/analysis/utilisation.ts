@@ -98,6 +98,8 @@ export interface UtilisationTotals {
   snapshotMiB: number;
   hostsFreed: number;
   clustersFailingNPlusOne: number;
+  /** Templates no VM was deployed or cloned from for templateUnusedDays (util-unused-template). */
+  unusedTemplates: number;
 }
 
 export interface UtilisationResult {
@@ -126,6 +128,9 @@ function scaled(stats: MetricStats, factor: number): MetricStats {
     latest: stats.latest * factor,
   };
 }
+
+/** The utilisation rules that speak of templates (the others are for workloads). */
+const TEMPLATE_RULES: ReadonlySet<string> = new Set(["util-unused-template"]);
 
 const hoursOf = (stats: MetricStats | null | undefined) => (stats ? (stats.count * stats.intervalSeconds) / 3600 : 0);
 const GIB = 1024;
@@ -172,12 +177,21 @@ export function analyseUtilisation(inventory: Inventory, parameters: Parameters)
   const totals: UtilisationTotals = {
     vmsPoweredOn: 0, vmsMeasured: 0, idle: 0, oversized: 0, undersized: 0, poweredOffLong: 0, oldSnapshots: 0,
     insufficientData: 0, reclaimVcpus: 0, reclaimMemoryMiB: 0, reclaimDiskMiB: 0, snapshotMiB: 0, hostsFreed: 0, clustersFailingNPlusOne: 0,
+    unusedTemplates: 0,
   };
 
   const vms: VmUse[] = [];
   const vmMeasures = new Map<string, VmMeasure>();
+  // Templates are not workloads: no row, no totals; only the rules meant for them give findings.
+  const templateFindings: Finding[] = [];
   for (const vm of inventory.virtualMachines) {
-    if (vm.template) continue;
+    if (vm.template) {
+      const context: UtilisationContext = { parameters, measure: measureVm(vm, undefined, null, parameters), asOf };
+      const findings = evaluate(UTILISATION_RULES, vm, context).filter((f) => TEMPLATE_RULES.has(f.ruleId));
+      if (findings.some((f) => f.ruleId === "util-unused-template")) totals.unusedTemplates++;
+      templateFindings.push(...findings);
+      continue;
+    }
     const host = vm.hostKey ? (hosts.get(vm.hostKey) ?? null) : null;
     const measure = measureVm(vm, use.get(vm.key), host, parameters);
     vmMeasures.set(vm.key, measure);
@@ -342,7 +356,7 @@ export function analyseUtilisation(inventory: Inventory, parameters: Parameters)
     vms,
     hosts: hostRows,
     clusters,
-    findings: vms.flatMap((v) => v.findings),
+    findings: [...vms.flatMap((v) => v.findings), ...templateFindings],
     totals,
   };
 }

@@ -220,4 +220,33 @@ export const UTILISATION_RULES: readonly Rule<InventoryVirtualMachine, Utilisati
       return `oldest ${Math.floor(days)} days (${vm.snapshotOldestAt.slice(0, 10)}), ${vm.snapshotCount} snapshot${vm.snapshotCount > 1 ? "s" : ""}${size}`;
     },
   },
+  {
+    id: "util-unused-template",
+    title: "Template not used",
+    severity: "info",
+    appliesTo: "vm",
+    text: "No VM was deployed or cloned from this template for longer than the threshold, as far back as vCenter's events were read: retire it, or keep it patched if it is still meant to be used.",
+    source: ours(DOMAIN.utilisation),
+    upstreamId: null,
+    sourceNote: "vCenter's VmDeployedEvent (srcTemplate) and VmClonedEvent (sourceVm), kept event.maxAge days (30 by default)",
+    effect: null,
+    exposes: false,
+    deviation: "Events older than what was read (templateEventDays, and vCenter's own event.maxAge) are not known: when they cover fewer days than the threshold, nothing is said.",
+    test: (vm, ctx) => {
+      if (!vm.template || vm.templateUseReadSince === null) return false;
+      const threshold = ctx.parameters.templateUnusedDays;
+      const readSince = Date.parse(vm.templateUseReadSince);
+      if (!Number.isFinite(readSince)) return false;
+      if (vm.templateLastUsedAt === null) {
+        // No event in what was read: unused for at least that long, which must reach the threshold.
+        const covered = Math.floor((ctx.asOf - readSince) / DAY);
+        if (covered < threshold) return false;
+        return `no deploy or clone from it since ${day(readSince)} (events read since ${day(readSince)}, ${covered} days)`;
+      }
+      const last = Date.parse(vm.templateLastUsedAt);
+      if (!Number.isFinite(last)) return false;
+      const days = Math.floor((ctx.asOf - last) / DAY);
+      return days >= threshold ? `last deployed ${day(last)} (${days} days)` : false;
+    },
+  },
 ];
