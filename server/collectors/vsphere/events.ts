@@ -174,9 +174,11 @@ export async function readTemplateUse(client: EventsClient, days: number, now: D
         if (!event) continue;
         if (event.createdAt !== null && event.createdAt < sinceMs) continue; // vcsim ignores the filter's time
         events++;
+        // A time more than a day ahead of the collection is no clock skew: not a time to go by.
+        const plausible = event.createdAt !== null && event.createdAt <= now.getTime() + DAY;
         if (event.source === null) unattributed++;
-        else if (event.createdAt === null) unknown.add(event.source);
-        else if (event.createdAt > (lastUsed.get(event.source) ?? Number.NEGATIVE_INFINITY)) lastUsed.set(event.source, event.createdAt);
+        else if (!plausible) unknown.add(event.source);
+        else if (event.createdAt! > (lastUsed.get(event.source) ?? Number.NEGATIVE_INFINITY)) lastUsed.set(event.source, event.createdAt!);
       }
     }
     if (!complete) {
@@ -186,7 +188,7 @@ export async function readTemplateUse(client: EventsClient, days: number, now: D
       return empty([`template use not read: ${unattributed} of ${events} deploy and clone events name no source VM or template`]);
     }
     const warnings =
-      unknown.size > 0 ? [`template use: ${unknown.size} source${unknown.size > 1 ? "s" : ""} named by events without a readable time; nothing said of them`] : [];
+      unknown.size > 0 ? [`template use: ${unknown.size} source${unknown.size > 1 ? "s" : ""} named by events without a readable or plausible time; nothing said of them`] : [];
     return {
       readSince: since.toISOString(),
       lastUsed: new Map([...lastUsed].map(([k, ms]) => [k, new Date(ms).toISOString()])),
