@@ -59,7 +59,7 @@ export function FleetOverview() {
               label="Hosts"
               loading={!data}
               value={data && formatCount(data.totals.hosts)}
-              detail={<FleetTrend trends={trends} label="Physical hosts" figure="physicalHosts" />}
+              detail={<FleetTrend trends={trends} label="Physical hosts" figure="physicalHosts" caption="physical" />}
             />
             <StatCard
               label="Virtual machines"
@@ -146,7 +146,17 @@ function ViewSwitch({ view, onChange }: { view: View; onChange: (view: View) => 
 const th = "px-3 py-2 font-semibold whitespace-nowrap";
 
 /** A fleet tile's trend: the fleet's figure per day over the window. */
-function FleetTrend({ trends, label, figure }: { trends: TrendsQuery; label: string; figure: "physicalHosts" | "virtualMachines" | "containers" }) {
+function FleetTrend({
+  trends,
+  label,
+  figure,
+  caption,
+}: {
+  trends: TrendsQuery;
+  label: string;
+  figure: "physicalHosts" | "virtualMachines" | "containers";
+  caption?: string;
+}) {
   if (trends.isPending) return null;
   if (trends.error || !trends.data) return <span>Trend unavailable</span>;
   const points = trends.data.fleet;
@@ -156,6 +166,7 @@ function FleetTrend({ trends, label, figure }: { trends: TrendsQuery; label: str
       label={`${label}, fleet, per day`}
       values={points.map((p) => ({ at: p.at, value: p[figure] }))}
       format={formatCount}
+      caption={caption}
       width={96}
       height={24}
     />

@@ -54,6 +54,7 @@ export function TrendSparkline({
   height = 28,
   color = "#2563eb",
   showChange = true,
+  caption,
   className,
 }: {
   /** What the figure is, e.g. "Hosts": starts the text alternative. */
@@ -66,13 +67,15 @@ export function TrendSparkline({
   height?: number;
   color?: string;
   showChange?: boolean;
+  /** A word before the change, when the figure is not quite what the surrounding value counts ("physical"). */
+  caption?: string;
   className?: string;
 }) {
   const { first, last, count } = trendEnds(values);
   const description = trendDescription(label, values, format);
   if (!first || !last || count < 2) return null;
   return (
-    <span className={cx("inline-flex items-center gap-2", className)}>
+    <span className={cx("inline-flex flex-wrap items-center gap-x-2 gap-y-0.5", className)}>
       <span
         role="img"
         tabIndex={0}
@@ -91,6 +94,7 @@ export function TrendSparkline({
       </span>
       {showChange && (
         <span className="text-xs whitespace-nowrap text-slate-500 tabular-nums">
+          {caption && <span className="text-slate-400">{caption}: </span>}
           {formatChange(last.value - first.value, formatDelta)}
           <span className="text-slate-400"> since {shortDate.format(first.at)}</span>
         </span>
