@@ -10,6 +10,8 @@ import { DEFAULT_PARAMETERS, type Parameters } from "@/server/analysis/parameter
 import { analyseUtilisation } from "@/server/analysis/utilisation";
 import type { CollectableSource } from "@/server/collectors";
 import type { MoRef } from "@/server/collectors/vsphere/client";
+import { UsageError } from "@/server/cli/args";
+import { vsphereCliParser } from "@/server/collectors/vsphere/cli";
 import { collectVsphere, vsphereOptions } from "@/server/collectors/vsphere/collector";
 import { VsphereFaultError } from "@/server/collectors/vsphere/errors";
 import { eventFilterXml, readTemplateUse, readTemplateUseEvent, type EventsClient } from "@/server/collectors/vsphere/events";
@@ -265,6 +267,14 @@ describe("template use from vCenter's events", () => {
     expect(vsphereOptions.parse({}).templateEventDays).toBe(30);
     expect(vsphereOptions.parse({ templateEventDays: "7" }).templateEventDays).toBe(7);
     for (const bad of [-1, 367, 1.5, "ten", Number.NaN]) expect(vsphereOptions.safeParse({ templateEventDays: bad }).success, String(bad)).toBe(false);
+  });
+
+  it("collect CLI: --template-event-days 0 to 366, refused otherwise", () => {
+    const env = { VC_PASSWORD: "p" } as unknown as NodeJS.ProcessEnv;
+    const args = ["vc", "--user", "u", "--password-env", "VC_PASSWORD", "--insecure"];
+    expect(vsphereCliParser([...args, "--template-event-days", "0"], env).options).toEqual({ insecure: true, templateEventDays: 0 });
+    expect(vsphereCliParser([...args, "--template-event-days", "366"], env).options).toEqual({ insecure: true, templateEventDays: 366 });
+    for (const bad of ["367", "-1", "1.5", "month"]) expect(() => vsphereCliParser([...args, "--template-event-days", bad], env), bad).toThrow(UsageError);
   });
 });
 

@@ -1,16 +1,17 @@
 /**
  * `npm run --silent collect -- vsphere <https://host/sdk> --user U --password-env VAR
- *  [--insecure | --fingerprint F] [--performance-days N] [--json]`
+ *  [--insecure | --fingerprint F] [--performance-days N] [--template-event-days N] [--json]`
  *
  * The password is read from the environment variable named by --password-env, never from the
  * command line (where `ps` and shell history would show it).
  */
 import { parseCliArgs, UsageError } from "../../cli/args";
 import type { CliSourceParser } from "../types";
+import { MAX_TEMPLATE_EVENT_DAYS } from "./events";
 import { normaliseFingerprint } from "./soap";
 
 const USAGE =
-  "usage: collect vsphere <https://host/sdk> --user U --password-env VAR [--insecure | --fingerprint F] [--performance-days N] [--json]";
+  "usage: collect vsphere <https://host/sdk> --user U --password-env VAR [--insecure | --fingerprint F] [--performance-days N] [--template-event-days N] [--json]";
 
 export const vsphereCliParser: CliSourceParser = (args, env) => {
   const parsed = parseCliArgs(
@@ -21,6 +22,7 @@ export const vsphereCliParser: CliSourceParser = (args, env) => {
       insecure: { type: "boolean" },
       fingerprint: { type: "string" },
       "performance-days": { type: "string" },
+      "template-event-days": { type: "string" },
     },
     USAGE,
   );
@@ -47,6 +49,14 @@ export const vsphereCliParser: CliSourceParser = (args, env) => {
     // Days of PerformanceManager history (0 = quick stats only); checked by the options schema.
     if (!/^\d+$/.test(days) || Number(days) > 30) throw new UsageError(`--performance-days takes 0 to 30 (days of history)\n${USAGE}`);
     options.performanceDays = Number(days);
+  }
+  const eventDays = values["template-event-days"];
+  if (eventDays !== undefined) {
+    // Days of deploy and clone events read for the templates' last use (0 = none).
+    if (!/^\d+$/.test(eventDays) || Number(eventDays) > MAX_TEMPLATE_EVENT_DAYS) {
+      throw new UsageError(`--template-event-days takes 0 to ${MAX_TEMPLATE_EVENT_DAYS} (days of events)\n${USAGE}`);
+    }
+    options.templateEventDays = Number(eventDays);
   }
   return { kind: "vsphere", name: endpoint, endpoint, username: values.user, secret: password, options };
 };
