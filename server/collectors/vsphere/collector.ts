@@ -198,9 +198,19 @@ export function performanceEntities(inventory: VsphereInventory): QueryEntity[] 
  * The PerformanceManager's history for the inventory's hosts and powered-on VMs. It never fails
  * the collection: what could not be read is a warning ("measured use not read: …").
  */
-export async function collectPerformance(client: VsphereClient, inventory: VsphereInventory, days: number, now: Date) {
+export async function collectPerformance(
+  client: VsphereClient,
+  inventory: VsphereInventory,
+  days: number,
+  now: Date,
+  since: Record<string, string> = {},
+) {
+  const entities = performanceEntities(inventory).map((e) => {
+    const newest = since[`${e.object}:${e.ref.value}`];
+    return newest ? { ...e, since: new Date(newest) } : e;
+  });
   try {
-    return await client.withSession(() => readPerformance(client, performanceEntities(inventory), days, now));
+    return await client.withSession(() => readPerformance(client, entities, days, now));
   } catch (error) {
     if (client.signal.aborted) throw error;
     return { series: [], warnings: [`measured use not read: ${(error as Error).message}`] };
@@ -232,7 +242,7 @@ export function applyTemplateUse(snapshot: SnapshotInput, use: TemplateUse) {
   if (use.warnings.length > 0) snapshot.warnings = [...(snapshot.warnings ?? []), ...use.warnings];
 }
 
-export const collectVsphere: Collector = async (source, { signal }) => {
+export const collectVsphere: Collector = async (source, { signal, known }) => {
   const { performanceDays, templateEventDays } = sourceOptions(source);
   const client = await connectSource(source, signal);
   try {
@@ -241,7 +251,7 @@ export const collectVsphere: Collector = async (source, { signal }) => {
     const collectedAt = new Date();
     const snapshot = toSnapshot(inventory, collectedAt.toISOString());
     if (performanceDays > 0) {
-      const history = await collectPerformance(client, inventory, performanceDays, collectedAt);
+      const history = await collectPerformance(client, inventory, performanceDays, collectedAt, known?.utilisationSince);
       snapshot.utilisation = [...(snapshot.utilisation ?? []), ...history.series];
       snapshot.warnings = [...(snapshot.warnings ?? []), ...history.warnings];
     }
