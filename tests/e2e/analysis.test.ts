@@ -372,6 +372,33 @@ describe("Analysis tabs in a browser", () => {
     await page.screenshot({ path: path.join(screenshots, "demo-dependencies.png"), fullPage: false });
   });
 
+  it("Utilisation: the demo's measured use, its idle, oversized and undersized VMs, and what they reclaim", async () => {
+    interface Utilisation {
+      totals: { vmsMeasured: number; vmsPoweredOn: number; idle: number; oversized: number; undersized: number; reclaimVcpus: number; hostsFreed: number };
+      byStatus: Record<string, number>;
+      clusters: { cluster: string; hostsFreed: number | null }[];
+    }
+    const withUse = await Promise.all(customers.map(async (c) => ({ customer: c, use: await procedure<Utilisation>("utilisation", c.id) })));
+    // Every demo customer has measured use, and each status the rules give.
+    for (const { customer, use } of withUse) {
+      expect(use.totals.vmsMeasured, customer.name).toBeGreaterThan(0);
+      for (const status of ["idle", "oversized", "undersized"]) expect(use.byStatus[status], `${customer.name} ${status}`).toBeGreaterThan(0);
+    }
+    const { customer, use } = withUse.sort((a, b) => b.use.totals.vmsMeasured - a.use.totals.vmsMeasured)[0]!;
+    await openTab(customer, "Utilisation");
+    const card = (label: string) => page.locator("dt", { hasText: new RegExp(`^${label}$`) }).locator("xpath=following-sibling::dd[1]").innerText();
+    await expect.poll(() => card("VMs measured")).toBe(`${formatCount(use.totals.vmsMeasured)} of ${formatCount(use.totals.vmsPoweredOn)}`);
+    expect(await card("Idle VMs")).toBe(formatCount(use.totals.idle));
+    expect(await card("Oversized VMs")).toBe(formatCount(use.totals.oversized));
+    expect(await card("vCPUs reclaimable")).toBe(formatCount(use.totals.reclaimVcpus));
+    const rows = page.getByRole("table", { name: `Measured use of the VMs of ${customer.name}` }).locator("tbody tr");
+    await page.getByLabel("Status").selectOption({ label: "Undersized" });
+    await expect.poll(() => rows.count()).toBe(Math.min(25, use.byStatus.undersized!));
+    expect(await rows.first().innerText()).toMatch(/Undersized[\s\S]*p95 (CPU|CPU ready)/);
+    await page.getByLabel("Status").selectOption({ label: "All statuses" });
+    await page.screenshot({ path: path.join(screenshots, "demo-utilisation.png"), fullPage: false });
+  });
+
   it("showed no errors in the browser", () => {
     expect(pageErrors).toEqual([]);
   });
