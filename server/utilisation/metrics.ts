@@ -65,6 +65,11 @@ export const METRICS = {
     objects: ["virtualMachine"],
     description: "Guest memory the hypervisor swapped out. vSphere: mem.swapped.average, quickStats.swappedMemory; libvirt: balloon.swap_out.",
   },
+  "mem.overhead.mib": {
+    unit: "MiB",
+    objects: ["virtualMachine"],
+    description: "Host memory the VM's virtualisation itself costs (its monitor, page tables, devices). vSphere: quickStats.consumedOverheadMemory.",
+  },
   "disk.read.kibps": {
     unit: "KiB/s",
     objects: ["host", "virtualMachine", "container"],

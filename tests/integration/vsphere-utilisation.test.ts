@@ -146,6 +146,8 @@ describe("vSphere measured use against vcsim (vCenter)", () => {
         "mem.consumed.mib": m.hostMemoryUsageMB,
         "mem.ballooned.mib": m.balloonedMB,
         "mem.swapped.mib": m.swappedMB,
+        // Set by the launcher for every powered-on VM (20 MiB and up): never 0, so always a series.
+        "mem.overhead.mib": m.overheadMB!,
       };
       expect([...quick.keys()].sort(), m.name).toEqual(Object.keys(expected).sort());
       for (const [metric, value] of Object.entries(expected)) {

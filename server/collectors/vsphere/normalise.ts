@@ -72,6 +72,8 @@ export interface VmQuickStats {
   hostMemoryMiB: number | null;
   balloonedMiB: number | null;
   swappedMiB: number | null;
+  /** Host memory the VM's virtualisation costs (consumedOverheadMemory). */
+  overheadMiB: number | null;
 }
 
 /** Everything one collection read, as records; `toSnapshot` turns it into the snapshot. */
@@ -568,6 +570,7 @@ export function readVirtualMachine(inventory: VsphereInventory, object: ObjectCo
           hostMemoryMiB: measure(p.get("summary.quickStats.hostMemoryUsage")),
           balloonedMiB: measure(p.get("summary.quickStats.balloonedMemory")),
           swappedMiB: measure(p.get("summary.quickStats.swappedMemory")),
+          overheadMiB: measure(p.get("summary.quickStats.consumedOverheadMemory")),
         }
       : null,
     vm: {
@@ -813,6 +816,7 @@ export function quickStatSeries(inventory: VsphereInventory, collectedAt: string
     add("virtualMachine", id, "mem.consumed.mib", q.hostMemoryMiB);
     add("virtualMachine", id, "mem.ballooned.mib", q.balloonedMiB);
     add("virtualMachine", id, "mem.swapped.mib", q.swappedMiB);
+    add("virtualMachine", id, "mem.overhead.mib", q.overheadMiB);
   }
   return out;
 }

@@ -100,6 +100,7 @@ export const VIRTUAL_MACHINE = {
     "summary.quickStats.overallCpuUsage",
     "summary.quickStats.hostMemoryUsage",
     "summary.quickStats.swappedMemory",
+    "summary.quickStats.consumedOverheadMemory",
     "runtime.bootTime",
     "snapshot.rootSnapshotList",
     // The files of the VM (name, type, size): its snapshots' size (snapshotData, snapshotMemory, delta disks).

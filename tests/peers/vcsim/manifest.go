@@ -125,6 +125,7 @@ type vmManifest struct {
 	OverallCPUUsage       int        `json:"overallCpuUsage"`
 	HostMemoryUsageMB     int        `json:"hostMemoryUsageMB"`
 	SwappedMB             int        `json:"swappedMB"`
+	OverheadMB            int        `json:"overheadMB"`
 	BootTime              *time.Time `json:"bootTime"`
 	SnapshotBytes         int64      `json:"snapshotBytes"`
 	IPs                   []string   `json:"ips"`
@@ -263,6 +264,7 @@ func describe(server *simulator.Server) manifest {
 		v.Forklift = forkliftFacts(vm)
 		qs := vm.Summary.QuickStats
 		v.OverallCPUUsage, v.HostMemoryUsageMB, v.SwappedMB = int(qs.OverallCpuUsage), int(qs.HostMemoryUsage), int(qs.SwappedMemory)
+		v.OverheadMB = int(qs.ConsumedOverheadMemory)
 		v.BootTime, v.SnapshotBytes = vm.Runtime.BootTime, snapshotBytes(vm)
 		m.VMs = append(m.VMs, v)
 	}

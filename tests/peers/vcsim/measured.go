@@ -105,10 +105,11 @@ func measured(isVPX bool, without string) {
 			qs.OverallCpuUsage = int32(capacity * (3 + 13*i%90) / 100)
 			qs.HostMemoryUsage = int32(vm.Config.Hardware.MemoryMB) * int32(30+9*i%65) / 100
 			qs.SwappedMemory = int32(16 * (i % 3))
+			qs.ConsumedOverheadMemory = int32(20 + 3*i%40)
 			boot := now.Add(-time.Duration(2+i*7) * time.Hour)
 			vm.Runtime.BootTime = &boot
 		} else {
-			qs.OverallCpuUsage, qs.HostMemoryUsage, qs.SwappedMemory = 0, 0, 0
+			qs.OverallCpuUsage, qs.HostMemoryUsage, qs.SwappedMemory, qs.ConsumedOverheadMemory = 0, 0, 0, 0
 			vm.Runtime.BootTime = nil
 		}
 		if vm.Snapshot == nil || vm.LayoutEx == nil {
