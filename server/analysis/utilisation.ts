@@ -11,7 +11,7 @@ import type { Parameters } from "./parameters";
 import { evaluate, type Finding } from "./rules";
 import { isIdle, UTILISATION_RULES, type UtilisationContext, type VmMeasure } from "./rules/utilisation";
 import { clusterOf } from "./density";
-import type { MetricStats, ObjectUse } from "../utilisation/stats";
+import { percentileOf, type MetricStats, type ObjectUse } from "../utilisation/stats";
 
 export const VM_USE_STATUSES = ["idle", "oversized", "undersized", "right-sized", "powered-off", "insufficient-data"] as const;
 export type VmUseStatus = (typeof VM_USE_STATUSES)[number];
@@ -112,8 +112,6 @@ export interface UtilisationResult {
   totals: UtilisationTotals;
 }
 
-const percentileOf = (stats: MetricStats, percentile: number) =>
-  percentile === 50 ? stats.p50 : percentile === 90 ? stats.p90 : percentile === 99 ? stats.p99 : stats.p95;
 
 /** The same figures × a factor (a unit change: percentiles are kept by a positive linear map). */
 function scaled(stats: MetricStats, factor: number): MetricStats {

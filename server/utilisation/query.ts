@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import type { MetricName } from "./metrics";
-import { bestInterval, newestOf, type MetricStats, type ObjectUse } from "./stats";
+import { bestInterval, newestOf, entryIn, type MetricStats, type ObjectUse } from "./stats";
 
 const OBJECT_TABLES = [
   ["host", "host"],
@@ -77,13 +77,7 @@ export async function loadUse(
   );
 
   const out = new Map<string, ObjectUse>();
-  const entryOf = (key: string) => {
-    const found = out.get(key);
-    if (found) return found;
-    const created: ObjectUse = { metrics: {}, power: null };
-    out.set(key, created);
-    return created;
-  };
+  const entryOf = (key: string) => entryIn(out, key);
   const byMetric = new Map<string, StatsRow[]>();
   for (const row of stats.rows) {
     const id = `${row.key}\u0000${row.metric}`;

@@ -47,6 +47,17 @@ export interface ObjectUse {
   power: PowerHistory | null;
 }
 
+/** The figures of a percentile the parameters name (50, 90, 95 or 99; anything else: the 95th). */
+export const percentileOf = (stats: MetricStats, percentile: number) =>
+  percentile === 50 ? stats.p50 : percentile === 90 ? stats.p90 : percentile === 99 ? stats.p99 : stats.p95;
+
+/** The object's entry of a map of figures, created empty when missing. */
+export function entryIn(map: Map<string, ObjectUse>, key: string): ObjectUse {
+  let found = map.get(key);
+  if (!found) map.set(key, (found = { metrics: {}, power: null }));
+  return found;
+}
+
 /** "virtualMachine:vm-12": how stats are keyed before they meet the inventory. */
 export const objectUseKey = (object: string, externalId: string) => `${object}:${externalId}`;
 
@@ -127,13 +138,7 @@ export function statsFromSeries(
     }
   }
   const out = new Map<string, ObjectUse>();
-  const entryOf = (key: string) => {
-    const found = out.get(key);
-    if (found) return found;
-    const created: ObjectUse = { metrics: {}, power: null };
-    out.set(key, created);
-    return created;
-  };
+  const entryOf = (key: string) => entryIn(out, key);
   for (const [key, metrics] of grouped) {
     for (const [metric, intervals] of metrics) {
       // The same instant read twice (two snapshots overlapping) counts once, as in the table.

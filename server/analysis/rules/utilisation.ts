@@ -8,7 +8,7 @@
  */
 import type { InventoryVirtualMachine } from "../inventory";
 import type { Parameters } from "../parameters";
-import type { MetricStats, PowerHistory } from "../../utilisation/stats";
+import { percentileOf, type MetricStats, type PowerHistory } from "../../utilisation/stats";
 import type { Rule } from "./rule";
 import { DOMAIN, ours, type Source } from "./sources";
 
@@ -64,8 +64,6 @@ export interface UtilisationContext {
 const DAY = 86_400_000;
 const pct = (v: number) => `${v < 10 ? v.toFixed(1) : Math.round(v)} %`;
 const gib = (mib: number) => `${(mib / 1024).toFixed(mib < 10 * 1024 ? 1 : 0)} GiB`;
-const percentileOf = (stats: MetricStats, percentile: number) =>
-  percentile === 50 ? stats.p50 : percentile === 90 ? stats.p90 : percentile === 99 ? stats.p99 : stats.p95;
 /** "7.0 days of 30-minute values (336)". */
 export function coverage(stats: MetricStats): string {
   const interval = stats.intervalSeconds >= 3600 ? `${stats.intervalSeconds / 3600}-hour` : stats.intervalSeconds >= 60 ? `${stats.intervalSeconds / 60}-minute` : `${stats.intervalSeconds}-second`;
