@@ -7,6 +7,7 @@
 # openssh-server and netcat-openbsd: the sshd peer of the libvirt collector's ssh transport (tests/peers/sshd.sh).
 # qemu-system-x86 and qemu-utils: a real QEMU domain under qemu:///session (software emulation) for the
 # libvirt collector's disk sizes and measured use (tests/peers/libvirtd.sh with LIBVIRTD_SESSION_DOMAIN=1).
+# poppler-utils: pdftotext, to read the text of the customer report's PDF (tests/e2e/report.test.ts).
 # nginx: a real web server for guest discovery to find (tests/integration/guest-workloads.test.ts runs its
 # own nginx with its own config on a free port, not the package's service).
 # Installs only what is missing; apt may be locked by a boot-time job, so it retries.
@@ -14,7 +15,7 @@
 # Reports on stderr: callers' stdout stays theirs.
 set -euo pipefail
 packages=(chromium postgresql-15 docker-compose fonts-dejavu-core golang-go golang-github-vmware-govmomi-dev
-  podman runc catatonit busybox-static netavark libvirt-daemon libvirt-clients qemu-system-x86 qemu-utils openssh-server netcat-openbsd nginx)
+  podman runc catatonit busybox-static netavark libvirt-daemon libvirt-clients qemu-system-x86 qemu-utils openssh-server netcat-openbsd nginx poppler-utils)
 [ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do
