@@ -5,6 +5,7 @@ import { auditRouter } from "./routers/audit";
 import { customersRouter } from "./routers/customers";
 import { fleetRouter } from "./routers/fleet";
 import { inventoryRouter } from "./routers/inventory";
+import { objectsRouter } from "./routers/objects";
 import { setupRouter } from "./routers/setup";
 import { sourcesRouter } from "./routers/sources";
 import { usersRouter } from "./routers/users";
@@ -14,6 +15,7 @@ export const appRouter = createTRPCRouter({
   customers: customersRouter,
   inventory: inventoryRouter,
   analysis: analysisRouter,
+  objects: objectsRouter,
   sources: sourcesRouter,
   setup: setupRouter,
   account: accountRouter,
