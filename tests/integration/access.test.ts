@@ -46,6 +46,8 @@ function viewerFor(persona: Persona): Viewer | null {
 const sampleInputs = (): Record<string, () => unknown> => ({
   "fleet.overview": () => undefined,
   "fleet.removeDemoData": () => undefined,
+  "fleet.kpis": () => undefined,
+  "fleet.health": () => undefined,
   "customers.list": () => undefined,
   "customers.get": () => ({ customerId: ids.acme }),
   "customers.create": () => ({ name: `New ${Math.random()}` }),
@@ -61,6 +63,10 @@ const sampleInputs = (): Record<string, () => unknown> => ({
   "analysis.utilisation": () => ({ customerId: ids.acme }),
   "analysis.utilisationVms": () => ({ customerId: ids.acme, status: "insufficient-data" }),
   "analysis.utilisationHistory": () => ({ customerId: ids.acme, objectKind: "virtualMachine", objectKey: ids.acmeVm }),
+  "objects.host": () => ({ customerId: ids.acme, id: ids.acmeHost }),
+  "objects.vm": () => ({ customerId: ids.acme, id: ids.acmeVm }),
+  "objects.container": () => ({ customerId: ids.acme, id: ids.acmeContainer }),
+  "objects.image": () => ({ customerId: ids.acme, id: ids.acmeImage }),
   "analysis.fleet": () => undefined,
   "analysis.trends": () => ({ customerId: ids.acme }),
   "analysis.fleetTrends": () => undefined,
@@ -123,6 +129,9 @@ beforeAll(async () => {
   ids.acmeSource = acmeSource.id;
   await applySnapshot(acmeSource.id, smallSnapshot(), { database: t });
   ids.acmeVm = (await t.prisma.virtualMachine.findFirstOrThrow({ where: { sourceId: acmeSource.id } })).id;
+  ids.acmeHost = (await t.prisma.host.findFirstOrThrow({ where: { sourceId: acmeSource.id } })).id;
+  ids.acmeContainer = (await t.prisma.container.findFirstOrThrow({ where: { sourceId: acmeSource.id } })).id;
+  ids.acmeImage = (await t.prisma.image.findFirstOrThrow({ where: { sourceId: acmeSource.id } })).id;
   const globexSource = await t.prisma.source.create({
     data: { customerId: ids.globex!, kind: "docker", name: "globex-docker", endpoint: "unix:///globex.sock" },
   });

@@ -1,3 +1,5 @@
+import { collectionHealth } from "../../inventory/health";
+import { fleetKpis } from "../../inventory/kpis";
 import { listCustomers } from "../../inventory/overview";
 import { removeDemoData } from "../../demo/seed";
 import { adminProcedure, createTRPCRouter, viewerProcedure } from "../trpc";
@@ -20,6 +22,12 @@ export const fleetRouter = createTRPCRouter({
       hasDemoData: customers.some((c) => c.isDemo),
     };
   }),
+
+  /** The overview's KPI tiles: inventory counts and vCPU:pCore (SQL), analysis figures (stored analyses), plans in progress. */
+  kpis: viewerProcedure.query(async ({ ctx }) => fleetKpis(ctx.database, { customerIds: scopeIds(ctx.viewer.scope) })),
+
+  /** Per customer in scope, its sources' collection health (ok, stale, failed, never), and the fleet's counts. */
+  health: viewerProcedure.query(async ({ ctx }) => collectionHealth(ctx.database, { customerIds: scopeIds(ctx.viewer.scope) })),
 
   /** Deletes the demo customers and their inventory; the demo is not loaded again. */
   removeDemoData: adminProcedure.mutation(async ({ ctx }) => {
