@@ -13,13 +13,17 @@ import { pipeline } from "node:stream/promises";
 import { stringify } from "csv-stringify";
 import { neutraliseFormula } from "./formula";
 
-export type CsvCell = string | number | null | undefined;
+/** One cell of an exported table: text, a number, or nothing. */
+export type ExportCell = string | number | null | undefined;
+export type CsvCell = ExportCell;
 
-/** One column of a CSV file: its header (plain words) and how a row fills it. */
-export interface CsvColumn<T> {
+/** One column of an exported table (CSV or xlsx, xlsx.ts): its header (plain words) and how a row fills it. */
+export interface ExportColumn<T> {
   header: string;
-  cell: (row: T) => CsvCell;
+  cell: (row: T) => ExportCell;
 }
+/** The name the CSV exports first gave their columns. */
+export type CsvColumn<T> = ExportColumn<T>;
 
 export { neutraliseFormula, startsLikeFormula } from "./formula";
 
@@ -77,9 +81,14 @@ export function fileSlug(name: string): string {
   return slug || "customer";
 }
 
-/** `<customer-slug>-<table>-YYYY-MM-DD.csv`, the date in UTC. */
-export function exportFilename(customerName: string, table: string, at: Date = new Date()): string {
-  return `${fileSlug(customerName)}-${fileSlug(table)}-${at.toISOString().slice(0, 10)}.csv`;
+/** `<customer-slug>-<table>-YYYY-MM-DD.<csv|xlsx>`, the date in UTC. */
+export function exportFilename(customerName: string, table: string, at: Date = new Date(), extension: "csv" | "xlsx" = "csv"): string {
+  return `${fileSlug(customerName)}-${fileSlug(table)}-${at.toISOString().slice(0, 10)}.${extension}`;
+}
+
+/** The Content-Disposition of a download: an attachment, its name reduced to characters every browser keeps. */
+export function attachment(filename: string): string {
+  return `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, "_")}"`;
 }
 
 /** A download: 200, text/csv, attachment with this file name, never cached. */
@@ -88,7 +97,7 @@ export function csvResponse<T>(rows: Iterable<T> | AsyncIterable<T>, columns: re
     status: 200,
     headers: {
       "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, "_")}"`,
+      "Content-Disposition": attachment(filename),
       "Cache-Control": "no-store",
       "X-Content-Type-Options": "nosniff",
     },

@@ -1,22 +1,32 @@
 /**
  * A streaming .xlsx writer: yazl (zip) and hand-written SpreadsheetML, one worksheet per tab, each
- * generated row by row while the zip is written (the workbook never sits in memory as cells).
+ * generated row by row while the zip is written (the workbook never sits in memory as cells). Shared
+ * by the RVTools workbook (rvtools/tabs.ts) and the table exports (xlsx.ts).
  *
- * Cells: text as inline strings (XML-escaped, characters XML 1.0 forbids removed), finite numbers as
- * numbers, booleans as booleans, dates as Excel serial numbers with a date-time style (UTC, as
- * RVTools writes local time without a zone). No cell is ever a formula: text starting with = + - @
- * stays a text cell, which Excel shows as written and never evaluates.
+ * Cells: text as inline strings (XML-escaped, characters XML 1.0 forbids removed, cut to Excel's
+ * 32,767 characters), finite numbers as numbers, booleans as booleans, dates as Excel serial numbers
+ * with a date-time style (UTC, as RVTools writes local time without a zone). No cell is ever a
+ * formula: text starting with = + - @ stays a text cell, which Excel shows as written and never
+ * evaluates. Such a cell (formula.ts's startsLikeFormula) also carries a quote-prefix style, Excel's
+ * own "typed with a leading apostrophe": editing the cell and pressing Enter keeps it text, where a
+ * plain text cell would then be parsed as the formula it looks like. The text itself is kept exact
+ * (no apostrophe added, unlike CSV, where the apostrophe is the only defence): see xlsx.ts.
  */
 import { createWriteStream } from "node:fs";
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import yazl from "yazl";
-import type { CellValue } from "../../collectors/rvtools/types";
+import { startsLikeFormula } from "./formula";
+
+/** One cell: text, a number, a boolean, a date, or nothing (the same values the RVTools reader gives back). */
+export type CellValue = string | number | boolean | Date | null;
 
 export interface XlsxSheet {
   name: string;
   header: string[];
   rows: Iterable<CellValue[]> | AsyncIterable<CellValue[]>;
+  /** A bold header row frozen at the top while scrolling (the table exports); RVTools' tabs have plain headers. */
+  frozenHeader?: boolean;
 }
 
 const XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
@@ -57,10 +67,13 @@ export function excelSerial(date: Date): number {
   return date.getTime() / 86_400_000 + EXCEL_EPOCH_DAYS;
 }
 
-/** Style 1 of styles.xml: "yyyy-mm-dd hh:mm:ss". */
+/** Style 1 of styles.xml: "yyyy-mm-dd hh:mm:ss"; 2: text with a quote prefix; 3: a bold header; 4: both. */
 const DATE_STYLE = 1;
+const QUOTED_STYLE = 2;
+const HEADER_STYLE = 3;
+const QUOTED_HEADER_STYLE = 4;
 
-function cellXml(value: CellValue, ref: string): string {
+function cellXml(value: CellValue, ref: string, header = false): string {
   if (value === null) return "";
   if (typeof value === "number") {
     return Number.isFinite(value) ? `<c r="${ref}"><v>${value}</v></c>` : "";
@@ -69,31 +82,43 @@ function cellXml(value: CellValue, ref: string): string {
   if (value instanceof Date) {
     const serial = excelSerial(value);
     // Before 1900-03-01 Excel's serials are off by its 29 February 1900; NaN is no date: as text.
-    if (!(serial >= 61 && serial < 2_958_466)) return Number.isNaN(serial) ? "" : textCell(value.toISOString(), ref);
+    if (!(serial >= 61 && serial < 2_958_466)) return Number.isNaN(serial) ? "" : textCell(value.toISOString(), ref, header);
     return `<c r="${ref}" s="${DATE_STYLE}"><v>${serial}</v></c>`;
   }
-  return value === "" ? "" : textCell(value, ref);
+  return value === "" ? "" : textCell(value, ref, header);
 }
 
-function textCell(value: string, ref: string): string {
-  const text = xmlText(value.length > MAX_CELL_CHARS ? value.slice(0, MAX_CELL_CHARS) : value);
-  return `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${text}</t></is></c>`;
+/** Text cut to what one cell holds (Excel refuses a longer cell), never between the halves of a surrogate pair. */
+export function cellText(value: string): string {
+  if (value.length <= MAX_CELL_CHARS) return value;
+  const cut = value.slice(0, MAX_CELL_CHARS);
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+function textCell(value: string, ref: string, header: boolean): string {
+  const text = cellText(value);
+  const quoted = startsLikeFormula(text);
+  const style = header ? (quoted ? QUOTED_HEADER_STYLE : HEADER_STYLE) : quoted ? QUOTED_STYLE : 0;
+  return `<c r="${ref}"${style ? ` s="${style}"` : ""} t="inlineStr"><is><t xml:space="preserve">${xmlText(text)}</t></is></c>`;
 }
 
 const columnNames: string[] = [];
-function rowXml(cells: readonly CellValue[], n: number): string {
+function rowXml(cells: readonly CellValue[], n: number, header = false): string {
   let s = `<row r="${n}">`;
   const count = Math.min(cells.length, MAX_COLUMNS);
   for (let c = 0; c < count; c++) {
     const ref = (columnNames[c] ??= columnName(c)) + n;
-    s += cellXml(cells[c] ?? null, ref);
+    s += cellXml(cells[c] ?? null, ref, header);
   }
   return `${s}</row>`;
 }
 
 /** The sheet's XML, in chunks of about 64 KiB. */
 async function* sheetXml(sheet: XlsxSheet, index: number, counts: Map<number, number>): AsyncGenerator<string> {
-  let buffer = `${XML}<worksheet xmlns="${MAIN}"><sheetData>${rowXml(sheet.header, 1)}`;
+  const view = sheet.frozenHeader
+    ? '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+    : "";
+  let buffer = `${XML}<worksheet xmlns="${MAIN}">${view}<sheetData>${rowXml(sheet.header, 1, sheet.frozenHeader === true)}`;
   let n = 1;
   for await (const cells of sheet.rows) {
     if (n >= MAX_ROWS) throw new Error(`${sheet.name}: more than ${MAX_ROWS - 1} rows, more than a worksheet holds`);
@@ -123,12 +148,15 @@ export function sheetNames(names: string[]): string[] {
 const STYLES =
   `${XML}<styleSheet xmlns="${MAIN}">` +
   '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd hh:mm:ss"/></numFmts>' +
-  '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>' +
+  '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>' +
   '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
   '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
   '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
-  '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' +
-  '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>' +
+  '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' +
+  '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' +
+  '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>' +
+  '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>' +
+  '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" quotePrefix="1"/></cellXfs>' +
   '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>' +
   "</styleSheet>";
 
@@ -179,8 +207,10 @@ export async function writeXlsx(sheets: XlsxSheet[], out: Writable): Promise<Xls
       `<Relationship Id="rId${names.length + 1}" Type="${REL}/styles" Target="styles.xml"/></Relationships>`,
   );
   add("xl/styles.xml", STYLES);
+  const streams: Readable[] = [];
   sheets.forEach((sheet, i) => {
     const stream = Readable.from(sheetXml(sheet, i, counts));
+    streams.push(stream);
     // yazl does not listen for a read stream's errors: a failing sheet fails the whole write.
     stream.on("error", (error) => output.destroy(error));
     zip.addReadStream(stream, sheetPart(i), { mtime: new Date(0), compress: true });
@@ -188,16 +218,23 @@ export async function writeXlsx(sheets: XlsxSheet[], out: Writable): Promise<Xls
   zip.end();
 
   let bytes = 0;
-  await pipeline(
-    output,
-    async function* (source: AsyncIterable<Buffer>) {
-      for await (const chunk of source) {
-        bytes += chunk.length;
-        yield chunk;
-      }
-    },
-    out,
-  );
+  try {
+    await pipeline(
+      output,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          bytes += chunk.length;
+          yield chunk;
+        }
+      },
+      out,
+    );
+  } catch (error) {
+    // The reader went away or a sheet failed: stop every sheet's rows (their sources close, e.g. a
+    // database cursor), as yazl would keep reading them otherwise.
+    for (const stream of streams) stream.destroy();
+    throw error;
+  }
   return { rows: Object.fromEntries(names.map((n, i) => [n, counts.get(i) ?? 0])), bytes };
 }
 

@@ -491,7 +491,7 @@ describe("xlsx writer", () => {
   });
 
   it.each([
-    ["a formula-like text stays text", "=1+1", '<c r="A2" t="inlineStr"><is><t xml:space="preserve">=1+1</t></is></c>'],
+    ["a formula-like text stays text (quote-prefixed)", "=1+1", '<c r="A2" s="2" t="inlineStr"><is><t xml:space="preserve">=1+1</t></is></c>'],
     ["+ stays text", "+SUM(A1)", '<t xml:space="preserve">+SUM(A1)</t>'],
     ["- stays text", "-2", '<t xml:space="preserve">-2</t>'],
     ["@ stays text", "@cmd", '<t xml:space="preserve">@cmd</t>'],

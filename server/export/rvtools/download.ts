@@ -15,7 +15,9 @@ import { fileSlug } from "../csv";
 import { rvtoolsTabs, type ExportSource } from "./tabs";
 import { writeXlsxFile, type XlsxResult } from "./xlsx-writer";
 
-export const XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+import { XLSX_CONTENT_TYPE } from "../xlsx";
+
+export { XLSX_CONTENT_TYPE };
 /** Every export writes into its own directory under the system's temporary directory, named so. */
 export const TEMP_PREFIX = "fleetlens-rvtools-";
 
