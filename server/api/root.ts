@@ -5,6 +5,7 @@ import { auditRouter } from "./routers/audit";
 import { customersRouter } from "./routers/customers";
 import { fleetRouter } from "./routers/fleet";
 import { inventoryRouter } from "./routers/inventory";
+import { searchRouter } from "./routers/search";
 import { objectsRouter } from "./routers/objects";
 import { setupRouter } from "./routers/setup";
 import { sourcesRouter } from "./routers/sources";
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   account: accountRouter,
   users: usersRouter,
   audit: auditRouter,
+  search: searchRouter,
 });
 
 export type AppRouter = typeof appRouter;

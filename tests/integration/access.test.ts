@@ -94,6 +94,8 @@ const sampleInputs = (): Record<string, () => unknown> => ({
   "users.unlock": () => ({ id: ids.spare }),
   "users.delete": () => ({ id: ids.spare }),
   "audit.list": () => undefined,
+  // Acme's name: the viewer of Globex gets nothing of Acme's, even on an exact match.
+  "search.query": () => ({ q: "Acme" }),
 });
 
 /** Procedures whose sample changes or removes what the other samples need: run last, admin only. */
