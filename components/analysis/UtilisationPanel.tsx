@@ -9,7 +9,6 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
 import { useState } from "react";
-import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
 import { formatCount, formatDateTime, formatMiB, MISSING, pluralize } from "../format";
@@ -22,7 +21,8 @@ import { StatCard } from "../ui/Card";
 import { EmptyState } from "../ui/EmptyState";
 import { QueryError } from "../ui/ErrorMessage";
 import { LoadingBlock } from "../ui/Spinner";
-import { CHART, formatGiB } from "./format";
+import { formatGiB } from "./format";
+import { UtilisationHistoryCharts } from "./UtilisationHistoryCharts";
 import { AnalysisTableEmpty, FigureTable, numClass, RowHeader, Section, SeverityBadge, tdClass, Th } from "./parts";
 
 type Summary = RouterOutputs["analysis"]["utilisation"];
@@ -347,25 +347,7 @@ function VmUseTable({ customerId, customerName, onHistory }: { customerId: strin
   );
 }
 
-const METRIC_LABEL: Record<string, string> = {
-  "cpu.usage.pct": "CPU (%)",
-  "cpu.usage.mhz": "CPU (MHz)",
-  "cpu.ready.pct": "CPU ready (%)",
-  "mem.active.mib": "Active memory (MiB)",
-  "mem.consumed.mib": "Consumed memory (MiB)",
-  "mem.guest.used.mib": "Guest-used memory (MiB)",
-  "mem.ballooned.mib": "Ballooned (MiB)",
-  "mem.swapped.mib": "Swapped (MiB)",
-  "disk.read.kibps": "Disk read (KiB/s)",
-  "disk.write.kibps": "Disk write (KiB/s)",
-  "net.rx.kibps": "Network in (KiB/s)",
-  "net.tx.kibps": "Network out (KiB/s)",
-};
-
 function HistorySection({ customerId, target, onClose }: { customerId: string; target: HistoryTarget; onClose: () => void }) {
-  const trpc = useTRPC();
-  const query = useQuery(trpc.analysis.utilisationHistory.queryOptions({ customerId, objectKind: target.objectKind, objectKey: target.objectKey }));
-  const series = (query.data?.series ?? []).filter((s) => s.points.length > 1);
   return (
     <Section
       id="utilisation-history-heading"
@@ -377,36 +359,7 @@ function HistorySection({ customerId, target, onClose }: { customerId: string; t
         </Button>
       }
     >
-      {query.isPending ? (
-        <LoadingBlock label="Reading history…" />
-      ) : query.error ? (
-        <QueryError title="Could not load the history" query={query} />
-      ) : series.length === 0 ? (
-        <EmptyState title="Not enough history">Only single readings so far: a chart needs two values or more of one metric.</EmptyState>
-      ) : (
-        <div className="grid gap-4 p-4 lg:grid-cols-2">
-          {series.map((s) => {
-            const values = s.points.map((p) => p.value);
-            const label = METRIC_LABEL[s.metric] ?? s.metric;
-            const summary = `${label}: ${s.points.length} values from ${formatDateTime(s.points[0]!.at)} to ${formatDateTime(s.points[s.points.length - 1]!.at)}, lowest ${Math.min(...values).toFixed(1)}, highest ${Math.max(...values).toFixed(1)}`;
-            return (
-              <figure key={s.metric} aria-label={summary} data-history={s.metric}>
-                <figcaption className="mb-1 text-xs font-medium text-slate-700">{label}</figcaption>
-                <div className="h-40 w-full" data-chart>
-                  <LineChart responsive width="100%" height="100%" data={s.points.map((p) => ({ t: Date.parse(p.at), v: p.value }))} margin={{ top: 4, right: 8, left: 0, bottom: 4 }}>
-                    <CartesianGrid stroke={CHART.grid} vertical={false} />
-                    <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} scale="time" tick={{ fontSize: 11, fill: CHART.axis }} tickFormatter={(t: number) => new Date(t).toISOString().slice(5, 10)} />
-                    <YAxis tick={{ fontSize: 11, fill: CHART.axis }} width={48} />
-                    <Tooltip labelFormatter={(t) => formatDateTime(Number(t))} formatter={(v) => [Number(v).toFixed(1), label]} />
-                    <Line type="monotone" dataKey="v" stroke={CHART.primary} dot={false} strokeWidth={1.5} isAnimationActive={false} />
-                  </LineChart>
-                </div>
-                <p className="sr-only">{summary}</p>
-              </figure>
-            );
-          })}
-        </div>
-      )}
+      <UtilisationHistoryCharts customerId={customerId} objectKind={target.objectKind} objectKey={target.objectKey} />
     </Section>
   );
 }
