@@ -7,6 +7,7 @@ import { fleetRouter } from "./routers/fleet";
 import { inventoryRouter } from "./routers/inventory";
 import { searchRouter } from "./routers/search";
 import { objectsRouter } from "./routers/objects";
+import { reportRouter } from "./routers/report";
 import { setupRouter } from "./routers/setup";
 import { sourcesRouter } from "./routers/sources";
 import { usersRouter } from "./routers/users";
@@ -23,6 +24,7 @@ export const appRouter = createTRPCRouter({
   users: usersRouter,
   audit: auditRouter,
   search: searchRouter,
+  report: reportRouter,
 });
 
 export type AppRouter = typeof appRouter;
