@@ -96,6 +96,8 @@ const sampleInputs = (): Record<string, () => unknown> => ({
   "audit.list": () => undefined,
   // Acme's name: the viewer of Globex gets nothing of Acme's, even on an exact match.
   "search.query": () => ({ q: "Acme" }),
+  // Every signed-in user in scope reads the report (it shows what the dashboard shows them).
+  "report.get": () => ({ customerId: ids.acme }),
 });
 
 /** Procedures whose sample changes or removes what the other samples need: run last, admin only. */
