@@ -19,16 +19,16 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     <html lang="en">
       <body>
         <Providers>
-          <header className="border-b border-slate-200 bg-white">
+          <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <nav className="mx-auto flex max-w-screen-2xl flex-wrap items-center gap-x-6 gap-y-2 px-6 py-3" aria-label="Main">
-              <Link href="/" className="text-lg font-semibold tracking-tight text-brand-700">
+              <Link href="/" className="text-lg font-semibold tracking-tight text-brand-700 dark:text-brand-300">
                 Fleetlens
               </Link>
               <SignedInOnly>
-                <Link href="/" className="text-sm text-slate-600 hover:text-slate-900">
+                <Link href="/" className="text-sm text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">
                   Fleet
                 </Link>
-                <Link href="/sources" className="text-sm text-slate-600 hover:text-slate-900">
+                <Link href="/sources" className="text-sm text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">
                   Sources
                 </Link>
               </SignedInOnly>

@@ -10,7 +10,7 @@ import { cx, focusRing } from "../ui/cx";
 
 const SparklineChart = dynamic(() => import("./SparklineChart"), {
   ssr: false,
-  loading: () => <span className="block h-full w-full animate-pulse rounded bg-slate-100" />,
+  loading: () => <span className="block h-full w-full animate-pulse rounded bg-slate-100 dark:bg-slate-800" />,
 });
 
 export interface TrendValue {
@@ -93,10 +93,10 @@ export function TrendSparkline({
         />
       </span>
       {showChange && (
-        <span className="text-xs whitespace-nowrap text-slate-500 tabular-nums">
-          {caption && <span className="text-slate-400">{caption}: </span>}
+        <span className="text-xs whitespace-nowrap text-slate-500 tabular-nums dark:text-slate-400">
+          {caption && <span className="text-slate-400 dark:text-slate-500">{caption}: </span>}
           {formatChange(last.value - first.value, formatDelta)}
-          <span className="text-slate-400"> since {shortDate.format(first.at)}</span>
+          <span className="text-slate-400 dark:text-slate-500"> since {shortDate.format(first.at)}</span>
         </span>
       )}
     </span>

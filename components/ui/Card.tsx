@@ -10,7 +10,7 @@ export function Card({
   children: ReactNode;
   as?: "div" | "section" | "article";
 }) {
-  return <Tag className={cx("rounded-lg border border-slate-200 bg-white shadow-xs", className)}>{children}</Tag>;
+  return <Tag className={cx("rounded-lg border border-slate-200 bg-white shadow-xs dark:border-slate-800 dark:bg-slate-900", className)}>{children}</Tag>;
 }
 
 /** A headline figure: label above, the number below. */
@@ -27,11 +27,11 @@ export function StatCard({
 }) {
   return (
     <Card className="px-4 py-3">
-      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
-      <dd className="mt-1 text-2xl font-semibold tabular-nums text-slate-900">
-        {loading ? <span className="inline-block h-7 w-16 animate-pulse rounded bg-slate-200" aria-label="Loading" /> : value}
+      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">{label}</dt>
+      <dd className="mt-1 text-2xl font-semibold tabular-nums text-slate-900 dark:text-slate-50">
+        {loading ? <span className="inline-block h-7 w-16 animate-pulse rounded bg-slate-200 dark:bg-slate-700" aria-label="Loading" /> : value}
       </dd>
-      {detail && <dd className="mt-0.5 text-xs text-slate-500">{detail}</dd>}
+      {detail && <dd className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">{detail}</dd>}
     </Card>
   );
 }

@@ -17,11 +17,11 @@ export function ErrorMessage({
   className?: string;
 }) {
   return (
-    <div role="alert" className={cx("rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm", className)}>
+    <div role="alert" className={cx("rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm dark:border-red-900 dark:bg-red-950/50", className)}>
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0">
-          <p className="font-semibold text-red-800">{title}</p>
-          <p className="mt-0.5 break-words whitespace-pre-line text-red-700">{describeError(error)}</p>
+          <p className="font-semibold text-red-800 dark:text-red-200">{title}</p>
+          <p className="mt-0.5 break-words whitespace-pre-line text-red-700 dark:text-red-300">{describeError(error)}</p>
         </div>
         {onRetry && (
           <Button size="sm" onClick={onRetry} busy={retrying}>

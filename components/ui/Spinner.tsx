@@ -20,13 +20,13 @@ export function Spinner({ className, label }: { className?: string; label?: stri
 
 /** A grey placeholder block while data loads. */
 export function Skeleton({ className }: { className?: string }) {
-  return <span aria-hidden="true" className={cx("block animate-pulse rounded bg-slate-200", className)} />;
+  return <span aria-hidden="true" className={cx("block animate-pulse rounded bg-slate-200 dark:bg-slate-700", className)} />;
 }
 
 /** A centred "Loading …" line for whole sections. */
 export function LoadingBlock({ label = "Loading…", className }: { label?: string; className?: string }) {
   return (
-    <div role="status" className={cx("flex items-center justify-center gap-2 py-10 text-sm text-slate-500", className)}>
+    <div role="status" className={cx("flex items-center justify-center gap-2 py-10 text-sm text-slate-500 dark:text-slate-400", className)}>
       <Spinner />
       <span>{label}</span>
     </div>
