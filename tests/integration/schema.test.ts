@@ -62,7 +62,7 @@ function expectedUdt(field: DmmfField): string {
     BigInt: "int8",
     Float: "float8",
     Boolean: "bool",
-    DateTime: native === "Timestamptz" ? "timestamptz" : "timestamp",
+    DateTime: native === "Timestamptz" ? "timestamptz" : native === "Date" ? "date" : "timestamp",
     Json: "jsonb",
     Bytes: "bytea",
     Decimal: "numeric",
@@ -196,6 +196,13 @@ describe("migrated database matches schema.prisma", () => {
         vcpusPoweredOn: 16, vmMemoryMiBPoweredOn: 65536, vcpuPerCore: 0.5, vramPerPram: 0.25, ramUsedMiB: 40000, hostsMeasured: 2,
         ramWasteMiB: 1024, criticalFindings: 1, warningFindings: 2, postureScore: 80, scoredContainers: 3, candidates: 2, reclaimMemoryMiB: 2048,
       },
+    });
+
+    await t.prisma.anonymisedName.create({ data: { customerId: customer.id, kind: "plan-test", original: "touch", alias: "plan-test-1" } });
+    const plan = await t.prisma.migrationPlan.create({ data: { customerId: customer.id, name: "plan", createdBy: user.email } });
+    const wave = await t.prisma.migrationWave.create({ data: { planId: plan.id, position: 0, name: "wave 1", targetDate: new Date("2027-01-15") } });
+    await t.prisma.migrationWaveWorkload.create({
+      data: { waveId: wave.id, planId: plan.id, kind: "vm", objectId: customer.id, objectName: "vm", target: "retire", reason: "unused", addedBy: user.email },
     });
 
     const delegates = t.prisma as unknown as Record<string, { findFirstOrThrow(args: unknown): Promise<Record<string, unknown>> }>;
