@@ -49,7 +49,6 @@ export interface SearchGroup {
 }
 
 export interface SearchResult {
-  q: string;
   total: number;
   groups: SearchGroup[];
 }
@@ -228,5 +227,5 @@ export async function searchFleet(database: Database, q: string, options: { cust
       })),
     };
   });
-  return { q: q.trim(), total: groups.reduce((sum, g) => sum + g.total, 0), groups };
+  return { total: groups.reduce((sum, g) => sum + g.total, 0), groups };
 }
