@@ -112,7 +112,7 @@ export const VM_SELECT = {
   id: true, name: true, powerState: true, template: true, vcpus: true, memoryMiB: true,
   provisionedMiB: true, usedMiB: true, guestOsConfigured: true, guestOsReported: true,
   guestOsFamily: true, hostname: true, ipAddresses: true, cluster: true, snapshotCount: true,
-  toolsStatus: true, host: { select: { name: true } },
+  toolsStatus: true, host: { select: { id: true, name: true } },
 } as const satisfies Prisma.VirtualMachineSelect;
 
 export function containerWhere(customerId: string, input: ContainerFilter): Prisma.ContainerWhereInput {
@@ -137,5 +137,5 @@ export function containerOrderBy({ sort }: ContainerFilter): Prisma.ContainerOrd
 export const CONTAINER_SELECT = {
   id: true, name: true, image: true, state: true, status: true, runtime: true,
   privileged: true, user: true, networkMode: true, pidMode: true, memoryLimitBytes: true,
-  nanoCpus: true, readOnlyRootfs: true, host: { select: { name: true } },
+  nanoCpus: true, readOnlyRootfs: true, imageId: true, host: { select: { id: true, name: true } },
 } as const satisfies Prisma.ContainerSelect;
