@@ -204,11 +204,7 @@ export function CustomerView({ customerId }: { customerId: string }) {
         </div>
         <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="pt-4">
           {tab === "hosts" && (
-            <HostsTable
-              customerId={customerId}
-              customerName={c?.name ?? "this customer"}
-              vmLinkPrefix={`${pathname}?tab=vms&q=`}
-            />
+            <HostsTable customerId={customerId} customerName={c?.name ?? "this customer"} />
           )}
           {tab === "vms" && (
             <VirtualMachinesTable

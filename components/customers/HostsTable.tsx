@@ -1,7 +1,6 @@
 "use client";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
-import Link from "next/link";
 import { useMemo } from "react";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
@@ -10,6 +9,7 @@ import { DataTable } from "../tables/DataTable";
 import { TableControls } from "../tables/TableControls";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge } from "../ui/Badge";
+import { ObjectNameLink } from "../objects/ObjectNameLink";
 import { TableEmpty } from "./TableEmpty";
 
 type HostRow = RouterOutputs["inventory"]["hosts"]["rows"][number];
@@ -29,7 +29,7 @@ const LINK_KEYS: Record<string, string> = { uuid: "uuid", mac: "MAC address", ho
 
 const col = createColumnHelper<HostRow>();
 
-function columns(vmLinkPrefix: string) {
+function columns() {
   return [
     col.accessor("name", {
       header: "Name",
@@ -39,16 +39,15 @@ function columns(vmLinkPrefix: string) {
         const host = row.original;
         return (
           <div>
-            <div className="font-medium text-slate-900">{host.name}</div>
+            <div className="font-medium text-slate-900">
+              <ObjectNameLink kind="host" id={host.id}>{host.name}</ObjectNameLink>
+            </div>
             {host.vm && (
               <div className="mt-0.5 text-xs text-slate-500">
                 runs in VM{" "}
-                <Link
-                  href={`${vmLinkPrefix}${encodeURIComponent(host.vm.name)}`}
-                  className="font-medium text-brand-700 underline decoration-brand-300 underline-offset-2 hover:decoration-brand-600"
-                >
+                <ObjectNameLink kind="vm" id={host.vm.id}>
                   {host.vm.name}
-                </Link>
+                </ObjectNameLink>
                 {host.vmLinkKey && <> (matched by {LINK_KEYS[host.vmLinkKey] ?? host.vmLinkKey})</>}
               </div>
             )}
@@ -142,12 +141,9 @@ function columns(vmLinkPrefix: string) {
 export function HostsTable({
   customerId,
   customerName,
-  vmLinkPrefix,
 }: {
   customerId: string;
   customerName: string;
-  /** A "runs in VM x" link goes to this prefix + x (the VM tab, searched for x). */
-  vmLinkPrefix: string;
 }) {
   const trpc = useTRPC();
   const table = useServerTableState<HostSort, typeof FILTERS>({
@@ -155,7 +151,7 @@ export function HostsTable({
     filters: FILTERS,
   });
   const { role } = table.values;
-  const cols = useMemo(() => columns(vmLinkPrefix), [vmLinkPrefix]);
+  const cols = useMemo(() => columns(), []);
 
   const query = useQuery({
     ...trpc.inventory.hosts.queryOptions({ customerId, ...table.input, role: role || undefined }),
