@@ -8,6 +8,7 @@ import { DataTable } from "../tables/DataTable";
 import { TableControls } from "../tables/TableControls";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge, type BadgeTone } from "../ui/Badge";
+import { ObjectNameLink } from "../objects/ObjectNameLink";
 import { TableEmpty } from "./TableEmpty";
 
 type VmRow = RouterOutputs["inventory"]["virtualMachines"]["rows"][number];
@@ -57,7 +58,9 @@ const columns = [
       return (
         <div>
           <div className="flex flex-wrap items-center gap-1.5">
-            <span className="font-medium text-slate-900">{vm.name}</span>
+            <span className="font-medium text-slate-900">
+              <ObjectNameLink kind="vm" id={vm.id}>{vm.name}</ObjectNameLink>
+            </span>
             {vm.template && <Badge tone="violet">Template</Badge>}
           </div>
           {address && (
@@ -128,7 +131,7 @@ const columns = [
     header: "Host",
     enableSorting: true,
     meta: { className: "whitespace-nowrap" },
-    cell: ({ getValue }) => getValue() ?? muted,
+    cell: ({ row, getValue }) => (row.original.host ? <ObjectNameLink kind="host" id={row.original.host.id}>{row.original.host.name}</ObjectNameLink> : (getValue() ?? muted)),
   }),
   col.accessor("cluster", {
     header: "Cluster",
