@@ -8,6 +8,7 @@ import { DataTable } from "../tables/DataTable";
 import { TableControls } from "../tables/TableControls";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge, type BadgeTone } from "../ui/Badge";
+import { ObjectNameLink } from "../objects/ObjectNameLink";
 import { TableEmpty } from "./TableEmpty";
 
 type ContainerRow = RouterOutputs["inventory"]["containers"]["rows"][number];
@@ -53,7 +54,9 @@ const columns = [
         .join(" · ");
       return (
         <div>
-          <div className="font-medium text-slate-900">{c.name}</div>
+          <div className="font-medium text-slate-900">
+            <ObjectNameLink kind="container" id={c.id}>{c.name}</ObjectNameLink>
+          </div>
           {notes && <div className="mt-0.5 text-xs text-slate-500">{notes}</div>}
         </div>
       );
@@ -63,9 +66,9 @@ const columns = [
     header: "Image",
     enableSorting: true,
     meta: { className: "max-w-72" },
-    cell: ({ getValue }) => (
+    cell: ({ row, getValue }) => (
       <span className="block truncate font-mono text-xs" title={getValue()}>
-        {getValue()}
+        <ObjectNameLink kind="image" id={row.original.imageId}>{getValue()}</ObjectNameLink>
       </span>
     ),
   }),
@@ -82,7 +85,7 @@ const columns = [
     id: "host",
     header: "Host",
     enableSorting: true,
-    cell: ({ getValue }) => getValue(),
+    cell: ({ row, getValue }) => <ObjectNameLink kind="host" id={row.original.host.id}>{getValue()}</ObjectNameLink>,
   }),
   col.accessor("runtime", {
     header: "Runtime",
