@@ -285,7 +285,7 @@ function addressesIn(report: Report): Original[] {
 export async function anonymiseReport(database: Database, customerId: string, report: Report): Promise<Report> {
   const originals = await originalsOf(database, customerId);
   // Free text of the plans: who owns a wave is a person's name.
-  for (const plan of report.plans ?? []) {
+  for (const plan of report.plans) {
     for (const wave of plan.waves) if (wave.owner.trim()) originals.push({ kind: "person", original: normalise("person", wave.owner) });
   }
   originals.push(...addressesIn(report));

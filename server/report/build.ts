@@ -117,8 +117,8 @@ export interface Report {
     reclaimDiskMiB: number;
     hostsFreed: number;
   };
-  /** The customer's migration plans, or null where this install has none to read yet. */
-  plans: ReportPlan[] | null;
+  /** The customer's migration plans (none: an empty list). */
+  plans: ReportPlan[];
   parameters: ReportParameter[];
   osFootprints: { label: string; ramMiB: number; diskMiB: number; source: string }[];
 }

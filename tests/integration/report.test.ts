@@ -10,6 +10,7 @@ import { createCaller } from "../../server/api/root";
 import type { Viewer } from "../../server/api/trpc";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { DEFAULT_PARAMETERS, PARAMETER_SOURCES } from "../../server/analysis/parameters";
+import { planSummaries } from "../../server/plans/summary";
 import { replacer } from "../../server/report/anonymise";
 import { smallSnapshot } from "../fixtures/snapshots";
 import { createTestDatabase, type TestDatabase } from "./db";
@@ -180,6 +181,40 @@ describe("customer report", () => {
     const other = await as(admin).report.get({ customerId: globex, anonymised: true });
     expect(other.customerName).toBe("Customer A");
     expect(leaks(JSON.stringify(other), await storedOriginals(globex))).toEqual([]);
+  });
+
+  it("holds the plans' waves and savings as the plans compute them, their owners and names anonymised too", async () => {
+    const empty = await as(admin).report.get({ customerId: acme });
+    expect(empty.plans).toEqual([]);
+    const { rows: [plan] } = await t.pool.query<{ id: string }>("INSERT INTO migration_plan (customer_id, name) VALUES ($1, 'Acme Corporation phase 1') RETURNING id", [acme]);
+    const { rows: [wave] } = await t.pool.query<{ id: string }>(
+      "INSERT INTO migration_wave (plan_id, position, name, owner, target_date, status) VALUES ($1, 0, 'acme-payroll first', 'Jane Roe', '2027-01-15', 'in_progress') RETURNING id",
+      [plan!.id],
+    );
+    await t.pool.query(
+      `INSERT INTO migration_wave_workload (wave_id, plan_id, kind, object_id, object_name, target)
+       SELECT $1, $2, 'vm', v.id, v.name, 'container' FROM virtual_machine v JOIN source s ON s.id = v.source_id
+        WHERE s.customer_id = $3 AND v.name IN ('acme-payroll-3', 'acme-payroll-4')`,
+      [wave!.id, plan!.id, acme],
+    );
+    try {
+      const report = await as(admin).report.get({ customerId: acme });
+      const [summary] = await planSummaries(t, acme);
+      expect(report.plans).toHaveLength(1);
+      expect(report.plans[0]).toMatchObject({ name: "Acme Corporation phase 1", totals: summary!.totals, splitDependencies: summary!.splitDependencies });
+      expect(report.plans[0]!.waves).toEqual([
+        { name: "acme-payroll first", owner: "Jane Roe", targetDate: summary!.waves[0]!.targetDate, status: "in_progress", workloads: 2, totals: summary!.waves[0]!.totals },
+      ]);
+      expect(report.plans[0]!.totals.ramMiB).toBeGreaterThan(0);
+      const anonymised = await as(admin).report.get({ customerId: acme, anonymised: true });
+      expect(anonymised.plans[0]!.name).toBe("Customer A phase 1");
+      expect(anonymised.plans[0]!.waves[0]!.owner).toMatch(/^person-\d+$/);
+      expect(anonymised.plans[0]!.waves[0]!.status).toBe("in_progress");
+      expect(anonymised.plans[0]!.totals).toEqual(report.plans[0]!.totals);
+      expect(leaks(JSON.stringify(anonymised), [...(await storedOriginals(acme)), "Jane Roe"])).toEqual([]);
+    } finally {
+      await t.pool.query("DELETE FROM migration_plan WHERE id = $1", [plan!.id]);
+    }
   });
 
   it("replaces names inside free text, whole names only, longest first, and any address or id it meets", () => {
