@@ -10,6 +10,7 @@ import { TableControls } from "../tables/TableControls";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
+import { ObjectNameLink } from "../objects/ObjectNameLink";
 import { SEVERITY_LABEL } from "./format";
 import { AnalysisTableEmpty, ExportLink, exportHref, linkClass, SeverityBadge, useCanExport } from "./parts";
 
@@ -91,7 +92,9 @@ const columns = [
     meta: { className: "min-w-40" },
     cell: ({ row }) => (
       <div>
-        <div>{row.original.name}</div>
+        <div>
+          <ObjectNameLink kind={row.original.kind} id={row.original.objectKey}>{row.original.name}</ObjectNameLink>
+        </div>
         {row.original.detail && (
           <div className="mt-0.5 text-xs break-all text-slate-500">{row.original.detail}</div>
         )}

@@ -9,6 +9,7 @@ import { TableControls } from "../tables/TableControls";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge } from "../ui/Badge";
 import { FIT_TONE, ROLE_LABEL, ROLE_VALUES, SEVERITY_LABEL, SEVERITY_TONE, STRENGTH_TONE, VERDICT_LABEL, VERDICT_VALUES } from "./format";
+import { ObjectNameLink } from "../objects/ObjectNameLink";
 import { AnalysisTableEmpty, ExportLink, exportHref, useCanExport, VerdictBadge } from "./parts";
 
 type VerdictRow = RouterOutputs["analysis"]["verdicts"]["rows"][number];
@@ -105,7 +106,9 @@ const columns = [
       const detail = [v.os, v.tenant && `tenant ${v.tenant}`, v.isolation].filter(Boolean).join(" · ");
       return (
         <div>
-          <div className="font-medium text-slate-900">{v.name}</div>
+          <div className="font-medium text-slate-900">
+            <ObjectNameLink kind={v.kind} id={v.key}>{v.name}</ObjectNameLink>
+          </div>
           {detail && <div className="mt-0.5 text-xs text-slate-500">{detail}</div>}
         </div>
       );

@@ -74,6 +74,8 @@ export interface VerdictRow {
 
 export interface FindingRow {
   key: string;
+  /** The id of the VM, container or host it is about (its page: components/links.ts). */
+  objectKey: string;
   ruleId: string;
   title: string;
   severity: Severity;
@@ -151,6 +153,7 @@ export function findingRows(analysis: Analysis, filter: FindingFilter): FindingR
     if (search && ![f.objectName, host ?? "", f.ruleId, title, f.detail ?? ""].some((s) => s.toLowerCase().includes(search))) continue;
     rows.push({
       key: `${f.objectKey}:${f.ruleId}`,
+      objectKey: f.objectKey,
       ruleId: f.ruleId,
       title,
       severity: f.severity,
