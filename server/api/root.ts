@@ -5,6 +5,7 @@ import { auditRouter } from "./routers/audit";
 import { customersRouter } from "./routers/customers";
 import { fleetRouter } from "./routers/fleet";
 import { inventoryRouter } from "./routers/inventory";
+import { plansRouter } from "./routers/plans";
 import { searchRouter } from "./routers/search";
 import { objectsRouter } from "./routers/objects";
 import { reportRouter } from "./routers/report";
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   customers: customersRouter,
   inventory: inventoryRouter,
   analysis: analysisRouter,
+  plans: plansRouter,
   objects: objectsRouter,
   sources: sourcesRouter,
   setup: setupRouter,

@@ -98,6 +98,19 @@ const sampleInputs = (): Record<string, () => unknown> => ({
   "search.query": () => ({ q: "Acme" }),
   // Every signed-in user in scope reads the report (it shows what the dashboard shows them).
   "report.get": () => ({ customerId: ids.acme }),
+  "plans.list": () => ({ customerId: ids.acme }),
+  "plans.get": () => ({ customerId: ids.acme, planId: ids.acmePlan }),
+  "plans.create": () => ({ customerId: ids.acme, name: `Plan ${Math.random()}` }),
+  "plans.update": () => ({ customerId: ids.acme, planId: ids.acmePlan, notes: "checked" }),
+  "plans.delete": () => ({ customerId: ids.acme, planId: ids.acmeSparePlan }),
+  "plans.addWave": () => ({ customerId: ids.acme, planId: ids.acmePlan, name: "Wave" }),
+  "plans.updateWave": () => ({ customerId: ids.acme, waveId: ids.acmeWave, owner: "Ops" }),
+  "plans.moveWave": () => ({ customerId: ids.acme, waveId: ids.acmeWave, position: 1 }),
+  "plans.deleteWave": () => ({ customerId: ids.acme, waveId: ids.acmeSpareWave }),
+  "plans.addWorkloads": () => ({ customerId: ids.acme, waveId: ids.acmeWave, workloads: [{ kind: "vm", objectId: ids.acmeVm, target: "retire", reason: "unused" }] }),
+  "plans.updateWorkload": () => ({ customerId: ids.acme, workloadId: ids.acmeWorkload, target: "retire", reason: "unused" }),
+  "plans.moveWorkloads": () => ({ customerId: ids.acme, workloadIds: [ids.acmeWorkload], waveId: ids.acmeWave }),
+  "plans.removeWorkloads": () => ({ customerId: ids.acme, workloadIds: [ids.acmeSpareWorkload] }),
 });
 
 /** Procedures whose sample changes or removes what the other samples need: run last, admin only. */
@@ -108,6 +121,11 @@ const order = (path: string) => DESTRUCTIVE.indexOf(path) + 1;
 const DOMAIN_ERRORS: Record<string, string> = {
   "setup.createFirstAdmin": "FORBIDDEN", // set up already, for everyone
   "account.revokeApiToken": "NOT_FOUND", // no such token of this user
+  // The engineer's call removed it, or added it already: the administrator's finds it gone or there.
+  "plans.delete": "NOT_FOUND",
+  "plans.deleteWave": "NOT_FOUND",
+  "plans.removeWorkloads": "NOT_FOUND",
+  "plans.addWorkloads": "BAD_REQUEST",
 };
 
 function expected(access: Access, persona: Persona): "ok" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" {
@@ -136,6 +154,14 @@ beforeAll(async () => {
   ids.acmeHost = (await t.prisma.host.findFirstOrThrow({ where: { sourceId: acmeSource.id } })).id;
   ids.acmeContainer = (await t.prisma.container.findFirstOrThrow({ where: { sourceId: acmeSource.id } })).id;
   ids.acmeImage = (await t.prisma.image.findFirstOrThrow({ where: { sourceId: acmeSource.id } })).id;
+  // Migration plans: one to change, one to delete; a wave to change, one to delete; two workloads.
+  ids.acmePlan = (await t.prisma.migrationPlan.create({ data: { customerId: ids.acme!, name: "Plan" } })).id;
+  ids.acmeSparePlan = (await t.prisma.migrationPlan.create({ data: { customerId: ids.acme!, name: "Spare plan" } })).id;
+  ids.acmeWave = (await t.prisma.migrationWave.create({ data: { planId: ids.acmePlan, position: 0, name: "Wave 1" } })).id;
+  ids.acmeSpareWave = (await t.prisma.migrationWave.create({ data: { planId: ids.acmePlan, position: 1, name: "Wave 2" } })).id;
+  const planned = (kind: string, objectId: string) => ({ waveId: ids.acmeWave!, planId: ids.acmePlan!, kind, objectId, objectName: kind, target: "stay" as const });
+  ids.acmeWorkload = (await t.prisma.migrationWaveWorkload.create({ data: planned("container", ids.acmeContainer) })).id;
+  ids.acmeSpareWorkload = (await t.prisma.migrationWaveWorkload.create({ data: planned("container", ids.acmeImage) })).id;
   const globexSource = await t.prisma.source.create({
     data: { customerId: ids.globex!, kind: "docker", name: "globex-docker", endpoint: "unix:///globex.sock" },
   });
