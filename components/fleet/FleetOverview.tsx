@@ -1,27 +1,36 @@
 "use client";
+/**
+ * The fleet overview for managers: KPI tiles (fleet.kpis, fleet.health), then every customer with
+ * its inventory counts, trend sparklines and collection health, or the analysis per customer.
+ */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { usePathname, useSearchParams } from "next/navigation";
 import { useIsAdmin } from "../auth/useIsAdmin";
 import { useState } from "react";
 import { useTRPC } from "@/lib/trpc";
 import { FleetAnalysisTable } from "../analysis/FleetAnalysisTable";
+import { formatDecimal, formatRatio } from "../analysis/format";
 import type { RouterOutputs } from "../api-types";
 import { formatCount, pluralize } from "../format";
+import { customerHref } from "../links";
 import { Badge } from "../ui/Badge";
 import { Button, buttonClasses } from "../ui/Button";
-import { Card, StatCard } from "../ui/Card";
+import { Card } from "../ui/Card";
 import { ConfirmDialog } from "../ui/ConfirmDialog";
 import { cx, focusRing } from "../ui/cx";
 import { EmptyState } from "../ui/EmptyState";
 import { QueryError } from "../ui/ErrorMessage";
-import { RelativeTime } from "../ui/RelativeTime";
 import { Skeleton } from "../ui/Spinner";
-import { StatusBadge } from "../ui/StatusBadge";
 import { TrendSparkline } from "../trends/TrendSparkline";
+import { CustomerHealthCell, type CustomerHealth } from "./CollectionHealth";
+import { FleetKpis } from "./FleetKpis";
 
 type Customer = RouterOutputs["fleet"]["overview"]["customers"][number];
 type FleetTrends = RouterOutputs["analysis"]["fleetTrends"];
 type TrendsQuery = { data?: FleetTrends; error: unknown; isPending: boolean };
+type TrendPoint = FleetTrends["customers"][number]["points"][number];
+type HealthQuery = { data?: RouterOutputs["fleet"]["health"]; error: unknown; isPending: boolean };
 
 /** The window of the fleet's sparklines. */
 const TREND_DAYS = 90;
@@ -29,17 +38,26 @@ const TREND_DAYS = 90;
 export function FleetOverview() {
   const trpc = useTRPC();
   const overview = useQuery(trpc.fleet.overview.queryOptions());
-  const data = overview.data;
-  const [view, setView] = useState<View>("inventory");
+  const kpis = useQuery(trpc.fleet.kpis.queryOptions());
+  const health = useQuery(trpc.fleet.health.queryOptions());
   const trends = useQuery(trpc.analysis.fleetTrends.queryOptions({ days: TREND_DAYS }));
+  const data = overview.data;
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
+  const view: View = searchParams.get("view") === "analysis" ? "analysis" : "inventory";
+  const setView = (next: View) => {
+    // The native history API updates useSearchParams without a server round trip.
+    window.history.replaceState(null, "", next === "inventory" ? `${pathname}#customers` : `${pathname}?view=${next}#customers`);
+  };
 
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Fleet</h1>
-          <p className="mt-1 text-sm text-slate-600">
-            Hosts, virtual machines and containers of every customer, as last collected from their sources.
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-300">
+            Every customer&rsquo;s hosts, virtual machines and containers as last collected, what the analyses make of them,
+            and whether their sources are collecting.
           </p>
         </div>
         <Link href="/sources" className={buttonClasses("secondary", "sm")}>
@@ -51,60 +69,47 @@ export function FleetOverview() {
 
       {overview.error && !data ? (
         <QueryError title="Could not load the fleet" query={overview} />
+      ) : data && data.customers.length === 0 ? (
+        <Card as="section">
+          <EmptyState
+            title="No customers yet"
+            titleAs="h2"
+            action={
+              <Link href="/sources" className={buttonClasses("primary")}>
+                Add your first source
+              </Link>
+            }
+          >
+            Fleetlens lists what it collects from your customers&rsquo; vCenters, KVM hosts and Docker engines. Add a
+            source for a customer on the Sources page; its hosts, virtual machines, containers, findings and collection
+            health then appear here.
+          </EmptyState>
+        </Card>
       ) : (
         <>
-          <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
-            <StatCard label="Customers" loading={!data} value={data && formatCount(data.totals.customers)} />
-            <StatCard
-              label="Hosts"
-              loading={!data}
-              value={data && formatCount(data.totals.hosts)}
-              detail={<FleetTrend trends={trends} label="Physical hosts" figure="physicalHosts" caption="physical" />}
-            />
-            <StatCard
-              label="Virtual machines"
-              loading={!data}
-              value={data && formatCount(data.totals.virtualMachines)}
-              detail={<FleetTrend trends={trends} label="Virtual machines" figure="virtualMachines" />}
-            />
-            <StatCard
-              label="Containers"
-              loading={!data}
-              value={data && formatCount(data.totals.containers)}
-              detail={<FleetTrend trends={trends} label="Containers" figure="containers" />}
-            />
-          </dl>
+          <FleetKpis kpis={kpis} health={health} trends={trends} />
 
-          <Card as="section" className="overflow-hidden">
-            <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 px-4 py-3">
+          <Card as="section" className="scroll-mt-4 overflow-hidden">
+            <div
+              id="customers"
+              className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 px-4 py-3 dark:border-slate-800"
+            >
               <div className="flex items-center gap-3">
-                <h2 id="customers-heading" className="text-sm font-semibold text-slate-900">
+                <h2 id="customers-heading" className="text-sm font-semibold text-slate-900 dark:text-slate-100">
                   Customers
                 </h2>
                 {data && data.customers.length > 0 && (
-                  <span className="text-xs text-slate-500">{pluralize(data.customers.length, "customer")}</span>
+                  <span className="text-xs text-slate-500 dark:text-slate-400">{pluralize(data.customers.length, "customer")}</span>
                 )}
               </div>
               {data && data.customers.length > 0 && <ViewSwitch view={view} onChange={setView} />}
             </div>
             {!data ? (
               <CustomersSkeleton />
-            ) : data.customers.length === 0 ? (
-              <EmptyState
-                title="No customers yet"
-                action={
-                  <Link href="/sources" className={buttonClasses("primary")}>
-                    Add your first source
-                  </Link>
-                }
-              >
-                Fleetlens lists what it collects from your customers&rsquo; vCenters, KVM hosts and Docker engines.
-                Add a source for a customer to see their hosts, virtual machines and containers here.
-              </EmptyState>
             ) : view === "analysis" ? (
               <FleetAnalysisTable />
             ) : (
-              <CustomersTable customers={data.customers} trends={trends} />
+              <CustomersTable customers={data.customers} trends={trends} health={health} />
             )}
           </Card>
         </>
@@ -123,7 +128,7 @@ const VIEWS: ReadonlyArray<{ id: View; label: string }> = [
 /** Inventory counts or analysis figures of the customers: two views of one list. */
 function ViewSwitch({ view, onChange }: { view: View; onChange: (view: View) => void }) {
   return (
-    <div role="group" aria-label="Customers view" className="inline-flex rounded-md bg-slate-100 p-0.5">
+    <div role="group" aria-label="Customers view" className="inline-flex rounded-md bg-slate-100 p-0.5 dark:bg-slate-800">
       {VIEWS.map((v) => (
         <button
           key={v.id}
@@ -133,7 +138,9 @@ function ViewSwitch({ view, onChange }: { view: View; onChange: (view: View) => 
           className={cx(
             "rounded px-2.5 py-1 text-xs font-medium",
             focusRing,
-            view === v.id ? "bg-white text-slate-900 shadow-xs" : "text-slate-600 hover:text-slate-900",
+            view === v.id
+              ? "bg-white text-slate-900 shadow-xs dark:bg-slate-600 dark:text-white"
+              : "text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white",
           )}
         >
           {v.label}
@@ -144,60 +151,72 @@ function ViewSwitch({ view, onChange }: { view: View; onChange: (view: View) => 
 }
 
 const th = "px-3 py-2 font-semibold whitespace-nowrap";
+const sub = "block font-normal text-slate-500 dark:text-slate-400";
 
-/** A fleet tile's trend: the fleet's figure per day over the window. */
-function FleetTrend({
-  trends,
-  label,
-  figure,
-  caption,
-}: {
-  trends: TrendsQuery;
+/** The figures each customer row draws a sparkline of. */
+const CUSTOMER_TRENDS: ReadonlyArray<{
   label: string;
-  figure: "physicalHosts" | "virtualMachines" | "containers";
-  caption?: string;
-}) {
-  if (trends.isPending) return null;
-  if (trends.error || !trends.data) return <span>Trend unavailable</span>;
-  const points = trends.data.fleet;
-  if (points.length < 2) return <span>{points.length === 1 ? "One day collected: the trend appears after the next" : "No trend yet"}</span>;
-  return (
-    <TrendSparkline
-      label={`${label}, fleet, per day`}
-      values={points.map((p) => ({ at: p.at, value: p[figure] }))}
-      format={formatCount}
-      caption={caption}
-      width={96}
-      height={24}
-    />
-  );
-}
+  value: (p: TrendPoint) => number | null;
+  format: (v: number) => string;
+  formatDelta?: (v: number) => string;
+}> = [
+  { label: "Virtual machines", value: (p) => p.virtualMachines, format: formatCount },
+  { label: "vCPU:pCore", value: (p) => p.vcpuPerCore, format: formatRatio, formatDelta: formatDecimal },
+  { label: "Critical findings", value: (p) => p.criticalFindings, format: formatCount },
+];
 
-/** A customer row's trend: its VMs per day over the window. */
-function CustomerTrend({ trends, customer }: { trends: TrendsQuery; customer: Customer }) {
-  if (trends.isPending) return <Skeleton className="h-5 w-24" />;
-  if (trends.error || !trends.data) return <span className="text-xs text-slate-500">Unavailable</span>;
+/** A customer row's trends: VMs, vCPU:pCore and critical findings per day over the window. */
+function CustomerTrends({ trends, customer }: { trends: TrendsQuery; customer: Customer }) {
+  if (trends.isPending) {
+    return (
+      <div className="space-y-1.5">
+        <Skeleton className="h-4 w-28" />
+        <Skeleton className="h-4 w-28" />
+        <Skeleton className="h-4 w-28" />
+      </div>
+    );
+  }
+  if (trends.error || !trends.data) return <span className="text-xs text-slate-500 dark:text-slate-400">Unavailable</span>;
   const points = trends.data.customers.find((c) => c.customerId === customer.id)?.points ?? [];
   if (points.length < 2) {
-    return <span className="text-xs text-slate-500">{points.length === 1 ? "After the next day's collection" : "No collection yet"}</span>;
+    return (
+      <span className="text-xs text-slate-500 dark:text-slate-400">
+        {points.length === 1 ? "After the next day's collection" : "No collection yet"}
+      </span>
+    );
   }
   return (
-    <TrendSparkline
-      label={`Virtual machines of ${customer.name}, per day`}
-      values={points.map((p) => ({ at: p.at, value: p.virtualMachines }))}
-      format={formatCount}
-      width={88}
-      height={22}
-    />
+    <ul aria-label={`Trends of ${customer.name}`} className="space-y-1" data-customer-trends={customer.id}>
+      {CUSTOMER_TRENDS.map((f) => (
+        <li key={f.label} className="flex items-center gap-2">
+          <span className="w-20 shrink-0 text-xs text-slate-500 dark:text-slate-400">{f.label === "Virtual machines" ? "VMs" : f.label}</span>
+          <TrendSparkline
+            label={`${f.label} of ${customer.name}, per day`}
+            values={points.map((p) => ({ at: p.at, value: f.value(p) }))}
+            format={f.format}
+            formatDelta={f.formatDelta}
+            width={80}
+            height={18}
+          />
+        </li>
+      ))}
+    </ul>
   );
 }
 
-function CustomersTable({ customers, trends }: { customers: Customer[]; trends: TrendsQuery }) {
+function HealthCell({ health, customerId }: { health: HealthQuery; customerId: string }) {
+  if (health.isPending) return <Skeleton className="h-5 w-32" />;
+  if (health.error || !health.data) return <span className="text-xs text-red-700 dark:text-red-300">Health unavailable</span>;
+  const entry: CustomerHealth | undefined = health.data.customers.find((c) => c.customerId === customerId);
+  return <CustomerHealthCell health={entry} />;
+}
+
+function CustomersTable({ customers, trends, health }: { customers: Customer[]; trends: TrendsQuery; health: HealthQuery }) {
   return (
     <div className="overflow-x-auto">
       <table aria-labelledby="customers-heading" className="w-full border-collapse text-sm">
-        <thead className="bg-slate-50 text-xs text-slate-600">
-          <tr className="border-b border-slate-200">
+        <thead className="bg-slate-50 text-xs text-slate-600 dark:bg-slate-800/60 dark:text-slate-300">
+          <tr className="border-b border-slate-200 dark:border-slate-800">
             <th scope="col" className={cx(th, "text-left")}>
               Customer
             </th>
@@ -206,36 +225,37 @@ function CustomersTable({ customers, trends }: { customers: Customer[]; trends: 
             </th>
             <th scope="col" className={cx(th, "text-right")}>
               Hosts
-              <span className="block font-normal text-slate-500">hypervisors / engines</span>
+              <span className={sub}>hypervisors / engines</span>
             </th>
             <th scope="col" className={cx(th, "text-right")}>
               Virtual machines
-              <span className="block font-normal text-slate-500">powered on / total</span>
+              <span className={sub}>powered on / total</span>
             </th>
             <th scope="col" className={cx(th, "text-right")}>
               Containers
-              <span className="block font-normal text-slate-500">running / total</span>
+              <span className={sub}>running / total</span>
             </th>
             <th scope="col" className={cx(th, "text-left")}>
-              Virtual machines over time
-              <span className="block font-normal text-slate-500">per day, last {TREND_DAYS} days</span>
+              Trends
+              <span className={sub}>per day, last {TREND_DAYS} days</span>
             </th>
             <th scope="col" className={cx(th, "text-left")}>
-              Last collected
-            </th>
-            <th scope="col" className={cx(th, "text-left")}>
-              Status
+              Collection health
+              <span className={sub}>stale after twice the interval</span>
             </th>
           </tr>
         </thead>
-        <tbody className="divide-y divide-slate-100">
+        <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
           {customers.map((c) => (
-            <tr key={c.id} className="hover:bg-slate-50/80">
-              <th scope="row" className="min-w-48 px-3 py-2.5 text-left font-normal">
+            <tr key={c.id} data-customer-row={c.id} className="align-top hover:bg-slate-50/80 dark:hover:bg-slate-800/40">
+              <th scope="row" className="min-w-44 px-3 py-2.5 text-left font-normal">
                 <div className="flex flex-wrap items-center gap-2">
                   <Link
-                    href={`/customers/${c.id}`}
-                    className={cx("rounded font-medium text-brand-700 hover:text-brand-900 hover:underline", focusRing)}
+                    href={customerHref(c.id)}
+                    className={cx(
+                      "rounded font-medium text-brand-700 hover:text-brand-900 hover:underline dark:text-brand-300 dark:hover:text-brand-100",
+                      focusRing,
+                    )}
                   >
                     {c.name}
                   </Link>
@@ -244,29 +264,26 @@ function CustomersTable({ customers, trends }: { customers: Customer[]; trends: 
               </th>
               <td className="px-3 py-2.5 text-right tabular-nums">{formatCount(c.sources)}</td>
               <td className="px-3 py-2.5 text-right tabular-nums">
-                <span className="font-medium text-slate-900">{formatCount(c.hosts)}</span>
-                <span className="block text-xs text-slate-500">
+                <span className="font-medium text-slate-900 dark:text-slate-100">{formatCount(c.hosts)}</span>
+                <span className="block text-xs text-slate-500 dark:text-slate-400">
                   {formatCount(c.hypervisors)} / {formatCount(c.engineHosts)}
                 </span>
               </td>
               <td className="px-3 py-2.5 text-right tabular-nums">
-                <span className="text-slate-600">{formatCount(c.vmsPoweredOn)}</span>
-                <span className="text-slate-400"> / </span>
-                <span className="font-medium text-slate-900">{formatCount(c.virtualMachines)}</span>
+                <span className="text-slate-600 dark:text-slate-300">{formatCount(c.vmsPoweredOn)}</span>
+                <span className="text-slate-400 dark:text-slate-500"> / </span>
+                <span className="font-medium text-slate-900 dark:text-slate-100">{formatCount(c.virtualMachines)}</span>
               </td>
               <td className="px-3 py-2.5 text-right tabular-nums">
-                <span className="text-slate-600">{formatCount(c.containersRunning)}</span>
-                <span className="text-slate-400"> / </span>
-                <span className="font-medium text-slate-900">{formatCount(c.containers)}</span>
+                <span className="text-slate-600 dark:text-slate-300">{formatCount(c.containersRunning)}</span>
+                <span className="text-slate-400 dark:text-slate-500"> / </span>
+                <span className="font-medium text-slate-900 dark:text-slate-100">{formatCount(c.containers)}</span>
               </td>
               <td className="px-3 py-2.5 whitespace-nowrap">
-                <CustomerTrend trends={trends} customer={c} />
-              </td>
-              <td className="px-3 py-2.5 whitespace-nowrap text-slate-700">
-                <RelativeTime date={c.lastCollectedAt} />
+                <CustomerTrends trends={trends} customer={c} />
               </td>
               <td className="px-3 py-2.5">
-                <StatusBadge status={c.status} />
+                <HealthCell health={health} customerId={c.id} />
               </td>
             </tr>
           ))}
@@ -278,7 +295,7 @@ function CustomersTable({ customers, trends }: { customers: Customer[]; trends: 
 
 function CustomersSkeleton() {
   return (
-    <div role="status" className="divide-y divide-slate-100">
+    <div role="status" className="divide-y divide-slate-100 dark:divide-slate-800">
       <span className="sr-only">Loading customers…</span>
       {Array.from({ length: 4 }, (_, i) => (
         <div key={i} className="flex items-center gap-6 px-4 py-3.5">
@@ -314,11 +331,11 @@ function DemoNotice() {
     <div
       role="region"
       aria-label="Demo data"
-      className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3"
+      className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 dark:border-amber-900 dark:bg-amber-950/40"
     >
       <div className="min-w-64 flex-1 text-sm">
-        <p className="font-semibold text-amber-900">This is demo data</p>
-        <p className="mt-0.5 text-amber-800">
+        <p className="font-semibold text-amber-900 dark:text-amber-100">This is demo data</p>
+        <p className="mt-0.5 text-amber-800 dark:text-amber-200">
           The customers marked &ldquo;Demo&rdquo; come from a built-in sample fleet so you can explore Fleetlens.
           Remove them when you add your own sources; they are not loaded again.
         </p>
