@@ -1,22 +1,26 @@
 /**
- * CSV export of a customer's verdict or finding table: GET /api/export/<customerId>/<verdicts|findings>
- * with the page's filters in the query string (kind, verdict, role | severity, ruleId, search, sort, dir).
+ * A customer page table as a download: GET /api/export/<customerId>/<table> where table is one of
+ * server/export/registry.ts's (verdicts, findings, hosts, vms, containers), with
+ *   format=csv|xlsx    (csv by default),
+ *   columns=a,b,...    the screen's visible columns in the screen's order (every column by default),
+ *   and the page's filters: search, sort, dir and the table's own (kind, verdict, role, severity,
+ *   ruleId, powerState, osFamily, template, state, privileged ...).
  *
  * Exports are for engineers and administrators (README "Accounts, roles and access"): a viewer gets
  * 403. Otherwise the same authorization as tRPC's customerProcedure (session cookie or API token; a
- * customer out of scope looks missing), same rows as analysis.verdicts / analysis.findings,
- * streamed in constant memory with formula-neutralised cells. Every export is audited before the
- * first byte is sent. An unexpected error answers 500 with a reference, never its own words.
+ * customer out of scope looks missing), the same rows as the table's procedure (same schema, same
+ * query builders), streamed in constant memory; CSV cells formula-neutralised, xlsx cells never
+ * formulas (server/export/xlsx.ts). A bad format, filter or column answers 400 naming it. Every
+ * export is audited before the first byte is sent. An unexpected error answers 500 with a reference,
+ * never its own words.
  */
-import { customerAnalysis } from "@/server/analysis/load";
-import { findingRows, verdictRows } from "@/server/analysis/views";
 import { internalErrorResponse } from "@/server/api/errors";
 import { customerOf, engineerOf, EXPORT_FORBIDDEN, plainText } from "@/server/api/route-guard";
 import { audit, clientIp } from "@/server/auth/audit";
 import { db } from "@/server/db/client";
-import type { Analysis } from "@/server/analysis";
-import { csvResponse, exportFilename, type CsvColumn } from "@/server/export/csv";
-import { FINDING_CSV_COLUMNS, VERDICT_CSV_COLUMNS, isExportTable, parseExportFilter } from "@/server/export/tables";
+import { csvResponse, exportFilename } from "@/server/export/csv";
+import { EXPORT_TABLE_NAMES, isExportTableName, parseColumns, parseFormat, parseTableFilter, TABLE_EXPORTS } from "@/server/export/registry";
+import { xlsxResponse } from "@/server/export/xlsx";
 
 export const dynamic = "force-dynamic";
 
@@ -24,7 +28,7 @@ export async function GET(request: Request, context: { params: Promise<{ custome
   try {
     return await exportTable(request, context);
   } catch (error) {
-    return internalErrorResponse("CSV export", error);
+    return internalErrorResponse("table export", error);
   }
 }
 
@@ -33,37 +37,33 @@ async function exportTable(request: Request, context: { params: Promise<{ custom
   const viewer = await engineerOf(database, request, EXPORT_FORBIDDEN);
   if (viewer instanceof Response) return viewer;
 
-  const { customerId, table } = await context.params;
-  if (!isExportTable(table)) return plainText(404, "no such table: verdicts or findings");
+  const { customerId, table: name } = await context.params;
+  if (!isExportTableName(name)) return plainText(404, `no such table: ${EXPORT_TABLE_NAMES.join(", ")}`);
   const customer = await customerOf(database, viewer, customerId);
   if (customer instanceof Response) return customer;
 
+  const table = TABLE_EXPORTS[name];
   const params = new URL(request.url).searchParams;
-  const filename = exportFilename(customer.name, table);
-  const audited = (filters: unknown, rows: number) =>
-    audit(database, {
-      actorId: viewer.id,
-      actorEmail: viewer.email,
-      action: "export",
-      target: customer.id,
-      detail: { table, filters, rows },
-      ip: clientIp(request.headers),
-    });
+  const format = parseFormat(params);
+  if (!format.ok) return plainText(400, format.error);
+  const filter = parseTableFilter(table, params);
+  if (!filter.ok) return plainText(400, filter.error);
+  const columns = parseColumns(table, params);
+  if (!columns.ok) return plainText(400, columns.error);
 
   // The rows are counted before the first byte is streamed, and the export audited then: the
   // entry is written even if the download is later cancelled.
-  const download = async <F, R>(
-    parsed: { ok: true; filter: F } | { ok: false; error: string },
-    rowsOf: (analysis: Analysis, filter: F) => R[],
-    columns: readonly CsvColumn<R>[],
-  ) => {
-    if (!parsed.ok) return plainText(400, parsed.error);
-    const { analysis } = await customerAnalysis(database, customer.id);
-    const rows = rowsOf(analysis, parsed.filter);
-    await audited(parsed.filter, rows.length);
-    return csvResponse(rows, columns, filename);
-  };
-  return table === "verdicts"
-    ? download(parseExportFilter("verdicts", params), verdictRows, VERDICT_CSV_COLUMNS)
-    : download(parseExportFilter("findings", params), findingRows, FINDING_CSV_COLUMNS);
+  const { total, rows } = await table.rows(database, customer.id, filter.value);
+  await audit(database, {
+    actorId: viewer.id,
+    actorEmail: viewer.email,
+    action: "export",
+    target: customer.id,
+    detail: { table: name, format: format.value, filters: filter.value, columns: columns.value.ids, rows: total },
+    ip: clientIp(request.headers),
+  });
+  const filename = exportFilename(customer.name, table.label, new Date(), format.value);
+  return format.value === "xlsx"
+    ? xlsxResponse(rows, columns.value.columns, filename, { sheet: table.label[0]!.toUpperCase() + table.label.slice(1) })
+    : csvResponse(rows, columns.value.columns, filename);
 }

@@ -1,0 +1,185 @@
+/**
+ * Every table of the customer page that can be downloaded, in one place: GET
+ * /api/export/<customerId>/<table>?format=csv|xlsx&columns=<ids>&<the table's filters> looks the
+ * table up here. Adding a table is one entry: its name, the query parameters of its filter (checked
+ * by the same zod schema as its tRPC procedure), its columns by screen id, and its rows.
+ */
+import type { z } from "zod";
+import { customerAnalysis } from "../analysis/load";
+import { findingFilterSchema, findingRows, verdictFilterSchema, verdictRows, type FindingRow, type VerdictRow } from "../analysis/views";
+import { containerFilterSchema, hostFilterSchema, vmFilterSchema } from "../api/inventory-tables";
+import type { Database } from "../db/client";
+import type { ExportColumn } from "./csv";
+import {
+  CONTAINER_EXPORT_COLUMNS,
+  containerRows,
+  HOST_EXPORT_COLUMNS,
+  hostRows,
+  VM_EXPORT_COLUMNS,
+  vmRows,
+  type ExportRows,
+  type ScreenColumn,
+} from "./inventory";
+import { FINDING_CSV_COLUMNS, VERDICT_CSV_COLUMNS } from "./tables";
+
+export const EXPORT_FORMATS = ["csv", "xlsx"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** A filter field in the query string: text as given, or a boolean written true / false. */
+type ParamKind = "text" | "boolean";
+
+export interface TableExport<F, R> {
+  /** Plain words for the file name and the worksheet: "virtual machines". */
+  label: string;
+  /** The filter's schema (the tRPC procedure's, without the page) and its query parameters besides search, sort and dir. */
+  schema: z.ZodType<F>;
+  params: Record<string, ParamKind>;
+  /** The columns by screen id, in the screen's order: `columns=` picks and orders them; all of them without it. */
+  columns: readonly ScreenColumn<R>[];
+  rows: (database: Database, customerId: string, filter: F) => Promise<ExportRows<R>>;
+}
+
+/** Erases a table's filter and row types, which only meet inside its own entry. */
+const entry = <F, R>(table: TableExport<F, R>) => table as unknown as TableExport<unknown, unknown>;
+
+/** Columns by their header: the analysis exports' file columns, grouped under the screen's ids. */
+function grouped<R>(all: readonly ExportColumn<R>[], groups: Record<string, string[]>): ScreenColumn<R>[] {
+  const byHeader = new Map(all.map((c) => [c.header, c]));
+  return Object.entries(groups).map(([id, headers]) => ({
+    id,
+    columns: headers.map((h) => {
+      const column = byHeader.get(h);
+      if (!column) throw new Error(`export columns: no column "${h}"`);
+      return column;
+    }),
+  }));
+}
+
+const analysisRows =
+  <F, R>(rowsOf: (analysis: Awaited<ReturnType<typeof customerAnalysis>>["analysis"], filter: F) => R[]) =>
+  async (database: Database, customerId: string, filter: F): Promise<ExportRows<R>> => {
+    const { analysis } = await customerAnalysis(database, customerId);
+    const rows = rowsOf(analysis, filter);
+    return { total: rows.length, rows };
+  };
+
+export const TABLE_EXPORTS = {
+  verdicts: entry<z.output<typeof verdictFilterSchema>, VerdictRow>({
+    label: "verdicts",
+    schema: verdictFilterSchema,
+    params: { kind: "text", verdict: "text", role: "text" },
+    // The screen's columns first (VerdictsTable), then what only the file has.
+    columns: grouped(VERDICT_CSV_COLUMNS, {
+      name: ["Workload"],
+      kind: ["Kind"],
+      role: ["Role", "Role evidence"],
+      verdict: ["Verdict", "Why", "Evidence"],
+      fit: ["Fit"],
+      host: ["Host", "Cluster"],
+      ramMiB: ["RAM saved (MiB)"],
+      diskMiB: ["Disk saved (MiB)"],
+      findings: ["Findings"],
+      tenant: ["Tenant"],
+      os: ["Guest OS"],
+      isolation: ["Isolation"],
+      cpuMillis: ["CPU saved (millicores)"],
+    }),
+    rows: analysisRows(verdictRows),
+  }),
+  findings: entry<z.output<typeof findingFilterSchema>, FindingRow>({
+    label: "findings",
+    schema: findingFilterSchema,
+    params: { kind: "text", severity: "text", ruleId: "text" },
+    columns: grouped(FINDING_CSV_COLUMNS, {
+      severity: ["Severity"],
+      ruleId: ["Rule", "Finding"],
+      name: ["Workload"],
+      kind: ["Kind"],
+      host: ["Host"],
+      detail: ["Detail", "Why it matters"],
+      source: ["Source", "Upstream id", "Source URL", "Deviation"],
+    }),
+    rows: analysisRows(findingRows),
+  }),
+  hosts: entry({
+    label: "hosts",
+    schema: hostFilterSchema,
+    params: { role: "text" },
+    columns: HOST_EXPORT_COLUMNS,
+    rows: hostRows,
+  }),
+  vms: entry({
+    label: "virtual machines",
+    schema: vmFilterSchema,
+    params: { powerState: "text", osFamily: "text", template: "boolean" },
+    columns: VM_EXPORT_COLUMNS,
+    rows: vmRows,
+  }),
+  containers: entry({
+    label: "containers",
+    schema: containerFilterSchema,
+    params: { state: "text", privileged: "boolean" },
+    columns: CONTAINER_EXPORT_COLUMNS,
+    rows: containerRows,
+  }),
+} satisfies Record<string, TableExport<unknown, unknown>>;
+
+export type ExportTableName = keyof typeof TABLE_EXPORTS;
+export const EXPORT_TABLE_NAMES = Object.keys(TABLE_EXPORTS) as ExportTableName[];
+export const isExportTableName = (value: string): value is ExportTableName => Object.hasOwn(TABLE_EXPORTS, value);
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** Query-string names of the filter fields, for error messages the caller can act on. */
+const PARAM_OF: Record<string, string> = { "sort.column": "sort", "sort.direction": "dir" };
+
+/**
+ * The table's filter from a query string (its params, search, sort, dir), checked by its schema.
+ * An error names the parameter and the problem.
+ */
+export function parseTableFilter<F>(table: TableExport<F, unknown>, params: URLSearchParams): Parsed<F> {
+  const get = (name: string) => params.get(name) ?? undefined;
+  const raw: Record<string, unknown> = { search: get("search") };
+  if (params.has("sort") || params.has("dir")) {
+    const defaults = (table.schema.parse({}) as { sort: { column: string; direction: string } }).sort;
+    raw.sort = { column: get("sort") ?? defaults.column, direction: get("dir") ?? defaults.direction };
+  }
+  for (const [name, kind] of Object.entries(table.params)) {
+    const value = get(name);
+    if (value === undefined || value === "") continue;
+    raw[name] = kind === "boolean" ? (value === "true" ? true : value === "false" ? false : value) : value;
+  }
+  const parsed = table.schema.safeParse(raw);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const problems = parsed.error.issues.map((issue) => {
+    const field = issue.path.map(String).join(".");
+    return `${PARAM_OF[field] ?? field}: ${issue.message}`;
+  });
+  return { ok: false, error: `invalid filter: ${problems.join("; ")}` };
+}
+
+/** `format=csv|xlsx`, csv when absent. */
+export function parseFormat(params: URLSearchParams): Parsed<ExportFormat> {
+  const format = params.get("format") ?? "csv";
+  return (EXPORT_FORMATS as readonly string[]).includes(format)
+    ? { ok: true, value: format as ExportFormat }
+    : { ok: false, error: `format: "${format.slice(0, 40)}" is not one of ${EXPORT_FORMATS.join(", ")}` };
+}
+
+/**
+ * `columns=name,host,...`: the screen's visible columns in the screen's order, each giving its file
+ * columns; every column when absent. An unknown or repeated id is refused, named.
+ */
+export function parseColumns<R>(table: TableExport<unknown, R>, params: URLSearchParams): Parsed<{ ids: string[]; columns: ExportColumn<R>[] }> {
+  const raw = params.get("columns");
+  const byId = new Map(table.columns.map((c) => [c.id, c]));
+  const ids = raw === null ? table.columns.map((c) => c.id) : raw.split(",").map((id) => id.trim());
+  if (raw !== null && (raw.trim() === "" || ids.some((id) => id === ""))) return { ok: false, error: "columns: empty column name (give the ids separated by commas)" };
+  const unknown = ids.filter((id) => !byId.has(id));
+  if (unknown.length > 0) {
+    return { ok: false, error: `columns: no column ${unknown.map((id) => `"${id.slice(0, 40)}"`).join(", ")} in ${table.label} (columns: ${table.columns.map((c) => c.id).join(", ")})` };
+  }
+  const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (repeated.length > 0) return { ok: false, error: `columns: "${repeated[0]}" given twice` };
+  return { ok: true, value: { ids, columns: ids.flatMap((id) => byId.get(id)!.columns) } };
+}
