@@ -13,6 +13,7 @@ import { ExportLink, useCanExport } from "../analysis/parts";
 import { UtilisationPanel } from "../analysis/UtilisationPanel";
 import { WastePanel } from "../analysis/WastePanel";
 import { errorCode } from "../errors";
+import { reportHref } from "../links";
 import { formatCount, pluralize } from "../format";
 import { Badge } from "../ui/Badge";
 import { buttonClasses } from "../ui/Button";
@@ -123,6 +124,17 @@ export function CustomerView({ customerId }: { customerId: string }) {
             {/* The stored inventory of every source as an RVTools-shaped .xlsx (engineers and administrators). */}
             {canExport && c && (
               <ExportLink href={`/api/export/${encodeURIComponent(customerId)}/rvtools`} label="RVTools workbook" />
+            )}
+            {/* The printable report (and its PDF), named or anonymised for third parties: for everyone who sees this page. */}
+            {c && (
+              <>
+                <Link href={reportHref(customerId)} className={buttonClasses("primary", "sm")}>
+                  Report
+                </Link>
+                <Link href={reportHref(customerId, { anonymised: true })} className={buttonClasses("secondary", "sm")}>
+                  Anonymised report
+                </Link>
+              </>
             )}
             <Link href="/sources" className={buttonClasses("secondary", "sm")}>
               Manage sources
