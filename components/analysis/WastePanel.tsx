@@ -5,6 +5,7 @@ import { StatCard } from "../ui/Card";
 import { cx } from "../ui/cx";
 import { CHART, formatGB, formatGiB, toGiB } from "./format";
 import { AnalysisGate, ChartWithTable, FigureTable, numClass, RowHeader, Section, Swatch, tdClass, Th, type CustomerAnalysis } from "./parts";
+import { ObjectNameLink } from "../objects/ObjectNameLink";
 
 export function WastePanel({ customerId }: { customerId: string }) {
   return (
@@ -131,7 +132,9 @@ function Waste({ data }: { data: CustomerAnalysis }) {
             {duplicated.map((i) => (
               <tr key={`${i.customer}:${i.imageId}`}>
                 <RowHeader className="font-normal break-all">
-                  <span title={i.imageId}>{i.image}</span>
+                  <span title={i.imageId}>
+                    <ObjectNameLink kind="image" id={i.imageKey}>{i.image}</ObjectNameLink>
+                  </span>
                 </RowHeader>
                 <td className={numClass}>{formatCount(i.hosts)}</td>
                 <td className={numClass}>{formatBytes(i.sizeBytes)}</td>

@@ -37,6 +37,8 @@ export interface OsWaste {
 export interface ImageDuplication {
   image: string;
   imageId: string;
+  /** The row id of the first copy listed (its page: components/links.ts). */
+  imageKey: string;
   customer: string;
   hosts: number;
   sizeBytes: number;
@@ -192,6 +194,7 @@ export function analyseWaste(inventory: Inventory, parameters: Parameters): Wast
       sameImage.set(id, {
         image: image.repoTags[0] ?? image.repoDigests[0] ?? image.externalId,
         imageId: image.externalId,
+        imageKey: image.key,
         customer: image.customer,
         hosts: 1,
         sizeBytes: image.sizeBytes,

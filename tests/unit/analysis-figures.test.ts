@@ -342,8 +342,8 @@ describe("waste", () => {
       P,
     );
     expect(w.images).toEqual([
-      { image: "sha256:lonely:latest", imageId: "sha256:lonely", customer: "acme", hosts: 2, sizeBytes: 5000, duplicateBytes: 5000 },
-      { image: "nginx:1.27", imageId: "sha256:aaa", customer: "acme", hosts: 3, sizeBytes: 1000, duplicateBytes: 2 * 1000 },
+      { image: "sha256:lonely:latest", imageId: "sha256:lonely", imageKey: expect.any(String), customer: "acme", hosts: 2, sizeBytes: 5000, duplicateBytes: 5000 },
+      { image: "nginx:1.27", imageId: "sha256:aaa", imageKey: expect.any(String), customer: "acme", hosts: 3, sizeBytes: 1000, duplicateBytes: 2 * 1000 },
     ]);
     expect(w.totals.crossHostDuplicateBytes).toBe(5000 + 2000);
   });
