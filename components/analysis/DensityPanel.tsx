@@ -6,6 +6,7 @@ import { StatCard } from "../ui/Card";
 import { cx } from "../ui/cx";
 import { CHART, formatDecimal, formatRatio } from "./format";
 import { AnalysisGate, ChartWithTable, FigureTable, numClass, RowHeader, Section, Swatch, tdClass, Th, type CustomerAnalysis } from "./parts";
+import { ObjectNameLink } from "../objects/ObjectNameLink";
 
 const overTargetOf = (props: BarShapeProps) => Boolean((props.payload as { overTarget?: boolean } | undefined)?.overTarget);
 
@@ -121,7 +122,9 @@ function Density({ data }: { data: CustomerAnalysis }) {
               >
                 {hosts.map((h) => (
                   <tr key={h.key} className={h.overTarget ? "bg-red-50/50" : undefined}>
-                    <RowHeader className="whitespace-nowrap">{h.hostName}</RowHeader>
+                    <RowHeader className="whitespace-nowrap">
+                      <ObjectNameLink kind="host" id={h.key}>{h.hostName}</ObjectNameLink>
+                    </RowHeader>
                     <td className={cx(tdClass, "whitespace-nowrap text-slate-600")}>{h.cluster}</td>
                     <td className={numClass}>
                       {formatCount(h.vmsPoweredOn)} / {formatCount(h.vmsPoweredOff)} / {formatCount(h.templates)}

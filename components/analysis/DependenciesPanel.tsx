@@ -22,6 +22,7 @@ import { LoadingBlock } from "../ui/Spinner";
 import { cx, focusRing } from "../ui/cx";
 import { DependencyGraph } from "./DependencyGraph";
 import { ExportLink, FigureTable, numClass, RowHeader, Section, tdClass, Th, thClass, useCanExport } from "./parts";
+import { ObjectNameLink } from "../objects/ObjectNameLink";
 
 export type Dependencies = RouterOutputs["analysis"]["dependencies"];
 type Edge = Dependencies["edges"][number];
@@ -313,7 +314,7 @@ function Endpoint({ node, fallback }: { node: Node | undefined; fallback: string
   }
   return (
     <span>
-      {node.name}
+      {node.kind === "vm" ? <ObjectNameLink kind="vm" id={node.key}>{node.name}</ObjectNameLink> : node.name}
       {!node.discovered && <span className="ml-1.5 text-xs text-slate-500">(not read)</span>}
     </span>
   );

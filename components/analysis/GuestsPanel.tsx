@@ -19,6 +19,7 @@ import { QueryError } from "../ui/ErrorMessage";
 import { LoadingBlock } from "../ui/Spinner";
 import { cx } from "../ui/cx";
 import { FigureTable, numClass, RowHeader, Section, tdClass, Th } from "./parts";
+import { ObjectNameLink } from "../objects/ObjectNameLink";
 
 type GuestDiscovery = RouterOutputs["analysis"]["guests"];
 type GuestRow = GuestDiscovery["guests"][number];
@@ -143,7 +144,7 @@ function GuestTableRow({ guest: g }: { guest: GuestRow }) {
       <td className={tdClass}>
         {g.vmName ? (
           <span>
-            {g.vmName}
+            <ObjectNameLink kind="vm" id={g.vmKey}>{g.vmName}</ObjectNameLink>
             {g.match && <span className="block text-xs text-slate-500">{MATCH_LABEL[g.match]}</span>}
           </span>
         ) : (

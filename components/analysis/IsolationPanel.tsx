@@ -18,6 +18,7 @@ import {
   Th,
   type CustomerAnalysis,
 } from "./parts";
+import { ObjectNameLink } from "../objects/ObjectNameLink";
 
 export function IsolationPanel({ customerId, customerName }: { customerId: string; customerName: string }) {
   const [rule, setRule] = useState<{ id: string; title: string } | null>(null);
@@ -261,7 +262,9 @@ function IsolationSummary({
             >
               {isolation.hosts.map((h) => (
                 <tr key={h.key}>
-                  <RowHeader className="whitespace-nowrap">{h.hostName}</RowHeader>
+                  <RowHeader className="whitespace-nowrap">
+                    <ObjectNameLink kind="host" id={h.key}>{h.hostName}</ObjectNameLink>
+                  </RowHeader>
                   <td className={numClass}>{formatCount(h.containers)}</td>
                   <td className={cx(tdClass, "text-xs text-slate-600")}>
                     {h.tenants.length === 0 ? <span className="text-slate-400">{MISSING}</span> : h.tenants.join(", ")}

@@ -17,6 +17,7 @@ import {
   type CustomerAnalysis,
 } from "./parts";
 import { VerdictsTable } from "./VerdictsTable";
+import { ObjectNameLink } from "../objects/ObjectNameLink";
 
 export function MigrationPanel({ customerId, customerName }: { customerId: string; customerName: string }) {
   return (
@@ -138,7 +139,9 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
               >
                 {templates.map((t) => (
                   <tr key={t.key}>
-                    <RowHeader>{t.name}</RowHeader>
+                    <RowHeader>
+                      <ObjectNameLink kind="vm" id={t.key}>{t.name}</ObjectNameLink>
+                    </RowHeader>
                     <td className="px-3 py-2 align-top whitespace-nowrap">
                       {t.host ?? <span className="text-slate-400">{MISSING}</span>}
                       {t.cluster && <div className="text-xs text-slate-500">{t.cluster}</div>}

@@ -24,6 +24,7 @@ import { LoadingBlock } from "../ui/Spinner";
 import { formatGiB } from "./format";
 import { UtilisationHistoryCharts } from "./UtilisationHistoryCharts";
 import { AnalysisTableEmpty, FigureTable, numClass, RowHeader, Section, SeverityBadge, tdClass, Th } from "./parts";
+import { ObjectNameLink } from "../objects/ObjectNameLink";
 
 type Summary = RouterOutputs["analysis"]["utilisation"];
 type VmRow = RouterOutputs["analysis"]["utilisationVms"]["rows"][number];
@@ -166,7 +167,7 @@ function HostsSection({ data, customerName, onHistory }: { data: Summary; custom
         {data.hosts.map((h) => (
           <tr key={h.hostKey} data-host={h.name}>
             <RowHeader>
-              {h.name}
+              <ObjectNameLink kind="host" id={h.hostKey}>{h.name}</ObjectNameLink>
               <div className="text-xs font-normal text-slate-500">{h.cluster}</div>
             </RowHeader>
             <td className={numClass}>
@@ -202,7 +203,9 @@ function vmColumns(onHistory: (target: HistoryTarget) => void) {
       meta: { className: "min-w-44" },
       cell: ({ row }) => (
         <div>
-          <div className="font-medium text-slate-900">{row.original.name}</div>
+          <div className="font-medium text-slate-900">
+            <ObjectNameLink kind="vm" id={row.original.vmKey}>{row.original.name}</ObjectNameLink>
+          </div>
           <div className="mt-0.5 text-xs text-slate-500">{[row.original.hostName, row.original.cluster].filter(Boolean).join(" · ")}</div>
         </div>
       ),
