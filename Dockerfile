@@ -15,6 +15,9 @@ RUN npm run build && npm prune --omit=dev
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 PORT=3000 FLEETLENS_DATA_DIR=/app/.data
+# Chromium prints the customer report's PDF (server/report/pdf.ts, FLEETLENS_CHROMIUM); DejaVu gives it fonts.
+RUN apt-get update && apt-get install -y --no-install-recommends chromium fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
+ENV FLEETLENS_CHROMIUM=/usr/bin/chromium
 RUN useradd --system --uid 1001 --home-dir /app fleetlens && mkdir -p /app/.data && chown fleetlens /app/.data
 COPY --from=build --chown=fleetlens /app/package.json /app/next.config.js /app/postcss.config.mjs ./
 COPY --from=build --chown=fleetlens /app/node_modules ./node_modules
