@@ -18,7 +18,7 @@ export function FleetAnalysisTable() {
 
   return (
     <>
-      <p id="fleet-analysis-description" className="border-b border-slate-200 px-4 py-2 text-xs text-slate-600">
+      <p id="fleet-analysis-description" className="border-b border-slate-200 px-4 py-2 text-xs text-slate-600 dark:border-slate-800 dark:text-slate-300">
         Density of powered-on VMs, duplication waste, isolation posture and migration verdicts per customer. Open a
         customer for the charts and the reasons.
       </p>
@@ -34,12 +34,12 @@ export function FleetAnalysisTable() {
           ))}
         </div>
       ) : rows.length === 0 ? (
-        <p className="px-4 py-6 text-sm text-slate-600">No customers to analyse yet: add a source first.</p>
+        <p className="px-4 py-6 text-sm text-slate-600 dark:text-slate-300">No customers to analyse yet: add a source first.</p>
       ) : (
         <div className="overflow-x-auto">
           <table aria-label="Analysis per customer" aria-describedby="fleet-analysis-description" className="w-full border-collapse text-sm">
-            <thead className="bg-slate-50">
-              <tr className="border-b border-slate-200">
+            <thead className="bg-slate-50 dark:bg-slate-800/60">
+              <tr className="border-b border-slate-200 dark:border-slate-800">
                 <Th>Customer</Th>
                 <Th right>vCPU:pCore</Th>
                 <Th right>vRAM:pRAM</Th>
@@ -48,7 +48,7 @@ export function FleetAnalysisTable() {
                 <Th right>Critical findings</Th>
                 <Th right>
                   Verdicts
-                  <span className="block font-normal text-slate-500">
+                  <span className="block font-normal text-slate-500 dark:text-slate-400">
                     {VERDICT_VALUES.map((v) => VERDICT_SHORT[v]).join(" / ")}
                   </span>
                 </Th>
@@ -56,19 +56,19 @@ export function FleetAnalysisTable() {
                 <Th right>Hosts freed</Th>
               </tr>
             </thead>
-            <tbody className="divide-y divide-slate-100">
+            <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
               {rows.map((r) => (
-                <tr key={r.customerId} className="hover:bg-slate-50/80">
+                <tr key={r.customerId} className="hover:bg-slate-50/80 dark:hover:bg-slate-800/40">
                   <th scope="row" className="min-w-44 px-3 py-2 text-left font-normal">
                     <Link href={`/customers/${r.customerId}?tab=density`} className={linkClass}>
                       {r.name}
                     </Link>
                   </th>
-                  <td className={cx(numClass, r.hostsOverTarget > 0 && "text-red-700")}>{formatRatio(r.vcpuPerCore)}</td>
+                  <td className={cx(numClass, r.hostsOverTarget > 0 && "text-red-700 dark:text-red-300")}>{formatRatio(r.vcpuPerCore)}</td>
                   <td className={numClass}>{formatRatio(r.vramPerPram)}</td>
                   <td className={numClass}>{formatGiB(r.ramWasteMiB)}</td>
                   <td className={numClass}>{formatScore(r.postureScore)}</td>
-                  <td className={cx(numClass, r.critical > 0 && "font-semibold text-red-700")}>{formatCount(r.critical)}</td>
+                  <td className={cx(numClass, r.critical > 0 && "font-semibold text-red-700 dark:text-red-300")}>{formatCount(r.critical)}</td>
                   <td
                     className={numClass}
                     title={VERDICT_VALUES.map((v) => `${VERDICT_LABEL[v]}: ${formatCount(r.verdicts[v])}`).join("\n")}
@@ -81,12 +81,12 @@ export function FleetAnalysisTable() {
               ))}
             </tbody>
             {totals && rows.length > 1 && (
-              <tfoot className="border-t-2 border-slate-200 bg-slate-50 font-medium">
+              <tfoot className="border-t-2 border-slate-200 bg-slate-50 font-medium dark:border-slate-700 dark:bg-slate-800/60">
                 <tr>
                   <th scope="row" className="px-3 py-2 text-left">
                     Fleet
                   </th>
-                  <td className={cx(numClass, totals.hostsOverTarget > 0 && "text-red-700")}>{formatRatio(totals.vcpuPerCore)}</td>
+                  <td className={cx(numClass, totals.hostsOverTarget > 0 && "text-red-700 dark:text-red-300")}>{formatRatio(totals.vcpuPerCore)}</td>
                   <td className={numClass}>{formatRatio(totals.vramPerPram)}</td>
                   <td className={numClass}>{formatGiB(totals.ramWasteMiB)}</td>
                   <td className={numClass}>{formatScore(totals.postureScore)}</td>

@@ -133,7 +133,7 @@ export function ChartWithTable({
   );
 }
 
-export const thClass = "px-3 py-2 text-xs font-semibold whitespace-nowrap text-slate-600";
+export const thClass = "px-3 py-2 text-xs font-semibold whitespace-nowrap text-slate-600 dark:text-slate-300";
 export const tdClass = "px-3 py-2 align-top";
 export const numClass = "px-3 py-2 text-right align-top tabular-nums whitespace-nowrap";
 
@@ -236,7 +236,7 @@ export function useCanExport(): boolean {
   return useIsEngineer();
 }
 
-export const linkClass = cx("rounded font-medium text-brand-700 hover:text-brand-900 hover:underline", focusRing);
+export const linkClass = cx("rounded font-medium text-brand-700 hover:text-brand-900 hover:underline dark:text-brand-300 dark:hover:text-brand-100", focusRing);
 
 /** The empty state of an analysis table: nothing to list, or nothing matching the filters. */
 export function AnalysisTableEmpty({
