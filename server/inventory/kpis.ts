@@ -57,13 +57,19 @@ export async function fleetCounts(database: Database, filter: { customerIds: str
   return { ...r, vcpuPerCore: ratio(r.vcpusPoweredOn, r.physicalCores) };
 }
 
-/**
- * Plans with at least one wave in progress, per customer.
- * TODO(plans): count from migration_plan / migration_wave (status 'in_progress') once the plans
- * engineer's tables are committed; until then no plan exists, so every count is 0.
- */
-export async function plansInProgress(_database: Database, customerIds: string[]): Promise<Map<string, number>> {
-  return new Map(customerIds.map((id) => [id, 0]));
+/** Plans with at least one wave in progress (migration_wave.status 'in_progress'), per customer. */
+export async function plansInProgress(database: Database, customerIds: string[]): Promise<Map<string, number>> {
+  const { rows } = await database.pool.query<{ customer_id: string; plans: number }>(
+    `SELECT p.customer_id, count(*)::int AS plans
+       FROM migration_plan p
+      WHERE p.customer_id = ANY($1::uuid[])
+        AND EXISTS (SELECT 1 FROM migration_wave w WHERE w.plan_id = p.id AND w.status = 'in_progress')
+      GROUP BY p.customer_id`,
+    [customerIds],
+  );
+  const counts = new Map(customerIds.map((id) => [id, 0]));
+  for (const r of rows) counts.set(r.customer_id, r.plans);
+  return counts;
 }
 
 export interface CustomerKpis {

@@ -133,6 +133,34 @@ describe("fleet.kpis", () => {
   });
 });
 
+describe("plans in progress", () => {
+  async function plan(customer: string, name: string, statuses: string[]) {
+    const { rows } = await t.pool.query<{ id: string }>(`INSERT INTO migration_plan (customer_id, name) VALUES ($1, $2) RETURNING id`, [ids[customer], name]);
+    for (const [position, status] of statuses.entries()) {
+      await t.pool.query(`INSERT INTO migration_wave (plan_id, position, name, status) VALUES ($1, $2, $3, $4::wave_status)`, [rows[0]!.id, position, `w${position}`, status]);
+    }
+  }
+
+  it("counts plans with any wave in progress, once each, in scope", async () => {
+    await plan("Alpha", "started", ["done", "in_progress", "planned"]);
+    await plan("Alpha", "two running", ["in_progress", "in_progress"]);
+    await plan("Alpha", "finished", ["done", "rolled_back"]); // near miss: no wave in progress
+    await plan("Alpha", "empty", []);
+    await plan("Beta", "beta started", ["in_progress"]);
+    const { rows } = await t.pool.query<{ customer_id: string; n: number }>(
+      `SELECT p.customer_id, count(DISTINCT p.id)::int AS n FROM migration_plan p JOIN migration_wave w ON w.plan_id = p.id
+        WHERE w.status = 'in_progress' GROUP BY p.customer_id`,
+    );
+    const expected = (id: string) => rows.find((r) => r.customer_id === id)?.n ?? 0;
+    const all = await as(admin).fleet.kpis();
+    expect(expected(ids.Alpha!)).toBe(2);
+    expect(all.plansInProgress).toBe(expected(ids.Alpha!) + expected(ids.Beta!));
+    expect(all.byCustomer.find((c) => c.customerId === ids.Alpha)!.plansInProgress).toBe(2);
+    const viewer: Viewer = { id: "v", role: "viewer", scope: { kind: "some", customerIds: [ids.Alpha!] } };
+    expect((await as(viewer).fleet.kpis()).plansInProgress).toBe(2);
+  });
+});
+
 describe("fleet.health", () => {
   let gamma: string;
   const sources: Record<string, string> = {};
