@@ -34,8 +34,10 @@ export interface TableExport<F, R> {
   /** The filter's schema (the tRPC procedure's, without the page) and its query parameters besides search, sort and dir. */
   schema: z.ZodType<F>;
   params: Record<string, ParamKind>;
-  /** The columns by screen id, in the screen's order: `columns=` picks and orders them; all of them without it. */
+  /** The columns by screen id, in the screen's order: `columns=` picks and orders them. */
   columns: readonly ScreenColumn<R>[];
+  /** The file's columns without `columns=`: all of them, in this order (every screen column's, in order, when absent). */
+  allColumns?: readonly ExportColumn<R>[];
   rows: (database: Database, customerId: string, filter: F) => Promise<ExportRows<R>>;
 }
 
@@ -84,6 +86,7 @@ export const TABLE_EXPORTS = {
       isolation: ["Isolation"],
       cpuMillis: ["CPU saved (millicores)"],
     }),
+    allColumns: VERDICT_CSV_COLUMNS,
     rows: analysisRows(verdictRows),
   }),
   findings: entry<z.output<typeof findingFilterSchema>, FindingRow>({
@@ -99,6 +102,7 @@ export const TABLE_EXPORTS = {
       detail: ["Detail", "Why it matters"],
       source: ["Source", "Upstream id", "Source URL", "Deviation"],
     }),
+    allColumns: FINDING_CSV_COLUMNS,
     rows: analysisRows(findingRows),
   }),
   hosts: entry({
@@ -172,6 +176,7 @@ export function parseFormat(params: URLSearchParams): Parsed<ExportFormat> {
  */
 export function parseColumns<R>(table: TableExport<unknown, R>, params: URLSearchParams): Parsed<{ ids: string[]; columns: ExportColumn<R>[] }> {
   const raw = params.get("columns");
+  if (raw === null && table.allColumns) return { ok: true, value: { ids: table.columns.map((c) => c.id), columns: [...table.allColumns] } };
   const byId = new Map(table.columns.map((c) => [c.id, c]));
   const ids = raw === null ? table.columns.map((c) => c.id) : raw.split(",").map((id) => id.trim());
   if (raw !== null && (raw.trim() === "" || ids.some((id) => id === ""))) return { ok: false, error: "columns: empty column name (give the ids separated by commas)" };

@@ -428,7 +428,7 @@ describe("CSV export", () => {
     expect([missing.status, await missing.text()]).toEqual([404, body]);
     const notAUuid = await exportGet("acme", "verdicts", "", { cookie: cookies.admin! });
     expect([notAUuid.status, await notAUuid.text()]).toEqual([404, body]);
-    const noSuchTable = await exportGet(ids.Acme!, "hosts", "", { cookie: cookies.admin! });
+    const noSuchTable = await exportGet(ids.Acme!, "guests", "", { cookie: cookies.admin! });
     expect(noSuchTable.status).toBe(404);
   });
 

@@ -187,7 +187,7 @@ describe("an unexpected error", () => {
       const reference = /^internal server error \(reference ([0-9a-f]{8})\)/.exec(result.csv.text)?.[1];
       expect(reference, result.csv.text).toBeDefined();
       expect(result.csv.text).not.toMatch(INTERNALS);
-      expect(logged).toContain(`internal error ${reference} in CSV export`);
+      expect(logged).toContain(`internal error ${reference} in table export`);
     } finally {
       setDb(t);
     }
