@@ -72,6 +72,8 @@ interface KindSpec {
   kind: ObjectKind;
   table: string;
   name: string;
+  /** The search text, exactly as its index in prisma/migrations/20261211000000_search_indexes. */
+  searchText: string;
   fields: Field[];
   /** Extra branches (SELECT id, field, value, rank, field_order), with the same parameters. */
   extra?: (order: number) => string;
@@ -82,6 +84,7 @@ const SPECS: KindSpec[] = [
     kind: "host",
     table: "host",
     name: "x.name",
+    searchText: `fleetlens_search_text(ARRAY[x.name, x.hostname, x.hardware_uuid, x.external_id] || x.ip_addresses, x.mac_addresses)`,
     fields: [
       { type: "text", label: "Name", column: "x.name" },
       { type: "text", label: "Hostname", column: "x.hostname" },
@@ -95,6 +98,7 @@ const SPECS: KindSpec[] = [
     kind: "vm",
     table: "virtual_machine",
     name: "x.name",
+    searchText: `fleetlens_search_text(ARRAY[x.name, x.hostname, x.uuid, x.instance_uuid, x.external_id] || x.ip_addresses, x.mac_addresses)`,
     fields: [
       { type: "text", label: "Name", column: "x.name" },
       { type: "text", label: "Guest hostname", column: "x.hostname" },
@@ -112,12 +116,14 @@ const SPECS: KindSpec[] = [
         JOIN source s ON s.customer_id = gs.customer_id
         JOIN virtual_machine x ON x.source_id = s.id AND NOT x.template
              AND (lower(x.uuid) = lower(g.product_uuid) OR x.mac_addresses && g.mac_addresses)
-       WHERE ($1::uuid[] IS NULL OR gs.customer_id = ANY($1::uuid[])) AND g.hostname ILIKE $4`,
+       WHERE ($1::uuid[] IS NULL OR gs.customer_id = ANY($1::uuid[])) AND g.hostname ILIKE $4
+         AND (length($2) >= ${MIN_CONTAINS} OR lower(g.hostname) = $2)`,
   },
   {
     kind: "container",
     table: "container",
     name: "x.name",
+    searchText: `fleetlens_search_text(ARRAY[x.name, x.external_id], '{}'::text[])`,
     fields: [
       { type: "text", label: "Name", column: "x.name" },
       { type: "text", label: "Container id", column: "x.external_id" },
@@ -127,6 +133,7 @@ const SPECS: KindSpec[] = [
     kind: "image",
     table: "image",
     name: "coalesce(x.repo_tags[1], x.external_id)",
+    searchText: `fleetlens_search_text(ARRAY[x.external_id] || x.repo_tags || x.repo_digests, '{}'::text[])`,
     fields: [
       { type: "texts", label: "Tag", column: "x.repo_tags" },
       { type: "texts", label: "Digest", column: "x.repo_digests" },
@@ -137,30 +144,55 @@ const SPECS: KindSpec[] = [
 
 const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
-function branch(spec: KindSpec, field: Field, order: number): string {
-  const from = `FROM ${spec.table} x JOIN source s ON s.id = x.source_id`;
+/** One field's matches among the candidates (`cand`, already in scope). */
+function branch(field: Field, order: number): string {
   const head = (value: string, rank: string) => `SELECT x.id, ${quote(field.label)} AS field, ${value} AS value, ${rank} AS rank, ${order} AS field_order`;
+  const elements = `FROM cand x CROSS JOIN LATERAL unnest(${field.column}) AS e(value)`;
   switch (field.type) {
     case "text":
-      return `${head(field.column, textRank(field.column))} ${from} WHERE ${SCOPE} AND ${field.column} ILIKE $4`;
+      return `${head(field.column, textRank(field.column))} FROM cand x WHERE ${field.column} ILIKE $4`;
     case "texts":
-      return `${head("e.value", textRank("e.value"))} ${from} CROSS JOIN LATERAL unnest(${field.column}) AS e(value) WHERE ${SCOPE} AND e.value ILIKE $4`;
+      return `${head("e.value", textRank("e.value"))} ${elements} WHERE e.value ILIKE $4`;
     case "ips":
-      return `${head("e.value", `CASE WHEN ${ipValue} = $5 THEN 0 ELSE 1 END`)} ${from} CROSS JOIN LATERAL unnest(${field.column}) AS e(value)
-        WHERE $5::text IS NOT NULL AND ${SCOPE} AND ${ipValue} LIKE $6`;
+      return `${head("e.value", `CASE WHEN ${ipValue} = $5 THEN 0 ELSE 1 END`)} ${elements} WHERE $5::text IS NOT NULL AND ${ipValue} LIKE $6`;
     case "macs":
-      return `${head("e.value", `CASE WHEN ${macValue} = $7 THEN 0 WHEN ${macValue} LIKE $7 || '%' THEN 1 ELSE 2 END`)} ${from} CROSS JOIN LATERAL unnest(${field.column}) AS e(value)
-        WHERE $7::text IS NOT NULL AND ${SCOPE} AND ${macValue} LIKE $8`;
+      return `${head("e.value", `CASE WHEN ${macValue} = $7 THEN 0 WHEN ${macValue} LIKE $7 || '%' THEN 1 ELSE 2 END`)} ${elements}
+        WHERE $7::text IS NOT NULL AND ${macValue} LIKE $8`;
   }
 }
 
-/** The statement for one kind of object (exported for the benchmark's EXPLAIN). */
-export function kindSql(kind: ObjectKind): string {
+/** A kind's table and search text (for tests that check its index serves it). */
+export function searchTextOf(kind: ObjectKind): { table: string; searchText: string } {
   const spec = SPECS.find((s) => s.kind === kind)!;
-  const branches = spec.fields.map((field, i) => branch(spec, field, i));
+  return { table: spec.table, searchText: spec.searchText };
+}
+
+/**
+ * A text shorter than this finds only objects with a field equal to it: a trigram index needs three
+ * characters, and "ab" anywhere in half a million names is no answer anyway.
+ */
+export const MIN_CONTAINS = 3;
+
+/** A field equal to the text (lower case), for texts shorter than MIN_CONTAINS. */
+function equalFilter(spec: KindSpec): string {
+  return spec.fields
+    .map((f) => f.type === "text" ? `lower(${f.column}) = $2` : f.type === "texts" ? `EXISTS (SELECT 1 FROM unnest(${f.column}) AS v(value) WHERE lower(v.value) = $2)` : null)
+    .filter((f): f is string => f !== null)
+    .join(" OR ");
+}
+
+/** The statement for one kind of object (exported for the benchmark's EXPLAIN). */
+export function kindSql(kind: ObjectKind, short = false): string {
+  const spec = SPECS.find((s) => s.kind === kind)!;
+  const branches = spec.fields.map((field, i) => branch(field, i));
   if (spec.extra) branches.push(spec.extra(branches.length));
+  // Candidates through the search-text index (the text, or a MAC's digits, anywhere in it); then
+  // which of their fields matched, and how well.
   return `
     WITH ${PARAMS},
+    cand AS MATERIALIZED (
+      SELECT x.* FROM ${spec.table} x JOIN source s ON s.id = x.source_id
+       WHERE ${SCOPE} AND (${short ? equalFilter(spec) : `${spec.searchText} LIKE $4 OR ${spec.searchText} LIKE $8`})),
     m AS (${branches.join("\n UNION ALL ")}),
     best AS (SELECT DISTINCT ON (id) id, field, value, rank FROM m ORDER BY id, rank, field_order)
     SELECT b.id, b.field, b.value, b.rank, ${spec.name} AS name, s.customer_id, c.name AS customer_name,
@@ -175,7 +207,7 @@ const CUSTOMER_SQL = `
   SELECT c.id, 'Name' AS field, c.name AS value, ${textRank("c.name")} AS rank, c.name, c.id AS customer_id,
          c.name AS customer_name, count(*) OVER () AS total
     FROM customer c
-   WHERE ($1::uuid[] IS NULL OR c.id = ANY($1::uuid[])) AND c.name ILIKE $4
+   WHERE ($1::uuid[] IS NULL OR c.id = ANY($1::uuid[])) AND c.name ILIKE $4 AND (length($2) >= ${MIN_CONTAINS} OR lower(c.name) = $2)
    ORDER BY rank, lower(c.name), c.id
    LIMIT $9`;
 
@@ -205,8 +237,9 @@ export function searchParameters(q: string, customerIds: string[] | null, limit:
  */
 export async function searchFleet(database: Database, q: string, options: { customerIds: string[] | null; limit: number }): Promise<SearchResult> {
   const params = searchParameters(q, options.customerIds, options.limit);
+  const short = q.trim().length < MIN_CONTAINS;
   const answers = await Promise.all(
-    SEARCH_KINDS.map(({ kind }) => database.pool.query<Row>(kind === "customer" ? CUSTOMER_SQL : kindSql(kind), params)),
+    SEARCH_KINDS.map(({ kind }) => database.pool.query<Row>(kind === "customer" ? CUSTOMER_SQL : kindSql(kind, short), params)),
   );
   const groups = SEARCH_KINDS.map(({ kind, label }, i): SearchGroup => {
     const rows = answers[i]!.rows;

@@ -10,7 +10,7 @@ import type { Viewer } from "../../server/api/trpc";
 import type { GuestFactsInput } from "../../server/collectors/guest/facts";
 import { applySnapshot } from "../../server/inventory/ingest";
 import type { SnapshotInput } from "../../server/inventory/snapshot";
-import type { SearchKind, SearchResult } from "../../server/search/search";
+import { searchTextOf, type SearchKind, type SearchResult } from "../../server/search/search";
 import { refusal } from "./fixtures";
 import { createTestDatabase, type TestDatabase } from "./db";
 
@@ -50,6 +50,7 @@ function estate(prefix: string, mac: string): SnapshotInput {
       vm("vm-4", "100%_done"),
       vm("vm-5", "1000-done"),
       vm("vm-6", `${prefix}-only-vm`),
+      vm("vm-7", "db"),
     ],
     images: [
       {
@@ -190,14 +191,41 @@ describe("the user's text is literal", () => {
   it("treats % and _ as characters, not wildcards", async () => {
     expect(names(await search("100%", acmeViewer()), "vm")).toEqual(["100%_done"]);
     expect(names(await search("0%_d", acmeViewer()), "vm")).toEqual(["100%_done"]);
-    expect(names(await search("_", acmeViewer()), "vm")).toEqual(["100%_done"]);
-    expect((await search("%", acmeViewer())).groups.flatMap((g) => g.hits.map((h) => h.name))).toEqual(["100%_done"]);
-    expect((await search("\\", acmeViewer())).total).toBe(0);
+    expect(names(await search("%_d", acmeViewer()), "vm")).toEqual(["100%_done"]);
+    expect(names(await search("___", acmeViewer()), "vm")).toEqual([]);
+    expect((await search("%%%", acmeViewer())).total).toBe(0);
+    expect((await search("\\\\\\", acmeViewer())).total).toBe(0);
+  });
+
+  it("finds only equal fields for a text of one or two characters", async () => {
+    const result = await search("DB", acmeViewer());
+    expect(result.groups.flatMap((g) => g.hits.map((h) => [h.name, h.field, h.rank]))).toEqual([["db", "Name", 0]]);
+    expect((await search("%", acmeViewer())).total).toBe(0);
+    expect((await search("we", acmeViewer())).total).toBe(0);
   });
 
   it("survives quotes and SQL in the text", async () => {
     expect((await search("'; DROP TABLE host; --", acmeViewer())).total).toBe(0);
     expect(await t.prisma.host.count()).toBe(6);
+  });
+});
+
+describe("the search indexes", () => {
+  it("serve each kind's search text as its statement spells it", async () => {
+    const client = await t.pool.connect();
+    try {
+      await client.query("BEGIN");
+      // Tiny tables are cheaper to read whole; forbid that to see whether the index can serve.
+      await client.query("SET LOCAL enable_seqscan = off");
+      for (const [kind, index] of [["host", "host_search_idx"], ["vm", "virtual_machine_search_idx"], ["container", "container_search_idx"], ["image", "image_search_idx"]] as const) {
+        const { table, searchText } = searchTextOf(kind);
+        const { rows } = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN SELECT x.id FROM ${table} x WHERE ${searchText} LIKE $1`, ["%web01%"]);
+        expect([kind, rows.some((r) => r["QUERY PLAN"].includes(index))]).toEqual([kind, true]);
+      }
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
   });
 });
 

@@ -1,0 +1,143 @@
+/**
+ * bench/search: what a header search costs on one large customer (searchFleet: one statement per
+ * kind, side by side), with the search indexes of prisma/migrations/*_search_indexes and without
+ * them, against a reference measured in the same run on the same server: one sequential count of
+ * the container table (the least a search that reads every container pays).
+ *
+ *   npm run bench:search                                  10k VMs, 100k containers
+ *   npm run bench:search -- --vms 50000 --containers 500000 --rounds 7
+ *
+ * The texts searched are taken from the generated fleet itself (a VM's name and MAC, an IP prefix,
+ * a container id's first 12 characters, ...). Uses DATABASE_URL's server if set (a scratch
+ * database is created and dropped), else an embedded PostgreSQL in a temp dir.
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { generateFleetSnapshot } from "../server/collectors/demo/fleet";
+import { connect } from "../server/db/client";
+import { startEmbeddedPostgres } from "../server/db/embedded";
+import { migrate } from "../server/db/migrate";
+import { applySnapshot } from "../server/inventory/ingest";
+import { searchFleet } from "../server/search/search";
+import { arg, median, timed } from "./lib";
+
+const vms = arg("vms", 10_000);
+const containers = arg("containers", 100_000);
+const rounds = arg("rounds", 7);
+
+async function indexMigration(): Promise<{ sql: string; indexes: string[] }> {
+  const dir = path.join(process.cwd(), "prisma", "migrations");
+  const name = (await fs.readdir(dir)).find((entry) => entry.endsWith("_search_indexes"));
+  if (!name) throw new Error("no *_search_indexes migration");
+  const sql = await fs.readFile(path.join(dir, name, "migration.sql"), "utf8");
+  return { sql, indexes: [...sql.matchAll(/CREATE INDEX (?:IF NOT EXISTS )?"([^"]+)"/g)].map((m) => m[1]!) };
+}
+
+async function main() {
+  let stopServer: (() => Promise<void>) | undefined;
+  let serverUrl = process.env.DATABASE_URL;
+  let tempDir: string | undefined;
+  if (!serverUrl) {
+    tempDir = await fs.mkdtemp(path.join(os.tmpdir(), "fleetlens-bench-"));
+    await fs.chmod(tempDir, 0o755);
+    const server = await startEmbeddedPostgres({ dir: tempDir });
+    serverUrl = server.url;
+    stopServer = server.stop;
+  }
+  const dbName = `fleetlens_bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${dbName}`;
+  await migrate(url.toString());
+  const database = connect(url.toString(), { max: 6 });
+  try {
+    const { sql: indexSql, indexes } = await indexMigration();
+    const customer = await database.prisma.customer.create({ data: { name: "bench" } });
+    const source = await database.prisma.source.create({ data: { customerId: customer.id, kind: "demo", name: "bench", endpoint: "demo:bench" } });
+    const [ingestMs] = await timed(() => applySnapshot(source.id, generateFleetSnapshot({ seed: 7, vms, containers }), { database }));
+    await database.pool.query("VACUUM ANALYZE");
+
+    // Texts from the fleet itself: the middle VM, container and image by id.
+    const one = async <T extends pg.QueryResultRow>(sql: string) => (await database.pool.query<T>(sql)).rows[0]!;
+    const vm = await one<{ name: string; mac: string | null; ip: string | null }>(
+      `SELECT name, mac_addresses[1] AS mac, ip_addresses[1] AS ip FROM virtual_machine
+        WHERE cardinality(mac_addresses) > 0 AND cardinality(ip_addresses) > 0 ORDER BY id OFFSET (SELECT count(*) / 2 FROM virtual_machine) LIMIT 1`,
+    );
+    const container = await one<{ name: string; external_id: string }>(`SELECT name, external_id FROM container ORDER BY id OFFSET (SELECT count(*) / 2 FROM container) LIMIT 1`);
+    const image = await one<{ tag: string | null }>(`SELECT repo_tags[1] AS tag FROM image WHERE cardinality(repo_tags) > 0 ORDER BY id LIMIT 1`);
+    const ipPrefix = (vm.ip ?? "10.0.0.1").split(".").slice(0, 3).join(".") + ".";
+    const idPart = container.external_id.split(":").pop()!;
+    const texts: [string, string][] = [
+      ["VM name, exact", vm.name],
+      ["VM name, middle 4 characters", vm.name.slice(1, 5)],
+      ["MAC, dashes, upper case", (vm.mac ?? "00:50:56:00:00:01").replace(/:/g, "-").toUpperCase()],
+      ["IP prefix (3 octets)", ipPrefix],
+      ["container id, first 12", idPart.slice(0, 12)],
+      ["container name, exact", container.name],
+      ["image tag", image.tag ?? "nginx"],
+      ["two characters", vm.name.slice(0, 2)],
+      ["no match", "zzqqxx-nothing"],
+    ];
+    const counts = await one<{ vms: string; containers: string; images: string; hosts: string }>(
+      `SELECT (SELECT count(*) FROM virtual_machine) AS vms, (SELECT count(*) FROM container) AS containers,
+              (SELECT count(*) FROM image) AS images, (SELECT count(*) FROM host) AS hosts`,
+    );
+
+    const measure = async () => {
+      const out: { ms: number; total: number }[] = [];
+      for (const [, q] of texts) {
+        const times: number[] = [];
+        let total = 0;
+        await searchFleet(database, q, { customerIds: [customer.id], limit: 8 }); // warm
+        for (let round = 0; round < rounds; round++) {
+          const [ms, result] = await timed(() => searchFleet(database, q, { customerIds: [customer.id], limit: 8 }));
+          times.push(ms);
+          total = result.total;
+        }
+        out.push({ ms: median(times), total });
+      }
+      return out;
+    };
+    const reference = async () => {
+      const times: number[] = [];
+      for (let round = 0; round < rounds; round++) times.push((await timed(() => database.pool.query("SELECT count(*) FROM container")))[0]);
+      return median(times);
+    };
+
+    const withIndex = await measure();
+    const refWith = await reference();
+    for (const name of indexes) await database.pool.query(`DROP INDEX "${name}"`);
+    await database.pool.query("ANALYZE");
+    const without = await measure();
+    const refWithout = await reference();
+    const [buildMs] = await timed(() => database.pool.query(indexSql));
+    const size = (await database.pool.query<{ bytes: string }>(`SELECT coalesce(sum(pg_relation_size(oid)), 0) AS bytes FROM pg_class WHERE relname = ANY($1::text[])`, [indexes])).rows[0]!;
+
+    console.log(
+      `${counts.hosts} hosts, ${counts.vms} VMs, ${counts.containers} containers, ${counts.images} images (ingest ${(ingestMs / 1000).toFixed(1)} s); p50 of ${rounds} rounds`,
+    );
+    console.log(`  ${"search".padEnd(34)} ${"text".padEnd(26)} ${"found".padStart(7)} ${"indexed".padStart(9)} ${"no index".padStart(9)}`);
+    texts.forEach(([label, q], i) => {
+      const text = q.length > 24 ? `${q.slice(0, 23)}…` : q;
+      console.log(`  ${label.padEnd(34)} ${text.padEnd(26)} ${String(withIndex[i]!.total).padStart(7)} ${withIndex[i]!.ms.toFixed(1).padStart(6)} ms ${without[i]!.ms.toFixed(1).padStart(6)} ms`);
+    });
+    console.log(`  ${"reference: count(*) of containers".padEnd(34)} ${"".padEnd(26)} ${"".padStart(7)} ${refWith.toFixed(1).padStart(6)} ms ${refWithout.toFixed(1).padStart(6)} ms`);
+    console.log(`  search indexes (${indexes.length}): built in ${(buildMs / 1000).toFixed(1)} s, ${(Number(size.bytes) / 1048576).toFixed(0)} MiB`);
+  } finally {
+    await database.close();
+    await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
+    await admin.end();
+    if (stopServer) await stopServer();
+    if (tempDir) await fs.rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
