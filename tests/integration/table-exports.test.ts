@@ -47,8 +47,8 @@ const setDb = (database: Database | undefined) => {
 /** Many VMs with ties in the name, some without a host or cluster, powered on and off, a formula for a name. */
 function fleet(): SnapshotInput {
   const base = smallSnapshot({ vms: VMS, containers: 12 });
-  base.hosts.push({ externalId: "host-2", name: "esx02.lab", role: "hypervisor", platform: "esxi", cpuCores: 32, memoryMiB: 524288 });
-  base.virtualMachines = base.virtualMachines.map((vm, i) => ({
+  base.hosts = [...(base.hosts ?? []), { externalId: "host-2", name: "esx02.lab", role: "hypervisor", platform: "esxi", cpuCores: 32, memoryMiB: 524288 }];
+  base.virtualMachines = (base.virtualMachines ?? []).map((vm, i) => ({
     ...vm,
     name: i === 7 ? HOSTILE : `app-${i % 900}`,
     powerState: i % 3 === 0 ? ("poweredOff" as const) : ("poweredOn" as const),
