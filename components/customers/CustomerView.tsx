@@ -12,6 +12,7 @@ import { MigrationPanel } from "../analysis/MigrationPanel";
 import { ExportLink, useCanExport } from "../analysis/parts";
 import { UtilisationPanel } from "../analysis/UtilisationPanel";
 import { WastePanel } from "../analysis/WastePanel";
+import { PlansPanel } from "../plans/PlansPanel";
 import { errorCode } from "../errors";
 import { reportHref } from "../links";
 import { formatCount, pluralize } from "../format";
@@ -39,6 +40,7 @@ const TABS = [
   { id: "isolation", label: "Isolation" },
   { id: "migration", label: "Migration" },
   { id: "dependencies", label: "Dependencies" },
+  { id: "plans", label: "Plans" },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
 
@@ -242,6 +244,7 @@ export function CustomerView({ customerId }: { customerId: string }) {
           {tab === "dependencies" && (
             <DependenciesPanel customerId={customerId} customerName={c?.name ?? "this customer"} />
           )}
+          {tab === "plans" && <PlansPanel customerId={customerId} customerName={c?.name ?? "this customer"} />}
         </div>
       </div>
     </div>
