@@ -13,10 +13,12 @@ import {
   type PaginationState,
   type RowData,
   type SortingState,
+  type VisibilityState,
 } from "@tanstack/react-table";
 import { useId, type ReactNode } from "react";
 import { formatCount, formatRowRange } from "../format";
 import { Button } from "../ui/Button";
+import { ColumnChooser } from "./ColumnChooser";
 import { cx, focusRing } from "../ui/cx";
 import { EmptyState } from "../ui/EmptyState";
 import { QueryError } from "../ui/ErrorMessage";
@@ -55,6 +57,8 @@ export function DataTable<T>({
   onSortingChange,
   toolbar,
   empty,
+  columnVisibility,
+  onColumnVisibilityChange,
 }: {
   /** What the table lists, for screen readers ("Hosts of Northwind"). */
   label: string;
@@ -71,6 +75,9 @@ export function DataTable<T>({
   toolbar?: ReactNode;
   /** Shown when there are no rows (say whether filters are the reason). */
   empty: ReactNode;
+  /** Which columns are shown (useServerTableState's, kept per table); with the setter, a "Columns" chooser in the toolbar. */
+  columnVisibility?: VisibilityState;
+  onColumnVisibilityChange?: OnChangeFn<VisibilityState>;
 }) {
   const pageSizeId = useId();
   const total = query.data?.total ?? 0;
@@ -86,9 +93,10 @@ export function DataTable<T>({
     manualSorting: true,
     manualFiltering: true,
     rowCount: total,
-    state: { pagination, sorting },
+    state: { pagination, sorting, ...(columnVisibility ? { columnVisibility } : {}) },
     onPaginationChange,
     onSortingChange,
+    ...(onColumnVisibilityChange ? { onColumnVisibilityChange } : {}),
     enableMultiSort: false,
     enableSortingRemoval: false,
     sortDescFirst: false,
@@ -163,8 +171,15 @@ export function DataTable<T>({
 
   return (
     <div className="rounded-lg border border-slate-200 bg-white shadow-xs">
-      {toolbar && (
-        <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-200 px-3 py-2.5">{toolbar}</div>
+      {(toolbar || onColumnVisibilityChange) && (
+        <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-200 px-3 py-2.5">
+          {toolbar}
+          {onColumnVisibilityChange && (
+            <div className="ml-auto">
+              <ColumnChooser columns={table.getAllLeafColumns()} />
+            </div>
+          )}
+        </div>
       )}
       {query.error && query.data ? (
         <div className="border-b border-slate-200 p-3">

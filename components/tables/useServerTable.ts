@@ -1,6 +1,7 @@
 "use client";
 import type { PaginationState, SortingState, Updater } from "@tanstack/react-table";
 import { useCallback, useState } from "react";
+import { useColumnVisibility } from "./useColumnVisibility";
 
 export type SortDirection = "asc" | "desc";
 
@@ -41,6 +42,8 @@ export function useServerTableState<C extends string, const F extends readonly F
   initialSearch?: string;
   pageSize?: number;
   filters?: F;
+  /** Lets a person choose the shown columns, kept per table under this key (useColumnVisibility). */
+  columnsKey?: string;
 }) {
   const { defaultSort } = options;
   const [pagination, setPaginationState] = useState<PaginationState>({
@@ -51,6 +54,7 @@ export function useServerTableState<C extends string, const F extends readonly F
     { id: defaultSort.column, desc: defaultSort.direction === "desc" },
   ]);
   const [search, setSearchState] = useState(options.initialSearch ?? "");
+  const [columnVisibility, setColumnVisibility] = useColumnVisibility(options.columnsKey);
   const [values, setValues] = useState<Record<string, string>>({});
   // Bumped by clear(): key the search box with it so that it forgets what was typed.
   const [resetKey, setResetKey] = useState(0);
@@ -104,7 +108,15 @@ export function useServerTableState<C extends string, const F extends readonly F
 
   return {
     /** Spread on DataTable: its page and sort, and their setters. */
-    bind: { pagination, onPaginationChange: setPagination, sorting, onSortingChange: setSorting },
+    bind: {
+      pagination,
+      onPaginationChange: setPagination,
+      sorting,
+      onSortingChange: setSorting,
+      ...(options.columnsKey ? { columnVisibility, onColumnVisibilityChange: setColumnVisibility } : {}),
+    },
+    /** Which columns are shown (every one unless `columnsKey` is given and a person hid some). */
+    columnVisibility,
     pagination,
     setPagination,
     sorting,

@@ -1,0 +1,54 @@
+"use client";
+import type { Column } from "@tanstack/react-table";
+import { useRef } from "react";
+import { buttonClasses } from "../ui/Button";
+import { cx, focusRing } from "../ui/cx";
+
+/**
+ * "Columns ▾": a checkbox per column to show or hide it (kept per table, useColumnVisibility). The
+ * last shown column cannot be hidden. A disclosure (<details>): keyboard reachable, Escape closes.
+ */
+export function ColumnChooser<T>({ columns }: { columns: Column<T, unknown>[] }) {
+  const details = useRef<HTMLDetailsElement>(null);
+  const shown = columns.filter((c) => c.getIsVisible()).length;
+  const hidden = columns.length - shown;
+  return (
+    <details
+      ref={details}
+      className="relative"
+      data-column-chooser
+      onKeyDown={(event) => {
+        if (event.key === "Escape" && details.current?.open) {
+          details.current.open = false;
+          details.current.querySelector("summary")?.focus();
+        }
+      }}
+    >
+      <summary className={cx(buttonClasses("secondary", "sm"), "cursor-pointer list-none [&::-webkit-details-marker]:hidden")}>
+        Columns
+        {hidden > 0 && <span className="text-slate-500 dark:text-slate-400">({hidden} hidden)</span>}
+        <span aria-hidden="true">▾</span>
+      </summary>
+      <fieldset className="absolute right-0 z-20 mt-1 w-52 rounded-md bg-white p-1.5 text-sm shadow-lg ring-1 ring-slate-200 dark:bg-slate-800 dark:ring-slate-600">
+        <legend className="sr-only">Columns shown</legend>
+        {columns.map((column) => {
+          const header = column.columnDef.header;
+          const name = typeof header === "string" ? header : column.id;
+          const visible = column.getIsVisible();
+          return (
+            <label key={column.id} className="flex cursor-pointer items-center gap-2 rounded px-1.5 py-1 text-slate-800 hover:bg-slate-100 dark:text-slate-100 dark:hover:bg-slate-700">
+              <input
+                type="checkbox"
+                checked={visible}
+                disabled={visible && shown === 1}
+                onChange={(event) => column.toggleVisibility(event.target.checked)}
+                className={cx("size-4 rounded border-slate-300 text-brand-600", focusRing)}
+              />
+              {name}
+            </label>
+          );
+        })}
+      </fieldset>
+    </details>
+  );
+}
