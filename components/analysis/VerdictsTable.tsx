@@ -1,16 +1,22 @@
 "use client";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
+import { useMemo, useState } from "react";
 import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
 import { formatMiB, MISSING } from "../format";
 import { DataTable } from "../tables/DataTable";
+import { ExportMenu } from "../tables/ExportMenu";
 import { TableControls } from "../tables/TableControls";
+import { exportColumns } from "../tables/useColumnVisibility";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge } from "../ui/Badge";
 import { FIT_TONE, ROLE_LABEL, ROLE_VALUES, SEVERITY_LABEL, SEVERITY_TONE, STRENGTH_TONE, VERDICT_LABEL, VERDICT_VALUES } from "./format";
 import { ObjectNameLink } from "../objects/ObjectNameLink";
-import { AnalysisTableEmpty, ExportLink, exportHref, useCanExport, VerdictBadge } from "./parts";
+import { AnalysisTableEmpty, exportHref, useCanExport, VerdictBadge } from "./parts";
+import { AddedNotice, AddToPlanDialog, type SelectedWorkload } from "../plans/AddToPlanDialog";
+import { Button } from "../ui/Button";
+import { checkboxClasses } from "../ui/Field";
 
 type VerdictRow = RouterOutputs["analysis"]["verdicts"]["rows"][number];
 type VerdictInput = RouterInputs["analysis"]["verdicts"];
@@ -233,6 +239,7 @@ export function VerdictsTable({ customerId, customerName }: { customerId: string
   const table = useServerTableState<VerdictSort, typeof FILTERS>({
     defaultSort: { column: "ramMiB", direction: "desc" },
     filters: FILTERS,
+    columnsKey: "verdicts",
   });
   const { kind, verdict, role } = table.values;
 
@@ -247,7 +254,40 @@ export function VerdictsTable({ customerId, customerName }: { customerId: string
     placeholderData: keepPreviousData,
   });
 
-  const href = exportHref(customerId, "verdicts", {
+  // Engineers select rows (across pages) and add them to a migration plan's wave.
+  const [selected, setSelected] = useState<Map<string, SelectedWorkload>>(new Map());
+  const [adding, setAdding] = useState(false);
+  const [added, setAdded] = useState<{ planId: string; planName: string; waveName: string; added: number } | null>(null);
+  const pageRows = query.data?.rows;
+  const shownColumns = useMemo(() => {
+    if (!canExport) return columns;
+    const pick = (v: VerdictRow): SelectedWorkload => ({ key: v.key, kind: v.kind, name: v.name, verdict: v.verdict });
+    const rows = pageRows ?? [];
+    const allOnPage = rows.length > 0 && rows.every((v) => selected.has(v.key));
+    const toggle = (list: VerdictRow[], on: boolean) =>
+      setSelected((before) => {
+        const next = new Map(before);
+        for (const v of list) {
+          if (on) next.set(v.key, pick(v));
+          else next.delete(v.key);
+        }
+        return next;
+      });
+    const select = col.display({
+      id: "select",
+      header: () => (
+        <input type="checkbox" className={checkboxClasses} aria-label="Select every row on this page" checked={allOnPage} disabled={rows.length === 0} onChange={(e) => toggle(rows, e.target.checked)} />
+      ),
+      cell: ({ row }) => (
+        <input type="checkbox" className={checkboxClasses} aria-label={`Select ${row.original.name}`} checked={selected.has(row.original.key)} onChange={(e) => toggle([row.original], e.target.checked)} />
+      ),
+    });
+    return [select, ...columns];
+  }, [canExport, pageRows, selected]);
+
+  const href = (format: "csv" | "xlsx") => exportHref(customerId, "verdicts", {
+    format,
+    columns: exportColumns(columns, table.columnVisibility),
     kind: kind || undefined,
     verdict: verdict || undefined,
     role: role || undefined,
@@ -259,15 +299,41 @@ export function VerdictsTable({ customerId, customerName }: { customerId: string
   return (
     <DataTable
       label={`Migration verdicts of ${customerName}`}
-      columns={columns}
+      columns={shownColumns}
       query={query}
       getRowId={(v) => v.key}
       {...table.bind}
       toolbar={
         <TableControls table={table} searchLabel="Search verdicts" searchPlaceholder="Search name, host, OS, tenant or role">
           {canExport && (
-            <div className="ml-auto">
-              <ExportLink href={href} />
+            <div className="ml-auto flex flex-wrap items-center gap-2">
+              {selected.size > 0 && (
+                <Button size="sm" variant="ghost" onClick={() => setSelected(new Map())}>
+                  Clear selection
+                </Button>
+              )}
+              <Button size="sm" variant="primary" disabled={selected.size === 0} onClick={() => setAdding(true)}>
+                Add to plan…{selected.size > 0 && ` (${selected.size})`}
+              </Button>
+              <ExportMenu href={href} />
+            </div>
+          )}
+          {canExport && (
+            <AddToPlanDialog
+              open={adding}
+              customerId={customerId}
+              workloads={[...selected.values()]}
+              onClose={() => setAdding(false)}
+              onAdded={(result) => {
+                setAdding(false);
+                setSelected(new Map());
+                setAdded(result);
+              }}
+            />
+          )}
+          {added && (
+            <div className="w-full">
+              <AddedNotice customerId={customerId} result={added} onDismiss={() => setAdded(null)} />
             </div>
           )}
         </TableControls>
