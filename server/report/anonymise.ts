@@ -241,9 +241,16 @@ function mapStrings<T>(value: T, map: (text: string) => string): T {
   return value;
 }
 
-const escape = (text: string) => text.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+const isWord = (c: string | undefined) => c !== undefined && WORD_CHAR.test(c);
 
-/** The function that replaces every original (and any UUID, MAC or IPv4 address) in a text by its alias. */
+/**
+ * The function that replaces every original (and any UUID, MAC or IPv4 address) in a text by its
+ * alias. An original is replaced where it stands as a whole (not inside a longer word: "app1" is
+ * not in "app10"), case-insensitively, the longest first ("app1.acme.local" before "app1"). Each
+ * piece of text between word boundaries is looked up in a map, so a text costs the same whatever
+ * the number of originals (one regular expression of 10,000 alternatives took 56 ms a string).
+ */
 export function replacer(originals: Original[], aliases: Map<string, string>): (text: string) => string {
   const rank = (kind: AliasKind) => PRIORITY.indexOf(kind);
   const literal = new Map<string, { alias: string; rank: number }>();
@@ -254,18 +261,50 @@ export function replacer(originals: Original[], aliases: Map<string, string>): (
     const had = literal.get(k);
     if (!had || rank(o.kind) < had.rank) literal.set(k, { alias, rank: rank(o.kind) });
   }
-  // Longest first, so that app1.acme.local is replaced whole before app1 could be.
-  const names = [...literal.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map(escape);
-  const boundary = "[\\p{L}\\p{N}_]";
-  const parts = [...(names.length ? [`(?<!${boundary})(?:${names.join("|")})(?!${boundary})`] : []), ANY_PATTERN.source];
-  const re = new RegExp(parts.join("|"), "giu");
-  return (text) =>
-    text.replace(re, (match) => {
-      const hit = literal.get(match.toLowerCase());
-      if (hit) return hit.alias;
+  const longest = Math.max(0, ...[...literal.keys()].map((k) => k.length));
+
+  const names = (text: string): string => {
+    const lower = text.toLowerCase();
+    // Lower-casing that changes the length (a few non-Latin letters) would shift positions: compare per piece then.
+    const piece = lower.length === text.length ? (from: number, to: number) => lower.slice(from, to) : (from: number, to: number) => text.slice(from, to).toLowerCase();
+    const word = new Uint8Array(text.length + 1);
+    for (let k = 0; k < text.length; k++) word[k] = isWord(text[k]) ? 1 : 0;
+    let out = "";
+    let copied = 0;
+    let i = 0;
+    while (i < text.length) {
+      // An original starts where a word starts (or at a character that is no word's) ...
+      if (i > 0 && word[i - 1] && word[i]) {
+        i++;
+        continue;
+      }
+      // ... and ends where a word ends: the longest such piece that is an original.
+      let hit: { end: number; alias: string } | undefined;
+      const limit = Math.min(text.length, i + longest);
+      for (let end = limit; end > i; end--) {
+        if (!word[end - 1] || word[end]) continue;
+        const found = literal.get(piece(i, end));
+        if (found) {
+          hit = { end, alias: found.alias };
+          break;
+        }
+      }
+      if (hit) {
+        out += text.slice(copied, i) + hit.alias;
+        i = hit.end;
+        copied = i;
+        continue;
+      }
+      i++;
+    }
+    return out + text.slice(copied);
+  };
+  const addresses = (text: string): string =>
+    text.replace(ANY_PATTERN, (match) => {
       const kind = PATTERNS.find((p) => p.re.test(match))?.kind;
       return (kind && aliases.get(key(kind, normalise(kind, match)))) ?? "[redacted]";
     });
+  return (text) => addresses(names(text));
 }
 
 /** The UUIDs, MAC and IPv4 addresses in the report's text (outside STATIC_FIELDS). */
