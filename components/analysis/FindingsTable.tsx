@@ -6,13 +6,15 @@ import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
 import { MISSING } from "../format";
 import { DataTable } from "../tables/DataTable";
+import { ExportMenu } from "../tables/ExportMenu";
 import { TableControls } from "../tables/TableControls";
+import { exportColumns } from "../tables/useColumnVisibility";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
 import { ObjectNameLink } from "../objects/ObjectNameLink";
 import { SEVERITY_LABEL } from "./format";
-import { AnalysisTableEmpty, ExportLink, exportHref, linkClass, SeverityBadge, useCanExport } from "./parts";
+import { AnalysisTableEmpty, exportHref, linkClass, SeverityBadge, useCanExport } from "./parts";
 
 type FindingRow = RouterOutputs["analysis"]["findings"]["rows"][number];
 type FindingInput = RouterInputs["analysis"]["findings"];
@@ -136,6 +138,7 @@ export function FindingsTable({
   const table = useServerTableState<FindingSort, typeof FILTERS>({
     defaultSort: { column: "severity", direction: "asc" },
     filters: FILTERS,
+    columnsKey: "findings",
   });
   const { kind, severity } = table.values;
   // A new rule from the summary goes back to the first page (state adjusted during render).
@@ -162,7 +165,9 @@ export function FindingsTable({
     onClearRule();
   };
 
-  const href = exportHref(customerId, "findings", {
+  const href = (format: "csv" | "xlsx") => exportHref(customerId, "findings", {
+    format,
+    columns: exportColumns(columns, table.columnVisibility),
     kind: kind || undefined,
     severity: severity || undefined,
     ruleId: ruleId ?? undefined,
@@ -193,7 +198,7 @@ export function FindingsTable({
           )}
           {canExport && (
             <div className="ml-auto">
-              <ExportLink href={href} />
+              <ExportMenu href={href} />
             </div>
           )}
         </TableControls>

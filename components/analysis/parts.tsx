@@ -223,8 +223,11 @@ export function ExportLink({ href, label = "Export CSV" }: { href: string; label
   );
 }
 
-/** The export URL of a table, carrying its current filters (empty ones left out). */
-export function exportHref(customerId: string, table: "findings" | "verdicts", params: Record<string, string | undefined>) {
+/**
+ * The export URL of a table (server/export/registry.ts's names: verdicts, findings, hosts, vms,
+ * containers), carrying its format, current filters, sort and shown columns (empty ones left out).
+ */
+export function exportHref(customerId: string, table: string, params: Record<string, string | undefined>) {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value) query.set(key, value);
   const text = query.toString();

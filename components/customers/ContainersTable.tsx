@@ -5,8 +5,11 @@ import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
 import { formatMemoryLimit, formatNanoCpus, formatWord, MISSING } from "../format";
 import { DataTable } from "../tables/DataTable";
+import { ExportMenu } from "../tables/ExportMenu";
 import { TableControls } from "../tables/TableControls";
+import { exportColumns } from "../tables/useColumnVisibility";
 import { useServerTableState } from "../tables/useServerTable";
+import { exportHref, useCanExport } from "../analysis/parts";
 import { Badge, type BadgeTone } from "../ui/Badge";
 import { ObjectNameLink } from "../objects/ObjectNameLink";
 import { TableEmpty } from "./TableEmpty";
@@ -129,7 +132,9 @@ export function ContainersTable({ customerId, customerName }: { customerId: stri
   const table = useServerTableState<ContainerSort, typeof FILTERS>({
     defaultSort: { column: "name", direction: "asc" },
     filters: FILTERS,
+    columnsKey: "containers",
   });
+  const canExport = useCanExport();
   const { state, privileged } = table.values;
 
   const query = useQuery({
@@ -149,7 +154,27 @@ export function ContainersTable({ customerId, customerName }: { customerId: stri
       query={query}
       getRowId={(c) => c.id}
       {...table.bind}
-      toolbar={<TableControls table={table} searchLabel="Search containers" searchPlaceholder="Search name, image, host" />}
+      toolbar={
+        <TableControls table={table} searchLabel="Search containers" searchPlaceholder="Search name, image, host">
+          {canExport && (
+            <div className="ml-auto">
+              <ExportMenu
+                href={(format) =>
+                  exportHref(customerId, "containers", {
+        state: state || undefined,
+        privileged: privileged === "" ? undefined : String(privileged === "yes"),
+                    search: table.search || undefined,
+                    sort: table.input.sort.column,
+                    dir: table.input.sort.direction,
+                    columns: exportColumns(columns, table.columnVisibility),
+                    format,
+                  })
+                }
+              />
+            </div>
+          )}
+        </TableControls>
+      }
       empty={<TableEmpty what="containers" filtered={table.isFiltered} onClear={table.clear} />}
     />
   );

@@ -6,8 +6,11 @@ import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
 import { formatCount, formatMiB, MISSING } from "../format";
 import { DataTable } from "../tables/DataTable";
+import { ExportMenu } from "../tables/ExportMenu";
 import { TableControls } from "../tables/TableControls";
+import { exportColumns } from "../tables/useColumnVisibility";
 import { useServerTableState } from "../tables/useServerTable";
+import { exportHref, useCanExport } from "../analysis/parts";
 import { Badge } from "../ui/Badge";
 import { ObjectNameLink } from "../objects/ObjectNameLink";
 import { TableEmpty } from "./TableEmpty";
@@ -149,7 +152,9 @@ export function HostsTable({
   const table = useServerTableState<HostSort, typeof FILTERS>({
     defaultSort: { column: "name", direction: "asc" },
     filters: FILTERS,
+    columnsKey: "hosts",
   });
+  const canExport = useCanExport();
   const { role } = table.values;
   const cols = useMemo(() => columns(), []);
 
@@ -165,7 +170,26 @@ export function HostsTable({
       query={query}
       getRowId={(h) => h.id}
       {...table.bind}
-      toolbar={<TableControls table={table} searchLabel="Search hosts" searchPlaceholder="Search name, CPU model, cluster" />}
+      toolbar={
+        <TableControls table={table} searchLabel="Search hosts" searchPlaceholder="Search name, CPU model, cluster">
+          {canExport && (
+            <div className="ml-auto">
+              <ExportMenu
+                href={(format) =>
+                  exportHref(customerId, "hosts", {
+        role: role || undefined,
+                    search: table.search || undefined,
+                    sort: table.input.sort.column,
+                    dir: table.input.sort.direction,
+                    columns: exportColumns(cols, table.columnVisibility),
+                    format,
+                  })
+                }
+              />
+            </div>
+          )}
+        </TableControls>
+      }
       empty={<TableEmpty what="hosts" filtered={table.isFiltered} onClear={table.clear} />}
     />
   );

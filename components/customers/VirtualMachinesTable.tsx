@@ -5,8 +5,11 @@ import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
 import { formatCount, formatMiB, formatPowerState, MISSING } from "../format";
 import { DataTable } from "../tables/DataTable";
+import { ExportMenu } from "../tables/ExportMenu";
 import { TableControls } from "../tables/TableControls";
+import { exportColumns } from "../tables/useColumnVisibility";
 import { useServerTableState } from "../tables/useServerTable";
+import { exportHref, useCanExport } from "../analysis/parts";
 import { Badge, type BadgeTone } from "../ui/Badge";
 import { ObjectNameLink } from "../objects/ObjectNameLink";
 import { TableEmpty } from "./TableEmpty";
@@ -162,7 +165,9 @@ export function VirtualMachinesTable({
     defaultSort: { column: "name", direction: "asc" },
     initialSearch,
     filters: FILTERS,
+    columnsKey: "vms",
   });
+  const canExport = useCanExport();
   const { powerState, osFamily, template } = table.values;
 
   const query = useQuery({
@@ -183,7 +188,28 @@ export function VirtualMachinesTable({
       query={query}
       getRowId={(vm) => vm.id}
       {...table.bind}
-      toolbar={<TableControls table={table} searchLabel="Search virtual machines" searchPlaceholder="Search name, hostname, OS or IP" />}
+      toolbar={
+        <TableControls table={table} searchLabel="Search virtual machines" searchPlaceholder="Search name, hostname, OS or IP">
+          {canExport && (
+            <div className="ml-auto">
+              <ExportMenu
+                href={(format) =>
+                  exportHref(customerId, "vms", {
+        powerState: powerState || undefined,
+        osFamily: osFamily || undefined,
+        template: template === "" ? undefined : String(template === "only"),
+                    search: table.search || undefined,
+                    sort: table.input.sort.column,
+                    dir: table.input.sort.direction,
+                    columns: exportColumns(columns, table.columnVisibility),
+                    format,
+                  })
+                }
+              />
+            </div>
+          )}
+        </TableControls>
+      }
       empty={<TableEmpty what="virtual machines" filtered={table.isFiltered} onClear={table.clear} />}
     />
   );

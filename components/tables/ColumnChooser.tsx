@@ -6,10 +6,12 @@ import { cx, focusRing } from "../ui/cx";
 
 /**
  * "Columns ▾": a checkbox per column to show or hide it (kept per table, useColumnVisibility). The
- * last shown column cannot be hidden. A disclosure (<details>): keyboard reachable, Escape closes.
+ * last shown column cannot be hidden; only columns with a name (a string header) are offered. A disclosure (<details>): keyboard reachable, Escape closes.
  */
-export function ColumnChooser<T>({ columns }: { columns: Column<T, unknown>[] }) {
+export function ColumnChooser<T>({ columns: all }: { columns: Column<T, unknown>[] }) {
   const details = useRef<HTMLDetailsElement>(null);
+  // Columns with a name: a selection column (a checkbox for a header) is not offered.
+  const columns = all.filter((c) => c.getCanHide() && typeof c.columnDef.header === "string");
   const shown = columns.filter((c) => c.getIsVisible()).length;
   const hidden = columns.length - shown;
   return (
@@ -32,8 +34,7 @@ export function ColumnChooser<T>({ columns }: { columns: Column<T, unknown>[] })
       <fieldset className="absolute right-0 z-20 mt-1 w-52 rounded-md bg-white p-1.5 text-sm shadow-lg ring-1 ring-slate-200 dark:bg-slate-800 dark:ring-slate-600">
         <legend className="sr-only">Columns shown</legend>
         {columns.map((column) => {
-          const header = column.columnDef.header;
-          const name = typeof header === "string" ? header : column.id;
+          const name = String(column.columnDef.header);
           const visible = column.getIsVisible();
           return (
             <label key={column.id} className="flex cursor-pointer items-center gap-2 rounded px-1.5 py-1 text-slate-800 hover:bg-slate-100 dark:text-slate-100 dark:hover:bg-slate-700">
