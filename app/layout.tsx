@@ -3,6 +3,7 @@ import Link from "next/link";
 import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { SignedInOnly, UserMenu } from "@/components/auth/UserMenu";
+import { SearchBox } from "@/components/search/SearchBox";
 import { Providers } from "@/lib/trpc";
 import "./globals.css";
 
@@ -31,6 +32,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 <Link href="/sources" className="text-sm text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">
                   Sources
                 </Link>
+                <SearchBox />
               </SignedInOnly>
               <UserMenu />
             </nav>

@@ -7,6 +7,12 @@
 /** C0 controls (NUL, tab, CR, LF, ...), DEL and C1 controls: nothing a search box needs. */
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
+/**
+ * A text shorter than this finds only objects with a field equal to it: a trigram index needs three
+ * characters, and "ab" anywhere in half a million names is no answer anyway.
+ */
+export const MIN_CONTAINS = 3;
+
 /** `%`, `_` and the escape character itself made literal for `LIKE ... ESCAPE '\'`. */
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);

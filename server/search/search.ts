@@ -13,7 +13,7 @@
  */
 import { customerHref, objectHref, type ObjectKind } from "../../components/links";
 import type { Database } from "../db/client";
-import { escapeLike, ipPrefix, likePatterns, macDigits, type MatchRank } from "./normalise";
+import { escapeLike, ipPrefix, likePatterns, macDigits, MIN_CONTAINS, type MatchRank } from "./normalise";
 
 export type SearchKind = "customer" | ObjectKind;
 
@@ -167,11 +167,6 @@ export function searchTextOf(kind: ObjectKind): { table: string; searchText: str
   return { table: spec.table, searchText: spec.searchText };
 }
 
-/**
- * A text shorter than this finds only objects with a field equal to it: a trigram index needs three
- * characters, and "ab" anywhere in half a million names is no answer anyway.
- */
-export const MIN_CONTAINS = 3;
 
 /** A field equal to the text (lower case), for texts shorter than MIN_CONTAINS. */
 function equalFilter(spec: KindSpec): string {
