@@ -161,8 +161,8 @@ export function ContainersTable({ customerId, customerName }: { customerId: stri
               <ExportMenu
                 href={(format) =>
                   exportHref(customerId, "containers", {
-        state: state || undefined,
-        privileged: privileged === "" ? undefined : String(privileged === "yes"),
+                    state: state || undefined,
+                    privileged: privileged === "" ? undefined : String(privileged === "yes"),
                     search: table.search || undefined,
                     sort: table.input.sort.column,
                     dir: table.input.sort.direction,

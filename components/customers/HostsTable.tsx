@@ -177,7 +177,7 @@ export function HostsTable({
               <ExportMenu
                 href={(format) =>
                   exportHref(customerId, "hosts", {
-        role: role || undefined,
+                    role: role || undefined,
                     search: table.search || undefined,
                     sort: table.input.sort.column,
                     dir: table.input.sort.direction,

@@ -195,9 +195,9 @@ export function VirtualMachinesTable({
               <ExportMenu
                 href={(format) =>
                   exportHref(customerId, "vms", {
-        powerState: powerState || undefined,
-        osFamily: osFamily || undefined,
-        template: template === "" ? undefined : String(template === "only"),
+                    powerState: powerState || undefined,
+                    osFamily: osFamily || undefined,
+                    template: template === "" ? undefined : String(template === "only"),
                     search: table.search || undefined,
                     sort: table.input.sort.column,
                     dir: table.input.sort.direction,
