@@ -181,10 +181,15 @@ function GuestSection({ vm }: { vm: Vm }) {
   const g = vm.guest;
   return (
     <ObjectSection id="guest-heading" title="Guest discovery" description="What was read inside the guest over ssh, newest facts.">
-      {!g ? (
+      {!g && vm.guestDiscoveryMissing ? (
         <p className="px-4 py-3 text-sm text-amber-900 dark:text-amber-200" data-guest="missing">
           Insufficient data: run guest discovery. Nothing has been read inside this VM: add a Linux guests (ssh) source that
           reaches it, and its software, listeners and use appear here.
+        </p>
+      ) : !g ? (
+        <p className="px-4 py-3 text-sm text-slate-600 dark:text-slate-400" data-guest="not-read">
+          Nothing read inside this VM. Guest discovery reads powered-on Linux guests over ssh; this one is{" "}
+          {vm.template ? "a template" : "not known to run Linux"}, so its verdict rests on its configuration.
         </p>
       ) : (
         <dl className="grid gap-x-6 gap-y-2 px-4 py-3 text-sm sm:grid-cols-2 lg:grid-cols-3" data-guest="read">

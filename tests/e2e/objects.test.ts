@@ -111,7 +111,9 @@ describe("Object pages in a browser", () => {
     const guest = page.getByRole("region", { name: "Guest discovery" });
     const state = await guest.locator("[data-guest]").getAttribute("data-guest");
     if (state === "missing") expect(await guest.innerText()).toMatch(/Insufficient data: run guest discovery/);
+    else if (state === "not-read") expect(await guest.innerText()).toMatch(/Guest discovery reads powered-on Linux guests/);
     else expect(await guest.innerText()).toMatch(/Reached as/);
+    await page.screenshot({ path: path.join(screenshots, "vm-page.png"), fullPage: false });
     // Keyboard: Tab from the top of the page reaches the host's crumb, and Enter follows it later.
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     let reached = false;
@@ -120,7 +122,6 @@ describe("Object pages in a browser", () => {
       reached = await page.evaluate((name) => document.activeElement?.closest("nav[aria-label=Breadcrumb]") !== null && document.activeElement?.textContent === name, host.name);
     }
     expect(reached).toBe(true);
-    await page.screenshot({ path: path.join(screenshots, "vm-page.png"), fullPage: false });
   });
 
   it("a container's page names its engine host and its image, and links to both", async () => {

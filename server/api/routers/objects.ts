@@ -293,8 +293,8 @@ export const objectsRouter = createTRPCRouter({
       template: template ? { roleEvidence: template.roleEvidence } : null,
       findings: findingsOf(analysis, vm.id),
       guest,
-      /** Linux VMs graded without a look inside say so: guest discovery has not read this VM. */
-      guestDiscoveryMissing: guest === null,
+      /** A Linux VM (not a template) guest discovery has not read: its fit rests on configuration alone. */
+      guestDiscoveryMissing: guest === null && vm.guestOsFamily === "linux" && !vm.template,
       use: (() => {
         const use = analysis.utilisation.vms.find((v) => v.vmKey === vm.id);
         if (!use) return null;
