@@ -149,7 +149,11 @@ export async function planViews(database: Database, customerId: string, planId?:
   const hostName = new Map(inventory.hosts.map((h) => [h.key, h.name]));
 
   const workloadsOf = new Map<string, WorkloadRow[]>();
-  for (const w of workloads.rows) workloadsOf.set(w.wave_id, [...(workloadsOf.get(w.wave_id) ?? []), w]);
+  for (const w of workloads.rows) {
+    const list = workloadsOf.get(w.wave_id);
+    if (list) list.push(w);
+    else workloadsOf.set(w.wave_id, [w]);
+  }
 
   return plans.rows.map((p) => {
     const planWaves = waves.rows.filter((w) => w.plan_id === p.id);
