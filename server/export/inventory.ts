@@ -28,8 +28,11 @@ import type { Database } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 import type { ExportColumn } from "./csv";
 
-/** Rows read per query: large enough that the round trips do not dominate, small enough to keep memory flat. */
-export const BATCH = 2000;
+/**
+ * Rows read per query: large enough that the round trips do not dominate, small enough to keep
+ * memory flat (two batches are held at most: the one streaming and the next, read meanwhile).
+ */
+export const BATCH = 5000;
 
 /** A table column as the screen has it (its id) and the file columns it gives. */
 export interface ScreenColumn<R> {
@@ -39,15 +42,21 @@ export interface ScreenColumn<R> {
 
 /**
  * Every row, batch after batch: `read(after)` returns the BATCH rows after the row with that id in
- * the table's order (the first batch when null). Stops reading when the consumer stops (return()).
+ * the table's order (the first batch when null). The next batch is read while this one streams
+ * out, so the database and the encoding work side by side. Stops reading when the consumer stops
+ * (return()).
  */
 export async function* inBatches<R extends { id: string }>(read: (after: string | null) => Promise<R[]>): AsyncGenerator<R> {
-  let after: string | null = null;
-  for (;;) {
-    const rows = await read(after);
-    yield* rows;
-    if (rows.length < BATCH) return;
-    after = rows[rows.length - 1]!.id;
+  let next: Promise<R[]> | null = read(null);
+  try {
+    while (next) {
+      const rows: R[] = await next;
+      next = rows.length === BATCH ? read(rows[rows.length - 1]!.id) : null;
+      yield* rows;
+    }
+  } finally {
+    // Stopped early: the batch read ahead is not wanted, and its failure is nobody's.
+    next?.catch(() => {});
   }
 }
 
