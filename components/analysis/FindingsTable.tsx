@@ -112,7 +112,7 @@ const columns = [
     header: "Host",
     enableSorting: true,
     meta: { className: "whitespace-nowrap" },
-    cell: ({ getValue }) => getValue() ?? muted,
+    cell: ({ row, getValue }) => (row.original.hostKey ? <ObjectNameLink kind="host" id={row.original.hostKey}>{getValue()}</ObjectNameLink> : (getValue() ?? muted)),
   }),
 ];
 

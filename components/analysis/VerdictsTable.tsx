@@ -187,7 +187,9 @@ const columns = [
       if (!host) return muted;
       return (
         <div>
-          <div>{host}</div>
+          <div>
+            <ObjectNameLink kind="host" id={row.original.hostKey}>{host}</ObjectNameLink>
+          </div>
           {cluster && <div className="mt-0.5 text-xs text-slate-500">{cluster}</div>}
         </div>
       );

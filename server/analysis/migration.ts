@@ -66,8 +66,9 @@ export interface Verdict {
   name: string;
   kind: "vm" | "container";
   customer: string;
-  /** Where it runs: hypervisor host for a VM, engine host for a container. */
+  /** Where it runs: hypervisor host for a VM, engine host for a container (its key: the host's row id from the database). */
   hostName: string | null;
+  hostKey: string | null;
   cluster: string | null;
   verdict: VerdictValue;
   /** One sentence: why this verdict. */
@@ -466,6 +467,7 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
       kind: "vm",
       customer: vm.customer,
       hostName: host?.name ?? null,
+      hostKey: host?.key ?? null,
       cluster: host ? clusterOf(host) : vm.cluster,
       os,
       tenant: null,
@@ -484,6 +486,7 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
       kind: "container",
       customer: c.customer,
       hostName: host?.name ?? null,
+      hostKey: host?.key ?? null,
       cluster: null,
       os: null,
       tenant: tenantOf(c, host),

@@ -53,6 +53,8 @@ export interface VerdictRow {
   verdictLabel: string;
   reason: string;
   host: string | null;
+  /** The host's id (its page), null when it is not in the inventory. */
+  hostKey: string | null;
   cluster: string | null;
   tenant: string | null;
   os: string | null;
@@ -82,6 +84,8 @@ export interface FindingRow {
   kind: "vm" | "container" | "host";
   name: string;
   host: string | null;
+  /** The host's id (its page), null when it is not in the inventory. */
+  hostKey: string | null;
   detail: string | null;
   text: string;
   source: string;
@@ -116,6 +120,7 @@ export function verdictRows(analysis: Analysis, filter: VerdictFilter): VerdictR
       verdictLabel: verdictLabelOf(v.verdict, v.fit),
       reason: v.reason,
       host: v.hostName,
+      hostKey: v.hostKey,
       cluster: v.cluster,
       tenant: v.tenant,
       os: v.os,
@@ -141,6 +146,7 @@ export function verdictRows(analysis: Analysis, filter: VerdictFilter): VerdictR
 
 export function findingRows(analysis: Analysis, filter: FindingFilter): FindingRow[] {
   const hostOf = new Map(analysis.migration.verdicts.map((v) => [v.key, v.hostName]));
+  const hostKeyOf = new Map(analysis.migration.verdicts.map((v) => [v.key, v.hostKey]));
   const search = filter.search.toLowerCase();
   const rows: FindingRow[] = [];
   for (const f of analysis.findings) {
@@ -160,6 +166,7 @@ export function findingRows(analysis: Analysis, filter: FindingFilter): FindingR
       kind: f.objectKind,
       name: f.objectName,
       host,
+      hostKey: hostKeyOf.get(f.objectKey) ?? null,
       detail: f.detail,
       text: ruleText(f.ruleId),
       source: ruleSource(f.ruleId),
