@@ -98,6 +98,8 @@ describe("objects router", () => {
     const verdicts = await as(admin).analysis.verdicts({ customerId: acme, kind: "vm", pageSize: 200 });
     expect(vm.verdict).toEqual(verdicts.rows.find((r) => r.key === id));
     expect(vm.verdict?.role).toBe("container-host");
+    // The verdicts table's host column links to the hypervisor's page: the row carries its id.
+    expect(vm.verdict?.hostKey).toBe(vm.topology.host?.id);
     // No guest source: the page says guest discovery is missing.
     expect(vm.guest).toBeNull();
     expect(vm.guestDiscoveryMissing).toBe(true);
