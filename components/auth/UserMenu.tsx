@@ -13,7 +13,7 @@ import { Skeleton } from "../ui/Spinner";
 import { isOpenPath } from "./redirect";
 import { roleLabel, roleTone } from "./roles";
 
-const linkClasses = "rounded text-sm whitespace-nowrap text-slate-600 hover:text-slate-900";
+const linkClasses = "rounded text-sm whitespace-nowrap text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white";
 
 function NavLink({ href, children }: { href: string; children: ReactNode }) {
   const pathname = usePathname();
@@ -22,7 +22,7 @@ function NavLink({ href, children }: { href: string; children: ReactNode }) {
     <Link
       href={href}
       aria-current={current ? "page" : undefined}
-      className={cx(linkClasses, focusRing, current && "font-medium text-slate-900")}
+      className={cx(linkClasses, focusRing, current && "font-medium text-slate-900 dark:text-white")}
     >
       {children}
     </Link>
@@ -75,7 +75,7 @@ export function UserMenu() {
         <>
           <NavLink href="/admin/users">Users</NavLink>
           <NavLink href="/admin/audit">Audit log</NavLink>
-          <span aria-hidden="true" className="h-5 w-px bg-slate-200" />
+          <span aria-hidden="true" className="h-5 w-px bg-slate-200 dark:bg-slate-700" />
         </>
       )}
       {me.isPending ? (
@@ -84,10 +84,10 @@ export function UserMenu() {
         <div className="flex items-center gap-2">
           <span className="sr-only">Signed in as</span>
           <span className="min-w-0 text-right leading-tight">
-            <span className="block max-w-48 truncate text-sm font-medium text-slate-900" title={user.name}>
+            <span className="block max-w-48 truncate text-sm font-medium text-slate-900 dark:text-slate-100" title={user.name}>
               {user.name || user.email}
             </span>
-            <span className="hidden max-w-48 truncate text-xs text-slate-500 sm:block" title={user.email}>
+            <span className="hidden max-w-48 truncate text-xs text-slate-500 sm:block dark:text-slate-400" title={user.email}>
               {user.email}
             </span>
           </span>
@@ -101,7 +101,7 @@ export function UserMenu() {
         Sign out
       </Button>
       {signOutError && (
-        <p role="alert" className="text-xs text-red-700">
+        <p role="alert" className="text-xs text-red-700 dark:text-red-300">
           {signOutError}
         </p>
       )}
