@@ -44,7 +44,9 @@ export function SearchBox() {
   const pending = q !== text.trim();
   const search = useQuery({
     ...trpc.search.query.queryOptions({ q, limit: POPUP_LIMIT }),
-    enabled: open && q.length > 0 && q.length <= 200,
+    // One or two characters find only equal fields, reading every row of the largest tables: the
+    // popup waits for a third (Enter still opens the results page for them).
+    enabled: open && q.length >= MIN_CONTAINS && q.length <= 200,
     placeholderData: keepPreviousData,
     staleTime: 30_000,
     retry: false,
@@ -61,7 +63,8 @@ export function SearchBox() {
     return () => document.removeEventListener("keydown", onKey);
   }, []);
 
-  const groups = useMemo(() => (search.data?.groups ?? []).filter((g) => g.hits.length > 0), [search.data]);
+  const tooShort = text.trim().length < MIN_CONTAINS;
+  const groups = useMemo(() => (tooShort ? [] : (search.data?.groups ?? []).filter((g) => g.hits.length > 0)), [search.data, tooShort]);
   const fresh = search.data !== undefined && !search.isPlaceholderData;
   const options: Option[] = useMemo(() => {
     const list: Option[] = groups.flatMap((g) => g.hits.map((h) => ({ id: `${base}-${h.kind}-${h.id}`, href: h.href, kind: h.kind })));
@@ -110,7 +113,13 @@ export function SearchBox() {
   }
 
   let status: ReactNode = null;
-  if (search.isError && !pending) {
+  if (tooShort) {
+    status = (
+      <p role="status" className="px-3 py-3 text-sm text-slate-600 dark:text-slate-300">
+        Type {MIN_CONTAINS} or more characters to search, or press Enter to look for an exact match.
+      </p>
+    );
+  } else if (search.isError && !pending) {
     status = (
       <p role="alert" className="px-3 py-3 text-sm text-red-700 dark:text-red-300">
         Search failed: {describeError(search.error)}
@@ -128,7 +137,6 @@ export function SearchBox() {
     status = (
       <p role="status" className="px-3 py-3 text-sm text-slate-600 dark:text-slate-300">
         No results for “{q}”
-        {q.length < MIN_CONTAINS && <span className="block text-xs text-slate-500 dark:text-slate-400">Type {MIN_CONTAINS} or more characters to find names that contain it.</span>}
       </p>
     );
   }

@@ -30,9 +30,9 @@ let vm: DemoVm;
 beforeAll(async () => {
   app = await startApp();
   // A demo VM whose name no other object in the fleet has, with a MAC no other VM has.
-  await expect
-    .poll(async () => (await app.query<{ n: string }>("SELECT count(*) AS n FROM virtual_machine"))[0]!.n, { timeout: 120_000, interval: 1000 })
-    .not.toBe("0");
+  for (let i = 0; i < 120 && (await app.query<{ n: string }>("SELECT count(*) AS n FROM virtual_machine"))[0]!.n === "0"; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
   const found = await app.query<DemoVm>(
     `SELECT v.id, v.name, v.mac_addresses[1] AS mac, s.customer_id, c.name AS customer_name
        FROM virtual_machine v JOIN source s ON s.id = v.source_id JOIN customer c ON c.id = s.customer_id
