@@ -13,7 +13,9 @@ import { useTRPC } from "@/lib/trpc";
 import type { RouterInputs, RouterOutputs } from "../api-types";
 import { formatCount, formatDateTime, formatMiB, MISSING, pluralize } from "../format";
 import { DataTable } from "../tables/DataTable";
+import { ExportMenu } from "../tables/ExportMenu";
 import { TableControls } from "../tables/TableControls";
+import { exportColumns } from "../tables/useColumnVisibility";
 import { useServerTableState } from "../tables/useServerTable";
 import { Badge, type BadgeTone } from "../ui/Badge";
 import { Button } from "../ui/Button";
@@ -23,7 +25,7 @@ import { QueryError } from "../ui/ErrorMessage";
 import { LoadingBlock } from "../ui/Spinner";
 import { formatGiB } from "./format";
 import { UtilisationHistoryCharts } from "./UtilisationHistoryCharts";
-import { AnalysisTableEmpty, FigureTable, numClass, RowHeader, Section, SeverityBadge, tdClass, Th } from "./parts";
+import { AnalysisTableEmpty, exportHref, FigureTable, numClass, RowHeader, Section, SeverityBadge, tdClass, Th, useCanExport } from "./parts";
 import { ObjectNameLink } from "../objects/ObjectNameLink";
 
 type Summary = RouterOutputs["analysis"]["utilisation"];
@@ -314,6 +316,7 @@ function vmColumns(onHistory: (target: HistoryTarget) => void) {
     col.display({
       id: "history",
       header: "History",
+      meta: { export: false },
       cell: ({ row }) =>
         row.original.measuredHours > 0 ? (
           <Button variant="secondary" size="sm" onClick={() => onHistory({ objectKind: "virtualMachine", objectKey: row.original.vmKey, name: row.original.name })}>
@@ -326,8 +329,9 @@ function vmColumns(onHistory: (target: HistoryTarget) => void) {
 
 function VmUseTable({ customerId, customerName, onHistory }: { customerId: string; customerName: string; onHistory: (target: HistoryTarget) => void }) {
   const trpc = useTRPC();
-  const table = useServerTableState<VmSort, typeof FILTERS>({ defaultSort: { column: "reclaimMemoryMiB", direction: "desc" }, filters: FILTERS });
+  const table = useServerTableState<VmSort, typeof FILTERS>({ defaultSort: { column: "reclaimMemoryMiB", direction: "desc" }, filters: FILTERS, columnsKey: "utilisation" });
   const { status } = table.values;
+  const canExport = useCanExport();
   const query = useQuery({
     ...trpc.analysis.utilisationVms.queryOptions({ customerId, ...table.input, status: status || undefined }),
     placeholderData: keepPreviousData,
@@ -340,7 +344,26 @@ function VmUseTable({ customerId, customerName, onHistory }: { customerId: strin
       query={query}
       getRowId={(v) => v.vmKey}
       {...table.bind}
-      toolbar={<TableControls table={table} searchLabel="Search VMs" searchPlaceholder="Search name, host, cluster or reason" />}
+      toolbar={
+        <TableControls table={table} searchLabel="Search VMs" searchPlaceholder="Search name, host, cluster or reason">
+          {canExport && (
+            <div className="ml-auto">
+              <ExportMenu
+                href={(format) =>
+                  exportHref(customerId, "utilisation", {
+                    status: status || undefined,
+                    search: table.search || undefined,
+                    sort: table.input.sort.column,
+                    dir: table.input.sort.direction,
+                    columns: exportColumns(columns, table.columnVisibility),
+                    format,
+                  })
+                }
+              />
+            </div>
+          )}
+        </TableControls>
+      }
       empty={
         <AnalysisTableEmpty what="VMs" filtered={table.isFiltered} onClear={table.clear}>
           This customer has no virtual machines yet.

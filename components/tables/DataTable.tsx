@@ -31,6 +31,8 @@ declare module "@tanstack/react-table" {
     align?: "left" | "right";
     /** Extra classes for the body cells (widths, wrapping). */
     className?: string;
+    /** false: a column with nothing to export (a button), left out of an export's `columns=`. */
+    export?: false;
   }
 }
 

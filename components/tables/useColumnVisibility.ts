@@ -80,7 +80,7 @@ export function columnIdOf(column: ColumnDef<any, any>): string {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- column definitions mix value types
 export function exportColumns(columns: readonly ColumnDef<any, any>[], visibility: VisibilityState): string | undefined {
-  const ids = columns.map(columnIdOf).filter((id) => id !== "");
+  const ids = columns.filter((c) => c.meta?.export !== false).map(columnIdOf).filter((id) => id !== "");
   const shown = ids.filter((id) => visibility[id] !== false);
   return shown.length === ids.length ? undefined : shown.join(",");
 }

@@ -6,7 +6,7 @@
  */
 import type { z } from "zod";
 import { customerAnalysis } from "../analysis/load";
-import { findingFilterSchema, findingRows, verdictFilterSchema, verdictRows, type FindingRow, type VerdictRow } from "../analysis/views";
+import { findingFilterSchema, findingRows, verdictFilterSchema, verdictRows, vmUseFilterSchema, vmUseRows, type FindingRow, type VerdictRow } from "../analysis/views";
 import { containerFilterSchema, hostFilterSchema, vmFilterSchema } from "../api/inventory-tables";
 import type { Database } from "../db/client";
 import type { ExportColumn } from "./csv";
@@ -64,6 +64,76 @@ const analysisRows =
     const rows = rowsOf(analysis, filter);
     return { total: rows.length, rows };
   };
+
+type VmUseRow = ReturnType<typeof vmUseRows>[number];
+/** As the Utilisation tab says them. */
+const VM_USE_STATUS_WORDS: Record<VmUseRow["status"], string> = {
+  idle: "Idle",
+  oversized: "Oversized",
+  undersized: "Undersized",
+  "right-sized": "Right-sized",
+  "powered-off": "Powered off",
+  "insufficient-data": "Insufficient data",
+};
+
+/** The Utilisation tab's VM table (UtilisationPanel): measured use and what each VM asks for. */
+const VM_USE_COLUMNS: ScreenColumn<VmUseRow>[] = [
+  {
+    id: "name",
+    columns: [
+      { header: "Virtual machine", cell: (v) => v.name },
+      { header: "Host", cell: (v) => v.hostName },
+      { header: "Cluster", cell: (v) => v.cluster },
+    ],
+  },
+  {
+    id: "status",
+    columns: [
+      { header: "Status", cell: (v) => VM_USE_STATUS_WORDS[v.status] },
+      { header: "Why", cell: (v) => v.reason },
+    ],
+  },
+  {
+    id: "vcpus",
+    columns: [
+      { header: "vCPUs", cell: (v) => v.vcpus },
+      { header: "Suggested vCPUs", cell: (v) => v.suggestedVcpus },
+    ],
+  },
+  {
+    id: "memoryMiB",
+    columns: [
+      { header: "Memory (MiB)", cell: (v) => v.memoryMiB },
+      { header: "Suggested memory (MiB)", cell: (v) => v.suggestedMemoryMiB },
+    ],
+  },
+  {
+    id: "cpuPercent",
+    columns: [
+      { header: "CPU used (%)", cell: (v) => v.cpuPercent },
+      { header: "CPU peak (%)", cell: (v) => v.cpuPercentPeak },
+      { header: "CPU used (MHz)", cell: (v) => v.cpuMhz },
+    ],
+  },
+  {
+    id: "memoryDemandMiB",
+    columns: [
+      { header: "Memory used (MiB)", cell: (v) => v.memoryDemandMiB },
+      { header: "Memory measure", cell: (v) => v.memoryMetric },
+    ],
+  },
+  { id: "readyPercent", columns: [{ header: "CPU ready (%)", cell: (v) => v.readyPercent }] },
+  {
+    id: "reclaimMemoryMiB",
+    columns: [
+      { header: "Reclaimable vCPUs", cell: (v) => v.reclaimVcpus },
+      { header: "Reclaimable memory (MiB)", cell: (v) => v.reclaimMemoryMiB },
+      { header: "Reclaimable disk (MiB)", cell: (v) => v.reclaimDiskMiB },
+    ],
+  },
+  { id: "findings", columns: [{ header: "Findings", cell: (v) => v.findings.map((f) => `${f.ruleId}: ${f.title} (${f.severity})`).join("; ") }] },
+  { id: "measuredHours", columns: [{ header: "Hours measured", cell: (v) => v.measuredHours }] },
+];
 
 export const TABLE_EXPORTS = {
   verdicts: entry<z.output<typeof verdictFilterSchema>, VerdictRow>({
@@ -125,6 +195,13 @@ export const TABLE_EXPORTS = {
     params: { state: "text", privileged: "boolean" },
     columns: CONTAINER_EXPORT_COLUMNS,
     rows: containerRows,
+  }),
+  utilisation: entry<z.output<typeof vmUseFilterSchema>, VmUseRow>({
+    label: "utilisation",
+    schema: vmUseFilterSchema,
+    params: { status: "text" },
+    columns: VM_USE_COLUMNS,
+    rows: analysisRows(vmUseRows),
   }),
 } satisfies Record<string, TableExport<unknown, unknown>>;
 
