@@ -1,7 +1,7 @@
 /**
  * The table exports (GET /api/export/<customerId>/<table>, server/export/registry.ts) against real
  * Postgres, the route handler called directly: every table (verdicts, findings, hosts, vms,
- * containers) in both formats (CSV read back with csv-parse, xlsx with the project's xlsx reader)
+ * containers, utilisation) in both formats (CSV read back with csv-parse, xlsx with the project's xlsx reader)
  * holds exactly the rows the table's tRPC procedure pages through, in its order, with the screen's
  * filters, sort and visible columns; the VM table is larger than an export batch (keyset batches
  * cross with ties and nulls in the sort column). A viewer gets 403, another customer 404, a bad
@@ -192,6 +192,20 @@ describe.each(["csv", "xlsx"] as const)("as %s", (format) => {
     expect(f.header).toEqual(["Rule", "Finding", "Severity"]);
     expect(f.rows.length).toBe(findings.total);
     expect(f.rows.map((r) => r[0])).toEqual(findings.rows.map((r) => r.ruleId));
+  });
+});
+
+describe("utilisation", () => {
+  it.each(["csv", "xlsx"] as const)("as %s: the Utilisation tab's VM table, its total and order, the shown columns", async (format) => {
+    const caller = createCaller({ database: t, viewer: engineer });
+    const expected = await pageThrough((page) =>
+      caller.analysis.utilisationVms({ customerId: ids.acme!, page, pageSize: 200, status: "insufficient-data", search: "app-1", sort: { column: "name", direction: "desc" } }),
+    );
+    expect(expected.total).toBeGreaterThan(0);
+    const { header, rows } = await readBack(await get("utilisation", `format=${format}&status=insufficient-data&search=app-1&sort=name&dir=desc&columns=status,name`), format);
+    expect(header).toEqual(["Status", "Why", "Virtual machine", "Host", "Cluster"]);
+    expect(rows.length).toBe(expected.total);
+    expect(rows.map((r) => [r[0], r[2]])).toEqual(expected.rows.map((v) => ["Insufficient data", v.name]));
   });
 });
 
