@@ -33,7 +33,7 @@ const ROUTE_HANDLERS: Record<string, string> = {
   "app/api/health/route.ts": "public: database reachability only",
   "app/api/auth/[...all]/route.ts": "better-auth: sign-in, sign-out, session, password change, SSO",
   "app/api/trpc/[trpc]/route.ts": "tRPC: every procedure checks the session or API token and scope",
-  "app/api/export/[customerId]/[table]/route.ts": "CSV export (GET): session or API token, engineers and administrators, customer in scope, else 401/403/404",
+  "app/api/export/[customerId]/[table]/route.ts": "table export, CSV or xlsx (GET): session or API token, engineers and administrators, customer in scope, else 401/403/404",
   "app/api/export/[customerId]/rvtools/route.ts": "RVTools workbook (GET): as the CSV export",
   "app/api/export/[customerId]/dependencies/route.ts": "dependency CSV (GET): as the CSV export",
   "app/api/sources/[sourceId]/upload/route.ts": "upload to an rvtools source (POST): same-origin session or API token, engineers and administrators, source in scope, else 401/403/404",
