@@ -189,7 +189,8 @@ function GuestSection({ vm }: { vm: Vm }) {
       ) : !g ? (
         <p className="px-4 py-3 text-sm text-slate-600 dark:text-slate-400" data-guest="not-read">
           Nothing read inside this VM. Guest discovery reads powered-on Linux guests over ssh; this one is{" "}
-          {vm.template ? "a template" : "not known to run Linux"}, so its verdict rests on its configuration.
+          {vm.template ? "a template" : vm.properties.find((p) => p.label === "OS family")?.value === "windows" ? "a Windows guest" : "not known to run Linux"}, so its verdict rests
+          on its configuration.
         </p>
       ) : (
         <dl className="grid gap-x-6 gap-y-2 px-4 py-3 text-sm sm:grid-cols-2 lg:grid-cols-3" data-guest="read">
