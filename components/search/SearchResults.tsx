@@ -72,6 +72,10 @@ export function SearchResults({ q }: { q: string }) {
         <Card>
           <EmptyState title="Type something to search for">Press / anywhere to search from the header.</EmptyState>
         </Card>
+      ) : text.length > 200 ? (
+        <Card>
+          <EmptyState title="That search is too long">A search is at most 200 characters.</EmptyState>
+        </Card>
       ) : search.isPending ? (
         <LoadingBlock label={`Searching for “${text}”…`} />
       ) : search.isError ? (
