@@ -79,7 +79,7 @@ describe("an engineer builds a migration plan", () => {
     await page.goto(`${app.baseUrl}/customers/${customerId}?tab=migration`);
     await page.getByRole("heading", { name: "Plan Shop", exact: true, level: 1 }).waitFor();
     const table = page.getByRole("table", { name: "Migration verdicts of Plan Shop" });
-    await page.getByLabel("Verdict", { exact: true }).selectOption({ label: VERDICT_LABEL[verdict] });
+    await page.getByRole("combobox", { name: "Verdict", exact: true }).selectOption({ label: VERDICT_LABEL[verdict] });
     await expect.poll(() => table.locator("tbody tr").count()).toBe(names.length);
 
     // Select every row on the page, then leave the last one out for the second wave.
