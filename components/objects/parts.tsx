@@ -97,7 +97,7 @@ function ObjectNotFound({ customerId, word }: { customerId: string | null; word:
     <div className="space-y-4">
       <title>{`${title} · Fleetlens`}</title>
       <Breadcrumbs crumbs={[]} customerId={customerId} current={title} />
-      <div className="rounded-lg border border-slate-200 bg-white shadow-xs dark:border-slate-700 dark:bg-slate-900">
+      <div className="rounded-lg border border-slate-200 bg-white shadow-xs dark:border-slate-800 dark:bg-slate-900">
         <EmptyState
           title={title}
           titleAs="h1"
@@ -171,7 +171,7 @@ export function ObjectHeader({ kind, name, badges }: { kind: ObjectKind; name: s
 /** A titled block of the page, its heading named for screen readers' section lists. */
 export function ObjectSection({ id, title, description, children }: { id: string; title: string; description?: ReactNode; children: ReactNode }) {
   return (
-    <section aria-labelledby={id} className="overflow-hidden rounded-lg border border-slate-200 bg-white shadow-xs dark:border-slate-700 dark:bg-slate-900">
+    <section aria-labelledby={id} className="overflow-hidden rounded-lg border border-slate-200 bg-white shadow-xs dark:border-slate-800 dark:bg-slate-900">
       <div className="border-b border-slate-200 px-4 py-3 dark:border-slate-700">
         <h2 id={id} className="text-sm font-semibold text-slate-900 dark:text-slate-100">
           {title}

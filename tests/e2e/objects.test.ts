@@ -114,6 +114,19 @@ describe("Object pages in a browser", () => {
     else if (state === "not-read") expect(await guest.innerText()).toMatch(/Guest discovery reads powered-on Linux guests/);
     else expect(await guest.innerText()).toMatch(/Reached as/);
     await page.screenshot({ path: path.join(screenshots, "vm-page.png"), fullPage: false });
+    // Dark: the system's preference turns the page and its sections dark, the heading light.
+    const colours = () =>
+      page.evaluate(() => ({
+        heading: getComputedStyle(document.querySelector("h1")!).color,
+        section: getComputedStyle(document.querySelector("section[aria-labelledby=verdict-heading]")!).backgroundColor,
+      }));
+    const light = await colours();
+    await page.emulateMedia({ colorScheme: "dark" });
+    await expect.poll(async () => (await colours()).section).not.toBe(light.section);
+    const dark = await colours();
+    expect(dark.heading).not.toBe(light.heading);
+    await page.screenshot({ path: path.join(screenshots, "vm-page-dark.png"), fullPage: false });
+    await page.emulateMedia({ colorScheme: "light" });
     // Keyboard: Tab from the top of the page reaches the host's crumb, and Enter follows it later.
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     let reached = false;
