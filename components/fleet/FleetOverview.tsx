@@ -189,7 +189,7 @@ function CustomerTrends({ trends, customer }: { trends: TrendsQuery; customer: C
     <ul aria-label={`Trends of ${customer.name}`} className="space-y-1" data-customer-trends={customer.id}>
       {CUSTOMER_TRENDS.map((f) => (
         <li key={f.label} className="flex items-center gap-2">
-          <span className="w-20 shrink-0 text-xs text-slate-500 dark:text-slate-400">{f.label === "Virtual machines" ? "VMs" : f.label}</span>
+          <span className="w-24 shrink-0 text-xs text-slate-500 dark:text-slate-400">{f.label === "Virtual machines" ? "VMs" : f.label}</span>
           <TrendSparkline
             label={`${f.label} of ${customer.name}, per day`}
             values={points.map((p) => ({ at: p.at, value: f.value(p) }))}

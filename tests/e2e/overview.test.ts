@@ -162,6 +162,10 @@ describe("the fleet overview in a browser", () => {
         return [getComputedStyle(document.body).backgroundColor, getComputedStyle(tile).backgroundColor, getComputedStyle(value).color];
       });
     const light = await colours();
+    // Every sparkline drawn (Recharts loads lazily) before the picture.
+    await page.locator("tr[data-customer-row] [data-sparkline]").first().waitFor();
+    await expect.poll(async () => (await page.locator("[data-sparkline]").count()) - (await page.locator("[data-sparkline]:has(svg path)").count())).toBe(0);
+    await page.screenshot({ path: path.join(screenshots, "overview.png"), fullPage: true });
     await page.emulateMedia({ colorScheme: "dark" });
     await expect.poll(colours).not.toEqual(light);
     const dark = await colours();
@@ -178,10 +182,10 @@ describe("the fleet overview in a browser", () => {
     expect(isDark(dark[1]!), dark[1]).toBe(true);
     expect(isDark(dark[2]!), dark[2]).toBe(false);
     expect(isDark(light[0]!), light[0]).toBe(false);
-    await page.locator('tr[data-customer-row] [data-sparkline]').first().waitFor();
+    // Buttons fade their colours (transition-colors): let them settle before the picture.
+    await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(screenshots, "overview-dark.png"), fullPage: true });
     await page.emulateMedia({ colorScheme: "light" });
-    await page.screenshot({ path: path.join(screenshots, "overview.png"), fullPage: true });
   });
 
   it("a viewer of no customer meets the first-run message linking to Sources", async () => {
