@@ -9,10 +9,11 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { useTRPC } from "@/lib/trpc";
+import { VERDICT_SHORT } from "@/server/analysis/labels";
 import type { Report } from "@/server/report/build";
 import { customerHref, reportHref } from "../links";
 import { errorCode } from "../errors";
-import { formatBytes, formatCount, formatMiB, MISSING } from "../format";
+import { formatBytes, formatCount, formatMiB, MISSING, pluralize } from "../format";
 import { buttonClasses } from "../ui/Button";
 import { LoadingBlock } from "../ui/Spinner";
 import { QueryError } from "../ui/ErrorMessage";
@@ -116,14 +117,14 @@ function ReportDocument({ report, customerId }: { report: Report; customerId: st
 
       <Section title="Estate summary" first>
         <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4">
-          <Figure label="Physical hosts" value={formatCount(estate.physicalHosts)} detail={`${formatCount(estate.hypervisors)} hypervisors · ${formatCount(estate.engineHosts)} engine hosts`} />
+          <Figure label="Physical hosts" value={formatCount(estate.physicalHosts)} detail={`${pluralize(estate.hypervisors, "hypervisor")} · ${pluralize(estate.engineHosts, "engine host")}`} />
           <Figure label="Physical cores" value={formatCount(estate.physicalCores)} detail={`${formatMiB(estate.physicalMemoryMiB)} memory`} />
-          <Figure label="Virtual machines" value={formatCount(estate.virtualMachines)} detail={`${formatCount(estate.vmsPoweredOn)} powered on · ${formatCount(estate.templates)} templates`} />
-          <Figure label="Containers" value={formatCount(estate.containers)} detail={`${formatCount(estate.containersRunning)} running · ${formatCount(estate.images)} images`} />
+          <Figure label="Virtual machines" value={formatCount(estate.virtualMachines)} detail={`${formatCount(estate.vmsPoweredOn)} powered on · ${pluralize(estate.templates, "template")}`} />
+          <Figure label="Containers" value={formatCount(estate.containers)} detail={`${formatCount(estate.containersRunning)} running · ${pluralize(estate.images, "image")}`} />
           <Figure label="vCPUs powered on" value={formatCount(estate.vcpusPoweredOn)} detail={`${formatMiB(estate.vmMemoryMiBPoweredOn)} VM memory`} />
-          <Figure label="RAM saved by the moves" value={formatMiB(verdicts.ramSavedMiB)} detail={`${formatCount(verdicts.hostsFreed)} hosts freed`} />
+          <Figure label="RAM saved by the moves" value={formatMiB(verdicts.ramSavedMiB)} detail={`${pluralize(verdicts.hostsFreed, "host")} freed`} />
           <Figure label="RAM lost to duplicate OS copies" value={formatMiB(waste.ramWasteMiB)} detail={`${formatMiB(waste.diskWasteMiB)} disk`} />
-          <Figure label="Isolation score" value={isolation.score === null ? MISSING : `${isolation.score} / 100`} detail={`${formatCount(isolation.scoredContainers)} running containers scored`} />
+          <Figure label="Isolation score" value={isolation.score === null ? MISSING : `${isolation.score} / 100`} detail={`${pluralize(isolation.scoredContainers, "running container")} scored`} />
         </dl>
         <h3 className="report-h3">Sources</h3>
         {report.sources.length === 0 ? (
@@ -261,9 +262,9 @@ function ReportDocument({ report, customerId }: { report: Report; customerId: st
 
       <Section title="Verdicts by role">
         <p className="text-sm">
-          {formatCount(verdicts.candidates)} VMs are candidates for a container (general workloads and database servers); {formatCount(verdicts.templates)} templates are
-          left out. The moves save {formatMiB(verdicts.ramSavedMiB)} of RAM and {formatMiB(verdicts.diskSavedMiB)} of disk, after {formatMiB(verdicts.kataOverheadMiB)} of Kata
-          overhead, and free {formatCount(verdicts.hostsFreed)} hosts.
+          {pluralize(verdicts.candidates, "VM is a candidate", "VMs are candidates")} for a container (general workloads and database servers);{" "}
+          {pluralize(verdicts.templates, "template is", "templates are")} left out. The moves save {formatMiB(verdicts.ramSavedMiB)} of RAM and {formatMiB(verdicts.diskSavedMiB)} of disk, after {formatMiB(verdicts.kataOverheadMiB)} of Kata
+          overhead, and free {pluralize(verdicts.hostsFreed, "host")}.
         </p>
         <Table head={["Verdict", "VMs", "Containers", "RAM saved", "Disk saved"]} numeric={[1, 2, 3, 4]}>
           {verdicts.byVerdict.map((v) => (
@@ -277,7 +278,7 @@ function ReportDocument({ report, customerId }: { report: Report; customerId: st
           ))}
         </Table>
         <h3 className="report-h3">By role</h3>
-        <Table head={["Role", "Workloads", ...verdicts.byVerdict.map((v) => v.label), "RAM saved"]} numeric={[1, 2, 3, 4, 5, 6]} empty="No workloads.">
+        <Table head={["Role", "Workloads", ...verdicts.byVerdict.map((v) => VERDICT_SHORT[v.verdict]), "RAM saved"]} numeric={[1, 2, 3, 4, 5, 6]} empty="No workloads.">
           {verdicts.byRole.map((r) => (
             <tr key={r.role}>
               <td>{r.label}</td>
@@ -312,7 +313,7 @@ function ReportDocument({ report, customerId }: { report: Report; customerId: st
         <p className="text-sm">
           {utilisation.vmsMeasured === 0
             ? "No measured use has been collected (vCenter and libvirt give it; an RVTools export carries none)."
-            : `Over the ${utilisation.periodDays} days to ${reportMoment(utilisation.asOf)}, ${formatCount(utilisation.vmsMeasured)} VMs were measured: ${formatCount(utilisation.idle)} idle, ${formatCount(utilisation.oversized)} oversized, ${formatCount(utilisation.undersized)} undersized. Right-sizing them reclaims ${formatCount(utilisation.reclaimVcpus)} vCPUs, ${formatMiB(utilisation.reclaimMemoryMiB)} of memory and ${formatMiB(utilisation.reclaimDiskMiB)} of disk, and packing frees ${formatCount(utilisation.hostsFreed)} hosts.`}
+            : `Over the ${utilisation.periodDays} days to ${reportMoment(utilisation.asOf)}, ${formatCount(utilisation.vmsMeasured)} VMs were measured: ${formatCount(utilisation.idle)} idle, ${formatCount(utilisation.oversized)} oversized, ${formatCount(utilisation.undersized)} undersized. Right-sizing them reclaims ${formatCount(utilisation.reclaimVcpus)} vCPUs, ${formatMiB(utilisation.reclaimMemoryMiB)} of memory and ${formatMiB(utilisation.reclaimDiskMiB)} of disk, and packing frees ${pluralize(utilisation.hostsFreed, "host")}.`}
         </p>
       </Section>
 
@@ -325,7 +326,7 @@ function ReportDocument({ report, customerId }: { report: Report; customerId: st
               <h3 className="report-h3">{plan.name}</h3>
               <p className="text-sm">
                 Frees {formatCount(plan.totals.vcpus)} vCPUs, {formatMiB(plan.totals.ramMiB)} of RAM, {formatMiB(plan.totals.diskMiB)} of disk and{" "}
-                {formatCount(plan.totals.hostsFreed)} hosts; Kata overhead {formatMiB(plan.totals.kataOverheadMiB)}.
+                {pluralize(plan.totals.hostsFreed, "host")}; Kata overhead {formatMiB(plan.totals.kataOverheadMiB)}.
                 {plan.splitDependencies > 0 && ` ${formatCount(plan.splitDependencies)} dependencies are split across waves.`}
               </p>
               <Table head={["Wave", "Owner", "Target date", "Status", "Workloads", "vCPUs", "RAM", "Disk", "Hosts freed"]} numeric={[4, 5, 6, 7, 8]} empty="No waves.">
