@@ -29,6 +29,11 @@ export class PdfBusyError extends Error {
     super("Other PDFs are being made: try again in a minute.");
   }
 }
+export class PdfTimeoutError extends Error {
+  constructor(limitMs: number) {
+    super(`The PDF took longer than ${Math.round(limitMs / 1000)} s and was stopped: try again, or use the report page's Print button.`);
+  }
+}
 /** The page did not become a report: not signed in (a session is needed), or the customer is missing. */
 export class ReportPageError extends Error {
   constructor(
@@ -112,6 +117,10 @@ async function render(executablePath: string, url: string, headers: Record<strin
       headerTemplate: "<span></span>",
       footerTemplate: '<div style="width:100%;font-size:8px;color:#64748b;text-align:center"><span class="pageNumber"></span> / <span class="totalPages"></span></div>',
     });
+  } catch (error) {
+    // The time limit closed the browser under whatever was waiting: say so, not what it broke.
+    if (!(error instanceof ReportPageError) && Date.now() - started >= timeLimitMs - 1_000) throw new PdfTimeoutError(timeLimitMs);
+    throw error;
   } finally {
     clearTimeout(killer);
     await browser.close().catch(() => {});

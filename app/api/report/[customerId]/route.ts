@@ -6,7 +6,7 @@
  * Everyone signed in whose scope holds the customer may have it (as report.get); a customer out of
  * scope looks missing (404). The PDF needs a browser session (the page does): an API token alone
  * gets 401. No Chromium on the server: 503 saying what to install. Other PDFs being made: 503,
- * try again. Each PDF made is audited ("report-pdf"). An unexpected error answers 500 with a
+ * try again; a PDF not made within the time limit: 504. Each PDF made is audited ("report-pdf"). An unexpected error answers 500 with a
  * reference, never its own words.
  */
 import { internalErrorResponse } from "@/server/api/errors";
@@ -15,7 +15,7 @@ import { audit, clientIp } from "@/server/auth/audit";
 import { InvalidTokenError, resolveViewer, type Viewer } from "@/server/auth/viewer";
 import { db } from "@/server/db/client";
 import { attachment } from "@/server/export/csv";
-import { NoChromiumError, PdfBusyError, renderReportPdf, ReportPageError } from "@/server/report/pdf";
+import { NoChromiumError, PdfBusyError, PdfTimeoutError, renderReportPdf, ReportPageError } from "@/server/report/pdf";
 import { reportHref } from "@/components/links";
 
 export const dynamic = "force-dynamic";
@@ -52,6 +52,7 @@ async function reportPdf(request: Request, context: { params: Promise<{ customer
     pdf = await renderReportPdf(reportHref(customer.id, { anonymised }), { cookie });
   } catch (error) {
     if (error instanceof NoChromiumError || error instanceof PdfBusyError) return plainText(503, error.message);
+    if (error instanceof PdfTimeoutError) return plainText(504, error.message);
     if (error instanceof ReportPageError) return plainText(error.state === "signed-out" ? 401 : error.state === "missing" ? 404 : 502, error.message);
     throw error;
   }
