@@ -16,6 +16,7 @@ let t: TestDatabase;
 let initech: string;
 let umbrella: string;
 const route = () => import("../../app/api/report/[customerId]/route");
+const aliasesRoute = () => import("../../app/api/report/[customerId]/aliases/route");
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -31,8 +32,8 @@ afterAll(async () => {
   await t.drop();
 });
 
-async function tokenFor(email: string, customerIds: string[]) {
-  const user = await createUser(t, { email, name: email, password: "long-enough-password", role: "viewer", allCustomers: false, customerIds });
+async function tokenFor(email: string, customerIds: string[], role: "viewer" | "engineer" | "admin" = "viewer") {
+  const user = await createUser(t, { email, name: email, password: "long-enough-password", role, allCustomers: role === "admin", customerIds });
   return (await createApiToken(t, user.id, "report test")).token;
 }
 
@@ -64,5 +65,33 @@ describe("report PDF route", () => {
     expect(noChromium.text).toMatch(/Print button/);
     const audited = await t.pool.query("SELECT count(*)::int AS n FROM audit_event WHERE action = 'report-pdf'");
     expect(audited.rows[0].n).toBe(0);
+  });
+
+  it("gives the alias mapping as CSV to administrators only, formula-safe, audited", async () => {
+    await t.pool.query(
+      "INSERT INTO anonymised_name (customer_id, kind, original, alias) VALUES ($1, 'vm', '=HYPERLINK(\"x\")', 'vm-0001'), ($1, 'customer', 'Initech', 'Customer A')",
+      [initech],
+    );
+    const { GET } = await aliasesRoute();
+    const call = async (headers: Record<string, string>, customerId = initech) => {
+      const response = await GET(new Request(`http://localhost:3000/api/report/${customerId}/aliases`, { headers }), { params: Promise.resolve({ customerId }) });
+      return { status: response.status, text: await response.text() };
+    };
+    expect((await call({})).status).toBe(401);
+    const viewer = await tokenFor("aliases-viewer@example.com", [initech]);
+    const engineer = await tokenFor("aliases-engineer@example.com", [initech], "engineer");
+    const admin = await tokenFor("aliases-admin@example.com", [], "admin");
+    expect(await call({ authorization: `Bearer ${viewer}` })).toMatchObject({ status: 403, text: /administrators only/ });
+    expect((await call({ authorization: `Bearer ${engineer}` })).status).toBe(403);
+    expect((await call({ authorization: `Bearer ${admin}` }, "00000000-0000-4000-8000-000000000000")).status).toBe(404);
+    const csv = await call({ authorization: `Bearer ${admin}` });
+    expect(csv.status).toBe(200);
+    const lines = csv.text.replace(/^\uFEFF/, "").trim().split(/\r?\n/);
+    expect(lines[0]).toBe("Kind,Alias,Original");
+    expect(lines).toContain("customer,Customer A,Initech");
+    // A cell that would start a formula is neutralised.
+    expect(lines.find((l) => l.startsWith("vm,"))).toMatch(/^vm,vm-0001,"?'=HYPERLINK/);
+    const audited = await t.pool.query("SELECT count(*)::int AS n FROM audit_event WHERE action = 'report-aliases-export' AND target = $1", [initech]);
+    expect(audited.rows[0].n).toBe(1);
   });
 });
