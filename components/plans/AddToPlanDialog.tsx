@@ -67,7 +67,7 @@ export function AddToPlanDialog({
   const chosenPlan = planId === "" ? (list[0]?.id ?? NEW) : planId;
   const plan = list.find((p) => p.id === chosenPlan);
   const waves = plan?.waves ?? [];
-  const chosenWave = waveId === "" || !waves.some((w) => w.id === waveId) ? (waves.at(-1)?.id ?? NEW) : waveId;
+  const chosenWave = waveId === NEW || waves.some((w) => w.id === waveId) ? waveId : (waves.at(-1)?.id ?? NEW);
   const overriding = target !== "verdict" && workloads.some((w) => targetOfVerdict(w.verdict) !== target);
 
   const submit = async (event: FormEvent) => {
