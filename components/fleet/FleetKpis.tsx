@@ -41,7 +41,15 @@ interface TileProps {
   loading: boolean;
   failed: boolean;
   detail?: ReactNode;
-  links: { href: string; label: string; title?: string }[];
+  links: TileLink[];
+}
+
+/** A tile's link; `before` is plain text ahead of it (a customer's name stays out of the link's own name). */
+interface TileLink {
+  href: string;
+  label: string;
+  title?: string;
+  before?: string;
 }
 
 /** One headline figure: label, value, what it counts, a trend or breakdown, and where it comes from. */
@@ -68,9 +76,12 @@ function Tile({ id, label, description, value, loading, failed, detail, links }:
       {detail && !loading && !failed && <dd className="mt-1 text-xs text-slate-500 dark:text-slate-400">{detail}</dd>}
       <dd className="mt-auto flex flex-wrap gap-x-3 gap-y-1 pt-2">
         {links.map((l) => (
-          <Link key={l.href + l.label} href={l.href} className={tileLink} title={l.title}>
-            {l.label}
-          </Link>
+          <span key={l.href + l.label} className="text-xs text-slate-600 dark:text-slate-300">
+            {l.before && <>{l.before} · </>}
+            <Link href={l.href} className={tileLink} title={l.title}>
+              {l.label}
+            </Link>
+          </span>
         ))}
       </dd>
     </div>
@@ -117,11 +128,11 @@ function topCustomer(rows: CustomerKpis[], figure: (c: CustomerKpis) => number):
   return best;
 }
 
-/** "Most at Acme" → that customer's tab, when some customer has the figure. */
-function mostAt(rows: CustomerKpis[] | undefined, figure: (c: CustomerKpis) => number, tab: string, tabLabel: string) {
+/** "Most: Acme · Utilisation tab": the customer with the most of the figure, and a link to its tab. */
+function mostAt(rows: CustomerKpis[] | undefined, figure: (c: CustomerKpis) => number, tab: string, tabLabel: string): TileLink[] {
   const top = rows ? topCustomer(rows, figure) : null;
   if (!top) return [];
-  return [{ href: customerHref(top.customerId, tab), label: `Most: ${top.name}`, title: `${top.name}'s ${tabLabel} tab` }];
+  return [{ href: customerHref(top.customerId, tab), before: `Most: ${top.name}`, label: `${tabLabel} tab`, title: `${top.name}'s ${tabLabel} tab` }];
 }
 
 export function FleetKpis({

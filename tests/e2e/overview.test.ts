@@ -13,6 +13,7 @@ import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatGiB, formatRatio } from "../../components/analysis/format";
 import { formatCount } from "../../components/format";
+import { customerHref } from "../../components/links";
 import { createUser } from "../../server/auth/users";
 import { connect, type Database } from "../../server/db/client";
 import { ADMIN, launchBrowser, signIn, startApp, type RunningApp } from "./harness";
@@ -57,6 +58,7 @@ interface Kpis {
   critical: number;
   verdicts: Record<string, number>;
   plansInProgress: number;
+  byCustomer: { customerId: string; name: string; reclaimMemoryMiB: number }[];
 }
 
 const tileValue = (id: string) => page.locator(`[data-kpi="${id}"] [data-kpi-value]`);
@@ -94,6 +96,11 @@ describe("the fleet overview in a browser", () => {
       expect(await page.locator(`[data-kpi="candidates"] [data-verdict="${verdict}"]`).innerText()).toBe(formatCount(n));
     }
     expect(await tileValue("plansInProgress").innerText()).toBe(formatCount(kpis.plansInProgress));
+    // The tile names the customer with the most reclaimable RAM and links to its Utilisation tab.
+    const top = [...kpis.byCustomer].sort((x, y) => y.reclaimMemoryMiB - x.reclaimMemoryMiB)[0]!;
+    const ram = page.locator('[data-kpi="ramReclaimable"]');
+    expect(await ram.innerText()).toContain(`Most: ${top.name}`);
+    expect(await ram.getByRole("link", { name: "Utilisation tab" }).getAttribute("href")).toBe(customerHref(top.customerId, "utilisation"));
     // Each tile says what it counts.
     expect(await page.locator('[data-kpi="vcpuPerCore"]').innerText()).toContain("Powered-on VMs' vCPUs over the physical hosts' cores");
     // The demo sources were collected at start: all ok.
