@@ -239,7 +239,7 @@ export function FleetKpis({
           value={k && <span className={cx(k.critical > 0 && "text-red-700 dark:text-red-300")}>{formatCount(k.critical)}</span>}
           {...tile}
           detail={<FleetTrend trends={trends} label="Critical findings" value={(p) => p.criticalFindings} format={formatCount} />}
-          links={[{ href: ANALYSIS_LIST_HREF, label: "Per customer" }, ...mostAt(k?.byCustomer, (c) => c.critical, "isolation", "Isolation")]}
+          links={[{ href: ANALYSIS_LIST_HREF, label: "Analysis per customer" }, ...mostAt(k?.byCustomer, (c) => c.critical, "isolation", "Isolation")]}
         />
         <Tile
           id="candidates"
@@ -262,7 +262,7 @@ export function FleetKpis({
             )
           }
           links={[
-            { href: ANALYSIS_LIST_HREF, label: "Per customer" },
+            { href: ANALYSIS_LIST_HREF, label: "Analysis per customer" },
             ...mostAt(k?.byCustomer, (c) => c.verdicts["to-container"] + c.verdicts["to-kata"], "migration", "Migration"),
           ]}
         />
@@ -286,7 +286,7 @@ export function FleetKpis({
           loading={health.isPending}
           failed={!health.data && !!health.error}
           detail={health.data && <HealthSummary counts={health.data.fleet} />}
-          links={[{ href: "/sources", label: "Sources" }]}
+          links={[{ href: "/sources", label: "Sources page" }]}
         />
       </dl>
     </section>
