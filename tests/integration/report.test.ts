@@ -217,6 +217,18 @@ describe("customer report", () => {
     }
   });
 
+  it("says when nothing has been collected yet, with empty figures rather than an error", async () => {
+    const empty = (await as(admin).customers.create({ name: "Empty Ltd" })).id;
+    const report = await as(admin).report.get({ customerId: empty });
+    expect(report).toMatchObject({ customerName: "Empty Ltd", dataAsOf: null, sources: [], plans: [] });
+    expect(report.estate.virtualMachines).toBe(0);
+    expect(report.isolation.score).toBeNull();
+    expect(report.verdicts.byRole).toEqual([]);
+    const anonymised = await as(admin).report.get({ customerId: empty, anonymised: true });
+    expect(anonymised.customerName).toBe("Customer A");
+    expect(JSON.stringify(anonymised)).not.toContain("Empty Ltd");
+  });
+
   it("replaces names inside free text, whole names only, longest first, and any address or id it meets", () => {
     const originals = [
       { kind: "vm" as const, original: "app1" },
