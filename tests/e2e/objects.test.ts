@@ -30,9 +30,9 @@ beforeAll(async () => {
   app = await startApp();
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
   page.on("console", (message) => {
-    if (message.type() === "error" && !/404|Failed to load resource/.test(message.text())) pageErrors.push(message.text());
+    if (message.type() === "error" && !/404|Failed to load resource/.test(message.text())) pageErrors.push(`${page.url()}: ${message.text()}`);
   });
   await fs.mkdir(screenshots, { recursive: true });
   await signIn(page, app.baseUrl, ADMIN.email, ADMIN.password);
