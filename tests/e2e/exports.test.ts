@@ -35,7 +35,7 @@ beforeAll(async () => {
     ...vm,
     powerState: i % 3 === 0 ? ("poweredOff" as const) : ("poweredOn" as const),
     cluster: `cluster-${i % 2}`,
-    name: i === 4 ? "=cmd|' /C calc'!A0" : vm.name,
+    name: i === 3 ? "=cmd|' /C calc'!A0" : vm.name,
   }));
   await applySnapshot(source.id, snapshot, { database });
   await createUser(database, { email: "vera@example.com", name: "Vera Viewer", password: "viewer-password-1", role: "viewer", allCustomers: false, customerIds: [customerId] });
@@ -80,7 +80,7 @@ describe("column chooser and export menu", () => {
   });
 
   it("offers CSV and Excel with the filter, sort and shown columns, and the workbook holds the rows on screen", async () => {
-    await page.getByLabel("Power").selectOption({ label: "Powered off" });
+    await page.getByRole("combobox", { name: "Power" }).selectOption({ label: "Powered off" });
     await expect.poll(() => vmTable().locator("tbody tr").count()).toBe(4);
     await vmTable().getByRole("button", { name: "vCPUs" }).click();
     await page.locator("[data-export-menu] summary").click();
