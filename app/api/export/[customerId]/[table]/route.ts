@@ -1,6 +1,6 @@
 /**
  * A customer page table as a download: GET /api/export/<customerId>/<table> where table is one of
- * server/export/registry.ts's (verdicts, findings, hosts, vms, containers), with
+ * server/export/registry.ts's (verdicts, findings, hosts, vms, containers, utilisation), with
  *   format=csv|xlsx    (csv by default),
  *   columns=a,b,...    the screen's visible columns in the screen's order (every column by default),
  *   and the page's filters: search, sort, dir and the table's own (kind, verdict, role, severity,
