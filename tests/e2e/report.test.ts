@@ -55,14 +55,15 @@ async function procedure<T>(name: string, input: unknown): Promise<T> {
 }
 
 /** Clicks "Download PDF" and reads the file's text (pdftotext -raw: the page's order, whitespace made single spaces). */
-async function downloadPdfText(file: string): Promise<{ text: string; bytes: Buffer }> {
+async function downloadPdfText(file: string): Promise<{ text: string; bytes: Buffer; info: string }> {
   const [download] = await Promise.all([page.waitForEvent("download", { timeout: 120_000 }), page.getByRole("link", { name: "Download PDF" }).click()]);
   expect(download.suggestedFilename()).toMatch(/-report-\d{4}-\d{2}-\d{2}\.pdf$/);
   const target = path.join(workDir, file);
   await download.saveAs(target);
   const bytes = await fs.readFile(target);
   const { stdout } = await run("pdftotext", ["-raw", "-enc", "UTF-8", target, "-"]);
-  return { text: stdout.replace(/\s+/g, " "), bytes };
+  const { stdout: info } = await run("pdfinfo", [target]);
+  return { text: stdout.replace(/\s+/g, " "), bytes, info };
 }
 
 const today = () => new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(new Date());
@@ -114,7 +115,9 @@ describe("the customer report in a browser", () => {
     expect(report.estate.containers).toBe(counted!.containers);
 
     const started = Date.now();
-    const { text, bytes } = await downloadPdfText("named.pdf");
+    const { text, bytes, info } = await downloadPdfText("named.pdf");
+    expect(info).toMatch(new RegExp(`Title:\\s+${escape(CUSTOMER)}: fleet assessment`));
+    expect(info).toMatch(/Page size:\s+594\.96 x 841\.92 pts \(A4\)/);
     await fs.writeFile(path.join(screenshots, "report.pdf"), bytes);
     console.log(`report PDF: ${bytes.length} bytes in ${Date.now() - started} ms`);
     expect(bytes.subarray(0, 5).toString()).toBe("%PDF-");
@@ -141,7 +144,8 @@ describe("the customer report in a browser", () => {
     await page.getByRole("link", { name: "Anonymised report", exact: true }).click();
     await page.waitForURL(`**/customers/${customerId}/report?anonymised=1`);
     await page.getByRole("heading", { name: "Customer A: fleet assessment", level: 1 }).waitFor({ timeout: 60_000 });
-    const { text } = await downloadPdfText("anonymised.pdf");
+    const { text, info } = await downloadPdfText("anonymised.pdf");
+    expect(info).toMatch(/Title:\s+Customer A: fleet assessment/);
     expect(text).toContain("Customer A: fleet assessment");
     expect(text).toContain(`Prepared ${today()}`);
     const originals = await app.query<{ v: string }>(
@@ -155,7 +159,8 @@ describe("the customer report in a browser", () => {
     );
     const names = originals.map((r) => r.v).filter((v) => v && v.length > 2);
     expect(names.length).toBeGreaterThan(10);
-    const found = names.filter((n) => new RegExp(`(?<![A-Za-z0-9_])${escape(n)}(?![A-Za-z0-9_])`, "i").test(text));
+    // Neither in the text nor in the file's own data (title, producer, ...).
+    const found = names.filter((n) => new RegExp(`(?<![A-Za-z0-9_])${escape(n)}(?![A-Za-z0-9_])`, "i").test(`${text}\n${info}`));
     expect(found).toEqual([]);
     expect(text).toMatch(/cluster-\d{2}/);
     expect(pageErrors).toEqual([]);
