@@ -10,6 +10,7 @@ import { findingFilterSchema, findingRows, verdictFilterSchema, verdictRows, vmU
 import { containerFilterSchema, hostFilterSchema, vmFilterSchema } from "../api/inventory-tables";
 import type { Database } from "../db/client";
 import type { ExportColumn } from "./csv";
+import { parseQueryFilter, type ParamKind, type Parsed } from "./filter";
 import {
   CONTAINER_EXPORT_COLUMNS,
   containerRows,
@@ -20,13 +21,10 @@ import {
   type ExportRows,
   type ScreenColumn,
 } from "./inventory";
-import { FINDING_CSV_COLUMNS, VERDICT_CSV_COLUMNS } from "./tables";
+import { FINDING_CSV_COLUMNS, FINDING_PARAMS, VERDICT_CSV_COLUMNS, VERDICT_PARAMS } from "./tables";
 
 export const EXPORT_FORMATS = ["csv", "xlsx"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-/** A filter field in the query string: text as given, or a boolean written true / false. */
-type ParamKind = "text" | "boolean";
 
 export interface TableExport<F, R> {
   /** Plain words for the file name and the worksheet: "virtual machines". */
@@ -139,7 +137,7 @@ export const TABLE_EXPORTS = {
   verdicts: entry<z.output<typeof verdictFilterSchema>, VerdictRow>({
     label: "verdicts",
     schema: verdictFilterSchema,
-    params: { kind: "text", verdict: "text", role: "text" },
+    params: VERDICT_PARAMS,
     // The screen's columns first (VerdictsTable), then what only the file has.
     columns: grouped(VERDICT_CSV_COLUMNS, {
       name: ["Workload"],
@@ -162,7 +160,7 @@ export const TABLE_EXPORTS = {
   findings: entry<z.output<typeof findingFilterSchema>, FindingRow>({
     label: "findings",
     schema: findingFilterSchema,
-    params: { kind: "text", severity: "text", ruleId: "text" },
+    params: FINDING_PARAMS,
     columns: grouped(FINDING_CSV_COLUMNS, {
       severity: ["Severity"],
       ruleId: ["Rule", "Finding"],
@@ -209,34 +207,9 @@ export type ExportTableName = keyof typeof TABLE_EXPORTS;
 export const EXPORT_TABLE_NAMES = Object.keys(TABLE_EXPORTS) as ExportTableName[];
 export const isExportTableName = (value: string): value is ExportTableName => Object.hasOwn(TABLE_EXPORTS, value);
 
-type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
-
-/** Query-string names of the filter fields, for error messages the caller can act on. */
-const PARAM_OF: Record<string, string> = { "sort.column": "sort", "sort.direction": "dir" };
-
-/**
- * The table's filter from a query string (its params, search, sort, dir), checked by its schema.
- * An error names the parameter and the problem.
- */
+/** The table's filter from a query string (its params, search, sort, dir), checked by its schema; an error names the parameter. */
 export function parseTableFilter<F>(table: TableExport<F, unknown>, params: URLSearchParams): Parsed<F> {
-  const get = (name: string) => params.get(name) ?? undefined;
-  const raw: Record<string, unknown> = { search: get("search") };
-  if (params.has("sort") || params.has("dir")) {
-    const defaults = (table.schema.parse({}) as { sort: { column: string; direction: string } }).sort;
-    raw.sort = { column: get("sort") ?? defaults.column, direction: get("dir") ?? defaults.direction };
-  }
-  for (const [name, kind] of Object.entries(table.params)) {
-    const value = get(name);
-    if (value === undefined || value === "") continue;
-    raw[name] = kind === "boolean" ? (value === "true" ? true : value === "false" ? false : value) : value;
-  }
-  const parsed = table.schema.safeParse(raw);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const problems = parsed.error.issues.map((issue) => {
-    const field = issue.path.map(String).join(".");
-    return `${PARAM_OF[field] ?? field}: ${issue.message}`;
-  });
-  return { ok: false, error: `invalid filter: ${problems.join("; ")}` };
+  return parseQueryFilter(table.schema, table.params, params);
 }
 
 /** `format=csv|xlsx`, csv when absent. */

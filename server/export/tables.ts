@@ -5,6 +5,7 @@
 import { ROLE_LABEL, type Role } from "../analysis/labels";
 import { findingFilterSchema, verdictFilterSchema, type EvidenceRow, type FindingFilter, type FindingRow, type VerdictFilter, type VerdictRow } from "../analysis/views";
 import type { CsvColumn } from "./csv";
+import { parseQueryFilter, type ParamKind } from "./filter";
 
 const KIND_LABEL: Record<VerdictRow["kind"] | FindingRow["kind"], string> = {
   vm: "virtual machine",
@@ -60,34 +61,21 @@ export const FINDING_CSV_COLUMNS: readonly CsvColumn<FindingRow>[] = [
   { header: "Deviation", cell: (r) => r.deviation },
 ];
 
-export const EXPORT_TABLES = ["verdicts", "findings"] as const;
-export type ExportTable = (typeof EXPORT_TABLES)[number];
-export const isExportTable = (value: string): value is ExportTable => (EXPORT_TABLES as readonly string[]).includes(value);
-
-/** Query-string names of the filter fields, for error messages the caller can act on. */
-const PARAM_OF: Record<string, string> = { "sort.column": "sort", "sort.direction": "dir" };
+/** The query parameters of the verdict and finding tables' own filters (besides search, sort and dir). */
+export const VERDICT_PARAMS = { kind: "text", verdict: "text", role: "text" } as const satisfies Record<string, ParamKind>;
+export const FINDING_PARAMS = { kind: "text", severity: "text", ruleId: "text" } as const satisfies Record<string, ParamKind>;
 
 /**
- * The page's filters from a query string (kind, verdict and role or severity and ruleId, search, sort, dir),
- * checked by the same schemas as the tRPC procedures. An error names the parameter and the problem.
+ * The verdict or finding table's filter from a query string (kind, verdict and role or severity and
+ * ruleId, search, sort, dir), checked by the same schemas as the tRPC procedures; an error names the
+ * parameter and the problem. (The export route reads every table's through registry.ts.)
  */
 export function parseExportFilter(table: "verdicts", params: URLSearchParams): { ok: true; filter: VerdictFilter } | { ok: false; error: string };
 export function parseExportFilter(table: "findings", params: URLSearchParams): { ok: true; filter: FindingFilter } | { ok: false; error: string };
-export function parseExportFilter(table: ExportTable, params: URLSearchParams): { ok: true; filter: VerdictFilter | FindingFilter } | { ok: false; error: string };
-export function parseExportFilter(table: ExportTable, params: URLSearchParams) {
-  const schema = table === "verdicts" ? verdictFilterSchema : findingFilterSchema;
-  const get = (name: string) => params.get(name) ?? undefined;
-  const defaults = schema.parse({}).sort;
-  const sort = params.has("sort") || params.has("dir") ? { column: get("sort") ?? defaults.column, direction: get("dir") ?? defaults.direction } : undefined;
-  const raw =
+export function parseExportFilter(table: "verdicts" | "findings", params: URLSearchParams) {
+  const parsed =
     table === "verdicts"
-      ? { kind: get("kind"), verdict: get("verdict"), role: get("role"), search: get("search"), sort }
-      : { kind: get("kind"), severity: get("severity"), ruleId: get("ruleId"), search: get("search"), sort };
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return { ok: true, filter: parsed.data };
-  const problems = parsed.error.issues.map((issue) => {
-    const field = issue.path.map(String).join(".");
-    return `${PARAM_OF[field] ?? field}: ${issue.message}`;
-  });
-  return { ok: false, error: `invalid filter: ${problems.join("; ")}` };
+      ? parseQueryFilter(verdictFilterSchema, VERDICT_PARAMS, params)
+      : parseQueryFilter(findingFilterSchema, FINDING_PARAMS, params);
+  return parsed.ok ? { ok: true, filter: parsed.value } : parsed;
 }
