@@ -138,7 +138,8 @@ export function Breadcrumbs({ crumbs, customerId, current }: { crumbs: Crumb[]; 
               <span aria-hidden="true">/</span>
               {href ? (
                 <Link href={href} className={crumbLink} data-crumb={c.kind}>
-                  {c.kind === "cluster" ? `Cluster ${c.name}` : c.name}
+                  {/* An engine host is often named as the VM it runs in: the VM's crumb says which is which. */}
+                  {c.kind === "vm" ? <><span className="text-slate-400 dark:text-slate-500">VM </span>{c.name}</> : c.name}
                 </Link>
               ) : (
                 <span data-crumb={c.kind}>{c.kind === "cluster" ? `Cluster ${c.name}` : c.name}</span>
@@ -360,8 +361,14 @@ export function VerdictSection({ verdict, guestMissing }: { verdict: VerdictRow 
         <div>
           <h3 className="text-xs font-medium text-slate-500 dark:text-slate-400">Saving if it moves</h3>
           <p className="mt-0.5 tabular-nums text-slate-900 dark:text-slate-100" data-saving>
-            {formatMiB(verdict.ramMiB)} RAM · {formatMiB(verdict.diskMiB)} disk
-            {verdict.cpuMillis !== 0 && <> · {formatCount(verdict.cpuMillis)} mCPU</>}
+            {(verdict.verdict === "stay" || verdict.verdict === "stay-vm") && verdict.ramMiB === 0 && verdict.diskMiB === 0 ? (
+              "None: it stays"
+            ) : (
+              <>
+                {formatMiB(verdict.ramMiB)} RAM · {formatMiB(verdict.diskMiB)} disk
+                {verdict.cpuMillis !== 0 && <> · {formatCount(verdict.cpuMillis)} mCPU</>}
+              </>
+            )}
           </p>
         </div>
         {insufficient && (

@@ -79,6 +79,7 @@ describe("Object pages in a browser", () => {
     const crumbs = page.getByRole("navigation", { name: "Breadcrumb" });
     expect(await crumbs.getByRole("link", { name: host.customer, exact: true }).getAttribute("href")).toBe(`/customers/${host.customer_id}`);
     expect(await crumbs.locator("[aria-current=page]").innerText()).toBe(host.name);
+    await page.screenshot({ path: path.join(screenshots, "host-page.png"), fullPage: true });
   });
 
   it("a VM's page: breadcrumbs host → VM, and the verdict and reason the server gives", async () => {
@@ -154,6 +155,7 @@ describe("Object pages in a browser", () => {
     expect(await image.getAttribute("href")).toBe(objectHref(c!.customer_id, "image", c!.image_id));
     // The engine host runs in a VM: the breadcrumbs go through it.
     expect(await page.getByRole("navigation", { name: "Breadcrumb" }).locator("[data-crumb=vm]").count()).toBe(1);
+    await page.screenshot({ path: path.join(screenshots, "container-page.png"), fullPage: true });
   });
 
   it("an image's page shows the images that share its layers", async () => {
@@ -183,6 +185,7 @@ describe("Object pages in a browser", () => {
     expect(hrefs.sort()).toEqual(expected.map((e) => objectHref(pair!.customer_id, "image", e.id)).sort());
     // A shared layer names the other image in the layers table too.
     expect(await page.getByRole("table", { name: `Layers of ${pair!.name}` }).getByRole("link").count()).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(screenshots, "image-page.png"), fullPage: true });
   });
 
   it("a bad id, an unknown id and another customer's object say not found, with a way back", async () => {
