@@ -92,8 +92,9 @@ export function workloadFigures(
     const cpuMillis = verdict?.verdict === "to-kata" ? -verdict.saving.cpuMillis : running ? kata.cpuMillis : 0;
     return {
       ...none(running ? `moves to Kata: costs the per-pod overhead, ${kata.source}` : "moves to Kata: not running, no overhead while stopped"),
-      vcpus: round2(-cpuMillis / 1000),
-      ramMiB: -Math.round(memoryMiB),
+      // 0 - x, not -x: nothing costs 0, not -0.
+      vcpus: round2(0 - cpuMillis / 1000),
+      ramMiB: 0 - Math.round(memoryMiB),
       kataOverheadMiB: Math.round(memoryMiB),
     };
   }
@@ -159,7 +160,7 @@ export function workloadFigures(
   }
   const overhead = on ? defaultKata : { memoryMiB: 0, cpuMillis: 0 };
   const ramMiB = copy.ramMiB - overhead.memoryMiB;
-  const vcpus = -overhead.cpuMillis / 1000;
+  const vcpus = 0 - overhead.cpuMillis / 1000;
   return {
     vcpus: round2(vcpus),
     ramMiB: Math.round(ramMiB),

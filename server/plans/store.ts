@@ -28,6 +28,10 @@ async function inTransaction<T>(database: Database, work: (client: pg.PoolClient
       const constraint = (error as { constraint?: string }).constraint ?? "";
       throw bad(constraint.includes("object_id") ? "a workload is already in this plan" : "a plan of this customer has that name already");
     }
+    // Two changes that waited on each other: nothing of this one was stored.
+    if ((error as { code?: string }).code === "40P01" || (error as { code?: string }).code === "40001") {
+      throw new TRPCError({ code: "CONFLICT", message: "the plan was being changed at the same time: nothing was changed, try again" });
+    }
     throw error;
   } finally {
     client.release();
@@ -238,7 +242,7 @@ async function workloadsOf(client: pg.PoolClient, customerId: string, ids: strin
     `SELECT x.id, x.kind, x.object_id AS "objectId", x.object_name AS name, p.id AS "planId", p.name AS "planName", w.id AS "waveId", w.name AS "waveName"
        FROM migration_wave_workload x JOIN migration_wave w ON w.id = x.wave_id JOIN migration_plan p ON p.id = x.plan_id
       WHERE x.id = ANY($1::uuid[]) AND p.customer_id = $2 ORDER BY x.object_name
-      FOR UPDATE OF x`,
+      FOR UPDATE OF p`,
     [ids, customerId],
   );
   if (rows.length !== new Set(ids).size) throw notFound(ids.length === 1 ? "workload in a plan" : "workload in a plan among them");
