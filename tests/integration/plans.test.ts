@@ -218,6 +218,29 @@ describe("editing, scope and stale ids", () => {
     expect(after.waves.map((w) => w.workloads.map((x) => x.id))).toEqual(before.waves.map((w) => w.workloads.map((x) => x.id)));
   });
 
+  it("concurrent edits: the same VM added to two waves at once lands in one; a plan deleted under an edit is NOT_FOUND; never a 500", async () => {
+    const race = (await as(engineer).plans.create({ customerId: shop, name: "Race" })).id;
+    const [a, b] = [
+      (await as(engineer).plans.addWave({ customerId: shop, planId: race, name: "A" })).id,
+      (await as(engineer).plans.addWave({ customerId: shop, planId: race, name: "B" })).id,
+    ];
+    const results = await Promise.allSettled(
+      [a, b, a, b].map((waveId) => as(engineer).plans.addWorkloads({ customerId: shop, waveId, workloads: [{ kind: "vm", objectId: vm.batch01! }] })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results.filter((x) => x.status === "rejected")) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: "BAD_REQUEST" });
+    const stored = await as(viewer).plans.get({ customerId: shop, planId: race });
+    expect(stored.waves.flatMap((w) => w.workloads.map((x) => x.name))).toEqual(["batch01"]);
+    const edits = await Promise.allSettled([
+      as(engineer).plans.delete({ customerId: shop, planId: race }),
+      as(engineer).plans.updateWave({ customerId: shop, waveId: a, owner: "late" }),
+      as(engineer).plans.addWave({ customerId: shop, planId: race, name: "C" }),
+    ]);
+    expect(edits[0]!.status).toBe("fulfilled");
+    for (const r of edits.slice(1)) if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "NOT_FOUND" });
+    expect(await t.prisma.migrationWave.count({ where: { planId: race } })).toBe(0);
+  });
+
   it("audits every change with who did it", async () => {
     const { rows } = await t.pool.query<{ action: string; actor_email: string; target: string }>(
       `SELECT action, actor_email, target FROM audit_event WHERE action LIKE 'plan-%' ORDER BY at`,
