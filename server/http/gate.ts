@@ -10,7 +10,7 @@
  *   refused. (serve.ts drops what a refused client still sends, never keeping it.)
  */
 import { type BlockList, isIP } from "node:net";
-import { trustedProxies, type Env } from "../config";
+import { setting, trustedProxies, type Env } from "../config";
 
 export interface GateSettings {
   trustedProxies: BlockList;
@@ -18,6 +18,8 @@ export interface GateSettings {
   maxAuthBody: number;
   /** Files uploaded to a source (POST /api/sources/<id>/upload): an RVTools export. */
   maxUploadBody: number;
+  /** Snapshots pushed by a remote collector (POST /api/sources/<id>/snapshot); else maxUploadBody. */
+  maxSnapshotBody?: number;
   /** Every other body. */
   maxBody: number;
 }
@@ -27,6 +29,7 @@ export const DEFAULT_MAX_BODY = 1024 * 1024;
 /** Larger than any real RVTools export (50,000 VMs: ~100 MB as .xlsx); enforced again as the bytes arrive. */
 export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 const UPLOAD_PATH = /^\/api\/sources\/[0-9a-f-]{36}\/upload(?:\?|$)/i;
+const SNAPSHOT_PATH = /^\/api\/sources\/[0-9a-f-]{36}\/snapshot(?:\?|$)/i;
 
 /** "10.0.0.0/8, 192.168.1.10, ::1" → a BlockList; a malformed entry is an error naming it. */
 export function parseTrustedProxies(value: string | undefined): BlockList {
@@ -38,6 +41,7 @@ export function gateSettings(env: Env = process.env): GateSettings {
     trustedProxies: trustedProxies(env),
     maxAuthBody: DEFAULT_MAX_AUTH_BODY,
     maxUploadBody: MAX_UPLOAD_BYTES,
+    maxSnapshotBody: setting("FLEETLENS_MAX_SNAPSHOT_MB", env) * 1024 * 1024,
     maxBody: DEFAULT_MAX_BODY,
   };
 }
@@ -108,7 +112,9 @@ export function gate(request: GateRequest, settings: GateSettings): Refusal | nu
     ? settings.maxAuthBody
     : UPLOAD_PATH.test(request.url)
       ? settings.maxUploadBody
-      : settings.maxBody;
+      : SNAPSHOT_PATH.test(request.url)
+        ? (settings.maxSnapshotBody ?? settings.maxUploadBody)
+        : settings.maxBody;
   const lengthHeader = headers["content-length"];
   const chunked = /chunked/i.test(String(headers["transfer-encoding"] ?? ""));
   if (lengthHeader === undefined) {

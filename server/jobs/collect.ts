@@ -15,6 +15,7 @@ import { applySnapshot, failRun, startRun, type ApplyResult } from "../inventory
 import { keepLabelsFor, salvageSnapshot } from "../inventory/salvage";
 import { recordTrend } from "../analysis/trends";
 import { enqueueCollection, releaseLease, takeLease } from "./queue";
+import { forgetPushedFile, pushedSnapshotForRun } from "./pushes";
 import { uploadForRun } from "./uploads";
 
 export const COLLECTION_TIMEOUT_MS = 10 * 60 * 1000;
@@ -56,6 +57,7 @@ export async function runCollection(
   let snapshot: unknown;
   let keepLabels: string[] = [];
   let customerId: string;
+  let pushed = false;
   try {
     const source = await database.prisma.source.findUniqueOrThrow({ where: { id: sourceId } });
     customerId = source.customerId;
@@ -65,8 +67,11 @@ export async function runCollection(
     const upload = collectorDefinition(source.kind as SourceKind).upload ? await uploadForRun(database, sourceId, runId) : null;
     const sourceOptions = (source.options ?? {}) as Record<string, unknown>;
     keepLabels = keepLabelsFor(sourceOptions);
-    const known = await loadKnowledge(database, source.id, source.customerId, collectorDefinition(source.kind as SourceKind).needs ?? []);
-    snapshot = await collector(
+    // A remote collector's run (jobs/pushes.ts) ingests the snapshot it pushed instead of collecting.
+    const push = await pushedSnapshotForRun(database, sourceId, runId);
+    pushed = push !== null;
+    const known = push ? {} : await loadKnowledge(database, source.id, source.customerId, collectorDefinition(source.kind as SourceKind).needs ?? []);
+    snapshot = push ? push.raw : await collector(
       {
         kind: source.kind as SourceKind,
         name: source.name,
@@ -79,11 +84,17 @@ export async function runCollection(
     );
   } catch (error) {
     await failRun(database, runId, error);
+    if (pushed) await forgetPushedFile(database, sourceId, runId).catch(() => undefined);
     throw error;
   }
   // One bad object (a NUL byte, a 64 KiB label, an integer past int4) costs that object, with a
   // warning naming it, never the run.
-  const result = await applySnapshot(sourceId, salvageSnapshot(snapshot, { keepLabels }), { database, runId });
+  let result: ApplyResult;
+  try {
+    result = await applySnapshot(sourceId, salvageSnapshot(snapshot, { keepLabels }), { database, runId });
+  } finally {
+    if (pushed) await forgetPushedFile(database, sourceId, runId).catch(() => undefined);
+  }
   await recordCustomerTrend(database, customerId, result.runId);
   return result;
 }

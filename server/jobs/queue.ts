@@ -11,11 +11,14 @@
 import type pg from "pg";
 import type { Database } from "../db/client";
 import { markRunFailed } from "../inventory/ingest";
+import { queueMode, sendCollectJob } from "./boss";
 
 /** Advisory lock namespace ("FR": Fleetlens run) for run leases; the key is hashtext(run id). */
 export const RUN_LEASE_CLASS = 0x4652;
 /** Channel a worker listens on to pick up a queued run at once. */
 export const QUEUE_CHANNEL = "fleetlens_collect";
+/** Channel on which a cancelled run's id is told to the worker running it, which kills its process. */
+export const CANCEL_CHANNEL = "fleetlens_cancel";
 
 export const INTERRUPTED =
   "interrupted: the process collecting this source stopped before it finished (Fleetlens was stopped or restarted, " +
@@ -69,7 +72,9 @@ export async function insertQueuedRun(q: Queryable, sourceId: string, trigger: s
     [upload?.id ?? null, sourceId, trigger, upload?.file ?? null, upload?.name ?? null, upload?.bytes ?? null],
   );
   const runId = rows[0]!.id;
-  await q.query(`SELECT pg_notify($1, $2)`, [QUEUE_CHANNEL, runId]);
+  // With pg-boss, the job goes in with the run (same transaction when the caller has one).
+  if (queueMode() === "pg-boss") await sendCollectJob(q, { runId, sourceId });
+  else await q.query(`SELECT pg_notify($1, $2)`, [QUEUE_CHANNEL, runId]);
   return runId;
 }
 
@@ -147,14 +152,16 @@ export async function failInterruptedRuns(
 
 /**
  * Enabled sources whose interval has passed since their last run, with none pending; not the demo,
- * nor kinds collected from uploads (`exceptKinds`: a new file comes with each upload).
+ * nor kinds collected from uploads (`exceptKinds`: a new file comes with each upload), nor sources
+ * whose last run was pushed by a remote collector (it collects on its own schedule: jobs/pushes.ts).
  */
 export async function dueSources(database: Database, exceptKinds: readonly string[] = []): Promise<string[]> {
   const { rows } = await database.pool.query<{ id: string }>(
     `SELECT s.id FROM source s
-       LEFT JOIN LATERAL (SELECT r.started_at, r.status FROM collection_run r WHERE r.source_id = s.id
+       LEFT JOIN LATERAL (SELECT r.started_at, r.status, r.trigger FROM collection_run r WHERE r.source_id = s.id
                            ORDER BY r.started_at DESC LIMIT 1) last ON true
       WHERE s.enabled AND s.kind <> 'demo' AND NOT (s.kind::text = ANY($1::text[]))
+        AND last.trigger IS DISTINCT FROM 'push'
         AND (last.started_at IS NULL
              OR (last.status NOT IN ('queued', 'running')
                  AND last.started_at < now() - make_interval(secs => s.interval_seconds)))`,

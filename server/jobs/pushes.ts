@@ -1,0 +1,206 @@
+/**
+ * Snapshots pushed by remote collectors (`collect … --push`, POST /api/sources/<id>/snapshot). A
+ * push is a collection run like any other (trigger "push"): the body is streamed into the server's
+ * own folder (FLEETLENS_DATA_DIR/pushes/<source id>/<run id>.json) up to the stated maximum
+ * (FLEETLENS_MAX_SNAPSHOT_MB, 256 MiB by default), checked at once (JSON, the collector kind it
+ * names, the snapshot schema after the salvage rules a collection gets), then queued; the worker's
+ * collection process reads that file instead of running the collector, and deletes it once the run
+ * is recorded. A refused push leaves no file and no run: the stored inventory is untouched.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { setting, type Env } from "../config";
+import type { Database } from "../db/client";
+import { dataDir } from "../db/paths";
+import { salvageSnapshot } from "../inventory/salvage";
+import { parseSnapshot, SnapshotValidationError, type Snapshot } from "../inventory/snapshot";
+import { insertQueuedRun } from "./queue";
+import { UploadRefused } from "./uploads";
+
+export const PUSH_TRIGGER = "push";
+
+/** The largest snapshot a remote collector may push, in bytes (FLEETLENS_MAX_SNAPSHOT_MB). */
+export function maxSnapshotBytes(env: Env = process.env): number {
+  return setting("FLEETLENS_MAX_SNAPSHOT_MB", env) * 1024 * 1024;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const STORED_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json$/;
+
+export function pushesRoot(): string {
+  return path.join(/*turbopackIgnore: true*/ dataDir(), "pushes");
+}
+
+function sourceFolder(sourceId: string): string {
+  if (!UUID.test(sourceId)) throw new Error(`not a source id: ${sourceId}`);
+  return path.join(/*turbopackIgnore: true*/ pushesRoot(), sourceId);
+}
+
+/** Counts, hashes and caps the bytes going through. */
+function meter(maxBytes: number) {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const transform = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        done(new UploadRefused(413, `the snapshot is larger than the limit of ${maxBytes / 1024 / 1024} MiB (FLEETLENS_MAX_SNAPSHOT_MB): refused, nothing stored`));
+        return;
+      }
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  return { transform, result: () => ({ bytes, sha256: hash.digest("hex") }) };
+}
+
+/**
+ * The snapshot in `text` as a collection would store it, or UploadRefused(400) saying what is wrong:
+ * not JSON, a kind other than the source's, or the schema's issues (paths named) after salvage.
+ */
+export function checkPushedSnapshot(text: string, sourceKind: string, keepLabels: string[] = []): Snapshot {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new UploadRefused(400, `the body is not JSON (${(error as Error).message}): send what \`collect <kind> <endpoint> --json\` prints`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new UploadRefused(400, "the body is not a snapshot: send the JSON object `collect <kind> <endpoint> --json` prints");
+  }
+  const kind = (raw as { kind?: unknown }).kind;
+  if (kind === undefined) {
+    throw new UploadRefused(400, `the snapshot does not say which collector made it: its "kind" must be "${sourceKind}", this source's kind`);
+  }
+  if (kind !== sourceKind) {
+    throw new UploadRefused(
+      400,
+      `the snapshot was collected by a ${typeof kind === "string" ? `"${kind.slice(0, 40)}"` : "unnamed"} collector, but this source's kind is "${sourceKind}": push it to a ${typeof kind === "string" ? `"${kind.slice(0, 40)}" ` : ""}source`,
+    );
+  }
+  try {
+    return parseSnapshot(salvageSnapshot(raw, { keepLabels }));
+  } catch (error) {
+    if (error instanceof SnapshotValidationError) throw new UploadRefused(400, error.message);
+    throw error;
+  }
+}
+
+export interface ReceivedSnapshot {
+  runId: string;
+  bytes: number;
+  sha256: string;
+  collectedAt: string;
+  counts: { hosts: number; virtualMachines: number; containers: number; images: number };
+}
+
+/**
+ * Streams `body` into the source's folder, checks it and queues a run that ingests it. The limit
+ * is enforced on the bytes as they arrive, whatever the request claimed; a refused or broken push
+ * leaves no file and no run.
+ */
+export async function receiveSnapshot(
+  database: Database,
+  source: { id: string; kind: string; options?: unknown },
+  body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream,
+  options: { maxBytes?: number; keepLabels?: string[] } = {},
+): Promise<ReceivedSnapshot> {
+  const folder = sourceFolder(source.id);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  const runId = randomUUID();
+  const stored = `${runId}.json`;
+  const incoming = path.join(folder, `.incoming-${stored}`);
+  const measured = meter(options.maxBytes ?? maxSnapshotBytes());
+  try {
+    await pipeline(body, measured.transform, createWriteStream(incoming, { flags: "wx", mode: 0o600 }));
+    const { bytes, sha256 } = measured.result();
+    if (bytes === 0) throw new UploadRefused(400, "the request has no body: send the snapshot as JSON");
+    const snapshot = checkPushedSnapshot(await readFile(incoming, "utf8"), source.kind, options.keepLabels);
+    await rename(incoming, path.join(folder, stored));
+    await insertQueuedRun(database.pool, source.id, PUSH_TRIGGER, {
+      id: runId,
+      file: stored,
+      name: `snapshot collected ${snapshot.collectedAt}`,
+      bytes,
+    });
+    await prunePushes(database, source.id).catch(() => undefined);
+    return {
+      runId,
+      bytes,
+      sha256,
+      collectedAt: snapshot.collectedAt,
+      counts: {
+        hosts: snapshot.hosts.length,
+        virtualMachines: snapshot.virtualMachines.length,
+        containers: snapshot.containers.length,
+        images: snapshot.images.length,
+      },
+    };
+  } catch (error) {
+    await rm(incoming, { force: true });
+    await rm(path.join(folder, stored), { force: true });
+    if (error instanceof UploadRefused) throw error;
+    if ((error as NodeJS.ErrnoException).code === "ABORT_ERR" || (error as Error).name === "AbortError") {
+      throw new UploadRefused(400, "the snapshot was cut off before it ended: nothing was stored");
+    }
+    throw error;
+  }
+}
+
+/**
+ * The snapshot a pushed run ingests (raw, salvaged by the caller as any collection), or null when
+ * the run is not a push. A push whose file is gone fails with a clear error.
+ */
+export async function pushedSnapshotForRun(database: Database, sourceId: string, runId: string): Promise<{ raw: unknown; file: string } | null> {
+  const { rows } = await database.pool.query<{ trigger: string; upload_file: string | null }>(
+    `SELECT trigger, upload_file FROM collection_run WHERE id = $1 AND source_id = $2`,
+    [runId, sourceId],
+  );
+  const row = rows[0];
+  if (!row || row.trigger !== PUSH_TRIGGER) return null;
+  if (!row.upload_file || !STORED_NAME.test(row.upload_file)) {
+    throw new Error("the pushed snapshot of this run is no longer on the server: push it again");
+  }
+  const file = path.join(sourceFolder(sourceId), row.upload_file);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new Error("the pushed snapshot of this run is no longer on the server: push it again");
+  }
+  return { raw: JSON.parse(text) as unknown, file };
+}
+
+/** Deletes a pushed run's file once the run is recorded (the run keeps its name and size). */
+export async function forgetPushedFile(database: Database, sourceId: string, runId: string): Promise<void> {
+  const { rows } = await database.pool.query<{ upload_file: string }>(
+    `UPDATE collection_run r SET upload_file = NULL FROM (SELECT upload_file FROM collection_run WHERE id = $1) old
+      WHERE r.id = $1 AND r.source_id = $2 AND r.trigger = $3 AND r.upload_file IS NOT NULL
+     RETURNING old.upload_file`,
+    [runId, sourceId, PUSH_TRIGGER],
+  );
+  const stored = rows[0]?.upload_file;
+  if (stored && STORED_NAME.test(stored)) await rm(path.join(sourceFolder(sourceId), stored), { force: true });
+}
+
+/**
+ * Deletes the files of a source's pushed runs that are over (a run whose process died before it
+ * could delete its own); the runs keep the name and size for the history.
+ */
+export async function prunePushes(database: Database, sourceId: string): Promise<number> {
+  const { rows } = await database.pool.query<{ upload_file: string }>(
+    `WITH old AS (SELECT id, upload_file FROM collection_run
+                   WHERE source_id = $1 AND trigger = $2 AND upload_file IS NOT NULL AND status NOT IN ('queued', 'running'))
+     UPDATE collection_run r SET upload_file = NULL FROM old WHERE r.id = old.id
+     RETURNING old.upload_file`,
+    [sourceId, PUSH_TRIGGER],
+  );
+  for (const { upload_file } of rows) {
+    if (STORED_NAME.test(upload_file)) await rm(path.join(sourceFolder(sourceId), upload_file), { force: true });
+  }
+  return rows.length;
+}
