@@ -11,14 +11,11 @@
 import type pg from "pg";
 import type { Database } from "../db/client";
 import { markRunFailed } from "../inventory/ingest";
-import { queueMode, sendCollectJob } from "./boss";
 
 /** Advisory lock namespace ("FR": Fleetlens run) for run leases; the key is hashtext(run id). */
 export const RUN_LEASE_CLASS = 0x4652;
 /** Channel a worker listens on to pick up a queued run at once. */
 export const QUEUE_CHANNEL = "fleetlens_collect";
-/** Channel on which a cancelled run's id is told to the worker running it, which kills its process. */
-export const CANCEL_CHANNEL = "fleetlens_cancel";
 
 export const INTERRUPTED =
   "interrupted: the process collecting this source stopped before it finished (Fleetlens was stopped or restarted, " +
@@ -72,9 +69,7 @@ export async function insertQueuedRun(q: Queryable, sourceId: string, trigger: s
     [upload?.id ?? null, sourceId, trigger, upload?.file ?? null, upload?.name ?? null, upload?.bytes ?? null],
   );
   const runId = rows[0]!.id;
-  // With pg-boss, the job goes in with the run (same transaction when the caller has one).
-  if (queueMode() === "pg-boss") await sendCollectJob(q, { runId, sourceId });
-  else await q.query(`SELECT pg_notify($1, $2)`, [QUEUE_CHANNEL, runId]);
+  await q.query(`SELECT pg_notify($1, $2)`, [QUEUE_CHANNEL, runId]);
   return runId;
 }
 
