@@ -2,17 +2,25 @@
  * npm run --silent collect -- <kind> <endpoint> [options] [--json]
  *
  * Runs one collector alone, without a database, and prints the snapshot: as JSON with --json (the
- * arrays hosts, virtualMachines, containers, images, guests, as `npm run analyse` reads them), else
- * a short summary. Exit codes: 0 collected, 1 collection failed, 2 wrong usage.
+ * collector's kind, then the arrays hosts, virtualMachines, containers, images, guests, as
+ * `npm run analyse` reads them), else a short summary. Exit codes: 0 collected, 1 collection
+ * failed, 2 wrong usage.
+ *
+ * npm run --silent collect -- <kind> <endpoint> [options] --push <url> --source <id> --token-env VAR [--every 1h]
+ *
+ * A remote collector (server/cli/push.ts): pushes the snapshot to Fleetlens and prints the run it
+ * queued; with --every, forever at that interval until SIGTERM or SIGINT.
  */
 import { UsageError } from "../server/cli/args";
+import { pushLoop, pushSnapshot, splitPushArgs, tokenFrom } from "../server/cli/push";
 import { COLLECTORS, collectorFor } from "../server/collectors";
 import { keepLabelsFor, salvageSnapshot } from "../server/inventory/salvage";
 import { parseSnapshot } from "../server/inventory/snapshot";
 
 async function main(argv: string[]): Promise<number> {
-  const json = argv.includes("--json");
-  const [kind, ...rest] = argv.filter((a) => a !== "--json");
+  const { push, rest: args } = splitPushArgs(argv);
+  const json = args.includes("--json");
+  const [kind, ...rest] = args.filter((a) => a !== "--json");
   const definition = COLLECTORS.find((c) => c.kind === kind);
   const parser = definition?.cli;
   if (!parser) {
@@ -20,16 +28,42 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`usage: collect <${kinds}> <endpoint> [options] [--json]`);
   }
   const source = parser(rest, process.env);
+  const token = push ? tokenFrom(process.env, push.tokenEnv) : null;
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort(new Error("interrupted")));
+  if (push) process.once("SIGTERM", () => controller.abort(new Error("terminated")));
   // Salvaged as a collection job does: a bad object is repaired or dropped with a warning.
   const collect = definition?.collectCli ?? collectorFor(source.kind);
-  const collected = await collect(source, { signal: controller.signal });
-  const snapshot = parseSnapshot(salvageSnapshot(collected, { keepLabels: keepLabelsFor(source.options) }));
+  const collectOnce = async (signal: AbortSignal) =>
+    parseSnapshot(salvageSnapshot(await collect(source, { signal }), { keepLabels: keepLabelsFor(source.options) }));
+  // The kind first: a push is checked against its source's kind (app/api/sources/[sourceId]/snapshot).
+  const printable = (snapshot: Awaited<ReturnType<typeof collectOnce>>) => ({ kind: source.kind, ...snapshot });
+
+  if (push && token) {
+    const log = (line: string) => console.error(`${new Date().toISOString()} collect: ${line}`);
+    const send = (body: string, signal: AbortSignal) => pushSnapshot(push, token, body, { signal });
+    if (push.everyMs === undefined) {
+      const answer = await send(JSON.stringify(printable(await collectOnce(controller.signal))), controller.signal);
+      console.log(`run ${answer.runId} queued: ${answer.poll}`);
+      return 0;
+    }
+    log(`pushing ${source.kind} ${source.endpoint} to ${push.url} every ${Math.round(push.everyMs / 60_000)} min (stop with SIGTERM)`);
+    await pushLoop({
+      collect: async (signal) => JSON.stringify(printable(await collectOnce(signal))),
+      push: send,
+      log,
+      signal: controller.signal,
+      everyMs: push.everyMs,
+    });
+    log("stopped");
+    return 0;
+  }
+
+  const snapshot = await collectOnce(controller.signal);
   if (json) {
     // Flushed before returning: the caller's process.exit would cut a large answer written to a pipe.
     await new Promise<void>((resolve, reject) =>
-      process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`, (error) => (error ? reject(error) : resolve())),
+      process.stdout.write(`${JSON.stringify(printable(snapshot), null, 2)}\n`, (error) => (error ? reject(error) : resolve())),
     );
     return 0;
   }

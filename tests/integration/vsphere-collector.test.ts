@@ -276,7 +276,7 @@ describe("collect CLI: vsphere", () => {
     const endpoint = `https://127.0.0.1:${vc.port}/sdk`;
     const { stdout } = await cli([endpoint, "--user", vc.manifest.username, "--password-env", "VCSIM_PASSWORD", "--fingerprint", vc.manifest.fingerprint, "--json"]);
     const printed = parseSnapshot(JSON.parse(stdout));
-    expect(Object.keys(JSON.parse(stdout))).toEqual(["version", "collectedAt", "hosts", "virtualMachines", "containers", "images", "guests", "hostKeys", "utilisation", "warnings"]);
+    expect(Object.keys(JSON.parse(stdout))).toEqual(["kind", "version", "collectedAt", "hosts", "virtualMachines", "containers", "images", "guests", "hostKeys", "utilisation", "warnings"]);
     expect(printed.guests).toEqual([]);
     expect(printed.virtualMachines).toHaveLength(24);
     expect(printed.hosts).toHaveLength(10);
