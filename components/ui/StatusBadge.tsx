@@ -3,7 +3,7 @@ import { Badge, type BadgeTone } from "./Badge";
 
 const SOURCE_STATUS: Record<SourceStatus, { label: string; tone: BadgeTone; hint: string }> = {
   ok: { label: "Collected", tone: "green", hint: "The last collection succeeded within the interval" },
-  stale: { label: "Stale", tone: "amber", hint: "The last good collection is older than the interval" },
+  stale: { label: "Stale", tone: "amber", hint: "The last good collection is older than twice the interval" },
   failed: { label: "Failed", tone: "red", hint: "The last collection failed; the previous inventory is kept" },
   running: { label: "Collecting", tone: "blue", hint: "A collection is queued or running now" },
   never: { label: "Never collected", tone: "neutral", hint: "Nothing has been collected yet" },

@@ -14,13 +14,14 @@
  */
 import { UPLOAD_KINDS } from "../collectors";
 import type { Database } from "../db/client";
+import { isStale, STALE_AFTER_INTERVALS } from "./status";
 
 export const HEALTH_STATES = ["failed", "stale", "never", "ok"] as const;
 export type HealthState = (typeof HEALTH_STATES)[number];
 export type SourceHealthState = HealthState | "disabled";
 
-/** How many intervals may pass since the last success before a source is stale. */
-export const STALE_AFTER_INTERVALS = 2;
+/** How many intervals may pass since the last success before a source is stale (the one rule: ./status.ts). */
+export { STALE_AFTER_INTERVALS };
 
 export interface SourceHealthFacts {
   enabled: boolean;
@@ -36,8 +37,7 @@ export function sourceHealth(facts: SourceHealthFacts, now: Date = new Date()): 
   if (facts.lastFinishedStatus === "failed") return "failed";
   if (facts.lastFinishedStatus === null || facts.lastSuccessAt === null) return "never";
   if ((UPLOAD_KINDS as readonly string[]).includes(facts.kind)) return "ok";
-  const ageSeconds = (now.getTime() - facts.lastSuccessAt.getTime()) / 1000;
-  return ageSeconds > STALE_AFTER_INTERVALS * facts.intervalSeconds ? "stale" : "ok";
+  return isStale(facts.lastSuccessAt, facts.intervalSeconds, now) ? "stale" : "ok";
 }
 
 export interface SourceHealth {

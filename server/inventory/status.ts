@@ -1,6 +1,8 @@
 /**
  * Collection status of a source and of a customer, from its runs. The last good inventory stays
- * when a collection fails; it is "stale" once older than the source's interval. A source collected
+ * when a collection fails; it is "stale" once its last success is older than twice the source's
+ * interval (one missed or slow cycle is not yet a problem): isStale, the one rule every page and the
+ * API use (the sources page, the customer pages, the fleet overview's health). A source collected
  * from uploaded files (an RVTools export) is never stale by the clock: it is as new as its upload,
  * which the page shows, and nothing would collect it again on a schedule.
  */
@@ -16,6 +18,14 @@ export interface RunFacts {
   uploaded?: boolean;
 }
 
+/** How many intervals may pass since the last success before a source is stale. */
+export const STALE_AFTER_INTERVALS = 2;
+
+/** A scheduled source whose last success is older than twice its interval (exactly twice is not yet stale). */
+export function isStale(lastSuccessAt: Date, intervalSeconds: number, now: Date = new Date()): boolean {
+  return now.getTime() - lastSuccessAt.getTime() > STALE_AFTER_INTERVALS * intervalSeconds * 1000;
+}
+
 export function sourceStatus(facts: RunFacts, now: Date = new Date()): SourceStatus {
   if (!facts.enabled) return "disabled";
   // Queued or running: a collection is on its way.
@@ -24,8 +34,7 @@ export function sourceStatus(facts: RunFacts, now: Date = new Date()): SourceSta
   if (facts.lastRunStatus === "failed") return "failed";
   if (!facts.lastSuccessAt) return "never";
   if (facts.uploaded) return "ok";
-  const ageSeconds = (now.getTime() - facts.lastSuccessAt.getTime()) / 1000;
-  return ageSeconds > facts.intervalSeconds ? "stale" : "ok";
+  return isStale(facts.lastSuccessAt, facts.intervalSeconds, now) ? "stale" : "ok";
 }
 
 /** A customer is as healthy as its least healthy enabled source ("never" without sources). */
