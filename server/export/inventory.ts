@@ -40,18 +40,32 @@ export interface ScreenColumn<R> {
   columns: readonly ExportColumn<R>[];
 }
 
+/** The table changed under an export: the row a batch was to start after is gone. */
+export const TABLE_CHANGED = "the table changed during the export (a collection replaced its rows): download it again";
+
 /**
  * Every row, batch after batch: `read(after)` returns the BATCH rows after the row with that id in
  * the table's order (the first batch when null). The next batch is read while this one streams
  * out, so the database and the encoding work side by side. Stops reading when the consumer stops
  * (return()).
+ *
+ * A batch read after a row that a collection has since removed comes back empty (Prisma finds no
+ * cursor): when a batch after a cursor is short, `exists(id)` tells whether that row is still there,
+ * and if not the export fails (the download is reported as failed) instead of ending early as if
+ * complete.
  */
-export async function* inBatches<R extends { id: string }>(read: (after: string | null) => Promise<R[]>): AsyncGenerator<R> {
+export async function* inBatches<R extends { id: string }>(
+  read: (after: string | null) => Promise<R[]>,
+  exists: (id: string) => Promise<boolean>,
+): AsyncGenerator<R> {
+  let after: string | null = null;
   let next: Promise<R[]> | null = read(null);
   try {
     while (next) {
       const rows: R[] = await next;
-      next = rows.length === BATCH ? read(rows[rows.length - 1]!.id) : null;
+      if (after !== null && rows.length < BATCH && !(await exists(after))) throw new Error(TABLE_CHANGED);
+      after = rows.length === BATCH ? rows[rows.length - 1]!.id : null;
+      next = after === null ? null : read(after);
       yield* rows;
     }
   } finally {
@@ -182,19 +196,31 @@ export async function hostRows(database: Database, customerId: string, filter: H
   const where = hostWhere(customerId, filter);
   const orderBy = hostOrderBy(filter);
   const total = await database.prisma.host.count({ where });
-  return { total, rows: inBatches((after) => database.prisma.host.findMany({ where, orderBy, select: HOST_SELECT, ...page(after) })) };
+  const rows = inBatches(
+    (after) => database.prisma.host.findMany({ where, orderBy, select: HOST_SELECT, ...page(after) }),
+    (id) => database.prisma.host.count({ where: { id } }).then((n) => n > 0),
+  );
+  return { total, rows };
 }
 
 export async function vmRows(database: Database, customerId: string, filter: VmFilter): Promise<ExportRows<VmExportRow>> {
   const where = vmWhere(customerId, filter);
   const orderBy = vmOrderBy(filter);
   const total = await database.prisma.virtualMachine.count({ where });
-  return { total, rows: inBatches((after) => database.prisma.virtualMachine.findMany({ where, orderBy, select: VM_SELECT, ...page(after) })) };
+  const rows = inBatches(
+    (after) => database.prisma.virtualMachine.findMany({ where, orderBy, select: VM_SELECT, ...page(after) }),
+    (id) => database.prisma.virtualMachine.count({ where: { id } }).then((n) => n > 0),
+  );
+  return { total, rows };
 }
 
 export async function containerRows(database: Database, customerId: string, filter: ContainerFilter): Promise<ExportRows<ContainerExportRow>> {
   const where = containerWhere(customerId, filter);
   const orderBy = containerOrderBy(filter);
   const total = await database.prisma.container.count({ where });
-  return { total, rows: inBatches((after) => database.prisma.container.findMany({ where, orderBy, select: CONTAINER_SELECT, ...page(after) })) };
+  const rows = inBatches(
+    (after) => database.prisma.container.findMany({ where, orderBy, select: CONTAINER_SELECT, ...page(after) }),
+    (id) => database.prisma.container.count({ where: { id } }).then((n) => n > 0),
+  );
+  return { total, rows };
 }

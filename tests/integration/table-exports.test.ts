@@ -21,7 +21,8 @@ import { viewerForUser } from "../../server/auth/viewer";
 import { readXlsx } from "../../server/collectors/rvtools/xlsx";
 import { ZIP_LIMITS } from "../../server/collectors/rvtools/zip";
 import type { Database } from "../../server/db/client";
-import { BATCH } from "../../server/export/inventory";
+import { vmFilterSchema, VM_SELECT, vmOrderBy, vmWhere } from "../../server/api/inventory-tables";
+import { BATCH, inBatches, TABLE_CHANGED } from "../../server/export/inventory";
 import { XLSX_CONTENT_TYPE } from "../../server/export/xlsx";
 import { applySnapshot } from "../../server/inventory/ingest";
 import type { SnapshotInput } from "../../server/inventory/snapshot";
@@ -254,5 +255,32 @@ describe("audit", () => {
       detail: { table: "vms", format: "xlsx", columns: ["name", "host"], rows: rows.length, filters: { powerState: "poweredOff", search: "", sort: { column: "name", direction: "asc" } } },
     });
     expect(rows.length).toBe(Math.ceil(VMS / 3));
+  });
+});
+
+describe("a collection landing during an export", () => {
+  // Last: it removes a VM.
+  it("fails the export when the row a batch starts after is gone, instead of ending early as if complete", async () => {
+    const filter = vmFilterSchema.parse({});
+    const where = vmWhere(ids.acme!, filter);
+    const orderBy = vmOrderBy(filter);
+    const exists = (id: string) => t.prisma.virtualMachine.count({ where: { id } }).then((n) => n > 0);
+    let removed: string | null = null;
+    const rows = inBatches(async (after) => {
+      // Between the first batch and the next, a collection removes the first batch's last VM.
+      if (after !== null && removed === null) {
+        removed = after;
+        await t.prisma.virtualMachine.delete({ where: { id: after } });
+      }
+      return t.prisma.virtualMachine.findMany({ where, orderBy, select: VM_SELECT, take: BATCH, ...(after === null ? {} : { skip: 1, cursor: { id: after } }) });
+    }, exists);
+    let seen = 0;
+    await expect(
+      (async () => {
+        for await (const _ of rows) seen++;
+      })(),
+    ).rejects.toThrow(TABLE_CHANGED);
+    expect(removed).not.toBeNull();
+    expect(seen).toBe(BATCH);
   });
 });
