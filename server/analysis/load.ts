@@ -1,7 +1,7 @@
 /**
  * The dashboard's door to the analyses: a customer's stored inventory, read with one query per
  * table (children grouped by parent in one pass), in the same shapes the snapshot CLI builds, and the analysis
- * of it, kept in memory until the customer's inventory or the parameters change.
+ * of it (computed and stored by ./stored.ts, which the pages read).
  */
 import type { Database } from "../db/client";
 import {
@@ -14,7 +14,6 @@ import {
   VIRTUAL_DISK,
   VIRTUAL_MACHINE,
 } from "../inventory/tables";
-import { analyse, type Analysis } from "./index";
 import type { Inventory, InventoryContainer, InventoryHost, InventoryImage, InventoryVirtualMachine } from "./inventory";
 import { DEFAULT_PERIOD_DAYS, DEFAULT_TENANT_LABEL, linkGuests, type InventoryOptions } from "./inventory";
 import { loadUse } from "../utilisation/query";
@@ -160,40 +159,8 @@ export async function loadParameters(database: Database): Promise<Parameters> {
   return resolveParameters(rows[0]?.value ?? null);
 }
 
-/** What changes when a customer's inventory does: its sources and their last finished runs. */
-async function inventoryVersion(database: Database, customerId: string): Promise<string> {
-  const { rows } = await database.pool.query<{ version: string }>(
-    `SELECT coalesce((SELECT string_agg(s.id::text || '@' || coalesce((SELECT max(r.finished_at)::text FROM collection_run r
-                                                                       WHERE r.source_id = s.id AND r.status = 'succeeded'), '-'), ','
-                                        ORDER BY s.id)
-                        FROM source s WHERE s.customer_id = $1), '')
-            || '|' || coalesce((SELECT md5(value::text) FROM app_setting WHERE key = $2), 'defaults') AS version`,
-    [customerId, PARAMETERS_SETTING],
-  );
-  return rows[0]!.version;
-}
-
-interface Cached {
-  version: string;
-  analysis: Promise<{ analysis: Analysis; parameters: Parameters }>;
-}
-
-const cache = new Map<string, Cached>();
-const CACHE_LIMIT = 64;
-
-/** The analysis of one customer's stored inventory, recomputed only when it or the parameters changed. */
-export async function customerAnalysis(database: Database, customerId: string): Promise<{ analysis: Analysis; parameters: Parameters }> {
-  const version = await inventoryVersion(database, customerId);
-  const hit = cache.get(customerId);
-  if (hit && hit.version === version) return hit.analysis;
-  const analysis = (async () => {
-    const parameters = await loadParameters(database);
-    const inventory = await loadInventory(database, [customerId], { periodDays: parameters.utilisationPeriodDays });
-    return { analysis: analyse(inventory, parameters), parameters };
-  })();
-  cache.delete(customerId);
-  cache.set(customerId, { version, analysis });
-  if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-  analysis.catch(() => cache.delete(customerId));
-  return analysis;
-}
+/**
+ * The analysis of one customer's stored inventory: stored after each ingest and read from there
+ * (./stored.ts), recomputed only when the inventory or the parameters changed.
+ */
+export { customerAnalysis } from "./stored";

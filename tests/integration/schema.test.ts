@@ -199,6 +199,9 @@ describe("migrated database matches schema.prisma", () => {
         ramWasteMiB: 1024, criticalFindings: 1, warningFindings: 2, postureScore: 80, scoredContainers: 3, candidates: 2, reclaimMemoryMiB: 2048,
       },
     });
+    await t.prisma.customerAnalysis.create({
+      data: { customerId: customer.id, inventoryVersion: "v", parametersHash: "h", format: "v8+gzip", computedAt: new Date(), computeMs: 1, bytes: 1, result: new Uint8Array([1]) },
+    });
 
     await t.prisma.anonymisedName.create({ data: { customerId: customer.id, kind: "plan-test", original: "touch", alias: "plan-test-1" } });
     const plan = await t.prisma.migrationPlan.create({ data: { customerId: customer.id, name: "plan", createdBy: user.email } });
