@@ -1,31 +1,22 @@
 "use client";
 import type { Column } from "@tanstack/react-table";
-import { useRef } from "react";
 import { buttonClasses } from "../ui/Button";
 import { cx, focusRing } from "../ui/cx";
+import { useDisclosure } from "./useDisclosure";
 
 /**
  * "Columns ▾": a checkbox per column to show or hide it (kept per table, useColumnVisibility). The
- * last shown column cannot be hidden; only columns with a name (a string header) are offered. A disclosure (<details>): keyboard reachable, Escape closes.
+ * last shown column cannot be hidden; only columns with a name (a string header) are offered. A
+ * disclosure (<details>): keyboard reachable, closed by Escape or a click outside.
  */
 export function ColumnChooser<T>({ columns: all }: { columns: Column<T, unknown>[] }) {
-  const details = useRef<HTMLDetailsElement>(null);
+  const { ref, onKeyDown } = useDisclosure();
   // Columns with a name: a selection column (a checkbox for a header) is not offered.
   const columns = all.filter((c) => c.getCanHide() && typeof c.columnDef.header === "string");
   const shown = columns.filter((c) => c.getIsVisible()).length;
   const hidden = columns.length - shown;
   return (
-    <details
-      ref={details}
-      className="relative"
-      data-column-chooser
-      onKeyDown={(event) => {
-        if (event.key === "Escape" && details.current?.open) {
-          details.current.open = false;
-          details.current.querySelector("summary")?.focus();
-        }
-      }}
-    >
+    <details ref={ref} className="relative" data-column-chooser onKeyDown={onKeyDown}>
       <summary className={cx(buttonClasses("secondary", "sm"), "cursor-pointer list-none [&::-webkit-details-marker]:hidden")}>
         Columns
         {hidden > 0 && <span className="text-slate-500 dark:text-slate-400">({hidden} hidden)</span>}

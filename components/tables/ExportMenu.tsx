@@ -1,7 +1,7 @@
 "use client";
-import { useRef } from "react";
 import { buttonClasses } from "../ui/Button";
 import { cx, focusRing } from "../ui/cx";
+import { useDisclosure } from "./useDisclosure";
 
 export type ExportFormat = "csv" | "xlsx";
 
@@ -13,25 +13,12 @@ const FORMATS: ReadonlyArray<{ format: ExportFormat; label: string; hint: string
 /**
  * "Export ▾": the table as CSV or as an Excel workbook, each link carrying the table's current
  * filters, sort and shown columns (`href(format)`). A disclosure (<details>): reachable and opened
- * with the keyboard, closed with Escape or after a choice.
+ * with the keyboard, closed with Escape, a click outside, or a choice.
  */
 export function ExportMenu({ href, label = "Export" }: { href: (format: ExportFormat) => string; label?: string }) {
-  const details = useRef<HTMLDetailsElement>(null);
-  const close = () => {
-    if (details.current) details.current.open = false;
-  };
+  const { ref, close, onKeyDown } = useDisclosure();
   return (
-    <details
-      ref={details}
-      className="relative"
-      data-export-menu
-      onKeyDown={(event) => {
-        if (event.key === "Escape" && details.current?.open) {
-          close();
-          details.current.querySelector("summary")?.focus();
-        }
-      }}
-    >
+    <details ref={ref} className="relative" data-export-menu onKeyDown={onKeyDown}>
       <summary className={cx(buttonClasses("secondary", "sm"), "cursor-pointer list-none [&::-webkit-details-marker]:hidden")}>
         <svg aria-hidden="true" viewBox="0 0 20 20" fill="currentColor" className="size-3.5">
           <path d="M10.75 2.75a.75.75 0 0 0-1.5 0v8.614L6.295 8.235a.75.75 0 1 0-1.09 1.03l4.25 4.5a.75.75 0 0 0 1.09 0l4.25-4.5a.75.75 0 0 0-1.09-1.03l-2.955 3.129V2.75Z" />

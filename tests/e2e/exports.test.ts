@@ -92,6 +92,9 @@ describe("column chooser and export menu", () => {
     expect(Object.fromEntries(query)).toMatchObject({ format: "xlsx", powerState: "poweredOff", sort: "vcpus", columns: "name,powerState,vcpus,memoryMiB,provisionedMiB,guestOsConfigured,host,snapshotCount" });
     expect(new URL((await csv.getAttribute("href"))!, app.baseUrl).searchParams.get("format")).toBe("csv");
     await page.screenshot({ path: path.join(screenshots, "table-export.png"), fullPage: false });
+    // A click outside closes the menu.
+    await page.getByRole("heading", { name: "Export Co", exact: true, level: 1 }).click();
+    await expect.poll(() => page.locator("[data-export-menu]").getAttribute("open")).toBeNull();
 
     const response = await page.request.get(`${app.baseUrl}${href}`);
     expect(response.status()).toBe(200);
