@@ -1,0 +1,150 @@
+/**
+ * bench/api: the fleet overview's and the customer page's tRPC calls under concurrent clients,
+ * each against the SQL the same call runs, replayed bare over pg, measured in the same run.
+ *
+ *   npm run bench:api                                     50k VMs, 500k containers, 20 clients
+ *   npm run bench:api -- --vms 2000 --containers 20000 --clients 20 --rounds 10
+ *
+ * The fleet (bench/app.ts: the demo customers and one customer of the given size) is generated
+ * once into a scratch embedded PostgreSQL kept in --data-dir and reused; --fresh regenerates it,
+ * --prepare only generates it.
+ * The dashboard runs as `npm start` runs it (Next.js production server, server/http/serve.ts) on
+ * that database; every client signs in with an API token of its own and calls over HTTP.
+ *
+ * For each call: its first answer after the dashboard started (cold: nothing cached), then
+ * --clients clients calling it --rounds times each at once (p50, p95); then the reference: the
+ * statements the call sent to PostgreSQL (recorded by running the same procedure in this process,
+ * sign-in excluded), run by as many pg connections at once, each statement after the other.
+ * Goal: API p95 <= 100 ms and <= 2x the SQL's p95.
+ */
+import pg from "pg";
+import { createCaller } from "../server/api/root";
+import { createContext } from "../server/api/trpc";
+import { apiClient, apiTokens, call, describeError, openBenchFleet, pageCalls, percentile, startDashboard, type PageCall } from "./app";
+import { arg, timed } from "./lib";
+
+const clients = arg("clients", 20);
+const rounds = arg("rounds", 10);
+const log = (line: string) => console.log(`[bench:api] ${line}`);
+
+interface Statement {
+  text: string;
+  values?: unknown[];
+}
+
+/** Records what every pg client of this process sends while `task` runs (transaction control left out). */
+async function recordStatements(task: () => Promise<unknown>): Promise<Statement[]> {
+  const statements: Statement[] = [];
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const [first, second] = args;
+    const text = typeof first === "string" ? first : (first as { text?: string } | undefined)?.text;
+    const values = (typeof first === "object" && first && "values" in first ? (first as { values?: unknown[] }).values : undefined) ?? (Array.isArray(second) ? second : undefined);
+    if (text && !/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SET\s)/i.test(text)) statements.push({ text, values });
+    return original.apply(this, args);
+  } as typeof original;
+  try {
+    await task();
+  } finally {
+    proto.query = original;
+  }
+  return statements;
+}
+
+async function concurrently(count: number, task: (index: number) => Promise<void>) {
+  await Promise.all(Array.from({ length: count }, (_, index) => task(index)));
+}
+
+async function main() {
+  const fleet = await openBenchFleet(log);
+  const { counts } = fleet;
+  log(`fleet: ${counts.customers} customers, ${counts.hosts} hosts, ${counts.vms} VMs, ${counts.containers} containers (${fleet.dataDir})`);
+  if (process.argv.includes("--prepare")) {
+    await fleet.stop();
+    return;
+  }
+  const tokens = await apiTokens(fleet, clients);
+  const dashboard = await startDashboard(fleet, log);
+  const reference = new pg.Pool({ connectionString: fleet.url, max: clients });
+  const rows: string[][] = [];
+  const failures: string[] = [];
+  try {
+    const api = tokens.map((token) => apiClient(dashboard.baseUrl, token));
+    const context = await createContext({ headers: new Headers({ authorization: `Bearer ${tokens[0]}` }), database: fleet.database });
+    const caller = createCaller(context);
+    const calls = pageCalls(fleet.customerId);
+
+    const measure = async ({ page, path }: PageCall, input: unknown) => {
+      const [coldMs] = await timed(() => call(api[0]!, path, input));
+      // The statements the call sends once warm (what the measured calls send), run bare.
+      await call(caller, path, input, "caller");
+      const statements = await recordStatements(() => call(caller, path, input, "caller"));
+
+      const apiTimes: number[] = [];
+      let errors = 0;
+      await concurrently(clients, async (i) => {
+        for (let round = 0; round < rounds; round++) {
+          const start = performance.now();
+          try {
+            await call(api[i]!, path, input);
+            apiTimes.push(performance.now() - start);
+          } catch (error) {
+            errors++;
+            if (failures.length < 10) failures.push(`${path}: ${describeError(error)}`);
+          }
+        }
+      });
+      const sqlTimes: number[] = [];
+      await concurrently(clients, async () => {
+        const client = await reference.connect();
+        try {
+          for (let round = 0; round < rounds; round++) {
+            const start = performance.now();
+            for (const statement of statements) await client.query(statement.text, statement.values);
+            sqlTimes.push(performance.now() - start);
+          }
+        } finally {
+          client.release();
+        }
+      });
+      const apiP95 = percentile(apiTimes, 95);
+      const sqlP95 = percentile(sqlTimes, 95);
+      const met = apiP95 <= 100 && apiP95 <= 2 * sqlP95;
+      rows.push([
+        page,
+        path,
+        coldMs.toFixed(0),
+        percentile(apiTimes, 50).toFixed(1),
+        apiP95.toFixed(1),
+        String(statements.length),
+        percentile(sqlTimes, 50).toFixed(1),
+        sqlP95.toFixed(1),
+        (apiP95 / sqlP95).toFixed(2),
+        errors ? `${errors} errors` : met ? "yes" : "no",
+      ]);
+      log(`${path}: API p95 ${apiP95.toFixed(1)} ms, SQL p95 ${sqlP95.toFixed(1)} ms`);
+    };
+    for (const pageCall of calls) await measure(pageCall, pageCall.input);
+  } finally {
+    await reference.end();
+    await dashboard.stop();
+    await fleet.stop();
+  }
+
+  const header = ["page", "call", "cold ms", "API p50", "API p95", "stmts", "SQL p50", "SQL p95", "p95 ratio", "goal met"];
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  console.log(
+    `\nbench/api: ${counts.customers} customers, ${counts.hosts} hosts, ${counts.vms} VMs, ${counts.containers} containers; ` +
+      `the customer page is the largest customer's; ${clients} clients x ${rounds} calls each, times in ms ` +
+      `(goal: API p95 <= 100 ms and <= 2x SQL p95)\n`,
+  );
+  for (const r of all) console.log(r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+  if (failures.length > 0) console.log(`\nerrors:\n${failures.join("\n")}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
