@@ -171,7 +171,17 @@ describe("an engineer builds a migration plan", () => {
     const viewerPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     try {
       await signIn(viewerPage, app.baseUrl, VIEWER.email, VIEWER.password);
-      await viewerPage.goto(`${app.baseUrl}/customers/${customerId}/plans/${planId}`);
+      // The Plans tab lists the plan with its waves; no form to create one.
+      await viewerPage.goto(`${app.baseUrl}/customers/${customerId}?tab=plans`);
+      const plans = viewerPage.getByRole("list", { name: "Plans" });
+      await plans.getByRole("link", { name: "Q1 moves" }).waitFor();
+      expect(await viewerPage.getByRole("list", { name: "Waves of Q1 moves" }).locator("li").allInnerTexts()).toEqual([
+        expect.stringMatching(/^1\. Pilot · Planned/),
+        expect.stringMatching(/^2\. Decommission · Planned/),
+      ]);
+      expect(await viewerPage.getByRole("button", { name: "Create plan" }).count()).toBe(0);
+      await plans.getByRole("link", { name: "Q1 moves" }).click();
+      await viewerPage.waitForURL(`**/customers/${customerId}/plans/${planId}`);
       await viewerPage.getByRole("heading", { name: "Q1 moves", level: 1 }).waitFor();
       await viewerPage.getByRole("heading", { name: /Wave 1: Pilot/ }).waitFor();
       expect(await viewerPage.getByRole("button", { name: "Add wave" }).count()).toBe(0);
