@@ -8,6 +8,16 @@ import { setting } from "../config";
 import { connect } from "../db/client";
 import { runCollection } from "./collect";
 
+// Started with an IPC channel (the pg-boss worker, boss-worker.ts): when that worker dies (kill -9,
+// out of memory), so does its collection, before it stores anything; its run is then failed by
+// another worker and retried.
+if (process.send) {
+  process.on("disconnect", () => {
+    console.error("[fleetlens] collection: its worker stopped; stopping too");
+    process.exit(3);
+  });
+}
+
 async function main() {
   const [runId, sourceId] = process.argv.slice(2);
   const url = setting("DATABASE_URL");

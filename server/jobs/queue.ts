@@ -11,11 +11,14 @@
 import type pg from "pg";
 import type { Database } from "../db/client";
 import { markRunFailed } from "../inventory/ingest";
+import { cancelCollectJobs, queueMode, sendCollectJob } from "./boss";
 
 /** Advisory lock namespace ("FR": Fleetlens run) for run leases; the key is hashtext(run id). */
 export const RUN_LEASE_CLASS = 0x4652;
 /** Channel a worker listens on to pick up a queued run at once. */
 export const QUEUE_CHANNEL = "fleetlens_collect";
+/** Channel on which a cancelled run's id is told to the worker running it, which kills its process. */
+export const CANCEL_CHANNEL = "fleetlens_cancel";
 
 export const INTERRUPTED =
   "interrupted: the process collecting this source stopped before it finished (Fleetlens was stopped or restarted, " +
@@ -69,8 +72,40 @@ export async function insertQueuedRun(q: Queryable, sourceId: string, trigger: s
     [upload?.id ?? null, sourceId, trigger, upload?.file ?? null, upload?.name ?? null, upload?.bytes ?? null],
   );
   const runId = rows[0]!.id;
-  await q.query(`SELECT pg_notify($1, $2)`, [QUEUE_CHANNEL, runId]);
+  // With pg-boss, the job goes in with the run (same transaction when the caller has one).
+  if (queueMode() === "pg-boss") await sendCollectJob(q, { runId, sourceId });
+  else await q.query(`SELECT pg_notify($1, $2)`, [QUEUE_CHANNEL, runId]);
   return runId;
+}
+
+/**
+ * Cancels a queued or running run: it ends failed with "cancelled by <who>" (the previous
+ * inventory kept), its waiting job is cancelled, and the worker running it kills its process.
+ * Says whether there was anything to cancel (false for a run already over or unknown).
+ */
+export async function cancelRun(database: Database, runId: string, by: string): Promise<boolean> {
+  const client = await database.pool.connect();
+  try {
+    await client.query("BEGIN");
+    const { rowCount } = await client.query(
+      `UPDATE collection_run
+          SET status = 'failed', finished_at = now(), error = $2,
+              duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
+        WHERE id = $1 AND status IN ('queued', 'running')`,
+      [runId, `cancelled by ${by}`],
+    );
+    if (rowCount) {
+      if (queueMode() === "pg-boss") await cancelCollectJobs(client, runId);
+      await client.query(`SELECT pg_notify($1, $2)`, [CANCEL_CHANNEL, runId]);
+    }
+    await client.query("COMMIT");
+    return Boolean(rowCount);
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 export interface ClaimedRun {

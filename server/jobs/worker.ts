@@ -16,6 +16,7 @@ import type { Database } from "../db/client";
 import { markRunFailed } from "../inventory/ingest";
 import { COLLECTION_TIMEOUT_MS } from "./collect";
 import {
+  CANCEL_CHANNEL,
   claimQueuedRuns,
   dueSources,
   enqueueCollection,
@@ -155,7 +156,12 @@ export async function startWorker(database: Database, options: WorkerOptions): P
   };
 
   await lessee.query(`LISTEN ${QUEUE_CHANNEL}`);
-  lessee.on("notification", () => void poke());
+  await lessee.query(`LISTEN ${CANCEL_CHANNEL}`);
+  lessee.on("notification", (message) => {
+    // A cancelled run (queue.ts cancelRun) is already recorded: only its process is left to end.
+    if (message.channel === CANCEL_CHANNEL) running.get(message.payload ?? "")?.child.kill("SIGKILL");
+    else void poke();
+  });
   await serial(sweep);
   await poke();
 

@@ -1,0 +1,253 @@
+/**
+ * A collection worker on pg-boss (boss.ts): takes `collect` jobs, runs each run in a process of its
+ * own (child.ts, with its heap limit, killed at the time limit), retries what failed for a passing
+ * reason, fails the runs of dead workers at once, and kills a run's process when it is cancelled.
+ * `analyse-customer` jobs are taken here too (see ANALYSE_HOOK below).
+ *
+ * Started by `npm start` (one, in-process, unless FLEETLENS_WORKERS=0) and by `npm run worker`.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import PgBoss from "pg-boss";
+import pg from "pg";
+import { UPLOAD_KINDS } from "../collectors";
+import type { Database } from "../db/client";
+import { markRunFailed } from "../inventory/ingest";
+import {
+  ANALYSE_QUEUE,
+  BOSS_SCHEMA,
+  COLLECT_QUEUE,
+  ensureQueues,
+  retryable,
+  sendAnalyseJob,
+  type AnalyseJob,
+  type CollectJob,
+} from "./boss";
+import { COLLECTION_TIMEOUT_MS } from "./collect";
+import { CANCEL_CHANNEL, dueSources, enqueueCollection, failInterruptedRuns, releaseLease, RUN_LEASE_CLASS } from "./queue";
+import { describeChildExit, workerSettings, type Worker, type WorkerOptions } from "./worker";
+
+const CHILD_ENTRY = path.join(import.meta.dirname, "child.ts");
+
+export interface BossWorkerOptions extends WorkerOptions {
+  /** The collection's time limit: its process is killed then (COLLECTION_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** pg-boss's polling interval in seconds (at least 0.5). */
+  pollingSeconds?: number;
+  /** Retries of a run failed for a passing reason, and the first delay (doubled each time). */
+  retry?: { limit?: number; delaySeconds?: number };
+}
+
+/**
+ * The hook for the stored analysis: once a function that computes and stores one customer's
+ * analysis lands (server/analysis/stored.ts), call it here. Until then the job does nothing.
+ */
+async function ANALYSE_HOOK(_database: Database, _customerId: string): Promise<void> {}
+
+export async function startBossWorker(database: Database, options: BossWorkerOptions): Promise<Worker> {
+  const log = options.log ?? (() => {});
+  const settings = workerSettings();
+  const concurrency = options.concurrency ?? settings.concurrency;
+  const memoryMb = options.memoryMb ?? settings.memoryMb;
+  const timeoutMs = options.timeoutMs ?? COLLECTION_TIMEOUT_MS;
+  const killAfterMs = options.killAfterMs ?? timeoutMs;
+  const pollMs = options.pollMs ?? 5_000;
+  const scheduleMs = options.scheduleMs ?? 60_000;
+
+  const boss = new PgBoss({
+    connectionString: options.url,
+    schema: BOSS_SCHEMA,
+    max: concurrency + 2,
+    schedule: false,
+    application_name: "fleetlens-worker",
+  });
+  boss.on("error", (error) => log(`worker (pg-boss): ${error.message}`));
+  await boss.start();
+  await ensureQueues(boss, timeoutMs, options.retry);
+
+  // The lessee holds the leases of this worker's runs and hears cancellations.
+  const lessee = new pg.Client({ connectionString: options.url, application_name: "fleetlens-worker-leases" });
+  await lessee.connect();
+  lessee.on("error", (error) => log(`worker: lost its database connection (${error.message})`));
+  const running = new Map<string, { child: ChildProcess; cancelled: boolean }>();
+  let stopping = false;
+  let busy: Promise<void> = Promise.resolve();
+  const serial = <T>(task: () => Promise<T>): Promise<T> => {
+    const next = busy.then(task, task);
+    busy = next.then(
+      () => undefined,
+      (error: Error) => log(`worker: ${error.message}`),
+    );
+    return next;
+  };
+
+  /** Fails runs whose process is gone, and their jobs, so that pg-boss retries them now. */
+  const sweep = async () => {
+    const failed = await failInterruptedRuns(lessee, new Set(running.keys()));
+    if (failed.length === 0) return;
+    log(`worker: ${failed.length} interrupted run(s) marked failed`);
+    const { rows } = await lessee.query<{ id: string }>(
+      `SELECT j.id FROM ${BOSS_SCHEMA}.job j
+        WHERE j.name = $1 AND j.state = 'active'
+          AND j.singleton_key IN (SELECT source_id::text FROM collection_run WHERE id = ANY($2::uuid[]))`,
+      [COLLECT_QUEUE, failed],
+    );
+    for (const { id } of rows) await boss.fail(COLLECT_QUEUE, id, { error: "the worker running this job stopped" });
+  };
+
+  /** Turns the job's run (or, on a retry, a new one) `running` under this worker's lease. */
+  const claim = (job: PgBoss.JobWithMetadata<CollectJob>) =>
+    serial(async (): Promise<string | null> => {
+      const { runId, sourceId } = job.data;
+      // A retry after a dead worker: its run may still say `running`; fail it first (no lease).
+      await failInterruptedRuns(lessee, new Set(running.keys()));
+      await lessee.query("BEGIN");
+      try {
+        const claimed = await lessee.query<{ id: string }>(
+          `UPDATE collection_run SET status = 'running', started_at = now() WHERE id = $1 AND status = 'queued' RETURNING id`,
+          [runId],
+        );
+        let id = claimed.rows[0]?.id ?? null;
+        if (!id) {
+          // A retry (the first run failed) or a run cancelled or deleted while queued.
+          const { rows } = await lessee.query<{ status: string; error: string | null }>(
+            `SELECT status, error FROM collection_run WHERE id = $1`,
+            [runId],
+          );
+          const first = rows[0];
+          if (first && first.status === "failed" && retryable(first.error)) {
+            const pending = await lessee.query(
+              `SELECT 1 FROM collection_run WHERE source_id = $1 AND status IN ('queued', 'running')`,
+              [sourceId],
+            );
+            if (pending.rowCount === 0) {
+              const inserted = await lessee.query<{ id: string }>(
+                `INSERT INTO collection_run (source_id, trigger, status, started_at)
+                 SELECT id, 'retry', 'running', now() FROM source WHERE id = $1 AND enabled RETURNING id`,
+                [sourceId],
+              );
+              id = inserted.rows[0]?.id ?? null;
+            }
+          }
+        }
+        if (id) await lessee.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [RUN_LEASE_CLASS, id]);
+        await lessee.query("COMMIT");
+        return id;
+      } catch (error) {
+        await lessee.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+    });
+
+  /** Runs one run in its own process; resolves when the process ended and the run is recorded. */
+  const collect = (runId: string, sourceId: string) =>
+    new Promise<void>((resolve) => {
+      let stderr = "";
+      let timedOut = false;
+      const child = spawn(
+        process.execPath,
+        [`--max-old-space-size=${memoryMb}`, "--import", "tsx", CHILD_ENTRY, runId, sourceId],
+        {
+          env: { ...process.env, ...options.env, DATABASE_URL: options.url },
+          stdio: ["ignore", "inherit", "pipe", "ipc"],
+        },
+      );
+      const entry = { child, cancelled: false };
+      running.set(runId, entry);
+      child.stderr!.on("data", (chunk: Buffer) => {
+        process.stderr.write(chunk);
+        stderr = (stderr + chunk.toString()).slice(-8192);
+      });
+      const killer = setTimeout(() => {
+        timedOut = true;
+        child.kill("SIGKILL");
+      }, killAfterMs);
+      child.once("exit", (code, signal) => {
+        clearTimeout(killer);
+        void (async () => {
+          try {
+            if (entry.cancelled) return; // the run says who cancelled it
+            const reason = stopping
+              ? "interrupted: Fleetlens was stopped during the collection; the previous inventory is kept"
+              : describeChildExit(code, signal, stderr, { memoryMb, timedOut });
+            if (await markRunFailed(database.pool, runId, reason, { onlyIfRunning: true })) log(`collection run ${runId}: ${reason}`);
+          } catch (error) {
+            log(`worker: could not record the end of run ${runId}: ${(error as Error).message}`);
+          } finally {
+            await serial(() => releaseLease(lessee, runId)).catch(() => undefined);
+            running.delete(runId);
+            resolve();
+          }
+        })();
+      });
+    });
+
+  const collectJob = async ([job]: PgBoss.JobWithMetadata<CollectJob>[]) => {
+    if (!job || stopping) throw new Error("the worker is stopping");
+    const runId = await claim(job);
+    if (!runId) return { skipped: "the run is no longer queued" };
+    await collect(runId, job.data.sourceId);
+    const { rows } = await database.pool.query<{ status: string; error: string | null; customer_id: string }>(
+      `SELECT r.status, r.error, s.customer_id FROM collection_run r JOIN source s ON s.id = r.source_id WHERE r.id = $1`,
+      [runId],
+    );
+    const run = rows[0];
+    if (run?.status === "succeeded") {
+      await sendAnalyseJob(database.pool, { customerId: run.customer_id }).catch((error: Error) =>
+        log(`worker: could not queue the analysis of customer ${run.customer_id}: ${error.message}`),
+      );
+      return { runId };
+    }
+    // Thrown: pg-boss retries with backoff (claim makes the retry's run). Returned: no retry.
+    if (run && retryable(run.error)) throw new Error(run.error ?? "failed");
+    return { runId, failed: run?.error ?? "the run was deleted" };
+  };
+
+  const analyseJob = async ([job]: PgBoss.Job<AnalyseJob>[]) => {
+    if (job) await ANALYSE_HOOK(database, job.data.customerId);
+  };
+
+  const cancel = (runId: string) => {
+    const entry = running.get(runId);
+    if (!entry) return;
+    entry.cancelled = true;
+    entry.child.kill("SIGKILL");
+    log(`collection run ${runId}: cancelled, its process killed`);
+  };
+  await lessee.query(`LISTEN ${CANCEL_CHANNEL}`);
+  lessee.on("notification", (message) => {
+    if (message.channel === CANCEL_CHANNEL && message.payload) cancel(message.payload);
+  });
+
+  await serial(sweep);
+  const pollingIntervalSeconds = Math.max(0.5, options.pollingSeconds ?? Math.min(pollMs, 2000) / 1000);
+  const workers: string[] = [];
+  for (let i = 0; i < concurrency; i++) {
+    workers.push(await boss.work<CollectJob>(COLLECT_QUEUE, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds }, collectJob));
+  }
+  await boss.work<AnalyseJob>(ANALYSE_QUEUE, { batchSize: 1, pollingIntervalSeconds }, analyseJob);
+
+  const schedule = async () => {
+    for (const id of await dueSources(database, UPLOAD_KINDS)) await enqueueCollection(database, id, "schedule");
+  };
+  const sweepTimer = setInterval(() => void serial(sweep), pollMs);
+  const scheduleTimer = scheduleMs > 0 ? setInterval(() => void serial(schedule), scheduleMs) : undefined;
+  if (scheduleMs > 0) void serial(schedule);
+
+  return {
+    async poke() {
+      for (const id of workers) boss.notifyWorker(id);
+      await serial(sweep);
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(sweepTimer);
+      if (scheduleTimer) clearInterval(scheduleTimer);
+      await busy;
+      for (const { child } of running.values()) child.kill("SIGTERM");
+      await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
+      await lessee.end().catch(() => undefined);
+    },
+  };
+}
