@@ -86,7 +86,7 @@ export function splitPushArgs(argv: string[]): { push: PushOptions | null; rest:
 }
 
 /** The token from the named variable; a UsageError when it is unset or does not look like one. */
-export function tokenFrom(env: NodeJS.ProcessEnv, name: string): string {
+export function tokenFrom(env: Record<string, string | undefined>, name: string): string {
   const token = env[name]?.trim();
   if (!token) throw new UsageError(`--token-env ${name}: the environment variable ${name} is not set (put the API token there)`);
   if (!token.startsWith("flk_")) throw new UsageError(`--token-env ${name}: ${name} does not hold a Fleetlens API token (they start with flk_)`);
@@ -209,7 +209,7 @@ export async function pushLoop(context: LoopContext): Promise<number> {
           log(`push failed: ${(error as Error).message}; giving up on this snapshot, a new one is collected at its time`);
           break;
         }
-        log(`push failed: ${(error as Error).message}; retrying in ${Math.round(delay / 1000)} s`);
+        log(`push failed: ${(error as Error).message}; retrying in ${delay < 1000 ? `${delay} ms` : `${Math.round(delay / 1000)} s`}`);
         await pause(delay, signal);
         delay = Math.min(delay * 2, maxBackoff);
       }
