@@ -8,6 +8,7 @@ import { cx } from "../ui/cx";
 import { RelativeTime } from "../ui/RelativeTime";
 import { StatusBadge } from "../ui/StatusBadge";
 import { kindLabel } from "./kinds";
+import { RemotePush } from "./RemotePush";
 import { RunHistory } from "./RunHistory";
 import { SourceForm } from "./SourceForm";
 import { UploadButton, type UploadResult } from "./UploadButton";
@@ -187,6 +188,9 @@ export function SourceRows({
         <tr id={historyId} className="bg-slate-50/60">
           <td colSpan={columns} className="px-3 pb-4">
             <RunHistory sourceId={source.id} sourceName={source.name} />
+            {canUpload && !upload && source.kind !== "demo" && (
+              <RemotePush sourceId={source.id} kind={source.kind} endpoint={connection?.endpoint ?? null} />
+            )}
           </td>
         </tr>
       )}

@@ -76,6 +76,20 @@ describe("gate", () => {
       expect(gate(request({ url, headers: length(2 * 1024 * 1024) }), settings), url).toMatchObject({ status: 413 });
     }
   });
+
+  it("lets a pushed snapshot reach FLEETLENS_MAX_SNAPSHOT_MB (256 MiB unless set), and only that path", () => {
+    const push = "/api/sources/0b7f6c1e-2d3a-4c5b-8e9f-0a1b2c3d4e5f/snapshot";
+    const length = (n: number) => ({ "content-length": String(n) });
+    expect(gate(request({ url: push, headers: length(256 * 1024 * 1024) }), gateSettings({}))).toBeNull();
+    expect(gate(request({ url: push, headers: length(256 * 1024 * 1024 + 1) }), gateSettings({}))).toMatchObject({ status: 413 });
+    const small = gateSettings({ FLEETLENS_MAX_SNAPSHOT_MB: "8" });
+    expect(gate(request({ url: push, headers: length(8 * 1024 * 1024) }), small)).toBeNull();
+    expect(gate(request({ url: push, headers: length(8 * 1024 * 1024 + 1) }), small)).toMatchObject({ status: 413 });
+    for (const url of ["/api/sources/not-an-id/snapshot", `${push}s`, "/api/trpc/sources.snapshot"]) {
+      expect(gate(request({ url, headers: length(2 * 1024 * 1024) }), small), url).toMatchObject({ status: 413 });
+    }
+    expect(() => gateSettings({ FLEETLENS_MAX_SNAPSHOT_MB: "lots" })).toThrow(/FLEETLENS_MAX_SNAPSHOT_MB: must be a positive whole number/);
+  });
 });
 
 describe("origin", () => {
