@@ -1,6 +1,7 @@
 /**
  * Trends across collections: a customer's analysis totals recorded after each successful
- * collection of one of its sources (server/jobs/collect.ts), and read back as a customer's points
+ * collection of one of its sources (by the job that stores its analysis: analyseCustomer in
+ * ./stored.ts), and read back as a customer's points
  * and as the fleet's figures per day.
  *
  * Retention (the customer_trend table): one row per customer per hour, the newest collection of
@@ -17,7 +18,6 @@ import type { Database } from "../db/client";
 import { ratio } from "./density";
 import type { Analysis } from "./index";
 import { round1 } from "./isolation";
-import { customerAnalysis } from "./load";
 
 export const TREND_HOURLY_DAYS = 35;
 export const TREND_KEEP_DAYS = 400;
@@ -198,14 +198,6 @@ export async function writeTrend(
   } finally {
     client.release();
   }
-}
-
-/** After a collection: the customer's analysis as it now is, recorded at `at` (the run's end). */
-export async function recordTrend(database: Database, customerId: string, at: Date): Promise<TrendFigures> {
-  const { analysis } = await customerAnalysis(database, customerId);
-  const figures = trendFigures(analysis);
-  await writeTrend(database, customerId, at, figures);
-  return figures;
 }
 
 type TrendRow = Record<Field, number | null> & { customerId: string; at: Date; demo: boolean };

@@ -13,7 +13,7 @@ import { collectorDefinition, collectorFor, type CollectorKnowledge, type Source
 import type { Knowledge } from "../collectors/types";
 import { applySnapshot, failRun, startRun, type ApplyResult } from "../inventory/ingest";
 import { keepLabelsFor, salvageSnapshot } from "../inventory/salvage";
-import { recordTrend } from "../analysis/trends";
+import { analyseCustomer } from "../analysis/stored";
 import { enqueueCollection, releaseLease, takeLease } from "./queue";
 import { forgetPushedFile, pushedSnapshotForRun } from "./pushes";
 import { uploadForRun } from "./uploads";
@@ -100,14 +100,15 @@ export async function runCollection(
 }
 
 /**
- * The customer's analysis totals after this run, for the trends (server/analysis/trends.ts). The
- * inventory is already committed: a trend that cannot be recorded is a warning on the run, never a
- * failed collection.
+ * After this run: the customer's analysis computed and stored (server/analysis/stored.ts), so no page
+ * view waits for it, and its totals recorded for the trends (server/analysis/trends.ts). The
+ * inventory is already committed: an analysis or trend that cannot be stored is a warning on the run,
+ * never a failed collection (readers then compute it themselves).
  */
 export async function recordCustomerTrend(database: Database, customerId: string, runId: string): Promise<void> {
   try {
     const { rows } = await database.pool.query<{ finished_at: Date | null }>(`SELECT finished_at FROM collection_run WHERE id = $1`, [runId]);
-    await recordTrend(database, customerId, rows[0]?.finished_at ?? new Date());
+    await analyseCustomer(database, customerId, { at: rows[0]?.finished_at ?? new Date() });
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).replaceAll("\0", "\\0");
     await database.pool
