@@ -9,6 +9,10 @@
  *   npm run bench:analysis                    2k VMs, 20k containers (a large customer)
  *   npm run bench:analysis -- --vms 10000 --containers 100000 --rounds 3
  *
+ * Then the first page view's analysis call (customerAnalysis in a process that has not read it yet)
+ * when the analysis is stored (after ingest: server/analysis/stored.ts) against when it must be
+ * computed (no stored one, or outdated), and the stored row's size.
+ *
  * Uses DATABASE_URL's server if set (a scratch database is created and dropped), else an embedded
  * PostgreSQL in a temp dir.
  */
@@ -23,6 +27,7 @@ import { to as copyTo } from "pg-copy-streams";
 import { analyse } from "../server/analysis";
 import { loadInventory } from "../server/analysis/load";
 import { DEFAULT_PARAMETERS } from "../server/analysis/parameters";
+import { analysesComputed, customerAnalysis, forgetCachedAnalyses } from "../server/analysis/stored";
 import { generateFleetSnapshot } from "../server/collectors/demo/fleet";
 import { connect } from "../server/db/client";
 import { startEmbeddedPostgres } from "../server/db/embedded";
@@ -113,6 +118,26 @@ async function main() {
     console.log(`${vms} VMs, ${containers} containers, ${verdicts} verdicts; medians of ${rounds} rounds`);
     for (const [label, ms] of rows) console.log(`  ${label.padEnd(48)} ${ms.toFixed(0).padStart(7)} ms`);
     console.log(`  total ÷ COPY out: ${(total / m(times.copy)).toFixed(2)}×   total ÷ SQL density: ${(total / m(times.sql)).toFixed(2)}×`);
+
+    // The first page view's call: a process with nothing in memory, with and without a stored analysis.
+    const firstView = { computed: [] as number[], stored: [] as number[] };
+    let bytes = 0;
+    for (let round = 0; round < rounds; round++) {
+      await database.pool.query("DELETE FROM customer_analysis");
+      forgetCachedAnalyses();
+      const computedBefore = analysesComputed();
+      firstView.computed.push((await timed(() => customerAnalysis(database, customer.id)))[0]);
+      if (analysesComputed() !== computedBefore + 1) throw new Error("the call without a stored analysis did not compute it");
+      forgetCachedAnalyses();
+      const storedBefore = analysesComputed();
+      firstView.stored.push((await timed(() => customerAnalysis(database, customer.id)))[0]);
+      if (analysesComputed() !== storedBefore) throw new Error("the call with a stored analysis computed it");
+      bytes = (await database.pool.query<{ bytes: number }>("SELECT bytes FROM customer_analysis")).rows[0]!.bytes;
+    }
+    console.log(`first page view's customerAnalysis, medians of ${rounds} rounds (stored row ${(bytes / 1048576).toFixed(1)} MiB, v8+gzip)`);
+    console.log(`  ${"computed (none stored, or outdated)".padEnd(48)} ${m(firstView.computed).toFixed(0).padStart(7)} ms`);
+    console.log(`  ${"stored (read and decoded)".padEnd(48)} ${m(firstView.stored).toFixed(0).padStart(7)} ms`);
+    console.log(`  stored ÷ computed: ${(m(firstView.stored) / m(firstView.computed)).toFixed(2)}×`);
   } finally {
     await database.close();
     await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
