@@ -24,6 +24,7 @@ let routes: {
   rvtools: { GET: (r: Request, context: { params: Promise<{ customerId: string }> }) => Promise<Response> };
   dependencies: { GET: (r: Request, context: { params: Promise<{ customerId: string }> }) => Promise<Response> };
   upload: { POST: (r: Request, context: { params: Promise<{ sourceId: string }> }) => Promise<Response> };
+  snapshot: { POST: (r: Request, context: { params: Promise<{ sourceId: string }> }) => Promise<Response> };
 };
 const ids: Record<string, string> = {};
 const PASSWORD = "correct-horse-battery";
@@ -37,6 +38,7 @@ const ROUTE_HANDLERS: Record<string, string> = {
   "app/api/export/[customerId]/rvtools/route.ts": "RVTools workbook (GET): as the CSV export",
   "app/api/export/[customerId]/dependencies/route.ts": "dependency CSV (GET): as the CSV export",
   "app/api/sources/[sourceId]/upload/route.ts": "upload to an rvtools source (POST): same-origin session or API token, engineers and administrators, source in scope, else 401/403/404",
+  "app/api/sources/[sourceId]/snapshot/route.ts": "a remote collector's snapshot (POST): as the upload; its run's status (GET ?run=): any signed-in caller with the source in scope",
 };
 
 function listRouteHandlers(dir: string): string[] {
@@ -131,6 +133,7 @@ beforeAll(async () => {
     rvtools: await import("../../app/api/export/[customerId]/rvtools/route"),
     dependencies: await import("../../app/api/export/[customerId]/dependencies/route"),
     upload: await import("../../app/api/sources/[sourceId]/upload/route"),
+    snapshot: await import("../../app/api/sources/[sourceId]/snapshot/route"),
   };
   for (const name of ["Acme", "Globex"]) ids[name] = (await t.prisma.customer.create({ data: { name } })).id;
   const source = await t.prisma.source.create({ data: { customerId: ids.Acme!, kind: "demo", name: "acme", endpoint: "demo:acme" } });
@@ -205,19 +208,27 @@ describe("every route handler, as every kind of caller", () => {
         }),
         { params: Promise.resolve({ sourceId: ids.acmeRvtools! }) },
       );
+      const pushed = await routes.snapshot.POST(
+        new Request(`${BASE}/api/sources/${ids.acmeRvtools}/snapshot`, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/json" },
+          body: JSON.stringify({ kind: "rvtools", collectedAt: "2026-12-01T10:00:00Z" }),
+        }),
+        { params: Promise.resolve({ sourceId: ids.acmeRvtools! }) },
+      );
       seen.push(
-        `${persona}: overview ${overview.status} ${text.includes("Acme") ? "Acme" : "-"} ${text.includes("Globex") ? "Globex" : "-"}, create ${create.status}, export ${csv.status}, workbook ${workbook.status}, dependencies ${dependencies.status}, upload ${upload.status}`,
+        `${persona}: overview ${overview.status} ${text.includes("Acme") ? "Acme" : "-"} ${text.includes("Globex") ? "Globex" : "-"}, create ${create.status}, export ${csv.status}, workbook ${workbook.status}, dependencies ${dependencies.status}, upload ${upload.status}, push ${pushed.status}`,
       );
       await csv.body?.cancel();
       await workbook.body?.cancel();
       await dependencies.body?.cancel();
     }
     expect(seen).toEqual([
-      "anonymous: overview 401 - -, create 401, export 401, workbook 401, dependencies 401, upload 401",
-      "otherViewer: overview 200 - Globex, create 403, export 403, workbook 403, dependencies 403, upload 403",
-      "viewer: overview 200 Acme -, create 403, export 403, workbook 403, dependencies 403, upload 403",
-      "engineer: overview 200 Acme -, create 403, export 200, workbook 200, dependencies 200, upload 202",
-      "admin: overview 200 Acme Globex, create 200, export 200, workbook 200, dependencies 200, upload 202",
+      "anonymous: overview 401 - -, create 401, export 401, workbook 401, dependencies 401, upload 401, push 401",
+      "otherViewer: overview 200 - Globex, create 403, export 403, workbook 403, dependencies 403, upload 403, push 403",
+      "viewer: overview 200 Acme -, create 403, export 403, workbook 403, dependencies 403, upload 403, push 403",
+      "engineer: overview 200 Acme -, create 403, export 200, workbook 200, dependencies 200, upload 202, push 202",
+      "admin: overview 200 Acme Globex, create 200, export 200, workbook 200, dependencies 200, upload 202, push 202",
     ]);
     // A session cookie from another site's page uploads nothing.
     const forged = await routes.upload.POST(
@@ -229,7 +240,18 @@ describe("every route handler, as every kind of caller", () => {
       { params: Promise.resolve({ sourceId: ids.acmeRvtools! }) },
     );
     expect(forged.status).toBe(403);
-    expect(await t.prisma.collectionRun.count({ where: { sourceId: ids.acmeRvtools } })).toBe(2);
+    // Nor pushes a snapshot.
+    const forgedPush = await routes.snapshot.POST(
+      new Request(`${BASE}/api/sources/${ids.acmeRvtools}/snapshot`, {
+        method: "POST",
+        headers: { ...personas.engineer, origin: "https://evil.example", "content-type": "application/json" },
+        body: JSON.stringify({ kind: "rvtools", collectedAt: "2026-12-01T10:00:00Z" }),
+      }),
+      { params: Promise.resolve({ sourceId: ids.acmeRvtools! }) },
+    );
+    expect(forgedPush.status).toBe(403);
+    // Two uploads and two pushes, by the engineer and the administrator.
+    expect(await t.prisma.collectionRun.count({ where: { sourceId: ids.acmeRvtools } })).toBe(4);
   });
 });
 
