@@ -188,7 +188,7 @@ export function SourceRows({
         <tr id={historyId} className="bg-slate-50/60">
           <td colSpan={columns} className="px-3 pb-4">
             <RunHistory sourceId={source.id} sourceName={source.name} />
-            {canUpload && !upload && source.kind !== "demo" && (
+            {canUpload && !upload && (
               <RemotePush sourceId={source.id} kind={source.kind} endpoint={connection?.endpoint ?? null} />
             )}
           </td>
