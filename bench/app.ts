@@ -15,7 +15,6 @@ import os from "node:os";
 import path from "node:path";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
-import { recordTrend } from "../server/analysis/trends";
 import type { AppRouter } from "../server/api/root";
 import { createApiToken } from "../server/auth/tokens";
 import { createUser } from "../server/auth/users";
@@ -24,6 +23,7 @@ import { connect, type Database } from "../server/db/client";
 import { startEmbeddedPostgres } from "../server/db/embedded";
 import { migrate } from "../server/db/migrate";
 import { seedDemoFleet } from "../server/demo/seed";
+import { recordCustomerTrend } from "../server/jobs/collect";
 import { applySnapshot } from "../server/inventory/ingest";
 import { arg } from "./lib";
 
@@ -78,11 +78,12 @@ export async function openBenchFleet(log: (line: string) => void): Promise<Bench
         data: { customerId: created.id, kind: "demo", name: "Bench fleet", endpoint: "demo:bench", enabled: false },
       });
       t = performance.now();
-      await applySnapshot(source.id, snapshot, { database });
+      const { runId } = await applySnapshot(source.id, snapshot, { database });
       log(`ingested in ${seconds(t)} s`);
       t = performance.now();
-      await recordTrend(database, created.id, new Date());
-      log(`first analysis and trend point in ${seconds(t)} s`);
+      // What a collection does after its ingest: the customer's analysis and its trend point.
+      await recordCustomerTrend(database, created.id, runId);
+      log(`analysis and trend point after the ingest in ${seconds(t)} s`);
       await database.pool.query("VACUUM ANALYZE");
       // Named last: a run stopped half-way leaves a "(pending)" customer, and --fresh starts again.
       customer = await database.prisma.customer.update({ where: { id: created.id }, data: { name: BENCH_CUSTOMER } });

