@@ -15,12 +15,17 @@
  * findings, listed again in `findings`, are written once) and 4.9 MB gzipped; decoding it takes about
  * a quarter of computing it (README, "Stored analyses").
  *
+ * A web process (Next's server: NEXT_RUNTIME set) listens for stored analyses (NOTIFY
+ * customer_analysis) and decodes the new one of each customer it holds in memory at once, in the
+ * background: a customer being looked at is ready in memory by the next page view after a collection.
+ *
  * The analysis of a moment: measured use is read up to the time it was computed (asOf), as the
  * in-memory cache always did; the next collection computes it again.
  */
 import { createHash } from "node:crypto";
 import v8 from "node:v8";
 import zlib from "node:zlib";
+import pg from "pg";
 import type { Database } from "../db/client";
 import { analyse, type Analysis } from "./index";
 import { loadInventory, PARAMETERS_SETTING } from "./load";
@@ -91,7 +96,9 @@ export async function readStoredAnalysis(database: Database, customerId: string,
   );
   if (!rows[0]) return null;
   try {
-    return decodeAnalysis(rows[0].format, rows[0].result);
+    const analysis = decodeAnalysis(rows[0].format, rows[0].result);
+    decodings++;
+    return analysis;
   } catch (error) {
     console.warn(`stored analysis of customer ${customerId} not read, computing it again: ${error instanceof Error ? error.message : String(error)}`);
     return null;
@@ -99,8 +106,12 @@ export async function readStoredAnalysis(database: Database, customerId: string,
 }
 
 let computations = 0;
+let decodings = 0;
 /** How many analyses this process has computed (tests and the bench count them). */
 export const analysesComputed = () => computations;
+/** How many stored analyses this process has read and decoded. */
+export const analysesDecoded = () => decodings;
+const CHANNEL = "customer_analysis";
 
 /** Computes the customer's analysis for this version and stores it (a failed write is a warning: the analysis is still right). */
 export async function computeAndStoreAnalysis(database: Database, customerId: string, version: AnalysisVersion): Promise<CustomerAnalysis> {
@@ -120,6 +131,7 @@ export async function computeAndStoreAnalysis(database: Database, customerId: st
              computed_at = excluded.computed_at, compute_ms = excluded.compute_ms, bytes = excluded.bytes, result = excluded.result`,
       [customerId, version.inventory, version.parameters, ENCODING, computeMs, result.length, result],
     );
+    await database.pool.query(`SELECT pg_notify('${CHANNEL}', $1)`, [customerId]);
   } catch (error) {
     console.warn(`analysis of customer ${customerId} not stored: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -130,12 +142,18 @@ interface Cached {
   key: string;
   analysis: Promise<CustomerAnalysis>;
 }
-const cache = new Map<string, Cached>();
+/** Per database (a process normally has one), per customer. */
+let caches = new WeakMap<Database, Map<string, Cached>>();
 const CACHE_LIMIT = 64;
+function cacheOf(database: Database): Map<string, Cached> {
+  let cache = caches.get(database);
+  if (!cache) caches.set(database, (cache = new Map()));
+  return cache;
+}
 
 /** Forgets the analyses this process keeps in memory (as a new process starts: tests, the bench). */
 export function forgetCachedAnalyses(): void {
-  cache.clear();
+  caches = new WeakMap();
 }
 
 /**
@@ -143,8 +161,14 @@ export function forgetCachedAnalyses(): void {
  * else computed (and stored) now; only ever for the current inventory and parameters.
  */
 export async function customerAnalysis(database: Database, customerId: string): Promise<CustomerAnalysis> {
+  if (process.env.NEXT_RUNTIME === "nodejs") refreshOnStore(database);
+  return currentAnalysis(database, customerId);
+}
+
+async function currentAnalysis(database: Database, customerId: string): Promise<CustomerAnalysis> {
   const version = await analysisVersion(database, customerId);
   const key = `${version.inventory}|${version.parameters}`;
+  const cache = cacheOf(database);
   const hit = cache.get(customerId);
   if (hit && hit.key === key) return hit.analysis;
   const analysis = (async (): Promise<CustomerAnalysis> => {
@@ -175,11 +199,61 @@ export async function analyseCustomer(
   let result: CustomerAnalysis;
   if (options.force) {
     result = await computeAndStoreAnalysis(database, customerId, await analysisVersion(database, customerId));
-    cache.delete(customerId);
+    cacheOf(database).delete(customerId);
   } else {
-    result = await customerAnalysis(database, customerId);
+    result = await currentAnalysis(database, customerId);
   }
   const figures = trendFigures(result.analysis);
   await writeTrend(database, customerId, options.at ?? new Date(), figures);
   return { figures, computed: computations > before };
+}
+
+const listeners = new WeakMap<Database, { client: pg.Client | null; stopped: boolean }>();
+
+/**
+ * Listens for analyses stored by any process (the collection's job) and reads the new one of each
+ * customer this process holds in memory, in the background, so its next page view does not wait.
+ * Started by the first read in a web process; one listening connection per database, reconnected
+ * after an error.
+ */
+export function refreshOnStore(database: Database): void {
+  if (listeners.has(database)) return;
+  const state: { client: pg.Client | null; stopped: boolean } = { client: null, stopped: false };
+  listeners.set(database, state);
+  const connectionString = (database.pool as unknown as { options: { connectionString?: string } }).options.connectionString;
+  if (!connectionString) return;
+  const retry = () => {
+    state.client = null;
+    if (!state.stopped) setTimeout(() => void listen(), 5_000).unref();
+  };
+  const listen = async () => {
+    const client = new pg.Client({ connectionString });
+    state.client = client;
+    client.on("notification", (message) => {
+      const customerId = message.payload;
+      if (!customerId || !cacheOf(database).has(customerId)) return;
+      currentAnalysis(database, customerId).catch(() => undefined);
+    });
+    client.on("error", () => {
+      client.end().catch(() => undefined);
+      retry();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch {
+      client.end().catch(() => undefined);
+      retry();
+    }
+  };
+  void listen();
+}
+
+/** Stops listening (tests; a process that closes its database). */
+export async function stopRefreshing(database: Database): Promise<void> {
+  const state = listeners.get(database);
+  if (!state) return;
+  state.stopped = true;
+  listeners.delete(database);
+  await state.client?.end().catch(() => undefined);
 }

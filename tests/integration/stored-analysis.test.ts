@@ -16,10 +16,12 @@ import { resolveParameters } from "../../server/analysis/parameters";
 import {
   analyseCustomer,
   analysesComputed,
+  analysesDecoded,
   analysisVersion,
   customerAnalysis,
   decodeAnalysis,
   forgetCachedAnalyses,
+  stopRefreshing,
 } from "../../server/analysis/stored";
 import { DEMO_CUSTOMERS } from "../../server/collectors/demo/fleet";
 import { connect } from "../../server/db/client";
@@ -179,6 +181,45 @@ describe("stored analyses", () => {
     await t.prisma.customer.delete({ where: { id: empty.id } });
     expect(await t.prisma.customerAnalysis.count({ where: { customerId: empty.id } })).toBe(0);
   });
+});
+
+describe("a web process after a collection elsewhere", () => {
+  it("reads the new stored analysis of a customer it holds in memory before the next page view asks", async () => {
+    const previous = process.env.NEXT_RUNTIME;
+    process.env.NEXT_RUNTIME = "nodejs"; // as in Next's server: it listens for stored analyses
+    const web = connect(t.url, { max: 2 });
+    try {
+      forgetCachedAnalyses();
+      await customerAnalysis(web, customerId); // the page view that puts the customer in memory
+      const deadline = Date.now() + 30_000;
+      const listening = async () =>
+        (await t.pool.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN customer_analysis'`)).rowCount;
+      while (!(await listening())) {
+        if (Date.now() > deadline) throw new Error("the web process never listened");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const decoded = analysesDecoded();
+      await collectSource(sourceId, { database: t }); // the worker (its own pool and memory): ingest, then the stored analysis
+      const stored = Date.now() + 60_000;
+      while (analysesDecoded() === decoded) {
+        if (Date.now() > stored) throw new Error("the new analysis was never read");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // The next page view: nothing to read or compute, and it is the new inventory's.
+      const [computed, read] = [analysesComputed(), analysesDecoded()];
+      const { analysis } = await customerAnalysis(web, customerId);
+      expect([analysesComputed(), analysesDecoded()]).toEqual([computed, read]);
+      expect(read).toBe(decoded + 1);
+      const row = await storedRow();
+      expect(row!.inventory_version).toBe((await analysisVersion(t, customerId)).inventory);
+      expect(analysis).toEqual(decodeAnalysis(row!.format, row!.result));
+    } finally {
+      await stopRefreshing(web);
+      await web.close();
+      if (previous === undefined) delete process.env.NEXT_RUNTIME;
+      else process.env.NEXT_RUNTIME = previous;
+    }
+  }, 120_000);
 });
 
 describe("stale on every page: one rule, twice the interval", () => {
