@@ -1,36 +1,35 @@
 /**
  * The inventory tables' exports: hosts, virtual machines and containers, with the filters, sort
- * and search of the customer page's tables (server/api/inventory-tables.ts, the same builders as
- * the tRPC procedures), read from Postgres in batches of BATCH rows with Prisma's cursor
- * pagination (keyset: each batch starts after the last row's place in the order, which ends with
- * the id, so nothing is skipped or repeated) and streamed out: memory holds one batch, whatever
- * the row count.
+ * and search of the customer page's tables (server/api/inventory-tables.ts: the same SQL as the
+ * tRPC procedures), read from Postgres with `pg` through a server-side cursor (DECLARE … CURSOR in
+ * a read-only REPEATABLE READ transaction, FETCH BATCH rows at a time) and streamed out: memory
+ * holds two batches at most, whatever the row count, and the export sees one snapshot of the table,
+ * so a collection landing meanwhile neither removes nor repeats a row.
  *
  * Columns are keyed by the screen's column ids (the table components' TanStack ids); a screen
  * column may give several file columns (the name column shows the hostname and addresses too).
  */
+import pg from "pg";
 import {
-  CONTAINER_SELECT,
-  containerOrderBy,
-  containerWhere,
-  FROM_PRISMA_ROLE,
-  HOST_SELECT,
-  hostOrderBy,
-  hostWhere,
-  VM_SELECT,
-  vmOrderBy,
-  vmWhere,
+  allSql,
+  containerQuery,
+  countSql,
+  hostQuery,
+  vmQuery,
   type ContainerFilter,
+  type ContainerRow,
   type HostFilter,
+  type HostRow,
+  type TableQuery,
   type VmFilter,
+  type VmRow,
 } from "../api/inventory-tables";
 import type { Database } from "../db/client";
-import type { Prisma } from "../db/generated/client";
 import type { ExportColumn } from "./csv";
 
 /**
- * Rows read per query: large enough that the round trips do not dominate, small enough to keep
- * memory flat (two batches are held at most: the one streaming and the next, read meanwhile).
+ * Rows fetched per round trip: large enough that the round trips do not dominate, small enough to
+ * keep memory flat (two batches are held at most: the one streaming and the next, read meanwhile).
  */
 export const BATCH = 5000;
 
@@ -40,43 +39,42 @@ export interface ScreenColumn<R> {
   columns: readonly ExportColumn<R>[];
 }
 
-/** The table changed under an export: the row a batch was to start after is gone. */
-export const TABLE_CHANGED = "the table changed during the export (a collection replaced its rows): download it again";
-
 /**
- * Every row, batch after batch: `read(after)` returns the BATCH rows after the row with that id in
- * the table's order (the first batch when null). The next batch is read while this one streams
- * out, so the database and the encoding work side by side. Stops reading when the consumer stops
- * (return()).
- *
- * A batch read after a row that a collection has since removed comes back empty (Prisma finds no
- * cursor): when a batch after a cursor is short, `exists(id)` tells whether that row is still there,
- * and if not the export fails (the download is reported as failed) instead of ending early as if
- * complete.
+ * Every row of the query, through a server-side cursor on a connection of its own, opened when the
+ * first row is asked for (an export never read holds no connection). The next batch is fetched while
+ * this one streams out, so the database and the encoding work side by side. Stopping early (return(),
+ * a cancelled download) or failing rolls back and gives the connection back.
  */
-export async function* inBatches<R extends { id: string }>(
-  read: (after: string | null) => Promise<R[]>,
-  exists: (id: string) => Promise<boolean>,
-): AsyncGenerator<R> {
-  let after: string | null = null;
-  let next: Promise<R[]> | null = read(null);
+export async function* cursorRows<R>(pool: pg.Pool, query: TableQuery<R>, batch = BATCH): AsyncGenerator<R> {
+  const client = await pool.connect();
+  const { text, values } = allSql(query);
+  const fetch = () => client.query(`FETCH ${batch} FROM export_rows`).then((r) => r.rows as Record<string, unknown>[]);
+  let next: Promise<Record<string, unknown>[]> | null = null;
+  let finished = false;
+  let broken: Error | undefined;
   try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    await client.query({ text: `DECLARE export_rows NO SCROLL CURSOR FOR ${text}`, values });
+    next = fetch();
     while (next) {
-      const rows: R[] = await next;
-      if (after !== null && rows.length < BATCH && !(await exists(after))) throw new Error(TABLE_CHANGED);
-      after = rows.length === BATCH ? rows[rows.length - 1]!.id : null;
-      next = after === null ? null : read(after);
-      yield* rows;
+      const rows: Record<string, unknown>[] = await next;
+      next = rows.length === batch ? fetch() : null;
+      for (const raw of rows) yield query.row(raw);
     }
+    await client.query("COMMIT");
+    finished = true;
   } finally {
-    // Stopped early: the batch read ahead is not wanted, and its failure is nobody's.
-    next?.catch(() => {});
+    try {
+      // Stopped early: the batch read ahead is not wanted, and its failure is nobody's.
+      await next?.catch(() => {});
+      if (!finished) await client.query("ROLLBACK");
+    } catch (error) {
+      broken = error instanceof Error ? error : new Error(String(error));
+    }
+    // A connection whose rollback failed is closed, not pooled.
+    client.release(broken);
   }
 }
-
-/** Prisma's cursor pagination: the batch after this row (itself skipped), in the given order. */
-const page = (after: string | null): { take: number; skip: number; cursor?: { id: string } } =>
-  after === null ? { take: BATCH, skip: 0 } : { take: BATCH, skip: 1, cursor: { id: after } };
 
 const yesNo = (value: boolean) => (value ? "yes" : "no");
 const list = (values: readonly string[]) => values.join(", ");
@@ -84,9 +82,9 @@ const list = (values: readonly string[]) => values.join(", ");
 const ROLE_LABEL = { hypervisor: "Hypervisor", "container-engine": "Container engine" } as const;
 const POWER_LABEL: Record<string, string> = { poweredOn: "Powered on", poweredOff: "Powered off", suspended: "Suspended", paused: "Paused" };
 
-export type HostExportRow = Prisma.HostGetPayload<{ select: typeof HOST_SELECT }>;
-export type VmExportRow = Prisma.VirtualMachineGetPayload<{ select: typeof VM_SELECT }>;
-export type ContainerExportRow = Prisma.ContainerGetPayload<{ select: typeof CONTAINER_SELECT }>;
+export type HostExportRow = HostRow;
+export type VmExportRow = VmRow;
+export type ContainerExportRow = ContainerRow;
 
 export const HOST_EXPORT_COLUMNS: readonly ScreenColumn<HostExportRow>[] = [
   {
@@ -96,7 +94,7 @@ export const HOST_EXPORT_COLUMNS: readonly ScreenColumn<HostExportRow>[] = [
       { header: "Runs in VM", cell: (h) => h.vm?.name },
     ],
   },
-  { id: "role", columns: [{ header: "Role", cell: (h) => ROLE_LABEL[FROM_PRISMA_ROLE[h.role]] }] },
+  { id: "role", columns: [{ header: "Role", cell: (h) => ROLE_LABEL[h.role] }] },
   { id: "platform", columns: [{ header: "Platform", cell: (h) => h.platform }] },
   {
     id: "productVersion",
@@ -192,35 +190,20 @@ export interface ExportRows<R> {
   rows: AsyncIterable<R> | Iterable<R>;
 }
 
-export async function hostRows(database: Database, customerId: string, filter: HostFilter): Promise<ExportRows<HostExportRow>> {
-  const where = hostWhere(customerId, filter);
-  const orderBy = hostOrderBy(filter);
-  const total = await database.prisma.host.count({ where });
-  const rows = inBatches(
-    (after) => database.prisma.host.findMany({ where, orderBy, select: HOST_SELECT, ...page(after) }),
-    (id) => database.prisma.host.count({ where: { id } }).then((n) => n > 0),
-  );
-  return { total, rows };
+/** The matching rows (counted first, for the audit entry; the cursor then reads them in its own snapshot). */
+async function exportRows<R>(database: Database, query: TableQuery<R>): Promise<ExportRows<R>> {
+  const total = (await database.pool.query<{ n: number }>(countSql(query))).rows[0]!.n;
+  return { total, rows: cursorRows(database.pool, query) };
 }
 
-export async function vmRows(database: Database, customerId: string, filter: VmFilter): Promise<ExportRows<VmExportRow>> {
-  const where = vmWhere(customerId, filter);
-  const orderBy = vmOrderBy(filter);
-  const total = await database.prisma.virtualMachine.count({ where });
-  const rows = inBatches(
-    (after) => database.prisma.virtualMachine.findMany({ where, orderBy, select: VM_SELECT, ...page(after) }),
-    (id) => database.prisma.virtualMachine.count({ where: { id } }).then((n) => n > 0),
-  );
-  return { total, rows };
+export function hostRows(database: Database, customerId: string, filter: HostFilter): Promise<ExportRows<HostExportRow>> {
+  return exportRows(database, hostQuery(customerId, filter));
 }
 
-export async function containerRows(database: Database, customerId: string, filter: ContainerFilter): Promise<ExportRows<ContainerExportRow>> {
-  const where = containerWhere(customerId, filter);
-  const orderBy = containerOrderBy(filter);
-  const total = await database.prisma.container.count({ where });
-  const rows = inBatches(
-    (after) => database.prisma.container.findMany({ where, orderBy, select: CONTAINER_SELECT, ...page(after) }),
-    (id) => database.prisma.container.count({ where: { id } }).then((n) => n > 0),
-  );
-  return { total, rows };
+export function vmRows(database: Database, customerId: string, filter: VmFilter): Promise<ExportRows<VmExportRow>> {
+  return exportRows(database, vmQuery(customerId, filter));
+}
+
+export function containerRows(database: Database, customerId: string, filter: ContainerFilter): Promise<ExportRows<ContainerExportRow>> {
+  return exportRows(database, containerQuery(customerId, filter));
 }

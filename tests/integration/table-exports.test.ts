@@ -21,8 +21,8 @@ import { viewerForUser } from "../../server/auth/viewer";
 import { readXlsx } from "../../server/collectors/rvtools/xlsx";
 import { ZIP_LIMITS } from "../../server/collectors/rvtools/zip";
 import type { Database } from "../../server/db/client";
-import { vmFilterSchema, VM_SELECT, vmOrderBy, vmWhere } from "../../server/api/inventory-tables";
-import { BATCH, inBatches, TABLE_CHANGED } from "../../server/export/inventory";
+import { vmFilterSchema, vmQuery } from "../../server/api/inventory-tables";
+import { BATCH, cursorRows } from "../../server/export/inventory";
 import { XLSX_CONTENT_TYPE } from "../../server/export/xlsx";
 import { applySnapshot } from "../../server/inventory/ingest";
 import type { SnapshotInput } from "../../server/inventory/snapshot";
@@ -259,28 +259,43 @@ describe("audit", () => {
 });
 
 describe("a collection landing during an export", () => {
-  // Last: it removes a VM.
-  it("fails the export when the row a batch starts after is gone, instead of ending early as if complete", async () => {
-    const filter = vmFilterSchema.parse({});
-    const where = vmWhere(ids.acme!, filter);
-    const orderBy = vmOrderBy(filter);
-    const exists = (id: string) => t.prisma.virtualMachine.count({ where: { id } }).then((n) => n > 0);
-    let removed: string | null = null;
-    const rows = inBatches(async (after) => {
-      // Between the first batch and the next, a collection removes the first batch's last VM.
-      if (after !== null && removed === null) {
-        removed = after;
-        await t.prisma.virtualMachine.delete({ where: { id: after } });
+  // Last: it removes VMs.
+  it("reads the table as it was when the export began: a VM removed meanwhile, read already or not yet, is neither lost nor repeated", async () => {
+    const query = vmQuery(ids.acme!, vmFilterSchema.parse({}));
+    const before = (await t.pool.query<{ id: string }>("SELECT v.id FROM virtual_machine v JOIN source s ON s.id = v.source_id WHERE s.customer_id = $1", [ids.acme!])).rows;
+    const seen: string[] = [];
+    let removed: string[] = [];
+    for await (const row of cursorRows(t.pool, query, 100)) {
+      seen.push(row.id);
+      if (seen.length === 150) {
+        // Mid-export (the second batch streaming), a collection removes a VM already exported and one not yet reached.
+        const unseen = before.map((r) => r.id).find((id) => !seen.includes(id))!;
+        removed = [seen[0]!, unseen];
+        await t.prisma.virtualMachine.deleteMany({ where: { id: { in: removed } } });
       }
-      return t.prisma.virtualMachine.findMany({ where, orderBy, select: VM_SELECT, take: BATCH, ...(after === null ? {} : { skip: 1, cursor: { id: after } }) });
-    }, exists);
-    let seen = 0;
-    await expect(
-      (async () => {
-        for await (const _ of rows) seen++;
-      })(),
-    ).rejects.toThrow(TABLE_CHANGED);
-    expect(removed).not.toBeNull();
-    expect(seen).toBe(BATCH);
+    }
+    expect(removed).toHaveLength(2);
+    expect(seen.length).toBe(before.length);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual(expect.arrayContaining(removed));
+    // And the next export sees the removal.
+    const after: string[] = [];
+    for await (const row of cursorRows(t.pool, query)) after.push(row.id);
+    expect(after.length).toBe(before.length - 2);
+    expect(after).not.toContain(removed[1]);
+  });
+
+  it("gives its connection back when the reader stops early or never starts", async () => {
+    const query = vmQuery(ids.acme!, vmFilterSchema.parse({}));
+    // More early stops than the pool has connections: a connection kept by any of them would stall the rest.
+    for (let i = 0; i < 12; i++) {
+      let n = 0;
+      for await (const _ of cursorRows(t.pool, query, 10)) if (++n === 15) break;
+      expect(n).toBe(15);
+    }
+    void cursorRows(t.pool, query); // never read: no connection taken
+    expect(t.pool.totalCount - t.pool.idleCount).toBe(0);
+    // The connections given back are clean (no transaction left open): a plain query works on each.
+    expect((await t.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND datname = current_database()")).rows[0]!.n).toBe(0);
   });
 });

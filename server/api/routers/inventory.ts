@@ -1,26 +1,23 @@
 /**
  * The customer page's tables: hosts, virtual machines and containers, paginated, sorted and
  * filtered on the server. Sorting is by a whitelist of columns per table. The filters, sorts and
- * selections live in ../inventory-tables.ts, shared with the exports (server/export/tables/).
+ * selections live in ../inventory-tables.ts as SQL, shared with the exports (server/export/inventory.ts).
  */
 import { z } from "zod";
+import type { Database } from "../../db/client";
 import {
-  CONTAINER_COLUMNS,
-  CONTAINER_SELECT,
   containerFilterSchema,
-  containerOrderBy,
-  containerWhere,
-  FROM_PRISMA_ROLE,
+  containerQuery,
+  countSql,
+  CONTAINER_COLUMNS,
   HOST_COLUMNS,
-  HOST_SELECT,
   hostFilterSchema,
-  hostOrderBy,
-  hostWhere,
+  hostQuery,
+  pageSql,
   VM_COLUMNS,
-  VM_SELECT,
   vmFilterSchema,
-  vmOrderBy,
-  vmWhere,
+  vmQuery,
+  type TableQuery,
 } from "../inventory-tables";
 import { createTRPCRouter, customerProcedure } from "../trpc";
 
@@ -30,38 +27,27 @@ const PAGE = {
   pageSize: z.number().int().min(1).max(200).default(25),
 };
 
-const page = (input: { page: number; pageSize: number }) => ({
-  skip: input.page * input.pageSize,
-  take: input.pageSize,
-});
+/** One page of the table and how many rows match, read in one snapshot (a collection landing between the two is not half seen). */
+async function page<R>(database: Database, query: TableQuery<R>, input: { page: number; pageSize: number }): Promise<{ rows: R[]; total: number }> {
+  const client = await database.pool.connect();
+  try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    const rows = await client.query(pageSql(query, input.pageSize, input.page * input.pageSize));
+    const count = await client.query<{ n: number }>(countSql(query));
+    await client.query("COMMIT");
+    return { rows: rows.rows.map(query.row), total: count.rows[0]!.n };
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
 
 export const inventoryRouter = createTRPCRouter({
-  hosts: customerProcedure.input(hostFilterSchema.extend(PAGE)).query(async ({ ctx, input }) => {
-    const where = hostWhere(input.customerId, input);
-    const [rows, total] = await ctx.database.prisma.$transaction([
-      ctx.database.prisma.host.findMany({ where, orderBy: hostOrderBy(input), ...page(input), select: HOST_SELECT }),
-      ctx.database.prisma.host.count({ where }),
-    ]);
-    return { rows: rows.map((row) => ({ ...row, role: FROM_PRISMA_ROLE[row.role] })), total };
-  }),
-
-  virtualMachines: customerProcedure.input(vmFilterSchema.extend(PAGE)).query(async ({ ctx, input }) => {
-    const where = vmWhere(input.customerId, input);
-    const [rows, total] = await ctx.database.prisma.$transaction([
-      ctx.database.prisma.virtualMachine.findMany({ where, orderBy: vmOrderBy(input), ...page(input), select: VM_SELECT }),
-      ctx.database.prisma.virtualMachine.count({ where }),
-    ]);
-    return { rows, total };
-  }),
-
-  containers: customerProcedure.input(containerFilterSchema.extend(PAGE)).query(async ({ ctx, input }) => {
-    const where = containerWhere(input.customerId, input);
-    const [rows, total] = await ctx.database.prisma.$transaction([
-      ctx.database.prisma.container.findMany({ where, orderBy: containerOrderBy(input), ...page(input), select: CONTAINER_SELECT }),
-      ctx.database.prisma.container.count({ where }),
-    ]);
-    return { rows, total };
-  }),
+  hosts: customerProcedure.input(hostFilterSchema.extend(PAGE)).query(({ ctx, input }) => page(ctx.database, hostQuery(input.customerId, input), input)),
+  virtualMachines: customerProcedure.input(vmFilterSchema.extend(PAGE)).query(({ ctx, input }) => page(ctx.database, vmQuery(input.customerId, input), input)),
+  containers: customerProcedure.input(containerFilterSchema.extend(PAGE)).query(({ ctx, input }) => page(ctx.database, containerQuery(input.customerId, input), input)),
 });
 
 export const TABLE_COLUMNS = { hosts: HOST_COLUMNS, virtualMachines: VM_COLUMNS, containers: CONTAINER_COLUMNS };
