@@ -15,6 +15,7 @@ import { SCORE_FORMULA } from "../../analysis/isolation";
 import { customerTrends, fleetTrends, TREND_DEFAULT_DAYS, TREND_KEEP_DAYS } from "../../analysis/trends";
 import { DEFAULT_PARAMETERS, PARAMETER_SOURCES, parametersSchema } from "../../analysis/parameters";
 import { customerSummary, findingFilterSchema, findingRows, fleetSummary, verdictFilterSchema, verdictRows } from "../../analysis/views";
+import { memoisedRows } from "../../analysis/memo";
 import { adminProcedure, createTRPCRouter, customerProcedure, viewerProcedure } from "../trpc";
 
 const paging = {
@@ -24,7 +25,7 @@ const paging = {
 
 const trendWindow = z.object({ days: z.number().int().min(1).max(TREND_KEEP_DAYS).default(TREND_DEFAULT_DAYS) });
 
-const pageOf = <T>(rows: T[], input: { page: number; pageSize: number }) => ({
+const pageOf = <T>(rows: readonly T[], input: { page: number; pageSize: number }) => ({
   rows: rows.slice(input.page * input.pageSize, (input.page + 1) * input.pageSize),
   total: rows.length,
 });
@@ -38,12 +39,12 @@ export const analysisRouter = createTRPCRouter({
 
   verdicts: customerProcedure.input(verdictFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
     const { analysis } = await customerAnalysis(ctx.database, input.customerId);
-    return pageOf(verdictRows(analysis, input), input);
+    return pageOf(memoisedRows(verdictRows, analysis, input), input);
   }),
 
   findings: customerProcedure.input(findingFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
     const { analysis } = await customerAnalysis(ctx.database, input.customerId);
-    return pageOf(findingRows(analysis, input), input);
+    return pageOf(memoisedRows(findingRows, analysis, input), input);
   }),
 
   /**
@@ -75,7 +76,7 @@ export const analysisRouter = createTRPCRouter({
   /** The VMs' measured use and what it asks for, paged, sorted and filtered by status on the server. */
   utilisationVms: customerProcedure.input(vmUseFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
     const { analysis } = await customerAnalysis(ctx.database, input.customerId);
-    return pageOf(vmUseRows(analysis, input), input);
+    return pageOf(memoisedRows(vmUseRows, analysis, input), input);
   }),
 
   /** One host's, VM's or container's measured use over the period, for its chart. */

@@ -14,6 +14,7 @@ import type { Analysis } from "../../analysis";
 import { customerAnalysis } from "../../analysis/load";
 import { ISOLATION_LEVEL_LABEL } from "../../analysis/isolation";
 import { findingFilterSchema, findingRows, verdictFilterSchema, verdictRows } from "../../analysis/views";
+import { memoisedRows } from "../../analysis/memo";
 import { createTRPCRouter, customerProcedure } from "../trpc";
 
 const objectInput = z.object({ id: z.uuid() });
@@ -86,12 +87,12 @@ async function historyOf(database: Database, object: { sourceId: string; firstSe
 
 /** The object's findings, as the findings table shows them. */
 function findingsOf(analysis: Analysis, key: string) {
-  return findingRows(analysis, findingFilterSchema.parse({})).filter((r) => r.key.startsWith(`${key}:`));
+  return memoisedRows(findingRows, analysis, findingFilterSchema.parse({})).filter((r) => r.key.startsWith(`${key}:`));
 }
 
 /** The object's verdict, as the verdicts table shows it (null: no verdict, e.g. a template). */
 function verdictOf(analysis: Analysis, key: string) {
-  return verdictRows(analysis, verdictFilterSchema.parse({})).find((r) => r.key === key) ?? null;
+  return memoisedRows(verdictRows, analysis, verdictFilterSchema.parse({})).find((r) => r.key === key) ?? null;
 }
 
 const customerCrumb = (customer: { id: string; name: string }): Crumb => ({ kind: "customer", id: customer.id, name: customer.name });
