@@ -208,6 +208,24 @@ export async function analyseCustomer(
   return { figures, computed: computations > before };
 }
 
+/**
+ * The stored analysis of a customer this process holds in memory, read into memory when it is newer
+ * than the one held. Never computes: a row this process does not take as current (another version of
+ * the parameters or of ANALYSIS_FORMAT, as while a new release rolls out) is left alone, so two
+ * processes can never make each other recompute in turn.
+ */
+async function refreshFromStore(database: Database, customerId: string): Promise<void> {
+  const cache = cacheOf(database);
+  const held = cache.get(customerId);
+  if (!held) return;
+  const version = await analysisVersion(database, customerId);
+  const key = `${version.inventory}|${version.parameters}`;
+  if (held.key === key) return;
+  const stored = await readStoredAnalysis(database, customerId, version);
+  if (!stored || cache.get(customerId) !== held) return;
+  cache.set(customerId, { key, analysis: Promise.resolve({ analysis: stored, parameters: resolveParameters(version.overrides) }) });
+}
+
 const listeners = new WeakMap<Database, { client: pg.Client | null; stopped: boolean }>();
 
 /**
@@ -231,8 +249,7 @@ export function refreshOnStore(database: Database): void {
     state.client = client;
     client.on("notification", (message) => {
       const customerId = message.payload;
-      if (!customerId || !cacheOf(database).has(customerId)) return;
-      currentAnalysis(database, customerId).catch(() => undefined);
+      if (customerId) refreshFromStore(database, customerId).catch(() => undefined);
     });
     client.on("error", () => {
       client.end().catch(() => undefined);

@@ -213,6 +213,21 @@ describe("a web process after a collection elsewhere", () => {
       const row = await storedRow();
       expect(row!.inventory_version).toBe((await analysisVersion(t, customerId)).inventory);
       expect(analysis).toEqual(decodeAnalysis(row!.format, row!.result));
+
+      // Near miss: a new inventory whose stored row was made under other parameters (another release
+      // rolling out): the notified web process leaves it alone, computing nothing, so two processes
+      // never make each other recompute in turn; its next page view computes for its own version.
+      await t.prisma.collectionRun.create({ data: { sourceId, status: "succeeded", finishedAt: new Date() } });
+      await t.pool.query(`UPDATE customer_analysis SET parameters_hash = 'another release', inventory_version = $2 WHERE customer_id = $1`, [
+        customerId,
+        (await analysisVersion(t, customerId)).inventory,
+      ]);
+      const [computedBefore, readBefore] = [analysesComputed(), analysesDecoded()];
+      await t.pool.query(`SELECT pg_notify('customer_analysis', $1)`, [customerId]);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect([analysesComputed(), analysesDecoded()]).toEqual([computedBefore, readBefore]);
+      await customerAnalysis(web, customerId);
+      expect(analysesComputed()).toBe(computedBefore + 1);
     } finally {
       await stopRefreshing(web);
       await web.close();
