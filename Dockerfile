@@ -2,8 +2,10 @@
 # The container runs scripts/start.ts: migrations, then the dashboard on port 3000 and the
 # collection worker, and exits 1 when the dashboard dies (restart policy). It needs
 # DATABASE_URL (see docker-compose.yml) and FLEETLENS_SECRET_KEY.
+# Node 24 (the current LTS line); package.json's engines still admit Node 20.19+ outside the image.
+# npm ci installs exactly package-lock.json, which holds every platform's optional packages.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1
 COPY package.json package-lock.json prisma.config.ts ./
@@ -12,7 +14,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 PORT=3000 FLEETLENS_DATA_DIR=/app/.data
 # Chromium prints the customer report's PDF (server/report/pdf.ts, FLEETLENS_CHROMIUM); DejaVu gives it fonts.
