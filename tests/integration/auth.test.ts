@@ -25,6 +25,8 @@ let routes: {
   dependencies: { GET: (r: Request, context: { params: Promise<{ customerId: string }> }) => Promise<Response> };
   upload: { POST: (r: Request, context: { params: Promise<{ sourceId: string }> }) => Promise<Response> };
   snapshot: { POST: (r: Request, context: { params: Promise<{ sourceId: string }> }) => Promise<Response> };
+  waves: { GET: (r: Request, context: { params: Promise<{ customerId: string }> }) => Promise<Response> };
+  aliases: { GET: (r: Request, context: { params: Promise<{ customerId: string }> }) => Promise<Response> };
 };
 const ids: Record<string, string> = {};
 const PASSWORD = "correct-horse-battery";
@@ -38,6 +40,9 @@ const ROUTE_HANDLERS: Record<string, string> = {
   "app/api/export/[customerId]/rvtools/route.ts": "RVTools workbook (GET): as the CSV export",
   "app/api/export/[customerId]/dependencies/route.ts": "dependency CSV (GET): as the CSV export",
   "app/api/sources/[sourceId]/upload/route.ts": "upload to an rvtools source (POST): same-origin session or API token, engineers and administrators, source in scope, else 401/403/404",
+  "app/api/export/[customerId]/waves/route.ts": "a migration plan's waves, CSV, xlsx or a Forklift Plan (GET): as the CSV export; a plan or wave of another customer 404",
+  "app/api/report/[customerId]/route.ts": "the customer report as PDF (GET): a signed-in session (any role) with the customer in scope, else 401/404; tested in report-pdf-route.test.ts",
+  "app/api/report/[customerId]/aliases/route.ts": "the anonymised report's mapping, CSV (GET): administrators only, else 401/403; customer in scope, else 404",
   "app/api/sources/[sourceId]/snapshot/route.ts": "a remote collector's snapshot (POST): as the upload; its run's status (GET ?run=): any signed-in caller with the source in scope",
 };
 
@@ -133,6 +138,8 @@ beforeAll(async () => {
     rvtools: await import("../../app/api/export/[customerId]/rvtools/route"),
     dependencies: await import("../../app/api/export/[customerId]/dependencies/route"),
     upload: await import("../../app/api/sources/[sourceId]/upload/route"),
+    waves: await import("../../app/api/export/[customerId]/waves/route"),
+    aliases: await import("../../app/api/report/[customerId]/aliases/route"),
     snapshot: await import("../../app/api/sources/[sourceId]/snapshot/route"),
   };
   for (const name of ["Acme", "Globex"]) ids[name] = (await t.prisma.customer.create({ data: { name } })).id;
@@ -177,6 +184,7 @@ describe("every route handler, as every kind of caller", () => {
       expect(response.status, persona).toBe(200);
       personas[persona] = { cookie: cookieOf(response), origin: BASE };
     }
+    const plan = await t.prisma.migrationPlan.create({ data: { customerId: ids.Acme!, name: "Wave plan", createdBy: "admin@example.com" } });
     const seen: string[] = [];
     for (const [persona, headers] of Object.entries(personas)) {
       // health: public, and says nothing else.
@@ -216,19 +224,28 @@ describe("every route handler, as every kind of caller", () => {
         }),
         { params: Promise.resolve({ sourceId: ids.acmeRvtools! }) },
       );
+      // A migration plan's waves: as the CSV export. The anonymised report's mapping: administrators only.
+      const waves = await routes.waves.GET(new Request(`${BASE}/api/export/${ids.Acme}/waves?plan=${plan.id}&format=csv`, { headers }), {
+        params: Promise.resolve({ customerId: ids.Acme! }),
+      });
+      const aliases = await routes.aliases.GET(new Request(`${BASE}/api/report/${ids.Acme}/aliases`, { headers }), {
+        params: Promise.resolve({ customerId: ids.Acme! }),
+      });
       seen.push(
-        `${persona}: overview ${overview.status} ${text.includes("Acme") ? "Acme" : "-"} ${text.includes("Globex") ? "Globex" : "-"}, create ${create.status}, export ${csv.status}, workbook ${workbook.status}, dependencies ${dependencies.status}, upload ${upload.status}, push ${pushed.status}`,
+        `${persona}: overview ${overview.status} ${text.includes("Acme") ? "Acme" : "-"} ${text.includes("Globex") ? "Globex" : "-"}, create ${create.status}, export ${csv.status}, workbook ${workbook.status}, dependencies ${dependencies.status}, upload ${upload.status}, push ${pushed.status}, waves ${waves.status}, aliases ${aliases.status}`,
       );
+      await waves.body?.cancel();
+      await aliases.body?.cancel();
       await csv.body?.cancel();
       await workbook.body?.cancel();
       await dependencies.body?.cancel();
     }
     expect(seen).toEqual([
-      "anonymous: overview 401 - -, create 401, export 401, workbook 401, dependencies 401, upload 401, push 401",
-      "otherViewer: overview 200 - Globex, create 403, export 403, workbook 403, dependencies 403, upload 403, push 403",
-      "viewer: overview 200 Acme -, create 403, export 403, workbook 403, dependencies 403, upload 403, push 403",
-      "engineer: overview 200 Acme -, create 403, export 200, workbook 200, dependencies 200, upload 202, push 202",
-      "admin: overview 200 Acme Globex, create 200, export 200, workbook 200, dependencies 200, upload 202, push 202",
+      "anonymous: overview 401 - -, create 401, export 401, workbook 401, dependencies 401, upload 401, push 401, waves 401, aliases 401",
+      "otherViewer: overview 200 - Globex, create 403, export 403, workbook 403, dependencies 403, upload 403, push 403, waves 403, aliases 403",
+      "viewer: overview 200 Acme -, create 403, export 403, workbook 403, dependencies 403, upload 403, push 403, waves 403, aliases 403",
+      "engineer: overview 200 Acme -, create 403, export 200, workbook 200, dependencies 200, upload 202, push 202, waves 200, aliases 403",
+      "admin: overview 200 Acme Globex, create 200, export 200, workbook 200, dependencies 200, upload 202, push 202, waves 200, aliases 200",
     ]);
     // A session cookie from another site's page uploads nothing.
     const forged = await routes.upload.POST(
