@@ -21,6 +21,10 @@ const TRIGGERS = new Set(["=", "+", "-", "@"]);
 
 /** Whether a spreadsheet could take this text cell for a formula. */
 export function startsLikeFormula(value: string): boolean {
+  // The common case first: a cell starting with an ASCII letter or digit cannot be a formula (it is
+  // the first character that counts, and no trigger).
+  const first = value.charCodeAt(0);
+  if ((first >= 48 && first <= 57) || ((first | 32) >= 97 && (first | 32) <= 122)) return false;
   for (const char of value) {
     if (char === "\t" || char === "\r") return true;
     if (IGNORED.test(char)) continue;

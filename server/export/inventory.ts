@@ -54,6 +54,9 @@ export async function* cursorRows<R>(pool: pg.Pool, query: TableQuery<R>, batch 
   let broken: Error | undefined;
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    // Every row is read: plan for the whole result (a sort), not for the first 10% (cursor_tuple_fraction's
+    // default, which picks index walks and nested loops that are slow to finish).
+    await client.query("SET LOCAL cursor_tuple_fraction = 1.0");
     await client.query({ text: `DECLARE export_rows NO SCROLL CURSOR FOR ${text}`, values });
     next = fetch();
     while (next) {
