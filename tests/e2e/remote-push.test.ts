@@ -28,7 +28,7 @@ beforeAll(async () => {
   app = await startApp({ env: { FLEETLENS_MAX_SNAPSHOT_MB: "2" } });
   const [customer] = await app.query<{ id: string }>(`INSERT INTO customer (name) VALUES ('Fabrikam') RETURNING id`);
   const [source] = await app.query<{ id: string }>(
-    `INSERT INTO source (customer_id, kind, name, endpoint) VALUES ($1, 'demo', 'fabrikam-site-b', 'demo:fabrikam') RETURNING id`,
+    `INSERT INTO source (customer_id, kind, name, endpoint) VALUES ($1, 'demo', 'fabrikam-site-b', 'demo:globex') RETURNING id`,
     [customer!.id],
   );
   sourceId = source!.id;
@@ -71,7 +71,7 @@ function collect(args: string[], env: Record<string, string>) {
 describe("a remote collector", () => {
   it("pushes a collection the server ingests, and the engineer sees it on the Sources page", async () => {
     const pushed = await collect(
-      ["demo", "demo:fabrikam", "--vms", "30", "--push", app.baseUrl, "--source", sourceId, "--token-env", "SITE_B_TOKEN"],
+      ["demo", "demo:globex", "--vms", "30", "--push", app.baseUrl, "--source", sourceId, "--token-env", "SITE_B_TOKEN"],
       { SITE_B_TOKEN: token },
     );
     expect(pushed.code, pushed.stderr).toBe(0);
