@@ -24,6 +24,7 @@ import { startEmbeddedPostgres } from "../server/db/embedded";
 import { migrate } from "../server/db/migrate";
 import { seedDemoFleet } from "../server/demo/seed";
 import { recordCustomerTrend } from "../server/jobs/collect";
+import { analyseCustomer } from "../server/analysis/stored";
 import { applySnapshot } from "../server/inventory/ingest";
 import { arg } from "./lib";
 
@@ -88,6 +89,16 @@ export async function openBenchFleet(log: (line: string) => void): Promise<Bench
       // Named last: a run stopped half-way leaves a "(pending)" customer, and --fresh starts again.
       customer = await database.prisma.customer.update({ where: { id: created.id }, data: { name: BENCH_CUSTOMER } });
     }
+    // Every customer's analysis stored, as the job after each ingest leaves it (a fleet made before
+    // analyses were stored gets them now): page views read it, none computes it.
+    const { rows: missing } = await database.pool.query<{ id: string; name: string }>(
+      `SELECT c.id, c.name FROM customer c WHERE NOT EXISTS (SELECT 1 FROM customer_analysis a WHERE a.customer_id = c.id)`,
+    );
+    for (const c of missing) {
+      const t = performance.now();
+      await analyseCustomer(database, c.id);
+      log(`analysis of ${c.name} computed and stored in ${seconds(t)} s`);
+    }
     const user =
       (await database.prisma.user.findUnique({ where: { email: BENCH_USER } })) ??
       (await createUser(database, { email: BENCH_USER, name: "Bench", password: "bench-password-19", role: "admin", allCustomers: true }));
@@ -145,10 +156,14 @@ export interface RunningDashboard {
  * collection worker, whose work is not what is measured. Builds .next first when there is none.
  */
 export async function startDashboard(fleet: BenchFleet, log: (line: string) => void): Promise<RunningDashboard> {
+  // --app-dir: a copy of the checkout whose .next no other build rewrites during the measurement
+  // (links to everything else): on a machine where others build the shared .next.
+  const dirIndex = process.argv.indexOf("--app-dir");
+  const appDir = dirIndex >= 0 ? path.resolve(process.argv[dirIndex + 1]!) : process.cwd();
   const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: fleet.url, FLEETLENS_DATA_DIR: fleet.dataDir };
-  if (!existsSync(path.join(".next", "BUILD_ID"))) {
+  if (!existsSync(path.join(appDir, ".next", "BUILD_ID"))) {
     log("no production build in .next: next build…");
-    const build = spawn(process.execPath, [path.join("node_modules", "next", "dist", "bin", "next"), "build"], { stdio: "inherit", env });
+    const build = spawn(process.execPath, [path.join("node_modules", "next", "dist", "bin", "next"), "build"], { stdio: "inherit", env, cwd: appDir });
     const code = await new Promise<number | null>((resolve) => build.once("exit", resolve));
     if (code !== 0) throw new Error(`next build failed (${code})`);
   }
@@ -156,6 +171,7 @@ export async function startDashboard(fleet: BenchFleet, log: (line: string) => v
   const baseUrl = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join("server", "http", "serve.ts")], {
     env: { ...env, PORT: String(port), HOST: "127.0.0.1", FLEETLENS_URL: baseUrl },
+    cwd: appDir,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
