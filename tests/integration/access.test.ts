@@ -81,6 +81,7 @@ const sampleInputs = (): Record<string, () => unknown> => ({
   "sources.delete": () => ({ id: ids.acmeSource }),
   "sources.collectNow": () => ({ id: ids.acmeSource }),
   "sources.runs": () => ({ sourceId: ids.acmeSource }),
+  "sources.cancelRun": () => ({ sourceId: ids.acmeSource, runId: "00000000-0000-4000-8000-000000000000" }),
   "setup.status": () => undefined,
   "setup.createFirstAdmin": () => ({ email: "late@example.com", name: "Late", password: "long-enough-password" }),
   "account.me": () => undefined,
@@ -126,6 +127,7 @@ const DOMAIN_ERRORS: Record<string, string> = {
   "plans.deleteWave": "NOT_FOUND",
   "plans.removeWorkloads": "NOT_FOUND",
   "plans.addWorkloads": "BAD_REQUEST",
+  "sources.cancelRun": "CONFLICT", // no such run queued: allowed, nothing to cancel
 };
 
 function expected(access: Access, persona: Persona): "ok" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" {

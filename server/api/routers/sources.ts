@@ -13,8 +13,9 @@ import { collectorDefinition, COLLECTORS, optionsProblem, SOURCE_KINDS, type Sou
 import { Prisma } from "../../db/generated/client";
 import { listSources } from "../../inventory/overview";
 import { startCollection } from "../../jobs/collect";
+import { cancelRun } from "../../jobs/queue";
 import { removeUploads } from "../../jobs/uploads";
-import { adminProcedure, createTRPCRouter, inScope, viewerProcedure, type Context, type Viewer } from "../trpc";
+import { adminProcedure, createTRPCRouter, engineerProcedure, inScope, viewerProcedure, type Context, type Viewer } from "../trpc";
 import { scopeIds } from "./scope";
 
 /** Editable fields, without defaults: an update changes only what it names. */
@@ -183,6 +184,24 @@ export const sourcesRouter = createTRPCRouter({
     await sourceInScope(ctx, input.id);
     const { runId } = await startCollection(input.id, { database: ctx.database, trigger: "manual" });
     return { runId };
+  }),
+
+  /**
+   * Cancels a queued or running run of a source: it ends failed with "cancelled by <who>", and the
+   * worker running it kills its collection process (server/jobs/queue.ts cancelRun). Audited.
+   */
+  cancelRun: engineerProcedure.input(z.object({ sourceId: z.uuid(), runId: z.uuid() })).mutation(async ({ ctx, input }) => {
+    await sourceInScope(ctx, input.sourceId);
+    const run = await ctx.database.prisma.collectionRun.findFirst({
+      where: { id: input.runId, sourceId: input.sourceId },
+      select: { id: true, source: { select: { name: true } } },
+    });
+    const by = ctx.viewer.email ?? ctx.viewer.id;
+    if (!run || !(await cancelRun(ctx.database, run.id, by))) {
+      throw new TRPCError({ code: "CONFLICT", message: "this source has no such run queued or running: nothing to cancel" });
+    }
+    await ctx.audit("collection-cancelled", { target: run.source.name, detail: { sourceId: input.sourceId, runId: run.id } });
+    return { runId: run.id };
   }),
 
   runs: viewerProcedure
