@@ -84,17 +84,13 @@ export async function runCollection(
     );
   } catch (error) {
     await failRun(database, runId, error);
-    if (pushed) await forgetPushedFile(database, sourceId, runId).catch(() => undefined);
     throw error;
   }
   // One bad object (a NUL byte, a 64 KiB label, an integer past int4) costs that object, with a
   // warning naming it, never the run.
-  let result: ApplyResult;
-  try {
-    result = await applySnapshot(sourceId, salvageSnapshot(snapshot, { keepLabels }), { database, runId });
-  } finally {
-    if (pushed) await forgetPushedFile(database, sourceId, runId).catch(() => undefined);
-  }
+  const result = await applySnapshot(sourceId, salvageSnapshot(snapshot, { keepLabels }), { database, runId });
+  // An ingested push's file is done with; a failed one's stays for a retry until the next push prunes it.
+  if (pushed) await forgetPushedFile(database, sourceId, runId).catch(() => undefined);
   await recordCustomerTrend(database, customerId, result.runId);
   return result;
 }

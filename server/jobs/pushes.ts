@@ -4,8 +4,9 @@
  * own folder (FLEETLENS_DATA_DIR/pushes/<source id>/<run id>.json) up to the stated maximum
  * (FLEETLENS_MAX_SNAPSHOT_MB, 256 MiB by default), checked at once (JSON, the collector kind it
  * names, the snapshot schema after the salvage rules a collection gets), then queued; the worker's
- * collection process reads that file instead of running the collector, and deletes it once the run
- * is recorded. A refused push leaves no file and no run: the stored inventory is untouched.
+ * collection process reads that file instead of running the collector, and deletes it once it is
+ * ingested (a failed run's file stays for a retry of that run until the source's next push prunes
+ * it). A refused push leaves no file and no run: the stored inventory is untouched.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
@@ -175,7 +176,7 @@ export async function pushedSnapshotForRun(database: Database, sourceId: string,
   return { raw: JSON.parse(text) as unknown, file };
 }
 
-/** Deletes a pushed run's file once the run is recorded (the run keeps its name and size). */
+/** Deletes a pushed run's file once it is ingested (the run keeps its name and size). */
 export async function forgetPushedFile(database: Database, sourceId: string, runId: string): Promise<void> {
   const { rows } = await database.pool.query<{ upload_file: string }>(
     `UPDATE collection_run r SET upload_file = NULL FROM (SELECT upload_file FROM collection_run WHERE id = $1) old
