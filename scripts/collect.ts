@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   const parser = definition?.cli;
   if (!parser) {
     const kinds = COLLECTORS.filter((c) => c.cli).map((c) => c.kind).join(" | ");
-    throw new UsageError(`usage: collect <${kinds}> <endpoint> [options] [--json]`);
+    throw new UsageError(`usage: collect <${kinds}> <endpoint> [options] [--json | --push <url> --source <id> --token-env VAR [--every 1h]]`);
   }
   const source = parser(rest, process.env);
   const token = push ? tokenFrom(process.env, push.tokenEnv) : null;
