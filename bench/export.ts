@@ -1,6 +1,6 @@
 /**
  * bench/export: the virtual machine table's export (server/export/registry.ts's "vms" entry: the
- * router's filter and order, keyset batches through Prisma, every column) written as CSV and as
+ * router's SQL filter and order, read with pg through a server-side cursor, every column) written as CSV and as
  * xlsx, against PostgreSQL's own `COPY (SELECT …) TO STDOUT CSV` of the same rows and columns in
  * the same order, measured in the same run on the same server. Each contender runs in a fresh child
  * process that reads everything to the end and reports its time, bytes and peak RSS (the parent
