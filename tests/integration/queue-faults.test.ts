@@ -1,0 +1,244 @@
+/**
+ * The collection queue on pg-boss (FLEETLENS_QUEUE=pg-boss) against real PostgreSQL, real
+ * collection processes and real endpoints on this machine: one job per run, retries for passing
+ * failures and none for a wrong configuration, cancellation, and the faults it must survive (a
+ * worker killed mid-run, an endpoint that never answers among fifty sources, two workers racing).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { prepareQueues, retryable } from "../../server/jobs/boss";
+import { startBossWorker, type BossWorkerOptions } from "../../server/jobs/boss-worker";
+import { COLLECTION_TIMEOUT_MS, startCollection } from "../../server/jobs/collect";
+import { cancelRun } from "../../server/jobs/queue";
+import { createTestDatabase, settledRun, type TestDatabase } from "./db";
+
+process.env.FLEETLENS_QUEUE = "pg-boss";
+
+let t: TestDatabase;
+let customerId: string;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  customerId = (await t.prisma.customer.create({ data: { name: "Initech" } })).id;
+});
+afterAll(() => t.drop());
+
+async function demoSource(name: string, options: Record<string, number> = {}) {
+  return t.prisma.source.create({
+    data: { customerId, kind: "demo", name, endpoint: "demo:initech", options, intervalSeconds: 86_400 },
+  });
+}
+
+async function worker(options: Partial<BossWorkerOptions> = {}) {
+  const w = await startBossWorker(t, {
+    url: t.url,
+    scheduleMs: 0,
+    pollMs: 500,
+    pollingSeconds: 0.5,
+    retry: { limit: 2, delaySeconds: 1 },
+    ...options,
+  });
+  onTestFinished(() => w.stop());
+  return w;
+}
+
+const settled = (runId: string, timeoutMs?: number) => settledRun(t, runId, timeoutMs);
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const runsOf = (sourceId: string) => t.prisma.collectionRun.findMany({ where: { sourceId }, orderBy: { startedAt: "asc" } });
+
+/** A TCP server that accepts connections and never answers. */
+async function silentServer(): Promise<{ port: number; close: () => void }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
+describe("retryable", () => {
+  it("retries passing failures and not a wrong password, certificate or options", () => {
+    expect(retryable("cannot reach https://127.0.0.1:1/sdk: connection refused (ECONNREFUSED)")).toBe(true);
+    expect(retryable("connection refused (connect ECONNREFUSED 127.0.0.1:9)")).toBe(true);
+    expect(retryable("RetrieveServiceContent: HTTP 503 from vc without a SOAP fault")).toBe(true);
+    expect(retryable("the collection did not finish within its time limit and was stopped; the previous inventory is kept")).toBe(true);
+    expect(retryable("terminating connection due to administrator command")).toBe(true);
+    expect(retryable("the collection process was killed (SIGKILL); the previous inventory is kept")).toBe(true);
+    expect(retryable('login as "fleetlens" refused: wrong user name or password (InvalidLogin)')).toBe(false);
+    expect(retryable("the certificate of 127.0.0.1:8989 is not trusted; pin its fingerprint")).toBe(false);
+    expect(retryable("invalid vsphere option insecure: expected boolean")).toBe(false);
+    expect(retryable("a vsphere source needs a password (its secret)")).toBe(false);
+    expect(retryable("cancelled by ada@example.com")).toBe(false);
+    expect(retryable("the collection ran out of memory (limit 48 MiB per collection, FLEETLENS_COLLECT_MEMORY_MB)")).toBe(false);
+    expect(retryable(null)).toBe(false);
+  });
+});
+
+describe("pg-boss collection worker", () => {
+  it("runs a queued run as a job, one job per source however often it is queued", async () => {
+    const source = await demoSource("small demo");
+    await worker();
+    const first = await startCollection(source.id, { database: t });
+    const second = await startCollection(source.id, { database: t });
+    expect(second.runId).toBe(first.runId);
+    const run = await settled(first.runId);
+    expect(run).toMatchObject({ status: "succeeded", error: null });
+    expect(await t.prisma.virtualMachine.count({ where: { sourceId: source.id } })).toBeGreaterThan(10);
+    // The job completes just after its run is recorded.
+    const states = await until("the job completed", async () => {
+      const { rows } = await t.pool.query(`SELECT state FROM pgboss.job WHERE name = 'collect' AND singleton_key = $1`, [source.id]);
+      return rows.every((r) => r.state === "completed") && rows.map((r) => r.state as string);
+    });
+    expect(states).toEqual(["completed"]);
+  });
+
+  it("retries an unreachable endpoint with backoff, and never a source with a configuration error", async () => {
+    const closed = await silentServer();
+    closed.close(); // a port nothing listens on: connection refused
+    const unreachable = await t.prisma.source.create({
+      data: { customerId, kind: "docker", name: "gone", endpoint: `tcp://127.0.0.1:${closed.port}`, intervalSeconds: 86_400 },
+    });
+    const misconfigured = await t.prisma.source.create({
+      data: { customerId, kind: "vsphere", name: "no password", endpoint: "https://127.0.0.1:9/sdk", username: "u", intervalSeconds: 86_400 },
+    });
+    await worker();
+    await startCollection(unreachable.id, { database: t });
+    const { runId: once } = await startCollection(misconfigured.id, { database: t });
+    // 1 + 2 retries, each a run of its own that says why.
+    const runs = await until("three failed runs", async () => {
+      const all = await runsOf(unreachable.id);
+      return all.length === 3 && all.every((r) => r.status === "failed") && all;
+    });
+    expect(runs.map((r) => r.trigger)).toEqual(["manual", "retry", "retry"]);
+    for (const run of runs) expect(run.error).toMatch(/connection refused/);
+    const gaps = runs.slice(1).map((r, i) => r.startedAt.getTime() - runs[i]!.finishedAt!.getTime());
+    expect(gaps.every((ms) => ms >= 900)).toBe(true);
+    expect((await settled(once)).error).toMatch(/needs a password/);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await runsOf(misconfigured.id)).toHaveLength(1);
+  });
+
+  it("cancels a running run: its process is killed and the run says who cancelled it", async () => {
+    const source = await demoSource("cancelled demo", { vms: 3000 });
+    await worker({ retry: { limit: 2, delaySeconds: 1 } });
+    const { runId } = await startCollection(source.id, { database: t });
+    await until("the run running", async () => (await t.prisma.collectionRun.findUniqueOrThrow({ where: { id: runId } })).status === "running");
+    expect(await cancelRun(t, runId, "ada@example.com")).toBe(true);
+    const run = await settled(runId);
+    expect(run).toMatchObject({ status: "failed", error: "cancelled by ada@example.com" });
+    expect(await cancelRun(t, runId, "ada@example.com")).toBe(false); // already over
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(await runsOf(source.id)).toHaveLength(1); // not retried
+    expect(await t.prisma.virtualMachine.count({ where: { sourceId: source.id } })).toBe(0);
+  });
+});
+
+/** A worker in a process of its own, as `npm run worker` starts it. */
+function workerProcess(env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join("scripts", "worker.ts"), "--no-schedule", "--poll", "0.5"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: t.url,
+      FLEETLENS_QUEUE: "pg-boss",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  child.stdout!.on("data", (chunk: Buffer) => process.stdout.write(`[worker process] ${chunk.toString()}`));
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  return child;
+}
+
+describe("faults", () => {
+  // The queue's retries as a test waits for them (a worker process keeps the queue's settings).
+  beforeAll(() => prepareQueues(t.url, COLLECTION_TIMEOUT_MS, { limit: 2, delaySeconds: 1 }));
+
+  it("a worker killed mid-run: another fails the run and retries it; no run stays running", async () => {
+    const source = await demoSource("worker killed", { vms: 300 });
+    const doomed = workerProcess();
+    const ready = new Promise<void>((resolve) => doomed.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("worker ready") && resolve()));
+    await ready;
+    const { runId } = await startCollection(source.id, { database: t });
+    await until("the run running", async () => (await t.prisma.collectionRun.findUniqueOrThrow({ where: { id: runId } })).status === "running");
+    doomed.kill("SIGKILL");
+    await worker();
+    const first = await settled(runId);
+
+    expect(first.status).toBe("failed");
+    expect(first.error).toMatch(/interrupted/);
+    const retried = await until("a retry that succeeded", async () => {
+      const all = await runsOf(source.id);
+      return all.find((r) => r.trigger === "retry" && r.status === "succeeded");
+    }, 120_000);
+    expect(retried.added).toBeGreaterThan(100);
+    expect(await t.prisma.collectionRun.count({ where: { sourceId: source.id, status: { in: ["running", "queued"] } } })).toBe(0);
+  }, 240_000);
+
+  it("two workers racing for one source run it once", async () => {
+    const source = await demoSource("raced");
+    await worker();
+    await worker();
+    const runs = await Promise.all([0, 1, 2, 3].map(() => startCollection(source.id, { database: t })));
+    expect(new Set(runs.map((r) => r.runId)).size).toBe(1);
+    expect((await settled(runs[0]!.runId)).status).toBe("succeeded");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await runsOf(source.id)).toHaveLength(1);
+    const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'collect' AND singleton_key = $1`, [source.id]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  // Fifty collection processes: minutes on a quiet 2-core machine, and CPU-starved runs hit the
+  // time limit on a busy one, so it runs when asked (FLEETLENS_TEST_FIFTY=1).
+  it.skipIf(!process.env.FLEETLENS_TEST_FIFTY)("fifty sources of which one never answers: the others finish, the hung one hits the time limit", async () => {
+    const hung = await silentServer();
+    onTestFinished(() => hung.close());
+    // A service provider's fifty customers, one source each (ingests of one customer take turns).
+    const sources = await Promise.all(
+      Array.from({ length: 49 }, async (_, i) => {
+        const customer = await t.prisma.customer.create({ data: { name: `Tenant ${i}` } });
+        return t.prisma.source.create({
+          data: { customerId: customer.id, kind: "demo", name: `fleet ${i}`, endpoint: `demo:tenant-${i}`, options: { vms: 20 }, intervalSeconds: 86_400 },
+        });
+      }),
+    );
+    const silent = await t.prisma.source.create({
+      data: { customerId, kind: "docker", name: "silent", endpoint: `tcp://127.0.0.1:${hung.port}`, intervalSeconds: 86_400 },
+    });
+    const timeoutMs = 60_000;
+    await worker({ concurrency: 3, timeoutMs, retry: { limit: 0 } });
+    const started = Date.now();
+    const { runId: hungRun } = await startCollection(silent.id, { database: t });
+    const runIds = [];
+    for (const s of sources) runIds.push((await startCollection(s.id, { database: t })).runId);
+    const done = await Promise.all(runIds.map((id) => settled(id, 480_000)));
+    expect(done.every((r) => r.status === "succeeded")).toBe(true);
+    const hungDone = await settled(hungRun, 120_000);
+    expect(hungDone.status).toBe("failed");
+    expect(hungDone.error).toMatch(/time limit|timed out|timeout/i);
+    expect(hungDone.durationMs!).toBeGreaterThanOrEqual(timeoutMs - 1000);
+    // The hung one held a slot, not the queue: others finished while it hung.
+    expect(done.filter((r) => r.finishedAt! < hungDone.finishedAt!).length).toBeGreaterThan(5);
+    console.log(`50 sources, one hung: the 49 others done in ${Date.now() - started} ms with 3 workers' slots`);
+  }, 600_000);
+});
