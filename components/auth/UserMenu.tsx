@@ -3,7 +3,6 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useState, type ReactNode } from "react";
-import { authClient } from "@/lib/auth-client";
 import { useTRPC } from "@/lib/trpc";
 import { errorCode } from "../errors";
 import { Badge } from "../ui/Badge";
@@ -55,6 +54,8 @@ export function UserMenu() {
     try {
       // An SSO provider with a logout page gets the browser next (better-auth's client follows its
       // URL), and sends it back to the sign-in page.
+      // better-auth's client loads here, on the click, not with every page (bench/bundle.ts).
+      const { authClient } = await import("@/lib/auth-client");
       const result = await authClient.signOut({ callbackURL: "/login" });
       if (result.error) throw new Error(result.error.message || "the server refused");
       if (result.data && "redirect" in result.data && result.data.redirect) return;
