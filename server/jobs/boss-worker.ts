@@ -2,7 +2,8 @@
  * A collection worker on pg-boss (boss.ts): takes `collect` jobs, runs each run in a process of its
  * own (child.ts, with its heap limit, killed at the time limit), retries what failed for a passing
  * reason, fails the runs of dead workers at once, and kills a run's process when it is cancelled.
- * `analyse-customer` jobs are taken here too (see ANALYSE_HOOK below).
+ * `analyse-customer` jobs (queued after each successful run, one waiting per customer) are taken
+ * here too (ANALYSE_HOOK below).
  *
  * Started by `npm start` (one, in-process, unless FLEETLENS_WORKERS=0) and by `npm run worker`.
  */
@@ -10,6 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import PgBoss from "pg-boss";
 import pg from "pg";
+import { customerAnalysis } from "../analysis/stored";
 import { UPLOAD_KINDS } from "../collectors";
 import type { Database } from "../db/client";
 import { markRunFailed } from "../inventory/ingest";
@@ -39,10 +41,13 @@ export interface BossWorkerOptions extends WorkerOptions {
 }
 
 /**
- * The hook for the stored analysis: once a function that computes and stores one customer's
- * analysis lands (server/analysis/stored.ts), call it here. Until then the job does nothing.
+ * The stored analysis after an ingest (server/analysis/stored.ts): the collection process already
+ * stores it; this job computes it only when no matching one is stored (that process failed at it),
+ * so the first page view never waits.
  */
-async function ANALYSE_HOOK(_database: Database, _customerId: string): Promise<void> {}
+async function ANALYSE_HOOK(database: Database, customerId: string): Promise<void> {
+  await customerAnalysis(database, customerId);
+}
 
 export async function startBossWorker(database: Database, options: BossWorkerOptions): Promise<Worker> {
   const log = options.log ?? (() => {});

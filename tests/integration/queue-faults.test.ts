@@ -109,6 +109,11 @@ describe("pg-boss collection worker", () => {
       return rows.every((r) => r.state === "completed") && rows.map((r) => r.state as string);
     });
     expect(states).toEqual(["completed"]);
+    // The customer's analysis is queued after the ingest and taken by the worker.
+    await until("the analysis job completed", async () => {
+      const { rows } = await t.pool.query(`SELECT state FROM pgboss.job WHERE name = 'analyse-customer' AND singleton_key = $1`, [customerId]);
+      return rows.length > 0 && rows.every((r) => r.state === "completed");
+    });
   });
 
   it("retries an unreachable endpoint with backoff, and never a source with a configuration error", async () => {
