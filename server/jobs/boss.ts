@@ -95,12 +95,16 @@ export function collectExpirySeconds(timeoutMs: number): number {
  * Creates (or updates) the schema `pgboss` and the queues: run by every worker at start and by
  * `npm start` before the dashboard, so that "Collect now" can send before any worker ran.
  */
-export async function prepareQueues(url: string, timeoutMs: number): Promise<void> {
+export async function prepareQueues(
+  url: string,
+  timeoutMs: number,
+  retry: { limit?: number; delaySeconds?: number } = {},
+): Promise<void> {
   const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, max: 1, supervise: false, schedule: false });
   boss.on("error", () => undefined);
   await boss.start();
   try {
-    await ensureQueues(boss, timeoutMs);
+    await ensureQueues(boss, timeoutMs, retry);
   } finally {
     await boss.stop({ graceful: false, wait: true });
   }
@@ -123,8 +127,12 @@ export async function ensureQueues(
     [COLLECT_QUEUE, collect],
     [ANALYSE_QUEUE, analyse],
   ] as const) {
-    if (await boss.getQueue(name)) await boss.updateQueue(name, { name, ...options });
-    else {
+    // An install's queues keep their settings; a caller that names its retries sets them (tests).
+    if (await boss.getQueue(name)) {
+      if (name === COLLECT_QUEUE && (retry.limit !== undefined || retry.delaySeconds !== undefined)) {
+        await boss.updateQueue(name, { name, ...options });
+      }
+    } else {
       try {
         await boss.createQueue(name, { name, ...options });
       } catch (error) {
