@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { startCollection } from "../../server/jobs/collect";
-import { enqueueCollection, failInterruptedRuns, INTERRUPTED, takeLease } from "../../server/jobs/queue";
+import { cancelRun, enqueueCollection, failInterruptedRuns, INTERRUPTED, takeLease } from "../../server/jobs/queue";
 import { describeChildExit, startWorker, type WorkerOptions } from "../../server/jobs/worker";
 import { createTestDatabase, settledRun, type TestDatabase } from "./db";
 
@@ -104,6 +104,20 @@ describe("collection worker", () => {
     const killed = await settled(runId);
     expect(killed).toMatchObject({ status: "failed" });
     expect(killed.error).toMatch(/the collection process was killed \(SIGKILL\)/);
+  });
+
+  it("cancels a running collection: its process is killed and the run says who cancelled it", async () => {
+    const source = await demoSource("cancelled demo", { vms: 2000 });
+    await worker();
+    const { runId } = await startCollection(source.id, { database: t });
+    await waitForStatus(runId, "running");
+    expect(await cancelRun(t, runId, "ada@example.com")).toBe(true);
+    const run = await settled(runId);
+    expect(run).toMatchObject({ status: "failed", error: "cancelled by ada@example.com" });
+    expect(await cancelRun(t, runId, "ada@example.com")).toBe(false);
+    for (let i = 0; i < 50 && collectionPid(runId); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(collectionPid(runId)).toBeNull();
+    expect(await t.prisma.virtualMachine.count({ where: { sourceId: source.id } })).toBe(0);
   });
 
   it("stops a collection past its time limit", async () => {
