@@ -123,7 +123,7 @@ export function CustomerView({ customerId }: { customerId: string }) {
         <div className="mt-2 flex flex-wrap items-center justify-between gap-3">
           <div className="flex flex-wrap items-center gap-3">
             <h1 className="text-2xl font-semibold tracking-tight">
-              {c ? c.name : <span className="inline-block h-7 w-56 animate-pulse rounded bg-slate-200 align-middle" aria-label="Loading customer" />}
+              {c ? c.name : <span className="inline-block h-7 w-56 animate-pulse rounded bg-slate-200 dark:bg-slate-700 align-middle" aria-label="Loading customer" />}
             </h1>
             {c?.isDemo && <Badge tone="amber">Demo</Badge>}
             {c && <StatusBadge status={c.status} />}
@@ -181,7 +181,7 @@ export function CustomerView({ customerId }: { customerId: string }) {
       <CustomerTrends customerId={customerId} />
 
       <div>
-        <div role="tablist" aria-label="Inventory and analysis" className="flex flex-wrap gap-x-1 border-b border-slate-200">
+        <div role="tablist" aria-label="Inventory and analysis" className="flex flex-wrap gap-x-1 border-b border-slate-200 dark:border-slate-700">
           {TABS.map((t) => {
             const selected = t.id === tab;
             const count = counts[t.id];
@@ -203,8 +203,8 @@ export function CustomerView({ customerId }: { customerId: string }) {
                   "-mb-px inline-flex items-center gap-2 whitespace-nowrap rounded-t-md border-b-2 px-3 py-2 text-sm font-medium",
                   focusRing,
                   selected
-                    ? "border-brand-600 text-brand-700"
-                    : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900",
+                    ? "border-brand-600 text-brand-700 dark:text-brand-300"
+                    : "border-transparent text-slate-600 dark:text-slate-400 hover:border-slate-300 dark:hover:border-slate-600 hover:text-slate-900 dark:hover:text-slate-100",
                 )}
               >
                 {t.label}
@@ -212,7 +212,7 @@ export function CustomerView({ customerId }: { customerId: string }) {
                   <span
                     className={cx(
                       "rounded-full px-1.5 py-0.5 text-xs tabular-nums",
-                      selected ? "bg-brand-50 text-brand-700" : "bg-slate-100 text-slate-600",
+                      selected ? "bg-brand-50 dark:bg-brand-900/40 text-brand-700 dark:text-brand-300" : "bg-slate-100 dark:bg-slate-800 text-slate-600 dark:text-slate-400",
                     )}
                   >
                     {formatCount(count)}
@@ -259,15 +259,15 @@ export function CustomerView({ customerId }: { customerId: string }) {
 
 function Breadcrumb({ name }: { name: string }) {
   return (
-    <nav aria-label="Breadcrumb" className="text-sm text-slate-500">
+    <nav aria-label="Breadcrumb" className="text-sm text-slate-500 dark:text-slate-400">
       <ol className="flex items-center gap-1.5">
         <li>
-          <Link href="/" className={cx("rounded hover:text-slate-900", focusRing)}>
+          <Link href="/" className={cx("rounded hover:text-slate-900 dark:hover:text-slate-100", focusRing)}>
             Fleet
           </Link>
         </li>
         <li aria-hidden="true">/</li>
-        <li aria-current="page" className="truncate text-slate-700">
+        <li aria-current="page" className="truncate text-slate-700 dark:text-slate-300">
           {name}
         </li>
       </ol>
@@ -280,7 +280,7 @@ function CustomerNotFound() {
     <div className="space-y-4">
       <title>Customer not found · Fleetlens</title>
       <Breadcrumb name="Customer not found" />
-      <div className="rounded-lg border border-slate-200 bg-white shadow-xs">
+      <div className="rounded-lg border border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 shadow-xs">
         <EmptyState
           title="Customer not found"
           titleAs="h1"
