@@ -42,11 +42,11 @@ function columns() {
         const host = row.original;
         return (
           <div>
-            <div className="font-medium text-slate-900">
+            <div className="font-medium text-slate-900 dark:text-slate-100">
               <ObjectNameLink kind="host" id={host.id}>{host.name}</ObjectNameLink>
             </div>
             {host.vm && (
-              <div className="mt-0.5 text-xs text-slate-500">
+              <div className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">
                 runs in VM{" "}
                 <ObjectNameLink kind="vm" id={host.vm.id}>
                   {host.vm.name}
@@ -71,7 +71,7 @@ function columns() {
     col.accessor("platform", {
       header: "Platform",
       enableSorting: true,
-      cell: ({ getValue }) => getValue() ?? <span className="text-slate-400">{MISSING}</span>,
+      cell: ({ getValue }) => getValue() ?? <span className="text-slate-400 dark:text-slate-500">{MISSING}</span>,
     }),
     col.accessor("productVersion", {
       id: "productVersion",
@@ -79,11 +79,11 @@ function columns() {
       enableSorting: true,
       cell: ({ row }) => {
         const { productName, productVersion } = row.original;
-        if (!productName && !productVersion) return <span className="text-slate-400">{MISSING}</span>;
+        if (!productName && !productVersion) return <span className="text-slate-400 dark:text-slate-500">{MISSING}</span>;
         return (
           <span className="whitespace-nowrap">
             {productName}
-            {productVersion && <span className="text-slate-500"> {productVersion}</span>}
+            {productVersion && <span className="text-slate-500 dark:text-slate-400"> {productVersion}</span>}
           </span>
         );
       },
@@ -118,7 +118,7 @@ function columns() {
       meta: { className: "whitespace-nowrap" },
       cell: ({ row }) => {
         const { cluster, datacenter } = row.original;
-        if (!cluster) return <span className="text-slate-400">{MISSING}</span>;
+        if (!cluster) return <span className="text-slate-400 dark:text-slate-500">{MISSING}</span>;
         return <span title={datacenter ? `Datacenter ${datacenter}` : undefined}>{cluster}</span>;
       },
     }),
