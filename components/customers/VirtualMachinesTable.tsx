@@ -48,7 +48,7 @@ const FILTERS = [
 const POWER_TONES: Record<string, BadgeTone> = { poweredOn: "green", poweredOff: "neutral", suspended: "amber", paused: "amber" };
 
 const col = createColumnHelper<VmRow>();
-const muted = <span className="text-slate-400">{MISSING}</span>;
+const muted = <span className="text-slate-400 dark:text-slate-500">{MISSING}</span>;
 
 const columns = [
   col.accessor("name", {
@@ -61,13 +61,13 @@ const columns = [
       return (
         <div>
           <div className="flex flex-wrap items-center gap-1.5">
-            <span className="font-medium text-slate-900">
+            <span className="font-medium text-slate-900 dark:text-slate-100">
               <ObjectNameLink kind="vm" id={vm.id}>{vm.name}</ObjectNameLink>
             </span>
             {vm.template && <Badge tone="violet">Template</Badge>}
           </div>
           {address && (
-            <div className="mt-0.5 text-xs text-slate-500" title={vm.ipAddresses.join(", ") || undefined}>
+            <div className="mt-0.5 text-xs text-slate-500 dark:text-slate-400" title={vm.ipAddresses.join(", ") || undefined}>
               {address}
               {vm.ipAddresses.length > 2 && ` +${vm.ipAddresses.length - 2}`}
             </div>
@@ -123,7 +123,7 @@ const columns = [
         <div>
           <div>{guestOsConfigured ?? guestOsReported}</div>
           {guestOsReported && guestOsConfigured && guestOsReported !== guestOsConfigured && (
-            <div className="mt-0.5 text-xs text-slate-500">reports {guestOsReported}</div>
+            <div className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">reports {guestOsReported}</div>
           )}
         </div>
       );
