@@ -43,7 +43,7 @@ const FILTERS = [
 ] as const;
 
 const col = createColumnHelper<ContainerRow>();
-const muted = <span className="text-slate-400">{MISSING}</span>;
+const muted = <span className="text-slate-400 dark:text-slate-500">{MISSING}</span>;
 
 const columns = [
   col.accessor("name", {
@@ -57,10 +57,10 @@ const columns = [
         .join(" · ");
       return (
         <div>
-          <div className="font-medium text-slate-900">
+          <div className="font-medium text-slate-900 dark:text-slate-100">
             <ObjectNameLink kind="container" id={c.id}>{c.name}</ObjectNameLink>
           </div>
-          {notes && <div className="mt-0.5 text-xs text-slate-500">{notes}</div>}
+          {notes && <div className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">{notes}</div>}
         </div>
       );
     },
@@ -102,7 +102,7 @@ const columns = [
     meta: { align: "right", className: "whitespace-nowrap" },
     cell: ({ getValue }) => {
       const text = formatMemoryLimit(getValue());
-      return text === "unbounded" ? <span className="text-slate-500 italic">unbounded</span> : text;
+      return text === "unbounded" ? <span className="text-slate-500 dark:text-slate-400 italic">unbounded</span> : text;
     },
   }),
   col.accessor("nanoCpus", {
@@ -110,7 +110,7 @@ const columns = [
     meta: { align: "right", className: "whitespace-nowrap" },
     cell: ({ getValue }) => {
       const text = formatNanoCpus(getValue());
-      return text === "unbounded" ? <span className="text-slate-500 italic">unbounded</span> : text;
+      return text === "unbounded" ? <span className="text-slate-500 dark:text-slate-400 italic">unbounded</span> : text;
     },
   }),
   col.accessor("privileged", {
@@ -119,7 +119,7 @@ const columns = [
     sortDescFirst: true,
     cell: ({ row }) => (
       <div className="flex flex-wrap gap-1">
-        {row.original.privileged ? <Badge tone="red">Privileged</Badge> : <span className="text-slate-500">No</span>}
+        {row.original.privileged ? <Badge tone="red">Privileged</Badge> : <span className="text-slate-500 dark:text-slate-400">No</span>}
         {row.original.pidMode === "host" && <Badge tone="amber">Host PID</Badge>}
         {row.original.networkMode === "host" && <Badge tone="amber">Host network</Badge>}
       </div>
