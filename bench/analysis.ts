@@ -16,24 +16,16 @@
  * Uses DATABASE_URL's server if set (a scratch database is created and dropped), else an embedded
  * PostgreSQL in a temp dir.
  */
-import { randomBytes } from "node:crypto";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { analyse } from "../server/analysis";
 import { loadInventory } from "../server/analysis/load";
 import { DEFAULT_PARAMETERS } from "../server/analysis/parameters";
 import { analysesComputed, customerAnalysis, forgetCachedAnalyses } from "../server/analysis/stored";
 import { generateFleetSnapshot } from "../server/collectors/demo/fleet";
-import { connect } from "../server/db/client";
-import { startEmbeddedPostgres } from "../server/db/embedded";
-import { migrate } from "../server/db/migrate";
 import { applySnapshot } from "../server/inventory/ingest";
-import { arg, median, timed } from "./lib";
+import { arg, median, timed, scratchDatabase } from "./lib";
 
 const vms = arg("vms", 2_000);
 const containers = arg("containers", 20_000);
@@ -50,24 +42,8 @@ const DENSITY_SQL = `
     FROM virtual_machine v`;
 
 async function main() {
-  let stopServer: (() => Promise<void>) | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  let tempDir: string | undefined;
-  if (!serverUrl) {
-    tempDir = await fs.mkdtemp(path.join(os.tmpdir(), "fleetlens-bench-"));
-    await fs.chmod(tempDir, 0o755);
-    const server = await startEmbeddedPostgres({ dir: tempDir });
-    serverUrl = server.url;
-    stopServer = server.stop;
-  }
-  const dbName = `fleetlens_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${dbName}`;
-  await migrate(url.toString());
-  const database = connect(url.toString(), { max: 2 });
+  const scratch = await scratchDatabase({ max: 2 });
+  const { database } = scratch;
   try {
     const customer = await database.prisma.customer.create({ data: { name: "bench" } });
     const source = await database.prisma.source.create({ data: { customerId: customer.id, kind: "demo", name: "bench", endpoint: "demo:bench" } });
@@ -139,11 +115,7 @@ async function main() {
     console.log(`  ${"stored (read and decoded)".padEnd(48)} ${m(firstView.stored).toFixed(0).padStart(7)} ms`);
     console.log(`  stored ÷ computed: ${(m(firstView.stored) / m(firstView.computed)).toFixed(2)}×`);
   } finally {
-    await database.close();
-    await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
-    await admin.end();
-    if (stopServer) await stopServer();
-    if (tempDir) await fs.rm(tempDir, { recursive: true, force: true });
+    await scratch.drop();
   }
 }
 

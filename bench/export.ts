@@ -17,24 +17,17 @@
  * PostgreSQL in a temp dir.
  */
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { pipeline } from "node:stream/promises";
-import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { generateFleetSnapshot } from "../server/collectors/demo/fleet";
 import { connect } from "../server/db/client";
-import { startEmbeddedPostgres } from "../server/db/embedded";
-import { migrate } from "../server/db/migrate";
 import { csvStream } from "../server/export/csv";
 import { parseColumns, parseTableFilter, TABLE_EXPORTS } from "../server/export/registry";
 import { xlsxStream } from "../server/export/xlsx";
 import { applySnapshot } from "../server/inventory/ingest";
-import { arg, timed } from "./lib";
+import { arg, timed, scratchDatabase } from "./lib";
 
 type Contender = "copy" | "csv" | "xlsx" | "baseline";
 interface Result {
@@ -110,24 +103,9 @@ async function child(url: string, customerId: string, contender: Contender): Pro
 async function main() {
   const rows = arg("rows", 200_000);
   const heap = arg("heap", 128);
-  let stopServer: (() => Promise<void>) | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  let tempDir: string | undefined;
-  if (!serverUrl) {
-    tempDir = await fs.mkdtemp(path.join(os.tmpdir(), "fleetlens-bench-"));
-    await fs.chmod(tempDir, 0o755);
-    const server = await startEmbeddedPostgres({ dir: tempDir });
-    serverUrl = server.url;
-    stopServer = server.stop;
-  }
-  const dbName = `fleetlens_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${dbName}`;
-  await migrate(url.toString());
-  const database = connect(url.toString(), { max: 4 });
+  const scratch = await scratchDatabase({ max: 4 });
+  const { database } = scratch;
+  const url = scratch.url;
   try {
     const customer = await database.prisma.customer.create({ data: { name: "bench" } });
     const source = await database.prisma.source.create({ data: { customerId: customer.id, kind: "demo", name: "bench", endpoint: "demo:bench" } });
@@ -137,7 +115,7 @@ async function main() {
 
     const run = (contender: Contender): Result =>
       JSON.parse(
-        execFileSync(process.execPath, [`--max-old-space-size=${heap}`, ...process.execArgv, fileURLToPath(import.meta.url), "--child", url.toString(), customer.id, contender], {
+        execFileSync(process.execPath, [`--max-old-space-size=${heap}`, ...process.execArgv, fileURLToPath(import.meta.url), "--child", url, customer.id, contender], {
           encoding: "utf8",
           maxBuffer: 1024 * 1024,
         }).trim().split("\n").pop()!,
@@ -162,11 +140,7 @@ async function main() {
     console.log(`goals: ≥ 0.5× COPY (CSV ${(rate(csv) / rate(copy)).toFixed(2)}×, xlsx ${(rate(xlsx) / rate(copy)).toFixed(2)}×), peak RSS < 250 MiB (CSV ${csv.rssMiB.toFixed(0)}, xlsx ${xlsx.rssMiB.toFixed(0)})`);
     for (const r of [csv, xlsx]) if (r.rows !== copy.rows) throw new Error(`row counts differ: ${r.rows} against COPY's ${copy.rows}`);
   } finally {
-    await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
-    await stopServer?.();
-    if (tempDir) await fs.rm(tempDir, { recursive: true, force: true });
+    await scratch.drop();
   }
 }
 

@@ -9,21 +9,13 @@
  * Uses DATABASE_URL's server if set (a scratch database is created and dropped), else an embedded
  * PostgreSQL in a temp dir. Prints a table; the ratio is applySnapshot rows/s ÷ COPY rows/s.
  */
-import { randomBytes } from "node:crypto";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { generateFleetSnapshot } from "../server/collectors/demo/fleet";
-import { connect } from "../server/db/client";
-import { startEmbeddedPostgres } from "../server/db/embedded";
-import { migrate } from "../server/db/migrate";
 import { applySnapshot } from "../server/inventory/ingest";
 import { parseSnapshot } from "../server/inventory/snapshot";
-import { arg } from "./lib";
+import { arg, scratchDatabase } from "./lib";
 
 const TABLES = [
   "host", "virtual_machine", "virtual_disk", "image", "layer", "image_layer", "container",
@@ -38,24 +30,8 @@ const seconds = (start: number) => (performance.now() - start) / 1000;
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 async function main() {
-  let stopServer: (() => Promise<void>) | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  let tempDir: string | undefined;
-  if (!serverUrl) {
-    tempDir = await fs.mkdtemp(path.join(os.tmpdir(), "fleetlens-bench-"));
-    await fs.chmod(tempDir, 0o755);
-    const server = await startEmbeddedPostgres({ dir: tempDir });
-    serverUrl = server.url;
-    stopServer = server.stop;
-  }
-  const dbName = `fleetlens_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${dbName}`;
-  await migrate(url.toString());
-  const database = connect(url.toString(), { max: 2 });
+  const scratch = await scratchDatabase({ max: 2 });
+  const { database } = scratch;
 
   try {
     let t = performance.now();
@@ -161,11 +137,7 @@ async function main() {
     for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
     console.log(`\napplySnapshot / COPY throughput ratio: ${(applyRate / copyRate).toFixed(2)}x against tables with the same foreign keys (goal >= 0.5x); ${(applyRate / (totalRows / copySeconds.indexesOnly)).toFixed(2)}x against tables with indexes only`);
   } finally {
-    await database.close();
-    await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
-    await admin.end();
-    await stopServer?.();
-    if (tempDir) await fs.rm(tempDir, { recursive: true, force: true });
+    await scratch.drop();
   }
 }
 

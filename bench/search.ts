@@ -11,18 +11,13 @@
  * a container id's first 12 characters, ...). Uses DATABASE_URL's server if set (a scratch
  * database is created and dropped), else an embedded PostgreSQL in a temp dir.
  */
-import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { generateFleetSnapshot } from "../server/collectors/demo/fleet";
-import { connect } from "../server/db/client";
-import { startEmbeddedPostgres } from "../server/db/embedded";
-import { migrate } from "../server/db/migrate";
 import { applySnapshot } from "../server/inventory/ingest";
 import { searchFleet } from "../server/search/search";
-import { arg, median, timed } from "./lib";
+import { arg, median, timed, scratchDatabase } from "./lib";
 
 const vms = arg("vms", 10_000);
 const containers = arg("containers", 100_000);
@@ -37,24 +32,8 @@ async function indexMigration(): Promise<{ sql: string; indexes: string[] }> {
 }
 
 async function main() {
-  let stopServer: (() => Promise<void>) | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  let tempDir: string | undefined;
-  if (!serverUrl) {
-    tempDir = await fs.mkdtemp(path.join(os.tmpdir(), "fleetlens-bench-"));
-    await fs.chmod(tempDir, 0o755);
-    const server = await startEmbeddedPostgres({ dir: tempDir });
-    serverUrl = server.url;
-    stopServer = server.stop;
-  }
-  const dbName = `fleetlens_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${dbName}`;
-  await migrate(url.toString());
-  const database = connect(url.toString(), { max: 6 });
+  const scratch = await scratchDatabase({ max: 6 });
+  const { database } = scratch;
   try {
     const { sql: indexSql, indexes } = await indexMigration();
     // What the indexes cost ingest: one customer's fleet ingested without them, the same fleet as a
@@ -142,11 +121,7 @@ async function main() {
     console.log(`  ${"reference: count(*) of containers".padEnd(34)} ${"".padEnd(26)} ${"".padStart(7)} ${refWith.toFixed(1).padStart(6)} ms ${refWithout.toFixed(1).padStart(6)} ms`);
     console.log(`  search indexes (${indexes.length}): built over both customers in ${(buildMs / 1000).toFixed(1)} s, ${(Number(size.bytes) / 1048576).toFixed(0)} MiB`);
   } finally {
-    await database.close();
-    await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
-    await admin.end();
-    if (stopServer) await stopServer();
-    if (tempDir) await fs.rm(tempDir, { recursive: true, force: true });
+    await scratch.drop();
   }
 }
 

@@ -10,21 +10,13 @@
  * Uses DATABASE_URL's server if set (a scratch database is created and dropped), else an embedded
  * PostgreSQL in a temp dir. Prints a table.
  */
-import { randomBytes } from "node:crypto";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import pg from "pg";
-import { connect } from "../server/db/client";
-import { startEmbeddedPostgres } from "../server/db/embedded";
-import { migrate } from "../server/db/migrate";
 import { copyRows } from "../server/inventory/copy";
 import { applySnapshot } from "../server/inventory/ingest";
 import { parseSnapshot, type SnapshotInput } from "../server/inventory/snapshot";
 import { loadUse } from "../server/utilisation/query";
 import { SAMPLES, seriesOf, writeUtilisation } from "../server/utilisation/store";
 import { pointTime } from "../server/utilisation/series";
-import { arg } from "./lib";
+import { arg, scratchDatabase } from "./lib";
 
 const vms = arg("vms", 2000);
 const values = arg("values", 336);
@@ -47,23 +39,8 @@ function snapshot(): SnapshotInput {
 }
 
 async function main() {
-  let stopServer: (() => Promise<void>) | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "fleetlens-bench-"));
-    await fs.chmod(dir, 0o755);
-    const server = await startEmbeddedPostgres({ dir });
-    serverUrl = server.url;
-    stopServer = server.stop;
-  }
-  const dbName = `fleetlens_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${dbName}`;
-  await migrate(url.toString());
-  const database = connect(url.toString(), { max: 2 });
+  const scratch = await scratchDatabase({ max: 2 });
+  const { database } = scratch;
   try {
     const parsed = parseSnapshot(snapshot());
     const customer = await database.prisma.customer.create({ data: { name: "bench" } });
@@ -109,10 +86,7 @@ async function main() {
       client.release();
     }
   } finally {
-    await database.close();
-    await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
-    await admin.end();
-    await stopServer?.();
+    await scratch.drop();
   }
 }
 
