@@ -54,7 +54,7 @@ function Density({ data }: { data: CustomerAnalysis }) {
           detail={`of ${pluralize(totals?.containers ?? 0, "container")}, no memory limit`}
         />
       </dl>
-      <p className="text-sm text-slate-600">
+      <p className="text-sm text-slate-600 dark:text-slate-400">
         Ratios count powered-on virtual machines only: templates and powered-off (or suspended) VMs are not counted in
         the ratios; they are listed apart. Containers without a memory limit are counted as unbounded, never as zero
         memory.
@@ -66,7 +66,7 @@ function Density({ data }: { data: CustomerAnalysis }) {
         description={`vCPU:pCore and vRAM:pRAM of each hypervisor or bare-metal engine host; the dashed lines are the targets (${formatRatio(target.vcpuPerCore)} and ${formatRatio(target.vramPerPram)}). Hosts over a target are drawn in red and orange.`}
       >
         {hosts.length === 0 ? (
-          <p className="px-4 py-6 text-sm text-slate-600">No physical hosts collected: only their virtual machines or containers.</p>
+          <p className="px-4 py-6 text-sm text-slate-600 dark:text-slate-400">No physical hosts collected: only their virtual machines or containers.</p>
         ) : (
           <ChartWithTable
             label="Bar chart of vCPU:pCore and vRAM:pRAM per physical host, with the target ratios"
@@ -121,20 +121,20 @@ function Density({ data }: { data: CustomerAnalysis }) {
                 }
               >
                 {hosts.map((h) => (
-                  <tr key={h.key} className={h.overTarget ? "bg-red-50/50" : undefined}>
+                  <tr key={h.key} className={h.overTarget ? "bg-red-50/50 dark:bg-red-950/30" : undefined}>
                     <RowHeader className="whitespace-nowrap">
                       <ObjectNameLink kind="host" id={h.key}>{h.hostName}</ObjectNameLink>
                     </RowHeader>
-                    <td className={cx(tdClass, "whitespace-nowrap text-slate-600")}>{h.cluster}</td>
+                    <td className={cx(tdClass, "whitespace-nowrap text-slate-600 dark:text-slate-400")}>{h.cluster}</td>
                     <td className={numClass}>
                       {formatCount(h.vmsPoweredOn)} / {formatCount(h.vmsPoweredOff)} / {formatCount(h.templates)}
                     </td>
                     <td className={numClass}>{formatCount(h.vcpusPoweredOn)}</td>
                     <td className={numClass}>{formatCount(h.physicalCores)}</td>
-                    <td className={cx(numClass, h.vcpuPerCore !== null && h.vcpuPerCore > target.vcpuPerCore && "font-semibold text-red-700")}>
+                    <td className={cx(numClass, h.vcpuPerCore !== null && h.vcpuPerCore > target.vcpuPerCore && "font-semibold text-red-700 dark:text-red-300")}>
                       {formatRatio(h.vcpuPerCore)}
                     </td>
-                    <td className={cx(numClass, h.vramPerPram !== null && h.vramPerPram > target.vramPerPram && "font-semibold text-red-700")}>
+                    <td className={cx(numClass, h.vramPerPram !== null && h.vramPerPram > target.vramPerPram && "font-semibold text-red-700 dark:text-red-300")}>
                       {formatRatio(h.vramPerPram)}
                     </td>
                     <td className={numClass}>
@@ -142,7 +142,7 @@ function Density({ data }: { data: CustomerAnalysis }) {
                     </td>
                     <td className={numClass}>{formatDecimal(h.consolidation)}</td>
                     <td className={tdClass}>
-                      {h.overTarget ? <Badge tone="red">Yes</Badge> : <span className="text-slate-600">No</span>}
+                      {h.overTarget ? <Badge tone="red">Yes</Badge> : <span className="text-slate-600 dark:text-slate-400">No</span>}
                     </td>
                   </tr>
                 ))}
