@@ -86,9 +86,9 @@ function SortTh({
         onClick={() => onSort(column)}
         title={`Sort by ${label.toLowerCase()}`}
         className={cx(
-          "-mx-1 inline-flex items-center gap-1 rounded px-1 py-0.5 hover:bg-slate-200/70 hover:text-slate-900",
+          "-mx-1 inline-flex items-center gap-1 rounded px-1 py-0.5 hover:bg-slate-200/70 dark:hover:bg-slate-700/70 hover:text-slate-900 dark:hover:text-slate-100",
           right && "flex-row-reverse",
-          active && "text-slate-900",
+          active && "text-slate-900 dark:text-slate-100",
           focusRing,
         )}
       >
@@ -203,7 +203,7 @@ function DependencyView({ data, customerId, customerName }: { data: Dependencies
 
       <div className="flex flex-wrap items-end gap-3">
         <div className="text-sm">
-          <label htmlFor={groupId} className="mb-1 block text-xs font-medium text-slate-600">
+          <label htmlFor={groupId} className="mb-1 block text-xs font-medium text-slate-600 dark:text-slate-400">
             Group
           </label>
           <select
@@ -252,7 +252,7 @@ function DependencyView({ data, customerId, customerName }: { data: Dependencies
             }}
             className="w-80"
           />
-          <p className="text-xs text-slate-600" aria-live="polite">
+          <p className="text-xs text-slate-600 dark:text-slate-400" aria-live="polite">
             {formatRowRange(current, PAGE_SIZE, rows.length)}
           </p>
         </div>
@@ -284,11 +284,11 @@ function DependencyView({ data, customerId, customerName }: { data: Dependencies
           </FigureTable>
         )}
         {pages > 1 && (
-          <div className="flex items-center justify-end gap-2 border-t border-slate-200 px-3 py-2">
+          <div className="flex items-center justify-end gap-2 border-t border-slate-200 dark:border-slate-700 px-3 py-2">
             <Button variant="secondary" size="sm" disabled={current === 0} onClick={() => setPage(current - 1)}>
               Previous
             </Button>
-            <span className="text-xs text-slate-600">
+            <span className="text-xs text-slate-600 dark:text-slate-400">
               Page {formatCount(current + 1)} of {formatCount(pages)}
             </span>
             <Button variant="secondary" size="sm" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
@@ -315,7 +315,7 @@ function Endpoint({ node, fallback }: { node: Node | undefined; fallback: string
   return (
     <span>
       {node.kind === "vm" ? <ObjectNameLink kind="vm" id={node.key}>{node.name}</ObjectNameLink> : node.name}
-      {!node.discovered && <span className="ml-1.5 text-xs text-slate-500">(not read)</span>}
+      {!node.discovered && <span className="ml-1.5 text-xs text-slate-500 dark:text-slate-400">(not read)</span>}
     </span>
   );
 }
@@ -332,9 +332,9 @@ function EdgeRow({ edge, from, to }: { edge: Edge; from: Node | undefined; to: N
       </td>
       <td className={numClass}>{edge.port}</td>
       <td className={cx(tdClass, "uppercase")}>{edge.protocol}</td>
-      <td className={cx(tdClass, "text-xs text-slate-700")}>
+      <td className={cx(tdClass, "text-xs text-slate-700 dark:text-slate-300")}>
         {edge.clientProcesses.length === 0 && edge.serverProcesses.length === 0 ? (
-          <span className="text-slate-400">{MISSING}</span>
+          <span className="text-slate-400 dark:text-slate-500">{MISSING}</span>
         ) : (
           <>
             {processes(edge.clientProcesses)} <span aria-label="to">→</span> {processes(edge.serverProcesses)}
