@@ -33,7 +33,7 @@ export function DependencyGraph({ nodes, edges, label }: { nodes: DependencyNode
   };
 
   if (layout.nodes.length === 0) {
-    return <p className="px-4 py-6 text-sm text-slate-600">No connection between workloads or to outside was read.</p>;
+    return <p className="px-4 py-6 text-sm text-slate-600 dark:text-slate-400">No connection between workloads or to outside was read.</p>;
   }
   const activeNode = active ? byKey.get(active) : undefined;
   const lit = (link: GraphLink) => active === null || link.from === active || link.to === active;
@@ -118,7 +118,7 @@ export function DependencyGraph({ nodes, edges, label }: { nodes: DependencyNode
           ))}
         </g>
       </svg>
-      <figcaption className="mt-1 px-2 text-xs text-slate-600" aria-live="polite">
+      <figcaption className="mt-1 px-2 text-xs text-slate-600 dark:text-slate-400" aria-live="polite">
         {activeNode ? describe(activeNode) : `${pluralize(layout.nodes.length, "node")} and ${pluralize(layout.links.length, "link")}.`}
         {layout.hidden > 0 && (
           <span className={cx("ml-1")}>
