@@ -39,14 +39,14 @@ const FILTERS = [
 const KIND_LABEL: Record<FindingRow["kind"], string> = { vm: "VM", container: "Container", host: "Host" };
 
 const col = createColumnHelper<FindingRow>();
-const muted = <span className="text-slate-400">{MISSING}</span>;
+const muted = <span className="text-slate-400 dark:text-slate-500">{MISSING}</span>;
 
 /** The upstream rule the finding mirrors, linked to its source (at the version cited); our own rules say so. */
 function Upstream({ f }: { f: FindingRow }) {
-  if (f.upstreamId === null && f.sourceUrl === null) return <div className="mt-0.5 text-xs text-slate-500">Fleetlens rule (no upstream)</div>;
+  if (f.upstreamId === null && f.sourceUrl === null) return <div className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">Fleetlens rule (no upstream)</div>;
   const label = f.upstreamId ?? "source";
   return (
-    <div className="mt-0.5 text-xs text-slate-500">
+    <div className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">
       Upstream{" "}
       {f.sourceUrl ? (
         <a href={f.sourceUrl} target="_blank" rel="noreferrer noopener" className={`font-mono ${linkClass}`} data-upstream-id={f.upstreamId ?? undefined}>
@@ -74,12 +74,12 @@ const columns = [
       const f = row.original;
       return (
         <div title={f.source || undefined}>
-          <div className="font-medium text-slate-900">{f.title}</div>
-          <div className="mt-0.5 font-mono text-xs text-slate-500">{f.ruleId}</div>
+          <div className="font-medium text-slate-900 dark:text-slate-100">{f.title}</div>
+          <div className="mt-0.5 font-mono text-xs text-slate-500 dark:text-slate-400">{f.ruleId}</div>
           <Upstream f={f} />
-          {f.text && <p className="mt-1 text-xs text-slate-600">{f.text}</p>}
+          {f.text && <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">{f.text}</p>}
           {f.deviation && (
-            <p className="mt-1 rounded bg-amber-50 px-2 py-1 text-xs text-amber-900 ring-1 ring-amber-600/20">
+            <p className="mt-1 rounded bg-amber-50 dark:bg-amber-950/40 px-2 py-1 text-xs text-amber-900 dark:text-amber-200 ring-1 ring-amber-600/20">
               <span className="font-medium">Differs from upstream: </span>
               {f.deviation}
             </p>
@@ -98,7 +98,7 @@ const columns = [
           <ObjectNameLink kind={row.original.kind} id={row.original.objectKey}>{row.original.name}</ObjectNameLink>
         </div>
         {row.original.detail && (
-          <div className="mt-0.5 text-xs break-all text-slate-500">{row.original.detail}</div>
+          <div className="mt-0.5 text-xs break-all text-slate-500 dark:text-slate-400">{row.original.detail}</div>
         )}
       </div>
     ),
@@ -186,7 +186,7 @@ export function FindingsTable({
       toolbar={
         <TableControls table={table} searchLabel="Search findings" searchPlaceholder="Search workload, host, rule or detail">
           {ruleId && (
-            <div className="flex items-center gap-1.5 text-xs text-slate-600">
+            <div className="flex items-center gap-1.5 text-xs text-slate-600 dark:text-slate-400">
               Rule
               <Badge tone="brand" title={ruleTitle}>
                 {ruleId}
