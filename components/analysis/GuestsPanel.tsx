@@ -33,10 +33,10 @@ const MATCH_LABEL: Record<NonNullable<GuestRow["match"]>, string> = {
 const percent = (part: number, whole: number) => (whole === 0 ? MISSING : `${Math.round((part / whole) * 100)}%`);
 
 function UseOf({ used, total }: { used: number | null; total: number | null }) {
-  if (used === null || total === null) return <span className="text-slate-400">{MISSING}</span>;
+  if (used === null || total === null) return <span className="text-slate-400 dark:text-slate-500">{MISSING}</span>;
   return (
     <span>
-      {formatMiB(used)} <span className="text-slate-500">of {formatMiB(total)}</span>
+      {formatMiB(used)} <span className="text-slate-500 dark:text-slate-400">of {formatMiB(total)}</span>
     </span>
   );
 }
@@ -99,7 +99,7 @@ export function GuestsPanel({ customerId, customerName }: { customerId: string; 
             onSearch={setSearch}
             className="w-80"
           />
-          <p className="text-xs text-slate-600" aria-live="polite">
+          <p className="text-xs text-slate-600 dark:text-slate-400" aria-live="polite">
             {pluralize(rows.length, "guest")}
           </p>
         </div>
@@ -139,21 +139,21 @@ function GuestTableRow({ guest: g }: { guest: GuestRow }) {
     <tr data-guest={g.target}>
       <RowHeader>
         <span className="font-mono text-xs">{g.target}</span>
-        {g.hostname && <span className="block text-xs font-normal text-slate-500">{g.hostname}</span>}
+        {g.hostname && <span className="block text-xs font-normal text-slate-500 dark:text-slate-400">{g.hostname}</span>}
       </RowHeader>
       <td className={tdClass}>
         {g.vmName ? (
           <span>
             <ObjectNameLink kind="vm" id={g.vmKey}>{g.vmName}</ObjectNameLink>
-            {g.match && <span className="block text-xs text-slate-500">{MATCH_LABEL[g.match]}</span>}
+            {g.match && <span className="block text-xs text-slate-500 dark:text-slate-400">{MATCH_LABEL[g.match]}</span>}
           </span>
         ) : (
           <Badge tone="amber">Not matched</Badge>
         )}
       </td>
       <td className={cx(tdClass, "text-xs")}>
-        {g.os ?? <span className="text-slate-400">{MISSING}</span>}
-        {g.kernel && <span className="block text-slate-500">{g.kernel}</span>}
+        {g.os ?? <span className="text-slate-400 dark:text-slate-500">{MISSING}</span>}
+        {g.kernel && <span className="block text-slate-500 dark:text-slate-400">{g.kernel}</span>}
       </td>
       <td className={numClass}>{g.cpuBusyPercent === null ? MISSING : `${g.cpuBusyPercent.toFixed(0)}%`}</td>
       <td className={numClass}>
@@ -163,9 +163,9 @@ function GuestTableRow({ guest: g }: { guest: GuestRow }) {
         <UseOf used={g.diskUsedMiB} total={g.diskTotalMiB} />
       </td>
       <td className={cx(tdClass, "text-xs")}>
-        {g.software.length === 0 ? <span className="text-slate-500">none recognised</span> : g.software.join(", ")}
+        {g.software.length === 0 ? <span className="text-slate-500 dark:text-slate-400">none recognised</span> : g.software.join(", ")}
         {g.extraModules.length > 0 && (
-          <span className="mt-0.5 block text-amber-800">
+          <span className="mt-0.5 block text-amber-800 dark:text-amber-200">
             {pluralize(g.extraModules.length, "extra kernel module")}: {g.extraModules.slice(0, 5).join(", ")}
             {g.extraModules.length > 5 && ", …"}
           </span>
@@ -174,11 +174,11 @@ function GuestTableRow({ guest: g }: { guest: GuestRow }) {
       <td className={numClass}>{formatCount(g.listeners)}</td>
       <td className={cx(tdClass, "max-w-xs text-xs")}>
         {g.unread.length === 0 ? (
-          <span className="text-slate-500">Nothing</span>
+          <span className="text-slate-500 dark:text-slate-400">Nothing</span>
         ) : (
           <details>
-            <summary className="cursor-pointer text-amber-800">{pluralize(g.unread.length, "fact")} not read</summary>
-            <ul className="mt-1 list-disc space-y-0.5 pl-4 text-slate-700">
+            <summary className="cursor-pointer text-amber-800 dark:text-amber-200">{pluralize(g.unread.length, "fact")} not read</summary>
+            <ul className="mt-1 list-disc space-y-0.5 pl-4 text-slate-700 dark:text-slate-300">
               {g.unread.map((u, i) => (
                 <li key={i} className="break-words">
                   {u}
