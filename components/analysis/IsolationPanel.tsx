@@ -85,7 +85,7 @@ function IsolationSummary({
             ) : (
               <>
                 {formatScore(isolation.score)}
-                <span className="text-base font-normal text-slate-500"> / 100</span>
+                <span className="text-base font-normal text-slate-500 dark:text-slate-400"> / 100</span>
               </>
             )
           }
@@ -96,11 +96,11 @@ function IsolationSummary({
         <StatCard label="Info" value={formatCount(count("info"))} />
       </dl>
 
-      <section aria-labelledby="score-formula-heading" className="rounded-lg border border-slate-200 bg-slate-50 px-4 py-3">
-        <h2 id="score-formula-heading" className="text-sm font-semibold text-slate-900">
+      <section aria-labelledby="score-formula-heading" className="rounded-lg border border-slate-200 dark:border-slate-700 bg-slate-50 dark:bg-slate-800 px-4 py-3">
+        <h2 id="score-formula-heading" className="text-sm font-semibold text-slate-900 dark:text-slate-100">
           How the score is computed
         </h2>
-        <p className="mt-1 text-sm text-slate-700">{scoreFormula}</p>
+        <p className="mt-1 text-sm text-slate-700 dark:text-slate-300">{scoreFormula}</p>
       </section>
 
       <div className="grid gap-6 xl:grid-cols-2">
@@ -191,7 +191,7 @@ function IsolationSummary({
           description="Choose a rule to list its findings in the table below."
         >
           {findings.byRule.length === 0 ? (
-            <p className="px-4 py-6 text-sm text-slate-600">No rule matched anything.</p>
+            <p className="px-4 py-6 text-sm text-slate-600 dark:text-slate-400">No rule matched anything.</p>
           ) : (
             <FigureTable
               caption="Findings by rule: title, rule id, severity and count"
@@ -209,7 +209,7 @@ function IsolationSummary({
               {findings.byRule.map((r) => {
                 const selected = r.ruleId === selectedRule;
                 return (
-                  <tr key={r.ruleId} className={selected ? "bg-brand-50" : "hover:bg-slate-50/80"}>
+                  <tr key={r.ruleId} className={selected ? "bg-brand-50 dark:bg-brand-900/40" : "hover:bg-slate-50/80 dark:hover:bg-slate-800/40"}>
                     <RowHeader className="font-normal">
                       <button
                         type="button"
@@ -217,14 +217,14 @@ function IsolationSummary({
                         onClick={() => onRule(r.ruleId, r.title)}
                         title={selected ? "Show findings of every rule" : `Show the findings of ${r.ruleId} below`}
                         className={cx(
-                          "rounded text-left font-medium text-brand-700 hover:text-brand-900 hover:underline",
+                          "rounded text-left font-medium text-brand-700 dark:text-brand-300 hover:text-brand-900 dark:hover:text-brand-200 hover:underline",
                           focusRing,
                         )}
                       >
                         {r.title}
                       </button>
                     </RowHeader>
-                    <td className={cx(tdClass, "font-mono text-xs whitespace-nowrap text-slate-600")}>{r.ruleId}</td>
+                    <td className={cx(tdClass, "font-mono text-xs whitespace-nowrap text-slate-600 dark:text-slate-400")}>{r.ruleId}</td>
                     <td className={tdClass}>
                       <SeverityBadge severity={r.severity} />
                     </td>
@@ -242,7 +242,7 @@ function IsolationSummary({
           description="Container hosts, weakest first: a host's score is the mean of its containers' scores."
         >
           {isolation.hosts.length === 0 ? (
-            <p className="px-4 py-6 text-sm text-slate-600">No container hosts.</p>
+            <p className="px-4 py-6 text-sm text-slate-600 dark:text-slate-400">No container hosts.</p>
           ) : (
             <FigureTable
               caption="Posture of each container host"
@@ -266,11 +266,11 @@ function IsolationSummary({
                     <ObjectNameLink kind="host" id={h.key}>{h.hostName}</ObjectNameLink>
                   </RowHeader>
                   <td className={numClass}>{formatCount(h.containers)}</td>
-                  <td className={cx(tdClass, "text-xs text-slate-600")}>
-                    {h.tenants.length === 0 ? <span className="text-slate-400">{MISSING}</span> : h.tenants.join(", ")}
+                  <td className={cx(tdClass, "text-xs text-slate-600 dark:text-slate-400")}>
+                    {h.tenants.length === 0 ? <span className="text-slate-400 dark:text-slate-500">{MISSING}</span> : h.tenants.join(", ")}
                   </td>
                   <td className={numClass}>{formatScore(h.score)}</td>
-                  <td className={cx(numClass, h.findingsBySeverity.critical > 0 && "font-semibold text-red-700")}>
+                  <td className={cx(numClass, h.findingsBySeverity.critical > 0 && "font-semibold text-red-700 dark:text-red-300")}>
                     {formatCount(h.findingsBySeverity.critical)}
                   </td>
                   <td className={numClass}>{formatCount(h.findingsBySeverity.warning)}</td>
