@@ -110,7 +110,7 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
               <tr key={role} data-role={role}>
                 <RowHeader>{ROLE_LABEL[role]}</RowHeader>
                 <td className={numClass}>{formatCount(totals.roles[role])}</td>
-                <td className="px-3 py-2 align-top text-xs text-slate-600">{ROLE_VERDICT[role]}</td>
+                <td className="px-3 py-2 align-top text-xs text-slate-600 dark:text-slate-400">{ROLE_VERDICT[role]}</td>
               </tr>
             ))}
           </FigureTable>
@@ -122,7 +122,7 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
           description="Templates run nothing: they are out of the verdicts, the candidate counts and the savings."
         >
           {templates.length === 0 ? (
-            <p className="px-4 py-6 text-sm text-slate-600">No templates.</p>
+            <p className="px-4 py-6 text-sm text-slate-600 dark:text-slate-400">No templates.</p>
           ) : (
             <div className="max-h-80 overflow-y-auto">
               <FigureTable
@@ -143,10 +143,10 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
                       <ObjectNameLink kind="vm" id={t.key}>{t.name}</ObjectNameLink>
                     </RowHeader>
                     <td className="px-3 py-2 align-top whitespace-nowrap">
-                      {t.host ?? <span className="text-slate-400">{MISSING}</span>}
-                      {t.cluster && <div className="text-xs text-slate-500">{t.cluster}</div>}
+                      {t.host ?? <span className="text-slate-400 dark:text-slate-500">{MISSING}</span>}
+                      {t.cluster && <div className="text-xs text-slate-500 dark:text-slate-400">{t.cluster}</div>}
                     </td>
-                    <td className="px-3 py-2 align-top">{t.os ?? <span className="text-slate-400">{MISSING}</span>}</td>
+                    <td className="px-3 py-2 align-top">{t.os ?? <span className="text-slate-400 dark:text-slate-500">{MISSING}</span>}</td>
                   </tr>
                 ))}
               </FigureTable>
@@ -214,7 +214,7 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
           description="Hosts each cluster needs at the target vCPU:pCore and vRAM:pRAM ratios, for today's powered-on VMs and after the moves."
         >
           {packing.length === 0 ? (
-            <p className="px-4 py-6 text-sm text-slate-600">No hypervisor clusters: nothing to pack.</p>
+            <p className="px-4 py-6 text-sm text-slate-600 dark:text-slate-400">No hypervisor clusters: nothing to pack.</p>
           ) : (
             <FigureTable
               caption="Hosts per cluster: today, needed now, needed after the moves, freed"
@@ -237,7 +237,7 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
                   <td className={numClass}>{formatCount(p.neededNow)}</td>
                   <td className={numClass}>{formatCount(p.neededAfter)}</td>
                   <td className={numClass}>
-                    <span className={p.hostsFreed > 0 ? "font-semibold text-emerald-700" : undefined}>
+                    <span className={p.hostsFreed > 0 ? "font-semibold text-emerald-700 dark:text-emerald-300" : undefined}>
                       {formatCount(p.hostsFreed)}
                     </span>
                   </td>
