@@ -53,7 +53,7 @@ const STATUS_TONE: Record<Status, BadgeTone> = {
 const STATUS_OPTIONS = (Object.keys(STATUS_LABEL) as Status[]).map((value) => ({ value, label: STATUS_LABEL[value] }));
 const FILTERS = [{ key: "status", label: "Status", options: STATUS_OPTIONS, allLabel: "All statuses" }] as const;
 
-const muted = <span className="text-slate-400">{MISSING}</span>;
+const muted = <span className="text-slate-400 dark:text-slate-500">{MISSING}</span>;
 const pct = (v: number | null) => (v === null ? muted : `${v < 10 ? v.toFixed(1) : Math.round(v)} %`);
 const ghz = (mhz: number | null) => (mhz === null ? MISSING : `${(mhz / 1000).toFixed(1)} GHz`);
 
@@ -68,7 +68,7 @@ export function UtilisationPanel({ customerId, customerName }: { customerId: str
   const nothing = totals.vmsMeasured === 0 && data.hosts.every((h) => h.basis === null);
   return (
     <div className="space-y-4">
-      <p className="text-xs text-slate-600">
+      <p className="text-xs text-slate-600 dark:text-slate-400">
         Measured over the {data.periodDays} days before {data.asOf ? formatDateTime(data.asOf) : "now"}; sizes from the
         percentile and comfort factor set on the Parameters page. These savings come from measured use and are apart from
         the OS-duplication savings of the Waste tab.
@@ -170,17 +170,17 @@ function HostsSection({ data, customerName, onHistory }: { data: Summary; custom
           <tr key={h.hostKey} data-host={h.name}>
             <RowHeader>
               <ObjectNameLink kind="host" id={h.hostKey}>{h.name}</ObjectNameLink>
-              <div className="text-xs font-normal text-slate-500">{h.cluster}</div>
+              <div className="text-xs font-normal text-slate-500 dark:text-slate-400">{h.cluster}</div>
             </RowHeader>
             <td className={numClass}>
-              {h.cpuUsedMhz === null ? muted : <>{ghz(h.cpuUsedMhz)} <span className="text-slate-500">({pct(h.cpuUsedPercent)})</span></>}
+              {h.cpuUsedMhz === null ? muted : <>{ghz(h.cpuUsedMhz)} <span className="text-slate-500 dark:text-slate-400">({pct(h.cpuUsedPercent)})</span></>}
             </td>
             <td className={numClass}>
-              {h.memoryUsedMiB === null ? muted : <>{formatGiB(h.memoryUsedMiB)} <span className="text-slate-500">({pct(h.memoryUsedPercent)})</span></>}
+              {h.memoryUsedMiB === null ? muted : <>{formatGiB(h.memoryUsedMiB)} <span className="text-slate-500 dark:text-slate-400">({pct(h.memoryUsedPercent)})</span></>}
             </td>
             <td className={numClass}>{h.cpuHeadroomMhz === null ? muted : ghz(h.cpuHeadroomMhz)}</td>
             <td className={numClass}>{h.memoryHeadroomMiB === null ? muted : formatGiB(h.memoryHeadroomMiB)}</td>
-            <td className={tdClass}>{h.basis === "host" ? "host" : h.basis === "vms" ? "its VMs" : <span className="text-slate-500">not measured</span>}</td>
+            <td className={tdClass}>{h.basis === "host" ? "host" : h.basis === "vms" ? "its VMs" : <span className="text-slate-500 dark:text-slate-400">not measured</span>}</td>
             <td className={tdClass}>
               {h.basis === "host" && (
                 <Button variant="secondary" size="sm" onClick={() => onHistory({ objectKind: "host", objectKey: h.hostKey, name: h.name })}>
@@ -205,10 +205,10 @@ function vmColumns(onHistory: (target: HistoryTarget) => void) {
       meta: { className: "min-w-44" },
       cell: ({ row }) => (
         <div>
-          <div className="font-medium text-slate-900">
+          <div className="font-medium text-slate-900 dark:text-slate-100">
             <ObjectNameLink kind="vm" id={row.original.vmKey}>{row.original.name}</ObjectNameLink>
           </div>
-          <div className="mt-0.5 text-xs text-slate-500">{[row.original.hostName, row.original.cluster].filter(Boolean).join(" · ")}</div>
+          <div className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">{[row.original.hostName, row.original.cluster].filter(Boolean).join(" · ")}</div>
         </div>
       ),
     }),
@@ -219,7 +219,7 @@ function vmColumns(onHistory: (target: HistoryTarget) => void) {
       cell: ({ row }) => (
         <div>
           <Badge tone={STATUS_TONE[row.original.status]}>{STATUS_LABEL[row.original.status]}</Badge>
-          <p className="mt-1 text-xs text-slate-600">{row.original.reason}</p>
+          <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">{row.original.reason}</p>
         </div>
       ),
     }),
@@ -293,7 +293,7 @@ function vmColumns(onHistory: (target: HistoryTarget) => void) {
           reclaimMemoryMiB > 0 ? `${formatGiB(reclaimMemoryMiB)} RAM` : null,
           reclaimDiskMiB > 0 ? `${formatGiB(reclaimDiskMiB)} disk` : null,
         ].filter(Boolean);
-        return parts.length === 0 ? <span className="text-slate-400">0</span> : parts.join(", ");
+        return parts.length === 0 ? <span className="text-slate-400 dark:text-slate-500">0</span> : parts.join(", ");
       },
     }),
     col.accessor((v) => v.findings.length, {
@@ -302,7 +302,7 @@ function vmColumns(onHistory: (target: HistoryTarget) => void) {
       meta: { className: "min-w-40" },
       cell: ({ row }) =>
         row.original.findings.length === 0 ? (
-          <span className="text-slate-400">None</span>
+          <span className="text-slate-400 dark:text-slate-500">None</span>
         ) : (
           <ul className="space-y-1">
             {row.original.findings.map((f) => (
