@@ -41,12 +41,12 @@ const FILTERS = [
 ] as const;
 
 const col = createColumnHelper<VerdictRow>();
-const muted = <span className="text-slate-400">{MISSING}</span>;
+const muted = <span className="text-slate-400 dark:text-slate-500">{MISSING}</span>;
 
 /** A saving in MiB; zero is shown muted, a cost (negative) in amber. */
 function Saving({ mib }: { mib: number }) {
-  if (mib === 0) return <span className="text-slate-400">0</span>;
-  return <span className={mib < 0 ? "text-amber-700" : undefined}>{formatMiB(mib)}</span>;
+  if (mib === 0) return <span className="text-slate-400 dark:text-slate-500">0</span>;
+  return <span className={mib < 0 ? "text-amber-700 dark:text-amber-300" : undefined}>{formatMiB(mib)}</span>;
 }
 
 /** Evidence that points to another role than the VM's was read and set aside: say so. */
@@ -56,12 +56,12 @@ const setAside = (e: EvidenceItem, role: VerdictRow["role"]) => role !== null &&
 function EvidenceLine({ e, role }: { e: EvidenceItem; role: VerdictRow["role"] }) {
   const aside = setAside(e, role);
   return (
-    <li className={aside ? "text-slate-500" : undefined}>
-      <span className="text-slate-500">{e.source}: </span>
+    <li className={aside ? "text-slate-500 dark:text-slate-400" : undefined}>
+      <span className="text-slate-500 dark:text-slate-400">{e.source}: </span>
       <span className="font-mono">{e.field}</span> = <span className="break-words">{e.value}</span>{" "}
       <Badge tone={STRENGTH_TONE[e.strength]}>{e.strength}</Badge>
       {aside && e.supports && <span> points to {ROLE_LABEL[e.supports]}, set aside</span>}
-      {e.note && <div className="text-slate-500">{e.note}</div>}
+      {e.note && <div className="text-slate-500 dark:text-slate-400">{e.note}</div>}
     </li>
   );
 }
@@ -77,10 +77,10 @@ function EvidenceDetails({ row }: { row: VerdictRow }) {
   if (count === 0) return null;
   return (
     <details className="mt-1 text-xs" data-evidence>
-      <summary className="cursor-pointer text-brand-700 hover:text-brand-900">Evidence ({count})</summary>
+      <summary className="cursor-pointer text-brand-700 dark:text-brand-300 hover:text-brand-900 dark:hover:text-brand-200">Evidence ({count})</summary>
       {row.roleEvidence.length > 0 && (
         <>
-          <div className="mt-1 font-medium text-slate-700">What it is: {row.roleLabel}</div>
+          <div className="mt-1 font-medium text-slate-700 dark:text-slate-300">What it is: {row.roleLabel}</div>
           <ul className="mt-0.5 space-y-1" aria-label="Role evidence">
             {row.roleEvidence.map((e, i) => (
               <EvidenceLine key={`r${i}`} e={e} role={row.role} />
@@ -90,7 +90,7 @@ function EvidenceDetails({ row }: { row: VerdictRow }) {
       )}
       {more.length > 0 && (
         <>
-          <div className="mt-1 font-medium text-slate-700">What the verdict rests on</div>
+          <div className="mt-1 font-medium text-slate-700 dark:text-slate-300">What the verdict rests on</div>
           <ul className="mt-0.5 space-y-1" aria-label="Verdict evidence">
             {more.map((e, i) => (
               <EvidenceLine key={`v${i}`} e={e} role={row.role} />
@@ -112,10 +112,10 @@ const columns = [
       const detail = [v.os, v.tenant && `tenant ${v.tenant}`, v.isolation].filter(Boolean).join(" · ");
       return (
         <div>
-          <div className="font-medium text-slate-900">
+          <div className="font-medium text-slate-900 dark:text-slate-100">
             <ObjectNameLink kind={v.kind} id={v.key}>{v.name}</ObjectNameLink>
           </div>
-          {detail && <div className="mt-0.5 text-xs text-slate-500">{detail}</div>}
+          {detail && <div className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">{detail}</div>}
         </div>
       );
     },
@@ -137,9 +137,9 @@ const columns = [
       const first = roleEvidence[0];
       return (
         <div title={first?.note ?? undefined}>
-          <div className="font-medium text-slate-900">{roleLabel}</div>
+          <div className="font-medium text-slate-900 dark:text-slate-100">{roleLabel}</div>
           {first && (
-            <div className="mt-0.5 text-xs break-words text-slate-500">
+            <div className="mt-0.5 text-xs break-words text-slate-500 dark:text-slate-400">
               {first.field} = {first.value} ({first.strength})
             </div>
           )}
@@ -154,7 +154,7 @@ const columns = [
     cell: ({ row }) => (
       <div>
         <VerdictBadge verdict={row.original.verdict} label={row.original.verdictLabel} />
-        <p className="mt-1 text-xs text-slate-600">{row.original.reason}</p>
+        <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">{row.original.reason}</p>
         <EvidenceDetails row={row.original} />
       </div>
     ),
@@ -170,7 +170,7 @@ const columns = [
         <div>
           <Badge tone={FIT_TONE[fit]}>{fitLabel}</Badge>
           {missing.map((e) => (
-            <div key={`${e.source}:${e.field}`} className="mt-0.5 text-xs text-slate-500" title={e.note ?? undefined}>
+            <div key={`${e.source}:${e.field}`} className="mt-0.5 text-xs text-slate-500 dark:text-slate-400" title={e.note ?? undefined}>
               {e.source}: {e.value}
             </div>
           ))}
@@ -190,7 +190,7 @@ const columns = [
           <div>
             <ObjectNameLink kind="host" id={row.original.hostKey}>{host}</ObjectNameLink>
           </div>
-          {cluster && <div className="mt-0.5 text-xs text-slate-500">{cluster}</div>}
+          {cluster && <div className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">{cluster}</div>}
         </div>
       );
     },
@@ -217,7 +217,7 @@ const columns = [
     meta: { className: "min-w-56" },
     cell: ({ row }) => {
       const findings = row.original.findings;
-      if (findings.length === 0) return <span className="text-slate-400">None</span>;
+      if (findings.length === 0) return <span className="text-slate-400 dark:text-slate-500">None</span>;
       return (
         <ul className="flex flex-wrap gap-1" aria-label={`${findings.length} findings`}>
           {findings.map((f) => (
