@@ -42,7 +42,7 @@ function Waste({ data }: { data: CustomerAnalysis }) {
           detail="Extra copies of one image across engine hosts"
         />
       </dl>
-      <p className="text-sm text-slate-600">
+      <p className="text-sm text-slate-600 dark:text-slate-400">
         Every VM carries its own OS: per OS, N copies duplicate N&minus;1 footprints. RAM counts powered-on VMs only and
         is netted of the page sharing the hypervisor reports (TPS, KSM); disk counts every VM but templates.
         {totals.unknownOs > 0 && ` ${pluralize(totals.unknownOs, "VM")} with an unrecognised OS ${totals.unknownOs === 1 ? "is" : "are"} not counted.`}
@@ -50,7 +50,7 @@ function Waste({ data }: { data: CustomerAnalysis }) {
 
       <Section id="waste-os-heading" title="Duplication waste by OS" description="RAM and disk spent on duplicate copies of the same operating system.">
         {byOs.length === 0 ? (
-          <p className="px-4 py-6 text-sm text-slate-600">No virtual machine with a recognised OS: nothing duplicated.</p>
+          <p className="px-4 py-6 text-sm text-slate-600 dark:text-slate-400">No virtual machine with a recognised OS: nothing duplicated.</p>
         ) : (
           <ChartWithTable
             label="Bar chart of RAM waste and disk waste per operating system, in GiB"
@@ -97,9 +97,9 @@ function Waste({ data }: { data: CustomerAnalysis }) {
                     </td>
                     <td className={numClass}>{formatMiB(o.ramDuplicateMiB)}</td>
                     <td className={numClass}>{formatMiB(o.ramSharedMiB)}</td>
-                    <td className={cx(numClass, "font-medium text-slate-900")}>{formatMiB(o.ramWasteMiB)}</td>
+                    <td className={cx(numClass, "font-medium text-slate-900 dark:text-slate-100")}>{formatMiB(o.ramWasteMiB)}</td>
                     <td className={numClass}>{formatMiB(o.diskWasteMiB)}</td>
-                    <td className={cx(tdClass, "min-w-48 text-xs text-slate-600")}>{o.source}</td>
+                    <td className={cx(tdClass, "min-w-48 text-xs text-slate-600 dark:text-slate-400")}>{o.source}</td>
                   </tr>
                 ))}
               </FigureTable>
@@ -114,7 +114,7 @@ function Waste({ data }: { data: CustomerAnalysis }) {
         description="The container images stored on more than one engine host: each extra host stores another copy."
       >
         {duplicated.length === 0 ? (
-          <p className="px-4 py-6 text-sm text-slate-600">No image is stored on more than one host.</p>
+          <p className="px-4 py-6 text-sm text-slate-600 dark:text-slate-400">No image is stored on more than one host.</p>
         ) : (
           <FigureTable
             caption="Top images stored on several hosts"
@@ -138,7 +138,7 @@ function Waste({ data }: { data: CustomerAnalysis }) {
                 </RowHeader>
                 <td className={numClass}>{formatCount(i.hosts)}</td>
                 <td className={numClass}>{formatBytes(i.sizeBytes)}</td>
-                <td className={cx(numClass, "font-medium text-slate-900")}>{formatGB(i.duplicateBytes)}</td>
+                <td className={cx(numClass, "font-medium text-slate-900 dark:text-slate-100")}>{formatGB(i.duplicateBytes)}</td>
               </tr>
             ))}
           </FigureTable>
