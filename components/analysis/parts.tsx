@@ -90,12 +90,12 @@ export function Section({
 }) {
   return (
     <Card as="section" className={cx("overflow-hidden", className)}>
-      <div className="flex flex-wrap items-start justify-between gap-3 border-b border-slate-200 px-4 py-3">
+      <div className="flex flex-wrap items-start justify-between gap-3 border-b border-slate-200 dark:border-slate-700 px-4 py-3">
         <div className="min-w-0">
-          <h2 id={id} className="text-sm font-semibold text-slate-900">
+          <h2 id={id} className="text-sm font-semibold text-slate-900 dark:text-slate-100">
             {title}
           </h2>
-          {description && <div className="mt-0.5 text-xs text-slate-600">{description}</div>}
+          {description && <div className="mt-0.5 text-xs text-slate-600 dark:text-slate-400">{description}</div>}
         </div>
         {actions}
       </div>
@@ -126,7 +126,7 @@ export function ChartWithTable({
         <div className="h-72 w-full" data-chart>
           {chart}
         </div>
-        {legend && <figcaption className="mt-1 px-2 text-xs text-slate-600">{legend}</figcaption>}
+        {legend && <figcaption className="mt-1 px-2 text-xs text-slate-600 dark:text-slate-400">{legend}</figcaption>}
       </figure>
       {table}
     </div>
@@ -153,19 +153,19 @@ export function FigureTable({
   className?: string;
 }) {
   return (
-    <div className={cx("overflow-x-auto border-t border-slate-200", className)}>
+    <div className={cx("overflow-x-auto border-t border-slate-200 dark:border-slate-700", className)}>
       <table className="w-full border-collapse text-sm">
         <caption
           className={cx(
-            captionHidden ? "sr-only" : "px-3 pt-3 pb-2 text-left text-xs font-medium text-slate-600",
+            captionHidden ? "sr-only" : "px-3 pt-3 pb-2 text-left text-xs font-medium text-slate-600 dark:text-slate-400",
           )}
         >
           {caption}
         </caption>
-        <thead className="bg-slate-50">
-          <tr className="border-b border-slate-200">{head}</tr>
+        <thead className="bg-slate-50 dark:bg-slate-800">
+          <tr className="border-b border-slate-200 dark:border-slate-700">{head}</tr>
         </thead>
-        <tbody className="divide-y divide-slate-100">{children}</tbody>
+        <tbody className="divide-y divide-slate-100 dark:divide-slate-800">{children}</tbody>
       </table>
     </div>
   );
@@ -182,7 +182,7 @@ export function Th({ children, right = false, className }: { children: ReactNode
 /** The first cell of a row, naming it. */
 export function RowHeader({ children, className }: { children: ReactNode; className?: string }) {
   return (
-    <th scope="row" className={cx("px-3 py-2 text-left align-top font-medium text-slate-900", className)}>
+    <th scope="row" className={cx("px-3 py-2 text-left align-top font-medium text-slate-900 dark:text-slate-100", className)}>
       {children}
     </th>
   );
