@@ -25,17 +25,17 @@ export function RunHistory({ sourceId, sourceName }: { sourceId: string; sourceN
     );
   }
   if (runs.data.length === 0) {
-    return <p className="py-2 text-sm text-slate-600">No collections yet. Use &ldquo;Collect now&rdquo; to run one.</p>;
+    return <p className="py-2 text-sm text-slate-600 dark:text-slate-400">No collections yet. Use &ldquo;Collect now&rdquo; to run one.</p>;
   }
 
   return (
-    <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+    <div className="overflow-x-auto rounded-md border border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900">
       <table className="w-full border-collapse text-xs">
-        <caption className="px-3 py-2 text-left text-xs font-semibold text-slate-700">
+        <caption className="px-3 py-2 text-left text-xs font-semibold text-slate-700 dark:text-slate-300">
           Last {formatCount(runs.data.length)} collections of {sourceName}
         </caption>
-        <thead className="bg-slate-50 text-slate-600">
-          <tr className="border-y border-slate-200">
+        <thead className="bg-slate-50 dark:bg-slate-800 text-slate-600 dark:text-slate-400">
+          <tr className="border-y border-slate-200 dark:border-slate-700">
             <th scope="col" className={cx(th, "text-left")}>Started</th>
             <th scope="col" className={cx(th, "text-left")}>Trigger</th>
             <th scope="col" className={cx(th, "text-left")}>Status</th>
@@ -46,7 +46,7 @@ export function RunHistory({ sourceId, sourceName }: { sourceId: string; sourceN
             <th scope="col" className={cx(th, "text-left")}>Error and warnings</th>
           </tr>
         </thead>
-        <tbody className="divide-y divide-slate-100">
+        <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
           {runs.data.map((run) => (
             <tr key={run.id} className="align-top">
               <td className="px-3 py-1.5 whitespace-nowrap">
@@ -55,7 +55,7 @@ export function RunHistory({ sourceId, sourceName }: { sourceId: string; sourceN
               <td className="px-3 py-1.5">
                 {formatWord(run.trigger)}
                 {run.uploadName && (
-                  <span className="block max-w-48 truncate text-slate-500" title={run.uploadName}>
+                  <span className="block max-w-48 truncate text-slate-500 dark:text-slate-400" title={run.uploadName}>
                     {run.uploadName}
                     {run.uploadBytes !== null && ` · ${formatBytes(run.uploadBytes)}`}
                   </span>
@@ -70,7 +70,7 @@ export function RunHistory({ sourceId, sourceName }: { sourceId: string; sourceN
               <td className="px-3 py-1.5 text-right tabular-nums">
                 {formatCount(run.added)}
                 {run.guests > 0 && (
-                  <span className="block whitespace-nowrap text-slate-500">
+                  <span className="block whitespace-nowrap text-slate-500 dark:text-slate-400">
                     {formatCount(run.guests)} {run.guests === 1 ? "guest" : "guests"} read
                   </span>
                 )}
@@ -78,9 +78,9 @@ export function RunHistory({ sourceId, sourceName }: { sourceId: string; sourceN
               <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(run.changed)}</td>
               <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(run.removed)}</td>
               <td className="max-w-xl px-3 py-1.5">
-                {run.error && <p className="break-words whitespace-pre-wrap text-red-700">{run.error}</p>}
+                {run.error && <p className="break-words whitespace-pre-wrap text-red-700 dark:text-red-300">{run.error}</p>}
                 {run.warnings.length > 0 && (
-                  <ul className="list-disc space-y-0.5 pl-4 text-amber-800">
+                  <ul className="list-disc space-y-0.5 pl-4 text-amber-800 dark:text-amber-200">
                     {run.warnings.map((warning, i) => (
                       <li key={i} className="break-words">
                         {warning}
@@ -88,7 +88,7 @@ export function RunHistory({ sourceId, sourceName }: { sourceId: string; sourceN
                     ))}
                   </ul>
                 )}
-                {!run.error && run.warnings.length === 0 && <span className="text-slate-400">None</span>}
+                {!run.error && run.warnings.length === 0 && <span className="text-slate-400 dark:text-slate-500">None</span>}
               </td>
             </tr>
           ))}
