@@ -146,12 +146,12 @@ export function SourceForm({
         {editing ? (
           <>
             <div>
-              <p className="mb-1 text-xs font-medium text-slate-700">Customer</p>
-              <p className="py-1.5 text-sm text-slate-900">{source.customerName}</p>
+              <p className="mb-1 text-xs font-medium text-slate-700 dark:text-slate-300">Customer</p>
+              <p className="py-1.5 text-sm text-slate-900 dark:text-slate-100">{source.customerName}</p>
             </div>
             <div>
-              <p className="mb-1 text-xs font-medium text-slate-700">Kind</p>
-              <p className="py-1.5 text-sm text-slate-900">{kindLabel(kinds.data, source.kind)}</p>
+              <p className="mb-1 text-xs font-medium text-slate-700 dark:text-slate-300">Kind</p>
+              <p className="py-1.5 text-sm text-slate-900 dark:text-slate-100">{kindLabel(kinds.data, source.kind)}</p>
             </div>
           </>
         ) : (
@@ -250,7 +250,7 @@ export function SourceForm({
         </Field>
         <div>
           <div className="mb-1 flex items-center justify-between gap-2">
-            <label htmlFor={`${id}-secret`} className="text-xs font-medium text-slate-700">
+            <label htmlFor={`${id}-secret`} className="text-xs font-medium text-slate-700 dark:text-slate-300">
               Password or token
             </label>
             {editing && source.hasSecret && <Badge tone="green">Secret stored</Badge>}
@@ -267,14 +267,14 @@ export function SourceForm({
           ) : (
             <input {...secretProps} type="password" className={inputClasses} autoComplete="new-password" />
           )}
-          <p id={`${id}-secret-hint`} className="mt-1 text-xs text-slate-500">
+          <p id={`${id}-secret-hint`} className="mt-1 text-xs text-slate-500 dark:text-slate-400">
             {secretKeyHint ? `${secretKeyHint} ` : ""}
             {editing
               ? "Leave empty to keep the stored secret."
               : "Optional. Stored encrypted and never shown again."}
           </p>
           {editing && source.hasSecret && (
-            <label className="mt-1.5 flex items-center gap-2 text-xs text-slate-700">
+            <label className="mt-1.5 flex items-center gap-2 text-xs text-slate-700 dark:text-slate-300">
               <input
                 type="checkbox"
                 checked={clearSecret}
@@ -291,7 +291,7 @@ export function SourceForm({
         {optionFields.map((field) =>
           field.type === "checkbox" ? (
             <div key={field.key}>
-              <label className="flex items-center gap-2 text-sm text-slate-800">
+              <label className="flex items-center gap-2 text-sm text-slate-800 dark:text-slate-200">
                 <input
                   type="checkbox"
                   className={checkboxClasses}
@@ -300,7 +300,7 @@ export function SourceForm({
                 />
                 {field.label}
               </label>
-              <p className="mt-1 text-xs text-slate-500">{field.hint}</p>
+              <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">{field.hint}</p>
             </div>
           ) : (
             <Field key={field.key} label={field.label} htmlFor={`${id}-option-${field.key}`} hint={field.hint}>
@@ -331,7 +331,7 @@ export function SourceForm({
           />
         </Field>
         <div className="flex items-start pt-6">
-          <label className="flex items-center gap-2 text-sm text-slate-800">
+          <label className="flex items-center gap-2 text-sm text-slate-800 dark:text-slate-200">
             <input
               type="checkbox"
               checked={enabled}
