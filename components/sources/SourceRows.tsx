@@ -67,7 +67,7 @@ export function SourceRows({
   const failedError = lastRun?.status === "failed" ? lastRun.error : null;
   const historyId = `runs-${source.id}`;
   const editId = `edit-${source.id}`;
-  const highlight = open || editing ? "bg-slate-50/60" : undefined;
+  const highlight = open || editing ? "bg-slate-50/60 dark:bg-slate-800/40" : undefined;
   const connection = source.connection;
   const columns = showConnection ? 7 : 6;
   const credentials =
@@ -77,28 +77,28 @@ export function SourceRows({
 
   return (
     <>
-      <tr className={cx("border-t border-slate-100 align-top", highlight)}>
+      <tr className={cx("border-t border-slate-100 dark:border-slate-800 align-top", highlight)}>
         <th scope="row" className="px-3 py-2.5 text-left font-normal">
-          <span className="block font-medium text-slate-900">{source.name}</span>
-          <span className="block text-xs text-slate-500">{kindLabel(kinds.data, source.kind)}</span>
+          <span className="block font-medium text-slate-900 dark:text-slate-100">{source.name}</span>
+          <span className="block text-xs text-slate-500 dark:text-slate-400">{kindLabel(kinds.data, source.kind)}</span>
         </th>
         {showConnection && (
           <td className="max-w-60 px-3 py-2.5">
             {connection && (
               <>
-                <span className="block truncate font-mono text-xs text-slate-800" title={connection.endpoint}>
+                <span className="block truncate font-mono text-xs text-slate-800 dark:text-slate-200" title={connection.endpoint}>
                   {connection.endpoint}
                 </span>
-                <span className="mt-0.5 block truncate text-xs text-slate-500" title={credentials}>
+                <span className="mt-0.5 block truncate text-xs text-slate-500 dark:text-slate-400" title={credentials}>
                   {credentials}
                 </span>
               </>
             )}
           </td>
         )}
-        <td className="px-3 py-2.5">{source.enabled ? "Yes" : <span className="text-slate-500">No</span>}</td>
+        <td className="px-3 py-2.5">{source.enabled ? "Yes" : <span className="text-slate-500 dark:text-slate-400">No</span>}</td>
         <td className="px-3 py-2.5 text-right whitespace-nowrap tabular-nums">
-          {upload ? <span className="text-slate-500">On upload</span> : formatInterval(source.intervalSeconds)}
+          {upload ? <span className="text-slate-500 dark:text-slate-400">On upload</span> : formatInterval(source.intervalSeconds)}
         </td>
         <td className="px-3 py-2.5">
           <StatusBadge status={source.status} />
@@ -106,7 +106,7 @@ export function SourceRows({
         <td className="px-3 py-2.5 whitespace-nowrap">
           <RelativeTime date={lastRun?.startedAt} never="Never run" />
           {lastRun?.status === "failed" && source.lastSuccessAt && (
-            <span className="block text-xs text-slate-500">
+            <span className="block text-xs text-slate-500 dark:text-slate-400">
               last good <RelativeTime date={source.lastSuccessAt} />
             </span>
           )}
@@ -167,7 +167,7 @@ export function SourceRows({
       {failedError && (
         <tr className={highlight}>
           <td colSpan={columns} className="px-3 pb-2.5">
-            <p className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-xs break-words whitespace-pre-wrap text-red-800">
+            <p className="rounded-md border border-red-200 dark:border-red-900 bg-red-50 dark:bg-red-950/50 px-3 py-2 text-xs break-words whitespace-pre-wrap text-red-800 dark:text-red-200">
               <span className="font-semibold">Last run failed: </span>
               {failedError}
             </p>
@@ -175,9 +175,9 @@ export function SourceRows({
         </tr>
       )}
       {editing && connection && (
-        <tr id={editId} className="bg-slate-50/60">
+        <tr id={editId} className="bg-slate-50/60 dark:bg-slate-800/40">
           <td colSpan={columns} className="px-3 pb-4">
-            <div className="rounded-md border border-slate-200 bg-white p-4">
+            <div className="rounded-md border border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 p-4">
               <h3 className="mb-3 text-sm font-semibold">Edit {source.name}</h3>
               <SourceForm source={{ ...source, connection }} onDone={({ name }) => onSaved(name)} onCancel={onCancelEdit} />
             </div>
@@ -185,7 +185,7 @@ export function SourceRows({
         </tr>
       )}
       {open && (
-        <tr id={historyId} className="bg-slate-50/60">
+        <tr id={historyId} className="bg-slate-50/60 dark:bg-slate-800/40">
           <td colSpan={columns} className="px-3 pb-4">
             <RunHistory sourceId={source.id} sourceName={source.name} />
             {canUpload && !upload && (
