@@ -96,7 +96,7 @@ export function SourcesView() {
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Sources</h1>
-          <p className="mt-1 text-sm text-slate-600">
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
             The vCenters, KVM hosts and Docker engines Fleetlens collects inventory from, per customer.
           </p>
         </div>
@@ -122,7 +122,7 @@ export function SourcesView() {
       {isAdmin && (adding || noSourcesAtAll) && (
         <Card as="section" className="p-4">
           <h2 className="mb-1 text-base font-semibold">{noSourcesAtAll ? "Add your first source" : "Add a source"}</h2>
-          <p className="mb-4 text-sm text-slate-600">
+          <p className="mb-4 text-sm text-slate-600 dark:text-slate-400">
             Choose the customer, then where Fleetlens connects to. Credentials are stored encrypted and are never shown
             again.
           </p>
@@ -156,13 +156,13 @@ export function SourcesView() {
 
       {!noSourcesAtAll && (
       <Card as="section" className="overflow-hidden">
-        <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 px-4 py-2.5">
+        <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 dark:border-slate-700 px-4 py-2.5">
           <h2 id="sources-heading" className="text-sm font-semibold">
             {list ? pluralize(list.length, "source") : "Sources"}
           </h2>
           {customers.data && customers.data.length > 1 && (
             <div className="flex items-center gap-2">
-              <label htmlFor={filterId} className="text-xs font-medium text-slate-600">
+              <label htmlFor={filterId} className="text-xs font-medium text-slate-600 dark:text-slate-400">
                 Customer
               </label>
               <select
@@ -200,8 +200,8 @@ export function SourcesView() {
         ) : (
           <div className="overflow-x-auto">
             <table aria-labelledby="sources-heading" className="w-full border-collapse text-sm">
-              <thead className="bg-slate-50 text-xs text-slate-600">
-                <tr className="border-b border-slate-200">
+              <thead className="bg-slate-50 dark:bg-slate-800 text-xs text-slate-600 dark:text-slate-400">
+                <tr className="border-b border-slate-200 dark:border-slate-700">
                   <th scope="col" className={th}>
                     Name and kind
                   </th>
@@ -228,17 +228,17 @@ export function SourcesView() {
                 </tr>
               </thead>
               {groupByCustomer(list).map((group) => (
-                <tbody key={group.customerId} className="border-b border-slate-200 last:border-b-0">
+                <tbody key={group.customerId} className="border-b border-slate-200 dark:border-slate-700 last:border-b-0">
                   <tr>
                     <th
                       scope="rowgroup"
                       colSpan={columns}
-                      className="bg-slate-50/70 px-3 pt-3 pb-1.5 text-left text-xs font-semibold text-slate-700"
+                      className="bg-slate-50/70 dark:bg-slate-800/40 px-3 pt-3 pb-1.5 text-left text-xs font-semibold text-slate-700 dark:text-slate-300"
                     >
                       <span className="sr-only">Customer: </span>
                       <Link
                         href={`/customers/${group.customerId}`}
-                        className={cx("rounded text-brand-700 hover:underline", focusRing)}
+                        className={cx("rounded text-brand-700 dark:text-brand-300 hover:underline", focusRing)}
                       >
                         {group.customerName}
                       </Link>
