@@ -67,7 +67,7 @@ const columns = [
   }),
   col.accessor("actorEmail", {
     header: "Who",
-    cell: ({ getValue }) => getValue() ?? <span className="text-slate-500">{MISSING}</span>,
+    cell: ({ getValue }) => getValue() ?? <span className="text-slate-500 dark:text-slate-400">{MISSING}</span>,
   }),
   col.accessor("action", {
     header: "Action",
@@ -76,12 +76,12 @@ const columns = [
   col.accessor("target", {
     header: "Target",
     meta: { className: "max-w-72 break-words" },
-    cell: ({ getValue }) => getValue() ?? <span className="text-slate-500">{MISSING}</span>,
+    cell: ({ getValue }) => getValue() ?? <span className="text-slate-500 dark:text-slate-400">{MISSING}</span>,
   }),
   col.accessor("ip", {
     header: "IP",
     meta: { className: "whitespace-nowrap font-mono text-xs" },
-    cell: ({ getValue }) => getValue() ?? <span className="text-slate-500">{MISSING}</span>,
+    cell: ({ getValue }) => getValue() ?? <span className="text-slate-500 dark:text-slate-400">{MISSING}</span>,
   }),
   col.accessor("detail", {
     header: "Detail",
@@ -89,9 +89,9 @@ const columns = [
     cell: ({ getValue }) => {
       const text = compactDetail(getValue());
       return text ? (
-        <code className="font-mono text-xs break-words text-slate-700">{text}</code>
+        <code className="font-mono text-xs break-words text-slate-700 dark:text-slate-300">{text}</code>
       ) : (
-        <span className="text-slate-500">{MISSING}</span>
+        <span className="text-slate-500 dark:text-slate-400">{MISSING}</span>
       );
     },
   }),
@@ -114,7 +114,7 @@ function AuditLog() {
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">Audit log</h1>
-        <p className="mt-1 text-sm text-slate-600">
+        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
           Sign-ins, failed sign-ins and every change to users, tokens, sources and customers, newest first.
         </p>
       </div>
