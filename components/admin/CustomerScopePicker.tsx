@@ -32,8 +32,8 @@ export function CustomerScopePicker({
   if (role === "admin") {
     return (
       <fieldset>
-        <legend className="mb-1 block text-xs font-medium text-slate-700">Customers</legend>
-        <p className="text-sm text-slate-600">Administrators see all customers.</p>
+        <legend className="mb-1 block text-xs font-medium text-slate-700 dark:text-slate-300">Customers</legend>
+        <p className="text-sm text-slate-600 dark:text-slate-400">Administrators see all customers.</p>
       </fieldset>
     );
   }
@@ -44,8 +44,8 @@ export function CustomerScopePicker({
 
   return (
     <fieldset>
-      <legend className="mb-1 block text-xs font-medium text-slate-700">Customers</legend>
-      <label className="flex items-center gap-2 text-sm text-slate-800">
+      <legend className="mb-1 block text-xs font-medium text-slate-700 dark:text-slate-300">Customers</legend>
+      <label className="flex items-center gap-2 text-sm text-slate-800 dark:text-slate-200">
         <input
           type="checkbox"
           className={checkboxClasses}
@@ -55,11 +55,11 @@ export function CustomerScopePicker({
         Sees all customers, including customers added later
       </label>
       {!allCustomers && (
-        <div className="mt-2 rounded-md border border-slate-200 p-2">
+        <div className="mt-2 rounded-md border border-slate-200 dark:border-slate-700 p-2">
           {customers === undefined ? (
-            <p className="text-sm text-slate-500">Loading customers…</p>
+            <p className="text-sm text-slate-500 dark:text-slate-400">Loading customers…</p>
           ) : customers.length === 0 ? (
-            <p className="text-sm text-slate-500">There are no customers yet: add a source to create one.</p>
+            <p className="text-sm text-slate-500 dark:text-slate-400">There are no customers yet: add a source to create one.</p>
           ) : (
             <>
               <div className="mb-2 flex flex-wrap items-center gap-2">
@@ -92,14 +92,14 @@ export function CustomerScopePicker({
                 >
                   Clear {filter ? "shown" : "all"}
                 </Button>
-                <span className="ml-auto text-xs text-slate-500" aria-live="polite">
+                <span className="ml-auto text-xs text-slate-500 dark:text-slate-400" aria-live="polite">
                   {selected.size} of {customers.length} selected
                 </span>
               </div>
               <ul className="max-h-48 space-y-1 overflow-y-auto pr-1">
                 {shown.map((customer) => (
                   <li key={customer.id}>
-                    <label className="flex items-center gap-2 rounded px-1 py-0.5 text-sm text-slate-800 hover:bg-slate-50">
+                    <label className="flex items-center gap-2 rounded px-1 py-0.5 text-sm text-slate-800 dark:text-slate-200 hover:bg-slate-50 dark:hover:bg-slate-800">
                       <input
                         type="checkbox"
                         className={checkboxClasses}
@@ -112,16 +112,16 @@ export function CustomerScopePicker({
                         }}
                       />
                       {customer.name}
-                      {customer.isDemo && <span className="text-xs text-slate-500">(demo)</span>}
+                      {customer.isDemo && <span className="text-xs text-slate-500 dark:text-slate-400">(demo)</span>}
                     </label>
                   </li>
                 ))}
-                {shown.length === 0 && <li className="text-sm text-slate-500">No customer matches “{filter}”.</li>}
+                {shown.length === 0 && <li className="text-sm text-slate-500 dark:text-slate-400">No customer matches “{filter}”.</li>}
               </ul>
             </>
           )}
           {customers !== undefined && customers.length > 0 && selected.size === 0 && (
-            <p className="mt-2 text-xs text-amber-800">With no customer ticked, this user sees no inventory at all.</p>
+            <p className="mt-2 text-xs text-amber-800 dark:text-amber-200">With no customer ticked, this user sees no inventory at all.</p>
           )}
         </div>
       )}
