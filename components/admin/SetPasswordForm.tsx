@@ -49,7 +49,7 @@ export function SetPasswordForm({
   const error = problem ?? (setPasswordMutation.error ? describeError(setPasswordMutation.error) : null);
   return (
     <form onSubmit={submit} className="space-y-4">
-      <p className="text-sm text-slate-600">
+      <p className="text-sm text-slate-600 dark:text-slate-400">
         {user.name || user.email} is signed out everywhere, their API tokens are revoked (scripts need a new one), and
         they sign in with this password from now on.
         {user.accounts.some((a) => a.providerId !== "credential") && " Single sign-on keeps working for them."}
