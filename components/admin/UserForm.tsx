@@ -136,7 +136,7 @@ export function UserForm({
                 onChange={(event) => setPassword(event.target.value)}
                 className={inputClasses}
               />
-              <label className="flex items-center gap-1.5 text-xs whitespace-nowrap text-slate-600">
+              <label className="flex items-center gap-1.5 text-xs whitespace-nowrap text-slate-600 dark:text-slate-400">
                 <input
                   type="checkbox"
                   className={checkboxClasses}
