@@ -29,12 +29,12 @@ function CustomersCell({ user }: { user: User }) {
   if (user.role === "admin") return <span title="Administrators see all customers">All</span>;
   if (user.allCustomers) return <span>All</span>;
   const names = user.customers.map((c) => c.customer.name).sort((a, b) => a.localeCompare(b));
-  if (names.length === 0) return <span className="text-amber-800">None</span>;
+  if (names.length === 0) return <span className="text-amber-800 dark:text-amber-200">None</span>;
   const shown = names.slice(0, 3);
   return (
     <span title={names.join(", ")}>
       {shown.join(", ")}
-      {names.length > shown.length && <span className="text-slate-500"> and {names.length - shown.length} more</span>}
+      {names.length > shown.length && <span className="text-slate-500 dark:text-slate-400"> and {names.length - shown.length} more</span>}
     </span>
   );
 }
@@ -89,7 +89,7 @@ function Users({ meId }: { meId: string }) {
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Users</h1>
-          <p className="mt-1 text-sm text-slate-600">
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
             Who may sign in, their role, and which customers they see. Changes apply at once, also to their API tokens.
           </p>
         </div>
@@ -123,13 +123,13 @@ function Users({ meId }: { meId: string }) {
       )}
 
       <Card as="section" className="overflow-hidden">
-        <div className="border-b border-slate-200 px-4 py-2.5">
+        <div className="border-b border-slate-200 dark:border-slate-700 px-4 py-2.5">
           <h2 className="text-sm font-semibold">{list ? pluralize(list.length, "user") : "Users"}</h2>
         </div>
         <div className="relative overflow-x-auto">
           <table className="w-full border-collapse text-sm" aria-label="Users">
-            <thead className="bg-slate-50 text-xs text-slate-600">
-              <tr className="border-b border-slate-200">
+            <thead className="bg-slate-50 dark:bg-slate-800 text-xs text-slate-600 dark:text-slate-400">
+              <tr className="border-b border-slate-200 dark:border-slate-700">
                 <th scope="col" className={th}>Name</th>
                 <th scope="col" className={th}>Email</th>
                 <th scope="col" className={th}>Role</th>
@@ -141,7 +141,7 @@ function Users({ meId }: { meId: string }) {
                 </th>
               </tr>
             </thead>
-            <tbody className="divide-y divide-slate-100">
+            <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
               {users.isPending ? (
                 Array.from({ length: 3 }, (_, row) => (
                   <tr key={row}>
@@ -164,8 +164,8 @@ function Users({ meId }: { meId: string }) {
                   const open = panel?.userId === user.id ? panel.kind : null;
                   return (
                     <Fragment key={user.id}>
-                      <tr className={open ? "bg-slate-50" : "hover:bg-slate-50/80"}>
-                        <td className="px-3 py-2 font-medium text-slate-900">
+                      <tr className={open ? "bg-slate-50 dark:bg-slate-800" : "hover:bg-slate-50/80 dark:hover:bg-slate-800/40"}>
+                        <td className="px-3 py-2 font-medium text-slate-900 dark:text-slate-100">
                           <span className="flex items-center gap-2">
                             {user.name}
                             {self && <Badge tone="brand">You</Badge>}
@@ -191,7 +191,7 @@ function Users({ meId }: { meId: string }) {
                             )}
                           </span>
                         </td>
-                        <td className="px-3 py-2 whitespace-nowrap text-slate-600">{formatDateTime(user.createdAt)}</td>
+                        <td className="px-3 py-2 whitespace-nowrap text-slate-600 dark:text-slate-400">{formatDateTime(user.createdAt)}</td>
                         <td className="px-3 py-2">
                           <div className="flex justify-end gap-1.5">
                             {user.locked && (
@@ -245,7 +245,7 @@ function Users({ meId }: { meId: string }) {
                         </td>
                       </tr>
                       {open && (
-                        <tr className="bg-slate-50">
+                        <tr className="bg-slate-50 dark:bg-slate-800">
                           <td colSpan={COLUMNS} className="px-4 pt-2 pb-4">
                             <h3 className="mb-3 text-sm font-semibold">
                               {open === "edit" ? `Edit ${user.email}` : `Set a new password for ${user.email}`}
