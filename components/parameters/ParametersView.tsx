@@ -86,8 +86,8 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
   return (
     <form onSubmit={onSubmit} className="space-y-6">
       <div>
-        <h1 className="text-xl font-semibold text-slate-900">Model parameters</h1>
-        <p className="mt-1 max-w-3xl text-sm text-slate-600">
+        <h1 className="text-xl font-semibold text-slate-900 dark:text-slate-100">Model parameters</h1>
+        <p className="mt-1 max-w-3xl text-sm text-slate-600 dark:text-slate-400">
           Every figure of the density, waste, isolation and migration analyses comes from the inventory and these parameters.
           Each default says where it comes from. {isAdmin ? "Changes apply to every customer at once." : "Administrators can change them."}
         </p>
@@ -95,7 +95,7 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
       <Card className="overflow-x-auto">
         <table className="min-w-full text-sm">
           <caption className="sr-only">Model parameters, their values, defaults and sources</caption>
-          <thead className="bg-slate-50 text-left text-xs font-medium uppercase tracking-wide text-slate-500">
+          <thead className="bg-slate-50 dark:bg-slate-800 text-left text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">
             <tr>
               <th scope="col" className="px-4 py-2">Parameter</th>
               <th scope="col" className="px-4 py-2">Value</th>
@@ -103,19 +103,19 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
               <th scope="col" className="px-4 py-2">Source</th>
             </tr>
           </thead>
-          <tbody className="divide-y divide-slate-100">
+          <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
             {NUMBER_KEYS.map((key) => (
               <tr key={key}>
-                <th scope="row" className="px-4 py-2 text-left font-medium text-slate-800">
+                <th scope="row" className="px-4 py-2 text-left font-medium text-slate-800 dark:text-slate-200">
                   <label htmlFor={`p-${key}`}>{data.sources[key].label}</label>
                 </th>
                 <td className="w-40 px-4 py-2">{number(key)}</td>
-                <td className="px-4 py-2 tabular-nums text-slate-600">{data.defaults[key]}</td>
-                <td className="px-4 py-2 text-slate-600">{data.sources[key].source}</td>
+                <td className="px-4 py-2 tabular-nums text-slate-600 dark:text-slate-400">{data.defaults[key]}</td>
+                <td className="px-4 py-2 text-slate-600 dark:text-slate-400">{data.sources[key].source}</td>
               </tr>
             ))}
             <tr>
-              <th scope="row" className="px-4 py-2 text-left font-medium text-slate-800">
+              <th scope="row" className="px-4 py-2 text-left font-medium text-slate-800 dark:text-slate-200">
                 <label htmlFor="p-kataDeployRelease">{data.sources.kataDeployRelease.label}</label>
               </th>
               <td className="w-40 px-4 py-2">
@@ -131,11 +131,11 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
                   onChange={(e) => setDraft({ ...draft, kataDeployRelease: e.target.value })}
                 />
               </td>
-              <td className="px-4 py-2 tabular-nums text-slate-600">{data.defaults.kataDeployRelease}</td>
-              <td className="px-4 py-2 text-slate-600">{data.sources.kataDeployRelease.source}</td>
+              <td className="px-4 py-2 tabular-nums text-slate-600 dark:text-slate-400">{data.defaults.kataDeployRelease}</td>
+              <td className="px-4 py-2 text-slate-600 dark:text-slate-400">{data.sources.kataDeployRelease.source}</td>
             </tr>
             <tr>
-              <th scope="row" className="px-4 py-2 text-left font-medium text-slate-800">
+              <th scope="row" className="px-4 py-2 text-left font-medium text-slate-800 dark:text-slate-200">
                 <label htmlFor="p-windowsContainerHosts">{data.sources.windowsContainerHosts.label}</label>
               </th>
               <td className="px-4 py-2">
@@ -148,12 +148,12 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
                   onChange={(e) => setDraft({ ...draft, windowsContainerHosts: e.target.checked })}
                 />
               </td>
-              <td className="px-4 py-2 text-slate-600">{data.defaults.windowsContainerHosts ? "on" : "off"}</td>
-              <td className="px-4 py-2 text-slate-600">{data.sources.windowsContainerHosts.source}</td>
+              <td className="px-4 py-2 text-slate-600 dark:text-slate-400">{data.defaults.windowsContainerHosts ? "on" : "off"}</td>
+              <td className="px-4 py-2 text-slate-600 dark:text-slate-400">{data.sources.windowsContainerHosts.source}</td>
             </tr>
             {SEVERITY_KEYS.map((severity) => (
               <tr key={severity}>
-                <th scope="row" className="px-4 py-2 text-left font-medium text-slate-800">
+                <th scope="row" className="px-4 py-2 text-left font-medium text-slate-800 dark:text-slate-200">
                   <label htmlFor={`p-score-${severity}`}>
                     {data.sources.scoreDeduction.label}: {severity}
                   </label>
@@ -171,8 +171,8 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
                     onChange={(e) => setDraft({ ...draft, scoreDeduction: { ...draft.scoreDeduction, [severity]: e.target.valueAsNumber } })}
                   />
                 </td>
-                <td className="px-4 py-2 tabular-nums text-slate-600">{data.defaults.scoreDeduction[severity]}</td>
-                <td className="px-4 py-2 text-slate-600">{data.sources.scoreDeduction.source}</td>
+                <td className="px-4 py-2 tabular-nums text-slate-600 dark:text-slate-400">{data.defaults.scoreDeduction[severity]}</td>
+                <td className="px-4 py-2 text-slate-600 dark:text-slate-400">{data.sources.scoreDeduction.source}</td>
               </tr>
             ))}
           </tbody>
@@ -180,15 +180,15 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
       </Card>
 
       <section aria-labelledby="footprints">
-        <h2 id="footprints" className="text-base font-semibold text-slate-900">Guest OS footprints</h2>
-        <p className="mt-1 max-w-3xl text-sm text-slate-600">
+        <h2 id="footprints" className="text-base font-semibold text-slate-900 dark:text-slate-100">Guest OS footprints</h2>
+        <p className="mt-1 max-w-3xl text-sm text-slate-600 dark:text-slate-400">
           What one more copy of an OS costs. A VM takes the first row whose pattern matches what its guest tools report, else its
           guest OS id, else its configured OS.
         </p>
         <Card className="mt-3 overflow-x-auto">
           <table className="min-w-full text-sm">
             <caption className="sr-only">Guest OS footprints</caption>
-            <thead className="bg-slate-50 text-left text-xs font-medium uppercase tracking-wide text-slate-500">
+            <thead className="bg-slate-50 dark:bg-slate-800 text-left text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">
               <tr>
                 <th scope="col" className="px-4 py-2">OS</th>
                 <th scope="col" className="px-4 py-2">Matches</th>
@@ -197,11 +197,11 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
                 <th scope="col" className="px-4 py-2">Source</th>
               </tr>
             </thead>
-            <tbody className="divide-y divide-slate-100">
+            <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
               {draft.osFootprints.map((f, index) => (
                 <tr key={f.label}>
-                  <th scope="row" className="px-4 py-2 text-left font-medium text-slate-800">{f.label}</th>
-                  <td className="px-4 py-2 font-mono text-xs text-slate-600">{f.match}</td>
+                  <th scope="row" className="px-4 py-2 text-left font-medium text-slate-800 dark:text-slate-200">{f.label}</th>
+                  <td className="px-4 py-2 font-mono text-xs text-slate-600 dark:text-slate-400">{f.match}</td>
                   {(["ramMiB", "diskMiB"] as const).map((field) => (
                     <td key={field} className="w-32 px-4 py-2">
                       <input
@@ -223,9 +223,9 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
                       />
                     </td>
                   ))}
-                  <td className="px-4 py-2 text-slate-600">
+                  <td className="px-4 py-2 text-slate-600 dark:text-slate-400">
                     {f.source}
-                    {f.deviation && <span className="block text-amber-700">Differs from osinfo-db: {f.deviation}</span>}
+                    {f.deviation && <span className="block text-amber-700 dark:text-amber-300">Differs from osinfo-db: {f.deviation}</span>}
                   </td>
                 </tr>
               ))}
@@ -235,8 +235,8 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
       </section>
 
       <section aria-labelledby="score">
-        <h2 id="score" className="text-base font-semibold text-slate-900">How the posture score is computed</h2>
-        <p className="mt-1 max-w-3xl text-sm text-slate-600">{data.scoreFormula}</p>
+        <h2 id="score" className="text-base font-semibold text-slate-900 dark:text-slate-100">How the posture score is computed</h2>
+        <p className="mt-1 max-w-3xl text-sm text-slate-600 dark:text-slate-400">{data.scoreFormula}</p>
       </section>
 
       {isAdmin && (
@@ -248,7 +248,7 @@ function ParametersForm({ data, saved, setSaved }: { data: ParametersAnswer; sav
             Restore the defaults
           </Button>
           {saved && !save.isPending && !reset.isPending && (
-            <p role="status" className="text-sm text-green-700">
+            <p role="status" className="text-sm text-green-700 dark:text-green-300">
               Saved: the analyses use these values now.
             </p>
           )}
