@@ -69,7 +69,7 @@ export function CustomerTrends({ customerId }: { customerId: string }) {
     body = <QueryError title="Could not load the trends" query={query} className="m-4" />;
   } else if (!points || points.length < 2) {
     body = (
-      <p className="px-4 py-3 text-sm text-slate-600">
+      <p className="px-4 py-3 text-sm text-slate-600 dark:text-slate-400">
         {points?.length === 1
           ? "One collection so far: trends appear after the next."
           : "No collection recorded yet: trends appear once this customer's sources have been collected twice."}
@@ -84,11 +84,11 @@ export function CustomerTrends({ customerId }: { customerId: string }) {
           const { last } = trendEnds(values);
           return (
             <div key={f.label} className="min-w-0">
-              <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{f.label}</dt>
-              <dd className="mt-0.5 text-lg font-semibold tabular-nums text-slate-900">
-                {last ? f.format(last.value) : <span className="text-sm font-normal text-slate-500">{f.missing ?? MISSING}</span>}
+              <dt className="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">{f.label}</dt>
+              <dd className="mt-0.5 text-lg font-semibold tabular-nums text-slate-900 dark:text-slate-100">
+                {last ? f.format(last.value) : <span className="text-sm font-normal text-slate-500 dark:text-slate-400">{f.missing ?? MISSING}</span>}
               </dd>
-              {f.detail && <dd className="text-xs text-slate-500">{f.detail(latest)}</dd>}
+              {f.detail && <dd className="text-xs text-slate-500 dark:text-slate-400">{f.detail(latest)}</dd>}
               <dd className="mt-1">
                 <TrendSparkline label={f.label} values={values} format={f.format} formatDelta={f.formatDelta} />
               </dd>
@@ -101,16 +101,16 @@ export function CustomerTrends({ customerId }: { customerId: string }) {
 
   const demo = points?.some((p) => p.demo) ?? false;
   return (
-    <section aria-labelledby="trends-heading" className="overflow-hidden rounded-lg border border-slate-200 bg-white shadow-xs">
-      <div className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-200 px-4 py-2.5">
+    <section aria-labelledby="trends-heading" className="overflow-hidden rounded-lg border border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 shadow-xs">
+      <div className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-200 dark:border-slate-700 px-4 py-2.5">
         <div className="flex items-center gap-2">
-          <h2 id="trends-heading" className="text-sm font-semibold text-slate-900">
+          <h2 id="trends-heading" className="text-sm font-semibold text-slate-900 dark:text-slate-100">
             Trends
           </h2>
           {demo && <Badge tone="amber">Includes demo history</Badge>}
         </div>
         {points && points.length > 1 && (
-          <span className="text-xs text-slate-500">
+          <span className="text-xs text-slate-500 dark:text-slate-400">
             {formatCount(points.length)} points, last {TREND_DAYS} days
           </span>
         )}
