@@ -151,7 +151,7 @@ export function DataTable<T>({
     );
   } else {
     body = rows.map((row) => (
-      <tr key={row.id} className="hover:bg-slate-50/80">
+      <tr key={row.id} className="hover:bg-slate-50/80 dark:hover:bg-slate-800/40">
         {row.getVisibleCells().map((cell) => {
           const meta = cell.column.columnDef.meta;
           return (
@@ -172,9 +172,9 @@ export function DataTable<T>({
   }
 
   return (
-    <div className="rounded-lg border border-slate-200 bg-white shadow-xs">
+    <div className="rounded-lg border border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 shadow-xs">
       {(toolbar || onColumnVisibilityChange) && (
-        <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-200 px-3 py-2.5">
+        <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-200 dark:border-slate-700 px-3 py-2.5">
           {toolbar}
           {onColumnVisibilityChange && (
             <div className="ml-auto">
@@ -184,7 +184,7 @@ export function DataTable<T>({
         </div>
       )}
       {query.error && query.data ? (
-        <div className="border-b border-slate-200 p-3">
+        <div className="border-b border-slate-200 dark:border-slate-700 p-3">
           <QueryError title="Could not refresh the list; showing the previous result" query={query} />
         </div>
       ) : null}
@@ -197,9 +197,9 @@ export function DataTable<T>({
             updating && query.isPlaceholderData && "opacity-60",
           )}
         >
-          <thead className="bg-slate-50 text-xs text-slate-600">
+          <thead className="bg-slate-50 dark:bg-slate-800 text-xs text-slate-600 dark:text-slate-400">
             {table.getHeaderGroups().map((group) => (
-              <tr key={group.id} className="border-b border-slate-200">
+              <tr key={group.id} className="border-b border-slate-200 dark:border-slate-700">
                 {group.headers.map((header) => {
                   const column = header.column;
                   const canSort = column.getCanSort();
@@ -225,9 +225,9 @@ export function DataTable<T>({
                           onClick={column.getToggleSortingHandler()}
                           title={`Sort by ${typeof column.columnDef.header === "string" ? column.columnDef.header : column.id}`}
                           className={cx(
-                            "-mx-1 inline-flex items-center gap-1 rounded px-1 py-0.5 hover:bg-slate-200/70 hover:text-slate-900",
+                            "-mx-1 inline-flex items-center gap-1 rounded px-1 py-0.5 hover:bg-slate-200/70 dark:hover:bg-slate-700/70 hover:text-slate-900 dark:hover:text-slate-100",
                             right && "flex-row-reverse",
-                            sorted && "text-slate-900",
+                            sorted && "text-slate-900 dark:text-slate-100",
                             focusRing,
                           )}
                         >
@@ -243,16 +243,16 @@ export function DataTable<T>({
               </tr>
             ))}
           </thead>
-          <tbody className="divide-y divide-slate-100">{body}</tbody>
+          <tbody className="divide-y divide-slate-100 dark:divide-slate-800">{body}</tbody>
         </table>
       </div>
-      <div className="flex flex-wrap items-center justify-between gap-x-6 gap-y-2 border-t border-slate-200 px-3 py-2 text-xs text-slate-600">
+      <div className="flex flex-wrap items-center justify-between gap-x-6 gap-y-2 border-t border-slate-200 dark:border-slate-700 px-3 py-2 text-xs text-slate-600 dark:text-slate-400">
         <div className="flex items-center gap-3">
           <p aria-live="polite" className="tabular-nums">
             {query.isPending ? "Loading…" : formatRowRange(pagination.pageIndex, pagination.pageSize, total)}
           </p>
           {updating && (
-            <span className="inline-flex items-center gap-1.5 text-slate-500">
+            <span className="inline-flex items-center gap-1.5 text-slate-500 dark:text-slate-400">
               <Spinner className="size-3" />
               Updating…
             </span>
@@ -266,7 +266,7 @@ export function DataTable<T>({
               value={pagination.pageSize}
               onChange={(event) => table.setPageSize(Number(event.target.value))}
               className={cx(
-                "rounded-md border-0 bg-white py-1 pr-7 pl-2 text-xs ring-1 ring-inset ring-slate-300",
+                "rounded-md border-0 bg-white dark:bg-slate-800 dark:text-slate-100 py-1 pr-7 pl-2 text-xs ring-1 ring-inset ring-slate-300 dark:ring-slate-600",
                 focusRing,
               )}
             >
@@ -304,7 +304,7 @@ export function DataTable<T>({
 
 function SortIcon({ direction }: { direction: false | "asc" | "desc" }) {
   return (
-    <svg aria-hidden="true" viewBox="0 0 12 12" className={cx("size-3", direction ? "text-brand-600" : "text-slate-400")}>
+    <svg aria-hidden="true" viewBox="0 0 12 12" className={cx("size-3", direction ? "text-brand-600" : "text-slate-400 dark:text-slate-500")}>
       <path d="M6 2 9 5H3z" fill="currentColor" opacity={direction === "desc" ? 0.25 : 1} />
       <path d="M6 10 3 7h6z" fill="currentColor" opacity={direction === "asc" ? 0.25 : 1} />
     </svg>
