@@ -20,7 +20,7 @@ export function FilterSelect<V extends string>({
   const id = useId();
   return (
     <div className="flex items-center gap-2">
-      <label htmlFor={id} className="text-xs font-medium whitespace-nowrap text-slate-600">
+      <label htmlFor={id} className="text-xs font-medium whitespace-nowrap text-slate-600 dark:text-slate-400">
         {label}
       </label>
       <select
