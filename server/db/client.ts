@@ -18,6 +18,13 @@ export function connect(url: string, options: { max?: number } = {}): Database {
   pool.on("error", () => {
     // An idle client lost its connection (server restart): the pool replaces it on next use.
   });
+  // A checked-out client whose connection dies (a failover, pg_terminate_backend) emits "error"
+  // besides failing its query; without a listener Node would end the whole process for it. The
+  // query's own rejection reaches the caller (the run fails with it), and the pool discards the
+  // client when it is released with that error.
+  pool.on("connect", (client) => {
+    client.on("error", () => undefined);
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     pool,
