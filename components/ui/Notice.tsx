@@ -4,8 +4,8 @@ import { cx } from "./cx";
 
 const TONES = {
   success: { role: "status", classes: "border-emerald-200 bg-emerald-50 text-emerald-900" },
-  info: { role: "status", classes: "border-slate-200 bg-slate-50 text-slate-800" },
-  error: { role: "alert", classes: "border-red-200 bg-red-50 text-red-700" },
+  info: { role: "status", classes: "border-slate-200 dark:border-slate-700 bg-slate-50 dark:bg-slate-800 text-slate-800 dark:text-slate-200" },
+  error: { role: "alert", classes: "border-red-200 dark:border-red-900 bg-red-50 dark:bg-red-950/50 text-red-700 dark:text-red-300" },
 } as const;
 
 /**
