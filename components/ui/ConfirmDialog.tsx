@@ -50,7 +50,7 @@ export function ConfirmDialog({
         event.preventDefault();
         if (!busy) onCancel();
       }}
-      className="m-auto w-full max-w-md rounded-lg border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/40"
+      className="m-auto w-full max-w-md rounded-lg border border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 p-0 text-slate-900 dark:text-slate-100 shadow-xl backdrop:bg-slate-900/40"
     >
       {open && (
         <div className="p-5">
@@ -58,12 +58,12 @@ export function ConfirmDialog({
             {title}
           </h2>
           {children && (
-            <div id={bodyId} className="mt-2 text-sm text-slate-600">
+            <div id={bodyId} className="mt-2 text-sm text-slate-600 dark:text-slate-400">
               {children}
             </div>
           )}
           {error != null && (
-            <p role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+            <p role="alert" className="mt-3 rounded-md bg-red-50 dark:bg-red-950/50 px-3 py-2 text-sm text-red-700 dark:text-red-300">
               {describeError(error)}
             </p>
           )}
