@@ -45,7 +45,7 @@ export function RelativeTime({
   className?: string;
 }) {
   const current = useNow();
-  if (!date) return <span className={className ?? "text-slate-500"}>{never}</span>;
+  if (!date) return <span className={className ?? "text-slate-500 dark:text-slate-400"}>{never}</span>;
   return (
     <time dateTime={new Date(date).toISOString()} title={formatDateTime(date)} className={className}>
       {formatRelativeTime(date, current)}
