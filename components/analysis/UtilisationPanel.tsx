@@ -135,7 +135,7 @@ function ClustersSection({ data, customerName }: { data: Summary; customerName: 
             </td>
             <td className={numClass}>{c.hostsNeeded ?? muted}</td>
             <td className={numClass}>{c.hostsFreed ?? muted}</td>
-            <td className={`${tdClass} text-xs text-slate-600`}>{c.reason}</td>
+            <td className={`${tdClass} text-xs text-slate-600 dark:text-slate-400`}>{c.reason}</td>
           </tr>
         ))}
       </FigureTable>
