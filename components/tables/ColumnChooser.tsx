@@ -39,7 +39,7 @@ export function ColumnChooser<T>({ columns: all }: { columns: Column<T, unknown>
                   checked={visible}
                   disabled={visible && shown === 1}
                   onChange={(event) => column.toggleVisibility(event.target.checked)}
-                  className={cx("size-4 rounded border-slate-300 text-brand-600", focusRing)}
+                  className={cx("size-4 rounded border-slate-300 text-brand-600 dark:border-slate-600", focusRing)}
                 />
                 {name}
               </label>
