@@ -9,18 +9,16 @@
  * it). A refused push leaves no file and no run: the stored inventory is untouched.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { setting, type Env } from "../config";
 import type { Database } from "../db/client";
 import { dataDir } from "../db/paths";
 import { salvageSnapshot } from "../inventory/salvage";
 import { parseSnapshot, SnapshotValidationError, type Snapshot } from "../inventory/snapshot";
 import { insertQueuedRun } from "./queue";
-import { UploadRefused } from "./uploads";
+import { streamToNewFile, UploadRefused } from "./uploads";
 
 export const PUSH_TRIGGER = "push";
 
@@ -117,7 +115,7 @@ export async function receiveSnapshot(
   const incoming = path.join(folder, `.incoming-${stored}`);
   const measured = meter(options.maxBytes ?? maxSnapshotBytes());
   try {
-    await pipeline(body, measured.transform, createWriteStream(incoming, { flags: "wx", mode: 0o600 }));
+    await streamToNewFile(body, measured.transform, incoming);
     const { bytes, sha256 } = measured.result();
     if (bytes === 0) throw new UploadRefused(400, "the request has no body: send the snapshot as JSON");
     const snapshot = checkPushedSnapshot(await readFile(incoming, "utf8"), source.kind, options.keepLabels);

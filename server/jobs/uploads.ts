@@ -9,6 +9,7 @@
  * older ones are deleted and their runs keep the name and size for the history.
  */
 import { createHash, randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
@@ -151,7 +152,7 @@ export async function receiveUpload(
   const incoming = path.join(folder, `.incoming-${stored}`);
   const measured = meter(name, options.maxBytes ?? MAX_UPLOAD_BYTES);
   try {
-    await pipeline(body, measured.transform, createWriteStream(incoming, { flags: "wx", mode: 0o600 }));
+    await streamToNewFile(body, measured.transform, incoming);
     const { bytes, sha256 } = measured.result();
     await rename(incoming, path.join(folder, stored));
     await insertQueuedRun(database.pool, sourceId, "upload", { id: runId, file: stored, name, bytes });
@@ -164,6 +165,23 @@ export async function receiveUpload(
     if ((error as NodeJS.ErrnoException).code === "ABORT_ERR" || (error as Error).name === "AbortError") {
       throw new UploadRefused(400, `the upload of “${name}” was cut off before it ended: nothing was stored`);
     }
+    throw error;
+  }
+}
+
+/**
+ * Streams `body` through `transform` into a new file (0600, never over an existing one). When it
+ * fails, the file is gone before this rejects: the write stream may still be opening the file when
+ * a refusal in the first chunk fails the pipeline, and a removal before that open would leave it
+ * behind (seen under load), so the stream's close is awaited first.
+ */
+export async function streamToNewFile(body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream, transform: Transform, file: string): Promise<void> {
+  const out = createWriteStream(file, { flags: "wx", mode: 0o600 });
+  try {
+    await pipeline(body, transform, out);
+  } catch (error) {
+    if (!out.closed) await once(out, "close").catch(() => undefined);
+    await rm(file, { force: true });
     throw error;
   }
 }
