@@ -12,7 +12,8 @@ import { customerAnalysis } from "../analysis/load";
 import { ISOLATION_LEVEL_LABEL, SCORE_FORMULA, type IsolationLevel } from "../analysis/isolation";
 import { ROLE_LABEL, ROLE_VALUES, VERDICT_LABEL, VERDICT_VALUES, type Role, type VerdictValue } from "../analysis/labels";
 import { DEFAULT_PARAMETERS, PARAMETER_SOURCES, type Parameters } from "../analysis/parameters";
-import { ruleTitle, SEVERITIES, severityRank, type Severity } from "../analysis/rules";
+import { severityRank, type Severity } from "../analysis/rules";
+import { customerSummary } from "../analysis/views";
 import { reportPlans, type ReportPlan } from "./plans";
 
 /** How many rows the report's longer tables keep (the dashboard has the rest). */
@@ -163,14 +164,8 @@ export async function buildReport(database: Database, customerId: string, now: D
   const d = density.customers[0];
   const lastTimes = sources.map((s) => s.last?.getTime() ?? 0).filter((t) => t > 0);
 
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  const byRule = new Map<string, { ruleId: string; title: string; severity: Severity; count: number }>();
-  for (const f of analysis.findings) {
-    bySeverity[f.severity]++;
-    const entry = byRule.get(f.ruleId) ?? { ruleId: f.ruleId, title: ruleTitle(f.ruleId), severity: f.severity, count: 0 };
-    entry.count++;
-    byRule.set(f.ruleId, entry);
-  }
+  // The dashboard's own figures (findings by severity and rule, savings by verdict), as its page gets them.
+  const summary = customerSummary(analysis);
 
   const roleRows = new Map<Role | "container", Report["verdicts"]["byRole"][number]>();
   for (const role of ROLE_VALUES) {
@@ -249,8 +244,8 @@ export async function buildReport(database: Database, customerId: string, now: D
       scoreFormula: SCORE_FORMULA,
       scoredContainers: isolation.scoredContainers,
       levels: (Object.entries(isolation.levels) as [IsolationLevel, number][]).map(([level, count]) => ({ level, label: ISOLATION_LEVEL_LABEL[level], count })),
-      findingsBySeverity: SEVERITIES.map((severity) => ({ severity, count: bySeverity[severity] })),
-      rules: [...byRule.values()]
+      findingsBySeverity: summary.findings.bySeverity,
+      rules: [...summary.findings.byRule]
         .sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.count - a.count || a.ruleId.localeCompare(b.ruleId))
         .slice(0, REPORT_TOP),
       hosts: isolation.hosts
@@ -260,17 +255,7 @@ export async function buildReport(database: Database, customerId: string, now: D
         .map((h) => ({ host: h.hostName, containers: h.containers, score: h.score })),
     },
     verdicts: {
-      byVerdict: VERDICT_VALUES.map((verdict) => {
-        const list = migration.verdicts.filter((v) => v.verdict === verdict);
-        return {
-          verdict,
-          label: VERDICT_LABEL[verdict],
-          vms: list.filter((v) => v.kind === "vm").length,
-          containers: list.filter((v) => v.kind === "container").length,
-          ramMiB: Math.round(list.reduce((s, v) => s + v.saving.ramMiB, 0)),
-          diskMiB: Math.round(list.reduce((s, v) => s + v.saving.diskMiB, 0)),
-        };
-      }),
+      byVerdict: summary.migration.byVerdict,
       byRole: [...roleRows.values()].filter((r) => r.workloads > 0).map((r) => ({ ...r, ramMiB: Math.round(r.ramMiB), diskMiB: Math.round(r.diskMiB) })),
       candidates: migration.totals.candidates,
       templates: migration.totals.templates,
