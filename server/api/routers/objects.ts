@@ -61,8 +61,11 @@ export function imageName(image: { repoTags: string[]; externalId: string }): st
  * the runs whose ingest wrote those times (a run's ingest falls between its start and its end), and
  * the source's newest successful collection.
  */
-async function historyOf(database: Database, object: { sourceId: string; firstSeenAt: Date; updatedAt: Date }) {
-  const source = await database.prisma.source.findUniqueOrThrow({ where: { id: object.sourceId }, select: { id: true, name: true, kind: true } });
+async function historyOf(
+  database: Database,
+  object: { sourceId: string; firstSeenAt: Date; updatedAt: Date; source: { id: string; name: string; kind: string } },
+) {
+  const source = { id: object.source.id, name: object.source.name, kind: object.source.kind };
   const select = { id: true, startedAt: true, finishedAt: true, trigger: true } as const;
   const runAt = (at: Date) =>
     database.prisma.collectionRun.findFirst({
@@ -102,16 +105,25 @@ function hostCrumbs(customer: { id: string; name: string }, host: { id: string; 
   return [customerCrumb(customer), ...(host.cluster ? [{ kind: "cluster" as const, id: null, name: host.cluster }] : []), { kind: "host", id: host.id, name: host.name }];
 }
 
-/** The crumbs down to an engine host: through the VM it is and that VM's hypervisor when linked. */
-function engineCrumbs(
-  customer: { id: string; name: string },
-  engine: { id: string; name: string; cluster: string | null; vm: { id: string; name: string; cluster: string | null; host: { id: string; name: string; cluster: string | null } | null } | null },
-): Crumb[] {
-  const vm = engine.vm;
-  if (!vm) return hostCrumbs(customer, engine);
+type CrumbVm = { id: string; name: string; cluster: string | null; host: { id: string; name: string; cluster: string | null } | null };
+
+/** customer → (hypervisor host, else the VM's cluster) → VM. */
+function vmCrumbs(customer: { id: string; name: string }, vm: CrumbVm): Crumb[] {
   const above = vm.host ? hostCrumbs(customer, vm.host) : [customerCrumb(customer), ...(vm.cluster ? [{ kind: "cluster" as const, id: null, name: vm.cluster }] : [])];
-  return [...above, { kind: "vm", id: vm.id, name: vm.name }, { kind: "host", id: engine.id, name: engine.name }];
+  return [...above, { kind: "vm", id: vm.id, name: vm.name }];
 }
+
+/** The crumbs down to an engine host: through the VM it is and that VM's hypervisor when linked. */
+function engineCrumbs(customer: { id: string; name: string }, engine: { id: string; name: string; cluster: string | null; vm: CrumbVm | null }): Crumb[] {
+  if (!engine.vm) return hostCrumbs(customer, engine);
+  return [...vmCrumbs(customer, engine.vm), { kind: "host", id: engine.id, name: engine.name }];
+}
+
+/** The object, if its source is the customer's (the scope check: another customer's id is not found). */
+const ofCustomer = (input: { id: string; customerId: string }) => ({ id: input.id, source: { customerId: input.customerId } });
+
+/** The object's source, for its history, and the customer, for its crumbs: read with the object. */
+const sourceWithCustomer = { select: { id: true, name: true, kind: true, customer: { select: { id: true, name: true } } } } as const;
 
 const ROLE_WORDS = { hypervisor: "hypervisor", container_engine: "container-engine" } as const;
 
@@ -129,9 +141,9 @@ export const objectsRouter = createTRPCRouter({
   /** A hypervisor or container-engine host: its VMs, the VM it is, its containers and images. */
   host: customerProcedure.input(objectInput).query(async ({ ctx, input }) => {
     const host = await ctx.database.prisma.host.findFirst({
-      where: { id: input.id, source: { customerId: input.customerId } },
+      where: ofCustomer(input),
       include: {
-        source: { select: { customer: { select: { id: true, name: true } } } },
+        source: sourceWithCustomer,
         vm: linkedVm,
         virtualMachines: {
           select: { id: true, name: true, powerState: true, template: true, vcpus: true, memoryMiB: true, guestOsConfigured: true },
@@ -188,7 +200,7 @@ export const objectsRouter = createTRPCRouter({
         prop("Daemon no-new-privileges", host.daemonNoNewPrivileges),
         prop("Booted", host.bootedAt, "date"),
       ],
-      breadcrumbs: host.vm ? engineCrumbs(customer, { ...host, vm: host.vm }) : hostCrumbs(customer, host),
+      breadcrumbs: engineCrumbs(customer, host),
       topology: {
         /** The VM this engine host is (matched by uuid, MAC or hostname), and that VM's hypervisor. */
         vm: host.vm ? { id: host.vm.id, name: host.vm.name, powerState: host.vm.powerState, host: host.vm.host ? { id: host.vm.host.id, name: host.vm.host.name } : null } : null,
@@ -208,9 +220,9 @@ export const objectsRouter = createTRPCRouter({
   /** A virtual machine: its hypervisor, the engine host it is and that host's containers; role, verdict, guest, use. */
   vm: customerProcedure.input(objectInput).query(async ({ ctx, input }) => {
     const vm = await ctx.database.prisma.virtualMachine.findFirst({
-      where: { id: input.id, source: { customerId: input.customerId } },
+      where: ofCustomer(input),
       include: {
-        source: { select: { customer: { select: { id: true, name: true } } } },
+        source: sourceWithCustomer,
         host: { select: { id: true, name: true, cluster: true } },
         disks: { orderBy: { key: "asc" } },
         engineHosts: {
@@ -283,7 +295,7 @@ export const objectsRouter = createTRPCRouter({
         prop("Fault tolerance", vm.faultTolerance),
       ],
       disks: vm.disks.map((d) => ({ key: d.key, label: d.label, capacityMiB: d.capacityMiB, thin: d.thin, mode: d.mode, rdm: d.rdm, sharing: d.sharing, datastore: d.datastore })),
-      breadcrumbs: [...(vm.host ? hostCrumbs(customer, vm.host) : [customerCrumb(customer), ...(vm.cluster ? [{ kind: "cluster" as const, id: null, name: vm.cluster }] : [])]), { kind: "vm" as const, id: vm.id, name: vm.name }],
+      breadcrumbs: vmCrumbs(customer, vm),
       topology: {
         host: vm.host ? { id: vm.host.id, name: vm.host.name, cluster: vm.host.cluster } : null,
         /** The container-engine hosts this VM is (the topology link), with their containers. */
@@ -309,9 +321,9 @@ export const objectsRouter = createTRPCRouter({
   /** A container: its engine host, the VM that host is and its hypervisor, its image; verdict and posture. */
   container: customerProcedure.input(objectInput).query(async ({ ctx, input }) => {
     const container = await ctx.database.prisma.container.findFirst({
-      where: { id: input.id, source: { customerId: input.customerId } },
+      where: ofCustomer(input),
       include: {
-        source: { select: { customer: { select: { id: true, name: true } } } },
+        source: sourceWithCustomer,
         host: { select: { id: true, name: true, cluster: true, platform: true, vmLinkKey: true, vm: linkedVm } },
         imageRecord: { select: { id: true, repoTags: true, externalId: true, sizeBytes: true } },
         mounts: { orderBy: { position: "asc" } },
@@ -384,9 +396,9 @@ export const objectsRouter = createTRPCRouter({
   /** An image: its engine host, the containers using it, its layers and the other images that share each. */
   image: customerProcedure.input(objectInput).query(async ({ ctx, input }) => {
     const image = await ctx.database.prisma.image.findFirst({
-      where: { id: input.id, source: { customerId: input.customerId } },
+      where: ofCustomer(input),
       include: {
-        source: { select: { customer: { select: { id: true, name: true } } } },
+        source: sourceWithCustomer,
         host: { select: { id: true, name: true, cluster: true, vm: linkedVm } },
         containers: { select: { id: true, name: true, state: true }, orderBy: [{ name: "asc" }, { id: "asc" }] },
       },
