@@ -14,14 +14,11 @@
  */
 import { UPLOAD_KINDS } from "../collectors";
 import type { Database } from "../db/client";
-import { isStale, STALE_AFTER_INTERVALS } from "./status";
+import { sourceStatus } from "./status";
 
 export const HEALTH_STATES = ["failed", "stale", "never", "ok"] as const;
 export type HealthState = (typeof HEALTH_STATES)[number];
 export type SourceHealthState = HealthState | "disabled";
-
-/** How many intervals may pass since the last success before a source is stale (the one rule: ./status.ts). */
-export { STALE_AFTER_INTERVALS };
 
 export interface SourceHealthFacts {
   enabled: boolean;
@@ -32,12 +29,19 @@ export interface SourceHealthFacts {
   lastSuccessAt: Date | null;
 }
 
+/** The source's status (./status.ts, the one rule) as of its newest finished run: never "running". */
 export function sourceHealth(facts: SourceHealthFacts, now: Date = new Date()): SourceHealthState {
-  if (!facts.enabled) return "disabled";
-  if (facts.lastFinishedStatus === "failed") return "failed";
-  if (facts.lastFinishedStatus === null || facts.lastSuccessAt === null) return "never";
-  if ((UPLOAD_KINDS as readonly string[]).includes(facts.kind)) return "ok";
-  return isStale(facts.lastSuccessAt, facts.intervalSeconds, now) ? "stale" : "ok";
+  const status = sourceStatus(
+    {
+      enabled: facts.enabled,
+      intervalSeconds: facts.intervalSeconds,
+      lastRunStatus: facts.lastFinishedStatus,
+      lastSuccessAt: facts.lastSuccessAt,
+      uploaded: (UPLOAD_KINDS as readonly string[]).includes(facts.kind),
+    },
+    now,
+  );
+  return status as Exclude<typeof status, "running">;
 }
 
 export interface SourceHealth {
