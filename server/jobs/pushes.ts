@@ -8,17 +8,14 @@
  * ingested (a failed run's file stays for a retry of that run until the source's next push prunes
  * it). A refused push leaves no file and no run: the stored inventory is untouched.
  */
-import { createHash, randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { Transform } from "node:stream";
 import { setting, type Env } from "../config";
 import type { Database } from "../db/client";
 import { dataDir } from "../db/paths";
 import { salvageSnapshot } from "../inventory/salvage";
 import { parseSnapshot, SnapshotValidationError, type Snapshot } from "../inventory/snapshot";
-import { insertQueuedRun } from "./queue";
-import { streamToNewFile, UploadRefused } from "./uploads";
+import { receiveFile, sourceFolder, UploadRefused } from "./uploads";
 
 export const PUSH_TRIGGER = "push";
 
@@ -27,34 +24,10 @@ export function maxSnapshotBytes(env: Env = process.env): number {
   return setting("FLEETLENS_MAX_SNAPSHOT_MB", env) * 1024 * 1024;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const STORED_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json$/;
 
 export function pushesRoot(): string {
   return path.join(/*turbopackIgnore: true*/ dataDir(), "pushes");
-}
-
-function sourceFolder(sourceId: string): string {
-  if (!UUID.test(sourceId)) throw new Error(`not a source id: ${sourceId}`);
-  return path.join(/*turbopackIgnore: true*/ pushesRoot(), sourceId);
-}
-
-/** Counts, hashes and caps the bytes going through. */
-function meter(maxBytes: number) {
-  const hash = createHash("sha256");
-  let bytes = 0;
-  const transform = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length;
-      if (bytes > maxBytes) {
-        done(new UploadRefused(413, `the snapshot is larger than the limit of ${maxBytes / 1024 / 1024} MiB (FLEETLENS_MAX_SNAPSHOT_MB): refused, nothing stored`));
-        return;
-      }
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  return { transform, result: () => ({ bytes, sha256: hash.digest("hex") }) };
 }
 
 /**
@@ -97,57 +70,40 @@ export interface ReceivedSnapshot {
   counts: { hosts: number; virtualMachines: number; containers: number; images: number };
 }
 
-/**
- * Streams `body` into the source's folder, checks it and queues a run that ingests it. The limit
- * is enforced on the bytes as they arrive, whatever the request claimed; a refused or broken push
- * leaves no file and no run.
- */
+/** Streams a snapshot into the source's folder, checks it and queues a run that ingests it (receiveFile). */
 export async function receiveSnapshot(
   database: Database,
-  source: { id: string; kind: string; options?: unknown },
+  source: { id: string; kind: string },
   body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream,
   options: { maxBytes?: number; keepLabels?: string[] } = {},
 ): Promise<ReceivedSnapshot> {
-  const folder = sourceFolder(source.id);
-  await mkdir(folder, { recursive: true, mode: 0o700 });
-  const runId = randomUUID();
-  const stored = `${runId}.json`;
-  const incoming = path.join(folder, `.incoming-${stored}`);
-  const measured = meter(options.maxBytes ?? maxSnapshotBytes());
-  try {
-    await streamToNewFile(body, measured.transform, incoming);
-    const { bytes, sha256 } = measured.result();
-    if (bytes === 0) throw new UploadRefused(400, "the request has no body: send the snapshot as JSON");
-    const snapshot = checkPushedSnapshot(await readFile(incoming, "utf8"), source.kind, options.keepLabels);
-    await rename(incoming, path.join(folder, stored));
-    await insertQueuedRun(database.pool, source.id, PUSH_TRIGGER, {
-      id: runId,
-      file: stored,
-      name: `snapshot collected ${snapshot.collectedAt}`,
-      bytes,
-    });
-    await prunePushes(database, source.id).catch(() => undefined);
-    return {
-      runId,
-      bytes,
-      sha256,
-      collectedAt: snapshot.collectedAt,
-      counts: {
-        hosts: snapshot.hosts.length,
-        virtualMachines: snapshot.virtualMachines.length,
-        containers: snapshot.containers.length,
-        images: snapshot.images.length,
-      },
-    };
-  } catch (error) {
-    await rm(incoming, { force: true });
-    await rm(path.join(folder, stored), { force: true });
-    if (error instanceof UploadRefused) throw error;
-    if ((error as NodeJS.ErrnoException).code === "ABORT_ERR" || (error as Error).name === "AbortError") {
-      throw new UploadRefused(400, "the snapshot was cut off before it ended: nothing was stored");
-    }
-    throw error;
-  }
+  const maxBytes = options.maxBytes ?? maxSnapshotBytes();
+  const { runId, bytes, sha256, accepted: { snapshot } } = await receiveFile(database, source.id, body, {
+    root: pushesRoot(),
+    ext: "json",
+    trigger: PUSH_TRIGGER,
+    maxBytes,
+    tooLarge: `the snapshot is larger than the limit of ${maxBytes / 1024 / 1024} MiB (FLEETLENS_MAX_SNAPSHOT_MB): refused, nothing stored`,
+    cutOff: "the snapshot was cut off before it ended: nothing was stored",
+    accept: async (file, size) => {
+      if (size === 0) throw new UploadRefused(400, "the request has no body: send the snapshot as JSON");
+      const checked = checkPushedSnapshot(await readFile(file, "utf8"), source.kind, options.keepLabels);
+      return { name: `snapshot collected ${checked.collectedAt}`, snapshot: checked };
+    },
+    prune: prunePushes,
+  });
+  return {
+    runId,
+    bytes,
+    sha256,
+    collectedAt: snapshot.collectedAt,
+    counts: {
+      hosts: snapshot.hosts.length,
+      virtualMachines: snapshot.virtualMachines.length,
+      containers: snapshot.containers.length,
+      images: snapshot.images.length,
+    },
+  };
 }
 
 /**
@@ -164,7 +120,7 @@ export async function pushedSnapshotForRun(database: Database, sourceId: string,
   if (!row.upload_file || !STORED_NAME.test(row.upload_file)) {
     throw new Error("the pushed snapshot of this run is no longer on the server: push it again");
   }
-  const file = path.join(sourceFolder(sourceId), row.upload_file);
+  const file = path.join(sourceFolder(pushesRoot(), sourceId), row.upload_file);
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -183,7 +139,7 @@ export async function forgetPushedFile(database: Database, sourceId: string, run
     [runId, sourceId, PUSH_TRIGGER],
   );
   const stored = rows[0]?.upload_file;
-  if (stored && STORED_NAME.test(stored)) await rm(path.join(sourceFolder(sourceId), stored), { force: true });
+  if (stored && STORED_NAME.test(stored)) await rm(path.join(sourceFolder(pushesRoot(), sourceId), stored), { force: true });
 }
 
 /**
@@ -199,7 +155,7 @@ export async function prunePushes(database: Database, sourceId: string): Promise
     [sourceId, PUSH_TRIGGER],
   );
   for (const { upload_file } of rows) {
-    if (STORED_NAME.test(upload_file)) await rm(path.join(sourceFolder(sourceId), upload_file), { force: true });
+    if (STORED_NAME.test(upload_file)) await rm(path.join(sourceFolder(pushesRoot(), sourceId), upload_file), { force: true });
   }
   return rows.length;
 }

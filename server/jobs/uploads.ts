@@ -51,9 +51,10 @@ export function uploadsRoot(): string {
   return path.join(/*turbopackIgnore: true*/ dataDir(), "uploads");
 }
 
-function sourceFolder(sourceId: string): string {
+/** A source's own folder under `root` (uploads or pushes); the id is checked, never a client's path. */
+export function sourceFolder(root: string, sourceId: string): string {
   if (!UUID.test(sourceId)) throw new Error(`not a source id: ${sourceId}`);
-  return path.join(/*turbopackIgnore: true*/ uploadsRoot(), sourceId);
+  return path.join(/*turbopackIgnore: true*/ root, sourceId);
 }
 
 /**
@@ -87,8 +88,11 @@ export function checkMagic(head: Buffer, name: string): void {
   throw new UploadRefused(415, `“${name}” is not an RVTools export: an .xlsx or a .zip starts with a zip header, this file does not`);
 }
 
-/** Counts, hashes and caps the bytes going through; the first bytes are checked once they are in. */
-function meter(name: string, maxBytes: number) {
+/**
+ * Counts, hashes and caps the bytes going through; `checkHead`, when given, sees the first 8 bytes
+ * once they are in (or all of a shorter body at its end).
+ */
+function meter(maxBytes: number, tooLarge: string, checkHead?: (head: Buffer) => void) {
   const hash = createHash("sha256");
   let bytes = 0;
   let head = Buffer.alloc(0);
@@ -96,14 +100,14 @@ function meter(name: string, maxBytes: number) {
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
       if (bytes > maxBytes) {
-        done(new UploadRefused(413, `“${name}” is larger than the upload limit of ${maxBytes / 1024 / 1024} MiB: refused`));
+        done(new UploadRefused(413, tooLarge));
         return;
       }
-      if (head.length < 8) {
+      if (checkHead && head.length < 8) {
         head = Buffer.concat([head, chunk.subarray(0, 8 - head.length)]);
         if (head.length >= 8) {
           try {
-            checkMagic(head, name);
+            checkHead(head);
           } catch (error) {
             done(error as Error);
             return;
@@ -115,7 +119,7 @@ function meter(name: string, maxBytes: number) {
     },
     flush(done) {
       try {
-        if (head.length < 8) checkMagic(head, name);
+        if (checkHead && head.length < 8) checkHead(head);
         done();
       } catch (error) {
         done(error as Error);
@@ -125,6 +129,60 @@ function meter(name: string, maxBytes: number) {
   return { transform, result: () => ({ bytes, sha256: hash.digest("hex") }) };
 }
 
+/** How one kind of received file is kept: pushes.ts and receiveUpload below. */
+export interface Receiving<T extends { name: string }> {
+  /** The folder all sources' files of this kind live under (a source's own is <root>/<source id>). */
+  root: string;
+  /** The stored file's extension and the run's trigger. */
+  ext: string;
+  trigger: string;
+  maxBytes: number;
+  /** The refusals of a body over maxBytes and of one cut off. */
+  tooLarge: string;
+  cutOff: string;
+  checkHead?: (head: Buffer) => void;
+  /** Checks the complete file before it is kept (UploadRefused when it is not); `name` names the run. */
+  accept: (file: string, bytes: number) => Promise<T> | T;
+  /** Deletes files of the source's earlier runs once this one is queued. */
+  prune: (database: Database, sourceId: string) => Promise<unknown>;
+}
+
+/**
+ * Streams `body` into the source's folder under `how.root`, checks it and queues a run that reads
+ * it. A refused or broken body leaves no file and no run (what is stored is untouched); the limit
+ * is enforced on the bytes as they arrive, whatever the request claimed.
+ */
+export async function receiveFile<T extends { name: string }>(
+  database: Database,
+  sourceId: string,
+  body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream,
+  how: Receiving<T>,
+): Promise<{ runId: string; bytes: number; sha256: string; accepted: T }> {
+  const folder = sourceFolder(how.root, sourceId);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  const runId = randomUUID();
+  const stored = `${runId}.${how.ext}`;
+  const incoming = path.join(folder, `.incoming-${stored}`);
+  const measured = meter(how.maxBytes, how.tooLarge, how.checkHead);
+  try {
+    await streamToNewFile(body, measured.transform, incoming);
+    const { bytes, sha256 } = measured.result();
+    const accepted = await how.accept(incoming, bytes);
+    await rename(incoming, path.join(folder, stored));
+    await insertQueuedRun(database.pool, sourceId, how.trigger, { id: runId, file: stored, name: accepted.name, bytes });
+    await how.prune(database, sourceId).catch(() => undefined);
+    return { runId, bytes, sha256, accepted };
+  } catch (error) {
+    await rm(incoming, { force: true });
+    await rm(path.join(folder, stored), { force: true });
+    if (error instanceof UploadRefused) throw error;
+    if ((error as NodeJS.ErrnoException).code === "ABORT_ERR" || (error as Error).name === "AbortError") {
+      throw new UploadRefused(400, how.cutOff);
+    }
+    throw error;
+  }
+}
+
 export interface ReceivedUpload {
   runId: string;
   name: string;
@@ -132,11 +190,7 @@ export interface ReceivedUpload {
   sha256: string;
 }
 
-/**
- * Streams `body` into the source's folder and queues a run that reads it. A refused or broken
- * upload leaves no file and no run (what is stored is untouched); the limit is enforced on the
- * bytes as they arrive, whatever the request claimed.
- */
+/** Streams an RVTools export into the source's folder and queues a run that reads it (receiveFile). */
 export async function receiveUpload(
   database: Database,
   sourceId: string,
@@ -145,28 +199,19 @@ export async function receiveUpload(
   options: { maxBytes?: number } = {},
 ): Promise<ReceivedUpload> {
   const { name, format } = uploadName(rawName);
-  const folder = sourceFolder(sourceId);
-  await mkdir(folder, { recursive: true, mode: 0o700 });
-  const runId = randomUUID();
-  const stored = `${runId}.${format}`;
-  const incoming = path.join(folder, `.incoming-${stored}`);
-  const measured = meter(name, options.maxBytes ?? MAX_UPLOAD_BYTES);
-  try {
-    await streamToNewFile(body, measured.transform, incoming);
-    const { bytes, sha256 } = measured.result();
-    await rename(incoming, path.join(folder, stored));
-    await insertQueuedRun(database.pool, sourceId, "upload", { id: runId, file: stored, name, bytes });
-    await pruneUploads(database, sourceId).catch(() => undefined);
-    return { runId, name, bytes, sha256 };
-  } catch (error) {
-    await rm(incoming, { force: true });
-    await rm(path.join(folder, stored), { force: true });
-    if (error instanceof UploadRefused) throw error;
-    if ((error as NodeJS.ErrnoException).code === "ABORT_ERR" || (error as Error).name === "AbortError") {
-      throw new UploadRefused(400, `the upload of “${name}” was cut off before it ended: nothing was stored`);
-    }
-    throw error;
-  }
+  const maxBytes = options.maxBytes ?? MAX_UPLOAD_BYTES;
+  const received = await receiveFile(database, sourceId, body, {
+    root: uploadsRoot(),
+    ext: format,
+    trigger: "upload",
+    maxBytes,
+    tooLarge: `“${name}” is larger than the upload limit of ${maxBytes / 1024 / 1024} MiB: refused`,
+    cutOff: `the upload of “${name}” was cut off before it ended: nothing was stored`,
+    checkHead: (head) => checkMagic(head, name),
+    accept: () => ({ name }),
+    prune: pruneUploads,
+  });
+  return { runId: received.runId, name, bytes: received.bytes, sha256: received.sha256 };
 }
 
 /**
@@ -175,7 +220,7 @@ export async function receiveUpload(
  * a refusal in the first chunk fails the pipeline, and a removal before that open would leave it
  * behind (seen under load), so the stream's close is awaited first.
  */
-export async function streamToNewFile(body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream, transform: Transform, file: string): Promise<void> {
+async function streamToNewFile(body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream, transform: Transform, file: string): Promise<void> {
   const out = createWriteStream(file, { flags: "wx", mode: 0o600 });
   try {
     await pipeline(body, transform, out);
@@ -199,7 +244,7 @@ export async function uploadForRun(database: Database, sourceId: string, runId: 
   );
   const row = rows[0];
   if (!row || !STORED_NAME.test(row.upload_file)) return null;
-  return { path: path.join(sourceFolder(sourceId), row.upload_file), name: row.upload_name, bytes: Number(row.upload_bytes) };
+  return { path: path.join(sourceFolder(uploadsRoot(), sourceId), row.upload_file), name: row.upload_name, bytes: Number(row.upload_bytes) };
 }
 
 /** Deletes the files of all but the newest `keep` uploads of a source (never one a run still waits for). */
@@ -214,12 +259,12 @@ export async function pruneUploads(database: Database, sourceId: string, keep = 
     [sourceId, keep],
   );
   for (const { upload_file } of rows) {
-    if (STORED_NAME.test(upload_file)) await rm(path.join(sourceFolder(sourceId), upload_file), { force: true });
+    if (STORED_NAME.test(upload_file)) await rm(path.join(sourceFolder(uploadsRoot(), sourceId), upload_file), { force: true });
   }
   return rows.length;
 }
 
 /** Removes a source's upload folder (the source was deleted). */
 export async function removeUploads(sourceId: string): Promise<void> {
-  await rm(sourceFolder(sourceId), { recursive: true, force: true });
+  await rm(sourceFolder(uploadsRoot(), sourceId), { recursive: true, force: true });
 }
