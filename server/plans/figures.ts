@@ -220,12 +220,13 @@ export function hostsFreedBy(figures: readonly WorkloadFigures[], loads: Map<str
   return { hostsFreed: clusters.reduce((s, c) => s + c.hostsFreed, 0), clusters: clusters.sort((a, b) => a.cluster.localeCompare(b.cluster)) };
 }
 
-export function totalsOf(figures: readonly WorkloadFigures[], loads: Map<string, ClusterLoad>, parameters: Parameters): PlanTotals {
+/** The workloads' figures summed, with the hosts their leaving frees (hostsFreedBy, packed once). */
+export function totalsOf(figures: readonly WorkloadFigures[], hostsFreed: number): PlanTotals {
   return {
     vcpus: round2(figures.reduce((s, f) => s + f.vcpus, 0)),
     ramMiB: figures.reduce((s, f) => s + f.ramMiB, 0),
     diskMiB: figures.reduce((s, f) => s + f.diskMiB, 0),
-    hostsFreed: hostsFreedBy(figures, loads, parameters).hostsFreed,
+    hostsFreed,
     kataOverheadMiB: figures.reduce((s, f) => s + f.kataOverheadMiB, 0),
   };
 }

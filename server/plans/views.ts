@@ -190,6 +190,7 @@ export async function planViews(database: Database, customerId: string, planId?:
         };
       });
       allFigures.push(...figures);
+      const freed = hostsFreedBy(figures, loads, parameters);
       return {
         id: w.id,
         position: w.position,
@@ -200,10 +201,11 @@ export async function planViews(database: Database, customerId: string, planId?:
         statusLabel: WAVE_STATUS_LABEL[w.status],
         notes: w.notes,
         workloads: views,
-        totals: totalsOf(figures, loads, parameters),
-        clusters: hostsFreedBy(figures, loads, parameters).clusters,
+        totals: totalsOf(figures, freed.hostsFreed),
+        clusters: freed.clusters,
       };
     });
+    const freed = hostsFreedBy(allFigures, loads, parameters);
     return {
       id: p.id,
       customerId,
@@ -214,8 +216,8 @@ export async function planViews(database: Database, customerId: string, planId?:
       updatedAt: iso(p.updated_at),
       inProgress: planWaves.some((w) => w.status === "in_progress"),
       waves: waveViews,
-      totals: totalsOf(allFigures, loads, parameters),
-      clusters: hostsFreedBy(allFigures, loads, parameters).clusters,
+      totals: totalsOf(allFigures, freed.hostsFreed),
+      clusters: freed.clusters,
       dependencies: splitDependencies(analysis.dependencies, waveOf),
     };
   });
