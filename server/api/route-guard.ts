@@ -15,11 +15,8 @@ export function plainText(status: number, message: string): Response {
   return new Response(message, { status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
 }
 
-/**
- * The engineer or administrator behind the request; otherwise 401 (nobody signed in, a bad token)
- * or 403 saying `forbidden` ("exports are for engineers and administrators: …").
- */
-export async function engineerOf(database: Database, request: Request, forbidden: string): Promise<Viewer | Response> {
+/** Whoever is behind the request (session cookie or API token); otherwise 401 (nobody signed in, a bad token). */
+export async function viewerOf(database: Database, request: Request): Promise<Viewer | Response> {
   let viewer: Viewer | null;
   try {
     viewer = await resolveViewer(database, request.headers);
@@ -27,7 +24,16 @@ export async function engineerOf(database: Database, request: Request, forbidden
     if (error instanceof InvalidTokenError) return plainText(401, "invalid API token");
     throw error;
   }
-  if (!viewer) return plainText(401, "sign in first");
+  return viewer ?? plainText(401, "sign in first");
+}
+
+/**
+ * The engineer or administrator behind the request; otherwise 401 (nobody signed in, a bad token)
+ * or 403 saying `forbidden` ("exports are for engineers and administrators: …").
+ */
+export async function engineerOf(database: Database, request: Request, forbidden: string): Promise<Viewer | Response> {
+  const viewer = await viewerOf(database, request);
+  if (viewer instanceof Response) return viewer;
   if (!isEngineer(viewer.role)) return plainText(403, forbidden);
   return viewer;
 }

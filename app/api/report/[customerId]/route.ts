@@ -10,9 +10,8 @@
  * reference, never its own words.
  */
 import { internalErrorResponse } from "@/server/api/errors";
-import { customerOf, plainText } from "@/server/api/route-guard";
+import { customerOf, plainText, viewerOf } from "@/server/api/route-guard";
 import { audit, clientIp } from "@/server/auth/audit";
-import { InvalidTokenError, resolveViewer, type Viewer } from "@/server/auth/viewer";
 import { db } from "@/server/db/client";
 import { attachment } from "@/server/export/csv";
 import { NoChromiumError, PdfBusyError, PdfTimeoutError, renderReportPdf, ReportPageError } from "@/server/report/pdf";
@@ -32,14 +31,8 @@ const fileSlug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, "-"
 
 async function reportPdf(request: Request, context: { params: Promise<{ customerId: string }> }) {
   const database = db();
-  let viewer: Viewer | null;
-  try {
-    viewer = await resolveViewer(database, request.headers);
-  } catch (error) {
-    if (error instanceof InvalidTokenError) return plainText(401, "invalid API token");
-    throw error;
-  }
-  if (!viewer) return plainText(401, "sign in first");
+  const viewer = await viewerOf(database, request);
+  if (viewer instanceof Response) return viewer;
   const { customerId } = await context.params;
   const customer = await customerOf(database, viewer, customerId);
   if (customer instanceof Response) return customer;

@@ -6,9 +6,8 @@
  * formula-neutralised; each download is audited.
  */
 import { internalErrorResponse } from "@/server/api/errors";
-import { customerOf, plainText } from "@/server/api/route-guard";
+import { customerOf, plainText, viewerOf } from "@/server/api/route-guard";
 import { audit, clientIp } from "@/server/auth/audit";
-import { InvalidTokenError, resolveViewer, type Viewer } from "@/server/auth/viewer";
 import { db } from "@/server/db/client";
 import { csvResponse, exportFilename, type CsvColumn } from "@/server/export/csv";
 
@@ -29,14 +28,8 @@ const COLUMNS: readonly CsvColumn<AliasRow>[] = [
 export async function GET(request: Request, context: { params: Promise<{ customerId: string }> }) {
   try {
     const database = db();
-    let viewer: Viewer | null;
-    try {
-      viewer = await resolveViewer(database, request.headers);
-    } catch (error) {
-      if (error instanceof InvalidTokenError) return plainText(401, "invalid API token");
-      throw error;
-    }
-    if (!viewer) return plainText(401, "sign in first");
+    const viewer = await viewerOf(database, request);
+    if (viewer instanceof Response) return viewer;
     if (viewer.role !== "admin") return plainText(403, "the anonymised report's mapping is for administrators only");
     const { customerId } = await context.params;
     const customer = await customerOf(database, viewer, customerId);
