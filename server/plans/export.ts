@@ -48,7 +48,7 @@ export function kubernetesName(text: string): string {
   return name || "plan";
 }
 
-export const FORKLIFT_PLACEHOLDERS = {
+const FORKLIFT_PLACEHOLDERS = {
   namespace: "openshift-mtv",
   source: "REPLACE-vsphere-provider",
   destination: "host",

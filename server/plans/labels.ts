@@ -43,5 +43,3 @@ export interface PlanTotals {
   hostsFreed: number;
   kataOverheadMiB: number;
 }
-
-export const ZERO_TOTALS: PlanTotals = { vcpus: 0, ramMiB: 0, diskMiB: 0, hostsFreed: 0, kataOverheadMiB: 0 };

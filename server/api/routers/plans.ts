@@ -8,6 +8,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { MIGRATION_TARGETS, WAVE_STATUSES } from "../../plans/labels";
 import * as store from "../../plans/store";
+import { planSummaries } from "../../plans/summary";
 import { planViews } from "../../plans/views";
 import { createTRPCRouter, customerProcedure, engineerProcedure, inScope } from "../trpc";
 
@@ -37,21 +38,7 @@ const waveFields = {
 
 export const plansRouter = createTRPCRouter({
   /** The customer's plans, newest first: waves in brief, totals, dependencies split. */
-  list: customerProcedure.query(async ({ ctx, input }) => {
-    const plans = await planViews(ctx.database, input.customerId);
-    return plans.map((p) => ({
-      id: p.id,
-      name: p.name,
-      notes: p.notes,
-      createdBy: p.createdBy,
-      updatedAt: p.updatedAt,
-      inProgress: p.inProgress,
-      waves: p.waves.map((w) => ({ id: w.id, name: w.name, status: w.status, statusLabel: w.statusLabel, targetDate: w.targetDate, workloads: w.workloads.length })),
-      workloads: p.waves.reduce((s, w) => s + w.workloads.length, 0),
-      totals: p.totals,
-      splitDependencies: p.dependencies.length,
-    }));
-  }),
+  list: customerProcedure.query(({ ctx, input }) => planSummaries(ctx.database, input.customerId)),
 
   /** One plan whole: waves, workloads with their figures and where they come from, totals, flags. */
   get: customerProcedure.input(z.object({ planId: z.uuid() })).query(async ({ ctx, input }) => {
