@@ -41,8 +41,8 @@ export interface AnalysisVersion {
   inventory: string;
   /** The parameters in force (defaults with the stored overrides) and ANALYSIS_FORMAT, hashed. */
   parameters: string;
-  /** The stored overrides as read with the version (null: defaults). */
-  overrides: unknown;
+  /** The parameters in force as read with the version. */
+  resolved: Parameters;
 }
 
 export interface CustomerAnalysis {
@@ -50,21 +50,30 @@ export interface CustomerAnalysis {
   parameters: Parameters;
 }
 
+/** The last overrides read (their text), resolved and hashed: once per change of them, not on every read. */
+let lastParameters: { text: string | null; resolved: Parameters; hash: string } | null = null;
+function parametersInForce(text: string | null): { resolved: Parameters; hash: string } {
+  if (!lastParameters || lastParameters.text !== text) {
+    const resolved = resolveParameters(text === null ? null : JSON.parse(text));
+    const hash = createHash("sha256").update(`${ANALYSIS_FORMAT}\n${JSON.stringify(resolved)}`).digest("hex");
+    lastParameters = { text, resolved, hash };
+  }
+  return lastParameters;
+}
+
 /** The current version of a customer's analysis: one query. */
 export async function analysisVersion(database: Database, customerId: string): Promise<AnalysisVersion> {
-  const { rows } = await database.pool.query<{ inventory: string; overrides: unknown }>(
+  const { rows } = await database.pool.query<{ inventory: string; overrides: string | null }>(
     `SELECT coalesce((SELECT string_agg(s.id::text || '@' || coalesce((SELECT max(r.finished_at)::text FROM collection_run r
                                                                        WHERE r.source_id = s.id AND r.status = 'succeeded'), '-'), ','
                                         ORDER BY s.id)
                         FROM source s WHERE s.customer_id = $1), '') AS inventory,
-            (SELECT value FROM app_setting WHERE key = $2) AS overrides`,
+            (SELECT value::text FROM app_setting WHERE key = $2) AS overrides`,
     [customerId, PARAMETERS_SETTING],
   );
   const { inventory, overrides } = rows[0]!;
-  const parameters = createHash("sha256")
-    .update(`${ANALYSIS_FORMAT}\n${JSON.stringify(resolveParameters(overrides ?? null))}`)
-    .digest("hex");
-  return { inventory, parameters, overrides: overrides ?? null };
+  const { resolved, hash } = parametersInForce(overrides);
+  return { inventory, parameters: hash, resolved };
 }
 
 export function encodeAnalysis(analysis: Analysis): Buffer {
@@ -116,7 +125,7 @@ const CHANNEL = "customer_analysis";
 /** Computes the customer's analysis for this version and stores it (a failed write is a warning: the analysis is still right). */
 export async function computeAndStoreAnalysis(database: Database, customerId: string, version: AnalysisVersion): Promise<CustomerAnalysis> {
   const started = performance.now();
-  const parameters = resolveParameters(version.overrides);
+  const parameters = version.resolved;
   const inventory = await loadInventory(database, [customerId], { periodDays: parameters.utilisationPeriodDays });
   const analysis = analyse(inventory, parameters);
   computations++;
@@ -173,7 +182,7 @@ async function currentAnalysis(database: Database, customerId: string): Promise<
   if (hit && hit.key === key) return hit.analysis;
   const analysis = (async (): Promise<CustomerAnalysis> => {
     const stored = await readStoredAnalysis(database, customerId, version);
-    if (stored) return { analysis: stored, parameters: resolveParameters(version.overrides) };
+    if (stored) return { analysis: stored, parameters: version.resolved };
     return computeAndStoreAnalysis(database, customerId, version);
   })();
   cache.delete(customerId);
@@ -223,7 +232,7 @@ async function refreshFromStore(database: Database, customerId: string): Promise
   if (held.key === key) return;
   const stored = await readStoredAnalysis(database, customerId, version);
   if (!stored || cache.get(customerId) !== held) return;
-  cache.set(customerId, { key, analysis: Promise.resolve({ analysis: stored, parameters: resolveParameters(version.overrides) }) });
+  cache.set(customerId, { key, analysis: Promise.resolve({ analysis: stored, parameters: version.resolved }) });
 }
 
 const listeners = new WeakMap<Database, { client: pg.Client | null; stopped: boolean }>();
