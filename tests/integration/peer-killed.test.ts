@@ -7,39 +7,18 @@
  * happened, the inventory of the previous collection stays (same rows, same ids), the queue counts
  * the failure as passing (it retries it), and once the peer is back the next collection lands.
  */
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { encryptSecret } from "../../server/auth/secret-box";
 import { retryable } from "../../server/jobs/boss";
 import { collectSource } from "../../server/jobs/collect";
-import type { Manifest } from "../fixtures/vsphere/manifest";
 import { createTestDatabase, type TestDatabase } from "./db";
+import { buildVcsim, startVcsim, stopVcsim, type Peer } from "./vcsim";
 
-const run = promisify(execFile);
-const script = path.join(import.meta.dirname, "../../tests/peers/vcsim/vcsim.sh");
 const PASSWORD = "vcsim-Pa55word";
 const FLAGS = ["-cluster", "1", "-host", "4", "-vm", "400"];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startVcsim(port: number): Promise<{ dir: string; manifest: Manifest }> {
-  const { stdout } = await run("bash", [script, "start", String(port), PASSWORD, ...FLAGS], { timeout: 900_000 });
-  const dir = stdout.trim();
-  return { dir, manifest: JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Manifest };
-}
 
 /**
  * A TCP pass-through to 127.0.0.1:`target` on a port of its own; `cutAfter` bytes from the target
@@ -79,19 +58,17 @@ async function passThrough(target: number, cutAfter: number, onCut: () => void):
 }
 
 let t: TestDatabase;
-let peer: { dir: string; manifest: Manifest } | undefined;
-let port: number;
+let peer: Peer | undefined;
 
 beforeAll(async () => {
   vi.stubEnv("FLEETLENS_SECRET_KEY", "5e".repeat(32));
   t = await createTestDatabase();
-  await run("bash", [script, "build"], { timeout: 900_000 });
-  port = await freePort();
-  peer = await startVcsim(port);
+  await buildVcsim();
+  peer = await startVcsim(PASSWORD, FLAGS);
 }, 900_000);
 
 afterAll(async () => {
-  if (peer) await run("bash", [script, "stop", peer.dir]).catch(() => undefined);
+  if (peer) await stopVcsim(peer).catch(() => undefined);
   await t?.drop();
   vi.unstubAllEnvs();
 });
@@ -110,7 +87,7 @@ describe("a peer killed mid-collection", () => {
         customerId: customer.id,
         kind: "vsphere",
         name: "vcsim",
-        endpoint: `https://127.0.0.1:${port}/sdk`,
+        endpoint: `https://127.0.0.1:${peer!.port}/sdk`,
         username: peer!.manifest.username,
         secret: new Uint8Array(encryptSecret(PASSWORD)),
         options: { fingerprint: peer!.manifest.fingerprint },
@@ -126,7 +103,7 @@ describe("a peer killed mid-collection", () => {
 
     // The peer dies 256 KiB into its answers: connections reset, then the process killed.
     let killed = false;
-    const proxy = await passThrough(port, 256 * 1024, () => {
+    const proxy = await passThrough(peer!.port, 256 * 1024, () => {
       process.kill(Number(fs.readFileSync(path.join(peer!.dir, "pid"), "utf8")), "SIGKILL");
       killed = true;
     });
@@ -151,9 +128,9 @@ describe("a peer killed mid-collection", () => {
     expect(await inventory(source.id)).toEqual(before);
 
     // The peer back on the same port: the next collection lands (a fresh vcsim: new ids upstream).
-    await run("bash", [script, "stop", peer!.dir]).catch(() => undefined);
-    peer = await startVcsim(port);
-    await t.prisma.source.update({ where: { id: source.id }, data: { endpoint: `https://127.0.0.1:${port}/sdk`, options: { fingerprint: peer.manifest.fingerprint } } });
+    await stopVcsim(peer!).catch(() => undefined);
+    peer = await startVcsim(PASSWORD, FLAGS, peer!.port);
+    await t.prisma.source.update({ where: { id: source.id }, data: { endpoint: `https://127.0.0.1:${peer.port}/sdk`, options: { fingerprint: peer.manifest.fingerprint } } });
     const again = await collectSource(source.id, { database: t });
     expect(again.byKind.virtualMachines.removed).toBeLessThanOrEqual(vmCount);
     expect((await inventory(source.id)).vms).toHaveLength(peer.manifest.virtualMachines.length);

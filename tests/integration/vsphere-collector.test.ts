@@ -6,7 +6,6 @@
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -19,53 +18,28 @@ import { child } from "../../server/collectors/vsphere/xml";
 import { encryptSecret } from "../../server/auth/secret-box";
 import { parseSnapshot, type Snapshot } from "../../server/inventory/snapshot";
 import { collectSource } from "../../server/jobs/collect";
-import { expectedHost, expectedIdentity, expectedVm, type Manifest, type ManifestIdentity } from "../fixtures/vsphere/manifest";
+import { expectedHost, expectedIdentity, expectedVm, type ManifestIdentity } from "../fixtures/vsphere/manifest";
 import { createTestDatabase, type TestDatabase } from "./db";
+import { buildVcsim, freePort, startVcsim, stopVcsim, type Peer } from "./vcsim";
 
 const run = promisify(execFile);
 const root = path.join(import.meta.dirname, "../..");
-const script = path.join(root, "tests/peers/vcsim/vcsim.sh");
 const PASSWORD = "vcsim-Pa55word";
-
-interface Peer {
-  dir: string;
-  port: number;
-  manifest: Manifest;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startVcsim(flags: string[]): Promise<Peer> {
-  const port = await freePort();
-  const { stdout } = await run("bash", [script, "start", String(port), PASSWORD, ...flags], { timeout: 900_000 });
-  const dir = stdout.trim();
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Manifest;
-  return { dir, port, manifest };
-}
 
 let vc: Peer;
 let esx: Peer;
 
 beforeAll(async () => {
-  await run("bash", [script, "build"], { timeout: 900_000 }); // once, before two starts
+  await buildVcsim(); // once, before two starts
   [vc, esx] = await Promise.all([
     // 2 datacenters × (2 clusters of 2 hosts + 1 standalone host) × 4 VMs: 24 VMs on 10 hosts.
-    startVcsim(["-dc", "2", "-cluster", "2", "-host", "2", "-standalone-host", "1", "-vm", "4", "-pool", "1", "-ds", "2"]),
-    startVcsim(["-esx", "-vm", "8"]),
+    startVcsim(PASSWORD, ["-dc", "2", "-cluster", "2", "-host", "2", "-standalone-host", "1", "-vm", "4", "-pool", "1", "-ds", "2"]),
+    startVcsim(PASSWORD, ["-esx", "-vm", "8"]),
   ]);
 }, 900_000);
 
 afterAll(async () => {
-  for (const peer of [vc, esx]) if (peer) await run("bash", [script, "stop", peer.dir]);
+  for (const peer of [vc, esx]) if (peer) await stopVcsim(peer);
 });
 
 const source = (peer: Peer, options: Record<string, unknown> = { fingerprint: peer.manifest.fingerprint }, secret = PASSWORD) =>
@@ -162,12 +136,12 @@ describe("vsphere collector against vcsim: what each VM is (-identities)", () =>
   let identities: ManifestIdentity[];
   let snapshot: Snapshot;
   beforeAll(async () => {
-    ids = await startVcsim(["-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "0", "-vm", "2", "-identities"]);
+    ids = await startVcsim(PASSWORD, ["-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "0", "-vm", "2", "-identities"]);
     identities = JSON.parse(fs.readFileSync(path.join(ids.dir, "manifest.json.identities.json"), "utf8")) as ManifestIdentity[];
     snapshot = await collect(ids);
   }, 900_000);
   afterAll(async () => {
-    if (ids) await run("bash", [script, "stop", ids.dir]);
+    if (ids) await stopVcsim(ids);
   });
 
   it("gives every identity VM its product, managedBy, guest ids, template flag, annotation and named custom attributes", () => {

@@ -6,11 +6,6 @@
  * performanceDays 0, 1 and 30; a standalone ESXi without historical intervals and lacking a counter;
  * the snapshot applied to a test database.
  */
-import { execFile } from "node:child_process";
-import fs from "node:fs";
-import net from "node:net";
-import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CollectableSource } from "../../server/collectors";
 import { moRefXml } from "../../server/collectors/vsphere/client";
@@ -22,50 +17,25 @@ import { parseSnapshot, type Snapshot } from "../../server/inventory/snapshot";
 import type { UtilisationSeries } from "../../server/utilisation/series";
 import type { Manifest } from "../fixtures/vsphere/manifest";
 import { createTestDatabase, type TestDatabase } from "./db";
+import { buildVcsim, startVcsim, stopVcsim, type Peer } from "./vcsim";
 import { SAMPLES } from "../../server/utilisation/store";
 
-const run = promisify(execFile);
-const script = path.join(import.meta.dirname, "../peers/vcsim/vcsim.sh");
 const PASSWORD = "vcsim-Use-Pa55";
-
-interface Peer {
-  dir: string;
-  port: number;
-  manifest: Manifest;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startVcsim(flags: string[]): Promise<Peer> {
-  const port = await freePort();
-  const { stdout } = await run("bash", [script, "start", String(port), PASSWORD, ...flags], { timeout: 900_000 });
-  const dir = stdout.trim();
-  return { dir, port, manifest: JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Manifest };
-}
 
 let vc: Peer;
 let esx: Peer;
 
 beforeAll(async () => {
-  await run("bash", [script, "build"], { timeout: 900_000 });
+  await buildVcsim();
   [vc, esx] = await Promise.all([
     // 1 datacenter: a cluster of 2 hosts and a standalone host, 5 VMs each: 15 VMs on 3 hosts.
-    startVcsim(["-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "1", "-vm", "5"]),
-    startVcsim(["-esx", "-vm", "6", "-perf-without", "net.transmitted.average"]),
+    startVcsim(PASSWORD, ["-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "1", "-vm", "5"]),
+    startVcsim(PASSWORD, ["-esx", "-vm", "6", "-perf-without", "net.transmitted.average"]),
   ]);
 }, 900_000);
 
 afterAll(async () => {
-  for (const peer of [vc, esx]) if (peer) await run("bash", [script, "stop", peer.dir]);
+  for (const peer of [vc, esx]) if (peer) await stopVcsim(peer);
 });
 
 const source = (peer: Peer, options: Record<string, unknown> = {}) =>
