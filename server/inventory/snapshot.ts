@@ -99,7 +99,7 @@ const labels = z
   .default({});
 
 export const HOST_ROLES = ["hypervisor", "container-engine"] as const;
-export const HOST_PLATFORMS = ["esxi", "kvm", "docker", "podman", "other"] as const;
+export const HOST_PLATFORMS = ["esxi", "kvm", "docker", "podman", "lxd", "other"] as const;
 export const MEMORY_SHARING = ["none", "tps", "ksm", "unknown"] as const;
 
 /** A physical hypervisor (ESXi, KVM) or a container-engine host (which may itself be a VM). */
@@ -387,6 +387,25 @@ export const containerSnapshot = z.object({
   labels,
   /** HostConfig.Links, "/other:/this/alias" as the engine gives them (Kata does not support --link). */
   links: strings,
+  /**
+   * LXD/Incus system containers (docs/domain.md#lxd): an instance of type "container", which boots
+   * its own init and a whole userland on the host's kernel; false for application containers.
+   */
+  systemContainer: flag,
+  /** LXD security.nesting: the container may run containers itself (less confined /proc and /sys). */
+  nesting: flag,
+  /** LXD security.idmap.isolated: its own uid/gid range, shared with no other container. */
+  idmapIsolated: flag,
+  /** LXD raw.lxc: raw LXC configuration applied as given; null when none. */
+  rawLxc: maybe(string(65_536)),
+  /** LXD raw.idmap: host uids/gids mapped into the container as they are; null when none. */
+  rawIdmap: maybe(string(65_536)),
+  /** LXD project the instance belongs to (a tenancy boundary); null for engines without projects. */
+  project: maybe(text),
+  /** LXD profiles applied, in order. */
+  profiles: strings,
+  /** LXD snapshots of the container. */
+  snapshotCount: count.default(0),
 });
 
 export const layerSnapshot = z.object({

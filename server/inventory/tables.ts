@@ -346,6 +346,14 @@ export const CONTAINER = new InventoryTable<ContainerSnapshot, ContainerContext>
   // Sorted by key, so the same labels in another order are no change.
   labels: { column: "labels", type: "jsonb", write: (c) => sortedLabels(c.labels), read: (value) => value ?? {} },
   links: { column: "links", type: "text[]" },
+  systemContainer: { column: "system_container", type: "bool" },
+  nesting: { column: "nesting", type: "bool" },
+  idmapIsolated: { column: "idmap_isolated", type: "bool" },
+  rawLxc: { column: "raw_lxc", type: "text" },
+  rawIdmap: { column: "raw_idmap", type: "text" },
+  project: { column: "project", type: "text" },
+  profiles: { column: "profiles", type: "text[]" },
+  snapshotCount: { column: "snapshot_count", type: "int4" },
 } satisfies ColumnsOf<ContainerSnapshot, ContainerContext, "hostKey" | "imageKey", "hostExternalId" | "imageExternalId" | "mounts" | "ports">, OBJECT_TIMES);
 
 export const CONTAINER_MOUNT = new InventoryTable<ContainerMountSnapshot>("container_mount", ["container_id"], {
