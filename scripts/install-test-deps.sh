@@ -10,12 +10,13 @@
 # poppler-utils: pdftotext, to read the text of the customer report's PDF (tests/e2e/report.test.ts).
 # nginx: a real web server for guest discovery to find (tests/integration/guest-workloads.test.ts runs its
 # own nginx with its own config on a free port, not the package's service).
+# lxd and lxd-client: the LXD REST API peer of the lxd collector's tests (tests/peers/lxd.sh: its own LXD_DIR).
 # Installs only what is missing; apt may be locked by a boot-time job, so it retries.
 # With arguments, installs those packages instead (the peer scripts under tests/peers use that).
 # Reports on stderr: callers' stdout stays theirs.
 set -euo pipefail
 packages=(chromium postgresql-15 docker-compose fonts-dejavu-core golang-go golang-github-vmware-govmomi-dev
-  podman runc catatonit busybox-static netavark libvirt-daemon libvirt-clients qemu-system-x86 qemu-utils openssh-server netcat-openbsd nginx poppler-utils)
+  podman runc catatonit busybox-static netavark libvirt-daemon libvirt-clients qemu-system-x86 qemu-utils openssh-server netcat-openbsd nginx poppler-utils lxd lxd-client)
 [ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do
