@@ -7,7 +7,13 @@
  */
 import type { Inventory, InventoryContainer, InventoryHost } from "./inventory";
 import type { Parameters } from "./parameters";
-import { CONTAINER_RULES, evaluate, isKata, tenantOf, type ContainerContext, type Finding, type Severity } from "./rules";
+import { CONTAINER_RULES, evaluate, isKata, LXD_RULES, tenantOf, type ContainerContext, type Finding, type LxdContext, type Severity } from "./rules";
+
+/**
+ * What runs on an LXD system container: the LXD rules (rules/lxd.ts) and the shared-kernel tenancy
+ * finding; the CIS Docker rules read docker inspect fields a system container does not have.
+ */
+const SYSTEM_CONTAINER_RULES = [...CONTAINER_RULES.filter((r) => r.id === "tenants-share-kernel"), ...LXD_RULES];
 
 export const ISOLATION_LEVELS = ["privileged-container", "shared-kernel", "user-namespaced", "kata", "vm"] as const;
 export type IsolationLevel = (typeof ISOLATION_LEVELS)[number];
@@ -23,6 +29,8 @@ export const ISOLATION_LEVEL_LABEL: Record<IsolationLevel, string> = {
 export function isolationLevel(c: InventoryContainer, host: InventoryHost | null): IsolationLevel {
   if (isKata(c.runtime)) return "kata";
   if (c.privileged) return "privileged-container";
+  // An unprivileged LXD container runs in its own user namespace (LXD's default).
+  if (c.systemContainer) return "user-namespaced";
   const userns =
     (c.usernsMode !== null && c.usernsMode !== "" && c.usernsMode !== "host") ||
     host?.rootless === true ||
@@ -92,11 +100,15 @@ export function analyseIsolation(inventory: Inventory, parameters: Parameters): 
     const host = hosts.get(hostKey) ?? null;
     const tenants = [...new Set(list.filter((c) => !isKata(c.runtime)).map((c) => tenantOf(c, host)).filter((t) => t !== null))].sort();
     const context: ContainerContext = { host, tenantsOnHost: tenants };
+    // Unprivileged system containers without security.idmap.isolated share one uid/gid map.
+    const sharedIdmap = list.filter((c) => c.systemContainer && !c.privileged && !c.idmapIsolated);
     const bySeverity: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
     let scoreSum = 0;
     let scoredOnHost = 0;
     for (const c of list) {
-      const findings = evaluate(CONTAINER_RULES, c, { ...context, image: c.imageKey ? (images.get(c.imageKey) ?? null) : null });
+      const findings = c.systemContainer
+        ? evaluate<InventoryContainer, LxdContext>(SYSTEM_CONTAINER_RULES, c, { ...context, sharedIdmapWith: sharedIdmap.filter((o) => o.key !== c.key).map((o) => o.name) })
+        : evaluate(CONTAINER_RULES, c, { ...context, image: c.imageKey ? (images.get(c.imageKey) ?? null) : null });
       const score = containerScore(findings, parameters);
       const scored = c.state === "running";
       if (scored) {
@@ -113,7 +125,7 @@ export function analyseIsolation(inventory: Inventory, parameters: Parameters): 
         findings,
         score,
         scored,
-        unscoredReason: scored ? null : `${c.state}, not running: docker-bench checks running containers only`,
+        unscoredReason: scored ? null : c.systemContainer ? `${c.state}, not running: only running containers are scored` : `${c.state}, not running: docker-bench checks running containers only`,
       });
     }
     hostPostures.push({

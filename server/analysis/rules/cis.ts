@@ -74,9 +74,11 @@ const hostHasLsm = (host: InventoryHost | null, lsm: "apparmor" | "selinux"): bo
   return options.some((o) => o.split(",").includes(`name=${lsm}`));
 };
 
+/** The tenant label's value; for an LXD system container without one, its project (a tenancy boundary). */
 export const tenantOf = (container: InventoryContainer, host: InventoryHost | null): string | null => {
   const value = container.labels[host?.tenantLabel ?? DEFAULT_TENANT_LABEL];
-  return value && value.trim() !== "" ? value.trim() : null;
+  if (value && value.trim() !== "") return value.trim();
+  return container.systemContainer && container.project ? `project ${container.project}` : null;
 };
 
 const cis = (
@@ -105,7 +107,7 @@ export const CONTAINER_RULES: readonly Rule<InventoryContainer, ContainerContext
     text: "Containers of different tenants run on one host kernel: one kernel exploit crosses every tenant on that host.",
     source: ours(DOMAIN.isolation),
     upstreamId: null,
-    sourceNote: "tenant from the source's tenant label",
+    sourceNote: "tenant from the source's tenant label (an LXD system container without one: its project)",
     effect: null,
     exposes: true,
     deviation: null,

@@ -23,6 +23,7 @@ export const DOMAIN = {
   guestFit: "docs/domain.md#guest-discovery-fit-from-evidence",
   verdicts: "docs/domain.md#verdicts",
   utilisation: "docs/domain.md#measured-use",
+  lxd: "docs/domain.md#lxd-system-containers",
 } as const;
 
 /**
