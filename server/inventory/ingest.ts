@@ -7,6 +7,7 @@
  *   and its children), so an unchanged object costs no write at all;
  * - new objects are COPYed straight into their tables, changed ones COPYed into a staging table
  *   and applied with one UPDATE, vanished ones deleted with one DELETE per table;
+ * - the source's totals are counted again (./summary.ts: what the overview and tiles read);
  * - the run is recorded with counts added/changed/removed and a metrics sample is appended;
  * - then, in a transaction of its own, the measured use (server/utilisation/store.ts).
  *
@@ -34,6 +35,7 @@ import {
 import { writeGuests } from "./guests";
 import { writeUtilisation } from "../utilisation/store";
 import { linkEngineHostsToVms } from "./topology";
+import { refreshInventorySummary } from "./summary";
 
 export interface ApplyCounts {
   added: number;
@@ -125,6 +127,7 @@ export async function applySnapshot(
     const byKind = await writer.write(snapshot);
     const guests = await writeGuests(client, sourceId, runId, snapshot.guests, snapshot.hostKeys);
     await linkEngineHostsToVms(client, customerId);
+    await refreshInventorySummary(client, customerId, sourceId);
 
     const total = Object.values(byKind).reduce(
       (sum, c) => ({

@@ -31,10 +31,8 @@ export interface FleetCounts {
   vcpuPerCore: number | null;
 }
 
-/** The inventory's counts for the customers (`customerIds` null: all), in one query. */
-export async function fleetCounts(database: Database, filter: { customerIds: string[] | null }): Promise<FleetCounts> {
-  const { rows } = await database.pool.query<Omit<FleetCounts, "vcpuPerCore">>(
-    `WITH c AS (SELECT id FROM customer WHERE $1::uuid[] IS NULL OR id = ANY($1::uuid[])),
+/** The inventory's counts counted from scratch, every row of the customers in scope (what the kept totals must equal: tests, bench/api). */
+const FLEET_COUNTS_FROM_SCRATCH = `WITH c AS (SELECT id FROM customer WHERE $1::uuid[] IS NULL OR id = ANY($1::uuid[])),
           s AS (SELECT id FROM source WHERE customer_id IN (SELECT id FROM c)),
           h AS (SELECT count(*)::int AS hosts,
                        count(*) FILTER (WHERE role = 'hypervisor' OR vm_id IS NULL)::int AS physical_hosts,
@@ -50,9 +48,28 @@ export async function fleetCounts(database: Database, filter: { customerIds: str
             h.hosts, h.physical_hosts AS "physicalHosts", h.physical_cores::float8 AS "physicalCores",
             v.vms AS "virtualMachines", v.vms_on AS "vmsPoweredOn", v.vcpus_on::float8 AS "vcpusPoweredOn",
             k.containers, k.running AS "containersRunning"
-       FROM h, v, k`,
-    [filter.customerIds],
-  );
+       FROM h, v, k`;
+
+/** The same counts from the sources' totals kept at ingest (./summary.ts): a row per source. */
+const FLEET_COUNTS = `WITH c AS (SELECT id FROM customer WHERE $1::uuid[] IS NULL OR id = ANY($1::uuid[]))
+     SELECT (SELECT count(*) FROM c)::int AS customers,
+            coalesce(sum(i.hosts), 0)::int AS hosts, coalesce(sum(i.physical_hosts), 0)::int AS "physicalHosts",
+            coalesce(sum(i.physical_cores), 0)::float8 AS "physicalCores",
+            coalesce(sum(i.virtual_machines), 0)::int AS "virtualMachines", coalesce(sum(i.vms_powered_on), 0)::int AS "vmsPoweredOn",
+            coalesce(sum(i.vcpus_powered_on), 0)::float8 AS "vcpusPoweredOn",
+            coalesce(sum(i.containers), 0)::int AS containers, coalesce(sum(i.containers_running), 0)::int AS "containersRunning"
+       FROM source s JOIN inventory_summary i ON i.source_id = s.id
+      WHERE s.customer_id IN (SELECT id FROM c)`;
+
+/** The inventory's counts for the customers (`customerIds` null: all), in one query: kept at ingest, or counted from scratch. */
+export async function fleetCounts(
+  database: Database,
+  filter: { customerIds: string[] | null },
+  options: { fromScratch?: boolean } = {},
+): Promise<FleetCounts> {
+  const { rows } = await database.pool.query<Omit<FleetCounts, "vcpuPerCore">>(options.fromScratch ? FLEET_COUNTS_FROM_SCRATCH : FLEET_COUNTS, [
+    filter.customerIds,
+  ]);
   const r = rows[0]!;
   return { ...r, vcpuPerCore: ratio(r.vcpusPoweredOn, r.physicalCores) };
 }

@@ -119,13 +119,12 @@ export interface CustomerSummary {
   status: SourceStatus;
 }
 
-export async function listCustomers(
-  database: Database,
-  filter: { customerIds: string[] | null },
-): Promise<CustomerSummary[]> {
-  const [counts, sources] = await Promise.all([
-    database.pool.query(
-      `WITH h AS (
+/**
+ * Each customer's counts, counted from scratch: every host, VM and container of the customers in
+ * scope read on each call. What the kept totals (CUSTOMER_COUNTS) must always equal; kept for the
+ * tests that check so and for bench/api's comparison.
+ */
+const CUSTOMER_COUNTS_FROM_SCRATCH = `WITH h AS (
          SELECT s.customer_id, count(*)::int AS hosts,
                 count(*) FILTER (WHERE x.role = 'hypervisor')::int AS hypervisors,
                 count(*) FILTER (WHERE x.role = 'container-engine')::int AS engine_hosts
@@ -149,9 +148,32 @@ export async function listCustomers(
          LEFT JOIN v ON v.customer_id = c.id
          LEFT JOIN k ON k.customer_id = c.id
         WHERE ($1::uuid[] IS NULL OR c.id = ANY($1::uuid[]))
-        ORDER BY c.name`,
-      [filter.customerIds],
-    ),
+        ORDER BY c.name`;
+
+/** Each customer's counts from its sources' totals kept at ingest (./summary.ts): a row per source. */
+const CUSTOMER_COUNTS = `SELECT c.id, c.name, c.is_demo,
+              coalesce(sum(i.hosts), 0)::int AS hosts, coalesce(sum(i.hypervisors), 0)::int AS hypervisors,
+              coalesce(sum(i.engine_hosts), 0)::int AS engine_hosts,
+              coalesce(sum(i.virtual_machines), 0)::int AS vms, coalesce(sum(i.vms_powered_on), 0)::int AS vms_on,
+              coalesce(sum(i.containers), 0)::int AS containers, coalesce(sum(i.containers_running), 0)::int AS running
+         FROM customer c
+         LEFT JOIN source s ON s.customer_id = c.id
+         LEFT JOIN inventory_summary i ON i.source_id = s.id
+        WHERE ($1::uuid[] IS NULL OR c.id = ANY($1::uuid[]))
+        GROUP BY c.id
+        ORDER BY c.name`;
+
+/**
+ * The customers in scope (`customerIds` null: all) with their counts (kept at ingest; `fromScratch`
+ * counts every row instead, for the tests and bench/api) and collection status.
+ */
+export async function listCustomers(
+  database: Database,
+  filter: { customerIds: string[] | null },
+  options: { fromScratch?: boolean } = {},
+): Promise<CustomerSummary[]> {
+  const [counts, sources] = await Promise.all([
+    database.pool.query(options.fromScratch ? CUSTOMER_COUNTS_FROM_SCRATCH : CUSTOMER_COUNTS, [filter.customerIds]),
     listSources(database, filter),
   ]);
   return counts.rows.map((r) => {
