@@ -21,7 +21,6 @@
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -37,10 +36,10 @@ import { DEFAULT_PARAMETERS } from "../../server/analysis/parameters";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { parseSnapshot, type Snapshot } from "../../server/inventory/snapshot";
 import { createTestDatabase, type TestDatabase } from "./db";
+import { buildVcsim, startVcsim, stopVcsim, type Peer } from "./vcsim";
 
 const run = promisify(execFile);
 const root = path.join(import.meta.dirname, "../..");
-const VCSIM = path.join(root, "tests/peers/vcsim/vcsim.sh");
 const LIBVIRTD = path.join(root, "tests/peers/libvirtd.sh");
 const PODMAN = path.join(root, "tests/peers/podman.sh");
 const VCSIM_PASSWORD = "vcsim-Pa55word";
@@ -57,33 +56,17 @@ type Row = Report["verdicts"][number];
 // Everything a verdict says but its host (the dashboard's row names the host by its stored name).
 type Compared = Omit<Row, "host">;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 // What was started, so that afterAll stops exactly that (even if another peer failed to start).
-let vcsim: { dir: string; port: number; fingerprint: string } | undefined;
+let vcsim: Peer | undefined;
 let libvirt: { dir: string; unixUri: string; sessionUri: string } | undefined;
 let podman: { socket: string; dir: string } | undefined;
 let scratch: string | undefined;
 let t: TestDatabase | undefined;
 
-async function startVcsim() {
-  const port = await freePort();
+async function startEsx() {
   // A standalone ESXi with 10 VMs: the launcher gives the 10th (index 9) an SR-IOV NIC and the 9th a
   // PCI passthrough device (tests/peers/vcsim/main.go).
-  const { stdout } = await run("bash", [VCSIM, "start", String(port), VCSIM_PASSWORD, "-esx", "-vm", "10"], { timeout: 900_000 });
-  const dir = stdout.trim();
-  vcsim = { dir, port, fingerprint: "" };
-  const manifest = JSON.parse(await fs.readFile(path.join(dir, "manifest.json"), "utf8")) as { fingerprint: string };
-  vcsim.fingerprint = manifest.fingerprint;
+  vcsim = await startVcsim(VCSIM_PASSWORD, ["-esx", "-vm", "10"]);
 }
 
 async function startLibvirtd() {
@@ -127,7 +110,7 @@ const sources = {
     endpoint: `https://127.0.0.1:${vcsim!.port}/sdk`,
     username: "fleetlens",
     secret: VCSIM_PASSWORD,
-    options: { fingerprint: vcsim!.fingerprint },
+    options: { fingerprint: vcsim!.manifest.fingerprint },
   }),
   libvirt: (): CollectableSource => ({ kind: "libvirt", name: "libvirtd", endpoint: libvirt!.unixUri, username: null, secret: null, options: {} }),
   session: (): CollectableSource => ({ kind: "libvirt", name: "qemu-session", endpoint: libvirt!.sessionUri, username: null, secret: null, options: {} }),
@@ -142,8 +125,8 @@ let dashboard: Compared[];
 let customerId: string;
 
 beforeAll(async () => {
-  await run("bash", [VCSIM, "build"], { timeout: 900_000 });
-  const started = await Promise.allSettled([startVcsim(), startLibvirtd(), startPodman()]);
+  await buildVcsim();
+  const started = await Promise.allSettled([startEsx(), startLibvirtd(), startPodman()]);
   for (const s of started) if (s.status === "rejected") throw s.reason;
 
   // Collected by the real collectors, as `npm run collect -- … --json` would print them.
@@ -192,7 +175,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const stops: Promise<unknown>[] = [];
-  if (vcsim) stops.push(run("bash", [VCSIM, "stop", vcsim.dir]));
+  if (vcsim) stops.push(stopVcsim(vcsim));
   if (libvirt) stops.push(run("bash", [LIBVIRTD, "stop", libvirt.dir]));
   if (podman) stops.push(run("bash", [PODMAN, "stop", podman.socket], { timeout: 300_000 }));
   if (scratch) stops.push(fs.rm(scratch, { recursive: true, force: true }));

@@ -20,7 +20,6 @@
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -37,12 +36,12 @@ import { connectSource } from "../../server/collectors/vsphere/collector";
 import { child } from "../../server/collectors/vsphere/xml";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { parseSnapshot, type Snapshot } from "../../server/inventory/snapshot";
-import type { Manifest, ManifestIdentity } from "../fixtures/vsphere/manifest";
+import type { ManifestIdentity } from "../fixtures/vsphere/manifest";
 import { createTestDatabase, type TestDatabase } from "./db";
+import { buildVcsim, startVcsim, stopVcsim, type Peer } from "./vcsim";
 
 const run = promisify(execFile);
 const root = path.join(import.meta.dirname, "../..");
-const VCSIM = path.join(root, "tests/peers/vcsim/vcsim.sh");
 const PASSWORD = "vcsim-Pa55word";
 const PASSWORD_ENV = "FLEETLENS_ROLES_PEERS_PASSWORD";
 /** The near miss: the plain RHEL 7 VM renamed as a vCenter appliance would be named. */
@@ -94,18 +93,7 @@ const REASON: Partial<Record<Role, [string, string]>> = {
   ],
 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-let peer: { dir: string; port: number; manifest: Manifest } | undefined;
+let peer: Peer | undefined;
 let scratch: string | undefined;
 let t: TestDatabase | undefined;
 let identities: ManifestIdentity[];
@@ -159,16 +147,9 @@ async function taskState(client: Awaited<ReturnType<typeof connectSource>>, task
 }
 
 beforeAll(async () => {
-  await run("bash", [VCSIM, "build"], { timeout: 900_000 });
-  const port = await freePort();
-  const { stdout } = await run(
-    "bash",
-    [VCSIM, "start", String(port), PASSWORD, "-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "0", "-vm", "1", "-identities"],
-    { timeout: 900_000 },
-  );
-  const dir = stdout.trim();
-  peer = { dir, port, manifest: JSON.parse(await fs.readFile(path.join(dir, "manifest.json"), "utf8")) as Manifest };
-  identities = JSON.parse(await fs.readFile(path.join(dir, "manifest.json.identities.json"), "utf8")) as ManifestIdentity[];
+  await buildVcsim();
+  peer = await startVcsim(PASSWORD, ["-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "0", "-vm", "1", "-identities"]);
+  identities = JSON.parse(await fs.readFile(path.join(peer.dir, "manifest.json.identities.json"), "utf8")) as ManifestIdentity[];
 
   // The one plain VM of the varied inventory (RHEL 7, the first of the launcher's guests), renamed.
   const plain = peer.manifest.virtualMachines.filter((m) => !identities.some((i) => i.moref === m.moref));
@@ -204,7 +185,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const stops: Promise<unknown>[] = [];
-  if (peer) stops.push(run("bash", [VCSIM, "stop", peer.dir]));
+  if (peer) stops.push(stopVcsim(peer));
   if (scratch) stops.push(fs.rm(scratch, { recursive: true, force: true }));
   if (t) stops.push(t.drop());
   await Promise.allSettled(stops);

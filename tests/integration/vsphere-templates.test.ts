@@ -5,11 +5,6 @@
  * createdTime, as vcsim's own QueryEvents gives it) and that the other was not used since the events
  * read; templateEventDays 0 reads none; ingest stores both and the analysis finds the unused template.
  */
-import { execFile } from "node:child_process";
-import fs from "node:fs";
-import net from "node:net";
-import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadInventory } from "../../server/analysis/load";
 import { DEFAULT_PARAMETERS } from "../../server/analysis/parameters";
@@ -20,37 +15,22 @@ import { collectVsphere, connectSource } from "../../server/collectors/vsphere/c
 import { child } from "../../server/collectors/vsphere/xml";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { parseSnapshot, type Snapshot } from "../../server/inventory/snapshot";
-import type { Manifest } from "../fixtures/vsphere/manifest";
 import { createTestDatabase, type TestDatabase } from "./db";
+import { buildVcsim, startVcsim, stopVcsim, type Peer } from "./vcsim";
 
-const run = promisify(execFile);
-const script = path.join(import.meta.dirname, "../peers/vcsim/vcsim.sh");
 const PASSWORD = "vcsim-Tpl-Pa55";
 const DAY = 86_400_000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-let dir = "";
-let port = 0;
-let manifest: Manifest;
+let peer: Peer | undefined;
 
 const source = (options: Record<string, unknown> = {}) =>
   ({
     kind: "vsphere",
     name: "vcsim",
-    endpoint: `https://127.0.0.1:${port}/sdk`,
-    username: manifest.username,
+    endpoint: `https://127.0.0.1:${peer!.port}/sdk`,
+    username: peer!.manifest.username,
     secret: PASSWORD,
-    options: { fingerprint: manifest.fingerprint, performanceDays: 0, ...options },
+    options: { fingerprint: peer!.manifest.fingerprint, performanceDays: 0, ...options },
   }) satisfies CollectableSource;
 
 const collect = async (options?: Record<string, unknown>) =>
@@ -102,18 +82,13 @@ async function clonedEvents(client: VsphereClient): Promise<{ source: string; cr
 }
 
 beforeAll(async () => {
-  await run("bash", [script, "build"], { timeout: 900_000 });
-  port = await freePort();
+  await buildVcsim();
   // A cluster of 2 hosts and a standalone host, 8 VMs each: 16 VMs, every eighth a template.
-  const { stdout } = await run("bash", [script, "start", String(port), PASSWORD, "-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "1", "-vm", "8"], {
-    timeout: 900_000,
-  });
-  dir = stdout.trim();
-  manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Manifest;
+  peer = await startVcsim(PASSWORD, ["-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "1", "-vm", "8"]);
 }, 900_000);
 
 afterAll(async () => {
-  if (dir) await run("bash", [script, "stop", dir]);
+  if (peer) await stopVcsim(peer);
 });
 
 describe("template use from vcsim's events", () => {
@@ -125,11 +100,11 @@ describe("template use from vcsim's events", () => {
   let events: { source: string; createdTime: string }[];
 
   beforeAll(async () => {
-    const templates = manifest.virtualMachines.filter((v) => v.template);
+    const templates = peer!.manifest.virtualMachines.filter((v) => v.template);
     expect(templates.length).toBeGreaterThanOrEqual(2);
     used = templates[0]!.moref;
     untouched = templates[1]!.moref;
-    plain = manifest.virtualMachines.find((v) => !v.template)!.moref;
+    plain = peer!.manifest.virtualMachines.find((v) => !v.template)!.moref;
     await withClient(async (client) => {
       const pool = readMoRef((await client.retrieveObject(vmRef(plain), ["resourcePool"]))!.props.get("resourcePool"))!;
       await clone(client, used, "from-tpl-1", pool);
@@ -185,7 +160,7 @@ describe("template use from vcsim's events", () => {
     try {
       t = await createTestDatabase();
       const customer = await t.prisma.customer.create({ data: { name: "vSphere templates" } });
-      const src = await t.prisma.source.create({ data: { customerId: customer.id, kind: "vsphere", name: "vcsim", endpoint: `https://127.0.0.1:${port}/sdk` } });
+      const src = await t.prisma.source.create({ data: { customerId: customer.id, kind: "vsphere", name: "vcsim", endpoint: `https://127.0.0.1:${peer!.port}/sdk` } });
       await applySnapshot(src.id, snapshot, { database: t });
       const rows = await t.pool.query<{ external_id: string; last: Date | null; since: Date | null }>(
         `SELECT external_id, template_last_used_at AS last, template_use_read_since AS since FROM virtual_machine WHERE source_id = $1 AND template`,
