@@ -10,6 +10,7 @@ import { demo } from "./demo";
 import { docker } from "./docker";
 import { guest } from "./guest";
 import { libvirt } from "./libvirt";
+import { lxd } from "./lxd";
 import { rvtools } from "./rvtools";
 import type { Collector, CollectorDefinition } from "./types";
 import { vsphere } from "./vsphere";
@@ -17,7 +18,7 @@ import { vsphere } from "./vsphere";
 export type { CliSourceParser, CollectableSource, Collector, CollectorDefinition, CollectorKnowledge, KnownVm, OptionField, SecretKind } from "./types";
 
 /** In the order the Sources form offers them (the database enum `SourceKind` holds the same names). */
-export const COLLECTORS = [vsphere, libvirt, docker, guest, demo, rvtools] as const;
+export const COLLECTORS = [vsphere, libvirt, docker, lxd, guest, demo, rvtools] as const;
 
 export type SourceKind = (typeof COLLECTORS)[number]["kind"];
 export const SOURCE_KINDS = COLLECTORS.map((c) => c.kind) as [SourceKind, ...SourceKind[]];
