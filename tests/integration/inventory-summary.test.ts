@@ -157,6 +157,12 @@ describe("inventory totals kept at ingest", () => {
       physicalHosts: 1,
       tableTotals: [2, 7, 11],
     });
+    // A filtered table counts its rows (the kept total is the unfiltered one's).
+    expect((await api().inventory.containers({ customerId, state: "running" })).total).toBe(9);
+    expect((await api().inventory.containers({ customerId, search: "web-new" })).total).toBe(1);
+    expect((await api().inventory.virtualMachines({ customerId, powerState: "poweredOn" })).total).toBe(5);
+    const firstPage = await api().inventory.containers({ customerId, pageSize: 3 });
+    expect(firstPage.rows.map((r) => r.name)).toEqual(["web-0", "web-1", "web-2"]);
   });
 
   it("do not change when an ingest fails after they were counted (rolled back with the inventory)", async () => {
