@@ -11,7 +11,7 @@ import { parseSnapshot } from "@/server/inventory/snapshot";
 
 describe("the collector registry", () => {
   it("lists each kind once, in the form's order, and derives SOURCE_KINDS from the list", () => {
-    expect(SOURCE_KINDS).toEqual(["vsphere", "libvirt", "docker", "guest", "demo", "rvtools"]);
+    expect(SOURCE_KINDS).toEqual(["vsphere", "libvirt", "docker", "lxd", "guest", "demo", "rvtools"]);
     expect(new Set(COLLECTORS.map((c) => c.kind)).size).toBe(COLLECTORS.length);
   });
 
@@ -70,6 +70,6 @@ describe("the collector registry", () => {
   });
 
   it("offers the collect CLI for every kind that can be collected", () => {
-    expect(COLLECTORS.filter((c) => c.cli).map((c) => c.kind)).toEqual(["vsphere", "libvirt", "docker", "guest", "demo", "rvtools"]);
+    expect(COLLECTORS.filter((c) => c.cli).map((c) => c.kind)).toEqual(["vsphere", "libvirt", "docker", "lxd", "guest", "demo", "rvtools"]);
   });
 });
