@@ -349,6 +349,8 @@ describe("lxd value parsing", () => {
   });
 });
 
+const ENV = {} as NodeJS.ProcessEnv;
+
 describe("lxd endpoint, options and command line", () => {
   it("accepts the unix socket and https, and nothing else", () => {
     expect(parseLxdEndpoint("unix:///var/snap/lxd/common/lxd/unix.socket")).toMatchObject({ kind: "unix", socketPath: "/var/snap/lxd/common/lxd/unix.socket" });
@@ -374,7 +376,7 @@ describe("lxd endpoint, options and command line", () => {
     fs.writeFileSync(cert, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
     fs.writeFileSync(key, "-----BEGIN PRIVATE KEY-----\nBBBB\n-----END PRIVATE KEY-----\n");
     try {
-      expect(lxdCliParser(["unix:///run/lxd.socket"], {})).toEqual({
+      expect(lxdCliParser(["unix:///run/lxd.socket"], ENV)).toEqual({
         kind: "lxd",
         name: "unix:///run/lxd.socket",
         endpoint: "unix:///run/lxd.socket",
@@ -383,16 +385,16 @@ describe("lxd endpoint, options and command line", () => {
         options: {},
       });
       const fp = "ab".repeat(32);
-      const https = lxdCliParser(["https://lxd:8443", "--tls-cert", cert, "--tls-key", key, "--fingerprint", fp, "--tenant-label", "customer"], {});
+      const https = lxdCliParser(["https://lxd:8443", "--tls-cert", cert, "--tls-key", key, "--fingerprint", fp, "--tenant-label", "customer"], ENV);
       expect(https.options).toEqual({ clientCert: fs.readFileSync(cert, "utf8"), fingerprint: fp, tenantLabel: "customer" });
       expect(https.secret).toBe(fs.readFileSync(key, "utf8"));
-      expect(() => lxdCliParser(["https://lxd:8443", "--tls-cert", cert], {})).toThrow(UsageError);
-      expect(() => lxdCliParser(["https://lxd:8443", "--fingerprint", "abc"], {})).toThrow(/SHA-256/);
-      expect(() => lxdCliParser(["unix:///run/lxd.socket", "--fingerprint", fp], {})).toThrow(/https/);
-      expect(() => lxdCliParser(["tcp://lxd:8443"], {})).toThrow(UsageError);
-      expect(() => lxdCliParser([], {})).toThrow(UsageError);
-      expect(() => lxdCliParser(["https://lxd:8443", "--tls-cert", path.join(dir, "missing"), "--tls-key", key], {})).toThrow(/ENOENT/);
-      expect(() => lxdCliParser(["unix:///run/lxd.socket", "--insecure"], {})).toThrow(UsageError);
+      expect(() => lxdCliParser(["https://lxd:8443", "--tls-cert", cert], ENV)).toThrow(UsageError);
+      expect(() => lxdCliParser(["https://lxd:8443", "--fingerprint", "abc"], ENV)).toThrow(/SHA-256/);
+      expect(() => lxdCliParser(["unix:///run/lxd.socket", "--fingerprint", fp], ENV)).toThrow(/https/);
+      expect(() => lxdCliParser(["tcp://lxd:8443"], ENV)).toThrow(UsageError);
+      expect(() => lxdCliParser([], ENV)).toThrow(UsageError);
+      expect(() => lxdCliParser(["https://lxd:8443", "--tls-cert", path.join(dir, "missing"), "--tls-key", key], ENV)).toThrow(/ENOENT/);
+      expect(() => lxdCliParser(["unix:///run/lxd.socket", "--insecure"], ENV)).toThrow(UsageError);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
