@@ -241,7 +241,7 @@ export function customerSummary(analysis: Analysis) {
       clusters: density.clusters,
       target: density.target,
     },
-    waste: { totals: waste.totals, byOs: waste.byOs, images: waste.images.slice(0, 20) },
+    waste: { totals: waste.totals, byOs: waste.byOs, images: waste.images.slice(0, 20), imageInstances: waste.imageInstances.slice(0, 20) },
     isolation: {
       score: isolation.score,
       levels: Object.entries(isolation.levels).map(([level, count]) => ({ level, label: ISOLATION_LEVEL_LABEL[level as IsolationLevel], count })),
@@ -264,12 +264,14 @@ export function customerSummary(analysis: Analysis) {
 }
 export type CustomerSummary = ReturnType<typeof customerSummary>;
 
-/** One customer's line of the fleet table. */
-function fleetRow(customer: { id: string; name: string }, analysis: Analysis) {
+/**
+ * What the fleet table and the KPI tiles take of one customer's analysis: its line's figures and
+ * what the fleet's line sums (density's totals, the posture's weight). Kept with the stored
+ * analysis (./stored.ts), so the fleet's pages read these instead of the whole analysis.
+ */
+export function fleetFigures(analysis: Analysis) {
   const d = analysis.density.customers[0];
   return {
-    customerId: customer.id,
-    name: customer.name,
     physicalHosts: d?.physicalHosts ?? 0,
     hostsOverTarget: d?.hostsOverTarget ?? 0,
     vcpuPerCore: d?.vcpuPerCore ?? null,
@@ -287,7 +289,24 @@ function fleetRow(customer: { id: string; name: string }, analysis: Analysis) {
     idleVms: analysis.utilisation.totals.idle,
     reclaimVcpus: analysis.utilisation.totals.reclaimVcpus,
     reclaimMemoryMiB: analysis.utilisation.totals.reclaimMemoryMiB,
+    /** Migration candidates (the KPI tiles). */
+    candidates: analysis.migration.totals.candidates,
+    /** Summed for the fleet's ratios and posture. */
+    sums: {
+      vcpusPoweredOn: d?.vcpusPoweredOn ?? 0,
+      physicalCores: d?.physicalCores ?? 0,
+      vmMemoryMiBPoweredOn: d?.vmMemoryMiBPoweredOn ?? 0,
+      physicalMemoryMiB: d?.physicalMemoryMiB ?? 0,
+      scoredContainers: analysis.isolation.scoredContainers,
+    },
   };
+}
+export type FleetFigures = ReturnType<typeof fleetFigures>;
+
+/** One customer's line of the fleet table. */
+function fleetRow(customer: { id: string; name: string }, figures: FleetFigures) {
+  const { candidates: _candidates, sums: _sums, ...line } = figures;
+  return { customerId: customer.id, name: customer.name, ...line };
 }
 
 /**
@@ -295,14 +314,18 @@ function fleetRow(customer: { id: string; name: string }, analysis: Analysis) {
  * the summed figures and whose posture is the mean over every container, as a customer's is.
  */
 export function fleetSummary(entries: { customer: { id: string; name: string }; analysis: Analysis }[]) {
-  const customers = entries.map((e) => fleetRow(e.customer, e.analysis));
-  const sum = (of: (e: { analysis: Analysis }) => number) => entries.reduce((s, e) => s + of(e), 0);
-  const density = (key: "vcpusPoweredOn" | "physicalCores" | "vmMemoryMiBPoweredOn" | "physicalMemoryMiB") =>
-    sum((e) => e.analysis.density.customers[0]?.[key] ?? 0);
+  return fleetSummaryOf(entries.map((e) => ({ customer: e.customer, figures: fleetFigures(e.analysis) })));
+}
+
+/** fleetSummary from each customer's fleetFigures (as kept with its stored analysis). */
+export function fleetSummaryOf(entries: { customer: { id: string; name: string }; figures: FleetFigures }[]) {
+  const customers = entries.map((e) => fleetRow(e.customer, e.figures));
+  const sum = (of: (e: { figures: FleetFigures }) => number) => entries.reduce((s, e) => s + of(e), 0);
+  const density = (key: "vcpusPoweredOn" | "physicalCores" | "vmMemoryMiBPoweredOn" | "physicalMemoryMiB") => sum((e) => e.figures.sums[key]);
   const total = (key: "physicalHosts" | "hostsOverTarget" | "containersUnbounded" | "ramWasteMiB" | "diskWasteMiB" | "critical" | "ramSavedMiB" | "hostsFreed" | "vmsMeasured" | "idleVms" | "reclaimVcpus" | "reclaimMemoryMiB") =>
     customers.reduce((s, r) => s + r[key], 0);
   // The posture is the mean over scored (running) containers, as each customer's is.
-  const containers = sum((e) => e.analysis.isolation.scoredContainers);
+  const containers = sum((e) => e.figures.sums.scoredContainers);
   return {
     customers,
     fleet: {
@@ -313,7 +336,7 @@ export function fleetSummary(entries: { customer: { id: string; name: string }; 
       containersUnbounded: total("containersUnbounded"),
       ramWasteMiB: total("ramWasteMiB"),
       diskWasteMiB: total("diskWasteMiB"),
-      postureScore: containers > 0 ? round1(sum((e) => (e.analysis.isolation.score ?? 0) * e.analysis.isolation.scoredContainers) / containers) : null,
+      postureScore: containers > 0 ? round1(sum((e) => (e.figures.postureScore ?? 0) * e.figures.sums.scoredContainers) / containers) : null,
       critical: total("critical"),
       verdicts: Object.fromEntries(VERDICT_VALUES.map((v) => [v, customers.reduce((s, r) => s + r.verdicts[v], 0)])) as Record<VerdictValue, number>,
       ramSavedMiB: total("ramSavedMiB"),

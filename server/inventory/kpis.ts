@@ -6,16 +6,15 @@
  *   container-engine hosts that run in no VM; vCPU:pCore is the powered-on VMs' vCPUs (templates
  *   apart) over those hosts' physical cores.
  * - RAM reclaimable, critical findings and candidates by verdict come from each customer's stored
- *   analysis (server/analysis/load.ts, cached until its inventory or the parameters change), summed
- *   by fleetSummary as the fleet's analysis table does: the same figures, not computed twice.
+ *   analysis's summary (server/analysis/stored.ts: its fleet figures, kept with it, not the whole
+ *   analysis), summed by fleetSummaryOf as the fleet's analysis table does: the same figures.
  * - Plans in progress: plans with at least one wave in progress.
  */
 import type { Database } from "../db/client";
 import { ratio } from "../analysis/density";
-import type { Analysis } from "../analysis/index";
 import type { VerdictValue } from "../analysis/labels";
-import { customerAnalysis } from "../analysis/load";
-import { fleetSummary } from "../analysis/views";
+import { customerAnalysisSummary } from "../analysis/stored";
+import { fleetSummaryOf, type FleetFigures } from "../analysis/views";
 
 export interface FleetCounts {
   customers: number;
@@ -122,10 +121,11 @@ export async function fleetKpis(database: Database, filter: { customerIds: strin
     )
   ).rows;
   const [counts, plans] = await Promise.all([fleetCounts(database, filter), plansInProgress(database, customers.map((c) => c.id))]);
-  // One customer at a time, as the fleet's analysis table does: each analysis holds its inventory in memory.
-  const analysed: { customer: { id: string; name: string }; analysis: Analysis }[] = [];
-  for (const customer of customers) analysed.push({ customer, analysis: (await customerAnalysis(database, customer.id)).analysis });
-  const summary = fleetSummary(analysed);
+  // One customer at a time: one whose summary is not stored yet has its analysis read or computed,
+  // and each analysis holds its inventory in memory.
+  const analysed: { customer: { id: string; name: string }; figures: FleetFigures }[] = [];
+  for (const customer of customers) analysed.push({ customer, figures: (await customerAnalysisSummary(database, customer.id)).fleet });
+  const summary = fleetSummaryOf(analysed);
   const byCustomer = summary.customers.map((row, i) => ({
     customerId: row.customerId,
     name: row.name,
@@ -133,7 +133,7 @@ export async function fleetKpis(database: Database, filter: { customerIds: strin
     vmsMeasured: row.vmsMeasured,
     critical: row.critical,
     verdicts: row.verdicts,
-    candidates: analysed[i]!.analysis.migration.totals.candidates,
+    candidates: analysed[i]!.figures.candidates,
     plansInProgress: plans.get(row.customerId) ?? 0,
   }));
   return {

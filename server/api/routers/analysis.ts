@@ -14,7 +14,8 @@ import { customerAnalysis, PARAMETERS_SETTING, loadParameters } from "../../anal
 import { SCORE_FORMULA } from "../../analysis/isolation";
 import { customerTrends, fleetTrends, TREND_DEFAULT_DAYS, TREND_KEEP_DAYS } from "../../analysis/trends";
 import { DEFAULT_PARAMETERS, PARAMETER_SOURCES, parametersSchema } from "../../analysis/parameters";
-import { customerSummary, findingFilterSchema, findingRows, fleetSummary, verdictFilterSchema, verdictRows } from "../../analysis/views";
+import { findingFilterSchema, findingRows, fleetSummaryOf, verdictFilterSchema, verdictRows } from "../../analysis/views";
+import { customerAnalysisSummary } from "../../analysis/stored";
 import { memoisedRows } from "../../analysis/memo";
 import { adminProcedure, createTRPCRouter, customerProcedure, viewerProcedure } from "../trpc";
 
@@ -33,8 +34,9 @@ const pageOf = <T>(rows: readonly T[], input: { page: number; pageSize: number }
 export const analysisRouter = createTRPCRouter({
   /** Density, waste, isolation and migration figures of one customer (all charts and their tables). */
   customer: customerProcedure.query(async ({ ctx, input }) => {
-    const { analysis } = await customerAnalysis(ctx.database, input.customerId);
-    return { ...customerSummary(analysis), scoreFormula: SCORE_FORMULA };
+    // The summary kept with the stored analysis (server/analysis/stored.ts), not the whole analysis.
+    const { customer } = await customerAnalysisSummary(ctx.database, input.customerId);
+    return { ...customer, scoreFormula: SCORE_FORMULA };
   }),
 
   verdicts: customerProcedure.input(verdictFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
@@ -97,9 +99,10 @@ export const analysisRouter = createTRPCRouter({
       select: { id: true, name: true },
       orderBy: { name: "asc" },
     });
+    // Each customer's figures kept with its stored analysis, one customer at a time (one not stored yet is computed).
     const analysed = [];
-    for (const customer of customers) analysed.push({ customer, analysis: (await customerAnalysis(ctx.database, customer.id)).analysis });
-    return fleetSummary(analysed);
+    for (const customer of customers) analysed.push({ customer, figures: (await customerAnalysisSummary(ctx.database, customer.id)).fleet });
+    return fleetSummaryOf(analysed);
   }),
 
   /** The customer's analysis totals after each collection (server/analysis/trends.ts), oldest first. */
