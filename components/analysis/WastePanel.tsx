@@ -47,6 +47,12 @@ function Waste({ data }: { data: CustomerAnalysis }) {
         is netted of the page sharing the hypervisor reports (TPS, KSM); disk counts every VM but templates.
         {totals.unknownOs > 0 && ` ${pluralize(totals.unknownOs, "VM")} with an unrecognised OS ${totals.unknownOs === 1 ? "is" : "are"} not counted.`}
       </p>
+      {totals.systemContainersSharingImages > 0 && (
+        <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="image-instances">
+          {pluralize(totals.systemContainersSharingImages, "LXD system container")} share {pluralize(data.waste.imageInstances.length, "image")} with others on their host: a copy-on-write storage
+          pool (btrfs, LVM, ZFS, Ceph) stores each image once; a <code>dir</code> pool holds {formatGB(totals.imageInstanceCopyBytes)} more in unpacked copies (at least: image sizes are compressed).
+        </p>
+      )}
 
       <Section id="waste-os-heading" title="Duplication waste by OS" description="RAM and disk spent on duplicate copies of the same operating system.">
         {byOs.length === 0 ? (

@@ -142,6 +142,9 @@ function summary(a: Analysis): string {
     `  guest OS copies: ${gib(w.ramWasteMiB)} RAM (${gib(w.ramSharedMiB)} already shared by the hypervisor), ${gib(w.diskWasteMiB)} disk; ${w.unknownOs} VMs of unknown OS not counted`,
     ...a.waste.byOs.map((o) => `    ${o.os.padEnd(24)} ${String(o.virtualMachines).padStart(5)} VMs  ${gib(o.ramWasteMiB).padStart(10)} RAM  ${gib(o.diskWasteMiB).padStart(10)} disk`),
     `  image layers: sharing saves ${gb(w.layerSharingSavedBytes)}; the same image on several hosts: ${gb(w.crossHostDuplicateBytes)}`,
+    ...(w.systemContainersSharingImages > 0
+      ? [`  LXD images: ${w.systemContainersSharingImages} system containers share ${a.waste.imageInstances.length} images on their hosts; a dir pool holds ${gb(w.imageInstanceCopyBytes)} more in copies`]
+      : []),
     "Isolation posture",
     `  score ${a.isolation.score ?? "n/a"} / 100 over ${a.isolation.containers.length} containers`,
     ...ISOLATION_LEVELS.map((l) => `    ${ISOLATION_LEVEL_LABEL[l].padEnd(40)} ${a.isolation.levels[l]}`),

@@ -12,6 +12,11 @@
  * every layer, against the distinct layers it stores: the difference is what sharing saves
  * already. Across hosts, the same image (same image id) on N hosts of a customer stores N-1
  * copies too many.
+ *
+ * LXD system containers: an LXD image is one rootfs, no layers; the analogue of layer sharing is N
+ * instances created from one image on one host (docs/domain.md#lxd-system-containers). On a storage
+ * pool with optimised image storage (every driver but dir) they share one copy; on dir each holds
+ * its own unpacked copy: N-1 copies beyond the one an optimised pool keeps.
  */
 import { osNameOf } from "../inventory/os-identity";
 import type { Inventory, InventoryVirtualMachine } from "./inventory";
@@ -45,6 +50,21 @@ export interface ImageDuplication {
   duplicateBytes: number;
 }
 
+/** An LXD image and the system containers created from it on one host (their volatile.base_image). */
+export interface ImageInstances {
+  image: string;
+  imageId: string;
+  imageKey: string;
+  customer: string;
+  hostKey: string;
+  /** System containers on the host created from the image. */
+  instances: number;
+  /** The image's size as LXD reports it (the compressed image: a lower bound of one unpacked copy). */
+  sizeBytes: number;
+  /** (instances - 1) × size: the copies a dir pool holds beyond the one a copy-on-write pool shares. */
+  copyBytesOnDir: number;
+}
+
 export interface WasteTotals {
   virtualMachines: number;
   /** VMs whose OS matched no footprint (not counted as waste). */
@@ -64,11 +84,17 @@ export interface WasteTotals {
   layerSharingSavedBytes: number;
   /** Bytes of the same image stored on more than one host. */
   crossHostDuplicateBytes: number;
+  /** System containers created from an image another system container on its host shares. */
+  systemContainersSharingImages: number;
+  /** Sum of ImageInstances.copyBytesOnDir. */
+  imageInstanceCopyBytes: number;
 }
 
 export interface WasteResult {
   byOs: OsWaste[];
   images: ImageDuplication[];
+  /** LXD images with more than one system container created from them on one host, most copies first. */
+  imageInstances: ImageInstances[];
   totals: WasteTotals;
 }
 
@@ -201,6 +227,30 @@ export function analyseWaste(inventory: Inventory, parameters: Parameters): Wast
         duplicateBytes: 0,
       });
   }
+  // System containers created from one image on one host (the layer-sharing analogue).
+  const imageOf = new Map(inventory.images.map((i) => [i.key, i]));
+  const instancesOf = new Map<string, number>();
+  for (const c of inventory.containers) {
+    if (!c.systemContainer || c.imageKey === null || !imageOf.has(c.imageKey)) continue;
+    instancesOf.set(c.imageKey, (instancesOf.get(c.imageKey) ?? 0) + 1);
+  }
+  const imageInstances: ImageInstances[] = [...instancesOf]
+    .filter(([, n]) => n > 1)
+    .map(([key, instances]) => {
+      const image = imageOf.get(key)!;
+      return {
+        image: image.repoTags[0] ?? image.externalId,
+        imageId: image.externalId,
+        imageKey: key,
+        customer: image.customer,
+        hostKey: image.hostKey,
+        instances,
+        sizeBytes: image.sizeBytes,
+        copyBytesOnDir: (instances - 1) * image.sizeBytes,
+      };
+    })
+    .sort((a, b) => b.copyBytesOnDir - a.copyBytesOnDir || a.image.localeCompare(b.image));
+
   const images = [...sameImage.values()].filter((i) => i.hosts > 1);
   for (const i of images) i.duplicateBytes = (i.hosts - 1) * i.sizeBytes;
   images.sort((a, b) => b.duplicateBytes - a.duplicateBytes || a.image.localeCompare(b.image));
@@ -208,6 +258,7 @@ export function analyseWaste(inventory: Inventory, parameters: Parameters): Wast
   return {
     byOs,
     images,
+    imageInstances,
     totals: {
       virtualMachines: counted,
       unknownOs,
@@ -220,16 +271,20 @@ export function analyseWaste(inventory: Inventory, parameters: Parameters): Wast
       imageBytesStored: stored,
       layerSharingSavedBytes: unshared - stored,
       crossHostDuplicateBytes: sum(images.map((i) => i.duplicateBytes)),
+      systemContainersSharingImages: sum(imageInstances.map((i) => i.instances)),
+      imageInstanceCopyBytes: sum(imageInstances.map((i) => i.copyBytesOnDir)),
     },
   };
 }
 
 /**
  * What makes two images on different hosts the same image: its registry digest, else its layer
- * chain, else its id (Docker's image id is the digest of its config, the same on every host).
+ * chain, else its id (Docker's image id is the digest of its config, the same on every host). An
+ * LXD image's digest is its fingerprint, "sha256:<fingerprint>" without a repository (its id on a
+ * cluster member is "<member>:<fingerprint>").
  */
 export function imageIdentity(image: { externalId: string; repoDigests: string[]; layers: { digest: string }[] }): string {
-  const digest = image.repoDigests.map((d) => d.split("@")[1]).find((d) => d !== undefined);
+  const digest = image.repoDigests.map((d) => (d.includes("@") ? d.split("@")[1] : /^sha256:[0-9a-f]+$/.test(d) ? d : undefined)).find((d) => d !== undefined);
   if (digest) return `digest:${digest}`;
   if (image.layers.length > 0) return `layers:${image.layers.map((l) => l.digest).join(",")}`;
   return `id:${image.externalId}`;
