@@ -5,9 +5,10 @@
  * 2. migrations (prisma/migrations), under an advisory lock;
  * 3. the demo fleet on first start with an empty database (FLEETLENS_DEMO=off to skip);
  * 4. `next build` when there is no build or the sources are newer than it (not with --dev);
- * 5. the dashboard (Next.js behind server/http/serve.ts) on PORT (3000) in a child process, and the
- *    collection worker (server/jobs/worker.ts, or boss-worker.ts with FLEETLENS_QUEUE=pg-boss: the
- *    schedule, and each collection in a process of its own; none with FLEETLENS_WORKERS=0),
+ * 5. the queue's schema (pg-boss, server/jobs/boss.ts), the dashboard (Next.js behind
+ *    server/http/serve.ts) on PORT (3000) in a child process, and one collection worker
+ *    (server/jobs/worker.ts: the schedule, and each collection in a process of its own; none with
+ *    FLEETLENS_WORKERS=0),
  *    until SIGINT/SIGTERM, then a clean stop of all of them and of the embedded PostgreSQL.
  *
  * This process supervises: when the dashboard process or the embedded PostgreSQL dies (killed, out
@@ -28,7 +29,6 @@ import { dataDir } from "../server/db/paths";
 import { migrate } from "../server/db/migrate";
 import { startWorker, type Worker } from "../server/jobs/worker";
 import { prepareQueues } from "../server/jobs/boss";
-import { startBossWorker } from "../server/jobs/boss-worker";
 import { COLLECTION_TIMEOUT_MS } from "../server/jobs/collect";
 
 const dev = process.argv.includes("--dev");
@@ -140,10 +140,9 @@ async function main() {
       if (code !== 0) throw new Error(`next build failed (exit code ${code})`);
     }
     if (stopping) return;
-    // FLEETLENS_QUEUE=pg-boss: the schema `pgboss` and its queues exist before "Collect now" sends.
-    if (config.FLEETLENS_QUEUE === "pg-boss") await prepareQueues(url, COLLECTION_TIMEOUT_MS);
+    // The schema `pgboss` and its queues exist before "Collect now" sends (with or without a worker here).
+    await prepareQueues(url, COLLECTION_TIMEOUT_MS);
     if (config.FLEETLENS_WORKERS === "0") log("FLEETLENS_WORKERS=0: this process runs no collections (start workers with npm run worker)");
-    else if (config.FLEETLENS_QUEUE === "pg-boss") worker = await startBossWorker(database, { url, log });
     else worker = await startWorker(database, { url, log });
     child = serve(env);
     log(

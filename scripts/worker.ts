@@ -1,11 +1,11 @@
 /**
  * `npm run worker`: a collection worker on its own, on any machine that reaches the database.
  *
- *   DATABASE_URL=postgresql://… FLEETLENS_SECRET_KEY=… FLEETLENS_QUEUE=pg-boss npm run worker
+ *   DATABASE_URL=postgresql://… FLEETLENS_SECRET_KEY=… npm run worker
  *
  * FLEETLENS_SECRET_KEY must be the dashboard's (it decrypts the sources' passwords); the database
  * must have been migrated by `npm start`. Runs until SIGINT/SIGTERM, then ends its collections
- * (their runs fail as interrupted and, with pg-boss, are retried by another worker).
+ * (their runs fail as interrupted and are retried by another worker).
  *
  * Options: --no-schedule (do not queue due sources; another worker does), --poll <seconds>
  * (how often jobs are looked for, default 2).
@@ -13,8 +13,7 @@
 import { parseArgs } from "node:util";
 import { configProblems, loadConfig } from "../server/config";
 import { connect } from "../server/db/client";
-import { startBossWorker } from "../server/jobs/boss-worker";
-import { startWorker, type Worker } from "../server/jobs/worker";
+import { startWorker } from "../server/jobs/worker";
 
 const log = (line: string) => console.log(`[fleetlens] ${line}`);
 
@@ -34,11 +33,8 @@ async function main() {
 
   const database = connect(url, { max: 4 });
   const options = { url, log, scheduleMs: values["no-schedule"] ? 0 : 60_000, pollMs: poll * 1000 };
-  const worker: Worker =
-    config.FLEETLENS_QUEUE === "pg-boss"
-      ? await startBossWorker(database, { ...options, pollingSeconds: poll })
-      : await startWorker(database, options);
-  log(`worker ready (queue: ${config.FLEETLENS_QUEUE}, ${config.FLEETLENS_COLLECT_CONCURRENCY} collection(s) at once)`);
+  const worker = await startWorker(database, { ...options, pollingSeconds: poll });
+  log(`worker ready (${config.FLEETLENS_COLLECT_CONCURRENCY} collection(s) at once)`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

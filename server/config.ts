@@ -129,7 +129,6 @@ export const variables = {
   FLEETLENS_TRUSTED_PROXIES: withDefault(list(proxyEntryProblem), []),
   FLEETLENS_COLLECT_CONCURRENCY: withDefault(positiveWholeNumber, 2),
   FLEETLENS_COLLECT_MEMORY_MB: withDefault(positiveWholeNumber, 2048),
-  FLEETLENS_QUEUE: withDefault(z.enum(["pg-boss", "table"], { error: 'must be "pg-boss" or "table"' }), "table"),
   FLEETLENS_WORKERS: withDefault(z.enum(["0", "1"], { error: 'must be 0 (this process runs no collections) or 1' }), "1"),
   FLEETLENS_MAX_SNAPSHOT_MB: withDefault(positiveWholeNumber, 256),
   FLEETLENS_ADMIN_EMAIL: optional(z.string().includes("@", { error: "is not an email address" })),

@@ -1,16 +1,24 @@
 /**
- * The collection queue on pg-boss (FLEETLENS_QUEUE=pg-boss), in the same PostgreSQL under the schema
- * `pgboss`. collection_run stays the record people see; a pg-boss job `collect` carries a run to a
+ * The collection queue: pg-boss, in the same PostgreSQL under the schema `pgboss`. collection_run
+ * stays the record people see; a pg-boss job `collection` carries a source's queued run to a
  * worker, wherever that worker runs (`npm start`'s own, or `npm run worker` on any machine with
  * DATABASE_URL and FLEETLENS_SECRET_KEY).
  *
- * - One job per queued run; the queue's policy is `stately` keyed by the source: at most one job of
- *   a source waiting and one running, so two workers never collect one source at once (and
- *   enqueueCollection already returns the run a source has queued or running).
+ * - One job per queued run (sent in the transaction that queues the run). A job runs the oldest
+ *   queued run of its source, so runs of one source go in the order they were queued; a job that
+ *   finds its source's runs taken (by another job) or one running has nothing to do: the worker of
+ *   the running one sends a job for what is still queued when it finishes, and every worker's sweep
+ *   sends one for a queued run that has none (a run queued before an upgrade, a lost send).
+ * - Never two runs of one source at once: a worker takes a run under the source's row lock, and
+ *   not while another run of it is running. Not pg-boss's `stately` policy: a stately job that
+ *   would become a second active one of its key blocks every job behind it until the first ends
+ *   (pg-boss issue #535, the maintainer's comment there), so two uploads to one source would have
+ *   stalled every other source's collection for the first one's duration.
  * - A run that fails for a passing reason (the endpoint unreachable or timing out, an HTTP 5xx, the
  *   database connection lost, the worker or its process killed) is retried with backoff as a new
- *   run (trigger "retry"); a wrong password, a refused certificate or invalid options are not
- *   (retryable() below reads the run's error, which is all that crosses the process boundary).
+ *   run (trigger "retry"), unless the source was collected again meanwhile; a wrong password, a
+ *   refused certificate or invalid options are not (retryable() below reads the run's error, which
+ *   is all that crosses the process boundary).
  * - The time limit is the collection's own (COLLECTION_TIMEOUT_MS): the worker kills the process;
  *   the job's expiry is a little longer, for a worker that hangs itself.
  * - A run whose worker died is failed at once by any other worker (the advisory-lock lease of
@@ -22,18 +30,20 @@
  */
 import PgBoss from "pg-boss";
 import type pg from "pg";
-import { setting } from "../config";
 
 export const BOSS_SCHEMA = "pgboss";
-export const COLLECT_QUEUE = "collect";
+export const COLLECT_QUEUE = "collection";
+/** The queue of earlier versions (stately, one job per run): deleted at start, its runs re-sent. */
+const LEGACY_COLLECT_QUEUE = "collect";
 export const ANALYSE_QUEUE = "analyse-customer";
 /** Retries of a run that failed for a passing reason, after 30 s, 60 s, 120 s (backoff). */
 export const COLLECT_RETRIES = 3;
 export const COLLECT_RETRY_DELAY_S = 30;
 
 export interface CollectJob {
-  runId: string;
   sourceId: string;
+  /** The run queued with the job (the job runs the oldest queued run of its source). */
+  runId?: string;
 }
 
 export interface AnalyseJob {
@@ -41,10 +51,6 @@ export interface AnalyseJob {
 }
 
 type Queryable = Pick<pg.ClientBase, "query">;
-
-export function queueMode(): "pg-boss" | "table" {
-  return setting("FLEETLENS_QUEUE");
-}
 
 /** pg-boss's view of a connection (or a transaction's client): its statements run there. */
 export function bossDb(q: Queryable): PgBoss.Db {
@@ -62,9 +68,10 @@ const sender = new PgBoss({
   db: { executeSql: () => Promise.reject(new Error("send on the caller's connection")) },
 });
 
-/** Queues the job of a queued run, on `q` (inside the caller's transaction when it is one). */
+/** Queues a job for a source's queued run, on `q` (inside the caller's transaction when it is one). */
 export async function sendCollectJob(q: Queryable, job: CollectJob, options: { startAfterSeconds?: number } = {}) {
   return sender.send(COLLECT_QUEUE, { ...job }, {
+    // A tag here (the queue's policy is standard): the sweep finds a source's jobs by it.
     singletonKey: job.sourceId,
     db: bossDb(q),
     ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
@@ -116,13 +123,14 @@ export async function ensureQueues(
   retry: { limit?: number; delaySeconds?: number } = {},
 ): Promise<void> {
   const collect: Omit<PgBoss.Queue, "name"> = {
-    policy: "stately",
+    policy: "standard",
     retryLimit: retry.limit ?? COLLECT_RETRIES,
     retryDelay: retry.delaySeconds ?? COLLECT_RETRY_DELAY_S,
     retryBackoff: true,
     expireInSeconds: collectExpirySeconds(timeoutMs),
   };
   const analyse: Omit<PgBoss.Queue, "name"> = { policy: "stately", retryLimit: 1, retryDelay: 60, expireInSeconds: 15 * 60 };
+  if (await boss.getQueue(LEGACY_COLLECT_QUEUE)) await boss.deleteQueue(LEGACY_COLLECT_QUEUE).catch(() => undefined);
   for (const [name, options] of [
     [COLLECT_QUEUE, collect],
     [ANALYSE_QUEUE, analyse],

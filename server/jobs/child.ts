@@ -8,7 +8,7 @@ import { setting } from "../config";
 import { connect } from "../db/client";
 import { runCollection } from "./collect";
 
-// Started with an IPC channel (the pg-boss worker, boss-worker.ts): when that worker dies (kill -9,
+// Started with an IPC channel (the worker, worker.ts): when that worker dies (kill -9,
 // out of memory), so does its collection, before it stores anything; its run is then failed by
 // another worker and retried.
 if (process.send) {

@@ -1,6 +1,7 @@
 /**
- * The collection queue, in the collection_run table itself: "Collect now" and the schedule add a
- * run in state `queued`; a worker claims it (`running`) and collects it in a process of its own.
+ * Collection runs as the queue's record: "Collect now", the schedule, uploads and pushes add a run
+ * in state `queued` with a pg-boss job for it (boss.ts); a worker (worker.ts) takes it (`running`)
+ * and collects it in a process of its own.
  *
  * A run that is `running` is held by a lease: a session-level advisory lock on the run's id, kept
  * by the process that runs it for as long as it runs. When that process dies (killed, out of
@@ -11,12 +12,10 @@
 import type pg from "pg";
 import type { Database } from "../db/client";
 import { markRunFailed } from "../inventory/ingest";
-import { cancelCollectJobs, queueMode, sendCollectJob } from "./boss";
+import { cancelCollectJobs, sendCollectJob } from "./boss";
 
 /** Advisory lock namespace ("FR": Fleetlens run) for run leases; the key is hashtext(run id). */
 export const RUN_LEASE_CLASS = 0x4652;
-/** Channel a worker listens on to pick up a queued run at once. */
-export const QUEUE_CHANNEL = "fleetlens_collect";
 /** Channel on which a cancelled run's id is told to the worker running it, which kills its process. */
 export const CANCEL_CHANNEL = "fleetlens_cancel";
 
@@ -62,8 +61,8 @@ export interface RunUpload {
 }
 
 /**
- * Adds a queued run and tells the workers (the notification goes out when the caller's transaction
- * commits, or at once outside one). An upload's run has the id its file is named by.
+ * Adds a queued run and its job (in the caller's transaction when it has one). An upload's run has
+ * the id its file is named by.
  */
 export async function insertQueuedRun(q: Queryable, sourceId: string, trigger: string, upload?: RunUpload): Promise<string> {
   const { rows } = await q.query<{ id: string }>(
@@ -72,9 +71,7 @@ export async function insertQueuedRun(q: Queryable, sourceId: string, trigger: s
     [upload?.id ?? null, sourceId, trigger, upload?.file ?? null, upload?.name ?? null, upload?.bytes ?? null],
   );
   const runId = rows[0]!.id;
-  // With pg-boss, the job goes in with the run (same transaction when the caller has one).
-  if (queueMode() === "pg-boss") await sendCollectJob(q, { runId, sourceId });
-  else await q.query(`SELECT pg_notify($1, $2)`, [QUEUE_CHANNEL, runId]);
+  await sendCollectJob(q, { runId, sourceId });
   return runId;
 }
 
@@ -95,7 +92,7 @@ export async function cancelRun(database: Database, runId: string, by: string): 
       [runId, `cancelled by ${by}`],
     );
     if (rowCount) {
-      if (queueMode() === "pg-boss") await cancelCollectJobs(client, runId);
+      await cancelCollectJobs(client, runId);
       await client.query(`SELECT pg_notify($1, $2)`, [CANCEL_CHANNEL, runId]);
     }
     await client.query("COMMIT");
@@ -105,43 +102,6 @@ export async function cancelRun(database: Database, runId: string, by: string): 
     throw error;
   } finally {
     client.release();
-  }
-}
-
-export interface ClaimedRun {
-  id: string;
-  sourceId: string;
-}
-
-/**
- * Claims up to `limit` queued runs (oldest first, one per source, none of a source with a run
- * going) on `lessee`, the connection that holds the leases: the runs turn `running` and are
- * leased in the same transaction, so no other worker ever sees one running without its lease.
- */
-export async function claimQueuedRuns(lessee: Queryable, limit: number): Promise<ClaimedRun[]> {
-  if (limit <= 0) return [];
-  await lessee.query("BEGIN");
-  try {
-    const { rows } = await lessee.query<{ id: string; source_id: string }>(
-      `UPDATE collection_run r SET status = 'running', started_at = now()
-        WHERE r.id IN (
-          SELECT q.id FROM collection_run q
-           WHERE q.status = 'queued'
-             AND NOT EXISTS (SELECT 1 FROM collection_run o WHERE o.source_id = q.source_id AND o.status = 'running')
-             AND NOT EXISTS (SELECT 1 FROM collection_run e WHERE e.source_id = q.source_id AND e.status = 'queued'
-                                AND (e.started_at, e.id) < (q.started_at, q.id))
-           ORDER BY q.started_at
-           LIMIT $1
-           FOR UPDATE SKIP LOCKED)
-        RETURNING r.id, r.source_id`,
-      [limit],
-    );
-    for (const row of rows) await lessee.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [RUN_LEASE_CLASS, row.id]);
-    await lessee.query("COMMIT");
-    return rows.map((r) => ({ id: r.id, sourceId: r.source_id }));
-  } catch (error) {
-    await lessee.query("ROLLBACK").catch(() => undefined);
-    throw error;
   }
 }
 

@@ -3,6 +3,8 @@ import pg from "pg";
 import { inject } from "vitest";
 import { connect, type Database } from "../../server/db/client";
 import { migrate } from "../../server/db/migrate";
+import { prepareQueues } from "../../server/jobs/boss";
+import { COLLECTION_TIMEOUT_MS } from "../../server/jobs/collect";
 
 export interface TestDatabase extends Database {
   url: string;
@@ -27,12 +29,15 @@ export async function onServer<T>(run: (client: pg.Client) => Promise<T>): Promi
   }
 }
 
-/** A new, empty database on the test server; migrated unless told otherwise. */
+/** A new, empty database on the test server; migrated (with the queue's schema, as `npm start` leaves it) unless told otherwise. */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = `fleetlens_test_${randomBytes(6).toString("hex")}`;
   await onServer((client) => client.query(`CREATE DATABASE "${name}"`));
   const url = withDatabase(inject("postgresServerUrl"), name);
-  if (options.migrate !== false) await migrate(url);
+  if (options.migrate !== false) {
+    await migrate(url);
+    await prepareQueues(url, COLLECTION_TIMEOUT_MS);
+  }
   const database = connect(url);
   return {
     ...database,

@@ -1,5 +1,5 @@
 /**
- * The collection queue on pg-boss (FLEETLENS_QUEUE=pg-boss) against real PostgreSQL, real
+ * The collection queue (pg-boss) against real PostgreSQL, real
  * collection processes and real endpoints on this machine: one job per run, retries for passing
  * failures and none for a wrong configuration, cancellation, and the faults it must survive (a
  * worker killed mid-run, an endpoint that never answers among fifty sources, two workers racing).
@@ -9,12 +9,10 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { prepareQueues, retryable } from "../../server/jobs/boss";
-import { startBossWorker, type BossWorkerOptions } from "../../server/jobs/boss-worker";
 import { COLLECTION_TIMEOUT_MS, startCollection } from "../../server/jobs/collect";
-import { cancelRun } from "../../server/jobs/queue";
+import { cancelRun, insertQueuedRun } from "../../server/jobs/queue";
+import { startWorker, type WorkerOptions } from "../../server/jobs/worker";
 import { createTestDatabase, settledRun, type TestDatabase } from "./db";
-
-process.env.FLEETLENS_QUEUE = "pg-boss";
 
 let t: TestDatabase;
 let customerId: string;
@@ -31,8 +29,8 @@ async function demoSource(name: string, options: Record<string, number> = {}) {
   });
 }
 
-async function worker(options: Partial<BossWorkerOptions> = {}) {
-  const w = await startBossWorker(t, {
+async function worker(options: Partial<WorkerOptions> = {}) {
+  const w = await startWorker(t, {
     url: t.url,
     scheduleMs: 0,
     pollMs: 500,
@@ -105,7 +103,7 @@ describe("pg-boss collection worker", () => {
     expect(await t.prisma.virtualMachine.count({ where: { sourceId: source.id } })).toBeGreaterThan(10);
     // The job completes just after its run is recorded.
     const states = await until("the job completed", async () => {
-      const { rows } = await t.pool.query(`SELECT state FROM pgboss.job WHERE name = 'collect' AND singleton_key = $1`, [source.id]);
+      const { rows } = await t.pool.query(`SELECT state FROM pgboss.job WHERE name = 'collection' AND singleton_key = $1`, [source.id]);
       return rows.every((r) => r.state === "completed") && rows.map((r) => r.state as string);
     });
     expect(states).toEqual(["completed"]);
@@ -157,13 +155,44 @@ describe("pg-boss collection worker", () => {
   });
 });
 
+describe("runs of one source, one at a time", () => {
+  it("runs queued while one of its source runs go next, in order, without holding up other sources", async () => {
+    const busy = await demoSource("busy", { vms: 150 });
+    const other = await demoSource("other");
+    // Three uploads' or pushes' runs at once (insertQueuedRun does not look for a pending run).
+    const queued: string[] = [];
+    for (const trigger of ["manual", "upload", "upload"]) queued.push(await insertQueuedRun(t.pool, busy.id, trigger));
+    await worker({ concurrency: 2 });
+    await until("the first run running", async () => (await t.prisma.collectionRun.findUniqueOrThrow({ where: { id: queued[0]! } })).status === "running");
+    const { runId: otherRun } = await startCollection(other.id, { database: t });
+    const otherDone = await settled(otherRun);
+    expect(otherDone.status).toBe("succeeded");
+    const done = await Promise.all(queued.map((id) => settled(id)));
+    expect(done.map((r) => r.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
+    // In the order queued, never two at once; the other source did not wait for all three.
+    for (let i = 1; i < done.length; i++) expect(done[i]!.startedAt.getTime()).toBeGreaterThanOrEqual(done[i - 1]!.finishedAt!.getTime());
+    expect(otherDone.finishedAt!.getTime()).toBeLessThan(done[2]!.finishedAt!.getTime());
+    expect(await runsOf(busy.id)).toHaveLength(3);
+  });
+
+  it("runs a queued run that has no job (queued before an upgrade) from the sweep", async () => {
+    const source = await demoSource("orphan");
+    const orphan = await t.prisma.collectionRun.create({ data: { sourceId: source.id, status: "queued", trigger: "manual" } });
+    await worker();
+    expect((await settled(orphan.id)).status).toBe("succeeded");
+    // "Collect now" was not stuck on it: the next one queues a new run.
+    const { runId } = await startCollection(source.id, { database: t });
+    expect(runId).not.toBe(orphan.id);
+    expect((await settled(runId)).status).toBe("succeeded");
+  });
+});
+
 /** A worker in a process of its own, as `npm run worker` starts it. */
 function workerProcess(env: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, ["--import", "tsx", path.join("scripts", "worker.ts"), "--no-schedule", "--poll", "0.5"], {
     env: {
       ...process.env,
       DATABASE_URL: t.url,
-      FLEETLENS_QUEUE: "pg-boss",
       ...env,
     },
     stdio: ["ignore", "pipe", "inherit"],
@@ -211,7 +240,7 @@ describe("faults", () => {
     expect((await settled(runs[0]!.runId)).status).toBe("succeeded");
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await runsOf(source.id)).toHaveLength(1);
-    const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'collect' AND singleton_key = $1`, [source.id]);
+    const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'collection' AND singleton_key = $1`, [source.id]);
     expect(rows[0].n).toBe(1);
   });
 
