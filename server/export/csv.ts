@@ -8,6 +8,7 @@
  * it, gets a leading apostrophe, so Excel, LibreOffice and Google Sheets show it as text instead of
  * running it. Numbers are written as numbers: -160 is a figure, not a formula.
  */
+import type { SqlCell } from "./copy";
 import { neutraliseFormula } from "./formula";
 
 /** One cell of an exported table: text, a number, or nothing. */
@@ -18,6 +19,8 @@ export type CsvCell = ExportCell;
 export interface ExportColumn<T> {
   header: string;
   cell: (row: T) => ExportCell;
+  /** The same cell computed by Postgres (copy.ts), for exports written by COPY: what `cell` gives, as SQL. */
+  sql?: SqlCell;
 }
 /** The name the CSV exports first gave their columns. */
 export type CsvColumn<T> = ExportColumn<T>;
@@ -39,6 +42,13 @@ export function csvField(value: ExportCell): string {
 /** Bytes handed to the reader at a time: large enough that the per-chunk costs vanish, small enough to stream. */
 const CHUNK = 16 * 1024;
 
+/** The first line: a UTF-8 byte order mark, then the headers. */
+export function csvHeader(columns: readonly { header: string }[]): string {
+  // Without the BOM Excel reads the file as the system's legacy code page and turns "Müller" or
+  // "Société" into mojibake.
+  return `\ufeff${columns.map((column) => csvField(column.header)).join(",")}\n`;
+}
+
 /**
  * The file as text chunks of about CHUNK characters. Written by hand rather than with csv-stringify:
  * its per-field machinery (options, cast callbacks, a stream transform per record) cost 18 µs a row
@@ -46,9 +56,7 @@ const CHUNK = 16 * 1024;
  * few lines (RFC 4180: fields joined by commas, quoted when they must be, lines ended by LF).
  */
 async function* csvChunks<T>(rows: Iterable<T> | AsyncIterable<T>, columns: readonly CsvColumn<T>[]): AsyncGenerator<string> {
-  // A UTF-8 byte order mark first: without it Excel reads the file as the system's legacy code
-  // page and turns "Müller" or "Société" into mojibake.
-  let buffer = `\ufeff${columns.map((column) => csvField(column.header)).join(",")}\n`;
+  let buffer = csvHeader(columns);
   const cells = columns.map((column) => column.cell);
   const count = cells.length;
   for await (const row of rows) {
@@ -63,10 +71,12 @@ async function* csvChunks<T>(rows: Iterable<T> | AsyncIterable<T>, columns: read
   yield buffer;
 }
 
-/** The stream of CSV bytes for these rows: BOM, header row, then one line per row as it is read. */
-export function csvStream<T>(rows: Iterable<T> | AsyncIterable<T>, columns: readonly CsvColumn<T>[]): ReadableStream<Uint8Array> {
-  // Pulled: a chunk is made when the reader asks for one, so a slow download reads rows slowly.
-  const chunks = csvChunks(rows, columns);
+/**
+ * A body from chunks (text is encoded as UTF-8), pulled: a chunk is made when the reader asks for
+ * one, so a slow download reads rows slowly; a cancelled one stops the chunks (their finally blocks
+ * run: a cursor closes, a COPY's connection is dropped).
+ */
+export function chunkStream(chunks: AsyncGenerator<string | Uint8Array>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   return new ReadableStream<Uint8Array>(
     {
@@ -76,16 +86,20 @@ export function csvStream<T>(rows: Iterable<T> | AsyncIterable<T>, columns: read
           const { value, done } = await chunks.next();
           if (done) return controller.close();
           // Enqueue something or close: a pull that does neither is not called again.
-          if (value.length > 0) return controller.enqueue(encoder.encode(value));
+          if (value.length > 0) return controller.enqueue(typeof value === "string" ? encoder.encode(value) : value);
         }
       },
       async cancel() {
-        // The reader went away (download cancelled): stop reading rows (their source closes, e.g. a cursor).
         await chunks.return(undefined);
       },
     },
     { highWaterMark: 0 },
   );
+}
+
+/** The stream of CSV bytes for these rows: BOM, header row, then one line per row as it is read. */
+export function csvStream<T>(rows: Iterable<T> | AsyncIterable<T>, columns: readonly CsvColumn<T>[]): ReadableStream<Uint8Array> {
+  return chunkStream(csvChunks(rows, columns));
 }
 
 /** A slug for a file name: lower-case letters, digits and '-', never empty, never a quote. */
@@ -113,7 +127,12 @@ export function attachment(filename: string): string {
 
 /** A download: 200, text/csv, attachment with this file name, never cached. */
 export function csvResponse<T>(rows: Iterable<T> | AsyncIterable<T>, columns: readonly CsvColumn<T>[], filename: string): Response {
-  return new Response(csvStream(rows, columns), {
+  return csvBodyResponse(csvStream(rows, columns), filename);
+}
+
+/** A CSV download of a body made already (copy.ts's COPY or csvStream). */
+export function csvBodyResponse(body: ReadableStream<Uint8Array>, filename: string): Response {
+  return new Response(body, {
     status: 200,
     headers: {
       "Content-Type": "text/csv; charset=utf-8",

@@ -32,10 +32,19 @@ export function xlsxStream<T>(rows: Iterable<T> | AsyncIterable<T>, columns: rea
   const cells = (async function* (): AsyncGenerator<CellValue[]> {
     for await (const row of rows) yield columns.map((column) => column.cell(row) ?? null);
   })();
+  return xlsxCellStream(
+    columns.map((c) => c.header),
+    cells,
+    options,
+  );
+}
+
+/** The stream of .xlsx bytes for rows of cells already made (copy.ts's COPY rows, or xlsxStream's). */
+export function xlsxCellStream(header: string[], cells: AsyncIterable<CellValue[]>, options: XlsxOptions = {}): ReadableStream<Uint8Array> {
   const out = new PassThrough();
   // Deflate level 1: a third faster than the default 6 for a fifth more bytes (bench: 50,000 VM rows,
   // 0.5 s against 0.8 s, 3.4 MB against 2.9 MB); a download streams while it is written.
-  writeXlsx([{ name: options.sheet ?? "Export", header: columns.map((c) => c.header), rows: cells, frozenHeader: true }], out, { compressionLevel: 1 }).catch((error: unknown) => {
+  writeXlsx([{ name: options.sheet ?? "Export", header, rows: cells, frozenHeader: true }], out, { compressionLevel: 1 }).catch((error: unknown) => {
     // pipeline has destroyed `out` with this error already; make sure, so the body fails.
     if (!out.destroyed) out.destroy(error instanceof Error ? error : new Error(String(error)));
   });
@@ -45,7 +54,12 @@ export function xlsxStream<T>(rows: Iterable<T> | AsyncIterable<T>, columns: rea
 
 /** A download: 200, the xlsx content type, attachment with this file name, never cached. */
 export function xlsxResponse<T>(rows: Iterable<T> | AsyncIterable<T>, columns: readonly ExportColumn<T>[], filename: string, options: XlsxOptions = {}): Response {
-  return new Response(xlsxStream(rows, columns, options), {
+  return xlsxBodyResponse(xlsxStream(rows, columns, options), filename);
+}
+
+/** An xlsx download of a body made already (xlsxStream, xlsxCellStream). */
+export function xlsxBodyResponse(body: ReadableStream<Uint8Array>, filename: string): Response {
+  return new Response(body, {
     status: 200,
     headers: {
       "Content-Type": XLSX_CONTENT_TYPE,

@@ -18,9 +18,10 @@ import { internalErrorResponse } from "@/server/api/errors";
 import { customerOf, engineerOf, EXPORT_FORBIDDEN, plainText } from "@/server/api/route-guard";
 import { audit, clientIp } from "@/server/auth/audit";
 import { db } from "@/server/db/client";
-import { csvResponse, exportFilename } from "@/server/export/csv";
+import { tableCsvStream, tableXlsxStream } from "@/server/export/copy";
+import { csvBodyResponse, exportFilename } from "@/server/export/csv";
 import { EXPORT_TABLE_NAMES, isExportTableName, parseColumns, parseFormat, parseTableFilter, TABLE_EXPORTS } from "@/server/export/registry";
-import { xlsxResponse } from "@/server/export/xlsx";
+import { xlsxBodyResponse } from "@/server/export/xlsx";
 
 export const dynamic = "force-dynamic";
 
@@ -53,7 +54,8 @@ async function exportTable(request: Request, context: { params: Promise<{ custom
 
   // The rows are counted before the first byte is streamed, and the export audited then: the
   // entry is written even if the download is later cancelled.
-  const { total, rows } = await table.rows(database, customer.id, filter.value);
+  const source = await table.rows(database, customer.id, filter.value);
+  const total = source.total;
   await audit(database, {
     actorId: viewer.id,
     actorEmail: viewer.email,
@@ -63,7 +65,8 @@ async function exportTable(request: Request, context: { params: Promise<{ custom
     ip: clientIp(request.headers),
   });
   const filename = exportFilename(customer.name, table.label, new Date(), format.value);
+  // The inventory tables are written by Postgres through COPY (server/export/copy.ts), the others row by row.
   return format.value === "xlsx"
-    ? xlsxResponse(rows, columns.value.columns, filename, { sheet: table.label[0]!.toUpperCase() + table.label.slice(1) })
-    : csvResponse(rows, columns.value.columns, filename);
+    ? xlsxBodyResponse(tableXlsxStream(source, columns.value.columns, { sheet: table.label[0]!.toUpperCase() + table.label.slice(1) }), filename)
+    : csvBodyResponse(tableCsvStream(source, columns.value.columns), filename);
 }
