@@ -106,6 +106,9 @@ make_instances() {
 
 case "${1:-}" in
   start)
+    # lxc init, profile create and project create read YAML from stdin when it is not a terminal:
+    # under a test runner's pipe they would wait for it.
+    exec </dev/null
     install_missing
     dir=$(mktemp -d /tmp/fleetlens-lxd-XXXXXX)
     # Container roots live under it: LXC needs to traverse it.
