@@ -88,7 +88,7 @@ export const SEVERITY_LABEL: Record<Severity, string> = { critical: "Critical", 
 export const SEVERITY_TONE: Record<Severity, BadgeTone> = { critical: "red", warning: "amber", info: "blue" };
 export const SEVERITY_COLOR: Record<Severity, string> = { critical: "#dc2626", warning: "#d97706", info: "#0284c7" };
 
-export const VERDICT_TONE: Record<VerdictValue, BadgeTone> = { "to-container": "green", "to-kata": "violet", "stay-vm": "blue", stay: "neutral" };
+export const VERDICT_TONE: Record<VerdictValue, BadgeTone> = { "to-container": "green", "to-system-container": "brand", "to-kata": "violet", "stay-vm": "blue", stay: "neutral" };
 
 /** Chart colours (Tailwind 600s) for the two series of a chart. */
 export const CHART = {

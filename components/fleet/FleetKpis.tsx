@@ -6,6 +6,10 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { formatDecimal, formatGiB, formatRatio, VERDICT_LABEL, VERDICT_SHORT, VERDICT_VALUES } from "../analysis/format";
+import { MOVE_VERDICTS, type VerdictValue } from "@/server/analysis/labels";
+
+/** Workloads whose verdict moves them (to a container, a system container or Kata). */
+const moves = (verdicts: Record<VerdictValue, number>) => MOVE_VERDICTS.reduce((sum, v) => sum + verdicts[v], 0);
 import type { RouterOutputs } from "../api-types";
 import { formatCount, pluralize } from "../format";
 import { customerHref } from "../links";
@@ -147,7 +151,7 @@ export function FleetKpis({
   const k = kpis.data;
   const loading = kpis.isPending;
   const failed = !k && !!kpis.error;
-  const moving = k ? k.verdicts["to-container"] + k.verdicts["to-kata"] : 0;
+  const moving = k ? moves(k.verdicts) : 0;
   const tile = { loading, failed };
 
   return (
@@ -263,7 +267,7 @@ export function FleetKpis({
           }
           links={[
             { href: ANALYSIS_LIST_HREF, label: "Analysis per customer" },
-            ...mostAt(k?.byCustomer, (c) => c.verdicts["to-container"] + c.verdicts["to-kata"], "migration", "Migration"),
+            ...mostAt(k?.byCustomer, (c) => moves(c.verdicts), "migration", "Migration"),
           ]}
         />
         <Tile

@@ -158,7 +158,7 @@ function HowComputed({ plan }: { plan: Plan }) {
         <p>
           Per workload, by target: <strong>retire</strong> frees its vCPUs and RAM when powered on and its disk as used on the datastore; <strong>stay</strong> frees nothing;{" "}
           <strong>container</strong> and <strong>Kata</strong> free the OS copy the verdict computes (measured by guest discovery when the guest was read, else the OS footprint), Kata less its per-pod
-          overhead (kata-deploy&apos;s RuntimeClass); <strong>KubeVirt</strong> rehosts the VM whole, so nothing is freed net, but its share leaves its hypervisor cluster. Each workload&apos;s row says where its figures come from.
+          overhead (kata-deploy&apos;s RuntimeClass); a <strong>system container</strong> frees only the guest kernel (its RAM and its package on disk), the userland stays; <strong>KubeVirt</strong> rehosts the VM whole, so nothing is freed net, but its share leaves its hypervisor cluster. Each workload&apos;s row says where its figures come from.
         </p>
         <p>
           Hosts freed: per cluster, the hosts needed at the target ratios (fewest hosts, largest first) for today&apos;s powered-on VMs, less those needed once the workloads&apos; shares have left. Packing is not

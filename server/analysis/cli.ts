@@ -12,7 +12,7 @@ import { parseSnapshot, SnapshotValidationError } from "../inventory/snapshot";
 import { analyse, type Analysis } from "./index";
 import { inventoryFromSnapshots } from "./inventory";
 import { ISOLATION_LEVEL_LABEL, ISOLATION_LEVELS } from "./isolation";
-import { ROLE_LABEL, ROLE_VALUES, VERDICT_LABEL, VERDICT_VALUES } from "./labels";
+import { isMove, ROLE_LABEL, ROLE_VALUES, VERDICT_LABEL, VERDICT_VALUES } from "./labels";
 import { DEFAULT_PARAMETERS, type Parameters } from "./parameters";
 import { ruleTitle, RULES_BY_ID, SEVERITIES } from "./rules";
 
@@ -182,7 +182,7 @@ function summary(a: Analysis): string {
       : `  ${u.vmsMeasured} of ${u.vmsPoweredOn} powered-on VMs measured over ${a.utilisation.periodDays} days: ${u.idle} idle, ${u.oversized} oversized, ${u.undersized} undersized; ${u.poweredOffLong} off for long, ${u.oldSnapshots} old snapshots`,
     `  reclaimable from measured use: ${u.reclaimVcpus} vCPUs, ${gib(u.reclaimMemoryMiB)} RAM, ${gib(u.reclaimDiskMiB)} disk; ${u.hostsFreed} hosts freed; ${u.clustersFailingNPlusOne} clusters failing N+1`,
   );
-  const movers = a.migration.verdicts.filter((v) => v.verdict === "to-container" || v.verdict === "to-kata");
+  const movers = a.migration.verdicts.filter((v) => isMove(v.verdict));
   if (movers.length > 0) {
     lines.push("  largest savings:");
     for (const v of [...movers].sort((x, y) => y.saving.ramMiB - x.saving.ramMiB).slice(0, 10)) {

@@ -3,11 +3,17 @@
  * the pages (client code) all read them from here. A verdict value is never a workload kind ("vm",
  * "container"): a VM may get "to-container", and the verdicts table filters on both.
  */
-export const VERDICT_VALUES = ["to-container", "to-kata", "stay-vm", "stay"] as const;
+/** "to-system-container": a VM moved whole (its init and services) into an LXD/Incus system container on a host's kernel. */
+export const VERDICT_VALUES = ["to-container", "to-system-container", "to-kata", "stay-vm", "stay"] as const;
 export type VerdictValue = (typeof VERDICT_VALUES)[number];
+
+/** The verdicts that move a workload (and count in the savings). */
+export const MOVE_VERDICTS: readonly VerdictValue[] = ["to-container", "to-system-container", "to-kata"];
+export const isMove = (verdict: VerdictValue) => MOVE_VERDICTS.includes(verdict);
 
 export const VERDICT_LABEL: Record<VerdictValue, string> = {
   "to-container": "Move to a container",
+  "to-system-container": "Move to a system container",
   "to-kata": "Move to Kata Containers",
   "stay-vm": "Stay a VM",
   stay: "Stay as it is",
@@ -16,6 +22,7 @@ export const VERDICT_LABEL: Record<VerdictValue, string> = {
 /** One word each, for the fleet table's "Container / Kata / VM / Stay" column. */
 export const VERDICT_SHORT: Record<VerdictValue, string> = {
   "to-container": "Container",
+  "to-system-container": "System container",
   "to-kata": "Kata",
   "stay-vm": "VM",
   stay: "Stay",
@@ -76,7 +83,7 @@ export const FIT_LABEL: Record<Fit, string> = {
  * never a firm move, and says what would confirm it.
  */
 export function verdictLabelOf(verdict: VerdictValue, fit: Fit | null): string {
-  const moves = verdict === "to-container" || verdict === "to-kata";
+  const moves = verdict === "to-container" || verdict === "to-system-container" || verdict === "to-kata";
   return moves && fit === "insufficient-data" ? `${VERDICT_LABEL[verdict]}: candidate, needs guest discovery` : VERDICT_LABEL[verdict];
 }
 

@@ -25,6 +25,7 @@ import { clusterOf } from "./density";
 import {
   CANDIDATE_ROLES,
   FIT_LABEL,
+  isMove,
   ROLE_VALUES,
   VERDICT_VALUES,
   type Evidence,
@@ -53,7 +54,7 @@ import {
 import { osCopyOf } from "./waste";
 import { kataOverheadFor } from "./kata-overhead";
 import { gpuRequests } from "./rules/kata";
-import { isOsService } from "./rules/guest";
+import { isOsService, servicesOf } from "./rules/guest";
 
 export interface Saving {
   ramMiB: number;
@@ -245,6 +246,22 @@ function vmVerdict(
       evidence,
     };
   }
+  const whole = guest && linux ? wholeOsEvidence(guest, findings, ctx) : null;
+  if (whole) {
+    const saving = systemContainerSaving(vm, ctx.parameters);
+    const rest = [...new Set(findings.filter((f) => f.severity === "warning" && f.ruleId !== "guest-many-services").map((f) => ruleTitle(f.ruleId)))];
+    return {
+      verdict: "to-system-container",
+      reason:
+        `Moves to a system container (${candidate}; guest discovery): it needs its whole OS (${whole.services.length} services managed by its init), ` +
+        `no kernel of its own; the guest kernel goes, the userland stays${rest.length > 0 ? `, after: ${rest.join("; ")}` : ""}.`,
+      findings,
+      ruleIds,
+      saving: saving.saving,
+      ...withFit(fit),
+      evidence: [...evidence.filter((e) => e.field !== "memory.usedMiB" && e.field !== "filesystems"), ...whole.evidence, ...saving.evidence],
+    };
+  }
   const work = [...new Set(findings.filter((f) => f.severity === "warning").map((f) => ruleTitle(f.ruleId)))];
   const where = guest ? "in its configuration or in the guest" : "in its configuration";
   return {
@@ -258,6 +275,61 @@ function vmVerdict(
     saving: { ramMiB: copy.ramMiB, diskMiB: copy.diskMiB, cpuMillis: 0 },
     ...withFit(fit),
     evidence,
+  };
+}
+
+/** Pid 1 and the init systems that manage services as units. */
+const INIT_PROCESS = /^(systemd|init|openrc-init|runit|s6-svscan)$/;
+
+/**
+ * Whether guest discovery says the VM needs its whole OS but no kernel of its own, so a system
+ * container (LXD, Incus) takes it whole (docs/domain.md#lxd-system-containers): more services than a
+ * container should hold (the guest-many-services finding), run by the guest's init (running systemd
+ * service units read, which only systemd as pid 1 lists; or pid 1 another init), and no finding that needs an own kernel (an effect "kata", kernel modules) or
+ * keeps it a VM (the caller has returned before). Null when the evidence is not there: never a guess.
+ */
+function wholeOsEvidence(guest: InventoryGuest, findings: readonly Finding[], ctx: VmContext): { services: string[]; evidence: Evidence[] } | null {
+  if (!findings.some((f) => f.ruleId === "guest-many-services")) return null;
+  if (findings.some((f) => RULES_BY_ID.get(f.ruleId)?.effect === "kata" || f.ruleId === "guest-kernel-modules")) return null;
+  const init = guest.processes.find((p) => p.pid === 1);
+  const otherInit = init !== undefined && INIT_PROCESS.test(init.name) ? init.name : null;
+  if (guest.units.length === 0 && otherInit === null) return null;
+  const services = servicesOf(guest);
+  const base = { source: "guest discovery" as const, strength: "strong" as const, supports: null, ruleId: null };
+  return {
+    services,
+    evidence: [
+      { ...base, field: "services", value: `${services.length} services`, note: `${services.slice(0, 8).join(", ")}${services.length > 8 ? ", ..." : ""}: more than ${ctx.parameters.guestMaxServices} (guestMaxServices), kept together rather than split` },
+      {
+        ...base,
+        field: "init",
+        value: guest.units.length > 0 ? `${guest.units.length} running service units` : `pid 1 ${otherInit}`,
+        note: "its services are managed by its own init: a system container boots that init with them",
+      },
+      { ...base, field: "kernel", value: guest.os.kernel ?? "not read", note: "no kernel modules of its own and no finding that needs its own kernel: the host's kernel serves it" },
+    ],
+  };
+}
+
+/** What moving into a system container sheds: the guest kernel's RAM (powered on) and its package on disk; the userland stays. */
+export function systemContainerSaving(vm: InventoryVirtualMachine, parameters: Parameters): { saving: Saving; evidence: Evidence[] } {
+  const ramMiB = vm.powerState === "poweredOn" ? Math.min(parameters.guestKernelRamMiB, vm.memoryMiB) : 0;
+  const diskMiB = vm.provisionedMiB !== null ? Math.min(parameters.guestKernelDiskMiB, vm.provisionedMiB) : parameters.guestKernelDiskMiB;
+  return {
+    saving: { ramMiB, diskMiB, cpuMillis: 0 },
+    evidence: [
+      {
+        source: "configuration",
+        field: "saving",
+        value: `${mibText(ramMiB)} RAM, ${mibText(diskMiB)} disk`,
+        strength: "moderate",
+        supports: null,
+        ruleId: null,
+        note:
+          `the guest kernel goes: ${vm.powerState === "poweredOn" ? `its RAM, guestKernelRamMiB ${mibText(parameters.guestKernelRamMiB)}` : `${vm.powerState}, no RAM`}, ` +
+          `and its package, guestKernelDiskMiB ${mibText(parameters.guestKernelDiskMiB)}; the userland's RAM and disk stay with the container (docs/domain.md#lxd-system-containers)`,
+      },
+    ],
   };
 }
 
@@ -372,13 +444,17 @@ function measuredSaving(vm: InventoryVirtualMachine, guest: InventoryGuest, foot
   return { ramMiB, diskMiB, evidence };
 }
 
-/** A container's verdict rests on what its engine reports of it (docker inspect). */
+/** A container's verdict rests on what its engine reports of it (docker inspect; LXD's instance config). */
 function containerEvidence(c: InventoryContainer): Evidence[] {
   const base = { source: "container engine" as const, strength: "strong" as const, supports: null, ruleId: null, note: null };
-  return [
-    { ...base, field: "runtime", value: c.runtime ?? "default" },
-    { ...base, field: "state", value: c.state },
-  ];
+  const lxd = c.systemContainer
+    ? [
+        { ...base, field: "type", value: "system container", note: "LXD instance of type container: its own init and userland on the host's kernel" },
+        { ...base, field: "project", value: c.project ?? "default" },
+        { ...base, field: "security.privileged", value: String(c.privileged) },
+      ]
+    : [];
+  return [{ ...base, field: "runtime", value: c.runtime ?? "default" }, { ...base, field: "state", value: c.state }, ...lxd];
 }
 
 function containerVerdict(c: InventoryContainer, posture: ContainerPosture | undefined, ctx: KataContext, parameters: Parameters) {
@@ -399,9 +475,11 @@ function containerVerdict(c: InventoryContainer, posture: ContainerPosture | und
   const findings = [...isolation, ...kata];
   const blockers = kata.filter((f) => f.severity === "critical");
   if (blockers.length > 0) {
+    // A system container Kata cannot take is isolated by a VM of its own: LXD makes one from the same image.
+    const vm = c.systemContainer ? " Isolation requires a VM of its own: an LXD virtual machine from the same image." : "";
     return {
       verdict: "stay" as const,
-      reason: `Exposed (${exposing.map((f) => ruleTitle(f.ruleId)).join("; ")}), but Kata would not run it: ${blockers.map((f) => ruleTitle(f.ruleId)).join("; ")}.`,
+      reason: `Exposed (${exposing.map((f) => ruleTitle(f.ruleId)).join("; ")}), but Kata would not run it: ${blockers.map((f) => ruleTitle(f.ruleId)).join("; ")}.${vm}`,
       findings,
       saving: NO_SAVING,
     };
@@ -411,7 +489,9 @@ function containerVerdict(c: InventoryContainer, posture: ContainerPosture | und
   const overhead = kataOverheadFor(ctx.host, parameters, { gpu: gpuRequests(c).length > 0 });
   return {
     verdict: "to-kata" as const,
-    reason: `Moves to Kata Containers: ${exposing.map((f) => ruleTitle(f.ruleId)).join("; ")}; its own guest kernel would isolate it (${overhead.runtimeClass}, ${overhead.memoryMiB} MiB per pod).`,
+    reason:
+      `Moves to Kata Containers: ${exposing.map((f) => ruleTitle(f.ruleId)).join("; ")}; its own guest kernel would isolate it (${overhead.runtimeClass}, ${overhead.memoryMiB} MiB per pod)` +
+      (c.systemContainer ? "; as a system container, its rootfs with its init as the pod's process, or an LXD virtual machine from the same image." : "."),
     findings,
     saving: { ramMiB: running ? -overhead.memoryMiB : 0, diskMiB: 0, cpuMillis: running ? -overhead.cpuMillis : 0 },
   };
@@ -503,7 +583,7 @@ export function analyseMigration(inventory: Inventory, parameters: Parameters, p
 
   const packing = packClusters(inventory, parameters, new Map(verdicts.filter((v) => v.kind === "vm").map((v) => [v.key, v])));
   const count = (value: VerdictValue) => verdicts.filter((v) => v.verdict === value).length;
-  const moving = verdicts.filter((v) => v.verdict === "to-container" || v.verdict === "to-kata");
+  const moving = verdicts.filter((v) => isMove(v.verdict));
   return {
     verdicts,
     templates,

@@ -111,6 +111,10 @@ export const parametersSchema = z.object({
   windowsContainerHosts: z.boolean(),
   /** Guest discovery: more services than this in one guest (servers and listening programs, less the OS's own) means splitting it first. */
   guestMaxServices: z.number().int().min(1).max(1000),
+  /** A VM moved to a system container sheds its guest kernel: the RAM that kernel holds (MiB) ... */
+  guestKernelRamMiB: z.number().min(0).max(1e6),
+  /** ... and the disk its kernel package takes (MiB); the userland stays. */
+  guestKernelDiskMiB: z.number().min(0).max(1e6),
   /** Posture score: points taken from a container's 100 for each finding of each severity. */
   scoreDeduction: z.object({ critical: z.number().min(0).max(100), warning: z.number().min(0).max(100), info: z.number().min(0).max(100) }),
   /** Measured use: the days before the analysis whose values are read. */
@@ -162,6 +166,8 @@ export const DEFAULT_PARAMETERS: Parameters = {
   containerMaxMemoryMiB: 32 * 1024,
   windowsContainerHosts: false,
   guestMaxServices: 3,
+  guestKernelRamMiB: 130,
+  guestKernelDiskMiB: 391,
   scoreDeduction: { critical: 25, warning: 10, info: 2 },
   utilisationPeriodDays: 30,
   minMeasuredHours: 24,
@@ -193,6 +199,14 @@ export const PARAMETER_SOURCES: Record<Exclude<keyof Parameters, "osFootprints">
   guestMaxServices: {
     label: "Most services in one guest before a split (guest discovery)",
     source: `ours: 3, a web server, its application runtime and one more (a LAMP stack's three tiers) stay one move; a fourth unrelated service means one container per service first; ${DOMAIN.guestFit}`,
+  },
+  guestKernelRamMiB: {
+    label: "Guest kernel RAM a system container sheds (MiB)",
+    source: `130 MiB: kata-deploy 4.1.0's overhead.podFixed for its lightest classes (clh, fc, dragonball), the smallest measured cost upstream gives a guest kernel with its VMM; a full distribution kernel with its caches holds more, so this understates; ${DOMAIN.lxd}`,
+  },
+  guestKernelDiskMiB: {
+    label: "Guest kernel disk a system container sheds (MiB)",
+    source: `391 MiB: Debian 12's linux-image-6.1.0-52-amd64 6.1.180-1, Installed-Size 400,047 KiB (apt-cache show); the initramfs is not counted; ${DOMAIN.lxd}`,
   },
   scoreDeduction: { label: "Posture score deduction per finding", source: `ours: critical 25, warning 10, info 2 points from 100; ${DOMAIN.verdicts}` },
   utilisationPeriodDays: { label: "Measured use: days read", source: `30: a month, Azure Migrate's longest performance history (1 day, 1 week, 1 month); ${DOMAIN.utilisation}` },

@@ -40,7 +40,7 @@ import { trendFigures, writeTrend, type TrendFigures } from "./trends";
 import { customerSummary, fleetFigures, type CustomerSummary, type FleetFigures } from "./views";
 
 /** Bump when the analysis's shape or rules change in a way stored rows must not survive: each is then recomputed once. */
-export const ANALYSIS_FORMAT = "1";
+export const ANALYSIS_FORMAT = "2";
 const ENCODING = "v8+gzip";
 
 export interface AnalysisVersion {

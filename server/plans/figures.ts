@@ -15,6 +15,9 @@
  *   Kata costs its per-pod overhead (kata-deploy's RuntimeClass podFixed, server/analysis/kata-overhead.ts,
  *   the default class: the target host is not chosen) when powered on: RAM and CPU.
  * - kata (a container): costs the overhead of the class its engine host offers (the verdict's figure).
+ * - system-container (a VM): the guest kernel goes, the userland stays (docs/domain.md#lxd-system-containers):
+ *   the verdict's saving when it moved it there, else the parameters' guest kernel RAM (powered on)
+ *   and disk (server/analysis/migration.ts systemContainerSaving).
  * - kubevirt: the VM is rehosted whole: KubeVirt needs the same vCPUs, RAM and disk, so nothing is
  *   freed net; its share leaves the hypervisor cluster (counted in hosts freed).
  * Hosts freed: per hypervisor cluster, the hosts needed at the target ratios (server/analysis/migration.ts
@@ -25,7 +28,7 @@
 import { clusterOf } from "../analysis/density";
 import type { InventoryContainer, InventoryHost, InventoryVirtualMachine } from "../analysis/inventory";
 import { kataOverheadFor } from "../analysis/kata-overhead";
-import { hostsNeeded, type Verdict } from "../analysis/migration";
+import { hostsNeeded, systemContainerSaving, type Verdict } from "../analysis/migration";
 import { footprintOf, type CompiledFootprint, type Parameters } from "../analysis/parameters";
 import { osCopyOf } from "../analysis/waste";
 import type { MigrationTarget, PlanTotals } from "./labels";
@@ -128,6 +131,22 @@ export function workloadFigures(
         cluster,
       ),
       leaves: cluster ? whole : NOTHING,
+    };
+  }
+  if (w.target === "system-container") {
+    const moved = verdict?.verdict === "to-system-container";
+    const saving = moved ? verdict.saving : systemContainerSaving(vm, parameters).saving;
+    return {
+      vcpus: 0,
+      ramMiB: Math.round(saving.ramMiB),
+      diskMiB: Math.round(saving.diskMiB),
+      kataOverheadMiB: 0,
+      cluster,
+      leaves: { vcpus: 0, memoryMiB: cluster ? saving.ramMiB : 0 },
+      basis:
+        `moves to a system container: sheds its guest kernel, ${moved ? "the verdict's saving" : "the parameters' guest kernel figures"}: ${mib(saving.ramMiB)} RAM` +
+        `${on ? "" : " (powered off)"}, ${mib(saving.diskMiB)} disk; its userland stays`,
+      gone: false,
     };
   }
   // container or kata: the OS copy it sheds.

@@ -14,10 +14,11 @@ export const WAVE_STATUS_LABEL: Record<WaveStatus, string> = {
 };
 
 /** Where a workload goes. "stay": it stays as it is (a VM stays a VM, a container on its engine). */
-export const MIGRATION_TARGETS = ["container", "kata", "stay", "kubevirt", "retire"] as const;
+export const MIGRATION_TARGETS = ["container", "system-container", "kata", "stay", "kubevirt", "retire"] as const;
 export type MigrationTarget = (typeof MIGRATION_TARGETS)[number];
 export const TARGET_LABEL: Record<MigrationTarget, string> = {
   container: "Container",
+  "system-container": "System container (LXD, Incus)",
   kata: "Kata Containers",
   stay: "Stay",
   kubevirt: "Rehost to KubeVirt",
@@ -32,7 +33,7 @@ export const TARGETS_OF: Record<"vm" | "container", readonly MigrationTarget[]> 
 
 /** The target a verdict stands for: what a workload added to a plan gets unless a reason overrides it. */
 export function targetOfVerdict(verdict: VerdictValue): MigrationTarget {
-  return verdict === "to-container" ? "container" : verdict === "to-kata" ? "kata" : "stay";
+  return verdict === "to-container" ? "container" : verdict === "to-system-container" ? "system-container" : verdict === "to-kata" ? "kata" : "stay";
 }
 
 /** What a wave, a plan frees: net of what the targets cost (Kata's per-pod overhead). */

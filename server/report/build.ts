@@ -10,7 +10,7 @@
 import type { Database } from "../db/client";
 import { customerAnalysis } from "../analysis/load";
 import { ISOLATION_LEVEL_LABEL, SCORE_FORMULA, type IsolationLevel } from "../analysis/isolation";
-import { ROLE_LABEL, ROLE_VALUES, VERDICT_LABEL, VERDICT_VALUES, type Role, type VerdictValue } from "../analysis/labels";
+import { isMove, ROLE_LABEL, ROLE_VALUES, VERDICT_LABEL, VERDICT_VALUES, type Role, type VerdictValue } from "../analysis/labels";
 import { DEFAULT_PARAMETERS, PARAMETER_SOURCES, type Parameters } from "../analysis/parameters";
 import { severityRank, type Severity } from "../analysis/rules";
 import { customerSummary } from "../analysis/views";
@@ -264,7 +264,7 @@ export async function buildReport(database: Database, customerId: string, now: D
       kataOverheadMiB: Math.round(migration.totals.kataOverheadMiB),
       hostsFreed: migration.totals.hostsFreed,
       topMoves: migration.verdicts
-        .filter((v) => v.verdict === "to-container" || v.verdict === "to-kata")
+        .filter((v) => isMove(v.verdict))
         .sort((a, b) => b.saving.ramMiB - a.saving.ramMiB || a.name.localeCompare(b.name))
         .slice(0, REPORT_TOP)
         .map((v) => ({

@@ -157,7 +157,7 @@ describe("analyse CLI", () => {
     expect(report.density.workloads).toBe(4);
     expect(report.verdicts.find((v) => v.name === "app")).toMatchObject({ kind: "container", verdict: "to-kata", host: "docker01" });
     expect(report.verdicts.find((v) => v.name === "infra")).toMatchObject({ kind: "container", verdict: "stay" });
-    expect(report.migration.verdicts).toEqual({ "to-container": 1, "to-kata": 1, "stay-vm": 2, stay: 1 });
+    expect(report.migration.verdicts).toEqual({ "to-container": 1, "to-system-container": 0, "to-kata": 1, "stay-vm": 2, stay: 1 });
   });
 
   it("reads the engine file alone as a bare-metal engine host", async () => {

@@ -635,7 +635,7 @@ describe("migration verdicts (analyse over parsed snapshots)", () => {
   it("totals count the verdicts and sum the savings of what moves", () => {
     // VMs: web01, off01 → to-container; sriov01, offsriov01 → to-kata; win01, docker01 → stay-vm.
     // Containers: exposed → to-kata; exposed-stopped (not assessed), hostnet, quiet, in-kata → stay.
-    expect(result.totals.verdicts).toEqual({ "to-container": 2, "to-kata": 3, "stay-vm": 2, stay: 4 });
+    expect(result.totals.verdicts).toEqual({ "to-container": 2, "to-system-container": 0, "to-kata": 3, "stay-vm": 2, stay: 4 });
     const ram = RHEL.ramMiB + 0 + (RHEL.ramMiB - KATA_VM.memoryMiB) + 0 - KATA_DOCK01.memoryMiB;
     expect(result.totals.ramSavedMiB).toBe(ram);
     expect(result.totals.diskSavedMiB).toBe(4 * RHEL.diskMiB);
