@@ -244,6 +244,33 @@ describe("the lxd collector against LXD 5.0.2", () => {
   });
 });
 
+describe("a one-member LXD cluster (LXD_PEER_CLUSTER=1)", () => {
+  let dir: string;
+  let clustered: Snapshot;
+  beforeAll(async () => {
+    const started = await run("bash", [path.join(ROOT, "tests/peers/lxd.sh"), "start"], { cwd: ROOT, env: { ...process.env, LXD_PEER_CLUSTER: "1" } });
+    dir = /^DIR=(.*)$/m.exec(started.stdout)![1]!;
+    closers.push(() => run("bash", [path.join(ROOT, "tests/peers/lxd.sh"), "stop", dir], { cwd: ROOT }));
+    clustered = await collect(/^SOCKET=(.*)$/m.exec(started.stdout)![1]!);
+  }, 180_000);
+
+  it("makes each member a host (from /1.0/cluster/members) and places instances and images on their member", async () => {
+    const socket = path.join(dir, "var/unix.socket");
+    const members = await api<{ server_name: string; status: string }[]>("/1.0/cluster/members?recursion=1", socket);
+    expect(members.map((m) => m.server_name)).toEqual(["node1"]);
+    expect(clustered.hosts.map((h) => [h.externalId, h.connectionState, h.platform])).toEqual([["node1", members[0]!.status, "lxd"]]);
+    const instances = await api<{ name: string; location: string }[]>("/1.0/instances?recursion=1&all-projects=true", socket);
+    expect(instances.every((i) => i.location === "node1")).toBe(true);
+    expect(clustered.containers).toHaveLength(5);
+    expect(clustered.containers.every((c) => c.hostExternalId === "node1")).toBe(true);
+    expect(clustered.virtualMachines.map((v) => v.hostExternalId)).toEqual(["node1"]);
+    const [image] = clustered.images;
+    expect(image!.externalId).toMatch(/^node1:[0-9a-f]{64}$/);
+    expect(clustered.containers.every((c) => c.imageExternalId === image!.externalId)).toBe(true);
+    expect(clustered.warnings).toEqual([]);
+  });
+});
+
 describe("collect lxd <endpoint> (command line)", () => {
   const cli = (...args: string[]) =>
     run("npm", ["run", "--silent", "collect", "--", "lxd", ...args], {

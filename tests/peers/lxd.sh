@@ -126,9 +126,13 @@ case "${1:-}" in
     port=$(free_port)
     proxy_port=$(free_port)
     {
+      # LXD_PEER_CLUSTER=1: a one-member cluster (member "node1"): the clustered API, members and ?target=.
+      cluster=
+      [ "${LXD_PEER_CLUSTER:-}" = 1 ] && cluster=$'cluster:\n  server_name: node1\n  enabled: true'
       lxd init --preseed <<EOF
 config:
   core.https_address: 127.0.0.1:$port
+$cluster
 storage_pools:
 - name: default
   driver: dir
