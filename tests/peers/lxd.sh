@@ -21,7 +21,7 @@
 #   c-spare     plain, stopped (the tests delete it)
 #   cb          project tenant-b (features.images/profiles off: the default project's), user.tenant=beta
 #   v1          a virtual machine definition (limits.cpu=2, limits.memory=1GiB, volatile.uuid): LXD
-#               refuses to create VMs on this machine (vhost_vsock missing: VM_REFUSED), so it is
+#               refuses to create VMs on this machine (vhost_vsock missing: VM_REFUSED), so there it is
 #               written with LXD's own `lxd sql global`, as a server that can run VMs stores one; the
 #               API then reports it like any stopped VM.
 set -euo pipefail
@@ -90,7 +90,9 @@ make_instances() {
   lxc init busybox cb --project tenant-b -c user.tenant=beta >/dev/null
 
   # What LXD says when asked for a VM here, then the definition as LXD stores one.
-  lxc init --empty --vm v1 -c limits.cpu=2 -c limits.memory=1GiB >/dev/null 2>"$dir/vm-refused" || true
+  if lxc init --empty --vm v1 -c limits.cpu=2 -c limits.memory=1GiB -c user.tenant=acme >/dev/null 2>"$dir/vm-refused"; then
+    return 0
+  fi
   lxd sql global "INSERT INTO instances (node_id, name, architecture, type, ephemeral, creation_date, stateful,
       last_use_date, description, project_id, expiry_date)
     VALUES (1, 'v1', 2, 1, 0, '2026-12-01T10:00:00Z', 0, '1970-01-01T00:00:00Z', 'a VM definition', 1, '0001-01-01T00:00:00Z')" >/dev/null
