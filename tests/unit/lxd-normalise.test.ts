@@ -110,6 +110,13 @@ describe("lxd normalisation of recorded answers", () => {
     });
   });
 
+  it("names Incus as Incus, and LXD as LXD", () => {
+    expect(server.environment!.server).toBe("lxd");
+    const incus = { ...server, environment: { ...server.environment!, server: "incus" } };
+    expect(snapshotOf({ server: incus }).hosts[0]!.productName).toBe("Incus");
+    expect(snapshot.hosts[0]!.productName).toBe("LXD");
+  });
+
   it("reads each container's isolation settings from its expanded config", () => {
     const priv = container(snapshot, "c-priv");
     expect(priv).toMatchObject({

@@ -25,6 +25,8 @@ export const serverDocument = z.object({
   api_extensions: strings,
   environment: z
     .object({
+      /** "lxd", or "incus" for Incus (LXD's fork, same 1.0 API). */
+      server: z.string().nullish(),
       server_name: z.string().nullish(),
       server_version: z.string().nullish(),
       server_clustered: z.boolean().nullish(),

@@ -448,7 +448,7 @@ export function normaliseHost(
     memoryMiB: resources.memory.total / MiB,
     osName: os || null,
     kernelVersion: nonEmpty(env?.kernel_version),
-    productName: "LXD",
+    productName: env?.server?.toLowerCase() === "incus" ? "Incus" : "LXD",
     productVersion: nonEmpty(env?.server_version),
     apiVersion: server.api_version,
     cluster: options.cluster,
