@@ -28,6 +28,7 @@ import type { TableQuery } from "../api/inventory-tables";
 import { chunkStream, csvHeader, csvStream, type ExportColumn } from "./csv";
 import type { ExportRows } from "./inventory";
 import { xlsxCellStream, xlsxStream, type XlsxOptions } from "./xlsx";
+import type { XlsxTextRows } from "./xlsx-writer";
 
 /** How Postgres computes one export cell: text, or a number (integer or double precision). */
 export interface SqlCell {
@@ -152,7 +153,7 @@ export async function* copyChunks(pool: pg.Pool, sql: string): AsyncGenerator<Bu
   try {
     // The float text sqlJsNumber expects (the default; a session could have changed it).
     await client.query("SET extra_float_digits = 1");
-    for await (const chunk of client.query(copyTo(sql)) as AsyncIterable<Buffer>) yield chunk;
+    for await (const chunk of client.query(copyTo(sql, { highWaterMark: 1 << 20 })) as AsyncIterable<Buffer>) yield chunk;
     finished = true;
   } finally {
     client.release(finished ? undefined : new Error("export stopped during COPY"));
@@ -187,12 +188,12 @@ const UNESCAPE: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t
 const unescape = (field: string) => field.replace(/\\(.)/gs, (_, c: string) => UNESCAPE[c] ?? c);
 
 /**
- * The rows as the xlsx writer takes them (text, numbers, null), read through COPY's text format
- * when Postgres can compute every cell; null otherwise. Lines are cut at the last newline of each
- * chunk (a newline byte never occurs inside a UTF-8 character), fields at tabs (COPY escapes tabs in
- * text); `\N` is null.
+ * The rows as text fields for the xlsx writer (XlsxTextRows: text unescaped, numbers as JavaScript
+ * writes them, null for nothing), read through COPY's text format when Postgres can compute every
+ * cell; null otherwise. Lines are cut at the last newline of each chunk (a newline byte never occurs
+ * inside a UTF-8 character), fields at tabs (COPY escapes tabs in text); `\N` is null.
  */
-export function copyCellRows<R>(pool: pg.Pool, query: CopyQuery, columns: readonly ExportColumn<R>[]): AsyncGenerator<(string | number | null)[]> | null {
+export function copyTextRows<R>(pool: pg.Pool, query: CopyQuery, columns: readonly ExportColumn<R>[]): XlsxTextRows | null {
   const cells = cellsOf(columns);
   const where = literalWhere(query);
   if (!cells || where === null) return null;
@@ -202,9 +203,8 @@ export function copyCellRows<R>(pool: pg.Pool, query: CopyQuery, columns: readon
     cells.map((cell, i) => textCellSql(cell, `(${cell.expr})`) + ` AS c${i}`),
     "FORMAT text",
   );
-  const numeric = cells.map((cell) => cell.kind !== "text");
   const count = cells.length;
-  return (async function* () {
+  const fields = (async function* () {
     let rest: Buffer | null = null;
     for await (const chunk of copyChunks(pool, sql)) {
       const data: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
@@ -215,16 +215,13 @@ export function copyCellRows<R>(pool: pg.Pool, query: CopyQuery, columns: readon
       }
       rest = end + 1 < data.length ? data.subarray(end + 1) : null;
       const lines = data.toString("utf8", 0, end).split("\n");
-      const rows: (string | number | null)[][] = new Array(lines.length);
+      const rows: (string | null)[][] = new Array(lines.length);
       for (let l = 0; l < lines.length; l++) {
-        const fields = lines[l]!.split("\t");
-        if (fields.length !== count) throw new Error(`export: a COPY line has ${fields.length} fields, not ${count}`);
-        const row: (string | number | null)[] = new Array(count);
+        const row: (string | null)[] = lines[l]!.split("\t");
+        if (row.length !== count) throw new Error(`export: a COPY line has ${row.length} fields, not ${count}`);
         for (let i = 0; i < count; i++) {
-          const field = fields[i]!;
-          if (field === "\\N") row[i] = null;
-          else if (numeric[i]) row[i] = Number(field);
-          else row[i] = field.includes("\\") ? unescape(field) : field;
+          const field = row[i]!;
+          if (field.includes("\\")) row[i] = field === "\\N" ? null : unescape(field);
         }
         rows[l] = row;
       }
@@ -232,6 +229,7 @@ export function copyCellRows<R>(pool: pg.Pool, query: CopyQuery, columns: readon
     }
     if (rest) throw new Error("export: COPY ended inside a line");
   })();
+  return { fields, numeric: cells.map((cell) => cell.kind !== "text") };
 }
 
 /** A table export's CSV body: written by Postgres through COPY when it can be, else row by row (csv.ts). */
@@ -242,7 +240,7 @@ export function tableCsvStream<R>(source: ExportRows<R>, columns: readonly Expor
 
 /** A table export's xlsx body: its cells read through COPY when Postgres can compute them, else row by row (xlsx.ts). */
 export function tableXlsxStream<R>(source: ExportRows<R>, columns: readonly ExportColumn<R>[], options: XlsxOptions = {}): ReadableStream<Uint8Array> {
-  const copied = source.copy && copyCellRows(source.copy.pool, source.copy.query, columns);
+  const copied = source.copy && copyTextRows(source.copy.pool, source.copy.query, columns);
   return copied
     ? xlsxCellStream(
         columns.map((c) => c.header),

@@ -1,5 +1,5 @@
 /**
- * A streaming .xlsx writer: yazl (zip) and hand-written SpreadsheetML, one worksheet per tab, each
+ * A streaming .xlsx writer: zip.ts and hand-written SpreadsheetML, one worksheet per tab, each
  * generated row by row while the zip is written (the workbook never sits in memory as cells). Shared
  * by the RVTools workbook (rvtools/tabs.ts) and the table exports (xlsx.ts).
  *
@@ -13,10 +13,10 @@
  * (no apostrophe added, unlike CSV, where the apostrophe is the only defence): see xlsx.ts.
  */
 import { createWriteStream } from "node:fs";
-import { Readable, type Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import yazl from "yazl";
+import { finished } from "node:stream/promises";
+import type { Writable } from "node:stream";
 import { startsLikeFormula } from "./formula";
+import { writeZip, type ZipPart } from "./zip";
 
 /** One cell: text, a number, a boolean, a date, or nothing (the same values the RVTools reader gives back). */
 export type CellValue = string | number | boolean | Date | null;
@@ -24,7 +24,7 @@ export type CellValue = string | number | boolean | Date | null;
 export interface XlsxSheet {
   name: string;
   header: string[];
-  rows: Iterable<CellValue[]> | AsyncIterable<CellValue[]>;
+  rows: Iterable<CellValue[]> | AsyncIterable<CellValue[]> | XlsxTextRows;
   /** A bold header row frozen at the top while scrolling (the table exports); RVTools' tabs have plain headers. */
   frozenHeader?: boolean;
 }
@@ -37,6 +37,16 @@ const PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships";
 export const MAX_ROWS = 1_048_576;
 export const MAX_COLUMNS = 16_384;
 export const MAX_CELL_CHARS = 32_767;
+
+/**
+ * Rows as text fields, as a database sends them (copy.ts: COPY's text format): null for nothing, a
+ * number column's field written as the number is (JavaScript's form). Written straight into the
+ * sheet without making each row's cells first.
+ */
+export interface XlsxTextRows {
+  fields: AsyncIterable<(string | null)[]>;
+  numeric: readonly boolean[];
+}
 
 /** Characters XML 1.0 cannot hold (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/FFFF). */
 const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -77,17 +87,18 @@ const QUOTED_STYLE = 2;
 const HEADER_STYLE = 3;
 const QUOTED_HEADER_STYLE = 4;
 
+/** A cell's XML; `ref` is its reference attribute (` r="B7"`). */
 function cellXml(value: CellValue, ref: string, header = false): string {
   if (value === null) return "";
   if (typeof value === "number") {
-    return Number.isFinite(value) ? `<c r="${ref}"><v>${value}</v></c>` : "";
+    return Number.isFinite(value) ? `<c${ref}><v>${value}</v></c>` : "";
   }
-  if (typeof value === "boolean") return `<c r="${ref}" t="b"><v>${value ? 1 : 0}</v></c>`;
+  if (typeof value === "boolean") return `<c${ref} t="b"><v>${value ? 1 : 0}</v></c>`;
   if (value instanceof Date) {
     const serial = excelSerial(value);
     // Before 1900-03-01 Excel's serials are off by its 29 February 1900; NaN is no date: as text.
     if (!(serial >= 61 && serial < 2_958_466)) return Number.isNaN(serial) ? "" : textCell(value.toISOString(), ref, header);
-    return `<c r="${ref}" s="${DATE_STYLE}"><v>${serial}</v></c>`;
+    return `<c${ref} s="${DATE_STYLE}"><v>${serial}</v></c>`;
   }
   return value === "" ? "" : textCell(value, ref, header);
 }
@@ -103,19 +114,32 @@ function textCell(value: string, ref: string, header: boolean): string {
   const text = cellText(value);
   const quoted = startsLikeFormula(text);
   const style = header ? (quoted ? QUOTED_HEADER_STYLE : HEADER_STYLE) : quoted ? QUOTED_STYLE : 0;
-  return `<c r="${ref}"${style ? ` s="${style}"` : ""} t="inlineStr"><is><t xml:space="preserve">${xmlText(text)}</t></is></c>`;
+  return `<c${ref}${style ? ` s="${style}"` : ""} t="inlineStr"><is><t xml:space="preserve">${xmlText(text)}</t></is></c>`;
 }
 
 const columnNames: string[] = [];
 function rowXml(cells: readonly CellValue[], n: number, header = false): string {
   let s = `<row r="${n}">`;
   const count = Math.min(cells.length, MAX_COLUMNS);
+  for (let c = 0; c < count; c++) s += cellXml(cells[c] ?? null, ` r="${(columnNames[c] ??= columnName(c)) + n}"`, header);
+  return `${s}</row>`;
+}
+
+/** A row of text fields (XlsxTextRows): the same XML rowXml writes for their values. */
+function fieldsRowXml(fields: readonly (string | null)[], numeric: readonly boolean[], n: number): string {
+  let s = `<row r="${n}">`;
+  const count = Math.min(fields.length, MAX_COLUMNS);
   for (let c = 0; c < count; c++) {
-    const ref = (columnNames[c] ??= columnName(c)) + n;
-    s += cellXml(cells[c] ?? null, ref, header);
+    const field = fields[c];
+    // Nothing, "", and numbers that are none (NaN, ±Infinity) leave the cell out, as cellXml does.
+    if (field === null || field === undefined || field === "" || (numeric[c] && (field === "NaN" || field === "Infinity" || field === "-Infinity"))) continue;
+    const ref = ` r="${(columnNames[c] ??= columnName(c)) + n}"`;
+    s += numeric[c] ? `<c${ref}><v>${field}</v></c>` : textCell(field, ref, false);
   }
   return `${s}</row>`;
 }
+
+const isTextRows = (rows: XlsxSheet["rows"]): rows is XlsxTextRows => "numeric" in rows;
 
 /** The sheet's XML, in chunks of about 64 KiB. */
 async function* sheetXml(sheet: XlsxSheet, index: number, counts: Map<number, number>): AsyncGenerator<string> {
@@ -124,10 +148,12 @@ async function* sheetXml(sheet: XlsxSheet, index: number, counts: Map<number, nu
     : "";
   let buffer = `${XML}<worksheet xmlns="${MAIN}">${view}<sheetData>${rowXml(sheet.header, 1, sheet.frozenHeader === true)}`;
   let n = 1;
-  for await (const cells of sheet.rows) {
+  const rows = sheet.rows;
+  const text = isTextRows(rows) ? rows : null;
+  for await (const cells of text ? text.fields : (rows as AsyncIterable<CellValue[]>)) {
     if (n >= MAX_ROWS) throw new Error(`${sheet.name}: more than ${MAX_ROWS - 1} rows, more than a worksheet holds`);
     n++;
-    buffer += rowXml(cells, n);
+    buffer += text ? fieldsRowXml(cells as (string | null)[], text.numeric, n) : rowXml(cells as CellValue[], n);
     if (buffer.length > 65_536) {
       yield buffer;
       buffer = "";
@@ -178,68 +204,57 @@ export interface XlsxResult {
 export async function writeXlsx(sheets: XlsxSheet[], out: Writable, options: { compressionLevel?: number } = {}): Promise<XlsxResult> {
   const names = sheetNames(sheets.map((s) => s.name));
   const counts = new Map<number, number>();
-  const zip = new yazl.ZipFile();
-  const output = zip.outputStream as unknown as Readable;
-  const add = (path: string, text: string) => zip.addBuffer(Buffer.from(text, "utf8"), path, { mtime: new Date(0) });
   const sheetPart = (i: number) => `xl/worksheets/sheet${i + 1}.xml`;
-
-  add(
-    "[Content_Types].xml",
-    `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
-      `<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
-      `<Default Extension="xml" ContentType="application/xml"/>` +
-      `<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
-      `<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>` +
-      names
-        .map((_, i) => `<Override PartName="/${sheetPart(i)}" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`)
-        .join("") +
-      "</Types>",
-  );
-  add(
-    "_rels/.rels",
-    `${XML}<Relationships xmlns="${PKG_REL}"><Relationship Id="rId1" Type="${REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
-  );
-  add(
-    "xl/workbook.xml",
-    `${XML}<workbook xmlns="${MAIN}" xmlns:r="${REL}"><sheets>` +
-      names.map((n, i) => `<sheet name="${xmlText(n)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join("") +
-      "</sheets></workbook>",
-  );
-  add(
-    "xl/_rels/workbook.xml.rels",
-    `${XML}<Relationships xmlns="${PKG_REL}">` +
-      names.map((_, i) => `<Relationship Id="rId${i + 1}" Type="${REL}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`).join("") +
-      `<Relationship Id="rId${names.length + 1}" Type="${REL}/styles" Target="styles.xml"/></Relationships>`,
-  );
-  add("xl/styles.xml", STYLES);
-  const streams: Readable[] = [];
-  sheets.forEach((sheet, i) => {
-    const stream = Readable.from(sheetXml(sheet, i, counts));
-    streams.push(stream);
-    // yazl does not listen for a read stream's errors: a failing sheet fails the whole write.
-    stream.on("error", (error) => output.destroy(error));
-    zip.addReadStream(stream, sheetPart(i), { mtime: new Date(0), compressionLevel: options.compressionLevel ?? 6 });
-  });
-  zip.end();
-
-  let bytes = 0;
+  const parts: ZipPart[] = [
+    {
+      path: "[Content_Types].xml",
+      data:
+        `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+        `<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+        `<Default Extension="xml" ContentType="application/xml"/>` +
+        `<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
+        `<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>` +
+        names
+          .map((_, i) => `<Override PartName="/${sheetPart(i)}" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`)
+          .join("") +
+        "</Types>",
+    },
+    {
+      path: "_rels/.rels",
+      data: `${XML}<Relationships xmlns="${PKG_REL}"><Relationship Id="rId1" Type="${REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+    },
+    {
+      path: "xl/workbook.xml",
+      data:
+        `${XML}<workbook xmlns="${MAIN}" xmlns:r="${REL}"><sheets>` +
+        names.map((n, i) => `<sheet name="${xmlText(n)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join("") +
+        "</sheets></workbook>",
+    },
+    {
+      path: "xl/_rels/workbook.xml.rels",
+      data:
+        `${XML}<Relationships xmlns="${PKG_REL}">` +
+        names.map((_, i) => `<Relationship Id="rId${i + 1}" Type="${REL}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`).join("") +
+        `<Relationship Id="rId${names.length + 1}" Type="${REL}/styles" Target="styles.xml"/></Relationships>`,
+    },
+    { path: "xl/styles.xml", data: STYLES },
+    // The sheets are generated while the zip is written, one after another: a sheet's rows are
+    // pulled only as fast as the deflate stream and `out` take them.
+    ...sheets.map((sheet, i) => ({ path: sheetPart(i), data: sheetXml(sheet, i, counts), level: options.compressionLevel ?? 6 })),
+  ];
+  let bytes: number;
   try {
-    await pipeline(
-      output,
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          bytes += chunk.length;
-          yield chunk;
-        }
-      },
-      out,
-    );
+    bytes = await writeZip(parts, out);
   } catch (error) {
     // The reader went away or a sheet failed: stop every sheet's rows (their sources close, e.g. a
-    // database cursor), as yazl would keep reading them otherwise.
-    for (const stream of streams) stream.destroy();
+    // database cursor); the one being written was stopped by writeZip.
+    for (const part of parts) if (typeof part.data !== "string") await (part.data as AsyncGenerator<string>).return(undefined);
+    // `out` fails with the error (a download body fails, not ends); the error is this function's to report.
+    if (!out.destroyed) out.on("error", () => undefined).destroy(error instanceof Error ? error : new Error(String(error)));
     throw error;
   }
+  out.end();
+  await finished(out, { readable: false });
   return { rows: Object.fromEntries(names.map((n, i) => [n, counts.get(i) ?? 0])), bytes };
 }
 
