@@ -83,7 +83,9 @@ const plainStart = (x: string) => `(ascii(${x}) BETWEEN 48 AND 57 OR (ascii(${x}
  * default, set for the export) writes the same shortest digits, and the same text from 1e-4 to 1e15;
  * outside that range it uses an exponent (1e-05, 1e+15) where JavaScript writes 0.00001 and
  * 1000000000000000 up to 1e21: there the digits are laid out again by JavaScript's rule (ECMA-262
- * Number::toString). NaN and ±Infinity read the same in both.
+ * Number::toString). NaN and ±Infinity read the same in both. Past 1e21, where no stored figure
+ * goes (MiB ≤ 1e12, bytes ≤ 2^53), Postgres may write 17 digits where JavaScript writes fewer
+ * (7.0000000000000004e+22 for 7e+22): the same double.
  */
 export function sqlJsNumber(x: string): string {
   // No subquery (a SubPlan would keep the expression out of parallel workers): the rare branch

@@ -1,7 +1,7 @@
 /**
  * A table as an .xlsx download, streamed: the same columns as the CSV exports (csv.ts's
  * ExportColumn), one worksheet, a bold header row frozen at the top, rows written as they are read
- * (xlsx-writer.ts: yazl and hand-written SpreadsheetML), so memory stays flat whatever the row count.
+ * (xlsx-writer.ts: hand-written SpreadsheetML in a zip written by zip.ts), so memory stays flat whatever the row count.
  *
  * Formula safety. Text is written as inline strings, which Excel, LibreOffice and Google Sheets show
  * as written and never evaluate, and a text cell that starts like a formula (formula.ts) carries
