@@ -187,7 +187,7 @@ export function SourceRows({
       {open && (
         <tr id={historyId} className="bg-slate-50/60 dark:bg-slate-800/40">
           <td colSpan={columns} className="px-3 pb-4">
-            <RunHistory sourceId={source.id} sourceName={source.name} />
+            <RunHistory sourceId={source.id} sourceName={source.name} canCancel={canUpload} />
             {canUpload && !upload && (
               <RemotePush sourceId={source.id} kind={source.kind} endpoint={connection?.endpoint ?? null} />
             )}
