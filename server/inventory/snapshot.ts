@@ -406,6 +406,12 @@ export const containerSnapshot = z.object({
   profiles: strings,
   /** LXD snapshots of the container. */
   snapshotCount: count.default(0),
+  /**
+   * LXD: the driver of the storage pool holding the root disk ("dir", "zfs", "btrfs", "lvm", "ceph"):
+   * on "dir" each instance holds its own unpacked copy of its image, the others clone one shared copy.
+   * null when not said.
+   */
+  storageDriver: maybe(text),
 });
 
 export const layerSnapshot = z.object({

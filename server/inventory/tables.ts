@@ -354,6 +354,7 @@ export const CONTAINER = new InventoryTable<ContainerSnapshot, ContainerContext>
   project: { column: "project", type: "text" },
   profiles: { column: "profiles", type: "text[]" },
   snapshotCount: { column: "snapshot_count", type: "int4" },
+  storageDriver: { column: "storage_driver", type: "text" },
 } satisfies ColumnsOf<ContainerSnapshot, ContainerContext, "hostKey" | "imageKey", "hostExternalId" | "imageExternalId" | "mounts" | "ports">, OBJECT_TIMES);
 
 export const CONTAINER_MOUNT = new InventoryTable<ContainerMountSnapshot>("container_mount", ["container_id"], {

@@ -136,6 +136,8 @@ describe("the lxd collector against LXD 5.0.2", () => {
 
   it("reports every instance as the API does: containers as system containers, the VM as a VM", async () => {
     const instances = await api<ApiInstance[]>("/1.0/instances?recursion=2&all-projects=true");
+    const pools = await api<{ name: string; driver: string }[]>("/1.0/storage-pools?recursion=1");
+    expect(pools.map((p) => p.driver)).toEqual(["dir"]);
     expect(instances.map((i) => i.name).sort()).toEqual(["c-isolated", "c-priv", "c-spare", "c-web", "cb", "v1"]);
     expect(overSocket.containers.map((c) => c.externalId).sort()).toEqual(
       instances.filter((i) => i.type === "container").map((i) => `${i.project}/${i.name}`).sort(),
@@ -156,6 +158,7 @@ describe("the lxd collector against LXD 5.0.2", () => {
         profiles: i.profiles,
         snapshotCount: (i.snapshots ?? []).length,
         imageExternalId: config["volatile.base_image"],
+        storageDriver: pools.find((p) => p.name === i.expanded_devices.root?.pool)?.driver,
         labels: Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("user.")).map(([k, v]) => [k.slice(5), v])),
       });
       const hostPathDisks = Object.values(i.expanded_devices).filter((d) => d.type === "disk" && d.path !== "/" && d.source?.startsWith("/"));

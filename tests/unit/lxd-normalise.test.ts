@@ -17,6 +17,7 @@ import {
   projectsDocument,
   resourcesDocument,
   serverDocument,
+  storagePoolsDocument,
   type InstanceDocument,
 } from "@/server/collectors/lxd/api";
 import { lxdCliParser } from "@/server/collectors/lxd/cli";
@@ -47,6 +48,7 @@ const resources = recorded("resources.json", resourcesDocument);
 const instances = recorded("instances.json", instancesDocument);
 const images = recorded("images.json", imagesDocument);
 const projects = recorded("projects.json", projectsDocument);
+const storagePools = recorded("storage-pools.json", storagePoolsDocument);
 const raw = (name: string) => {
   const all = (JSON.parse(fs.readFileSync(path.join(FIXTURES, "instances.json"), "utf8")) as { metadata: Record<string, unknown>[] }).metadata;
   return all.find((i) => i.name === name)!;
@@ -61,6 +63,7 @@ function documents(over: Partial<LxdDocuments> = {}): LxdDocuments {
     projects,
     instances,
     images,
+    storagePools,
     ...over,
   };
 }
@@ -85,6 +88,9 @@ describe("lxd normalisation of recorded answers", () => {
     expect(snapshot.containers.map((c) => c.name).sort()).toEqual(containerNames);
     expect(snapshot.virtualMachines.map((v) => v.name)).toEqual(vmNames);
     expect(snapshot.containers.every((c) => c.systemContainer && c.runtime === "lxc")).toBe(true);
+    // The root disks are on the peer's one pool, a dir pool.
+    expect(storagePools.map((p) => [p.name, p.driver])).toEqual([["default", "dir"]]);
+    expect(snapshot.containers.every((c) => c.storageDriver === "dir")).toBe(true);
     expect(snapshot.warnings).toEqual([]);
   });
 
@@ -223,6 +229,14 @@ describe("lxd normalisation of recorded answers", () => {
     const s = snapshotOf({ instances: [{ ...instance("c-web"), expanded_config: config }] });
     expect(container(s, "c-web").labels).toEqual({ tenant: "acme", owner: "ops" });
     expect(JSON.stringify(s)).not.toContain("s3cret");
+  });
+
+  it("takes the storage driver from the root disk's pool, and none where the pool is not listed", () => {
+    const onZfs = { ...instance("c-web"), expanded_devices: { ...instance("c-web").expanded_devices, root: { type: "disk", path: "/", pool: "fast" } } };
+    const s = snapshotOf({ instances: [onZfs, instance("c-spare")], storagePools: [...storagePools, { name: "fast", driver: "zfs" }] });
+    expect(container(s, "c-web").storageDriver).toBe("zfs");
+    expect(container(s, "c-spare").storageDriver).toBe("dir");
+    expect(container(snapshotOf({ storagePools: [] }), "c-spare").storageDriver).toBeNull();
   });
 
   it("reads LXD's booleans as LXD does, and a false setting as false", () => {

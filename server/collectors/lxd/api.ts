@@ -6,6 +6,7 @@
  *   GET /1.0/cluster                  enabled, server_name
  *   GET /1.0/cluster/members?recursion=1   server_name, url, status, message, architecture
  *   GET /1.0/projects?recursion=1     name, config (features.images, ...)
+ *   GET /1.0/storage-pools?recursion=1     name, driver (dir, zfs, btrfs, lvm, ceph, ...)
  *   GET /1.0/instances?recursion=2&all-projects=true   instances with state and snapshots
  *   GET /1.0/images?recursion=1&project=P               fingerprint, size, aliases, properties
  * A document of the wrong shape is a clear error naming the field (client.ts).
@@ -129,6 +130,11 @@ export const instanceDocument = z.object({
 });
 export type InstanceDocument = z.output<typeof instanceDocument>;
 export const instancesDocument = z.array(instanceDocument);
+
+export const storagePoolsDocument = z.array(
+  z.object({ name: z.string().min(1), driver: z.string().min(1), status: z.string().nullish() }),
+);
+export type StoragePoolDocument = z.output<typeof storagePoolsDocument>[number];
 
 export const imageDocument = z.object({
   fingerprint: z.string().regex(/^[0-9a-f]{64}$/i, "not a SHA-256 fingerprint"),

@@ -13,7 +13,7 @@
  *
  * Calls: GET /1.0 (refused unless the server says auth "trusted"), /1.0/cluster (and, when
  * clustered, /1.0/cluster/members?recursion=1 and /1.0/resources?target=<member> for each),
- * /1.0/resources, /1.0/projects?recursion=1, /1.0/instances?recursion=2&all-projects=true (per
+ * /1.0/resources, /1.0/projects?recursion=1, /1.0/storage-pools?recursion=1, /1.0/instances?recursion=2&all-projects=true (per
  * project on a server without the instance_all_projects extension), /1.0/images?recursion=1 for
  * each project that has its own images. Any failure fails the collection.
  */
@@ -28,6 +28,7 @@ import {
   projectsDocument,
   resourcesDocument,
   serverDocument,
+  storagePoolsDocument,
   type ImageDocument,
   type InstanceDocument,
 } from "./api";
@@ -120,6 +121,7 @@ export const collectLxd: Collector = async (source, { signal }) => {
     }
 
     const projects = await client.get("/1.0/projects?recursion=1", projectsDocument);
+    const storagePools = await client.get("/1.0/storage-pools?recursion=1", storagePoolsDocument);
     let instances: InstanceDocument[];
     if (server.api_extensions.includes(ALL_PROJECTS)) {
       instances = await client.get("/1.0/instances?recursion=2&all-projects=true", instancesDocument);
@@ -151,6 +153,7 @@ export const collectLxd: Collector = async (source, { signal }) => {
       projects,
       instances,
       images: [...images.values()],
+      storagePools,
     });
   } finally {
     client.close();

@@ -21,6 +21,7 @@ import type {
   ProjectDocument,
   ResourcesDocument,
   ServerDocument,
+  StoragePoolDocument,
 } from "./api";
 
 type HostInput = NonNullable<SnapshotInput["hosts"]>[number];
@@ -275,12 +276,20 @@ function snapshotsOf(i: InstanceDocument) {
   return { count: i.snapshots.length, oldest: times[0] ?? null };
 }
 
-/** One system container. `imageIds`: image fingerprint → the image's externalId on this host. */
+/** The pool of the root disk (the disk device on "/"), or null. */
+const rootPool = (devices: Record<string, Record<string, string>>) =>
+  Object.values(devices).find((d) => isRootDisk(d))?.pool ?? null;
+
+/**
+ * One system container. `imageIds`: image fingerprint → the image's externalId on this host;
+ * `poolDrivers`: storage pool name → its driver.
+ */
 export function normaliseContainer(
   i: InstanceDocument,
   hostExternalId: string,
   imageIds: ReadonlyMap<string, string>,
   hostMemoryBytes: number | null,
+  poolDrivers: ReadonlyMap<string, string> = new Map(),
 ): ContainerInput {
   const c = i.expanded_config;
   const d = i.expanded_devices;
@@ -333,6 +342,7 @@ export function normaliseContainer(
     project: i.project ?? "default",
     profiles: i.profiles,
     snapshotCount: i.snapshots.length,
+    storageDriver: poolDrivers.get(rootPool(d) ?? "") ?? null,
   };
 }
 
@@ -475,6 +485,8 @@ export interface LxdDocuments {
   instances: InstanceDocument[];
   /** Every image of every project, once per fingerprint. */
   images: ImageDocument[];
+  /** The storage pools (their drivers); none when not read. */
+  storagePools?: StoragePoolDocument[];
 }
 
 export function normaliseLxd(docs: LxdDocuments): SnapshotInput {
@@ -500,6 +512,7 @@ export function normaliseLxd(docs: LxdDocuments): SnapshotInput {
   };
 
   const known = new Set(docs.hosts.map((h) => h.name));
+  const poolDrivers = new Map((docs.storagePools ?? []).map((p) => [p.name, p.driver]));
   const containers: ContainerInput[] = [];
   const virtualMachines: VmInput[] = [];
   for (const i of docs.instances) {
@@ -514,7 +527,7 @@ export function normaliseLxd(docs: LxdDocuments): SnapshotInput {
       const fp = i.expanded_config["volatile.base_image"]?.toLowerCase();
       const ids = new Map<string, string>();
       if (fp && byFingerprint.has(fp)) ids.set(fp, place(host, fp));
-      containers.push(normaliseContainer(i, host, ids, memoryOf.get(host) ?? null));
+      containers.push(normaliseContainer(i, host, ids, memoryOf.get(host) ?? null, poolDrivers));
     } else {
       warnings.push(`instance ${instanceId(i)} skipped: unknown instance type "${i.type}"`);
     }
