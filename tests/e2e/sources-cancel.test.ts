@@ -1,10 +1,11 @@
 /**
  * Cancelling a collection from the Sources page, in Chromium against Fleetlens started as `npm
- * start` starts it (its in-process pg-boss worker): a Docker source whose endpoint is a TCP server
- * this test runs, which accepts connections and never answers, hangs; the administrator cancels
+ * start` starts it (its in-process pg-boss worker): a libvirt source whose endpoint is a TCP server
+ * this test runs, which accepts connections and never answers, hangs (libvirt's call limit set
+ * past the test; a Docker client gives up on a silent engine by itself after ~5 s); the administrator cancels
  * it (keyboard, confirm dialog), the run ends failed "cancelled by" them, its collection process
  * is gone (pgrep, and the held connection closes), it is not retried, and the next "Collect now"
- * collects: the same server then passes connections through to the real Podman peer's Engine API.
+ * collects: the same server then passes connections through to the real libvirtd peer.
  * A viewer sees the running run but no Cancel.
  */
 import { execFile, execFileSync } from "node:child_process";
@@ -29,13 +30,13 @@ let browser: Browser;
 let page: Page;
 let viewerContext: BrowserContext;
 let sourceId: string;
-let podmanSocket: string;
+let libvirtDir: string;
 let endpoint: Awaited<ReturnType<typeof passThrough>>;
 const pageErrors: string[] = [];
 
 /**
  * A TCP server on 127.0.0.1: while holding, it accepts connections and never answers (a hung
- * endpoint); while forwarding, it pipes them to `target` (the Podman peer's TCP service).
+ * endpoint); while forwarding, it pipes them to `target` (the libvirtd peer's TCP port).
  */
 async function passThrough(target: { host: string; port: number }) {
   let forwarding = false;
@@ -112,16 +113,18 @@ async function openRuns(p: Page) {
 }
 
 beforeAll(async () => {
-  const started = await run("bash", [path.join(ROOT, "tests/peers/podman.sh"), "start"], { cwd: ROOT });
-  podmanSocket = started.stdout.trim().split("\n").at(-1)!;
-  const tcp = new URL((await fs.readFile(path.join(path.dirname(podmanSocket), "tcp-url"), "utf8")).trim().replace(/^tcp:/, "http:"));
+  const started = await run("bash", [path.join(ROOT, "tests/peers/libvirtd.sh"), "start"], { cwd: ROOT });
+  libvirtDir = started.stdout.trim().split("\n").at(-1)!;
+  const tcpUri = (await fs.readFile(path.join(libvirtDir, "tcp-uri"), "utf8")).trim();
+  const tcp = new URL(tcpUri.replace(/^[a-z+]+:/, "http:"));
   endpoint = await passThrough({ host: tcp.hostname, port: Number(tcp.port) });
+  const sourceEndpoint = tcpUri.replace(`${tcp.hostname}:${tcp.port}`, `127.0.0.1:${endpoint.port}`);
 
   app = await startApp({ env: { FLEETLENS_DEMO: "off" } });
   const [customer] = await app.query<{ id: string }>(`INSERT INTO customer (name) VALUES ('Contoso') RETURNING id`);
   const [source] = await app.query<{ id: string }>(
-    `INSERT INTO source (customer_id, kind, name, endpoint) VALUES ($1, 'docker', $2, $3) RETURNING id`,
-    [customer!.id, SOURCE, `tcp://127.0.0.1:${endpoint.port}`],
+    `INSERT INTO source (customer_id, kind, name, endpoint, options) VALUES ($1, 'libvirt', $2, $3, '{"timeoutSeconds": 3600}') RETURNING id`,
+    [customer!.id, SOURCE, sourceEndpoint],
   );
   sourceId = source!.id;
   const database = connect(app.databaseUrl, { max: 1 });
@@ -145,7 +148,7 @@ afterAll(async () => {
   await browser?.close();
   if (app) await app.stop();
   endpoint?.close();
-  if (podmanSocket) await run("bash", [path.join(ROOT, "tests/peers/podman.sh"), "stop", podmanSocket], { cwd: ROOT }).catch(() => undefined);
+  if (libvirtDir) await run("bash", [path.join(ROOT, "tests/peers/libvirtd.sh"), "stop", libvirtDir], { cwd: ROOT }).catch(() => undefined);
 });
 
 describe("cancelling a collection on the Sources page", () => {
@@ -192,7 +195,7 @@ describe("cancelling a collection on the Sources page", () => {
     );
     expect(audit.map((a) => a.actor_email)).toEqual([ADMIN.email]);
 
-    // The endpoint answers now (through to Podman): the next Collect now runs and collects.
+    // The endpoint answers now (through to libvirtd): the next Collect now runs and collects.
     endpoint.forward(true);
     const collect = sourceRow(page).getByRole("button", { name: "Collect now" });
     await expect.poll(() => collect.isEnabled()).toBe(true);
