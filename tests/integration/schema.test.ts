@@ -121,7 +121,9 @@ describe("migrated database matches schema.prisma", () => {
               array(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
                       JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS dst_cols,
               c.confdeltype AS on_delete
-         FROM pg_constraint c WHERE c.contype = 'f'`,
+         FROM pg_constraint c
+        -- Ours only: pg-boss keeps its own tables (and their keys) in its own schema.
+        WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace`,
     );
     const actions: Record<string, string> = { Cascade: "c", SetNull: "n", Restrict: "r", NoAction: "a", SetDefault: "d" };
     let relations = 0;

@@ -277,7 +277,7 @@ describe("waste: VMs without a footprint are said by the OS they name", () => {
       { ...base, key: "d", name: "d", ...texts("Oracle Linux Server 9.3", null, null) },
       { ...base, key: "e", name: "e", ...texts("Oracle Linux Server 9.3", null, null) },
     ];
-    const w = analyseWaste({ virtualMachines: vms, hosts: [], images: [] } as unknown as Parameters<typeof analyseWaste>[0], DEFAULT_PARAMETERS);
+    const w = analyseWaste({ virtualMachines: vms, hosts: [], images: [], containers: [] } as unknown as Parameters<typeof analyseWaste>[0], DEFAULT_PARAMETERS);
     expect(w.totals.unknownOs).toBe(3);
     expect(w.totals.noFootprint).toEqual([
       { os: "Oracle Solaris 11 (64-bit)", virtualMachines: 2 },
