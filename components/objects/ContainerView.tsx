@@ -82,7 +82,11 @@ function ContainerPage({ customerId, c }: { customerId: string; c: Container }) 
 
       <VerdictSection verdict={c.verdict} />
 
-      <ObjectSection id="posture-heading" title="Isolation posture" description="How far it is kept from its host and its neighbours (CIS Docker Benchmark rules).">
+      <ObjectSection
+        id="posture-heading"
+        title="Isolation posture"
+        description={`How far it is kept from its host and its neighbours (${c.systemContainer ? "LXD's security documentation" : "CIS Docker Benchmark"} rules).`}
+      >
         {c.posture ? (
           <dl className="grid gap-x-6 gap-y-2 px-4 py-3 text-sm sm:grid-cols-2 lg:grid-cols-4">
             <Figure label="Isolation" value={c.posture.levelLabel} />

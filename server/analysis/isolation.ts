@@ -107,7 +107,7 @@ export function analyseIsolation(inventory: Inventory, parameters: Parameters): 
     let scoredOnHost = 0;
     for (const c of list) {
       const findings = c.systemContainer
-        ? evaluate<InventoryContainer, LxdContext>(SYSTEM_CONTAINER_RULES, c, { ...context, sharedIdmapWith: sharedIdmap.filter((o) => o.key !== c.key).map((o) => o.name) })
+        ? evaluate<InventoryContainer, LxdContext>(SYSTEM_CONTAINER_RULES, c, { ...context, sharedIdmapWith: sharedIdmap.filter((o) => o.key !== c.key).map((o) => o.name).sort() })
         : evaluate(CONTAINER_RULES, c, { ...context, image: c.imageKey ? (images.get(c.imageKey) ?? null) : null });
       const score = containerScore(findings, parameters);
       const scored = c.state === "running";

@@ -17,7 +17,7 @@ import type { Viewer } from "../../server/api/trpc";
 import { customerAnalysis, loadInventory } from "../../server/analysis/load";
 import { guestFacts, type GuestListener, type GuestProcess } from "../../server/collectors/guest/facts";
 import { detectSoftware } from "../../server/collectors/guest/software";
-import { imagesDocument, instancesDocument, projectsDocument, resourcesDocument, serverDocument } from "../../server/collectors/lxd/api";
+import { imagesDocument, instancesDocument, projectsDocument, resourcesDocument, serverDocument, storagePoolsDocument } from "../../server/collectors/lxd/api";
 import { normaliseLxd } from "../../server/collectors/lxd/normalise";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { createTestDatabase, type TestDatabase } from "./db";
@@ -72,6 +72,7 @@ beforeAll(async () => {
     projects: recorded("projects.json", projectsDocument),
     instances,
     images: recorded("images.json", imagesDocument),
+    storagePools: recorded("storage-pools.json", storagePoolsDocument),
   });
   await applySnapshot(lxd.id, snapshot, { database: t });
   const guests = await t.prisma.source.create({ data: { customerId, kind: "guest", name: "guests", endpoint: "inventory", username: "root" } });
@@ -117,7 +118,7 @@ describe("LXD through loadInventory and the analysis router", () => {
     expect(rows.filter((f) => f.name === "c-web").map((f) => [f.ruleId, f.detail])).toEqual([
       ["tenants-share-kernel", "acme, beta, project default"],
       ["kata-runtime-missing", null],
-      ["LXD-security.idmap.isolated", "with cb, c-spare"],
+      ["LXD-security.idmap.isolated", "with c-spare, cb"],
     ]);
 
     const { analysis } = await customerAnalysis(t, customerId);
@@ -130,6 +131,18 @@ describe("LXD through loadInventory and the analysis router", () => {
     expect(ids("c-spare")).toEqual(["LXD-security.idmap.isolated", "tenants-share-kernel"]);
     const stopped = analysis.isolation.containers.find((c) => keyOf.get(c.key) === "c-priv")!;
     expect([stopped.scored, stopped.level, stopped.unscoredReason]).toEqual([false, "privileged-container", "exited, not running: only running containers are scored"]);
+  });
+
+  it("a system container's page shows its LXD configuration and says LXD's rules read it; a Docker container's page has none of it", async () => {
+    const id = (await t.pool.query<{ id: string }>(`SELECT id FROM container WHERE name = 'c-priv'`)).rows[0]!.id;
+    const page = await as(admin).objects.container({ customerId, id });
+    const value = (label: string) => page.properties.find((p) => p.label === label)?.value;
+    expect(page.systemContainer).toBe(true);
+    expect([value("System container"), value("Privileged"), value("Nesting (security.nesting)"), value("Isolated idmap (security.idmap.isolated)")]).toEqual([true, true, true, false]);
+    expect([value("raw.lxc"), value("Project"), value("Profiles"), value("Root disk's storage driver")]).toEqual(["lxc.mount.auto = proc:rw sys:rw", "default", ["default"], "dir"]);
+    const isolated = (await t.pool.query<{ id: string }>(`SELECT id FROM container WHERE name = 'c-isolated'`)).rows[0]!.id;
+    const other = await as(admin).objects.container({ customerId, id: isolated });
+    expect([other.properties.find((p) => p.label === "raw.idmap")?.value, other.properties.find((p) => p.label === "Profiles")?.value]).toEqual(["both 1000 1000", ["default", "tools"]]);
   });
 
   it("counts the system containers sharing the one image in waste", async () => {

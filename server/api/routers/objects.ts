@@ -374,7 +374,23 @@ export const objectsRouter = createTRPCRouter({
         prop("Devices", c.devices),
         prop("Links", c.links),
         prop("Labels", Object.entries((c.labels ?? {}) as Record<string, unknown>).map(([k, v]) => `${k}=${String(v)}`)),
+        // An LXD/Incus system container: the configuration its own rules read (LXD's security documentation).
+        ...(c.systemContainer
+          ? [
+              prop("System container", true),
+              prop("Project", c.project),
+              prop("Profiles", c.profiles),
+              prop("Nesting (security.nesting)", c.nesting),
+              prop("Isolated idmap (security.idmap.isolated)", c.idmapIsolated),
+              prop("raw.lxc", c.rawLxc),
+              prop("raw.idmap", c.rawIdmap),
+              prop("Root disk's storage driver", c.storageDriver),
+              prop("Snapshots", c.snapshotCount),
+            ]
+          : []),
       ],
+      /** LXD/Incus system container: its posture is read by LXD's rules, not the CIS Docker Benchmark's. */
+      systemContainer: c.systemContainer,
       mounts: c.mounts.map((m) => ({ type: m.type, source: m.source, destination: m.destination, readOnly: m.readOnly })),
       ports: c.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort })),
       breadcrumbs: [...engineCrumbs(customer, engine), { kind: "container" as const, id: c.id, name: c.name }],
