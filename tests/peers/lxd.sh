@@ -21,7 +21,7 @@
 #   c-spare     plain, stopped (the tests delete it)
 #   cb          project tenant-b (features.images/profiles off: the default project's), user.tenant=beta
 #   v1          a virtual machine definition (limits.cpu=2, limits.memory=1GiB, volatile.uuid): LXD
-#               refuses to create VMs on this machine (vhost_vsock missing: VM_REFUSED), so there it is
+#               refuses to create VMs on a machine without KVM or vhost_vsock (VM_REFUSED), so there it is
 #               written with LXD's own `lxd sql global`, as a server that can run VMs stores one; the
 #               API then reports it like any stopped VM.
 set -euo pipefail

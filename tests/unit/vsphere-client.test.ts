@@ -16,7 +16,7 @@ import {
   VsphereProtocolError,
   VsphereTlsError,
 } from "@/server/collectors/vsphere/errors";
-import { normaliseFingerprint } from "@/server/collectors/vsphere/soap";
+import { normaliseFingerprint } from "@/server/collectors/tls";
 import { child } from "@/server/collectors/vsphere/xml";
 import { parseSnapshot } from "@/server/inventory/snapshot";
 import {

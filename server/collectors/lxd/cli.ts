@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import { parseCliArgs, UsageError } from "../../cli/args";
 import type { CliSourceParser } from "../types";
-import { normaliseFingerprint } from "../vsphere/soap";
+import { normaliseFingerprint } from "../tls";
 
 export const LXD_USAGE =
   "usage: collect lxd <unix:///path/unix.socket | https://host:8443> [--tls-cert FILE --tls-key FILE] [--fingerprint F] [--tenant-label LABEL] [--json]";

@@ -13,11 +13,10 @@
  */
 import http from "node:http";
 import https from "node:https";
-import type { Duplex } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import tls from "node:tls";
 import { z } from "zod";
-import { certificateFingerprint } from "../vsphere/soap";
+import { CheckedTlsAgent, CONNECTION_CODES, peerFingerprint } from "../tls";
 
 export class LxdError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -117,8 +116,7 @@ export function parseLxdEndpoint(endpoint: string): LxdEndpoint {
 
 /** Checks a freshly connected TLS socket against the policy; returns why it is refused, or null. */
 function checkPeer(socket: tls.TLSSocket, policy: LxdTlsPolicy, where: string): LxdTlsError | null {
-  const certificate = socket.getPeerCertificate();
-  const fingerprint = certificate?.raw ? certificateFingerprint(certificate.raw) : null;
+  const fingerprint = peerFingerprint(socket);
   if (policy.mode === "fingerprint") {
     if (fingerprint === policy.sha256) return null;
     return new LxdTlsError(
@@ -136,62 +134,9 @@ function checkPeer(socket: tls.TLSSocket, policy: LxdTlsPolicy, where: string): 
   );
 }
 
-/** An https Agent with the client certificate that applies one source's TLS policy to every connection. */
-class PolicyAgent extends https.Agent {
-  private readonly open = new Set<Duplex>();
-
-  constructor(
-    private readonly policy: LxdTlsPolicy,
-    private readonly where: string,
-    credentials: { cert: string; key: string } | null,
-  ) {
-    super({ keepAlive: true, maxSockets: 4, maxCachedSessions: 0, ...(credentials ?? {}) });
-  }
-
-  override createConnection(
-    options: https.RequestOptions,
-    callback?: (err: Error | null, stream: Duplex) => void,
-  ): Duplex | null | undefined {
-    const socket = tls.connect({ ...(options as tls.ConnectionOptions), rejectUnauthorized: false });
-    this.open.add(socket);
-    socket.once("close", () => this.open.delete(socket));
-    let handed = false;
-    const hand = (error: Error | null) => {
-      if (handed) return;
-      handed = true;
-      callback?.(error, socket);
-    };
-    socket.on("error", hand);
-    socket.once("secureConnect", () => {
-      const refused = checkPeer(socket, this.policy, this.where);
-      if (refused) socket.destroy();
-      hand(refused);
-    });
-    return undefined;
-  }
-
-  override destroy() {
-    super.destroy();
-    for (const socket of this.open) socket.destroy();
-    this.open.clear();
-  }
-}
-
 /** Answers larger than this are refused. */
 const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
-const CONNECTION_CODES: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ECONNRESET: "connection reset",
-  ENOENT: "no such socket",
-  EACCES: "permission denied",
-  ENOTFOUND: "host not found",
-  EAI_AGAIN: "host name lookup failed",
-  EHOSTUNREACH: "host unreachable",
-  ENETUNREACH: "network unreachable",
-  ETIMEDOUT: "connection timed out",
-  EPIPE: "connection closed",
-};
 
 const envelope = z.object({
   type: z.string(),
@@ -220,7 +165,7 @@ export class LxdClient {
     this.where = endpoint.where;
     this.agent =
       endpoint.kind === "https"
-        ? new PolicyAgent(options.tls, endpoint.where, options.credentials)
+        ? new CheckedTlsAgent((socket) => checkPeer(socket, options.tls, endpoint.where), options.credentials ?? {})
         : new http.Agent({ keepAlive: true, maxSockets: 4 });
   }
 

@@ -19,7 +19,7 @@
  */
 import { z } from "zod";
 import type { Collector } from "../types";
-import { normaliseFingerprint } from "../vsphere/soap";
+import { normaliseFingerprint } from "../tls";
 import {
   clusterDocument,
   clusterMembersDocument,

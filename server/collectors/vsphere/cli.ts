@@ -8,7 +8,7 @@
 import { parseCliArgs, UsageError } from "../../cli/args";
 import type { CliSourceParser } from "../types";
 import { MAX_TEMPLATE_EVENT_DAYS } from "./events";
-import { normaliseFingerprint } from "./soap";
+import { normaliseFingerprint } from "../tls";
 
 const USAGE =
   "usage: collect vsphere <https://host/sdk> --user U --password-env VAR [--insecure | --fingerprint F] [--performance-days N] [--template-event-days N] [--json]";

@@ -41,7 +41,8 @@ import {
   VIRTUAL_MACHINE,
 } from "./properties";
 import { MAX_PERFORMANCE_DAYS, readPerformance, type QueryEntity } from "./performance";
-import { normaliseFingerprint, type TlsPolicy } from "./soap";
+import { normaliseFingerprint } from "../tls";
+import type { TlsPolicy } from "./soap";
 import { MAX_TEMPLATE_EVENT_DAYS, readTemplateUse, type TemplateUse } from "./events";
 import type { SnapshotInput } from "../../inventory/snapshot";
 

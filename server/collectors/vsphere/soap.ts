@@ -8,10 +8,8 @@
  * handshake and before the socket is handed to the request, so nothing (no password) is sent to a
  * server that fails the check.
  */
-import { createHash } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
-import type { Duplex } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import tls from "node:tls";
 import zlib from "node:zlib";
@@ -21,6 +19,7 @@ import {
   VsphereProtocolError,
   VsphereTlsError,
 } from "./errors";
+import { CheckedTlsAgent, CONNECTION_CODES, peerFingerprint } from "../tls";
 import { child, parseXml, XmlSyntaxError, type ElementHandler, type XmlElement } from "./xml";
 
 /** How the server's certificate is trusted. */
@@ -42,21 +41,6 @@ export interface TransportOptions {
 /** Answers larger than this are refused (a V8 string holds at most ~512 MiB): page smaller. */
 const MAX_ANSWER_BYTES = 400 * 1024 * 1024;
 
-/**
- * "ab:cd:..." or "abcd..." (SHA-256: 64 hex digits, any case, colons or spaces, optional "sha256:"
- * prefix) as "AB:CD:..."; null when it is not a SHA-256 fingerprint.
- */
-export function normaliseFingerprint(text: string): string | null {
-  const hex = text.trim().replace(/^sha-?256[:/ ]?/i, "").replace(/[\s:]/g, "");
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return null;
-  return hex.toUpperCase().match(/../g)!.join(":");
-}
-
-/** The SHA-256 fingerprint of a DER certificate, as "AB:CD:...". */
-export function certificateFingerprint(der: Buffer): string {
-  return createHash("sha256").update(der).digest("hex").toUpperCase().match(/../g)!.join(":");
-}
-
 export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) =>
     c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : c === '"' ? "&quot;" : "&apos;",
@@ -66,8 +50,7 @@ export function escapeXml(text: string): string {
 /** Checks a freshly connected TLS socket against the policy; returns why it is refused, or null. */
 function checkPeer(socket: tls.TLSSocket, policy: TlsPolicy, where: string): VsphereTlsError | null {
   if (policy.mode === "insecure") return null;
-  const certificate = socket.getPeerCertificate();
-  const fingerprint = certificate?.raw ? certificateFingerprint(certificate.raw) : null;
+  const fingerprint = peerFingerprint(socket);
   if (policy.mode === "fingerprint") {
     if (fingerprint === policy.sha256) return null;
     return new VsphereTlsError(
@@ -86,57 +69,6 @@ function checkPeer(socket: tls.TLSSocket, policy: TlsPolicy, where: string): Vsp
   );
 }
 
-/** An https Agent that applies one source's TLS policy to every connection it makes. */
-class PolicyAgent extends https.Agent {
-  private readonly open = new Set<Duplex>();
-
-  constructor(
-    private readonly policy: TlsPolicy,
-    private readonly where: string,
-  ) {
-    super({ keepAlive: true, maxSockets: 4, maxCachedSessions: 0 });
-  }
-
-  override createConnection(
-    options: https.RequestOptions,
-    callback?: (err: Error | null, stream: Duplex) => void,
-  ): Duplex | null | undefined {
-    const socket = tls.connect({ ...(options as tls.ConnectionOptions), rejectUnauthorized: false });
-    this.open.add(socket);
-    socket.once("close", () => this.open.delete(socket));
-    // Handed to the request only once checked (or failed): the callback runs exactly once.
-    let handed = false;
-    const hand = (error: Error | null) => {
-      if (handed) return;
-      handed = true;
-      callback?.(error, socket);
-    };
-    socket.on("error", hand);
-    socket.once("secureConnect", () => {
-      const refused = checkPeer(socket, this.policy, this.where);
-      if (refused) socket.destroy();
-      hand(refused);
-    });
-    return undefined;
-  }
-
-  override destroy() {
-    super.destroy();
-    for (const socket of this.open) socket.destroy();
-    this.open.clear();
-  }
-}
-
-const CONNECTION_CODES: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ECONNRESET: "connection reset",
-  ENOTFOUND: "host not found",
-  EAI_AGAIN: "host name lookup failed",
-  EHOSTUNREACH: "host unreachable",
-  ENETUNREACH: "network unreachable",
-  ETIMEDOUT: "connection timed out",
-  EPIPE: "connection closed",
-};
 
 export interface SoapCallOptions {
   /** Consumes large answers piece by piece (see parseXml). */
@@ -161,7 +93,7 @@ export class SoapTransport {
     this.where = url.host;
     this.agent =
       url.protocol === "https:"
-        ? new PolicyAgent(options.tls, this.where)
+        ? new CheckedTlsAgent((socket) => checkPeer(socket, options.tls, this.where))
         : new http.Agent({ keepAlive: true, maxSockets: 4 });
   }
 
