@@ -5,6 +5,7 @@
  */
 import fs from "node:fs/promises";
 import http from "node:http";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,5 +61,38 @@ describe("a stats call's deadline", () => {
       .get("/containers/slow/stats", containerStatsDocument, "GET /containers/slow/stats", { stream: false }, 1_500)
       .then(() => null, (e: Error) => e);
     expect(error?.message).toBe(`docker unix://${socketPath}: collection aborted (shutting down)`);
+  });
+});
+
+describe("an engine that takes the connection and never answers", () => {
+  it("says no answer came within connectTimeoutMs, not that the engine hung up; an answering engine is read", async () => {
+    // A TCP server that accepts and then says nothing (a hung daemon, or a port that is not the Engine API).
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const client = new EngineClient(engineConnection(`tcp://127.0.0.1:${port}`, dockerSourceOptions.parse({ connectTimeoutMs: 400 }), null), new AbortController().signal);
+      const error = await client.ping().then(() => null, (e: Error) => e);
+      expect(error?.message).toBe(
+        `docker tcp://127.0.0.1:${port}: GET /_ping failed: no answer within 0.4 s (the endpoint took the connection and sent nothing back: ` +
+          "a hung engine, or a port that is not the Engine API; option connectTimeoutMs)",
+      );
+    } finally {
+      silent.close();
+    }
+    // The near miss: a server that answers is pinged, and one that hangs up at once is said to have.
+    const quick = new EngineClient(engineConnection(`unix://${socketPath}`, dockerSourceOptions.parse({ connectTimeoutMs: 400 }), null), new AbortController().signal);
+    expect(await quick.ping()).toHaveProperty("content-type");
+    const rude = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => rude.listen(0, "127.0.0.1", resolve));
+    try {
+      const rudePort = (rude.address() as net.AddressInfo).port;
+      const client = new EngineClient(engineConnection(`tcp://127.0.0.1:${rudePort}`, dockerSourceOptions.parse({ connectTimeoutMs: 400 }), null), new AbortController().signal);
+      const error = await client.ping().then(() => null, (e: Error) => e);
+      expect(error?.message).toMatch(/GET \/_ping failed: .*(socket hang up|ECONNRESET)/);
+      expect(error?.message).not.toMatch(/no answer within/);
+    } finally {
+      rude.close();
+    }
   });
 });

@@ -100,11 +100,28 @@ export class EngineClient {
     }
   }
 
-  /** The endpoint and what failed, in one message without secrets. */
-  failure(what: string, error: unknown): DockerCollectError {
+  /**
+   * The endpoint and what failed, in one message without secrets. `started` (performance.now() when
+   * the request went out) tells docker-modem's own deadline apart: it ends a request the engine took
+   * but never answered by destroying it, which reads as "socket hang up" unless said otherwise.
+   */
+  failure(what: string, error: unknown, started?: number): DockerCollectError {
     if (this.signal.aborted) {
       const why = this.signal.reason instanceof Error ? this.signal.reason.message : String(this.signal.reason);
       return new DockerCollectError(`docker ${this.display}: collection aborted (${why})`);
+    }
+    const deadline = (this.connection.modemOptions as { connectionTimeout?: number }).connectionTimeout;
+    if (
+      started !== undefined &&
+      deadline !== undefined &&
+      error instanceof Error &&
+      error.message === "socket hang up" &&
+      performance.now() - started >= deadline - 50
+    ) {
+      return new DockerCollectError(
+        `docker ${this.display}: ${what} failed: no answer within ${deadline / 1000} s (the endpoint took the connection ` +
+          `and sent nothing back: a hung engine, or a port that is not the Engine API; option connectTimeoutMs)`,
+      );
     }
     const message = error instanceof Error ? reason(error as ModemError) : String(error);
     return new DockerCollectError(redact(`docker ${this.display}: ${what} failed: ${message}`, this.secrets));
@@ -137,6 +154,7 @@ export class EngineClient {
   /** GET /_ping, for its headers (Api-Version, Libpod-Api-Version, Server). */
   async ping(): Promise<IncomingMessage["headers"]> {
     if (this.signal.aborted) throw this.failure("GET /_ping", this.signal.reason);
+    const started = performance.now();
     try {
       return await new Promise((resolve, reject) => {
         this.docker.modem.dial(
@@ -157,7 +175,7 @@ export class EngineClient {
         );
       });
     } catch (error) {
-      throw this.failure("GET /_ping", error);
+      throw this.failure("GET /_ping", error, started);
     }
   }
 
@@ -174,6 +192,7 @@ export class EngineClient {
     const timeout = timeoutMs === undefined ? null : AbortSignal.timeout(timeoutMs);
     const signal = timeout ? AbortSignal.any([this.signal, timeout]) : this.signal;
     let body: unknown;
+    const started = performance.now();
     try {
       body = await new Promise<unknown>((resolve, reject) => {
         this.docker.modem.dial(
@@ -193,7 +212,7 @@ export class EngineClient {
       if (timeout?.aborted && !this.signal.aborted) {
         throw new DockerCollectError(`docker ${this.display}: ${what} failed: no answer within ${timeoutMs! / 1000} s`);
       }
-      throw this.failure(what, error);
+      throw this.failure(what, error, started);
     }
     // docker-modem hands back the raw bytes when the body is not JSON.
     if (Buffer.isBuffer(body)) {
