@@ -308,6 +308,16 @@ describe("collecting Podman's Docker-compatible API over its unix socket", () =>
         "org.opencontainers.image.title": "fleetlens-app",
       },
       links: [],
+      // An application container: none of LXD's system-container facts.
+      systemContainer: false,
+      nesting: false,
+      idmapIsolated: false,
+      rawLxc: null,
+      rawIdmap: null,
+      project: null,
+      profiles: [],
+      snapshotCount: 0,
+      storageDriver: null,
     });
   });
 
