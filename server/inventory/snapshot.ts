@@ -159,6 +159,8 @@ export const hostSnapshot = z.object({
   daemonNoNewPrivileges: maybe(z.boolean()),
   /** When the host last booted (vSphere runtime.bootTime, a container engine's host uptime); null when not said. */
   bootedAt: maybe(timestamp),
+  /** The host's local disks, all together (LXD's /1.0/resources storage.disks, removable ones left out); null when not said. */
+  localDiskMiB: maybe(mib),
 });
 
 /**

@@ -224,6 +224,7 @@ export const HOST = new InventoryTable<HostSnapshot>("host", OBJECT_KEYS, {
   dpmEnabled: { column: "dpm_enabled", type: "bool" },
   daemonNoNewPrivileges: { column: "daemon_no_new_privileges", type: "bool" },
   bootedAt: { column: "booted_at", type: "timestamptz" },
+  localDiskMiB: { column: "local_disk_mib", type: "float8" },
   // Set by the topology link after ingest (./topology.ts).
   vmKey: { column: "vm_id", type: "uuid", write: false },
   vmLinkKey: { column: "vm_link_key", type: "text", write: false },

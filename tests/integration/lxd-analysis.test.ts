@@ -143,6 +143,9 @@ describe("LXD through loadInventory and the analysis router", () => {
     const isolated = (await t.pool.query<{ id: string }>(`SELECT id FROM container WHERE name = 'c-isolated'`)).rows[0]!.id;
     const other = await as(admin).objects.container({ customerId, id: isolated });
     expect([other.properties.find((p) => p.label === "raw.idmap")?.value, other.properties.find((p) => p.label === "Profiles")?.value]).toEqual(["both 1000 1000", ["default", "tools"]]);
+    // Its LXD host's page: the local disks /1.0/resources reported (one 256 GiB disk recorded).
+    const host = await as(admin).objects.host({ customerId, id: page.topology.engineHost.id });
+    expect(host.properties.find((p) => p.label === "Local disks")).toEqual({ label: "Local disks", value: 262_144, unit: "MiB" });
   });
 
   it("counts the system containers sharing the one image in waste", async () => {

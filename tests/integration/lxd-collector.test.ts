@@ -182,8 +182,16 @@ describe("the lxd collector against LXD 5.0.2", () => {
 
   it("reports the host, the image and the VM definition LXD refuses to run here", async () => {
     const server = await api<{ environment: { server_name: string; server_version: string } }>("/1.0");
+    const resources = await api<{ storage: { disks: { size: number; removable: boolean }[] } }>("/1.0/resources");
+    const fixed = resources.storage.disks.filter((d) => !d.removable);
     expect(overSocket.hosts).toEqual([
-      expect.objectContaining({ externalId: server.environment.server_name, role: "container-engine", platform: "lxd", productVersion: server.environment.server_version }),
+      expect.objectContaining({
+        externalId: server.environment.server_name,
+        role: "container-engine",
+        platform: "lxd",
+        productVersion: server.environment.server_version,
+        localDiskMiB: fixed.length > 0 ? fixed.reduce((n, d) => n + d.size, 0) / 1024 / 1024 : null,
+      }),
     ]);
     const images = await api<{ fingerprint: string; size: number }[]>("/1.0/images?recursion=1");
     expect(overSocket.images.map((i) => [i.externalId, i.sizeBytes, i.repoTags])).toEqual([[peer.IMAGE, images[0]!.size, ["busybox"]]]);
@@ -337,6 +345,10 @@ describe("from LXD into the database", () => {
     });
     expect(priv.mounts.map((m) => [m.type, m.source, m.destination, m.readOnly])).toEqual([["bind", path.join(peer.DIR!, "share"), "/mnt/share", true]]);
     expect(priv.host).toMatchObject({ platform: "lxd", role: "container_engine", productName: "LXD" });
+    // The host's local disks are stored as read (the host page shows them).
+    const resources = await api<{ storage: { disks: { size: number; removable: boolean }[] } }>("/1.0/resources");
+    const disks = resources.storage.disks.filter((d) => !d.removable).reduce((n, d) => n + d.size, 0);
+    expect(priv.host.localDiskMiB).toBe(disks > 0 ? disks / 1024 / 1024 : null);
     expect(priv.imageRecord?.externalId).toBe(peer.IMAGE);
     expect(await t.prisma.container.findFirstOrThrow({ where: { sourceId: stored.id, name: "c-web" } })).toMatchObject({ snapshotCount: 2, memoryLimitBytes: BigInt(256 * MiB) });
     expect(await t.prisma.container.findFirstOrThrow({ where: { sourceId: stored.id, name: "c-isolated" } })).toMatchObject({ idmapIsolated: true, rawIdmap: "both 1000 1000" });

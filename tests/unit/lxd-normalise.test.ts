@@ -19,6 +19,7 @@ import {
   serverDocument,
   storagePoolsDocument,
   type InstanceDocument,
+  type ResourcesDocument,
 } from "@/server/collectors/lxd/api";
 import { lxdCliParser } from "@/server/collectors/lxd/cli";
 import { normalisePem, parseLxdEndpoint } from "@/server/collectors/lxd/client";
@@ -113,7 +114,18 @@ describe("lxd normalisation of recorded answers", () => {
       runtimes: ["lxc"],
       cgroupVersion: env.lxc_features["cgroup2"] === "true" ? "2" : "1",
       cluster: null,
+      // The recorded host has one 256 GiB virtio disk.
+      localDiskMiB: 262_144,
     });
+  });
+
+  it("counts the host's local disks without removable ones, and says nothing when LXD lists none", () => {
+    const disk = (size: number, removable = false) => ({ id: "d", size, removable });
+    const on = (storage: ResourcesDocument["storage"]) =>
+      snapshotOf({ hosts: [{ name: server.environment!.server_name!, member: null, resources: { ...resources, storage } }] }).hosts[0]!.localDiskMiB;
+    expect(on({ disks: [disk(100 * 1024 ** 3), disk(50 * 1024 ** 3), disk(32 * 1024 ** 3, true)] })).toBe(150 * 1024);
+    expect(on({ disks: [] })).toBeNull();
+    expect(on(null)).toBeNull();
   });
 
   it("names Incus as Incus, and LXD as LXD", () => {

@@ -199,6 +199,7 @@ export const objectsRouter = createTRPCRouter({
         prop("Rootless", host.role === "container_engine" ? host.rootless : null),
         prop("Daemon no-new-privileges", host.daemonNoNewPrivileges),
         prop("Booted", host.bootedAt, "date"),
+        prop("Local disks", host.localDiskMiB, "MiB"),
       ],
       breadcrumbs: engineCrumbs(customer, host),
       topology: {

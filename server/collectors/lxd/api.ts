@@ -73,6 +73,14 @@ export const resourcesDocument = z.object({
   system: z
     .object({ uuid: z.string().nullish(), vendor: z.string().nullish(), product: z.string().nullish() })
     .nullish(),
+  /** The host's block devices (bytes). */
+  storage: z
+    .object({
+      disks: z
+        .array(z.object({ id: z.string().nullish(), size: z.number().nonnegative().nullish(), removable: z.boolean().nullish() }))
+        .nullish(),
+    })
+    .nullish(),
 });
 export type ResourcesDocument = z.output<typeof resourcesDocument>;
 

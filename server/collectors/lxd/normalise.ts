@@ -442,6 +442,8 @@ export function normaliseHost(
     .filter((a) => a !== "");
   const drivers = (env?.driver ?? "lxc").split("|").map((s) => s.trim()).filter((s) => s !== "");
   const cgroup2 = env?.lxc_features["cgroup2"];
+  // Removable disks (USB sticks, card readers) are no capacity for workloads.
+  const disks = (resources.storage?.disks ?? []).filter((d) => !d.removable && typeof d.size === "number");
   const os = [env?.os_name, env?.os_version].filter((p) => p && p.trim() !== "").join(" ");
   return {
     externalId: options.name,
@@ -470,6 +472,7 @@ export function normaliseHost(
     runtimes: drivers,
     defaultRuntime: "lxc",
     cgroupVersion: cgroup2 === undefined ? null : isTrue(cgroup2) ? "2" : "1",
+    localDiskMiB: disks.length > 0 ? disks.reduce((sum, d) => sum + d.size!, 0) / MiB : null,
   };
 }
 
