@@ -32,6 +32,32 @@ export function peerFingerprint(socket: tls.TLSSocket): string | null {
   return certificate?.raw ? certificateFingerprint(certificate.raw) : null;
 }
 
+/** How a server's certificate is trusted: verified against the system's CAs, or pinned by its SHA-256 fingerprint. */
+export type CertificateTrust = { mode: "verify" } | { mode: "fingerprint"; sha256: string };
+
+/**
+ * Why a freshly connected socket's certificate is refused under `trust`, or null: a pinned
+ * fingerprint that differs, or a certificate the system's CAs do not vouch for (`advice` says, in
+ * the collector's words, what to do about that fingerprint).
+ */
+export function refusedCertificate(
+  socket: tls.TLSSocket,
+  trust: CertificateTrust,
+  where: string,
+  advice: (fingerprint: string) => string,
+): { message: string; fingerprint: string | null } | null {
+  const fingerprint = peerFingerprint(socket);
+  if (trust.mode === "fingerprint") {
+    if (fingerprint === trust.sha256) return null;
+    return {
+      message: `TLS certificate of ${where} does not match the pinned fingerprint: expected ${trust.sha256}, the server presented ${fingerprint ?? "no certificate"}`,
+      fingerprint,
+    };
+  }
+  if (socket.authorized) return null;
+  return { message: `TLS certificate of ${where} is not trusted (${String(socket.authorizationError)}). ${advice(fingerprint ?? "unknown")}`, fingerprint };
+}
+
 /** Why a connection failed, by its system error code, in words for the collectors' errors. */
 export const CONNECTION_CODES: Readonly<Record<string, string>> = {
   ECONNREFUSED: "connection refused",

@@ -16,7 +16,7 @@ import https from "node:https";
 import { StringDecoder } from "node:string_decoder";
 import tls from "node:tls";
 import { z } from "zod";
-import { CheckedTlsAgent, CONNECTION_CODES, peerFingerprint } from "../tls";
+import { CheckedTlsAgent, CONNECTION_CODES, refusedCertificate, type CertificateTrust } from "../tls";
 
 export class LxdError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -84,7 +84,7 @@ export function normalisePem(text: string): string {
 }
 
 /** How the server's certificate is trusted. */
-export type LxdTlsPolicy = { mode: "verify" } | { mode: "fingerprint"; sha256: string };
+export type LxdTlsPolicy = CertificateTrust;
 
 export type LxdEndpoint = { kind: "unix"; socketPath: string; where: string } | { kind: "https"; url: URL; where: string };
 
@@ -116,22 +116,15 @@ export function parseLxdEndpoint(endpoint: string): LxdEndpoint {
 
 /** Checks a freshly connected TLS socket against the policy; returns why it is refused, or null. */
 function checkPeer(socket: tls.TLSSocket, policy: LxdTlsPolicy, where: string): LxdTlsError | null {
-  const fingerprint = peerFingerprint(socket);
-  if (policy.mode === "fingerprint") {
-    if (fingerprint === policy.sha256) return null;
-    return new LxdTlsError(
-      `TLS certificate of ${where} does not match the pinned fingerprint: expected ${policy.sha256}, ` +
-        `the server presented ${fingerprint ?? "no certificate"}`,
-      fingerprint,
-    );
-  }
-  if (socket.authorized) return null;
-  return new LxdTlsError(
-    `TLS certificate of ${where} is not trusted (${String(socket.authorizationError)}). LXD's own certificate ` +
-      `is self-signed: its SHA-256 fingerprint is ${fingerprint ?? "unknown"}; if that is your server's ` +
+  const refused = refusedCertificate(
+    socket,
+    policy,
+    where,
+    (fingerprint) =>
+      `LXD's own certificate is self-signed: its SHA-256 fingerprint is ${fingerprint}; if that is your server's ` +
       `(lxc info shows certificate_fingerprint), pin it (source option "fingerprint", CLI --fingerprint)`,
-    fingerprint,
   );
+  return refused ? new LxdTlsError(refused.message, refused.fingerprint) : null;
 }
 
 /** Answers larger than this are refused. */

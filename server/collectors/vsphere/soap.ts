@@ -19,7 +19,7 @@ import {
   VsphereProtocolError,
   VsphereTlsError,
 } from "./errors";
-import { CheckedTlsAgent, CONNECTION_CODES, peerFingerprint } from "../tls";
+import { CheckedTlsAgent, CONNECTION_CODES, refusedCertificate } from "../tls";
 import { child, parseXml, XmlSyntaxError, type ElementHandler, type XmlElement } from "./xml";
 
 /** How the server's certificate is trusted. */
@@ -50,23 +50,15 @@ export function escapeXml(text: string): string {
 /** Checks a freshly connected TLS socket against the policy; returns why it is refused, or null. */
 function checkPeer(socket: tls.TLSSocket, policy: TlsPolicy, where: string): VsphereTlsError | null {
   if (policy.mode === "insecure") return null;
-  const fingerprint = peerFingerprint(socket);
-  if (policy.mode === "fingerprint") {
-    if (fingerprint === policy.sha256) return null;
-    return new VsphereTlsError(
-      `TLS certificate of ${where} does not match the pinned fingerprint: expected ${policy.sha256}, ` +
-        `the server presented ${fingerprint ?? "no certificate"}`,
-      fingerprint,
-    );
-  }
-  if (socket.authorized) return null;
-  return new VsphereTlsError(
-    `TLS certificate of ${where} is not trusted (${String(socket.authorizationError)}). ` +
-      `Its SHA-256 fingerprint is ${fingerprint ?? "unknown"}: if that is your server's certificate, ` +
-      `pin it (source option "fingerprint", CLI --fingerprint), or skip verification explicitly ` +
-      `(option "insecure", CLI --insecure)`,
-    fingerprint,
+  const refused = refusedCertificate(
+    socket,
+    policy,
+    where,
+    (fingerprint) =>
+      `Its SHA-256 fingerprint is ${fingerprint}: if that is your server's certificate, pin it (source option ` +
+      `"fingerprint", CLI --fingerprint), or skip verification explicitly (option "insecure", CLI --insecure)`,
   );
+  return refused ? new VsphereTlsError(refused.message, refused.fingerprint) : null;
 }
 
 
