@@ -146,8 +146,10 @@ export async function applySnapshot(
       [runId, durationMs, total.added, total.changed, total.removed, snapshot.warnings],
     );
     await insertMetricsSample(client, sourceId, runId, snapshot);
-    await client.query("COMMIT");
+    // Measured use in the same transaction (under a savepoint): the run's success, which versions
+    // the stored analysis (server/analysis/stored.ts), becomes visible with its samples, never before.
     const samples = await storeUtilisation(client, sourceId, runId, snapshot);
+    await client.query("COMMIT");
     return { runId, durationMs, byKind, guests, samples, ...total };
   } catch (error) {
     if (client) await client.query("ROLLBACK").catch(() => undefined);
@@ -159,20 +161,20 @@ export async function applySnapshot(
 }
 
 /**
- * Measured use goes in after the inventory is committed: when it cannot be stored, the run keeps
- * its inventory and says so in its warnings.
+ * Measured use goes in under a savepoint of the ingest's transaction: when it cannot be stored, the
+ * run keeps its inventory and says so in its warnings.
  */
 async function storeUtilisation(client: pg.PoolClient, sourceId: string, runId: string, snapshot: Snapshot) {
   try {
-    return await writeUtilisation(client, sourceId, snapshot);
+    return await writeUtilisation(client, sourceId, snapshot, new Date(), { within: "transaction" });
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).replaceAll("\0", "\\0");
-    await client
-      .query(`UPDATE collection_run SET warnings = array_append(warnings, $2) WHERE id = $1`, [
-        runId,
-        `measured use not stored (the inventory is): ${message.slice(0, 2000)}`,
-      ])
-      .catch(() => undefined);
+    // Not caught: if this fails, the transaction is lost (its savepoint could not be restored) and
+    // the run must fail, not COMMIT an aborted transaction (which Postgres turns into a ROLLBACK).
+    await client.query(`UPDATE collection_run SET warnings = array_append(warnings, $2) WHERE id = $1`, [
+      runId,
+      `measured use not stored (the inventory is): ${message.slice(0, 2000)}`,
+    ]);
     return null;
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Measured use in Postgres: a series per object, metric and interval (`utilisation_series`) and its
  * values (`utilisation_sample`, keyed by series and time: narrow rows, a narrow key). What ingest
- * writes after a snapshot's inventory has been committed, in its own transaction, so that a
- * collection's samples never hold up or undo its inventory; and the retention that keeps it bounded.
+ * writes in the inventory's transaction under a savepoint, so that a collection's samples never undo
+ * its inventory and are seen with it; and the retention that keeps it bounded.
  *
  * Retention: values are kept as collected UTILISATION_RAW_DAYS; whole UTC days older than that are
  * rolled up into the series' daily twin (interval 86,400 s: the mean weighted by each value's
@@ -43,11 +43,22 @@ export function* sampleRows(series: readonly UtilisationSeries[], ids: ReadonlyM
 
 /**
  * Writes a snapshot's measured use for a source and applies the retention; returns how many values
- * were new. Runs in a transaction of its own on `client` (not one of the inventory's).
+ * were new. Runs in a transaction of its own on `client`, or, with `within` (ingest's), under a
+ * savepoint of that transaction: a failure undoes the samples alone, and they become visible with
+ * the inventory they belong to (an analysis never sees the one without the other).
  */
-export async function writeUtilisation(client: pg.PoolClient, sourceId: string, snapshot: Measured, now: Date = new Date()): Promise<number> {
+export async function writeUtilisation(
+  client: pg.PoolClient,
+  sourceId: string,
+  snapshot: Measured,
+  now: Date = new Date(),
+  options: { within?: "transaction" } = {},
+): Promise<number> {
   const series = seriesOf(snapshot);
-  await client.query("BEGIN");
+  const [begin, commit, rollback] = options.within
+    ? ["SAVEPOINT utilisation", "RELEASE SAVEPOINT utilisation", "ROLLBACK TO SAVEPOINT utilisation"]
+    : ["BEGIN", "COMMIT", "ROLLBACK"];
+  await client.query(begin);
   try {
     const ids = await seriesIds(client, sourceId, series);
     await client.query(`CREATE TEMP TABLE utilisation_incoming (series_id int, at timestamptz(0), value float8) ON COMMIT DROP`);
@@ -66,10 +77,12 @@ export async function writeUtilisation(client: pg.PoolClient, sourceId: string, 
       [cutoff],
     );
     await applyRetention(client, sourceId, now);
-    await client.query("COMMIT");
+    // Inside ingest's transaction the temporary table would live until its COMMIT.
+    if (options.within) await client.query("DROP TABLE utilisation_incoming");
+    await client.query(commit);
     return inserted.rowCount ?? 0;
   } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
+    await client.query(rollback).catch(() => undefined);
     throw error;
   }
 }

@@ -122,6 +122,34 @@ describe("utilisation samples", () => {
     }
   });
 
+  it("makes the run's success visible only with its samples (the stored analysis is versioned by it)", async () => {
+    // Writing samples takes a while (a trigger sleeps on the first one); meanwhile another connection
+    // watches the run and the samples. It must never see the run succeeded without them.
+    await t.pool.query(`CREATE FUNCTION slow_samples() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.6); RETURN NEW; END $$`);
+    await t.pool.query(`CREATE TRIGGER slow_samples BEFORE INSERT ON utilisation_sample FOR EACH STATEMENT EXECUTE FUNCTION slow_samples()`);
+    try {
+      const seen: { status: string; samples: number }[] = [];
+      let done = false;
+      const ingest = applySnapshot(sourceId, withUse(), { database: t }).finally(() => (done = true));
+      while (!done) {
+        const { rows: watched } = await t.pool.query<{ status: string; samples: number }>(
+          `SELECT (SELECT status::text FROM collection_run WHERE source_id = $1 ORDER BY started_at DESC LIMIT 1) AS status,
+                  (SELECT count(*)::int FROM ${SAMPLES} WHERE source_id = $1) AS samples`,
+          [sourceId],
+        );
+        if (watched[0]!.status) seen.push(watched[0]!);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const result = await ingest;
+      expect(result.samples).toBe(6);
+      // It was watched while running; every look that saw it succeeded saw its samples too.
+      expect(seen.some((w) => w.status === "running")).toBe(true);
+      expect(seen.filter((w) => w.status === "succeeded" && w.samples === 0)).toEqual([]);
+    } finally {
+      await t.pool.query(`DROP TRIGGER slow_samples ON utilisation_sample; DROP FUNCTION slow_samples()`);
+    }
+  });
+
   it("keeps the inventory and the run's success when measured use cannot be stored, and says so", async () => {
     await t.pool.query(`CREATE FUNCTION refuse_samples() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$`);
     await t.pool.query(`CREATE TRIGGER refuse_samples BEFORE INSERT ON utilisation_sample FOR EACH ROW EXECUTE FUNCTION refuse_samples()`);
