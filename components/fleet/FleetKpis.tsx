@@ -248,7 +248,7 @@ export function FleetKpis({
         <Tile
           id="candidates"
           label="Candidates by verdict"
-          description="Workloads to move to a container or to Kata; the rest stay"
+          description="Workloads to move to a container, a system container or Kata; the rest stay"
           value={k && formatCount(moving)}
           {...tile}
           detail={

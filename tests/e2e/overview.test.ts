@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatGiB, formatRatio } from "../../components/analysis/format";
 import { formatCount } from "../../components/format";
 import { customerHref } from "../../components/links";
+import { isMove, type VerdictValue } from "../../server/analysis/labels";
+
 import { createUser } from "../../server/auth/users";
 import { connect, type Database } from "../../server/db/client";
 import { ADMIN, launchBrowser, signIn, startApp, type RunningApp } from "./harness";
@@ -91,7 +93,10 @@ describe("the fleet overview in a browser", () => {
     expect(await tileValue("vcpuPerCore").innerText()).toBe(formatRatio(Math.round((sql.vcpus / sql.cores) * 100) / 100));
     expect(await tileValue("ramReclaimable").innerText()).toBe(kpis.vmsMeasured > 0 ? formatGiB(kpis.reclaimMemoryMiB) : "Not measured");
     expect(await tileValue("criticalFindings").innerText()).toBe(formatCount(kpis.critical));
-    expect(await tileValue("candidates").innerText()).toBe(formatCount(kpis.verdicts["to-container"]! + kpis.verdicts["to-kata"]!));
+    // Every verdict that moves a workload: to a container, a system container or Kata.
+    const moving = Object.entries(kpis.verdicts).filter(([v]) => isMove(v as VerdictValue)).reduce((n, [, count]) => n + count, 0);
+    expect(Object.keys(kpis.verdicts).filter((v) => isMove(v as VerdictValue)).sort()).toEqual(["to-container", "to-kata", "to-system-container"]);
+    expect(await tileValue("candidates").innerText()).toBe(formatCount(moving));
     for (const [verdict, n] of Object.entries(kpis.verdicts)) {
       expect(await page.locator(`[data-kpi="candidates"] [data-verdict="${verdict}"]`).innerText()).toBe(formatCount(n));
     }
