@@ -228,6 +228,8 @@ describe("collecting Podman's Docker-compatible API over its unix socket", () =>
       // Not in the Engine API, and the source does not say it.
       daemonNoNewPrivileges: null,
       bootedAt: null,
+      // The Engine API does not list the host's disks.
+      localDiskMiB: null,
     });
     expect(snapshot.warnings).toEqual([]);
   });
