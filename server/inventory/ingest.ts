@@ -166,7 +166,7 @@ export async function applySnapshot(
  */
 async function storeUtilisation(client: pg.PoolClient, sourceId: string, runId: string, snapshot: Snapshot) {
   try {
-    return await writeUtilisation(client, sourceId, snapshot, new Date(), { within: "transaction" });
+    return await writeUtilisation(client, sourceId, snapshot);
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).replaceAll("\0", "\\0");
     // Not caught: if this fails, the transaction is lost (its savepoint could not be restored) and

@@ -43,25 +43,16 @@ export function* sampleRows(series: readonly UtilisationSeries[], ids: ReadonlyM
 
 /**
  * Writes a snapshot's measured use for a source and applies the retention; returns how many values
- * were new. Runs in a transaction of its own on `client`, or, with `within` (ingest's), under a
- * savepoint of that transaction: a failure undoes the samples alone, and they become visible with
- * the inventory they belong to (an analysis never sees the one without the other).
+ * were new. Runs inside the caller's transaction (ingest's) under a savepoint: a failure undoes the
+ * samples alone, and they become visible with the inventory they belong to (an analysis never sees
+ * the one without the other).
  */
-export async function writeUtilisation(
-  client: pg.PoolClient,
-  sourceId: string,
-  snapshot: Measured,
-  now: Date = new Date(),
-  options: { within?: "transaction" } = {},
-): Promise<number> {
+export async function writeUtilisation(client: pg.PoolClient, sourceId: string, snapshot: Measured, now: Date = new Date()): Promise<number> {
   const series = seriesOf(snapshot);
-  const [begin, commit, rollback] = options.within
-    ? ["SAVEPOINT utilisation", "RELEASE SAVEPOINT utilisation", "ROLLBACK TO SAVEPOINT utilisation"]
-    : ["BEGIN", "COMMIT", "ROLLBACK"];
-  await client.query(begin);
+  await client.query("SAVEPOINT utilisation");
   try {
     const ids = await seriesIds(client, sourceId, series);
-    await client.query(`CREATE TEMP TABLE utilisation_incoming (series_id int, at timestamptz(0), value float8) ON COMMIT DROP`);
+    await client.query(`CREATE TEMP TABLE utilisation_incoming (series_id int, at timestamptz(0), value float8)`);
     await copyRows(client, "utilisation_incoming", ["series_id", "at", "value"], sampleRows(series, ids));
     const cutoff = rawCutoff(now);
     // Values older than the raw window whose day is already rolled up are not written again.
@@ -77,12 +68,12 @@ export async function writeUtilisation(
       [cutoff],
     );
     await applyRetention(client, sourceId, now);
-    // Inside ingest's transaction the temporary table would live until its COMMIT.
-    if (options.within) await client.query("DROP TABLE utilisation_incoming");
-    await client.query(commit);
+    // Dropped here: the caller's transaction may go on for a while.
+    await client.query("DROP TABLE utilisation_incoming");
+    await client.query("RELEASE SAVEPOINT utilisation");
     return inserted.rowCount ?? 0;
   } catch (error) {
-    await client.query(rollback).catch(() => undefined);
+    await client.query("ROLLBACK TO SAVEPOINT utilisation").catch(() => undefined);
     throw error;
   }
 }

@@ -88,8 +88,14 @@ describe("utilisation samples", () => {
     const dayStart = new Date(Date.UTC(oldDay.getUTCFullYear(), oldDay.getUTCMonth(), oldDay.getUTCDate()));
     const iso = (ms: number) => new Date(dayStart.getTime() + ms).toISOString();
     const client = await t.pool.connect();
+    // writeUtilisation runs inside its caller's transaction (ingest's); each write here is one.
+    const write = async (snapshot: Parameters<typeof writeUtilisation>[2]) => {
+      await client.query("BEGIN");
+      await writeUtilisation(client, sourceId, snapshot, now);
+      await client.query("COMMIT");
+    };
     try {
-      await writeUtilisation(client, sourceId, parseSnapshot({
+      await write(parseSnapshot({
         collectedAt: now.toISOString(),
         utilisation: [
           // One hour at 10 % (two 30-minute values), then one 20-second reading at 100 %: the mean weighs them by time.
@@ -100,7 +106,7 @@ describe("utilisation samples", () => {
           // Past keeping altogether.
           { object: "virtualMachine", externalId: "vm-0", metric: "cpu.usage.pct", intervalSeconds: 86_400, start: new Date(now.getTime() - (UTILISATION_DAILY_DAYS + 3) * 86_400_000).toISOString(), values: [5] },
         ],
-      }), now);
+      }));
       const cpu = await rows("cpu.usage.pct");
       const daily = cpu.filter((r) => r.interval_s === 86_400);
       expect(daily).toHaveLength(1);
@@ -110,10 +116,10 @@ describe("utilisation samples", () => {
       expect(cpu.filter((r) => r.interval_s !== 86_400).map((r) => r.value)).toEqual([33]);
 
       // A value of that day arriving later is not rolled in again, nor stored as collected.
-      await writeUtilisation(client, sourceId, parseSnapshot({
+      await write(parseSnapshot({
         collectedAt: now.toISOString(),
         utilisation: [{ object: "virtualMachine", externalId: "vm-0", metric: "cpu.usage.pct", intervalSeconds: 1800, start: iso(36_000_000), values: [90] }],
-      }), now);
+      }));
       const after = await rows("cpu.usage.pct");
       expect(after.filter((r) => r.interval_s === 86_400).map((r) => r.value)).toEqual([daily[0]!.value]);
       expect(after).toHaveLength(2);
