@@ -83,9 +83,6 @@ export function normalisePem(text: string): string {
     .join("");
 }
 
-/** How the server's certificate is trusted. */
-export type LxdTlsPolicy = CertificateTrust;
-
 export type LxdEndpoint = { kind: "unix"; socketPath: string; where: string } | { kind: "https"; url: URL; where: string };
 
 /** unix:///path/unix.socket or https://host[:8443]; anything else is a configuration error. */
@@ -115,7 +112,7 @@ export function parseLxdEndpoint(endpoint: string): LxdEndpoint {
 }
 
 /** Checks a freshly connected TLS socket against the policy; returns why it is refused, or null. */
-function checkPeer(socket: tls.TLSSocket, policy: LxdTlsPolicy, where: string): LxdTlsError | null {
+function checkPeer(socket: tls.TLSSocket, policy: CertificateTrust, where: string): LxdTlsError | null {
   const refused = refusedCertificate(
     socket,
     policy,
@@ -141,7 +138,7 @@ const envelope = z.object({
 
 export interface LxdClientOptions {
   endpoint: LxdEndpoint;
-  tls: LxdTlsPolicy;
+  tls: CertificateTrust;
   /** PEM client certificate and key (https only). */
   credentials: { cert: string; key: string } | null;
   requestTimeoutMs: number;

@@ -19,7 +19,7 @@
  */
 import { z } from "zod";
 import type { Collector } from "../types";
-import { normaliseFingerprint } from "../tls";
+import { normaliseFingerprint, type CertificateTrust } from "../tls";
 import {
   clusterDocument,
   clusterMembersDocument,
@@ -32,7 +32,7 @@ import {
   type ImageDocument,
   type InstanceDocument,
 } from "./api";
-import { LxdClient, LxdConfigurationError, LxdError, normalisePem, parseLxdEndpoint, type LxdTlsPolicy } from "./client";
+import { LxdClient, LxdConfigurationError, LxdError, normalisePem, parseLxdEndpoint } from "./client";
 import { normaliseLxd, type LxdDocuments } from "./normalise";
 
 export const REQUEST_TIMEOUT_MS = 60_000;
@@ -52,7 +52,7 @@ export const lxdOptions = z.object({
 export type LxdOptions = z.output<typeof lxdOptions>;
 
 /** The TLS policy the options ask for; a malformed fingerprint is a configuration error. */
-export function lxdTlsPolicy(options: LxdOptions): LxdTlsPolicy {
+export function lxdTlsPolicy(options: LxdOptions): CertificateTrust {
   if (options.fingerprint !== undefined && options.fingerprint.trim() !== "") {
     const sha256 = normaliseFingerprint(options.fingerprint);
     if (!sha256) {

@@ -19,14 +19,11 @@ import {
   VsphereProtocolError,
   VsphereTlsError,
 } from "./errors";
-import { CheckedTlsAgent, CONNECTION_CODES, refusedCertificate } from "../tls";
+import { CheckedTlsAgent, CONNECTION_CODES, refusedCertificate, type CertificateTrust } from "../tls";
 import { child, parseXml, XmlSyntaxError, type ElementHandler, type XmlElement } from "./xml";
 
 /** How the server's certificate is trusted. */
-export type TlsPolicy =
-  | { mode: "verify" }
-  | { mode: "fingerprint"; sha256: string }
-  | { mode: "insecure" };
+export type TlsPolicy = CertificateTrust | { mode: "insecure" };
 
 export interface TransportOptions {
   /** The SDK URL, e.g. https://vcenter.example/sdk. */
@@ -60,7 +57,6 @@ function checkPeer(socket: tls.TLSSocket, policy: TlsPolicy, where: string): Vsp
   );
   return refused ? new VsphereTlsError(refused.message, refused.fingerprint) : null;
 }
-
 
 export interface SoapCallOptions {
   /** Consumes large answers piece by piece (see parseXml). */
