@@ -101,13 +101,16 @@ export function analyseIsolation(inventory: Inventory, parameters: Parameters): 
     const tenants = [...new Set(list.filter((c) => !isKata(c.runtime)).map((c) => tenantOf(c, host)).filter((t) => t !== null))].sort();
     const context: ContainerContext = { host, tenantsOnHost: tenants };
     // Unprivileged system containers without security.idmap.isolated share one uid/gid map.
-    const sharedIdmap = list.filter((c) => c.systemContainer && !c.privileged && !c.idmapIsolated);
+    // In code-point order of their names, once per host (the finding names the others in that order).
+    const sharedIdmap = list
+      .filter((c) => c.systemContainer && !c.privileged && !c.idmapIsolated)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const bySeverity: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
     let scoreSum = 0;
     let scoredOnHost = 0;
     for (const c of list) {
       const findings = c.systemContainer
-        ? evaluate<InventoryContainer, LxdContext>(SYSTEM_CONTAINER_RULES, c, { ...context, sharedIdmapWith: sharedIdmap.filter((o) => o.key !== c.key).map((o) => o.name).sort() })
+        ? evaluate<InventoryContainer, LxdContext>(SYSTEM_CONTAINER_RULES, c, { ...context, sharedIdmapWith: sharedIdmap.filter((o) => o.key !== c.key).map((o) => o.name) })
         : evaluate(CONTAINER_RULES, c, { ...context, image: c.imageKey ? (images.get(c.imageKey) ?? null) : null });
       const score = containerScore(findings, parameters);
       const scored = c.state === "running";
