@@ -7,6 +7,7 @@ import { cx } from "../ui/cx";
 import { CHART, formatDecimal, formatRatio } from "./format";
 import { AnalysisGate, ChartWithTable, FigureTable, numClass, RowHeader, Section, Swatch, tdClass, Th, type CustomerAnalysis } from "./parts";
 import { ObjectNameLink } from "../objects/ObjectNameLink";
+import { ListPager, useListPage } from "./ListPager";
 
 const overTargetOf = (props: BarShapeProps) => Boolean((props.payload as { overTarget?: boolean } | undefined)?.overTarget);
 
@@ -22,14 +23,18 @@ export function DensityPanel({ customerId }: { customerId: string }) {
   return (
     <div className="space-y-6">
       <AnalysisGate customerId={customerId} what="density">
-        {(data) => <Density data={data} />}
+        {(data) => <Density data={data} customerId={customerId} />}
       </AnalysisGate>
     </div>
   );
 }
 
-function Density({ data }: { data: CustomerAnalysis }) {
-  const { totals, hosts, clusters, target } = data.density;
+function Density({ data, customerId }: { data: CustomerAnalysis; customerId: string }) {
+  const { totals, target } = data.density;
+  const hostPages = useListPage(customerId, "densityHosts", data.density.hosts);
+  const clusterPages = useListPage(customerId, "densityClusters", data.density.clusters);
+  const hosts = hostPages.rows;
+  const clusters = clusterPages.rows;
   const chartData = hosts.map((h) => ({
     name: h.hostName,
     overTarget: h.overTarget,
@@ -65,9 +70,10 @@ function Density({ data }: { data: CustomerAnalysis }) {
         title="Density per physical host"
         description={`vCPU:pCore and vRAM:pRAM of each hypervisor or bare-metal engine host; the dashed lines are the targets (${formatRatio(target.vcpuPerCore)} and ${formatRatio(target.vramPerPram)}). Hosts over a target are drawn in red and orange.`}
       >
-        {hosts.length === 0 ? (
+        {hostPages.total === 0 ? (
           <p className="px-4 py-6 text-sm text-slate-600 dark:text-slate-400">No physical hosts collected: only their virtual machines or containers.</p>
         ) : (
+          <>
           <ChartWithTable
             label="Bar chart of vCPU:pCore and vRAM:pRAM per physical host, with the target ratios"
             chart={
@@ -149,10 +155,12 @@ function Density({ data }: { data: CustomerAnalysis }) {
               </FigureTable>
             }
           />
+          <ListPager label="Hosts" pager={hostPages} />
+          </>
         )}
       </Section>
 
-      {clusters.length > 0 && (
+      {clusterPages.total > 0 && (
         <Section id="cluster-density-heading" title="Density per cluster" description="The same figures summed over each cluster's physical hosts (a host in no cluster is its own).">
           <FigureTable
             caption="Density per cluster"
@@ -187,6 +195,7 @@ function Density({ data }: { data: CustomerAnalysis }) {
               </tr>
             ))}
           </FigureTable>
+          <ListPager label="Clusters" pager={clusterPages} />
         </Section>
       )}
     </>

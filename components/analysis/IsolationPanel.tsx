@@ -18,6 +18,7 @@ import {
   Th,
   type CustomerAnalysis,
 } from "./parts";
+import { ListPager, useListPage } from "./ListPager";
 import { ObjectNameLink } from "../objects/ObjectNameLink";
 
 export function IsolationPanel({ customerId, customerName }: { customerId: string; customerName: string }) {
@@ -32,7 +33,7 @@ export function IsolationPanel({ customerId, customerName }: { customerId: strin
   return (
     <div className="space-y-6">
       <AnalysisGate customerId={customerId} what="isolation">
-        {(data) => <IsolationSummary data={data} selectedRule={rule?.id ?? null} onRule={showRule} />}
+        {(data) => <IsolationSummary data={data} customerId={customerId} selectedRule={rule?.id ?? null} onRule={showRule} />}
       </AnalysisGate>
       <div ref={findingsRef} className="scroll-mt-4">
         <Section
@@ -62,14 +63,17 @@ function SeverityBar(props: BarShapeProps) {
 
 function IsolationSummary({
   data,
+  customerId,
   selectedRule,
   onRule,
 }: {
   data: CustomerAnalysis;
+  customerId: string;
   selectedRule: string | null;
   onRule: (id: string, title: string) => void;
 }) {
   const { isolation, findings, scoreFormula } = data;
+  const hostPages = useListPage(customerId, "isolationHosts", isolation.hosts);
   const count = (s: Severity) => findings.bySeverity.find((b) => b.severity === s)?.count ?? 0;
   const containers = isolation.levels.filter((l) => l.level !== "vm").reduce((s, l) => s + l.count, 0);
   const severityData = findings.bySeverity.map((b) => ({ ...b, label: SEVERITY_LABEL[b.severity] }));
@@ -241,7 +245,7 @@ function IsolationSummary({
           title="Hosts posture"
           description="Container hosts, weakest first: a host's score is the mean of its containers' scores."
         >
-          {isolation.hosts.length === 0 ? (
+          {hostPages.total === 0 ? (
             <p className="px-4 py-6 text-sm text-slate-600 dark:text-slate-400">No container hosts.</p>
           ) : (
             <FigureTable
@@ -260,7 +264,7 @@ function IsolationSummary({
                 </>
               }
             >
-              {isolation.hosts.map((h) => (
+              {hostPages.rows.map((h) => (
                 <tr key={h.key}>
                   <RowHeader className="whitespace-nowrap">
                     <ObjectNameLink kind="host" id={h.key}>{h.hostName}</ObjectNameLink>
@@ -279,6 +283,7 @@ function IsolationSummary({
               ))}
             </FigureTable>
           )}
+          <ListPager label="Hosts" pager={hostPages} />
         </Section>
       </div>
     </>

@@ -16,6 +16,7 @@ import {
   VerdictBadge,
   type CustomerAnalysis,
 } from "./parts";
+import { ListPager, useListPage } from "./ListPager";
 import { VerdictsTable } from "./VerdictsTable";
 import { ObjectNameLink } from "../objects/ObjectNameLink";
 
@@ -23,7 +24,7 @@ export function MigrationPanel({ customerId, customerName }: { customerId: strin
   return (
     <div className="space-y-6">
       <AnalysisGate customerId={customerId} what="migration">
-        {(data) => <MigrationSummary data={data} />}
+        {(data) => <MigrationSummary data={data} customerId={customerId} />}
       </AnalysisGate>
       <Section
         id="verdicts-heading"
@@ -38,8 +39,9 @@ export function MigrationPanel({ customerId, customerName }: { customerId: strin
   );
 }
 
-function MigrationSummary({ data }: { data: CustomerAnalysis }) {
-  const { totals, packing, byVerdict, templates } = data.migration;
+function MigrationSummary({ data, customerId }: { data: CustomerAnalysis; customerId: string }) {
+  const { totals, packing, byVerdict } = data.migration;
+  const templatePages = useListPage(customerId, "templates", data.migration.templates);
   const chartData = byVerdict.map((v) => ({ ...v, ramGiB: toGiB(v.ramMiB), diskGiB: toGiB(v.diskMiB) }));
   const hostsNow = packing.reduce((s, p) => s + p.hosts, 0);
   // Every VM but templates (totals.roles counts templates too).
@@ -121,7 +123,7 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
           title={`Templates (${formatCount(totals.templates)}), not workloads`}
           description="Templates run nothing: they are out of the verdicts, the candidate counts and the savings."
         >
-          {templates.length === 0 ? (
+          {templatePages.total === 0 ? (
             <p className="px-4 py-6 text-sm text-slate-600 dark:text-slate-400">No templates.</p>
           ) : (
             <div className="max-h-80 overflow-y-auto">
@@ -137,7 +139,7 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
                   </>
                 }
               >
-                {templates.map((t) => (
+                {templatePages.rows.map((t) => (
                   <tr key={t.key}>
                     <RowHeader>
                       <ObjectNameLink kind="vm" id={t.key}>{t.name}</ObjectNameLink>
@@ -152,6 +154,7 @@ function MigrationSummary({ data }: { data: CustomerAnalysis }) {
               </FigureTable>
             </div>
           )}
+          <ListPager label="Templates" pager={templatePages} />
         </Section>
       </div>
 

@@ -26,6 +26,7 @@ import { LoadingBlock } from "../ui/Spinner";
 import { formatGiB } from "./format";
 import { UtilisationHistoryCharts } from "./UtilisationHistoryCharts";
 import { AnalysisTableEmpty, exportHref, FigureTable, numClass, RowHeader, Section, SeverityBadge, tdClass, Th, useCanExport } from "./parts";
+import { ListPager, useListPage } from "./ListPager";
 import { ObjectNameLink } from "../objects/ObjectNameLink";
 
 type Summary = RouterOutputs["analysis"]["utilisation"];
@@ -65,7 +66,7 @@ export function UtilisationPanel({ customerId, customerName }: { customerId: str
   if (summary.error && !summary.data) return <QueryError title="Could not load measured use" query={summary} />;
   const data = summary.data!;
   const { totals } = data;
-  const nothing = totals.vmsMeasured === 0 && data.hosts.every((h) => h.basis === null);
+  const nothing = totals.vmsMeasured === 0 && data.hostsMeasured === 0;
   return (
     <div className="space-y-4">
       <p className="text-xs text-slate-600 dark:text-slate-400">
@@ -94,8 +95,8 @@ export function UtilisationPanel({ customerId, customerName }: { customerId: str
         <StatCard label="Hosts freed" value={formatCount(totals.hostsFreed)} detail="packing measured use at the targets" />
         <StatCard label="Clusters failing N+1" value={formatCount(totals.clustersFailingNPlusOne)} />
       </dl>
-      <ClustersSection data={data} customerName={customerName} />
-      <HostsSection data={data} customerName={customerName} onHistory={setHistory} />
+      <ClustersSection data={data} customerId={customerId} customerName={customerName} />
+      <HostsSection data={data} customerId={customerId} customerName={customerName} onHistory={setHistory} />
       {history && <HistorySection customerId={customerId} target={history} onClose={() => setHistory(null)} />}
       <Section id="utilisation-vms-heading" title="Virtual machines" description="Every VM with what was measured at the sizing percentile, its status, and the size measured use asks for.">
         <VmUseTable customerId={customerId} customerName={customerName} onHistory={setHistory} />
@@ -104,8 +105,9 @@ export function UtilisationPanel({ customerId, customerName }: { customerId: str
   );
 }
 
-function ClustersSection({ data, customerName }: { data: Summary; customerName: string }) {
-  if (data.clusters.length === 0) return null;
+function ClustersSection({ data, customerId, customerName }: { data: Summary; customerId: string; customerName: string }) {
+  const pages = useListPage(customerId, "utilisationClusters", data.clusters);
+  if (pages.total === 0) return null;
   return (
     <Section id="utilisation-clusters-heading" title="Clusters" description="Measured use at the sizing percentile against capacity; N+1: what is used still fits without the cluster's largest host.">
       <FigureTable
@@ -124,7 +126,7 @@ function ClustersSection({ data, customerName }: { data: Summary; customerName: 
           </>
         }
       >
-        {data.clusters.map((c) => (
+        {pages.rows.map((c) => (
           <tr key={`${c.customer}:${c.cluster}`} data-cluster={c.cluster}>
             <RowHeader>{c.cluster}</RowHeader>
             <td className={numClass}>{formatCount(c.hosts)}</td>
@@ -139,12 +141,24 @@ function ClustersSection({ data, customerName }: { data: Summary; customerName: 
           </tr>
         ))}
       </FigureTable>
+      <ListPager label="Clusters" pager={pages} />
     </Section>
   );
 }
 
-function HostsSection({ data, customerName, onHistory }: { data: Summary; customerName: string; onHistory: (target: HistoryTarget) => void }) {
-  if (data.hosts.length === 0) return null;
+function HostsSection({
+  data,
+  customerId,
+  customerName,
+  onHistory,
+}: {
+  data: Summary;
+  customerId: string;
+  customerName: string;
+  onHistory: (target: HistoryTarget) => void;
+}) {
+  const pages = useListPage(customerId, "utilisationHosts", data.hosts);
+  if (pages.total === 0) return null;
   return (
     <Section
       id="utilisation-hosts-heading"
@@ -166,7 +180,7 @@ function HostsSection({ data, customerName, onHistory }: { data: Summary; custom
           </>
         }
       >
-        {data.hosts.map((h) => (
+        {pages.rows.map((h) => (
           <tr key={h.hostKey} data-host={h.name}>
             <RowHeader>
               <ObjectNameLink kind="host" id={h.hostKey}>{h.name}</ObjectNameLink>
@@ -191,6 +205,7 @@ function HostsSection({ data, customerName, onHistory }: { data: Summary; custom
           </tr>
         ))}
       </FigureTable>
+      <ListPager label="Hosts" pager={pages} />
     </Section>
   );
 }

@@ -28,7 +28,7 @@ export function useCustomerAnalysis(customerId: string) {
 
 /** Nothing collected: the summary has no host, VM or container. */
 export function isEmptyAnalysis(data: CustomerAnalysis): boolean {
-  return data.density.totals === null && data.density.hosts.length === 0;
+  return data.density.totals === null && data.density.hosts.total === 0;
 }
 
 /** Loading, error and "no inventory yet" around a tab's content. */

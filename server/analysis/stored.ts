@@ -121,14 +121,22 @@ export async function readStoredAnalysis(database: Database, customerId: string,
   }
 }
 
+/**
+ * Bump when the summary's shape changes: a stored summary of another format is made again from its
+ * whole analysis once (and written back), without computing the analysis again.
+ * 2: the long lists are first pages with their lengths (views.ts SUMMARY_LISTS).
+ */
+export const SUMMARY_FORMAT = 2;
+
 /** What pages read of an analysis, kept with it: the customer page's summary and the fleet's figures. */
 export interface AnalysisSummary {
+  format: typeof SUMMARY_FORMAT;
   customer: CustomerSummary;
   fleet: FleetFigures;
 }
 
 export function summariseAnalysis(analysis: Analysis): AnalysisSummary {
-  return { customer: customerSummary(analysis), fleet: fleetFigures(analysis) };
+  return { format: SUMMARY_FORMAT, customer: customerSummary(analysis), fleet: fleetFigures(analysis) };
 }
 
 export function encodeSummary(summary: AnalysisSummary): Buffer {
@@ -139,6 +147,9 @@ export function encodeSummary(summary: AnalysisSummary): Buffer {
 export function decodeSummary(bytes: Buffer): AnalysisSummary {
   const value = v8.deserialize(bytes) as Partial<AnalysisSummary> | null;
   const customer = value?.customer as Partial<CustomerSummary> | undefined;
+  if (value && typeof value === "object" && value.format !== SUMMARY_FORMAT) {
+    throw new Error(`stored summary of format ${JSON.stringify(value.format ?? 1)}, not ${SUMMARY_FORMAT}`);
+  }
   if (!value || typeof value !== "object" || !customer || !customer.density || !customer.migration || !value.fleet || !value.fleet.verdicts) {
     throw new Error("stored summary is not an analysis summary");
   }

@@ -212,7 +212,47 @@ export function vmUseRows(analysis: Analysis, filter: VmUseFilter) {
   }));
 }
 
-/** The customer page's summary: every chart's figures, small enough to send whole. */
+/**
+ * The summary's long lists (a host of each kind, every cluster, every template): a customer of
+ * 12,500 container hosts made analysis.customer 4 MB, and building and sending it held every other
+ * call of the web process up (bench/api). The summary carries each list's first page
+ * (SUMMARY_PAGE rows, in the list's own order: weakest hosts first, hosts by cluster and name…) with
+ * its length; analysis.list pages the rest from the whole analysis. One definition here, so the
+ * first page and the pages after it are the same rows.
+ */
+export const SUMMARY_PAGE = 50;
+
+export const SUMMARY_LISTS = {
+  densityHosts: (a: Analysis) => a.density.hosts.map(({ hostKey, ...rest }) => ({ ...rest, key: hostKey })),
+  densityClusters: (a: Analysis) => a.density.clusters,
+  isolationHosts: (a: Analysis) => a.isolation.hosts.map(({ hostKey, ...rest }) => ({ ...rest, key: hostKey })),
+  // Templates are not workloads: listed apart, out of the verdicts, candidates and savings.
+  templates: (a: Analysis) => a.migration.templates.map((t) => ({ key: t.key, name: t.name, host: t.hostName, cluster: t.cluster, os: t.os })),
+  utilisationHosts: (a: Analysis) => a.utilisation.hosts,
+  utilisationClusters: (a: Analysis) => a.utilisation.clusters,
+} as const;
+export type SummaryList = keyof typeof SUMMARY_LISTS;
+export const SUMMARY_LIST_NAMES = Object.keys(SUMMARY_LISTS) as [SummaryList, ...SummaryList[]];
+export type SummaryListRow<K extends SummaryList> = ReturnType<(typeof SUMMARY_LISTS)[K]>[number];
+
+/** A list's page and its length. */
+export interface ListPage<T> {
+  rows: T[];
+  total: number;
+}
+
+/** The rows of one of the summary's lists (for memoisedRows: built once per analysis). */
+export function summaryListRows(analysis: Analysis, filter: { list: SummaryList }): unknown[] {
+  return SUMMARY_LISTS[filter.list](analysis);
+}
+
+/** A list's first page, as the summary carries it. */
+export function firstPageOf<K extends SummaryList>(analysis: Analysis, list: K): ListPage<SummaryListRow<K>> {
+  const rows = SUMMARY_LISTS[list](analysis) as SummaryListRow<K>[];
+  return { rows: rows.slice(0, SUMMARY_PAGE), total: rows.length };
+}
+
+/** The customer page's summary: every chart's figures, the long lists' first pages. */
 export function customerSummary(analysis: Analysis) {
   const { density, waste, isolation, migration } = analysis;
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
@@ -237,15 +277,15 @@ export function customerSummary(analysis: Analysis) {
   return {
     density: {
       totals: density.customers[0] ?? null,
-      hosts: density.hosts.map(({ hostKey, ...rest }) => ({ ...rest, key: hostKey })),
-      clusters: density.clusters,
+      hosts: firstPageOf(analysis, "densityHosts"),
+      clusters: firstPageOf(analysis, "densityClusters"),
       target: density.target,
     },
     waste: { totals: waste.totals, byOs: waste.byOs, images: waste.images.slice(0, 20), imageInstances: waste.imageInstances.slice(0, 20) },
     isolation: {
       score: isolation.score,
       levels: Object.entries(isolation.levels).map(([level, count]) => ({ level, label: ISOLATION_LEVEL_LABEL[level as IsolationLevel], count })),
-      hosts: isolation.hosts.map(({ hostKey, ...rest }) => ({ ...rest, key: hostKey })),
+      hosts: firstPageOf(analysis, "isolationHosts"),
     },
     findings: {
       bySeverity: SEVERITIES.map((severity) => ({ severity, count: bySeverity[severity] })),
@@ -255,8 +295,7 @@ export function customerSummary(analysis: Analysis) {
       totals: migration.totals,
       packing: migration.packing,
       byVerdict: savingsByVerdict,
-      // Templates are not workloads: listed apart, out of the verdicts, candidates and savings.
-      templates: migration.templates.map((t) => ({ key: t.key, name: t.name, host: t.hostName, cluster: t.cluster, os: t.os })),
+      templates: firstPageOf(analysis, "templates"),
     },
     /** Measured use's reclaimable resources, apart from the OS-duplication savings above. */
     utilisation: { asOf: analysis.utilisation.asOf, periodDays: analysis.utilisation.periodDays, totals: analysis.utilisation.totals },

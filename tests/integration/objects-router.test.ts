@@ -64,7 +64,7 @@ describe("objects router", () => {
       { kind: "host", id, name: "esx01.lab" },
     ]);
     const summary = await as(admin).analysis.customer({ customerId: acme });
-    const density = summary.density.hosts.find((h) => h.key === id)!;
+    const density = summary.density.hosts.rows.find((h) => h.key === id)!;
     expect(host.density?.vcpusPoweredOn).toBe(density.vcpusPoweredOn);
     expect(host.properties.find((p) => p.label === "CPU cores")?.value).toBe(64);
     expect(host.properties.find((p) => p.label === "Memory")).toEqual({ label: "Memory", value: 1048576, unit: "MiB" });

@@ -14,7 +14,19 @@ import { customerAnalysis, PARAMETERS_SETTING, loadParameters } from "../../anal
 import { SCORE_FORMULA } from "../../analysis/isolation";
 import { customerTrends, fleetTrends, TREND_DEFAULT_DAYS, TREND_KEEP_DAYS } from "../../analysis/trends";
 import { DEFAULT_PARAMETERS, PARAMETER_SOURCES, parametersSchema } from "../../analysis/parameters";
-import { findingFilterSchema, findingRows, fleetSummaryOf, verdictFilterSchema, verdictRows } from "../../analysis/views";
+import {
+  findingFilterSchema,
+  findingRows,
+  firstPageOf,
+  fleetSummaryOf,
+  SUMMARY_LIST_NAMES,
+  summaryListRows,
+  verdictFilterSchema,
+  verdictRows,
+  type ListPage,
+  type SummaryList,
+  type SummaryListRow,
+} from "../../analysis/views";
 import { customerAnalysisSummary } from "../../analysis/stored";
 import { memoisedRows } from "../../analysis/memo";
 import { adminProcedure, createTRPCRouter, customerProcedure, viewerProcedure } from "../trpc";
@@ -70,10 +82,31 @@ export const analysisRouter = createTRPCRouter({
    */
   utilisation: customerProcedure.query(async ({ ctx, input }) => {
     const { analysis } = await customerAnalysis(ctx.database, input.customerId);
-    const { vms, findings: _findings, ...rest } = analysis.utilisation;
+    const { vms, hosts, asOf, periodDays, totals } = analysis.utilisation;
     const byStatus = Object.fromEntries(VM_USE_STATUSES.map((s) => [s, vms.filter((v) => v.status === s).length])) as Record<VmUseStatus, number>;
-    return { ...rest, byStatus };
+    return {
+      asOf,
+      periodDays,
+      totals,
+      byStatus,
+      /** Hosts with any measured use (their own or their VMs'), of all the list's pages. */
+      hostsMeasured: hosts.filter((h) => h.basis !== null).length,
+      hosts: firstPageOf(analysis, "utilisationHosts"),
+      clusters: firstPageOf(analysis, "utilisationClusters"),
+    };
   }),
+
+  /**
+   * A page of one of the long lists whose first page the summary or analysis.utilisation carries
+   * (hosts of each kind, clusters, templates), in the same order (server/analysis/views.ts SUMMARY_LISTS).
+   */
+  list: customerProcedure
+    .input(z.object({ list: z.enum(SUMMARY_LIST_NAMES), ...paging }))
+    .query(async ({ ctx, input }): Promise<ListPage<SummaryListRow<SummaryList>>> => {
+      const { analysis } = await customerAnalysis(ctx.database, input.customerId);
+      const rows = memoisedRows(summaryListRows, analysis, { list: input.list }) as readonly SummaryListRow<SummaryList>[];
+      return pageOf(rows, input);
+    }),
 
   /** The VMs' measured use and what it asks for, paged, sorted and filtered by status on the server. */
   utilisationVms: customerProcedure.input(vmUseFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
