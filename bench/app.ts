@@ -256,6 +256,13 @@ export async function call(client: object, path: string, input: unknown, via: "h
 }
 
 export function describeError(error: unknown): string {
-  if (error instanceof TRPCClientError) return `${(error.data as { code?: string } | undefined)?.code ?? "error"}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
+  // fetch's own errors say only "fetch failed": the reason is in their causes (ECONNRESET, "other side closed", a timeout).
+  const causes: string[] = [];
+  for (let cause = (error as { cause?: unknown } | null)?.cause; cause && causes.length < 4; cause = (cause as { cause?: unknown }).cause) {
+    const code = (cause as { code?: string }).code;
+    causes.push(cause instanceof Error ? `${cause.message}${code ? ` (${code})` : ""}` : String(cause));
+  }
+  const because = causes.length > 0 ? ` <- ${causes.join(" <- ")}` : "";
+  if (error instanceof TRPCClientError) return `${(error.data as { code?: string } | undefined)?.code ?? "error"}: ${error.message}${because}`;
+  return `${error instanceof Error ? error.message : String(error)}${because}`;
 }
