@@ -24,7 +24,7 @@ export type CellValue = string | number | boolean | Date | null;
 export interface XlsxSheet {
   name: string;
   header: string[];
-  rows: Iterable<CellValue[]> | AsyncIterable<CellValue[]> | XlsxTextRows;
+  rows: Iterable<CellValue[]> | AsyncIterable<CellValue[]> | XlsxTextRows | XlsxRowXml;
   /** A bold header row frozen at the top while scrolling (the table exports); RVTools' tabs have plain headers. */
   frozenHeader?: boolean;
 }
@@ -48,17 +48,31 @@ export interface XlsxTextRows {
   numeric: readonly boolean[];
 }
 
+/**
+ * Rows already written as SpreadsheetML by the database (copy.ts: Postgres writes each `<row>` as
+ * fieldsRowXml would, numbered from 2), UTF-8 chunks, each row followed by one line feed (whitespace
+ * between rows, which XML ignores) and no line feed anywhere else: the chunks go into the sheet as
+ * they are.
+ */
+export interface XlsxRowXml {
+  xml: AsyncIterable<Buffer>;
+}
+
 /** Characters XML 1.0 cannot hold (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/FFFF). */
 const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 /** Any character xmlText changes: markup, C0 controls, surrogates (paired ones pass through the replaces unchanged), U+FFFE/FFFF. */
-const NEEDS_WORK = /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+const NEEDS_WORK = /[&<>"\u0000-\u0008\u000b-\u001f\ud800-\udfff\ufffe\uffff]/;
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;" };
 
-/** Text as XML character data: forbidden characters removed, markup characters escaped. */
+/**
+ * Text as XML character data: forbidden characters removed, markup characters escaped, and a
+ * carriage return as a character reference (a reader turns a raw one into a line feed: XML's
+ * end-of-line handling).
+ */
 export function xmlText(value: string): string {
   // Most cells need nothing done (bench/export.ts: the two replaces were a tenth of an export's time).
   if (!NEEDS_WORK.test(value)) return value;
-  return value.replace(FORBIDDEN, "").replace(/[&<>"]/g, (c) => ESCAPES[c]!);
+  return value.replace(FORBIDDEN, "").replace(/[&<>"\r]/g, (c) => ESCAPES[c]!);
 }
 
 /** "A", "B", …, "Z", "AA", … for a 0-based column index. */
@@ -140,15 +154,28 @@ function fieldsRowXml(fields: readonly (string | null)[], numeric: readonly bool
 }
 
 const isTextRows = (rows: XlsxSheet["rows"]): rows is XlsxTextRows => "numeric" in rows;
+const isRowXml = (rows: XlsxSheet["rows"]): rows is XlsxRowXml => "xml" in rows;
 
 /** The sheet's XML, in chunks of about 64 KiB. */
-async function* sheetXml(sheet: XlsxSheet, index: number, counts: Map<number, number>): AsyncGenerator<string> {
+async function* sheetXml(sheet: XlsxSheet, index: number, counts: Map<number, number>): AsyncGenerator<string | Buffer> {
   const view = sheet.frozenHeader
     ? '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
     : "";
   let buffer = `${XML}<worksheet xmlns="${MAIN}">${view}<sheetData>${rowXml(sheet.header, 1, sheet.frozenHeader === true)}`;
   let n = 1;
   const rows = sheet.rows;
+  if (isRowXml(rows)) {
+    yield buffer;
+    for await (const chunk of rows.xml) {
+      // One line feed ends each row: counted for the limit and the result.
+      for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) n++;
+      if (n >= MAX_ROWS + 1) throw new Error(`${sheet.name}: more than ${MAX_ROWS - 1} rows, more than a worksheet holds`);
+      yield chunk;
+    }
+    counts.set(index, n - 1);
+    yield "</sheetData></worksheet>";
+    return;
+  }
   const text = isTextRows(rows) ? rows : null;
   for await (const cells of text ? text.fields : (rows as AsyncIterable<CellValue[]>)) {
     if (n >= MAX_ROWS) throw new Error(`${sheet.name}: more than ${MAX_ROWS - 1} rows, more than a worksheet holds`);

@@ -83,7 +83,7 @@ describe("lists longer than a page", () => {
     await section.getByRole("button", { name: /Previous/ }).click();
     await status.waitFor();
     await expect.poll(() => names.first().innerText()).toBe(isolationHosts[0]);
-    await section.evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await section.evaluate((el) => el.scrollIntoView({ block: "end" }));
     await page.screenshot({ path: path.join(screenshots, "analysis-isolation-hosts-paged.png"), fullPage: false });
   });
 
