@@ -28,7 +28,7 @@ import type { TableQuery } from "../api/inventory-tables";
 import { chunkStream, csvHeader, csvStream, type ExportColumn } from "./csv";
 import type { ExportRows } from "./inventory";
 import { xlsxCellStream, xlsxStream, type XlsxOptions } from "./xlsx";
-import { columnName, MAX_COLUMNS, type XlsxRowXml, type XlsxTextRows } from "./xlsx-writer";
+import type { XlsxTextRows } from "./xlsx-writer";
 
 /** How Postgres computes one export cell: text, or a number (integer or double precision). */
 export interface SqlCell {
@@ -180,74 +180,6 @@ export function copyCsvChunks<R>(pool: pg.Pool, query: CopyQuery, columns: reado
   })();
 }
 
-/** C0 controls XML 1.0 forbids (tab, LF, CR allowed), U+FFFE, U+FFFF; Postgres' text holds no NUL and no lone surrogate. */
-const XML_FORBIDDEN = sqlLiteral(String.raw`[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]`);
-/** Any character sqlXmlText changes. */
-const XML_WORK = sqlLiteral(String.raw`[&<>"\\\t\n\r\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]`);
-
-/**
- * xlsx-writer.ts's cellText: text cut to 32,767 UTF-16 code units, never inside a pair. Postgres
- * counts code points: text of at most 16,383 of them is at most 32,766 units and kept whole (every
- * stored text but the rarest); a longer one keeps the code points whose running count of units
- * (2 past U+FFFF) stays within the limit.
- */
-function sqlCellText(x: string): string {
-  return (
-    `CASE WHEN length(${x}) <= 16383 THEN ${x} ELSE (SELECT string_agg(u.ch, '' ORDER BY u.ord) FROM ` +
-    `(SELECT t.ch, t.ord, sum(CASE WHEN ascii(t.ch) > 65535 THEN 2 ELSE 1 END) OVER (ORDER BY t.ord) AS units ` +
-    `FROM unnest(string_to_array(${x}, NULL)) WITH ORDINALITY AS t(ch, ord)) u WHERE u.units <= 32767) END`
-  );
-}
-
-/**
- * xlsx-writer.ts's xmlText of `x`: forbidden characters removed, markup escaped; and, so that COPY's text
- * format has nothing to escape and a line feed only ends a row, line feed, carriage return, tab and
- * backslash as character references (the same characters to an XML reader). `tested`: text whose
- * characters include x's (the uncut text: one cut computed, not two).
- */
-function sqlXmlText(x: string, tested = x): string {
-  let escaped = `regexp_replace(${x}, ${XML_FORBIDDEN}, '', 'g')`;
-  for (const [from, to] of [["&", "&amp;"], ["<", "&lt;"], [">", "&gt;"], ['"', "&quot;"], ["\n", "&#10;"], ["\r", "&#13;"], ["\t", "&#9;"], ["\\", "&#92;"]] as const) {
-    escaped = `replace(${escaped}, ${sqlLiteral(from)}, ${sqlLiteral(to)})`;
-  }
-  return `CASE WHEN ${tested} ~ ${XML_WORK} THEN ${escaped} ELSE ${x} END`;
-}
-
-/**
- * One cell of an xlsx row as xlsx-writer.ts's fieldsRowXml writes it ('' for none: null, '', a
- * number that is none); `n` is the row's number as SQL, `column` the column's letters.
- */
-function xlsxCellSql(cell: SqlCell, x: string, n: string, column: string): string {
-  const open = `'<c r="${column}' || ${n} || '"'`;
-  if (cell.kind !== "text") {
-    const text = cell.kind === "float" ? sqlJsNumber(x) : `${x}::text`;
-    const none = cell.kind === "float" ? `${x} IS NULL OR ${x} IN ('NaN', 'Infinity', '-Infinity')` : `${x} IS NULL`;
-    return `CASE WHEN ${none} THEN '' ELSE ${open} || '><v>' || ${text} || '</v></c>' END`;
-  }
-  const quoted = `CASE WHEN ${sqlStartsLikeFormula(x)} THEN ' s="2"' ELSE '' END`;
-  return (
-    `CASE WHEN ${x} IS NULL OR ${x} = '' THEN '' ELSE ${open} || ${quoted} || ' t="inlineStr"><is><t xml:space="preserve">' || ` +
-    `${sqlXmlText(`(${sqlCellText(x)})`, x)} || '</t></is></c>' END`
-  );
-}
-
-/**
- * The rows as SpreadsheetML written by Postgres (XlsxRowXml), when it can compute every cell; null
- * otherwise. The row number is row_number() over the export's order (the window's sort is the one
- * ORDER BY needs: no second sort); the cells are computed after it, in the same pass.
- */
-export function copyXlsxRows<R>(pool: pg.Pool, query: CopyQuery, columns: readonly ExportColumn<R>[]): XlsxRowXml | null {
-  const cells = cellsOf(columns);
-  const where = literalWhere(query);
-  if (!cells || where === null || cells.length > MAX_COLUMNS) return null;
-  const n = "(row_number() OVER w + 1)";
-  const row = cells.map((cell, i) => xlsxCellSql(cell, `(${cell.expr})`, n, columnName(i)));
-  const sql =
-    `COPY (SELECT '<row r="' || ${n} || '">' || ${row.join(" || ")} || '</row>' FROM ${query.from} ` +
-    `CROSS JOIN LATERAL (SELECT ${query.select}) q WHERE ${where} WINDOW w AS (ORDER BY ${query.orderBy}) ORDER BY ${query.orderBy}) TO STDOUT WITH (FORMAT text)`;
-  return { xml: copyChunks(pool, sql) };
-}
-
 /** A cell as COPY's text format sends it for the xlsx rows: text as is, numbers as JavaScript writes them. */
 function textCellSql(cell: SqlCell, x: string): string {
   return cell.kind === "float" ? sqlJsNumber(x) : `${x}::text`;
@@ -310,7 +242,7 @@ export function tableCsvStream<R>(source: ExportRows<R>, columns: readonly Expor
 
 /** A table export's xlsx body: its cells read through COPY when Postgres can compute them, else row by row (xlsx.ts). */
 export function tableXlsxStream<R>(source: ExportRows<R>, columns: readonly ExportColumn<R>[], options: XlsxOptions = {}): ReadableStream<Uint8Array> {
-  const copied = source.copy && copyXlsxRows(source.copy.pool, source.copy.query, columns);
+  const copied = source.copy && copyTextRows(source.copy.pool, source.copy.query, columns);
   return copied
     ? xlsxCellStream(
         columns.map((c) => c.header),

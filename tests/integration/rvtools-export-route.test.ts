@@ -318,8 +318,8 @@ describe("the RVTools export route", () => {
     for (const [name, xml] of sheets) expect(xml, name).not.toMatch(/<f[ >]/);
     // vInfo (sheet 1): the name is an inline string, XML-escaped, exactly as stored.
     const escaped = HOSTILE.replace(/"/g, "&quot;");
-    expect(parts.get("xl/worksheets/sheet1.xml")).toContain(`t="inlineStr"><is><t xml:space="preserve">${escaped}</t></is></c>`);
-    expect(parts.get("xl/worksheets/sheet1.xml")).toContain('t="inlineStr"><is><t xml:space="preserve">@SUM(1+1)</t></is></c>');
+    expect(parts.get("xl/worksheets/sheet1.xml")).toContain(`t="inlineStr"><is><t>${escaped}</t></is></c>`);
+    expect(parts.get("xl/worksheets/sheet1.xml")).toContain('t="inlineStr"><is><t>@SUM(1+1)</t></is></c>');
   });
 
   it("leaves nothing in the temporary directory and no file open after a download, or a cancelled one", async () => {
