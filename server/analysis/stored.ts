@@ -37,7 +37,7 @@ import { analyse, type Analysis } from "./index";
 import { loadInventory, PARAMETERS_SETTING } from "./load";
 import { resolveParameters, type Parameters } from "./parameters";
 import { trendFigures, writeTrend, type TrendFigures } from "./trends";
-import { customerSummary, fleetFigures, type CustomerSummary, type FleetFigures } from "./views";
+import { customerSummary, fleetFigures, utilisationSummary, type CustomerSummary, type FleetFigures, type UtilisationSummary } from "./views";
 
 /** Bump when the analysis's shape or rules change in a way stored rows must not survive: each is then recomputed once. */
 export const ANALYSIS_FORMAT = "2";
@@ -124,19 +124,21 @@ export async function readStoredAnalysis(database: Database, customerId: string,
 /**
  * Bump when the summary's shape changes: a stored summary of another format is made again from its
  * whole analysis once (and written back), without computing the analysis again.
- * 2: the long lists are first pages with their lengths (views.ts SUMMARY_LISTS).
+ * 2: the long lists are first pages with their lengths (views.ts SUMMARY_LISTS); the Utilisation
+ *    tab's figures kept too.
  */
 export const SUMMARY_FORMAT = 2;
 
-/** What pages read of an analysis, kept with it: the customer page's summary and the fleet's figures. */
+/** What pages read of an analysis, kept with it: the customer page's summary, its Utilisation tab's figures and the fleet's figures. */
 export interface AnalysisSummary {
   format: typeof SUMMARY_FORMAT;
   customer: CustomerSummary;
+  utilisation: UtilisationSummary;
   fleet: FleetFigures;
 }
 
 export function summariseAnalysis(analysis: Analysis): AnalysisSummary {
-  return { format: SUMMARY_FORMAT, customer: customerSummary(analysis), fleet: fleetFigures(analysis) };
+  return { format: SUMMARY_FORMAT, customer: customerSummary(analysis), utilisation: utilisationSummary(analysis), fleet: fleetFigures(analysis) };
 }
 
 export function encodeSummary(summary: AnalysisSummary): Buffer {
@@ -150,7 +152,7 @@ export function decodeSummary(bytes: Buffer): AnalysisSummary {
   if (value && typeof value === "object" && value.format !== SUMMARY_FORMAT) {
     throw new Error(`stored summary of format ${JSON.stringify(value.format ?? 1)}, not ${SUMMARY_FORMAT}`);
   }
-  if (!value || typeof value !== "object" || !customer || !customer.density || !customer.migration || !value.fleet || !value.fleet.verdicts) {
+  if (!value || typeof value !== "object" || !customer || !customer.density || !customer.migration || !value.fleet || !value.fleet.verdicts || !value.utilisation?.totals) {
     throw new Error("stored summary is not an analysis summary");
   }
   return value as AnalysisSummary;

@@ -304,6 +304,27 @@ export function customerSummary(analysis: Analysis) {
 export type CustomerSummary = ReturnType<typeof customerSummary>;
 
 /**
+ * The Utilisation tab's figures (analysis.utilisation): measured use's totals, the VMs by status,
+ * and the hosts' and clusters' first pages; the VMs themselves are paged by analysis.utilisationVms.
+ */
+export function utilisationSummary(analysis: Analysis) {
+  const { vms, hosts, asOf, periodDays, totals } = analysis.utilisation;
+  const byStatus = Object.fromEntries(VM_USE_STATUSES.map((s) => [s, 0])) as Record<(typeof VM_USE_STATUSES)[number], number>;
+  for (const v of vms) byStatus[v.status]++;
+  return {
+    asOf,
+    periodDays,
+    totals,
+    byStatus,
+    /** Hosts with any measured use (their own or their VMs'), of all the list's pages. */
+    hostsMeasured: hosts.filter((h) => h.basis !== null).length,
+    hosts: firstPageOf(analysis, "utilisationHosts"),
+    clusters: firstPageOf(analysis, "utilisationClusters"),
+  };
+}
+export type UtilisationSummary = ReturnType<typeof utilisationSummary>;
+
+/**
  * What the fleet table and the KPI tiles take of one customer's analysis: its line's figures and
  * what the fleet's line sums (density's totals, the posture's weight). Kept with the stored
  * analysis (./stored.ts), so the fleet's pages read these instead of the whole analysis.

@@ -9,8 +9,15 @@ import v8 from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "../../server/api/root";
 import type { Viewer } from "../../server/api/trpc";
-import { analyseCustomer, customerAnalysis, customerAnalysisSummary, forgetCachedAnalyses, SUMMARY_FORMAT } from "../../server/analysis/stored";
-import { SUMMARY_LIST_NAMES, SUMMARY_LISTS, SUMMARY_PAGE, type SummaryList } from "../../server/analysis/views";
+import {
+  analyseCustomer,
+  analysesDecoded,
+  customerAnalysis,
+  customerAnalysisSummary,
+  forgetCachedAnalyses,
+  SUMMARY_FORMAT,
+} from "../../server/analysis/stored";
+import { SUMMARY_LIST_NAMES, SUMMARY_LISTS, SUMMARY_PAGE, utilisationSummary, type SummaryList } from "../../server/analysis/views";
 import { generateFleetSnapshot } from "../../server/collectors/demo/fleet";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { createTestDatabase, type TestDatabase } from "./db";
@@ -84,10 +91,17 @@ describe("the summary's long lists", () => {
     expect(bytes).toBeLessThan(200_000);
   });
 
-  it("counts hosts with measured use over every page", async () => {
-    const { analysis } = await customerAnalysis(t, customerId);
+  it("answers analysis.utilisation from the stored summary, without decoding the whole analysis, with the same figures", async () => {
+    forgetCachedAnalyses(); // as a process that has read nothing yet
+    const decoded = analysesDecoded();
     const utilisation = await api().analysis.utilisation({ customerId });
+    expect(analysesDecoded()).toBe(decoded);
+    const { analysis } = await customerAnalysis(t, customerId);
+    expect(utilisation).toEqual(utilisationSummary(analysis));
+    // Counted over every VM and host, not the first page.
     expect(utilisation.hostsMeasured).toBe(analysis.utilisation.hosts.filter((h) => h.basis !== null).length);
+    expect(Object.values(utilisation.byStatus).reduce((a, b) => a + b, 0)).toBe(analysis.utilisation.vms.length);
+    expect(analysis.utilisation.vms.length).toBeGreaterThan(SUMMARY_PAGE);
   });
 
   it("refuses a customer out of scope, an unknown list and a page size past the limit", async () => {

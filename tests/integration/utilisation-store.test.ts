@@ -35,13 +35,21 @@ const rows = async (metric?: string) =>
     )
   ).rows;
 
+/** Yesterday (UTC) at hh:mm, as ISO text: inside the raw window whatever the date the test runs on (fixed dates rolled up once they aged). */
+const DAY = (() => {
+  const now = new Date();
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - 1);
+})();
+const at = (hhmm: string) => new Date(DAY + (Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3))) * 60_000).toISOString();
+
 function withUse(): SnapshotInput {
   const snapshot = smallSnapshot({ vms: 3 });
+  snapshot.collectedAt = at("10:00");
   snapshot.virtualMachines![2]!.powerState = "poweredOff";
   snapshot.utilisation = [
     // vSphere's 30-minute rollup: three intervals ending 09:00, 09:30, 10:00; the middle one missing.
-    { object: "virtualMachine", externalId: "vm-0", metric: "cpu.usage.pct", intervalSeconds: 1800, start: "2026-11-01T09:00:00Z", values: [12.5, null, 40] },
-    { object: "host", externalId: "host-1", metric: "mem.consumed.mib", intervalSeconds: 20, start: "2026-11-01T10:00:00Z", values: [65_536] },
+    { object: "virtualMachine", externalId: "vm-0", metric: "cpu.usage.pct", intervalSeconds: 1800, start: at("09:00"), values: [12.5, null, 40] },
+    { object: "host", externalId: "host-1", metric: "mem.consumed.mib", intervalSeconds: 20, start: at("10:00"), values: [65_536] },
   ];
   return snapshot;
 }
@@ -52,23 +60,23 @@ describe("utilisation samples", () => {
     expect(result.samples).toBe(2 + 1 + 3);
     const cpu = await rows("cpu.usage.pct");
     expect(cpu.map((r) => [r.external_id, r.interval_s, r.at.toISOString(), r.value])).toEqual([
-      ["vm-0", 1800, "2026-11-01T09:00:00.000Z", 12.5],
-      ["vm-0", 1800, "2026-11-01T10:00:00.000Z", 40],
+      ["vm-0", 1800, at("09:00"), 12.5],
+      ["vm-0", 1800, at("10:00"), 40],
     ]);
     expect((await rows("mem.consumed.mib")).map((r) => [r.object_kind, r.external_id, r.value])).toEqual([["host", "host-1", 65_536]]);
     const power = await rows("power.on");
     expect(power.map((r) => [r.external_id, r.value, r.at.toISOString()])).toEqual([
-      ["vm-0", 1, "2026-11-01T10:00:00.000Z"],
-      ["vm-1", 1, "2026-11-01T10:00:00.000Z"],
-      ["vm-2", 0, "2026-11-01T10:00:00.000Z"],
+      ["vm-0", 1, at("10:00")],
+      ["vm-1", 1, at("10:00")],
+      ["vm-2", 0, at("10:00")],
     ]);
   });
 
   it("stores the same values once when a collection reads an overlapping window again", async () => {
     await applySnapshot(sourceId, withUse(), { database: t });
     const again = withUse();
-    again.collectedAt = "2026-11-01T10:30:00.000Z";
-    again.utilisation![0]!.start = "2026-11-01T09:30:00Z";
+    again.collectedAt = at("10:30");
+    again.utilisation![0]!.start = at("09:30");
     again.utilisation![0]!.values = [7, 40, 55];
     const result = await applySnapshot(sourceId, again, { database: t });
     // 09:30 is new (it was a gap), 10:00 is kept as first stored, 10:30 is new; the host's value is the same; 3 power states.

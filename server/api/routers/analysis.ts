@@ -5,7 +5,6 @@
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { VM_USE_STATUSES, type VmUseStatus } from "../../analysis/utilisation";
 import { vmUseFilterSchema, vmUseRows } from "../../analysis/views";
 import { loadHistory } from "../../utilisation/history";
 import { UTILISATION_OBJECTS } from "../../utilisation/metrics";
@@ -17,7 +16,6 @@ import { DEFAULT_PARAMETERS, PARAMETER_SOURCES, parametersSchema } from "../../a
 import {
   findingFilterSchema,
   findingRows,
-  firstPageOf,
   fleetSummaryOf,
   SUMMARY_LIST_NAMES,
   summaryListRows,
@@ -81,19 +79,8 @@ export const analysisRouter = createTRPCRouter({
    * status, clusters (N+1, hosts freed) and hosts (use against capacity).
    */
   utilisation: customerProcedure.query(async ({ ctx, input }) => {
-    const { analysis } = await customerAnalysis(ctx.database, input.customerId);
-    const { vms, hosts, asOf, periodDays, totals } = analysis.utilisation;
-    const byStatus = Object.fromEntries(VM_USE_STATUSES.map((s) => [s, vms.filter((v) => v.status === s).length])) as Record<VmUseStatus, number>;
-    return {
-      asOf,
-      periodDays,
-      totals,
-      byStatus,
-      /** Hosts with any measured use (their own or their VMs'), of all the list's pages. */
-      hostsMeasured: hosts.filter((h) => h.basis !== null).length,
-      hosts: firstPageOf(analysis, "utilisationHosts"),
-      clusters: firstPageOf(analysis, "utilisationClusters"),
-    };
+    // Kept with the stored analysis's summary (server/analysis/views.ts utilisationSummary): the whole analysis is not read.
+    return (await customerAnalysisSummary(ctx.database, input.customerId)).utilisation;
   }),
 
   /**
