@@ -74,88 +74,88 @@ function Density({ data, customerId }: { data: CustomerAnalysis; customerId: str
           <p className="px-4 py-6 text-sm text-slate-600 dark:text-slate-400">No physical hosts collected: only their virtual machines or containers.</p>
         ) : (
           <>
-          <ChartWithTable
-            label="Bar chart of vCPU:pCore and vRAM:pRAM per physical host, with the target ratios"
-            chart={
-              <BarChart responsive width="100%" height="100%" data={chartData} margin={{ top: 16, right: 16, left: 0, bottom: 8 }}>
-                <CartesianGrid strokeDasharray="3 3" stroke={CHART.grid} vertical={false} />
-                <XAxis dataKey="name" tick={{ fontSize: 11, fill: CHART.axis }} />
-                <YAxis tick={{ fontSize: 12, fill: CHART.axis }} width={40} />
-                <Tooltip formatter={(value) => `${value}:1`} />
-                <ReferenceLine
-                  y={target.vcpuPerCore}
-                  stroke={CHART.primary}
-                  strokeDasharray="6 4"
-                  ifOverflow="extendDomain"
-                  label={{ value: `vCPU target ${formatRatio(target.vcpuPerCore)}`, position: "insideTopRight", fontSize: 11, fill: CHART.reference }}
-                />
-                <ReferenceLine
-                  y={target.vramPerPram}
-                  stroke={CHART.secondary}
-                  strokeDasharray="6 4"
-                  ifOverflow="extendDomain"
-                  label={{ value: `vRAM target ${formatRatio(target.vramPerPram)}`, position: "insideBottomRight", fontSize: 11, fill: CHART.reference }}
-                />
-                <Bar dataKey="vcpuPerCore" name="vCPU:pCore" shape={VcpuBar} radius={[3, 3, 0, 0]} />
-                <Bar dataKey="vramPerPram" name="vRAM:pRAM" shape={VramBar} radius={[3, 3, 0, 0]} />
-              </BarChart>
-            }
-            legend={
-              <>
-                <Swatch color={CHART.primary} label="vCPU:pCore" />
-                <Swatch color={CHART.secondary} label="vRAM:pRAM" />
-                <Swatch color={CHART.primaryOver} label="vCPU:pCore, host over target" />
-                <Swatch color={CHART.secondaryOver} label="vRAM:pRAM, host over target" />
-              </>
-            }
-            table={
-              <FigureTable
-                caption="Density per physical host (the chart's figures). VMs: powered on / powered off / templates; containers: total (unbounded)."
-                head={
-                  <>
-                    <Th>Host</Th>
-                    <Th>Cluster</Th>
-                    <Th right>VMs on / off / templates</Th>
-                    <Th right>vCPUs</Th>
-                    <Th right>Cores</Th>
-                    <Th right>vCPU:pCore</Th>
-                    <Th right>vRAM:pRAM</Th>
-                    <Th right>Containers (unbounded)</Th>
-                    <Th right>Consolidation</Th>
-                    <Th>Over target</Th>
-                  </>
-                }
-              >
-                {hosts.map((h) => (
-                  <tr key={h.key} className={h.overTarget ? "bg-red-50/50 dark:bg-red-950/30" : undefined}>
-                    <RowHeader className="whitespace-nowrap">
-                      <ObjectNameLink kind="host" id={h.key}>{h.hostName}</ObjectNameLink>
-                    </RowHeader>
-                    <td className={cx(tdClass, "whitespace-nowrap text-slate-600 dark:text-slate-400")}>{h.cluster}</td>
-                    <td className={numClass}>
-                      {formatCount(h.vmsPoweredOn)} / {formatCount(h.vmsPoweredOff)} / {formatCount(h.templates)}
-                    </td>
-                    <td className={numClass}>{formatCount(h.vcpusPoweredOn)}</td>
-                    <td className={numClass}>{formatCount(h.physicalCores)}</td>
-                    <td className={cx(numClass, h.vcpuPerCore !== null && h.vcpuPerCore > target.vcpuPerCore && "font-semibold text-red-700 dark:text-red-300")}>
-                      {formatRatio(h.vcpuPerCore)}
-                    </td>
-                    <td className={cx(numClass, h.vramPerPram !== null && h.vramPerPram > target.vramPerPram && "font-semibold text-red-700 dark:text-red-300")}>
-                      {formatRatio(h.vramPerPram)}
-                    </td>
-                    <td className={numClass}>
-                      {formatCount(h.containers)} ({formatCount(h.containersUnbounded)})
-                    </td>
-                    <td className={numClass}>{formatDecimal(h.consolidation)}</td>
-                    <td className={tdClass}>
-                      {h.overTarget ? <Badge tone="red">Yes</Badge> : <span className="text-slate-600 dark:text-slate-400">No</span>}
-                    </td>
-                  </tr>
-                ))}
-              </FigureTable>
-            }
-          />
-          <ListPager label="Hosts" pager={hostPages} />
+            <ChartWithTable
+              label="Bar chart of vCPU:pCore and vRAM:pRAM per physical host, with the target ratios"
+              chart={
+                <BarChart responsive width="100%" height="100%" data={chartData} margin={{ top: 16, right: 16, left: 0, bottom: 8 }}>
+                  <CartesianGrid strokeDasharray="3 3" stroke={CHART.grid} vertical={false} />
+                  <XAxis dataKey="name" tick={{ fontSize: 11, fill: CHART.axis }} />
+                  <YAxis tick={{ fontSize: 12, fill: CHART.axis }} width={40} />
+                  <Tooltip formatter={(value) => `${value}:1`} />
+                  <ReferenceLine
+                    y={target.vcpuPerCore}
+                    stroke={CHART.primary}
+                    strokeDasharray="6 4"
+                    ifOverflow="extendDomain"
+                    label={{ value: `vCPU target ${formatRatio(target.vcpuPerCore)}`, position: "insideTopRight", fontSize: 11, fill: CHART.reference }}
+                  />
+                  <ReferenceLine
+                    y={target.vramPerPram}
+                    stroke={CHART.secondary}
+                    strokeDasharray="6 4"
+                    ifOverflow="extendDomain"
+                    label={{ value: `vRAM target ${formatRatio(target.vramPerPram)}`, position: "insideBottomRight", fontSize: 11, fill: CHART.reference }}
+                  />
+                  <Bar dataKey="vcpuPerCore" name="vCPU:pCore" shape={VcpuBar} radius={[3, 3, 0, 0]} />
+                  <Bar dataKey="vramPerPram" name="vRAM:pRAM" shape={VramBar} radius={[3, 3, 0, 0]} />
+                </BarChart>
+              }
+              legend={
+                <>
+                  <Swatch color={CHART.primary} label="vCPU:pCore" />
+                  <Swatch color={CHART.secondary} label="vRAM:pRAM" />
+                  <Swatch color={CHART.primaryOver} label="vCPU:pCore, host over target" />
+                  <Swatch color={CHART.secondaryOver} label="vRAM:pRAM, host over target" />
+                </>
+              }
+              table={
+                <FigureTable
+                  caption="Density per physical host (the chart's figures). VMs: powered on / powered off / templates; containers: total (unbounded)."
+                  head={
+                    <>
+                      <Th>Host</Th>
+                      <Th>Cluster</Th>
+                      <Th right>VMs on / off / templates</Th>
+                      <Th right>vCPUs</Th>
+                      <Th right>Cores</Th>
+                      <Th right>vCPU:pCore</Th>
+                      <Th right>vRAM:pRAM</Th>
+                      <Th right>Containers (unbounded)</Th>
+                      <Th right>Consolidation</Th>
+                      <Th>Over target</Th>
+                    </>
+                  }
+                >
+                  {hosts.map((h) => (
+                    <tr key={h.key} className={h.overTarget ? "bg-red-50/50 dark:bg-red-950/30" : undefined}>
+                      <RowHeader className="whitespace-nowrap">
+                        <ObjectNameLink kind="host" id={h.key}>{h.hostName}</ObjectNameLink>
+                      </RowHeader>
+                      <td className={cx(tdClass, "whitespace-nowrap text-slate-600 dark:text-slate-400")}>{h.cluster}</td>
+                      <td className={numClass}>
+                        {formatCount(h.vmsPoweredOn)} / {formatCount(h.vmsPoweredOff)} / {formatCount(h.templates)}
+                      </td>
+                      <td className={numClass}>{formatCount(h.vcpusPoweredOn)}</td>
+                      <td className={numClass}>{formatCount(h.physicalCores)}</td>
+                      <td className={cx(numClass, h.vcpuPerCore !== null && h.vcpuPerCore > target.vcpuPerCore && "font-semibold text-red-700 dark:text-red-300")}>
+                        {formatRatio(h.vcpuPerCore)}
+                      </td>
+                      <td className={cx(numClass, h.vramPerPram !== null && h.vramPerPram > target.vramPerPram && "font-semibold text-red-700 dark:text-red-300")}>
+                        {formatRatio(h.vramPerPram)}
+                      </td>
+                      <td className={numClass}>
+                        {formatCount(h.containers)} ({formatCount(h.containersUnbounded)})
+                      </td>
+                      <td className={numClass}>{formatDecimal(h.consolidation)}</td>
+                      <td className={tdClass}>
+                        {h.overTarget ? <Badge tone="red">Yes</Badge> : <span className="text-slate-600 dark:text-slate-400">No</span>}
+                      </td>
+                    </tr>
+                  ))}
+                </FigureTable>
+              }
+            />
+            <ListPager label="Hosts" pager={hostPages} />
           </>
         )}
       </Section>
