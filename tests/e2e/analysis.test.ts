@@ -9,7 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatCount } from "../../components/format";
 import { ALL_RULES } from "../../server/analysis/rules";
-import { ADMIN, launchBrowser, signIn, startApp, type RunningApp } from "./harness";
+import { ADMIN, launchBrowser, signIn, startApp, type RunningApp, watchedPage } from "./harness";
 
 const screenshots = path.join(process.cwd(), "test-results");
 let app: RunningApp;
@@ -53,11 +53,7 @@ const findingTotal = (c: Customer) => c.summary.findings.bySeverity.reduce((sum,
 beforeAll(async () => {
   app = await startApp();
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") pageErrors.push(message.text());
-  });
+  page = await watchedPage(browser, pageErrors);
   await fs.mkdir(screenshots, { recursive: true });
   await signIn(page, app.baseUrl, ADMIN.email, ADMIN.password);
   const rows = await app.query<{ id: string; name: string }>("SELECT id, name FROM customer ORDER BY name");

@@ -10,7 +10,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CUSTOMERS } from "../../server/collectors/demo/fleet";
 import { formatCount, formatMiB } from "../../components/format";
-import { ADMIN, launchBrowser, signIn, startApp, type RunningApp } from "./harness";
+import { ADMIN, launchBrowser, signIn, startApp, type RunningApp, watchedPage } from "./harness";
 
 const screenshots = path.join(process.cwd(), "test-results");
 let app: RunningApp;
@@ -21,11 +21,7 @@ const pageErrors: string[] = [];
 beforeAll(async () => {
   app = await startApp();
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") pageErrors.push(message.text());
-  });
+  page = await watchedPage(browser, pageErrors);
   await fs.mkdir(screenshots, { recursive: true });
   await signIn(page, app.baseUrl, ADMIN.email, ADMIN.password);
 });

@@ -125,6 +125,16 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** A page (1440×900 unless told) whose uncaught errors and console errors go into `errors`: the tests expect none. */
+export async function watchedPage(browser: Browser, errors: string[], options: Parameters<Browser["newPage"]>[0] = {}): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, ...options });
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  return page;
+}
+
 /** Signs in through the sign-in page, as a person does, and waits for the Fleet page. */
 export async function signIn(page: Page, baseUrl: string, email: string, password: string) {
   await page.goto(`${baseUrl}/login`);

@@ -14,7 +14,7 @@ import { SUMMARY_LISTS, SUMMARY_PAGE } from "../../server/analysis/views";
 import { generateFleetSnapshot } from "../../server/collectors/demo/fleet";
 import { connect } from "../../server/db/client";
 import { applySnapshot } from "../../server/inventory/ingest";
-import { ADMIN, launchBrowser, signIn, startApp, type RunningApp } from "./harness";
+import { ADMIN, launchBrowser, signIn, startApp, type RunningApp, watchedPage } from "./harness";
 
 const screenshots = path.join(process.cwd(), "test-results");
 let app: RunningApp;
@@ -46,11 +46,7 @@ beforeAll(async () => {
   }
   await fs.mkdir(screenshots, { recursive: true });
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") pageErrors.push(message.text());
-  });
+  page = await watchedPage(browser, pageErrors);
   await signIn(page, app.baseUrl, ADMIN.email, ADMIN.password);
 }, 600_000);
 

@@ -21,7 +21,7 @@ import { connect, type Database } from "../../server/db/client";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { VERDICT_LABEL, type VerdictValue } from "../../server/analysis/labels";
 import { dependencyGuestSnapshot, dependencyVmSnapshot } from "../fixtures/dependencies";
-import { ADMIN, launchBrowser, signIn, startApp, type RunningApp } from "./harness";
+import { ADMIN, launchBrowser, signIn, startApp, type RunningApp, watchedPage } from "./harness";
 
 const screenshots = path.join(process.cwd(), "test-results");
 let app: RunningApp;
@@ -47,11 +47,7 @@ beforeAll(async () => {
   await applySnapshot(guests.id, dependencyGuestSnapshot(), { database });
   await createUser(database, { email: VIEWER.email, name: "Viewer", password: VIEWER.password, role: "viewer", allCustomers: true, customerIds: [] });
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") pageErrors.push(message.text());
-  });
+  page = await watchedPage(browser, pageErrors, { viewport: { width: 1440, height: 1000 } });
   await fs.mkdir(screenshots, { recursive: true });
   await signIn(page, app.baseUrl, ADMIN.email, ADMIN.password);
 }, 600_000);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "../../server/auth/tokens";
 import { createUser } from "../../server/auth/users";
 import { connect } from "../../server/db/client";
-import { launchBrowser, signIn, startApp, type RunningApp } from "./harness";
+import { launchBrowser, signIn, startApp, type RunningApp, watchedPage } from "./harness";
 
 const ENGINEER = { email: "rhea@example.com", password: "engineer-password-1" };
 const screenshots = path.join(process.cwd(), "test-results");
@@ -44,11 +44,7 @@ beforeAll(async () => {
   }
   await fs.mkdir(screenshots, { recursive: true });
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") pageErrors.push(message.text());
-  });
+  page = await watchedPage(browser, pageErrors);
   await signIn(page, app.baseUrl, ENGINEER.email, ENGINEER.password);
 }, 600_000);
 

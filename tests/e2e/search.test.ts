@@ -10,7 +10,7 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { objectHref } from "../../components/links";
-import { ADMIN, launchBrowser, signIn, startApp, type RunningApp } from "./harness";
+import { ADMIN, launchBrowser, signIn, startApp, type RunningApp, watchedPage } from "./harness";
 
 const screenshots = path.join(process.cwd(), "test-results");
 let app: RunningApp;
@@ -45,11 +45,7 @@ beforeAll(async () => {
   expect(found.length, "a demo VM with a unique name and MAC").toBe(1);
   vm = found[0]!;
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") pageErrors.push(message.text());
-  });
+  page = await watchedPage(browser, pageErrors);
   await fs.mkdir(screenshots, { recursive: true });
   await signIn(page, app.baseUrl, ADMIN.email, ADMIN.password);
 }, 600_000);

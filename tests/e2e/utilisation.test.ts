@@ -13,7 +13,7 @@ import { connect, type Database } from "../../server/db/client";
 import { applySnapshot } from "../../server/inventory/ingest";
 import type { SnapshotInput } from "../../server/inventory/snapshot";
 import type { UtilisationSeriesInput } from "../../server/utilisation/series";
-import { ADMIN, launchBrowser, signIn, startApp, type RunningApp } from "./harness";
+import { ADMIN, launchBrowser, signIn, startApp, type RunningApp, watchedPage } from "./harness";
 
 const screenshots = path.join(process.cwd(), "test-results");
 let app: RunningApp;
@@ -75,11 +75,7 @@ beforeAll(async () => {
     await applySnapshot(source.id, estate(measured), { database });
   }
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") pageErrors.push(message.text());
-  });
+  page = await watchedPage(browser, pageErrors);
   await fs.mkdir(screenshots, { recursive: true });
   await signIn(page, app.baseUrl, ADMIN.email, ADMIN.password);
 });
