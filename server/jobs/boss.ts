@@ -24,6 +24,13 @@
  * - A run whose worker died is failed at once by any other worker (the advisory-lock lease of
  *   queue.ts: pg-boss's expiry alone would wait for the time limit), and its job failed too, so
  *   that pg-boss retries it.
+ * - `analyse-customer`: a customer's analysis after its ingest, at most one waiting per customer
+ *   (pg-boss's `short` policy: a second send while one waits is the same job). Never two of one
+ *   customer at once, by an advisory lock the job takes without waiting (worker.ts): a job that
+ *   finds its customer's analysis running elsewhere comes back a little later instead of holding
+ *   its worker. Until this version the queue was `stately`, whose job for a customer already
+ *   being analysed blocked every other customer's behind it (#535 as above); ensureQueues moves an
+ *   install's queue to `short`.
  *
  * pg-boss 10.4 is used because it is the newest line whose engines allow Node 20 (11 and later
  * declare node >= 22); its API (send, work, createQueue with policies, fail, cancel) is the same.
@@ -88,9 +95,13 @@ export async function cancelCollectJobs(q: Queryable, runId: string): Promise<nu
   return rows.length;
 }
 
-/** Queues the analysis of a customer (at most one waiting per customer). */
-export async function sendAnalyseJob(q: Queryable, job: AnalyseJob) {
-  return sender.send(ANALYSE_QUEUE, { ...job }, { singletonKey: job.customerId, db: bossDb(q) });
+/** Queues the analysis of a customer (at most one waiting per customer: null when one waits already). */
+export async function sendAnalyseJob(q: Queryable, job: AnalyseJob, options: { startAfterSeconds?: number } = {}) {
+  return sender.send(ANALYSE_QUEUE, { ...job }, {
+    singletonKey: job.customerId,
+    db: bossDb(q),
+    ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+  });
 }
 
 /** The seconds a collection job may stay active before pg-boss gives up on its worker. */
@@ -129,15 +140,20 @@ export async function ensureQueues(
     retryBackoff: true,
     expireInSeconds: collectExpirySeconds(timeoutMs),
   };
-  const analyse: Omit<PgBoss.Queue, "name"> = { policy: "stately", retryLimit: 1, retryDelay: 60, expireInSeconds: 15 * 60 };
+  const analyse: Omit<PgBoss.Queue, "name"> = { policy: "short", retryLimit: 1, retryDelay: 60, expireInSeconds: 15 * 60 };
   if (await boss.getQueue(LEGACY_COLLECT_QUEUE)) await boss.deleteQueue(LEGACY_COLLECT_QUEUE).catch(() => undefined);
   for (const [name, options] of [
     [COLLECT_QUEUE, collect],
     [ANALYSE_QUEUE, analyse],
   ] as const) {
-    // An install's queues keep their settings; a caller that names its retries sets them (tests).
-    if (await boss.getQueue(name)) {
-      if (name === COLLECT_QUEUE && (retry.limit !== undefined || retry.delaySeconds !== undefined)) {
+    // An install's queues keep their settings; a caller that names its retries sets them (tests);
+    // the analysis queue of an earlier version is moved off `stately` (its jobs waiting keep theirs).
+    const existing = await boss.getQueue(name);
+    if (existing) {
+      if (
+        (name === COLLECT_QUEUE && (retry.limit !== undefined || retry.delaySeconds !== undefined)) ||
+        (name === ANALYSE_QUEUE && existing.policy !== options.policy)
+      ) {
         await boss.updateQueue(name, { name, ...options });
       }
     } else {

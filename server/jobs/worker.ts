@@ -5,7 +5,8 @@
  * and neither the dashboard nor the other collections notice. It retries what failed for a passing
  * reason, fails the runs of dead workers at once (leases, see queue.ts), kills a run's process when
  * it is cancelled, and queues due sources at their interval. `analyse-customer` jobs (queued after
- * each successful run, one waiting per customer) are taken here too (ANALYSE_HOOK below).
+ * each successful run, one waiting per customer, never two of one customer at once: whileAnalysing)
+ * are taken here too (ANALYSE_HOOK below).
  *
  * Started by `npm start` (one, in-process, unless FLEETLENS_WORKERS=0) and by `npm run worker`.
  */
@@ -56,6 +57,8 @@ export interface WorkerOptions {
   pollingSeconds?: number;
   /** Retries of a run failed for a passing reason, and the first delay (doubled each time). */
   retry?: { limit?: number; delaySeconds?: number };
+  /** An analysis job whose customer is being analysed elsewhere comes back after this many seconds (default 15). */
+  analyseRetrySeconds?: number;
 }
 
 export interface Worker {
@@ -95,6 +98,27 @@ export function describeChildExit(
  */
 async function ANALYSE_HOOK(database: Database, customerId: string): Promise<void> {
   await customerAnalysis(database, customerId);
+}
+
+/** Advisory lock namespace ("FA": Fleetlens analysis) held while a customer's analysis job runs; the key is hashtext(customer id). */
+export const ANALYSIS_LOCK_CLASS = 0x4641;
+
+/**
+ * Runs `analyse` for the customer unless its analysis job runs elsewhere (another worker holds the
+ * lock): then nothing is run and false is answered, at once, so that the caller's worker can go on.
+ */
+export async function whileAnalysing(database: Database, customerId: string, analyse: () => Promise<void>): Promise<boolean> {
+  const client = await database.pool.connect();
+  let locked = false;
+  try {
+    locked = (await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked`, [ANALYSIS_LOCK_CLASS, customerId])).rows[0]!.locked;
+    if (!locked) return false;
+    await analyse();
+    return true;
+  } finally {
+    if (locked) await client.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [ANALYSIS_LOCK_CLASS, customerId]).catch(() => undefined);
+    client.release();
+  }
 }
 
 export async function startWorker(database: Database, options: WorkerOptions): Promise<Worker> {
@@ -281,8 +305,15 @@ export async function startWorker(database: Database, options: WorkerOptions): P
     return { runId, failed: run?.error ?? "the run was deleted" };
   };
 
+  const analyseRetrySeconds = options.analyseRetrySeconds ?? 15;
   const analyseJob = async ([job]: PgBoss.Job<AnalyseJob>[]) => {
-    if (job) await ANALYSE_HOOK(database, job.data.customerId);
+    if (!job) return;
+    const { customerId } = job.data;
+    if (await whileAnalysing(database, customerId, () => ANALYSE_HOOK(database, customerId))) return;
+    // Its analysis runs elsewhere (begun perhaps before the ingest that sent this job): again later,
+    // unless a job of the customer waits already.
+    await sendAnalyseJob(database.pool, { customerId }, { startAfterSeconds: analyseRetrySeconds });
+    log(`analysis of customer ${customerId}: running elsewhere, again in ${analyseRetrySeconds} s`);
   };
 
   const cancel = (runId: string) => {

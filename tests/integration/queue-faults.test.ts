@@ -2,17 +2,20 @@
  * The collection queue (pg-boss) against real PostgreSQL, real
  * collection processes and real endpoints on this machine: one job per run, retries for passing
  * failures and none for a wrong configuration, cancellation, and the faults it must survive (a
- * worker killed mid-run, an endpoint that never answers among fifty sources, two workers racing).
+ * worker killed mid-run, an endpoint that never answers among fifty sources, two workers racing);
+ * analysis jobs never two of one customer at once, without holding up another customer's.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { prepareQueues, retryable } from "../../server/jobs/boss";
+import { ANALYSE_QUEUE, prepareQueues, retryable, sendAnalyseJob } from "../../server/jobs/boss";
 import { COLLECTION_TIMEOUT_MS, startCollection } from "../../server/jobs/collect";
 import { cancelRun, insertQueuedRun } from "../../server/jobs/queue";
-import { startWorker, type WorkerOptions } from "../../server/jobs/worker";
+import { ANALYSIS_LOCK_CLASS, startWorker, type WorkerOptions } from "../../server/jobs/worker";
+import { applySnapshot } from "../../server/inventory/ingest";
+import { smallSnapshot } from "../fixtures/snapshots";
 import { createTestDatabase, settledRun, type TestDatabase } from "./db";
 
 const run = promisify(execFile);
@@ -160,6 +163,53 @@ describe("pg-boss collection worker", () => {
     expect(await runsOf(source.id)).toHaveLength(1); // not retried
     expect(await t.prisma.virtualMachine.count({ where: { sourceId: source.id } })).toBe(0);
   });
+});
+
+describe("analysis jobs", () => {
+  const stored = async (id: string) =>
+    (await t.pool.query(`SELECT 1 FROM customer_analysis WHERE customer_id = $1`, [id])).rowCount === 1;
+
+  it("moves the queue of an earlier version off the stately policy", async () => {
+    await prepareQueues(t.url, COLLECTION_TIMEOUT_MS);
+    await t.pool.query(`UPDATE pgboss.queue SET policy = 'stately' WHERE name = $1`, [ANALYSE_QUEUE]);
+    await prepareQueues(t.url, COLLECTION_TIMEOUT_MS);
+    const { rows } = await t.pool.query(`SELECT policy FROM pgboss.queue WHERE name = $1`, [ANALYSE_QUEUE]);
+    expect(rows).toEqual([{ policy: "short" }]);
+  });
+
+  it("a customer being analysed elsewhere waits for it without holding up another customer's analysis", async () => {
+    const ids: string[] = [];
+    for (const name of ["Analysed elsewhere", "Analysed now"]) {
+      const customer = await t.prisma.customer.create({ data: { name } });
+      const source = await t.prisma.source.create({ data: { customerId: customer.id, kind: "demo", name, endpoint: "demo:initech", enabled: false } });
+      await applySnapshot(source.id, smallSnapshot({ vms: 5, containers: 3 }), { database: t });
+      ids.push(customer.id);
+    }
+    const [busy, other] = ids as [string, string];
+    // The first customer's analysis is running elsewhere (another worker holds its lock).
+    const elsewhere = await t.pool.connect();
+    onTestFinished(() => elsewhere.release());
+    await elsewhere.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [ANALYSIS_LOCK_CLASS, busy]);
+    await sendAnalyseJob(t.pool, { customerId: busy });
+    await sendAnalyseJob(t.pool, { customerId: other });
+    // One waiting per customer: a second send while the first waits is the same job.
+    expect(await sendAnalyseJob(t.pool, { customerId: other })).toBeNull();
+    await worker({ analyseRetrySeconds: 1 });
+
+    // The other customer's analysis is not held up (one worker, taking jobs one at a time).
+    await until("the other customer's analysis stored", () => stored(other), 30_000);
+    expect(await stored(busy)).toBe(false);
+    // The busy customer's job came back for later, and again, without running its analysis.
+    await until("the busy customer's job sent again", async () => {
+      const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND singleton_key = $2`, [ANALYSE_QUEUE, busy]);
+      return rows[0]!.n >= 3;
+    });
+    expect(await stored(busy)).toBe(false);
+
+    // Its analysis elsewhere ends: the job that comes back computes it.
+    await elsewhere.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [ANALYSIS_LOCK_CLASS, busy]);
+    await until("the busy customer's analysis stored", () => stored(busy), 30_000);
+  }, 90_000);
 });
 
 describe("runs of one source, one at a time", () => {
