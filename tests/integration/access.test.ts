@@ -62,6 +62,7 @@ const sampleInputs = (): Record<string, () => unknown> => ({
   "analysis.guests": () => ({ customerId: ids.acme }),
   "analysis.utilisation": () => ({ customerId: ids.acme }),
   "analysis.utilisationVms": () => ({ customerId: ids.acme, status: "insufficient-data" }),
+  "analysis.list": () => ({ customerId: ids.acme, list: "isolationHosts" }),
   "analysis.utilisationHistory": () => ({ customerId: ids.acme, objectKind: "virtualMachine", objectKey: ids.acmeVm }),
   "objects.host": () => ({ customerId: ids.acme, id: ids.acmeHost }),
   "objects.vm": () => ({ customerId: ids.acme, id: ids.acmeVm }),
