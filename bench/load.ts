@@ -89,7 +89,9 @@ async function main() {
     let random = 19;
     const next = (n: number) => {
       random = (random * 1103515245 + 12345) % 2147483648;
-      return random % n;
+      // The high bits: this generator's low bits repeat with a short period (the tab chosen cycled
+      // through a few tabs only; analysis.customer was never called).
+      return Math.floor((random / 2147483648) * n);
     };
     await Promise.all(
       tokens.map(async (token) => {
