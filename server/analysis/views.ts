@@ -222,18 +222,27 @@ export function vmUseRows(analysis: Analysis, filter: VmUseFilter) {
  */
 export const SUMMARY_PAGE = 50;
 
+/** A list: its items in the analysis, and each item as sent (mapped a page at a time, never the whole list). */
+const list = <T, R>(items: (a: Analysis) => readonly T[], row: (item: T) => R) => ({ items, row });
+const asIs = <T>(item: T) => item;
+/** A host row as pages take it: its hostKey as `key`. */
+const keyed = <T extends { hostKey: string }>({ hostKey, ...rest }: T) => ({ ...rest, key: hostKey });
+
 export const SUMMARY_LISTS = {
-  densityHosts: (a: Analysis) => a.density.hosts.map(({ hostKey, ...rest }) => ({ ...rest, key: hostKey })),
-  densityClusters: (a: Analysis) => a.density.clusters,
-  isolationHosts: (a: Analysis) => a.isolation.hosts.map(({ hostKey, ...rest }) => ({ ...rest, key: hostKey })),
+  densityHosts: list((a) => a.density.hosts, keyed),
+  densityClusters: list((a) => a.density.clusters, asIs),
+  isolationHosts: list((a) => a.isolation.hosts, keyed),
   // Templates are not workloads: listed apart, out of the verdicts, candidates and savings.
-  templates: (a: Analysis) => a.migration.templates.map((t) => ({ key: t.key, name: t.name, host: t.hostName, cluster: t.cluster, os: t.os })),
-  utilisationHosts: (a: Analysis) => a.utilisation.hosts,
-  utilisationClusters: (a: Analysis) => a.utilisation.clusters,
+  templates: list(
+    (a) => a.migration.templates,
+    (t) => ({ key: t.key, name: t.name, host: t.hostName, cluster: t.cluster, os: t.os }),
+  ),
+  utilisationHosts: list((a) => a.utilisation.hosts, asIs),
+  utilisationClusters: list((a) => a.utilisation.clusters, asIs),
 } as const;
 export type SummaryList = keyof typeof SUMMARY_LISTS;
 export const SUMMARY_LIST_NAMES = Object.keys(SUMMARY_LISTS) as [SummaryList, ...SummaryList[]];
-export type SummaryListRow<K extends SummaryList> = ReturnType<(typeof SUMMARY_LISTS)[K]>[number];
+export type SummaryListRow<K extends SummaryList> = ReturnType<(typeof SUMMARY_LISTS)[K]["row"]>;
 
 /** A list's page and its length. */
 export interface ListPage<T> {
@@ -241,15 +250,16 @@ export interface ListPage<T> {
   total: number;
 }
 
-/** The rows of one of the summary's lists (for memoisedRows: built once per analysis). */
-export function summaryListRows(analysis: Analysis, filter: { list: SummaryList }): unknown[] {
-  return SUMMARY_LISTS[filter.list](analysis);
+/** One page of a list (analysis.list); only that page's items are mapped. */
+export function listPage<K extends SummaryList>(analysis: Analysis, name: K, page: number, pageSize: number): ListPage<SummaryListRow<K>> {
+  const { items, row } = SUMMARY_LISTS[name] as unknown as { items: (a: Analysis) => readonly unknown[]; row: (item: unknown) => SummaryListRow<K> };
+  const all = items(analysis);
+  return { rows: all.slice(page * pageSize, (page + 1) * pageSize).map(row), total: all.length };
 }
 
 /** A list's first page, as the summary carries it. */
-export function firstPageOf<K extends SummaryList>(analysis: Analysis, list: K): ListPage<SummaryListRow<K>> {
-  const rows = SUMMARY_LISTS[list](analysis) as SummaryListRow<K>[];
-  return { rows: rows.slice(0, SUMMARY_PAGE), total: rows.length };
+export function firstPageOf<K extends SummaryList>(analysis: Analysis, name: K): ListPage<SummaryListRow<K>> {
+  return listPage(analysis, name, 0, SUMMARY_PAGE);
 }
 
 /** The customer page's summary: every chart's figures, the long lists' first pages. */

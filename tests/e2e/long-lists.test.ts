@@ -10,7 +10,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatCount } from "../../components/format";
 import { analyseCustomer, customerAnalysis } from "../../server/analysis/stored";
-import { SUMMARY_LISTS, SUMMARY_PAGE } from "../../server/analysis/views";
+import { listPage, SUMMARY_PAGE } from "../../server/analysis/views";
 import { generateFleetSnapshot } from "../../server/collectors/demo/fleet";
 import { connect } from "../../server/db/client";
 import { applySnapshot } from "../../server/inventory/ingest";
@@ -39,8 +39,8 @@ beforeAll(async () => {
     await applySnapshot(source!.id, generateFleetSnapshot({ seed: 11, vms: 4000, containers: 12_000 }), { database });
     await analyseCustomer(database, customerId);
     const { analysis } = await customerAnalysis(database, customerId);
-    isolationHosts = SUMMARY_LISTS.isolationHosts(analysis).map((h) => h.hostName);
-    densityHosts = SUMMARY_LISTS.densityHosts(analysis).map((h) => h.hostName);
+    isolationHosts = listPage(analysis, "isolationHosts", 0, Number.MAX_SAFE_INTEGER).rows.map((h) => h.hostName);
+    densityHosts = listPage(analysis, "densityHosts", 0, Number.MAX_SAFE_INTEGER).rows.map((h) => h.hostName);
   } finally {
     await database.close();
   }

@@ -17,7 +17,10 @@ import {
   forgetCachedAnalyses,
   SUMMARY_FORMAT,
 } from "../../server/analysis/stored";
-import { SUMMARY_LIST_NAMES, SUMMARY_LISTS, SUMMARY_PAGE, utilisationSummary, type SummaryList } from "../../server/analysis/views";
+import { listPage, SUMMARY_LIST_NAMES, SUMMARY_PAGE, utilisationSummary, type SummaryList } from "../../server/analysis/views";
+
+/** Every row of a list, as its pages give them. */
+const wholeList = (analysis: Parameters<typeof listPage>[0], list: SummaryList) => listPage(analysis, list, 0, Number.MAX_SAFE_INTEGER).rows;
 import { generateFleetSnapshot } from "../../server/collectors/demo/fleet";
 import { applySnapshot } from "../../server/inventory/ingest";
 import { createTestDatabase, type TestDatabase } from "./db";
@@ -63,7 +66,7 @@ describe("the summary's long lists", () => {
     expect(pages.isolationHosts.total).toBeGreaterThan(2 * SUMMARY_PAGE);
     expect(pages.densityHosts.total).toBeGreaterThan(SUMMARY_PAGE);
     for (const list of SUMMARY_LIST_NAMES) {
-      const whole = JSON.parse(JSON.stringify(SUMMARY_LISTS[list](analysis))) as unknown[];
+      const whole = JSON.parse(JSON.stringify(wholeList(analysis, list))) as unknown[];
       const first = pages[list];
       expect(first.total, list).toBe(whole.length);
       expect(first.rows.length, list).toBe(Math.min(SUMMARY_PAGE, whole.length));
@@ -87,7 +90,7 @@ describe("the summary's long lists", () => {
     // Each list at most a page: its lists whole would be more than the answer.
     const { analysis } = await customerAnalysis(t, customerId);
     const whole = ["densityHosts", "densityClusters", "isolationHosts", "templates"] as const;
-    expect(whole.reduce((sum, list) => sum + Buffer.byteLength(JSON.stringify(SUMMARY_LISTS[list](analysis))), 0)).toBeGreaterThan(bytes);
+    expect(whole.reduce((sum, list) => sum + Buffer.byteLength(JSON.stringify(wholeList(analysis, list))), 0)).toBeGreaterThan(bytes);
     expect(bytes).toBeLessThan(200_000);
   });
 

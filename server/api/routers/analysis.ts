@@ -17,13 +17,10 @@ import {
   findingFilterSchema,
   findingRows,
   fleetSummaryOf,
+  listPage,
   SUMMARY_LIST_NAMES,
-  summaryListRows,
   verdictFilterSchema,
   verdictRows,
-  type ListPage,
-  type SummaryList,
-  type SummaryListRow,
 } from "../../analysis/views";
 import { customerAnalysisSummary } from "../../analysis/stored";
 import { memoisedRows } from "../../analysis/memo";
@@ -89,10 +86,9 @@ export const analysisRouter = createTRPCRouter({
    */
   list: customerProcedure
     .input(z.object({ list: z.enum(SUMMARY_LIST_NAMES), ...paging }))
-    .query(async ({ ctx, input }): Promise<ListPage<SummaryListRow<SummaryList>>> => {
+    .query(async ({ ctx, input }) => {
       const { analysis } = await customerAnalysis(ctx.database, input.customerId);
-      const rows = memoisedRows(summaryListRows, analysis, { list: input.list }) as readonly SummaryListRow<SummaryList>[];
-      return pageOf(rows, input);
+      return listPage(analysis, input.list, input.page, input.pageSize);
     }),
 
   /** The VMs' measured use and what it asks for, paged, sorted and filtered by status on the server. */
