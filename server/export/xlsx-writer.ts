@@ -121,8 +121,8 @@ function textCell(value: string, ref: string, header: boolean): string {
   const text = cellText(value);
   const quoted = startsLikeFormula(text);
   const style = header ? (quoted ? QUOTED_HEADER_STYLE : HEADER_STYLE) : quoted ? QUOTED_STYLE : 0;
-  // xml:space="preserve" only where white space starts or ends the text (as Excel writes it): a
-  // fifth of a typical row's XML less to build and deflate.
+  // xml:space="preserve" only where white space starts or ends the text, as Excel writes it (the
+  // 200k-row VM export 5 % smaller; no faster).
   const preserve = isXmlSpace(text.charCodeAt(0)) || isXmlSpace(text.charCodeAt(text.length - 1));
   return `<c${ref}${style ? ` s="${style}"` : ""} t="inlineStr"><is>${preserve ? '<t xml:space="preserve">' : "<t>"}${xmlText(text)}</t></is></c>`;
 }

@@ -146,14 +146,12 @@ export async function ensureQueues(
     [COLLECT_QUEUE, collect],
     [ANALYSE_QUEUE, analyse],
   ] as const) {
-    // An install's queues keep their settings; a caller that names its retries sets them (tests);
-    // the analysis queue of an earlier version is moved off `stately` (its jobs waiting keep theirs).
+    // An install's queues keep their settings, but for a policy this version changed (the analysis
+    // queue was `stately`; jobs already waiting keep theirs); a caller that names its retries sets
+    // them (tests).
     const existing = await boss.getQueue(name);
     if (existing) {
-      if (
-        (name === COLLECT_QUEUE && (retry.limit !== undefined || retry.delaySeconds !== undefined)) ||
-        (name === ANALYSE_QUEUE && existing.policy !== options.policy)
-      ) {
+      if (existing.policy !== options.policy || (name === COLLECT_QUEUE && (retry.limit !== undefined || retry.delaySeconds !== undefined))) {
         await boss.updateQueue(name, { name, ...options });
       }
     } else {
