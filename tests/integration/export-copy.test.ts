@@ -95,6 +95,19 @@ afterAll(async () => {
   await t.drop();
 });
 
+/** The promise's value, or a failure naming the step that took longer than `ms` (a test time-out names none). */
+async function within<T>(step: string, ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${step} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function bytes(body: ReadableStream<Uint8Array>): Promise<Buffer> {
   return Buffer.from(await new Response(body).arrayBuffer());
 }
@@ -208,14 +221,17 @@ describe("xlsx read through COPY", () => {
 });
 
 describe("a download cancelled mid-COPY", () => {
+  const VMS = 3_000;
   it("stops the COPY on the server and gives no connection back to the pool half-read", async () => {
     // Enough rows that COPY's output fills the socket's buffers: the server is still sending when the reader goes.
-    const many = smallSnapshot({ vms: 30_000, containers: 0 });
-    // About 800 bytes a row: 24 MB, far more than the socket buffers between the server and us hold.
-    many.virtualMachines = many.virtualMachines!.map((vm, i) => ({ ...vm, ipAddresses: Array.from({ length: 50 }, (_, k) => `10.${k}.${i % 250}.${i % 200}`) }));
+    // Few rows with long cells: a 30,000-VM ingest took 14-18 s on a busy 2-core machine and once,
+    // in CI, ran the test past its time limit.
+    const many = smallSnapshot({ vms: VMS, containers: 0 });
+    // About 8 kB a row: 24 MB, far more than the socket buffers between the server and us hold.
+    many.virtualMachines = many.virtualMachines!.map((vm, i) => ({ ...vm, ipAddresses: Array.from({ length: 500 }, (_, k) => `10.${k % 250}.${i % 250}.${i % 200}`) }));
     const other = (await t.prisma.customer.create({ data: { name: "Big" } })).id;
     const source = await t.prisma.source.create({ data: { customerId: other, kind: "demo", name: "big", endpoint: "demo:big" } });
-    await applySnapshot(source.id, many, { database: t });
+    await within("the ingest", 60_000, applySnapshot(source.id, many, { database: t }));
     const table = TABLE_EXPORTS.vms;
     const filter = parseTableFilter(table, new URLSearchParams());
     const columns = parseColumns(table, new URLSearchParams());
@@ -231,19 +247,19 @@ describe("a download cancelled mid-COPY", () => {
       const reader = body.getReader();
       // Past the header (and the workbook's small parts): the COPY is streaming.
       for (let received = 0; received < 256 * 1024; ) {
-        const chunk = await reader.read();
+        const chunk = await within(`a ${format} read`, 20_000, reader.read());
         expect(chunk.done).toBe(false);
         received += chunk.value!.length;
       }
       expect(await copying()).toBe(1);
-      await reader.cancel();
+      await within(`cancelling the ${format} body`, 10_000, reader.cancel());
       await expect.poll(copying, { timeout: 10_000 }).toBe(0);
       await expect.poll(() => t.pool.totalCount - t.pool.idleCount, { timeout: 5_000 }).toBe(0);
     }
     // Read to the end, the connection goes back to the pool in working order.
     const source2 = await table.rows(t, other, filter.value);
-    const all = await bytes(tableCsvStream(source2, columns.value.columns));
-    expect(all.toString("utf8").split("\n").length).toBe(30_000 + 2);
+    const all = await within("reading the whole CSV", 30_000, bytes(tableCsvStream(source2, columns.value.columns)));
+    expect(all.toString("utf8").split("\n").length).toBe(VMS + 2);
     expect((await t.pool.query<{ n: number }>("SELECT 1 AS n")).rows[0]!.n).toBe(1);
   }, 120_000);
 });
