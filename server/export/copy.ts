@@ -7,8 +7,8 @@
  *   csv.ts's csvField would write it (text neutralised against formulas by the same rule as
  *   formula.ts, numbers as JavaScript prints them, nothing for null or ""), so the file is
  *   byte-identical to the row-by-row writer's for the same rows, at the speed of COPY (bench/export.ts).
- * - xlsx: Postgres sends the cells as text (FORMAT text, no type parsing in JavaScript), parsed here
- *   into the xlsx writer's rows.
+ * - xlsx: Postgres sends the cells as text (FORMAT text, no type parsing in JavaScript), made into
+ *   worksheet rows bytes to bytes (xlsx-rows.ts).
  *
  * A column takes part when it says how Postgres computes it (ExportColumn.sql, an expression over the
  * table query's select list); a table whose chosen columns all do is exported this way, any other
@@ -28,7 +28,8 @@ import type { TableQuery } from "../api/inventory-tables";
 import { chunkStream, csvHeader, csvStream, type ExportColumn } from "./csv";
 import type { ExportRows } from "./inventory";
 import { xlsxCellStream, xlsxStream, type XlsxOptions } from "./xlsx";
-import type { XlsxTextRows } from "./xlsx-writer";
+import { CopyRowsXml } from "./xlsx-rows";
+import type { XlsxRowElements } from "./xlsx-writer";
 
 /** How Postgres computes one export cell: text, or a number (integer or double precision). */
 export interface SqlCell {
@@ -185,17 +186,12 @@ function textCellSql(cell: SqlCell, x: string): string {
   return cell.kind === "float" ? sqlJsNumber(x) : `${x}::text`;
 }
 
-const UNESCAPE: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
-/** COPY's text format: a backslash before b f n r t v is that control character, before anything else that character. */
-const unescape = (field: string) => field.replace(/\\(.)/gs, (_, c: string) => UNESCAPE[c] ?? c);
-
 /**
- * The rows as text fields for the xlsx writer (XlsxTextRows: text unescaped, numbers as JavaScript
- * writes them, null for nothing), read through COPY's text format when Postgres can compute every
- * cell; null otherwise. Lines are cut at the last newline of each chunk (a newline byte never occurs
- * inside a UTF-8 character), fields at tabs (COPY escapes tabs in text); `\N` is null.
+ * The rows as `<row>` elements for the xlsx writer, made by xlsx-rows.ts from COPY's text format
+ * (text as is, numbers as JavaScript writes them, `\N` for null) when Postgres can compute every
+ * cell; null otherwise.
  */
-export function copyTextRows<R>(pool: pg.Pool, query: CopyQuery, columns: readonly ExportColumn<R>[]): XlsxTextRows | null {
+export function copyRowElements<R>(pool: pg.Pool, query: CopyQuery, columns: readonly ExportColumn<R>[]): XlsxRowElements | null {
   const cells = cellsOf(columns);
   const where = literalWhere(query);
   if (!cells || where === null) return null;
@@ -205,33 +201,15 @@ export function copyTextRows<R>(pool: pg.Pool, query: CopyQuery, columns: readon
     cells.map((cell, i) => textCellSql(cell, `(${cell.expr})`) + ` AS c${i}`),
     "FORMAT text",
   );
-  const count = cells.length;
-  const fields = (async function* () {
-    let rest: Buffer | null = null;
-    for await (const chunk of copyChunks(pool, sql)) {
-      const data: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
-      const end = data.lastIndexOf(10);
-      if (end < 0) {
-        rest = data;
-        continue;
-      }
-      rest = end + 1 < data.length ? data.subarray(end + 1) : null;
-      const lines = data.toString("utf8", 0, end).split("\n");
-      const rows: (string | null)[][] = new Array(lines.length);
-      for (let l = 0; l < lines.length; l++) {
-        const row: (string | null)[] = lines[l]!.split("\t");
-        if (row.length !== count) throw new Error(`export: a COPY line has ${row.length} fields, not ${count}`);
-        for (let i = 0; i < count; i++) {
-          const field = row[i]!;
-          if (field.includes("\\")) row[i] = field === "\\N" ? null : unescape(field);
-        }
-        rows[l] = row;
-      }
-      yield* rows;
-    }
-    if (rest) throw new Error("export: COPY ended inside a line");
+  const xml = new CopyRowsXml(
+    cells.map((cell) => cell.kind !== "text"),
+    2,
+  );
+  const elements = (async function* () {
+    for await (const chunk of copyChunks(pool, sql)) yield* xml.push(chunk);
+    yield* xml.end();
   })();
-  return { fields, numeric: cells.map((cell) => cell.kind !== "text") };
+  return { elements, count: () => xml.lastRow - 1 };
 }
 
 /** A table export's CSV body: written by Postgres through COPY when it can be, else row by row (csv.ts). */
@@ -242,7 +220,7 @@ export function tableCsvStream<R>(source: ExportRows<R>, columns: readonly Expor
 
 /** A table export's xlsx body: its cells read through COPY when Postgres can compute them, else row by row (xlsx.ts). */
 export function tableXlsxStream<R>(source: ExportRows<R>, columns: readonly ExportColumn<R>[], options: XlsxOptions = {}): ReadableStream<Uint8Array> {
-  const copied = source.copy && copyTextRows(source.copy.pool, source.copy.query, columns);
+  const copied = source.copy && copyRowElements(source.copy.pool, source.copy.query, columns);
   return copied
     ? xlsxCellStream(
         columns.map((c) => c.header),

@@ -24,7 +24,7 @@ export type CellValue = string | number | boolean | Date | null;
 export interface XlsxSheet {
   name: string;
   header: string[];
-  rows: Iterable<CellValue[]> | AsyncIterable<CellValue[]> | XlsxTextRows;
+  rows: Iterable<CellValue[]> | AsyncIterable<CellValue[]> | XlsxRowElements;
   /** A bold header row frozen at the top while scrolling (the table exports); RVTools' tabs have plain headers. */
   frozenHeader?: boolean;
 }
@@ -39,13 +39,13 @@ export const MAX_COLUMNS = 16_384;
 export const MAX_CELL_CHARS = 32_767;
 
 /**
- * Rows as text fields, as a database sends them (copy.ts: COPY's text format): null for nothing, a
- * number column's field written as the number is (JavaScript's form). Written straight into the
- * sheet without making each row's cells first.
+ * Rows made already as `<row>` elements, numbered from 2 (the header is row 1): xlsx-rows.ts makes
+ * them from COPY's text format (copy.ts) without making each row's cells first. `count()`: how many,
+ * once they are all read.
  */
-export interface XlsxTextRows {
-  fields: AsyncIterable<(string | null)[]>;
-  numeric: readonly boolean[];
+export interface XlsxRowElements {
+  elements: AsyncIterable<Buffer>;
+  count(): number;
 }
 
 /** Characters XML 1.0 cannot hold (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/FFFF). */
@@ -117,7 +117,8 @@ export function cellText(value: string): string {
 /** XML's white space: space, tab, line feed, carriage return. */
 const isXmlSpace = (code: number) => code === 32 || code === 9 || code === 10 || code === 13;
 
-function textCell(value: string, ref: string, header: boolean): string {
+/** A text cell's XML (`ref`: ` r="B7"`); also xlsx-rows.ts's for every field it does not copy as it is. */
+export function textCell(value: string, ref: string, header: boolean): string {
   const text = cellText(value);
   const quoted = startsLikeFormula(text);
   const style = header ? (quoted ? QUOTED_HEADER_STYLE : HEADER_STYLE) : quoted ? QUOTED_STYLE : 0;
@@ -135,35 +136,27 @@ function rowXml(cells: readonly CellValue[], n: number, header = false): string 
   return `${s}</row>`;
 }
 
-/** A row of text fields (XlsxTextRows): the same XML rowXml writes for their values. */
-function fieldsRowXml(fields: readonly (string | null)[], numeric: readonly boolean[], n: number): string {
-  let s = `<row r="${n}">`;
-  const count = Math.min(fields.length, MAX_COLUMNS);
-  for (let c = 0; c < count; c++) {
-    const field = fields[c];
-    // Nothing, "", and numbers that are none (NaN, ±Infinity) leave the cell out, as cellXml does.
-    if (field === null || field === undefined || field === "" || (numeric[c] && (field === "NaN" || field === "Infinity" || field === "-Infinity"))) continue;
-    const ref = ` r="${(columnNames[c] ??= columnName(c)) + n}"`;
-    s += numeric[c] ? `<c${ref}><v>${field}</v></c>` : textCell(field, ref, false);
-  }
-  return `${s}</row>`;
-}
-
-const isTextRows = (rows: XlsxSheet["rows"]): rows is XlsxTextRows => "numeric" in rows;
+const isRowElements = (rows: XlsxSheet["rows"]): rows is XlsxRowElements => "elements" in rows;
 
 /** The sheet's XML, in chunks of about 64 KiB. */
-async function* sheetXml(sheet: XlsxSheet, index: number, counts: Map<number, number>): AsyncGenerator<string> {
+async function* sheetXml(sheet: XlsxSheet, index: number, counts: Map<number, number>): AsyncGenerator<string | Buffer> {
   const view = sheet.frozenHeader
     ? '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
     : "";
   let buffer = `${XML}<worksheet xmlns="${MAIN}">${view}<sheetData>${rowXml(sheet.header, 1, sheet.frozenHeader === true)}`;
-  let n = 1;
   const rows = sheet.rows;
-  const text = isTextRows(rows) ? rows : null;
-  for await (const cells of text ? text.fields : (rows as AsyncIterable<CellValue[]>)) {
+  if (isRowElements(rows)) {
+    yield buffer;
+    yield* rows.elements;
+    counts.set(index, rows.count());
+    yield "</sheetData></worksheet>";
+    return;
+  }
+  let n = 1;
+  for await (const cells of rows) {
     if (n >= MAX_ROWS) throw new Error(`${sheet.name}: more than ${MAX_ROWS - 1} rows, more than a worksheet holds`);
     n++;
-    buffer += text ? fieldsRowXml(cells as (string | null)[], text.numeric, n) : rowXml(cells as CellValue[], n);
+    buffer += rowXml(cells, n);
     if (buffer.length > 65_536) {
       yield buffer;
       buffer = "";

@@ -9,7 +9,6 @@
  * native and six times faster. Backpressure: a part's chunks are pulled only as fast as the deflate
  * stream and `out` take them; `out` failing (a download cancelled) stops the part's source.
  */
-import { once } from "node:events";
 import type { Writable } from "node:stream";
 import zlib from "node:zlib";
 
@@ -142,17 +141,27 @@ function endRecords(count: number, directorySize: number, directoryOffset: numbe
 }
 
 /** Resolves when `stream` can take more, rejects when it is destroyed first (a reader gone). */
-async function drained(stream: Writable): Promise<void> {
-  if (!stream.writableNeedDrain) return;
-  if (stream.destroyed) throw stream.errored ?? new Error("zip: the output closed before the zip was written");
-  const stop = new AbortController();
-  try {
-    const event = await Promise.race([once(stream, "drain", { signal: stop.signal }).then(() => "drain"), once(stream, "close", { signal: stop.signal }).then(() => "close")]);
-    if (event === "close") throw stream.errored ?? new Error("zip: the output closed before the zip was written");
-  } finally {
-    // The listener that lost the race is removed (no listener piles up over a long export).
-    stop.abort();
-  }
+function drained(stream: Writable): Promise<void> {
+  if (!stream.writableNeedDrain) return Promise.resolve();
+  if (stream.destroyed) return Promise.reject(stream.errored ?? new Error("zip: the output closed before the zip was written"));
+  // Listeners removed by hand, not with events.once and an AbortSignal: aborting makes a DOMException
+  // with its stack, once per drain (3 % of a 200,000-row xlsx export's time in a profile).
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      stream.off("drain", onDrain);
+      stream.off("close", onClose);
+    };
+    const onDrain = () => {
+      done();
+      resolve();
+    };
+    const onClose = () => {
+      done();
+      reject(stream.errored ?? new Error("zip: the output closed before the zip was written"));
+    };
+    stream.on("drain", onDrain);
+    stream.on("close", onClose);
+  });
 }
 
 /** Writes the parts as one zip to `out` (not ended); resolves with the bytes written. */
