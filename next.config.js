@@ -2,16 +2,15 @@
 // Fleetlens' Next.js configuration: security headers for every response, and the server-only
 // packages kept out of the bundle.
 
+import { createRequire } from "node:module";
+
 // Pages get their Content Security Policy, with a fresh script nonce per request, from proxy.ts.
 // API answers and CSV files are never documents that should run or load anything: a policy that
-// allows nothing.
-const API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
-const commonHeaders = [
-  { key: "X-Content-Type-Options", value: "nosniff" },
-  { key: "Referrer-Policy", value: "same-origin" },
-  { key: "X-Frame-Options", value: "DENY" },
-];
+// allows nothing. One definition with server/http/serve.ts, which serves the tRPC answers itself.
+/** @type {{ common: { key: string; value: string }[]; apiPolicy: string }} */
+const securityHeaders = createRequire(import.meta.url)("./server/http/security-headers.json");
+const API_POLICY = securityHeaders.apiPolicy;
+const commonHeaders = securityHeaders.common;
 
 /**
  * @returns {import('next').NextConfig}

@@ -1,6 +1,6 @@
 /**
  * The dashboard's HTTP server: Next.js behind a gate (gate.ts) that sets the client's real address
- * and refuses oversized bodies before Next.js reads them. Started by scripts/start.ts as a child
+ * and refuses oversized bodies before Next.js reads them; the tRPC endpoint served here (trpc.ts). Started by scripts/start.ts as a child
  * process: `node --import tsx server/http/serve.ts [--dev]`, PORT and DATABASE_URL in the
  * environment. Listens on HOST (default: all interfaces, as `next start` does).
  */
@@ -8,6 +8,7 @@ import http from "node:http";
 import next from "next";
 import { setting } from "../config";
 import { gate, gateSettings } from "./gate";
+import { isTrpcRequest, serveTrpc } from "./trpc";
 
 /** How much of a refused body is read (and dropped) before the connection is cut. */
 const DISCARD_LIMIT = 16 * 1024 * 1024;
@@ -41,7 +42,9 @@ async function main() {
       setTimeout(() => req.socket.destroy(), 10_000).unref();
       return;
     }
-    void handle(req, res);
+    // The API's calls without Next.js' request handling (trpc.ts); pages and the other routes through it.
+    if (isTrpcRequest(req.url ?? "/")) void serveTrpc(req, res);
+    else void handle(req, res);
   });
   // A slow client may not hold a connection open forever with a trickle of headers.
   server.headersTimeout = 20_000;
