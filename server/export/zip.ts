@@ -6,10 +6,13 @@
  *
  * Written here rather than with yazl, which it replaces: yazl computes CRC-32 in JavaScript
  * (buffer-crc32), a fifth of an xlsx export's time (bench/export.ts); zlib.crc32 (Node ≥ 20.15) is
- * native and six times faster. Backpressure: a part's chunks are pulled only as fast as the deflate
- * stream and `out` take them; `out` failing (a download cancelled) stops the part's source.
+ * native and six times faster. Backpressure: a part's chunks are pulled only as fast as deflate and
+ * `out` take them; `out` failing (a download cancelled) stops the part's source. A part's chunks
+ * are kept until their block is deflated: a source never reuses a Buffer it gave.
  */
 import type { Writable } from "node:stream";
+import { availableParallelism } from "node:os";
+import { promisify } from "node:util";
 import zlib from "node:zlib";
 
 export interface ZipPart {
@@ -140,6 +143,17 @@ function endRecords(count: number, directorySize: number, directoryOffset: numbe
   return Buffer.concat(parts);
 }
 
+const deflateBlock = promisify(zlib.deflateRaw);
+/**
+ * A streamed part is deflated in blocks of 1 MiB, each on its own (pigz's way: every block but the
+ * last ends in a sync flush, so the blocks joined are one deflate stream), two at once on zlib's
+ * thread pool while the next is gathered: one deflate stream kept one core busy while the other
+ * made the sheet (bench/export.ts). A block's dictionary does not reach into the next: the file is
+ * a few bytes per MiB larger.
+ */
+const BLOCK = 1024 * 1024;
+const BLOCKS_AT_ONCE = Math.max(2, Math.min(4, availableParallelism()));
+
 /** Resolves when `stream` can take more, rejects when it is destroyed first (a reader gone). */
 function drained(stream: Writable): Promise<void> {
   if (!stream.writableNeedDrain) return Promise.resolve();
@@ -188,30 +202,47 @@ export async function writeZip(parts: ZipPart[], out: Writable): Promise<number>
     }
     await put(localHeader(name, true));
     const w: Written = { name, crc: 0, compressed: 0, uncompressed: 0, offset: start, streamed: true };
-    const deflate = zlib.createDeflateRaw({ level: part.level ?? 6, chunkSize: 64 * 1024 });
-    // The deflated bytes go out as they come; a failure of `out` fails this pump (and the part).
-    const pump = (async () => {
-      for await (const chunk of deflate as AsyncIterable<Buffer>) {
-        w.compressed += chunk.length;
-        await put(chunk);
+    const level = part.level ?? 6;
+    // Blocks deflated on zlib's thread pool, BLOCKS_AT_ONCE at a time, written out in order.
+    const inFlight: Promise<Buffer>[] = [];
+    const writeOldest = async () => {
+      const deflated = await inFlight.shift()!;
+      w.compressed += deflated.length;
+      await put(deflated);
+    };
+    let gathered: Buffer[] = [];
+    let size = 0;
+    const deflateGathered = async () => {
+      const block = gathered.length === 1 ? gathered[0]! : Buffer.concat(gathered, size);
+      gathered = [];
+      size = 0;
+      const deflated = deflateBlock(block, { level, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      // Failing while an earlier block is awaited is not an unhandled rejection: it is seen in turn.
+      deflated.catch(() => undefined);
+      inFlight.push(deflated);
+      if (inFlight.length >= BLOCKS_AT_ONCE) await writeOldest();
+    };
+    for await (const piece of part.data) {
+      // Deflate may hold well-compressing data for long without output: look at `out` itself.
+      if (out.destroyed) throw out.errored ?? new Error("zip: the output closed before the zip was written");
+      const chunk = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
+      w.crc = zlib.crc32(chunk, w.crc);
+      w.uncompressed += chunk.length;
+      // Blocks of exactly BLOCK bytes: the same content makes the same bytes however it was cut.
+      for (let at = 0; at < chunk.length; ) {
+        const take = Math.min(BLOCK - size, chunk.length - at);
+        gathered.push(take === chunk.length ? chunk : chunk.subarray(at, at + take));
+        size += take;
+        at += take;
+        if (size === BLOCK) await deflateGathered();
       }
-    })();
-    try {
-      for await (const piece of part.data) {
-        // Deflate may hold well-compressing data for long without output: look at `out` itself.
-        if (out.destroyed) throw out.errored ?? new Error("zip: the output closed before the zip was written");
-        const chunk = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
-        w.crc = zlib.crc32(chunk, w.crc);
-        w.uncompressed += chunk.length;
-        if (!deflate.write(chunk)) await Promise.race([drained(deflate), pump]);
-      }
-      deflate.end();
-      await pump;
-    } catch (error) {
-      deflate.destroy();
-      await pump.catch(() => undefined);
-      throw error;
     }
+    if (size > 0) await deflateGathered();
+    while (inFlight.length > 0) await writeOldest();
+    // The last block: empty, marked final.
+    const last = zlib.deflateRawSync(Buffer.alloc(0), { level });
+    w.compressed += last.length;
+    await put(last);
     await put(dataDescriptor(w));
     written.push(w);
   }
