@@ -122,6 +122,36 @@ describe("requests", () => {
     expect((await resetParameters({ "content-type": "application/json", origin: app.baseUrl })).status).toBe(200);
   });
 
+  it("answers the API itself with the API's security headers, gzip only for answers worth it", async () => {
+    // serve.ts answers /api/trpc without Next.js (server/http/trpc.ts): the headers next.config.js gives API answers must still be there.
+    const call = (path: string, encoding: string) => fetch(`${app.baseUrl}/api/trpc/${path}`, { headers: { cookie, "accept-encoding": encoding } });
+    const small = await call("account.me", "gzip");
+    expect(small.status).toBe(200);
+    expect(small.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    expect(small.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(small.headers.get("x-frame-options")).toBe("DENY");
+    expect(small.headers.get("referrer-policy")).toBe("same-origin");
+    expect(small.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(small.headers.get("content-encoding")).toBeNull();
+    expect(((await small.json()) as { result: { data: { json: { email: string } } } }).result.data.json.email).toBe(ADMIN.email);
+
+    const zipped = await call("fleet.overview", "gzip, deflate");
+    const plain = await call("fleet.overview", "identity");
+    expect(zipped.headers.get("content-encoding")).toBe("gzip");
+    expect(zipped.headers.get("vary")).toMatch(/accept-encoding/i);
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    const text = await plain.text();
+    expect(text.length).toBeGreaterThanOrEqual(1024);
+    expect(await zipped.text()).toBe(text);
+
+    // A call the router does not have, and one without a session: tRPC's own errors, with the same headers.
+    const unknown = await call("fleet.nothing", "gzip");
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
+    const anonymous = await fetch(`${app.baseUrl}/api/trpc/account.me`);
+    expect(anonymous.status).toBe(401);
+  });
+
   it("keeps an idle keep-alive connection longer than clients do, so a request sent on it after a pause is answered", async () => {
     // Node's default (5 s) closed idle connections while clients still reused them: the request sent
     // on a connection the server was closing failed ("fetch failed"), 18 of them under bench/load.
