@@ -1,8 +1,9 @@
 /**
  * The dashboard's HTTP server: Next.js behind a gate (gate.ts) that sets the client's real address
- * and refuses oversized bodies before Next.js reads them; the tRPC endpoint served here (trpc.ts). Started by scripts/start.ts as a child
- * process: `node --import tsx server/http/serve.ts [--dev]`, PORT and DATABASE_URL in the
- * environment. Listens on HOST (default: all interfaces, as `next start` does).
+ * and refuses oversized bodies before Next.js reads them; the tRPC endpoint is answered here
+ * (trpc.ts). Started by scripts/start.ts as a child process: `node --import tsx
+ * server/http/serve.ts [--dev]`, PORT and DATABASE_URL in the environment. Listens on HOST
+ * (default: all interfaces, as `next start` does).
  */
 import http from "node:http";
 import next from "next";
