@@ -178,20 +178,10 @@ export class CopyRowsXml {
       // NaN, Infinity, -Infinity are no numbers a cell holds: left out, as cellXml does.
       const first = data[s];
       if (first === 0x4e || first === 0x49 || (first === 0x2d && data[s + 1] === 0x49)) return;
-      this.room(length + 40);
-      this.openCell(column);
-      this.put(NUMBER_OPEN);
-      this.put(data, s, e);
-      this.put(NUMBER_CLOSE);
-      return;
+      return this.copiedCell(column, NUMBER_OPEN, data, s, e, NUMBER_CLOSE);
     }
     if (!slow && PLAIN_FIRST[data[s]!] && data[e - 1] !== 0x20 && length <= FAST_MAX_BYTES) {
-      this.room(length + 64);
-      this.openCell(column);
-      this.put(TEXT_OPEN);
-      this.put(data, s, e);
-      this.put(TEXT_CLOSE);
-      return;
+      return this.copiedCell(column, TEXT_OPEN, data, s, e, TEXT_CLOSE);
     }
     const field = data.toString("utf8", s, e);
     const xml = textCell(slow ? unescape(field) : field, ` r="${column.toString("latin1")}${this.row}"`, false);
@@ -200,9 +190,14 @@ export class CopyRowsXml {
     this.at += this.out.write(xml, this.at, "utf8");
   }
 
-  private openCell(column: Buffer) {
+  /** A cell whose value is data[s, e) as it is, between `open` and `close`. */
+  private copiedCell(column: Buffer, open: Buffer, data: Buffer, s: number, e: number, close: Buffer) {
+    this.room(e - s + 64);
     this.put(CELL_OPEN);
     this.put(column);
     this.put(this.digits, 0, this.digitCount);
+    this.put(open);
+    this.put(data, s, e);
+    this.put(close);
   }
 }
