@@ -15,9 +15,10 @@
  * findings, listed again in `findings`, are written once) and 4.9 MB gzipped; decoding it takes about
  * a quarter of computing it (README, "Stored analyses").
  *
- * A web process (Next's server: NEXT_RUNTIME set) listens for stored analyses (NOTIFY
- * customer_analysis) and decodes the new one of each customer it holds in memory at once, in the
- * background: a customer being looked at is ready in memory by the next page view after a collection.
+ * A web process (server/http/serve.ts calls keepAnalysesFresh; in Next.js' bundle NEXT_RUNTIME is
+ * set) listens for stored analyses (NOTIFY customer_analysis) and decodes the new one of each
+ * customer it holds in memory at once, in the background: a customer being looked at is ready in
+ * memory by the next page view after a collection.
  *
  * What pages read of it is kept apart in the same row (`summary`: analysis.customer's summary and the
  * fleet table's and KPI tiles' figures, node:v8 serialised, not gzipped): for the largest customer
@@ -260,12 +261,21 @@ export async function customerAnalysisSummary(database: Database, customerId: st
   return summary;
 }
 
+let keepFresh = false;
+/**
+ * The web server's call (server/http/serve.ts, which answers the API outside Next.js' bundle): the
+ * analyses this process reads into memory are read again when a new one is stored (refreshOnStore).
+ */
+export function keepAnalysesFresh(on = true): void {
+  keepFresh = on;
+}
+
 /**
  * The analysis of one customer's stored inventory: from this process's memory, else the stored one,
  * else computed (and stored) now; only ever for the current inventory and parameters.
  */
 export async function customerAnalysis(database: Database, customerId: string): Promise<CustomerAnalysis> {
-  if (process.env.NEXT_RUNTIME === "nodejs") refreshOnStore(database);
+  if (keepFresh || process.env.NEXT_RUNTIME === "nodejs") refreshOnStore(database);
   return currentAnalysis(database, customerId);
 }
 

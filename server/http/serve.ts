@@ -7,6 +7,7 @@
  */
 import http from "node:http";
 import next from "next";
+import { keepAnalysesFresh } from "../analysis/stored";
 import { setting } from "../config";
 import { gate, gateSettings } from "./gate";
 import { isTrpcRequest, serveTrpc } from "./trpc";
@@ -16,6 +17,8 @@ const DISCARD_LIMIT = 16 * 1024 * 1024;
 
 async function main() {
   const dev = process.argv.includes("--dev");
+  // The API is answered here (trpc.ts), so this is where the analyses pages look at are held in memory.
+  keepAnalysesFresh();
   const port = setting("PORT");
   const hostname = setting("HOST");
   const settings = gateSettings();

@@ -152,6 +152,16 @@ describe("requests", () => {
     expect(anonymous.status).toBe(401);
   });
 
+  it("keeps the analyses it answers from fresh: after a call that reads one, it listens for new ones stored", async () => {
+    // The API is answered outside Next.js' bundle (trpc.ts), where NEXT_RUNTIME is not set: serve.ts turns it on itself.
+    const listening = async () => (await app.query(`SELECT 1 FROM pg_stat_activity WHERE query = 'LISTEN customer_analysis'`)).length;
+    const [customer] = await app.query<{ id: string }>("SELECT id FROM customer ORDER BY name LIMIT 1");
+    const input = encodeURIComponent(JSON.stringify({ json: { customerId: customer!.id } }));
+    const verdicts = await fetch(`${app.baseUrl}/api/trpc/analysis.verdicts?input=${input}`, { headers: { cookie } });
+    expect(verdicts.status).toBe(200);
+    await expect.poll(listening, { timeout: 20_000 }).toBeGreaterThan(0);
+  });
+
   it("keeps an idle keep-alive connection longer than clients do, so a request sent on it after a pause is answered", async () => {
     // Node's default (5 s) closed idle connections while clients still reused them: the request sent
     // on a connection the server was closing failed ("fetch failed"), 18 of them under bench/load.

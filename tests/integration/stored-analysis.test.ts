@@ -21,6 +21,7 @@ import {
   customerAnalysis,
   decodeAnalysis,
   forgetCachedAnalyses,
+  keepAnalysesFresh,
   stopRefreshing,
 } from "../../server/analysis/stored";
 import { DEMO_CUSTOMERS } from "../../server/collectors/demo/fleet";
@@ -185,8 +186,7 @@ describe("stored analyses", () => {
 
 describe("a web process after a collection elsewhere", () => {
   it("reads the new stored analysis of a customer it holds in memory before the next page view asks", async () => {
-    const previous = process.env.NEXT_RUNTIME;
-    process.env.NEXT_RUNTIME = "nodejs"; // as in Next's server: it listens for stored analyses
+    keepAnalysesFresh(); // as the web server (server/http/serve.ts) does: it listens for stored analyses
     const web = connect(t.url, { max: 2 });
     try {
       forgetCachedAnalyses();
@@ -231,8 +231,7 @@ describe("a web process after a collection elsewhere", () => {
     } finally {
       await stopRefreshing(web);
       await web.close();
-      if (previous === undefined) delete process.env.NEXT_RUNTIME;
-      else process.env.NEXT_RUNTIME = previous;
+      keepAnalysesFresh(false);
     }
   }, 120_000);
 });
