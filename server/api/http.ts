@@ -16,7 +16,8 @@ export async function trpcHandler(request: Request): Promise<Response> {
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
-    createContext: () => createContext({ headers: request.headers }),
+    // A session renewed on the way (better-auth's daily renewal) sends its new cookie with the answer.
+    createContext: ({ resHeaders }) => createContext({ headers: request.headers, responseHeaders: resHeaders }),
     // Unexpected errors are logged, with the reference the caller gets, by trpc.ts's errorFormatter.
   });
 }

@@ -48,11 +48,11 @@ function auditor(ctx: Context): Audit {
     audit(ctx.database, { actorId: ctx.viewer?.id, actorEmail: ctx.viewer?.email, ip: ctx.ip, ...entry, action });
 }
 
-export async function createContext(options: { headers: Headers; database?: Database }): Promise<Context> {
+export async function createContext(options: { headers: Headers; database?: Database; responseHeaders?: Headers }): Promise<Context> {
   const database = options.database ?? db();
   const ip = clientIp(options.headers);
   try {
-    return { database, viewer: await resolveViewer(database, options.headers), ip };
+    return { database, viewer: await resolveViewer(database, options.headers, options.responseHeaders), ip };
   } catch (error) {
     if (error instanceof InvalidTokenError) return { database, viewer: null, authError: error.message, ip };
     throw error;

@@ -47,8 +47,12 @@ export async function viewerForUser(database: Database, userId: string, via: Vie
   };
 }
 
-/** The viewer behind a request's headers; null when nobody is signed in; throws for a bad token. */
-export async function resolveViewer(database: Database, headers: Headers): Promise<Viewer | null> {
+/**
+ * The viewer behind a request's headers; null when nobody is signed in; throws for a bad token.
+ * `responseHeaders`: where a session's renewed cookie goes (better-auth renews a session a day old,
+ * and its cookie with it), so that the answer carries it to the browser.
+ */
+export async function resolveViewer(database: Database, headers: Headers, responseHeaders?: Headers): Promise<Viewer | null> {
   const authorization = headers.get("authorization");
   if (authorization?.startsWith("Bearer ")) {
     const token = authorization.slice("Bearer ".length).trim();
@@ -57,6 +61,7 @@ export async function resolveViewer(database: Database, headers: Headers): Promi
     if (!userId) throw new InvalidTokenError();
     return viewerForUser(database, userId, "token");
   }
-  const session = await getAuth().api.getSession({ headers });
+  const { headers: set, response: session } = await getAuth().api.getSession({ headers, returnHeaders: true });
+  for (const cookie of set.getSetCookie()) responseHeaders?.append("set-cookie", cookie);
   return session ? viewerForUser(database, session.user.id, "session") : null;
 }

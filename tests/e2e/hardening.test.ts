@@ -152,6 +152,22 @@ describe("requests", () => {
     expect(anonymous.status).toBe(401);
   });
 
+  it("sends a day-old session's renewed cookie with the API's answer, as better-auth renews the session", async () => {
+    // better-auth renews a session once a day (updateAge) and sets its cookie again; the API answered
+    // outside Next.js must hand that cookie on itself, or the browser's copy expires while the session lives.
+    const token = decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1)).split(".")[0]!;
+    await app.query("UPDATE session SET expires_at = now() + interval '5 days' WHERE token = $1", [token]);
+    const me = await fetch(`${app.baseUrl}/api/trpc/account.me`, { headers: { cookie } });
+    expect(me.status).toBe(200);
+    const renewed = me.headers.getSetCookie().find((c) => c.startsWith("fleetlens.session_token="));
+    expect(renewed).toMatch(/Max-Age=604800/i);
+    expect(renewed).toMatch(/HttpOnly/i);
+    const [row] = await app.query<{ days: number }>("SELECT extract(epoch FROM expires_at - now()) / 86400 AS days FROM session WHERE token = $1", [token]);
+    expect(Number(row!.days)).toBeGreaterThan(6.9);
+    // A fresh session is not renewed: no cookie on the next call.
+    expect((await fetch(`${app.baseUrl}/api/trpc/account.me`, { headers: { cookie } })).headers.getSetCookie()).toEqual([]);
+  });
+
   it("keeps the analyses it answers from fresh: after a call that reads one, it listens for new ones stored", async () => {
     // The API is answered outside Next.js' bundle (trpc.ts), where NEXT_RUNTIME is not set: serve.ts turns it on itself.
     const listening = async () => (await app.query(`SELECT 1 FROM pg_stat_activity WHERE query = 'LISTEN customer_analysis'`)).length;
