@@ -1,7 +1,7 @@
 /**
  * The dashboard's HTTP server: Next.js behind a gate (gate.ts) that sets the client's real address
- * and refuses oversized bodies before Next.js reads them; the tRPC endpoint is answered here
- * (trpc.ts). Started by scripts/start.ts as a child process: `node --import tsx
+ * and refuses oversized bodies before Next.js reads them; in production the tRPC endpoint is
+ * answered here (trpc.ts). Started by scripts/start.ts as a child process: `node --import tsx
  * server/http/serve.ts [--dev]`, PORT and DATABASE_URL in the environment. Listens on HOST
  * (default: all interfaces, as `next start` does).
  */
@@ -46,8 +46,9 @@ async function main() {
       setTimeout(() => req.socket.destroy(), 10_000).unref();
       return;
     }
-    // The API's calls without Next.js' request handling (trpc.ts); pages and the other routes through it.
-    if (isTrpcRequest(req.url ?? "/")) void serveTrpc(req, res);
+    // The API's calls without Next.js' request handling (trpc.ts); pages and the other routes through
+    // it. In development Next.js answers the API too, so that an edited router is reloaded.
+    if (!dev && isTrpcRequest(req.url ?? "/")) void serveTrpc(req, res);
     else void handle(req, res);
   });
   // A slow client may not hold a connection open forever with a trickle of headers.
