@@ -223,7 +223,7 @@ export async function writeZip(parts: ZipPart[], out: Writable): Promise<number>
       if (inFlight.length > BLOCKS_AT_ONCE) await writeOldest();
     };
     for await (const piece of part.data) {
-      // Deflate may hold well-compressing data for long without output: look at `out` itself.
+      // Nothing goes to `out` until a whole block is deflated: look at `out` itself for a reader gone.
       if (out.destroyed) throw out.errored ?? new Error("zip: the output closed before the zip was written");
       const chunk = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
       w.crc = zlib.crc32(chunk, w.crc);
