@@ -7,18 +7,18 @@
  */
 import http from "node:http";
 import next from "next";
-import { keepAnalysesFresh } from "../analysis/stored";
 import { setting } from "../config";
 import { gate, gateSettings } from "./gate";
-import { isTrpcRequest, serveTrpc } from "./trpc";
 
 /** How much of a refused body is read (and dropped) before the connection is cut. */
 const DISCARD_LIMIT = 16 * 1024 * 1024;
 
 async function main() {
   const dev = process.argv.includes("--dev");
-  // The API is answered here (trpc.ts), so this is where the analyses pages look at are held in memory.
-  keepAnalysesFresh();
+  // In production the API is answered here (trpc.ts), so this process holds the analyses pages look
+  // at and keeps them fresh. In development Next.js answers it too, so that an edited router is
+  // reloaded: the API's modules are not loaded here at all.
+  const api = dev ? null : await loadApi();
   const port = setting("PORT");
   const hostname = setting("HOST");
   const settings = gateSettings();
@@ -46,9 +46,8 @@ async function main() {
       setTimeout(() => req.socket.destroy(), 10_000).unref();
       return;
     }
-    // The API's calls without Next.js' request handling (trpc.ts); pages and the other routes through
-    // it. In development Next.js answers the API too, so that an edited router is reloaded.
-    if (!dev && isTrpcRequest(req.url ?? "/")) void serveTrpc(req, res);
+    // The API's calls without Next.js' request handling (trpc.ts); pages and the other routes through it.
+    if (api?.isTrpcRequest(req.url ?? "/")) void api.serveTrpc(req, res);
     else void handle(req, res);
   });
   // A slow client may not hold a connection open forever with a trickle of headers.
@@ -69,6 +68,12 @@ async function main() {
   };
   process.on("SIGTERM", close);
   process.on("SIGINT", close);
+}
+
+async function loadApi() {
+  const [{ keepAnalysesFresh }, api] = await Promise.all([import("../analysis/stored"), import("./trpc")]);
+  keepAnalysesFresh();
+  return api;
 }
 
 main().catch((error: Error) => {
