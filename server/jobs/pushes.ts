@@ -8,14 +8,14 @@
  * ingested (a failed run's file stays for a retry of that run until the source's next push prunes
  * it). A refused push leaves no file and no run: the stored inventory is untouched.
  */
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { setting, type Env } from "../config";
 import type { Database } from "../db/client";
 import { dataDir } from "../db/paths";
 import { salvageSnapshot } from "../inventory/salvage";
 import { parseSnapshot, SnapshotValidationError, type Snapshot } from "../inventory/snapshot";
-import { receiveFile, sourceFolder, UploadRefused } from "./uploads";
+import { deleteRunFiles, receiveFile, sourceFolder, UploadRefused } from "./uploads";
 
 export const PUSH_TRIGGER = "push";
 
@@ -132,14 +132,11 @@ export async function pushedSnapshotForRun(database: Database, sourceId: string,
 
 /** Deletes a pushed run's file once it is ingested (the run keeps its name and size). */
 export async function forgetPushedFile(database: Database, sourceId: string, runId: string): Promise<void> {
-  const { rows } = await database.pool.query<{ upload_file: string }>(
-    `UPDATE collection_run r SET upload_file = NULL FROM (SELECT upload_file FROM collection_run WHERE id = $1) old
-      WHERE r.id = $1 AND r.source_id = $2 AND r.trigger = $3 AND r.upload_file IS NOT NULL
-     RETURNING old.upload_file`,
+  const { rows } = await database.pool.query<{ id: string; upload_file: string }>(
+    `SELECT id, upload_file FROM collection_run WHERE id = $1 AND source_id = $2 AND trigger = $3 AND upload_file IS NOT NULL`,
     [runId, sourceId, PUSH_TRIGGER],
   );
-  const stored = rows[0]?.upload_file;
-  if (stored && STORED_NAME.test(stored)) await rm(path.join(sourceFolder(pushesRoot(), sourceId), stored), { force: true });
+  await deleteRunFiles(database, pushesRoot(), sourceId, rows, STORED_NAME);
 }
 
 /**
@@ -147,15 +144,10 @@ export async function forgetPushedFile(database: Database, sourceId: string, run
  * could delete its own); the runs keep the name and size for the history.
  */
 export async function prunePushes(database: Database, sourceId: string): Promise<number> {
-  const { rows } = await database.pool.query<{ upload_file: string }>(
-    `WITH old AS (SELECT id, upload_file FROM collection_run
-                   WHERE source_id = $1 AND trigger = $2 AND upload_file IS NOT NULL AND status NOT IN ('queued', 'running'))
-     UPDATE collection_run r SET upload_file = NULL FROM old WHERE r.id = old.id
-     RETURNING old.upload_file`,
+  const { rows } = await database.pool.query<{ id: string; upload_file: string }>(
+    `SELECT id, upload_file FROM collection_run
+      WHERE source_id = $1 AND trigger = $2 AND upload_file IS NOT NULL AND status NOT IN ('queued', 'running')`,
     [sourceId, PUSH_TRIGGER],
   );
-  for (const { upload_file } of rows) {
-    if (STORED_NAME.test(upload_file)) await rm(path.join(sourceFolder(pushesRoot(), sourceId), upload_file), { force: true });
-  }
-  return rows.length;
+  return deleteRunFiles(database, pushesRoot(), sourceId, rows, STORED_NAME);
 }

@@ -249,19 +249,39 @@ export async function uploadForRun(database: Database, sourceId: string, runId: 
 
 /** Deletes the files of all but the newest `keep` uploads of a source (never one a run still waits for). */
 export async function pruneUploads(database: Database, sourceId: string, keep = KEEP_UPLOADS): Promise<number> {
-  const { rows } = await database.pool.query<{ upload_file: string }>(
-    `WITH old AS (SELECT id, upload_file FROM collection_run
-                   WHERE source_id = $1 AND upload_file IS NOT NULL
-                   ORDER BY started_at DESC, id DESC OFFSET $2)
-     UPDATE collection_run r SET upload_file = NULL FROM old
-      WHERE r.id = old.id AND r.status NOT IN ('queued', 'running')
-     RETURNING old.upload_file`,
+  const { rows } = await database.pool.query<{ id: string; upload_file: string }>(
+    `SELECT id, upload_file FROM (SELECT id, upload_file, status FROM collection_run
+                                   WHERE source_id = $1 AND upload_file IS NOT NULL
+                                   ORDER BY started_at DESC, id DESC OFFSET $2) old
+      WHERE status NOT IN ('queued', 'running')`,
     [sourceId, keep],
   );
-  for (const { upload_file } of rows) {
-    if (STORED_NAME.test(upload_file)) await rm(path.join(sourceFolder(uploadsRoot(), sourceId), upload_file), { force: true });
+  return deleteRunFiles(database, uploadsRoot(), sourceId, rows, STORED_NAME);
+}
+
+/**
+ * Deletes the files of these runs, then forgets them on the runs (which keep the name and size):
+ * file first, so that a process killed in between leaves a run still naming its file, which the
+ * next prune deletes, never a file no run names, which nothing would. Returns how many.
+ */
+export async function deleteRunFiles(
+  database: Database,
+  root: string,
+  sourceId: string,
+  runs: Array<{ id: string; upload_file: string }>,
+  storedName: RegExp,
+): Promise<number> {
+  if (runs.length === 0) return 0;
+  const folder = sourceFolder(root, sourceId);
+  for (const { upload_file } of runs) {
+    if (storedName.test(upload_file)) await rm(path.join(folder, upload_file), { force: true });
   }
-  return rows.length;
+  const { rowCount } = await database.pool.query(
+    `UPDATE collection_run r SET upload_file = NULL FROM unnest($2::uuid[], $3::text[]) AS gone(id, file)
+      WHERE r.id = gone.id AND r.source_id = $1 AND r.upload_file = gone.file`,
+    [sourceId, runs.map((r) => r.id), runs.map((r) => r.upload_file)],
+  );
+  return rowCount ?? 0;
 }
 
 /** Removes a source's upload folder (the source was deleted). */

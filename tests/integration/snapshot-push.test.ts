@@ -9,7 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -20,7 +20,7 @@ import { createUser } from "../../server/auth/users";
 import { generateCustomerSnapshot } from "../../server/collectors/demo/fleet";
 import { parseSnapshot } from "../../server/inventory/snapshot";
 import { dueSources } from "../../server/jobs/queue";
-import { pushesRoot } from "../../server/jobs/pushes";
+import { forgetPushedFile, prunePushes, pushesRoot } from "../../server/jobs/pushes";
 import { startWorker } from "../../server/jobs/worker";
 import { createTestDatabase, settledRun, type TestDatabase } from "./db";
 
@@ -234,6 +234,29 @@ describe("pushing a snapshot", () => {
     await t.prisma.collectionRun.update({ where: { id: old.id }, data: { trigger: "schedule" } });
     expect(await dueSources(t)).toContain(ids.docker);
     await t.prisma.collectionRun.delete({ where: { id: old.id } });
+  });
+
+  it("deletes a pushed file before forgetting it on its run: a file it could not delete stays named, and the next prune deletes it", async () => {
+    // A process killed between the two steps must not leave a file no run names (nothing would
+    // ever delete it): here the deletion fails instead, a directory standing where the file was.
+    await prunePushes(t, ids.demo!); // the failed run above still names its (removed) file
+    const run = await t.prisma.collectionRun.create({
+      data: { sourceId: ids.demo!, trigger: "push", status: "succeeded", startedAt: new Date(), finishedAt: new Date(), uploadName: "snapshot", uploadBytes: 2 },
+    });
+    const file = `${run.id}.json`;
+    await t.prisma.collectionRun.update({ where: { id: run.id }, data: { uploadFile: file } });
+    const stuck = path.join(pushesRoot(), ids.demo!, file);
+    await mkdir(path.join(stuck, "inside"), { recursive: true });
+    await expect(forgetPushedFile(t, ids.demo!, run.id)).rejects.toThrow(/directory/i);
+    expect((await t.prisma.collectionRun.findUniqueOrThrow({ where: { id: run.id } })).uploadFile).toBe(file);
+
+    await rm(stuck, { recursive: true });
+    await writeFile(stuck, "{}");
+    expect(await prunePushes(t, ids.demo!)).toBe(1);
+    expect(storedFiles()).toEqual([]);
+    const after = await t.prisma.collectionRun.findUniqueOrThrow({ where: { id: run.id } });
+    expect([after.uploadFile, after.uploadName, Number(after.uploadBytes)]).toEqual([null, "snapshot", 2]);
+    await t.prisma.collectionRun.delete({ where: { id: run.id } });
   });
 
   it("refuses a body past FLEETLENS_MAX_SNAPSHOT_MB as it streams in: 413, no run, no file", async () => {
