@@ -16,12 +16,12 @@
  * as a generic message with a reference, and the server log with that reference and the error.
  */
 import { initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { z, ZodError } from "zod";
 import { audit, clientIp, type AuditEntry } from "../auth/audit";
 import { InvalidTokenError, resolveViewer, type CustomerScope, type Role, type Viewer } from "../auth/viewer";
 import { db, type Database } from "../db/client";
 import { reportInternalError } from "./errors";
+import { transformer } from "./kept-answers";
 import { inputTextProblem } from "./text";
 
 export type { CustomerScope, Role, Viewer };
@@ -67,7 +67,7 @@ export interface Meta {
 // 2. Init --------------------------------------------------------------------------------------
 
 const t = initTRPC.context<Context>().meta<Meta>().create({
-  transformer: superjson,
+  transformer,
   errorFormatter({ shape, error, path }) {
     const data = {
       ...shape.data,

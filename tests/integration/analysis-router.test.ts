@@ -42,6 +42,9 @@ describe("analysis router", () => {
     const bigger = smallSnapshot({ vms: 6, containers: 3 });
     await applySnapshot(sourceId, bigger, { database: t });
     const after = await as(admin).analysis.customer({ customerId });
+    // Kept while the analysis holds (serialised once: server/api/kept-answers.ts), a new one after the collection.
+    expect(await as(admin).analysis.customer({ customerId })).toBe(after);
+    expect(after).not.toBe(before);
     expect(after.density.totals!.virtualMachines).toBe(6);
     expect(after.density.totals!.virtualMachines).toBeGreaterThan(before.density.totals!.virtualMachines);
   });

@@ -24,6 +24,7 @@ import {
 } from "../../analysis/views";
 import { customerAnalysisSummary } from "../../analysis/stored";
 import { memoisedRows } from "../../analysis/memo";
+import { keptAnswer } from "../kept-answers";
 import { adminProcedure, createTRPCRouter, customerProcedure, viewerProcedure } from "../trpc";
 
 const paging = {
@@ -43,7 +44,7 @@ export const analysisRouter = createTRPCRouter({
   customer: customerProcedure.query(async ({ ctx, input }) => {
     // The summary kept with the stored analysis (server/analysis/stored.ts), not the whole analysis.
     const { customer } = await customerAnalysisSummary(ctx.database, input.customerId);
-    return { ...customer, scoreFormula: SCORE_FORMULA };
+    return keptAnswer(customer, (summary) => ({ ...summary, scoreFormula: SCORE_FORMULA }));
   }),
 
   verdicts: customerProcedure.input(verdictFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
@@ -77,7 +78,7 @@ export const analysisRouter = createTRPCRouter({
    */
   utilisation: customerProcedure.query(async ({ ctx, input }) => {
     // Kept with the stored analysis's summary (server/analysis/views.ts utilisationSummary): the whole analysis is not read.
-    return (await customerAnalysisSummary(ctx.database, input.customerId)).utilisation;
+    return keptAnswer((await customerAnalysisSummary(ctx.database, input.customerId)).utilisation, (utilisation) => utilisation);
   }),
 
   /**

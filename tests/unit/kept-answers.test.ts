@@ -1,0 +1,31 @@
+import superjson from "superjson";
+import { describe, expect, it } from "vitest";
+import { keptAnswer, transformer } from "../../server/api/kept-answers";
+
+const summary = () => ({ name: "Acme", at: new Date("2026-12-07T10:00:00Z"), hosts: new Map([["h1", 4]]), note: undefined, rows: [{ id: 1n }] });
+
+describe("kept answers", () => {
+  it("serialises a kept answer once and sends that again, as superjson would have", () => {
+    const source = summary();
+    const answer = keptAnswer(source, (s) => ({ ...s, formula: "x" }));
+    expect(keptAnswer(source, () => ({ other: true }))).toBe(answer);
+    const first = transformer.serialize(answer);
+    expect(transformer.serialize(answer)).toBe(first);
+    expect(first).toEqual(superjson.serialize({ ...source, formula: "x" }));
+    const back = transformer.deserialize(JSON.parse(JSON.stringify(first))) as ReturnType<typeof summary>;
+    expect(back.at).toEqual(source.at);
+    expect(back.hosts.get("h1")).toBe(4);
+    expect(back.rows[0]!.id).toBe(1n);
+  });
+
+  it("a new source object (a new analysis) gets a new answer; other values are serialised every time", () => {
+    const one = keptAnswer(summary(), (s) => s);
+    const two = keptAnswer(summary(), (s) => s);
+    expect(two).not.toBe(one);
+    expect(transformer.serialize(two)).not.toBe(transformer.serialize(one));
+    const plain = summary();
+    expect(transformer.serialize(plain)).not.toBe(transformer.serialize(plain));
+    expect(transformer.serialize(plain)).toEqual(superjson.serialize(plain));
+    for (const value of [null, undefined, 3, "text"]) expect(transformer.serialize(value)).toEqual(superjson.serialize(value));
+  });
+});
