@@ -44,7 +44,8 @@ export async function serveTrpc(req: IncomingMessage, res: ServerResponse): Prom
     if (body.length >= GZIP_FROM && !response.headers.has("content-encoding")) {
       res.setHeader("Vary", "Accept-Encoding");
       if (acceptsGzip(req.headers["accept-encoding"])) {
-        body = await gzip(body);
+        // Level 1: analysis.customer's 149 kB answer in 0.5 ms to 23 kB, against 1.15 ms to 19 kB at 6.
+        body = await gzip(body, { level: 1 });
         res.setHeader("Content-Encoding", "gzip");
       }
     }
