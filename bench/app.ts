@@ -25,6 +25,7 @@ import { migrate } from "../server/db/migrate";
 import { seedDemoFleet } from "../server/demo/seed";
 import { recordCustomerTrend } from "../server/jobs/collect";
 import { analyseCustomer } from "../server/analysis/stored";
+import { WEB_PROCESS_FLAGS } from "../server/http/web-flags";
 import { applySnapshot } from "../server/inventory/ingest";
 import { arg } from "./lib";
 
@@ -169,7 +170,7 @@ export async function startDashboard(fleet: BenchFleet, log: (line: string) => v
   }
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join("server", "http", "serve.ts")], {
+  const child: ChildProcess = spawn(process.execPath, [...WEB_PROCESS_FLAGS, "--import", "tsx", path.join("server", "http", "serve.ts")], {
     env: { ...env, PORT: String(port), HOST: "127.0.0.1", FLEETLENS_URL: baseUrl },
     cwd: appDir,
     stdio: ["ignore", "pipe", "pipe"],

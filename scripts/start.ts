@@ -30,6 +30,7 @@ import { migrate } from "../server/db/migrate";
 import { startWorker, type Worker } from "../server/jobs/worker";
 import { prepareQueues } from "../server/jobs/boss";
 import { COLLECTION_TIMEOUT_MS } from "../server/jobs/collect";
+import { WEB_PROCESS_FLAGS } from "../server/http/web-flags";
 
 const dev = process.argv.includes("--dev");
 const log = (line: string) => console.log(`[fleetlens] ${line}`);
@@ -65,7 +66,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
 }
 
 function serve(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", serveEntry, ...(dev ? ["--dev"] : [])], { stdio: "inherit", env });
+  return spawn(process.execPath, [...WEB_PROCESS_FLAGS, "--import", "tsx", serveEntry, ...(dev ? ["--dev"] : [])], { stdio: "inherit", env });
 }
 
 const gone = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;

@@ -9,6 +9,7 @@ import { once } from "node:events";
 import net from "node:net";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WEB_PROCESS_FLAGS } from "../../server/http/web-flags";
 import { ADMIN, launchBrowser, signIn, startApp, type RunningApp } from "./harness";
 
 let app: RunningApp;
@@ -280,6 +281,8 @@ describe("supervision", () => {
     const postgres = processes.find((p) => /postgres -D/.test(p.args));
     expect(dashboard).toBeDefined();
     expect(postgres).toBeDefined();
+    // With the V8 flags the measurements were made with (web-flags.ts).
+    for (const flag of WEB_PROCESS_FLAGS) expect(dashboard!.args.split(" ")).toContain(flag);
     process.kill(dashboard!.pid, "SIGKILL");
     const code = await within(30_000, app.exited, "Fleetlens after its dashboard was killed");
     expect(code).not.toBe(0);
