@@ -76,7 +76,7 @@ describe("stored analyses", () => {
     // The trend point is recorded by the same job.
     expect(await t.prisma.customerTrend.count({ where: { customerId } })).toBe(1);
 
-    const stored = decodeAnalysis(row!.format, row!.result);
+    const stored = await decodeAnalysis(row!.format, row!.result);
     expect(stored.migration.verdicts.length).toBeGreaterThan(50);
     expect(stored).toEqual(await fresh(stored.utilisation.asOf));
 
@@ -170,7 +170,7 @@ describe("stored analyses", () => {
       expect(analysesComputed(), damage).toBe(computed + 1);
       expect(analysis.migration.verdicts.length).toBeGreaterThan(50);
       const row = await storedRow();
-      expect(decodeAnalysis(row!.format, row!.result)).toEqual(analysis);
+      expect(await decodeAnalysis(row!.format, row!.result)).toEqual(analysis);
     }
   }, 120_000);
 
@@ -212,7 +212,7 @@ describe("a web process after a collection elsewhere", () => {
       expect(read).toBe(decoded + 1);
       const row = await storedRow();
       expect(row!.inventory_version).toBe((await analysisVersion(t, customerId)).inventory);
-      expect(analysis).toEqual(decodeAnalysis(row!.format, row!.result));
+      expect(analysis).toEqual(await decodeAnalysis(row!.format, row!.result));
 
       // Near miss: a new inventory whose stored row was made under other parameters (another release
       // rolling out): the notified web process leaves it alone, computing nothing, so two processes

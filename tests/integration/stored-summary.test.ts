@@ -52,7 +52,7 @@ describe("the summary kept with a stored analysis", () => {
     for (const c of customers) {
       const stored = await row(c.id);
       expect(stored.summary).not.toBeNull();
-      const analysis = decodeAnalysis(stored.format, stored.result);
+      const analysis = await decodeAnalysis(stored.format, stored.result);
       const summary = decodeSummary(stored.summary!);
       expect(summary.customer).toEqual(customerSummary(analysis));
       expect(summary.fleet).toEqual(fleetFigures(analysis));
