@@ -12,6 +12,9 @@ import { ISOLATION_LEVEL_LABEL, round1, type IsolationLevel } from "./isolation"
 import { ROLE_VALUES, VERDICT_LABEL, verdictLabelOf, VERDICT_VALUES, type Evidence, type Fit, type Role, type VerdictValue } from "./labels";
 
 export { ROLE_VALUES, VERDICT_VALUES };
+import type { Verdict } from "./migration";
+import type { Finding } from "./rules/rule";
+import { sortTableRows } from "./table-sort";
 import { ruleTitle, RULES_BY_ID, SEVERITIES, severityRank, type Severity } from "./rules";
 
 const direction = z.enum(["asc", "desc"]);
@@ -96,23 +99,49 @@ export interface FindingRow {
   deviation: string | null;
 }
 
-const compare = (a: string | number | null, b: string | number | null) => {
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  return typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b));
-};
 
-export function verdictRows(analysis: Analysis, filter: VerdictFilter): VerdictRow[] {
-  const levels = new Map<string, IsolationLevel>(analysis.isolation.containers.map((c) => [c.key, c.level]));
+/**
+ * A table's rows, filtered and sorted, made into row objects only when asked for: a page builds its
+ * 25, an export all of them. For the largest customer (2.5 million findings) building every row
+ * before the first page was shown took most of the Findings tab's first answer.
+ */
+export interface RowList<R> {
+  readonly total: number;
+  slice(start: number, end: number): R[];
+}
+
+const listOf = <T, R>(items: T[], row: (item: T) => R): RowList<R> => ({
+  total: items.length,
+  slice: (start, end) => items.slice(start, end).map(row),
+});
+
+export function verdictList(analysis: Analysis, filter: VerdictFilter): RowList<VerdictRow> {
   const search = filter.search.toLowerCase();
-  const rows: VerdictRow[] = [];
-  for (const v of analysis.migration.verdicts) {
-    if (filter.kind && v.kind !== filter.kind) continue;
-    if (filter.verdict && v.verdict !== filter.verdict) continue;
-    if (filter.role && v.role !== filter.role) continue;
-    if (search && ![v.name, v.hostName ?? "", v.os ?? "", v.tenant ?? "", v.roleLabel ?? ""].some((s) => s.toLowerCase().includes(search))) continue;
-    rows.push({
+  const matching = analysis.migration.verdicts.filter(
+    (v) =>
+      (!filter.kind || v.kind === filter.kind) &&
+      (!filter.verdict || v.verdict === filter.verdict) &&
+      (!filter.role || v.role === filter.role) &&
+      (!search || [v.name, v.hostName ?? "", v.os ?? "", v.tenant ?? "", v.roleLabel ?? ""].some((s) => s.toLowerCase().includes(search))),
+  );
+  const { column, direction: dir } = filter.sort;
+  const value = (v: Verdict): string | number | null =>
+    column === "host"
+      ? v.hostName
+      : column === "findings"
+        ? v.findings.length
+        : column === "role"
+          ? v.roleLabel
+          : column === "ramMiB"
+            ? Math.round(v.saving.ramMiB)
+            : column === "diskMiB"
+              ? Math.round(v.saving.diskMiB)
+              : v[column];
+  sortTableRows(matching, value, dir === "asc" ? 1 : -1, (v) => v.name, (v) => v.key);
+  let levels: Map<string, IsolationLevel> | undefined;
+  return listOf(matching, (v): VerdictRow => {
+    levels ??= new Map<string, IsolationLevel>(analysis.isolation.containers.map((c) => [c.key, c.level]));
+    return {
       key: v.key,
       name: v.name,
       kind: v.kind,
@@ -135,50 +164,55 @@ export function verdictRows(analysis: Analysis, filter: VerdictFilter): VerdictR
       diskMiB: Math.round(v.saving.diskMiB),
       cpuMillis: v.saving.cpuMillis,
       findings: v.findings.map((f) => ({ ruleId: f.ruleId, title: ruleTitle(f.ruleId), severity: f.severity, detail: f.detail })),
-    });
-  }
-  const { column, direction: dir } = filter.sort;
-  const value = (r: VerdictRow): string | number | null =>
-    column === "host" ? r.host : column === "findings" ? r.findings.length : column === "role" ? r.roleLabel : r[column];
-  rows.sort((a, b) => (dir === "asc" ? 1 : -1) * compare(value(a), value(b)) || a.name.localeCompare(b.name) || a.key.localeCompare(b.key));
-  return rows;
+    };
+  });
 }
 
-export function findingRows(analysis: Analysis, filter: FindingFilter): FindingRow[] {
-  const hostOf = new Map(analysis.migration.verdicts.map((v) => [v.key, v.hostName]));
-  const hostKeyOf = new Map(analysis.migration.verdicts.map((v) => [v.key, v.hostKey]));
+export function verdictRows(analysis: Analysis, filter: VerdictFilter): VerdictRow[] {
+  const list = verdictList(analysis, filter);
+  return list.slice(0, list.total);
+}
+
+export function findingList(analysis: Analysis, filter: FindingFilter): RowList<FindingRow> {
+  const verdictOf = new Map(analysis.migration.verdicts.map((v) => [v.key, v]));
+  const hostOf = (f: Finding) => verdictOf.get(f.objectKey)?.hostName ?? null;
   const search = filter.search.toLowerCase();
-  const rows: FindingRow[] = [];
-  for (const f of analysis.findings) {
-    if (filter.kind && f.objectKind !== filter.kind) continue;
-    if (filter.severity && f.severity !== filter.severity) continue;
-    if (filter.ruleId && f.ruleId !== filter.ruleId) continue;
-    const host = hostOf.get(f.objectKey) ?? null;
-    const title = ruleTitle(f.ruleId);
+  const matching = analysis.findings.filter(
+    (f) =>
+      (!filter.kind || f.objectKind === filter.kind) &&
+      (!filter.severity || f.severity === filter.severity) &&
+      (!filter.ruleId || f.ruleId === filter.ruleId) &&
+      (!search || [f.objectName, hostOf(f) ?? "", f.ruleId, ruleTitle(f.ruleId), f.detail ?? ""].some((s) => s.toLowerCase().includes(search))),
+  );
+  const { column, direction: dir } = filter.sort;
+  const value = (f: Finding): string | number | null =>
+    column === "severity" ? severityRank(f.severity) : column === "host" ? hostOf(f) : column === "kind" ? f.objectKind : column === "name" ? f.objectName : f.ruleId;
+  sortTableRows(matching, value, dir === "asc" ? 1 : -1, (f) => f.objectName, (f) => f.ruleId);
+  return listOf(matching, (f): FindingRow => {
     const rule = RULES_BY_ID.get(f.ruleId);
-    if (search && ![f.objectName, host ?? "", f.ruleId, title, f.detail ?? ""].some((s) => s.toLowerCase().includes(search))) continue;
-    rows.push({
+    return {
       key: `${f.objectKey}:${f.ruleId}`,
       objectKey: f.objectKey,
       ruleId: f.ruleId,
-      title,
+      title: ruleTitle(f.ruleId),
       severity: f.severity,
       kind: f.objectKind,
       name: f.objectName,
-      host,
-      hostKey: hostKeyOf.get(f.objectKey) ?? null,
+      host: hostOf(f),
+      hostKey: verdictOf.get(f.objectKey)?.hostKey ?? null,
       detail: f.detail,
       text: ruleText(f.ruleId),
       source: ruleSource(f.ruleId),
       upstreamId: rule?.upstreamId ?? null,
       sourceUrl: rule?.sourceUrl ?? null,
       deviation: rule?.deviation ?? null,
-    });
-  }
-  const { column, direction: dir } = filter.sort;
-  const value = (r: FindingRow): string | number | null => (column === "severity" ? severityRank(r.severity) : r[column]);
-  rows.sort((a, b) => (dir === "asc" ? 1 : -1) * compare(value(a), value(b)) || a.name.localeCompare(b.name) || a.ruleId.localeCompare(b.ruleId));
-  return rows;
+    };
+  });
+}
+
+export function findingRows(analysis: Analysis, filter: FindingFilter): FindingRow[] {
+  const list = findingList(analysis, filter);
+  return list.slice(0, list.total);
 }
 
 const VM_USE_COLUMNS = ["name", "status", "vcpus", "memoryMiB", "cpuPercent", "memoryDemandMiB", "readyPercent", "reclaimVcpus", "reclaimMemoryMiB", "reclaimDiskMiB", "measuredHours"] as const;
@@ -198,13 +232,7 @@ export function vmUseRows(analysis: Analysis, filter: VmUseFilter) {
     .filter((v) => !needle || [v.name, v.hostName, v.cluster, v.reason].some((t) => t?.toLowerCase().includes(needle)));
   const { column, direction } = filter.sort;
   const sign = direction === "asc" ? 1 : -1;
-  rows.sort((a, b) => {
-    const x = a[column];
-    const y = b[column];
-    if (x === null || y === null) return x === y ? a.name.localeCompare(b.name) : x === null ? 1 : -1;
-    const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
-    return sign * order || a.name.localeCompare(b.name);
-  });
+  sortTableRows(rows, (r) => r[column], sign, (r) => r.name, () => "", { nullsLast: true });
   return rows.map(({ findings, ...vm }) => ({
     ...vm,
     key: vm.vmKey,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Analysis } from "../../server/analysis";
-import { memoisedRows } from "../../server/analysis/memo";
+import { memoisedList, memoisedRows } from "../../server/analysis/memo";
+import { findingFilterSchema, findingList, findingRows, verdictFilterSchema, verdictList, verdictRows } from "../../server/analysis/views";
 
 describe("memoisedRows", () => {
   const counting = () => {
@@ -45,5 +46,43 @@ describe("memoisedRows", () => {
     expect(calls).toHaveLength(7);
     memoisedRows(rowsOf, analysis, { sort: "name", search: "b" });
     expect(calls).toHaveLength(8);
+  });
+});
+
+describe("memoisedList and the tables' row lists", () => {
+  it("keeps a list apart from the rows of the same build and filter", () => {
+    const analysis = {} as Analysis;
+    function table(_analysis: Analysis, _filter: { sort: string }) {
+      return { total: 1, slice: () => ["row"] };
+    }
+    const list = memoisedList(table, analysis, { sort: "name" });
+    expect(memoisedList(table, analysis, { sort: "name", page: 4 })).toBe(list);
+    expect(memoisedRows((a: Analysis, f: { sort: string }) => table(a, f).slice(), analysis, { sort: "name" })).toEqual(["row"]);
+  });
+
+  it("makes a page's rows only: the verdicts' and findings' other rows are sorted, not built", () => {
+    let built = 0;
+    const verdict = (i: number) => {
+      const v = {
+        key: `k${i}`, name: `vm-${i}`, kind: "vm", verdict: "stay", fit: null, fitLabel: null, reason: "r", hostName: `h${i % 3}`, hostKey: null,
+        cluster: null, tenant: null, os: null, role: null, roleLabel: null, roleEvidence: [], saving: { ramMiB: i, diskMiB: 0, cpuMillis: 0 }, findings: [],
+      };
+      // Reading a verdict's evidence is what building its row does.
+      Object.defineProperty(v, "evidence", { get: () => (built++, []) });
+      return v;
+    };
+    const findings = Array.from({ length: 500 }, (_, i) => ({ ruleId: "container-host", severity: "high", objectKind: "vm", objectKey: `k${i}`, objectName: `vm-${i}`, detail: null }));
+    const analysis = { migration: { verdicts: Array.from({ length: 500 }, (_, i) => verdict(i)) }, isolation: { containers: [] }, findings } as unknown as Analysis;
+    const list = verdictList(analysis, verdictFilterSchema.parse({}));
+    expect(list.total).toBe(500);
+    const page = list.slice(25, 50);
+    expect(built).toBe(25);
+    // ramMiB descending by default: vm-474 … vm-450 on the second page.
+    expect(page.map((r) => r.name)).toEqual(Array.from({ length: 25 }, (_, i) => `vm-${474 - i}`));
+    expect(verdictRows(analysis, verdictFilterSchema.parse({})).slice(25, 50)).toEqual(page);
+
+    const findingPage = findingList(analysis, findingFilterSchema.parse({ sort: { column: "name", direction: "asc" } })).slice(0, 3);
+    expect(findingPage.map((r) => [r.name, r.host])).toEqual([["vm-0", "h0"], ["vm-1", "h1"], ["vm-10", "h1"]]);
+    expect(findingRows(analysis, findingFilterSchema.parse({ sort: { column: "name", direction: "asc" } })).slice(0, 3)).toEqual(findingPage);
   });
 });

@@ -15,15 +15,16 @@ import { customerTrends, fleetTrends, TREND_DEFAULT_DAYS, TREND_KEEP_DAYS } from
 import { DEFAULT_PARAMETERS, PARAMETER_SOURCES, parametersSchema } from "../../analysis/parameters";
 import {
   findingFilterSchema,
-  findingRows,
+  findingList,
   fleetSummaryOf,
   listPage,
   SUMMARY_LIST_NAMES,
   verdictFilterSchema,
-  verdictRows,
+  verdictList,
+  type RowList,
 } from "../../analysis/views";
 import { customerAnalysisSummary } from "../../analysis/stored";
-import { memoisedRows } from "../../analysis/memo";
+import { memoisedList, memoisedRows } from "../../analysis/memo";
 import { keptAnswer } from "../kept-answers";
 import { adminProcedure, createTRPCRouter, customerProcedure, viewerProcedure } from "../trpc";
 
@@ -31,6 +32,11 @@ const paging = {
   page: z.number().int().min(0).max(1_000_000).default(0),
   pageSize: z.number().int().min(1).max(200).default(25),
 };
+
+const pageOfList = <T>(list: RowList<T>, input: { page: number; pageSize: number }) => ({
+  rows: list.slice(input.page * input.pageSize, (input.page + 1) * input.pageSize),
+  total: list.total,
+});
 
 const trendWindow = z.object({ days: z.number().int().min(1).max(TREND_KEEP_DAYS).default(TREND_DEFAULT_DAYS) });
 
@@ -49,12 +55,12 @@ export const analysisRouter = createTRPCRouter({
 
   verdicts: customerProcedure.input(verdictFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
     const { analysis } = await customerAnalysis(ctx.database, input.customerId);
-    return pageOf(memoisedRows(verdictRows, analysis, input), input);
+    return pageOfList(memoisedList(verdictList, analysis, input), input);
   }),
 
   findings: customerProcedure.input(findingFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
     const { analysis } = await customerAnalysis(ctx.database, input.customerId);
-    return pageOf(memoisedRows(findingRows, analysis, input), input);
+    return pageOfList(memoisedList(findingList, analysis, input), input);
   }),
 
   /**
