@@ -138,34 +138,54 @@ export function verdictList(analysis: Analysis, filter: VerdictFilter): RowList<
               ? Math.round(v.saving.diskMiB)
               : v[column];
   sortTableRows(matching, value, dir === "asc" ? 1 : -1, (v) => v.name, (v) => v.key);
-  let levels: Map<string, IsolationLevel> | undefined;
-  return listOf(matching, (v): VerdictRow => {
-    levels ??= new Map<string, IsolationLevel>(analysis.isolation.containers.map((c) => [c.key, c.level]));
-    return {
-      key: v.key,
-      name: v.name,
-      kind: v.kind,
-      verdict: v.verdict,
-      verdictLabel: verdictLabelOf(v.verdict, v.fit),
-      reason: v.reason,
-      host: v.hostName,
-      hostKey: v.hostKey,
-      cluster: v.cluster,
-      tenant: v.tenant,
-      os: v.os,
-      isolation: ISOLATION_LEVEL_LABEL[v.kind === "vm" ? "vm" : (levels.get(v.key) ?? "shared-kernel")],
-      role: v.role,
-      roleLabel: v.roleLabel,
-      roleEvidence: v.roleEvidence.map(evidenceRow),
-      fit: v.fit,
-      fitLabel: v.fitLabel,
-      evidence: v.evidence.map(evidenceRow),
-      ramMiB: Math.round(v.saving.ramMiB),
-      diskMiB: Math.round(v.saving.diskMiB),
-      cpuMillis: v.saving.cpuMillis,
-      findings: v.findings.map((f) => ({ ruleId: f.ruleId, title: ruleTitle(f.ruleId), severity: f.severity, detail: f.detail })),
-    };
-  });
+  return listOf(matching, (v) => verdictRow(analysis, v));
+}
+
+/** Each analysis's containers' isolation levels and verdicts by key, made once when first needed. */
+const levelMaps = new WeakMap<Analysis, Map<string, IsolationLevel>>();
+const verdictMaps = new WeakMap<Analysis, Map<string, Verdict>>();
+function levelsOf(analysis: Analysis): Map<string, IsolationLevel> {
+  let levels = levelMaps.get(analysis);
+  if (!levels) levelMaps.set(analysis, (levels = new Map(analysis.isolation.containers.map((c) => [c.key, c.level]))));
+  return levels;
+}
+function verdictsByKey(analysis: Analysis): Map<string, Verdict> {
+  let verdicts = verdictMaps.get(analysis);
+  if (!verdicts) verdictMaps.set(analysis, (verdicts = new Map(analysis.migration.verdicts.map((v) => [v.key, v]))));
+  return verdicts;
+}
+
+function verdictRow(analysis: Analysis, v: Verdict): VerdictRow {
+  return {
+    key: v.key,
+    name: v.name,
+    kind: v.kind,
+    verdict: v.verdict,
+    verdictLabel: verdictLabelOf(v.verdict, v.fit),
+    reason: v.reason,
+    host: v.hostName,
+    hostKey: v.hostKey,
+    cluster: v.cluster,
+    tenant: v.tenant,
+    os: v.os,
+    isolation: ISOLATION_LEVEL_LABEL[v.kind === "vm" ? "vm" : (levelsOf(analysis).get(v.key) ?? "shared-kernel")],
+    role: v.role,
+    roleLabel: v.roleLabel,
+    roleEvidence: v.roleEvidence.map(evidenceRow),
+    fit: v.fit,
+    fitLabel: v.fitLabel,
+    evidence: v.evidence.map(evidenceRow),
+    ramMiB: Math.round(v.saving.ramMiB),
+    diskMiB: Math.round(v.saving.diskMiB),
+    cpuMillis: v.saving.cpuMillis,
+    findings: v.findings.map((f) => ({ ruleId: f.ruleId, title: ruleTitle(f.ruleId), severity: f.severity, detail: f.detail })),
+  };
+}
+
+/** One object's verdict as the verdicts table shows it (null: none, e.g. a template). */
+export function verdictRowOf(analysis: Analysis, key: string): VerdictRow | null {
+  const verdict = verdictsByKey(analysis).get(key);
+  return verdict ? verdictRow(analysis, verdict) : null;
 }
 
 export function verdictRows(analysis: Analysis, filter: VerdictFilter): VerdictRow[] {
@@ -173,12 +193,14 @@ export function verdictRows(analysis: Analysis, filter: VerdictFilter): VerdictR
   return list.slice(0, list.total);
 }
 
-export function findingList(analysis: Analysis, filter: FindingFilter): RowList<FindingRow> {
-  const verdictOf = new Map(analysis.migration.verdicts.map((v) => [v.key, v]));
+/** The findings table's rows; `objectKey`: one object's only (its page), in the same order. */
+export function findingList(analysis: Analysis, filter: FindingFilter, objectKey?: string): RowList<FindingRow> {
+  const verdictOf = verdictsByKey(analysis);
   const hostOf = (f: Finding) => verdictOf.get(f.objectKey)?.hostName ?? null;
   const search = filter.search.toLowerCase();
   const matching = analysis.findings.filter(
     (f) =>
+      (objectKey === undefined || `${f.objectKey}:${f.ruleId}`.startsWith(`${objectKey}:`)) &&
       (!filter.kind || f.objectKind === filter.kind) &&
       (!filter.severity || f.severity === filter.severity) &&
       (!filter.ruleId || f.ruleId === filter.ruleId) &&

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Analysis } from "../../server/analysis";
 import { memoisedList, memoisedRows } from "../../server/analysis/memo";
-import { findingFilterSchema, findingList, findingRows, verdictFilterSchema, verdictList, verdictRows } from "../../server/analysis/views";
+import { findingFilterSchema, findingList, findingRows, verdictFilterSchema, verdictList, verdictRowOf, verdictRows } from "../../server/analysis/views";
 
 describe("memoisedRows", () => {
   const counting = () => {
@@ -84,5 +84,16 @@ describe("memoisedList and the tables' row lists", () => {
     const findingPage = findingList(analysis, findingFilterSchema.parse({ sort: { column: "name", direction: "asc" } })).slice(0, 3);
     expect(findingPage.map((r) => [r.name, r.host])).toEqual([["vm-0", "h0"], ["vm-1", "h1"], ["vm-10", "h1"]]);
     expect(findingRows(analysis, findingFilterSchema.parse({ sort: { column: "name", direction: "asc" } })).slice(0, 3)).toEqual(findingPage);
+
+    // An object's page: its verdict's row and its findings' rows, no other object's.
+    built = 0;
+    const one = verdictRowOf(analysis, "k7");
+    expect(built).toBe(1);
+    expect(one).toEqual(verdictRows(analysis, verdictFilterSchema.parse({})).find((r) => r.key === "k7"));
+    expect(verdictRowOf(analysis, "nope")).toBeNull();
+    const own = findingList(analysis, findingFilterSchema.parse({}), "k7");
+    expect(own.total).toBe(1);
+    expect(own.slice(0, 1)).toEqual(findingRows(analysis, findingFilterSchema.parse({})).filter((r) => r.key.startsWith("k7:")));
+    expect(findingList(analysis, findingFilterSchema.parse({}), "k").total).toBe(0);
   });
 });

@@ -13,8 +13,7 @@ import type { Database } from "../../db/client";
 import type { Analysis } from "../../analysis";
 import { customerAnalysis } from "../../analysis/load";
 import { ISOLATION_LEVEL_LABEL } from "../../analysis/isolation";
-import { findingFilterSchema, findingRows, verdictFilterSchema, verdictRows } from "../../analysis/views";
-import { memoisedRows } from "../../analysis/memo";
+import { findingFilterSchema, findingList, verdictRowOf } from "../../analysis/views";
 import { createTRPCRouter, customerProcedure } from "../trpc";
 
 const objectInput = z.object({ id: z.uuid() });
@@ -90,12 +89,13 @@ async function historyOf(
 
 /** The object's findings, as the findings table shows them. */
 function findingsOf(analysis: Analysis, key: string) {
-  return memoisedRows(findingRows, analysis, findingFilterSchema.parse({})).filter((r) => r.key.startsWith(`${key}:`));
+  const list = findingList(analysis, findingFilterSchema.parse({}), key);
+  return list.slice(0, list.total);
 }
 
 /** The object's verdict, as the verdicts table shows it (null: no verdict, e.g. a template). */
 function verdictOf(analysis: Analysis, key: string) {
-  return memoisedRows(verdictRows, analysis, verdictFilterSchema.parse({})).find((r) => r.key === key) ?? null;
+  return verdictRowOf(analysis, key);
 }
 
 const customerCrumb = (customer: { id: string; name: string }): Crumb => ({ kind: "customer", id: customer.id, name: customer.name });
