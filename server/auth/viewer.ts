@@ -5,7 +5,7 @@
  */
 import type { Database } from "../db/client";
 import { getAuth } from "./auth";
-import { TOKEN_PREFIX, verifyApiToken } from "./tokens";
+import { recordTokenUse, TOKEN_PREFIX, tokenHash } from "./tokens";
 
 export type Role = "admin" | "engineer" | "viewer";
 
@@ -27,16 +27,18 @@ export class InvalidTokenError extends Error {
   }
 }
 
-export async function viewerForUser(database: Database, userId: string, via: Viewer["via"]): Promise<Viewer | null> {
-  // One statement (on every request): Prisma's relation query took 7 ms where this takes under 1.
-  const { rows } = await database.pool.query<{ id: string; email: string; role: Role; all_customers: boolean; customer_ids: string[] }>(
-    `SELECT u.id, u.email, u.role::text AS role, u.all_customers,
-            ARRAY(SELECT a.customer_id::text FROM customer_access a WHERE a.user_id = u.id) AS customer_ids
-       FROM "user" u WHERE u.id = $1`,
-    [userId],
-  );
-  const user = rows[0];
-  if (!user) return null;
+/** The columns a viewer is made of, from `"user" u`: one statement on every request. */
+const VIEWER_COLUMNS = `u.id, u.email, u.role::text AS role, u.all_customers,
+       ARRAY(SELECT a.customer_id::text FROM customer_access a WHERE a.user_id = u.id) AS customer_ids`;
+interface ViewerRow {
+  id: string;
+  email: string;
+  role: Role;
+  all_customers: boolean;
+  customer_ids: string[];
+}
+
+function viewerOf(user: ViewerRow, via: Viewer["via"]): Viewer {
   const all = user.role === "admin" || user.all_customers;
   return {
     id: user.id,
@@ -45,6 +47,31 @@ export async function viewerForUser(database: Database, userId: string, via: Vie
     scope: all ? { kind: "all" } : { kind: "some", customerIds: user.customer_ids },
     via,
   };
+}
+
+export async function viewerForUser(database: Database, userId: string, via: Viewer["via"]): Promise<Viewer | null> {
+  // One statement (on every request): Prisma's relation query took 7 ms where this takes under 1.
+  const { rows } = await database.pool.query<ViewerRow>(`SELECT ${VIEWER_COLUMNS} FROM "user" u WHERE u.id = $1`, [userId]);
+  return rows[0] ? viewerOf(rows[0], via) : null;
+}
+
+/**
+ * The viewer an API token acts as, or null for an unknown or revoked token (or a deleted user):
+ * the token's check and its user's role and scope in one statement, a round trip less on every
+ * scripted call than checking the token first.
+ */
+export async function viewerForToken(database: Database, token: string): Promise<Viewer | null> {
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
+  const { rows } = await database.pool.query<ViewerRow & { token_id: string; stale: boolean }>(
+    `SELECT t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale, ${VIEWER_COLUMNS}
+       FROM api_token t JOIN "user" u ON u.id = t.user_id
+      WHERE t.hash = $1 AND t.revoked_at IS NULL`,
+    [tokenHash(token)],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  if (row.stale) await recordTokenUse(database, row.token_id);
+  return viewerOf(row, "token");
 }
 
 /**
@@ -56,10 +83,9 @@ export async function resolveViewer(database: Database, headers: Headers, respon
   const authorization = headers.get("authorization");
   if (authorization?.startsWith("Bearer ")) {
     const token = authorization.slice("Bearer ".length).trim();
-    if (!token.startsWith(TOKEN_PREFIX)) throw new InvalidTokenError();
-    const userId = await verifyApiToken(database, token);
-    if (!userId) throw new InvalidTokenError();
-    return viewerForUser(database, userId, "token");
+    const viewer = await viewerForToken(database, token);
+    if (!viewer) throw new InvalidTokenError();
+    return viewer;
   }
   const { headers: set, response: session } = await getAuth().api.getSession({ headers, returnHeaders: true });
   for (const cookie of set.getSetCookie()) responseHeaders?.append("set-cookie", cookie);

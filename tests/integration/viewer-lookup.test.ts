@@ -1,12 +1,13 @@
 /**
  * What every request pays before its procedure runs (bench/api measured it): the API token's check
- * reads, and writes its last use at most once a minute; the viewer (role, scope) comes from one
- * statement. Against a real database.
+ * and its viewer (role, scope) come from one statement, and its last use is written at most once a
+ * minute; a session's viewer from one statement too. Against a real database.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiToken, revokeApiToken, verifyApiToken } from "../../server/auth/tokens";
+import { createApiToken, revokeApiToken } from "../../server/auth/tokens";
 import { createUser } from "../../server/auth/users";
-import { viewerForUser } from "../../server/auth/viewer";
+import { viewerForToken, viewerForUser } from "../../server/auth/viewer";
+import type { Database } from "../../server/db/client";
 import { createTestDatabase, type TestDatabase } from "./db";
 
 let t: TestDatabase;
@@ -29,16 +30,30 @@ afterAll(async () => {
   await t?.drop();
 });
 
+/** The token's user id, counting the statements sent for it. */
+let statements = 0;
+async function verifyApiToken(database: Database, token: string): Promise<string | null> {
+  const counting = {
+    ...database,
+    pool: { query: (...args: Parameters<Database["pool"]["query"]>) => (statements++, database.pool.query(...args)) },
+  } as unknown as Database;
+  return (await viewerForToken(counting, token))?.id ?? null;
+}
+
 const lastUsed = async (id: string) => (await t.prisma.apiToken.findUniqueOrThrow({ where: { id } })).lastUsedAt;
 
 describe("API token check", () => {
   it("records the first use, not every use within the minute, and the next use after it", async () => {
     const { token, id } = await createApiToken(t, ids.viewer!, "script");
     expect(await lastUsed(id)).toBeNull();
+    statements = 0;
     expect(await verifyApiToken(t, token)).toBe(ids.viewer);
+    expect(statements).toBe(2); // the check with its viewer, and the first use written
     const first = await lastUsed(id);
     expect(first).not.toBeNull();
+    statements = 0;
     expect(await verifyApiToken(t, token)).toBe(ids.viewer);
+    expect(statements).toBe(1);
     expect(await lastUsed(id)).toEqual(first);
 
     // 59 s ago is still within the minute; 61 s ago is not.
@@ -61,6 +76,19 @@ describe("API token check", () => {
     expect(await verifyApiToken(t, `${other.token.slice(0, -1)}${other.token.endsWith("A") ? "B" : "A"}`)).toBeNull();
     expect(await verifyApiToken(t, "flk_made-up")).toBeNull();
     expect(await verifyApiToken(t, "not-a-token")).toBeNull();
+  });
+
+  it("gives the token's user's role and scope, and nothing once the user is deleted", async () => {
+    const { token } = await createApiToken(t, ids.viewer!, "viewer's");
+    const viewer = await viewerForToken(t, token);
+    expect(viewer).toMatchObject({ id: ids.viewer, email: "v@example.com", role: "viewer", via: "token" });
+    expect(viewer!.scope.kind === "some" && [...viewer!.scope.customerIds].sort()).toEqual([ids.acme, ids.globex].sort());
+    expect(await viewerForToken(t, (await createApiToken(t, ids.admin!, "admin's")).token)).toMatchObject({ role: "admin", scope: { kind: "all" } });
+    const gone = (await createUser(t, { email: "gt@example.com", name: "GT", password: "correct-horse-battery", role: "viewer", allCustomers: true })).id;
+    const { token: orphan } = await createApiToken(t, gone, "orphan");
+    expect(await viewerForToken(t, orphan)).toMatchObject({ id: gone });
+    await t.prisma.user.delete({ where: { id: gone } });
+    expect(await viewerForToken(t, orphan)).toBeNull();
   });
 });
 
