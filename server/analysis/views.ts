@@ -200,7 +200,7 @@ export function findingList(analysis: Analysis, filter: FindingFilter, objectKey
   const search = filter.search.toLowerCase();
   const matching = analysis.findings.filter(
     (f) =>
-      (objectKey === undefined || `${f.objectKey}:${f.ruleId}`.startsWith(`${objectKey}:`)) &&
+      (objectKey === undefined || f.objectKey === objectKey) &&
       (!filter.kind || f.objectKind === filter.kind) &&
       (!filter.severity || f.severity === filter.severity) &&
       (!filter.ruleId || f.ruleId === filter.ruleId) &&
