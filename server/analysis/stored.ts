@@ -39,7 +39,7 @@ import { analyse, type Analysis } from "./index";
 import { loadInventory, PARAMETERS_SETTING } from "./load";
 import { resolveParameters, type Parameters } from "./parameters";
 import { trendFigures, writeTrend, type TrendFigures } from "./trends";
-import { customerSummary, fleetFigures, utilisationSummary, type CustomerSummary, type FleetFigures, type UtilisationSummary } from "./views";
+import { customerSummary, fleetFigures, keptTableRows, utilisationSummary, type CustomerSummary, type FleetFigures, type UtilisationSummary } from "./views";
 
 /** Bump when the analysis's shape or rules change in a way stored rows must not survive: each is then recomputed once. */
 export const ANALYSIS_FORMAT = "2";
@@ -135,19 +135,30 @@ export async function readStoredAnalysis(database: Database, customerId: string,
  * whole analysis once (and written back), without computing the analysis again.
  * 2: the long lists are first pages with their lengths (views.ts SUMMARY_LISTS); the Utilisation
  *    tab's figures kept too.
+ * 3: the verdicts' and findings' first rows in the tables' default order (views.ts keptTableRows).
  */
-export const SUMMARY_FORMAT = 2;
+export const SUMMARY_FORMAT = 3;
 
-/** What pages read of an analysis, kept with it: the customer page's summary, its Utilisation tab's figures and the fleet's figures. */
+/**
+ * What pages read of an analysis, kept with it: the customer page's summary, its Utilisation tab's
+ * figures, the Verdicts and Findings tabs' first rows, and the fleet's figures.
+ */
 export interface AnalysisSummary {
   format: typeof SUMMARY_FORMAT;
   customer: CustomerSummary;
   utilisation: UtilisationSummary;
+  tables: ReturnType<typeof keptTableRows>;
   fleet: FleetFigures;
 }
 
 export function summariseAnalysis(analysis: Analysis): AnalysisSummary {
-  return { format: SUMMARY_FORMAT, customer: customerSummary(analysis), utilisation: utilisationSummary(analysis), fleet: fleetFigures(analysis) };
+  return {
+    format: SUMMARY_FORMAT,
+    customer: customerSummary(analysis),
+    utilisation: utilisationSummary(analysis),
+    tables: keptTableRows(analysis),
+    fleet: fleetFigures(analysis),
+  };
 }
 
 export function encodeSummary(summary: AnalysisSummary): Buffer {
@@ -161,7 +172,7 @@ export function decodeSummary(bytes: Buffer): AnalysisSummary {
   if (value && typeof value === "object" && value.format !== SUMMARY_FORMAT) {
     throw new Error(`stored summary of format ${JSON.stringify(value.format ?? 1)}, not ${SUMMARY_FORMAT}`);
   }
-  if (!value || typeof value !== "object" || !customer || !customer.density || !customer.migration || !value.fleet || !value.fleet.verdicts || !value.utilisation?.totals) {
+  if (!value || typeof value !== "object" || !customer || !customer.density || !customer.migration || !value.fleet || !value.fleet.verdicts || !value.utilisation?.totals || !Array.isArray(value.tables?.verdicts?.rows) || !Array.isArray(value.tables?.findings?.rows)) {
     throw new Error("stored summary is not an analysis summary");
   }
   return value as AnalysisSummary;

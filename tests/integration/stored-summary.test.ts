@@ -18,7 +18,7 @@ import {
   decodeSummary,
   forgetCachedAnalyses,
 } from "../../server/analysis/stored";
-import { customerSummary, fleetFigures, fleetSummary } from "../../server/analysis/views";
+import { customerSummary, findingFilterSchema, findingList, fleetFigures, fleetSummary, KEPT_TABLE_ROWS, verdictFilterSchema, verdictList } from "../../server/analysis/views";
 import { DEMO_CUSTOMERS } from "../../server/collectors/demo/fleet";
 import { collectSource } from "../../server/jobs/collect";
 import { createTestDatabase, type TestDatabase } from "./db";
@@ -79,6 +79,34 @@ describe("the summary kept with a stored analysis", () => {
     expect(kpis.verdicts).toEqual(expected.fleet.verdicts);
     expect(kpis.candidates).toBe(whole.reduce((s, w) => s + w.analysis.migration.totals.candidates, 0));
     expect(kpis.byCustomer.map((c) => c.candidates)).toEqual(whole.map((w) => w.analysis.migration.totals.candidates));
+  });
+
+  it("opens the Verdicts and Findings tabs on the first rows kept with it, the same as the whole analysis gives; other pages and filters read the whole", async () => {
+    const customerId = customers[1]!.id;
+    const { analysis } = await customerAnalysis(t, customerId);
+    const verdicts = verdictList(analysis, verdictFilterSchema.parse({}));
+    const findings = findingList(analysis, findingFilterSchema.parse({}));
+    const page = <R>(list: { total: number; slice(a: number, b: number): R[] }, index: number, size: number) => ({ rows: list.slice(index * size, (index + 1) * size), total: list.total });
+    expect(verdicts.total).toBeGreaterThan(25);
+    expect(findings.total).toBeGreaterThan(25);
+
+    forgetCachedAnalyses();
+    const decoded = analysesDecoded();
+    expect(await api().analysis.verdicts({ customerId })).toEqual(page(verdicts, 0, 25));
+    expect(await api().analysis.verdicts({ customerId, page: 1, pageSize: 25, sort: { column: "ramMiB", direction: "desc" }, search: "" })).toEqual(page(verdicts, 1, 25));
+    expect(await api().analysis.findings({ customerId, pageSize: 100 })).toEqual(page(findings, 0, 100));
+    expect(await api().analysis.findings({ customerId, page: 3, pageSize: 25 })).toEqual(page(findings, 3, 25));
+    expect(analysesDecoded()).toBe(decoded);
+
+    // Past the kept rows, another sort, a filter, a search: the whole analysis, read once.
+    expect(await api().analysis.verdicts({ customerId, page: KEPT_TABLE_ROWS / 25, pageSize: 25 })).toEqual(page(verdicts, KEPT_TABLE_ROWS / 25, 25));
+    expect(analysesDecoded()).toBe(decoded + 1);
+    expect(await api().analysis.findings({ customerId, sort: { column: "name", direction: "asc" } })).toEqual(
+      page(findingList(analysis, findingFilterSchema.parse({ sort: { column: "name", direction: "asc" } })), 0, 25),
+    );
+    expect(await api().analysis.verdicts({ customerId, kind: "vm" })).toEqual(page(verdictList(analysis, verdictFilterSchema.parse({ kind: "vm" })), 0, 25));
+    expect(await api().analysis.findings({ customerId, search: "a" })).toEqual(page(findingList(analysis, findingFilterSchema.parse({ search: "a" })), 0, 25));
+    expect(analysesDecoded()).toBe(decoded + 1);
   });
 
   it("is made from the whole analysis once for a row stored without one, or with a corrupt one, and kept", async () => {

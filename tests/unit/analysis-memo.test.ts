@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Analysis } from "../../server/analysis";
 import { memoisedList, memoisedRows } from "../../server/analysis/memo";
-import { findingFilterSchema, findingList, findingRows, verdictFilterSchema, verdictList, verdictRowOf, verdictRows } from "../../server/analysis/views";
+import { findingFilterSchema, findingList, findingRows, keptPage, verdictFilterSchema, verdictList, verdictRowOf, verdictRows } from "../../server/analysis/views";
 
 describe("memoisedRows", () => {
   const counting = () => {
@@ -95,5 +95,24 @@ describe("memoisedList and the tables' row lists", () => {
     expect(own.total).toBe(1);
     expect(own.slice(0, 1)).toEqual(findingRows(analysis, findingFilterSchema.parse({})).filter((r) => r.key.startsWith("k7:")));
     expect(findingList(analysis, findingFilterSchema.parse({}), "k").total).toBe(0);
+  });
+});
+
+describe("keptPage: a table's first rows kept with the summary", () => {
+  const kept = { rows: Array.from({ length: 100 }, (_, i) => `r${i}`), total: 1000 };
+  it("gives a page of the default filter, however the defaults are spelled", () => {
+    expect(keptPage(kept, verdictFilterSchema, {}, 25, 50)).toEqual({ rows: kept.rows.slice(25, 50), total: 1000 });
+    expect(keptPage(kept, verdictFilterSchema, { search: "", sort: { column: "ramMiB", direction: "desc" }, page: 3, customerId: "c" }, 75, 100)?.rows).toHaveLength(25);
+  });
+  it("gives nothing for another sort, a filter, a search, or rows past the kept ones", () => {
+    expect(keptPage(kept, verdictFilterSchema, { sort: { column: "ramMiB", direction: "asc" } }, 0, 25)).toBeNull();
+    expect(keptPage(kept, verdictFilterSchema, { kind: "vm" }, 0, 25)).toBeNull();
+    expect(keptPage(kept, findingFilterSchema, { search: "x" }, 0, 25)).toBeNull();
+    expect(keptPage(kept, findingFilterSchema, {}, 90, 110)).toBeNull();
+  });
+  it("gives the last short page when every row is kept", () => {
+    const all = { rows: ["a", "b", "c"], total: 3 };
+    expect(keptPage(all, findingFilterSchema, {}, 0, 25)).toEqual({ rows: ["a", "b", "c"], total: 3 });
+    expect(keptPage(all, findingFilterSchema, {}, 25, 50)).toEqual({ rows: [], total: 3 });
   });
 });

@@ -17,13 +17,17 @@ import {
   findingFilterSchema,
   findingList,
   fleetSummaryOf,
+  KEPT_TABLE_ROWS,
+  keptPage,
+  type KeptRows,
   listPage,
   SUMMARY_LIST_NAMES,
   verdictFilterSchema,
   verdictList,
   type RowList,
 } from "../../analysis/views";
-import { customerAnalysisSummary } from "../../analysis/stored";
+import { customerAnalysisSummary, type AnalysisSummary } from "../../analysis/stored";
+import type { Database } from "../../db/client";
 import { memoisedList, memoisedRows } from "../../analysis/memo";
 import { keptAnswer } from "../kept-answers";
 import { adminProcedure, createTRPCRouter, customerProcedure, viewerProcedure } from "../trpc";
@@ -37,6 +41,21 @@ const pageOfList = <T>(list: RowList<T>, input: { page: number; pageSize: number
   rows: list.slice(input.page * input.pageSize, (input.page + 1) * input.pageSize),
   total: list.total,
 });
+
+/** The page asked for, from the table's first rows kept with the stored summary, when they hold it (views.ts keptPage). */
+async function keptPageOf<R>(
+  database: Database,
+  table: (tables: AnalysisSummary["tables"]) => KeptRows<R>,
+  schema: z.ZodObject,
+  input: { customerId: string; page: number; pageSize: number },
+): Promise<KeptRows<R> | null> {
+  const start = input.page * input.pageSize;
+  const end = start + input.pageSize;
+  // Only the first pages are ever kept: the summary is not read for the others.
+  if (end > KEPT_TABLE_ROWS) return null;
+  const { tables } = await customerAnalysisSummary(database, input.customerId);
+  return keptPage(table(tables), schema, input, start, end);
+}
 
 const trendWindow = z.object({ days: z.number().int().min(1).max(TREND_KEEP_DAYS).default(TREND_DEFAULT_DAYS) });
 
@@ -53,12 +72,18 @@ export const analysisRouter = createTRPCRouter({
     return keptAnswer(customer, (summary) => ({ ...summary, scoreFormula: SCORE_FORMULA }));
   }),
 
+  /** A page of verdicts: the first pages in the default order from the stored summary, any other from the whole analysis. */
   verdicts: customerProcedure.input(verdictFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
+    const kept = await keptPageOf(ctx.database, (tables) => tables.verdicts, verdictFilterSchema, input);
+    if (kept) return kept;
     const { analysis } = await customerAnalysis(ctx.database, input.customerId);
     return pageOfList(memoisedList(verdictList, analysis, input), input);
   }),
 
+  /** A page of findings, as verdicts are paged. */
   findings: customerProcedure.input(findingFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
+    const kept = await keptPageOf(ctx.database, (tables) => tables.findings, findingFilterSchema, input);
+    if (kept) return kept;
     const { analysis } = await customerAnalysis(ctx.database, input.customerId);
     return pageOfList(memoisedList(findingList, analysis, input), input);
   }),
