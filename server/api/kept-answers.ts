@@ -1,6 +1,6 @@
 /**
- * Answers served many times unchanged: a stored summary (analysis.customer, analysis.utilisation)
- * is the same object until its customer's analysis changes, and walking it with superjson on every
+ * Answers served many times unchanged: a stored summary (analysis.customer, analysis.utilisation,
+ * the Verdicts and Findings tabs' first pages) is the same object until its customer's analysis changes, and walking it with superjson on every
  * call was a third of the web process's time for analysis.customer (a profile of 20 clients: 4.3 s
  * of 12 s in superjson, more in the collections of what it allocated). An answer made by
  * keptAnswer is serialised once, on its first call, and that result is sent again while the object
@@ -12,15 +12,20 @@ type Serialised = ReturnType<typeof superjson.serialize>;
 
 /** Kept answers: null until first serialised. */
 const serialised = new WeakMap<object, Serialised | null>();
-/** The answer made of each source object (so the same source gives the same answer object). */
-const made = new WeakMap<object, object>();
+/** The answers made of each source object, by key (so the same source and key give the same answer object). */
+const made = new WeakMap<object, Map<string, object>>();
 
-/** The answer `make` gives of `source`, made once per source object and serialised once. */
-export function keptAnswer<S extends object, T extends object>(source: S, make: (source: S) => T): T {
-  let answer = made.get(source) as T | undefined;
+/**
+ * The answer `make` gives of `source`, made once per source object (and `key`: e.g. which page of
+ * it) and serialised once.
+ */
+export function keptAnswer<S extends object, T extends object>(source: S, make: (source: S) => T, key = ""): T {
+  let answers = made.get(source);
+  if (!answers) made.set(source, (answers = new Map()));
+  let answer = answers.get(key) as T | undefined;
   if (!answer) {
     answer = make(source);
-    made.set(source, answer);
+    answers.set(key, answer);
     serialised.set(answer, null);
   }
   return answer;

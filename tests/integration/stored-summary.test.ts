@@ -97,6 +97,9 @@ describe("the summary kept with a stored analysis", () => {
     expect(await api().analysis.findings({ customerId, pageSize: 100 })).toEqual(page(findings, 0, 100));
     expect(await api().analysis.findings({ customerId, page: 3, pageSize: 25 })).toEqual(page(findings, 3, 25));
     expect(analysesDecoded()).toBe(decoded);
+    // A kept page is one answer while the summary holds (serialised once: kept-answers.ts).
+    const again = await api().analysis.verdicts({ customerId });
+    expect(await api().analysis.verdicts({ customerId, search: "" })).toBe(again);
 
     // Past the kept rows, another sort, a filter, a search: the whole analysis, read once.
     expect(await api().analysis.verdicts({ customerId, page: KEPT_TABLE_ROWS / 25, pageSize: 25 })).toEqual(page(verdicts, KEPT_TABLE_ROWS / 25, 25));

@@ -28,4 +28,14 @@ describe("kept answers", () => {
     expect(transformer.serialize(plain)).toEqual(superjson.serialize(plain));
     for (const value of [null, undefined, 3, "text"]) expect(transformer.serialize(value)).toEqual(superjson.serialize(value));
   });
+
+  it("keeps one answer per key of the same source (pages of the same kept rows)", () => {
+    const rows = { rows: ["a", "b", "c", "d"], total: 4 };
+    const first = keptAnswer(rows, (r) => ({ rows: r.rows.slice(0, 2), total: r.total }), "0-2");
+    const second = keptAnswer(rows, (r) => ({ rows: r.rows.slice(2, 4), total: r.total }), "2-4");
+    expect(second).not.toBe(first);
+    expect(second.rows).toEqual(["c", "d"]);
+    expect(keptAnswer(rows, () => ({ rows: [], total: 0 }), "0-2")).toBe(first);
+    expect(transformer.serialize(first)).toBe(transformer.serialize(first));
+  });
 });

@@ -53,8 +53,10 @@ async function keptPageOf<R>(
   const end = start + input.pageSize;
   // Only the first pages are ever kept: the summary is not read for the others.
   if (end > KEPT_TABLE_ROWS) return null;
-  const { tables } = await customerAnalysisSummary(database, input.customerId);
-  return keptPage(table(tables), schema, input, start, end);
+  const kept = table((await customerAnalysisSummary(database, input.customerId)).tables);
+  const page = keptPage(kept, schema, input, start, end);
+  // The same page of the same kept rows: one answer, serialised once.
+  return page && keptAnswer(kept, () => page, `${start}-${end}`);
 }
 
 const trendWindow = z.object({ days: z.number().int().min(1).max(TREND_KEEP_DAYS).default(TREND_DEFAULT_DAYS) });
