@@ -1,10 +1,11 @@
 /**
  * Answers served many times unchanged: a stored summary (analysis.customer, analysis.utilisation,
- * the Verdicts and Findings tabs' first pages) is the same object until its customer's analysis changes, and walking it with superjson on every
- * call was a third of the web process's time for analysis.customer (a profile of 20 clients: 4.3 s
- * of 12 s in superjson, more in the collections of what it allocated). An answer made by
- * keptAnswer is serialised once, on its first call, and that result is sent again while the object
- * lives; it must not be changed after it is made (nothing here does: the summaries are only read).
+ * the Verdicts and Findings tabs' first pages) is the same object until its customer's analysis
+ * changes, and walking it with superjson on every call was a third of the web process's time for
+ * analysis.customer (a profile of 20 clients: 4.3 s of 12 s in superjson, more in the collections
+ * of what it allocated). An answer made by keptAnswer is serialised once, on its first call, and
+ * that result is sent again while the object lives; it must not be changed after it is made
+ * (nothing here does: the summaries are only read).
  */
 import superjson from "superjson";
 
