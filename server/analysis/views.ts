@@ -141,19 +141,18 @@ export function verdictList(analysis: Analysis, filter: VerdictFilter): RowList<
   return listOf(matching, (v) => verdictRow(analysis, v));
 }
 
-/** Each analysis's containers' isolation levels and verdicts by key, made once when first needed. */
-const levelMaps = new WeakMap<Analysis, Map<string, IsolationLevel>>();
-const verdictMaps = new WeakMap<Analysis, Map<string, Verdict>>();
-function levelsOf(analysis: Analysis): Map<string, IsolationLevel> {
-  let levels = levelMaps.get(analysis);
-  if (!levels) levelMaps.set(analysis, (levels = new Map(analysis.isolation.containers.map((c) => [c.key, c.level]))));
-  return levels;
+/** A function of an analysis, made once per analysis object when first asked for. */
+function perAnalysis<T>(make: (analysis: Analysis) => T): (analysis: Analysis) => T {
+  const made = new WeakMap<Analysis, T>();
+  return (analysis) => {
+    if (!made.has(analysis)) made.set(analysis, make(analysis));
+    return made.get(analysis)!;
+  };
 }
-function verdictsByKey(analysis: Analysis): Map<string, Verdict> {
-  let verdicts = verdictMaps.get(analysis);
-  if (!verdicts) verdictMaps.set(analysis, (verdicts = new Map(analysis.migration.verdicts.map((v) => [v.key, v]))));
-  return verdicts;
-}
+/** Each analysis's containers' isolation levels by key. */
+const levelsOf = perAnalysis((analysis) => new Map<string, IsolationLevel>(analysis.isolation.containers.map((c) => [c.key, c.level])));
+/** Each analysis's verdicts by key. */
+const verdictsByKey = perAnalysis((analysis) => new Map<string, Verdict>(analysis.migration.verdicts.map((v) => [v.key, v])));
 
 function verdictRow(analysis: Analysis, v: Verdict): VerdictRow {
   return {
@@ -250,22 +249,34 @@ export interface KeptRows<R> {
 }
 export function keptTableRows(analysis: Analysis): { verdicts: KeptRows<VerdictRow>; findings: KeptRows<FindingRow> } {
   const kept = <R>(list: RowList<R>): KeptRows<R> => ({ rows: list.slice(0, KEPT_TABLE_ROWS), total: list.total });
-  return { verdicts: kept(verdictList(analysis, verdictFilterSchema.parse({}))), findings: kept(findingList(analysis, findingFilterSchema.parse({}))) };
+  return { verdicts: kept(verdictList(analysis, defaultsOf(verdictFilterSchema))), findings: kept(findingList(analysis, defaultsOf(findingFilterSchema))) };
 }
 
-/**
- * Rows `start` to `end` of a table's kept rows, when the filter is the table's default (every
- * field of `schema` as it parses from nothing, defaults filled in) and the kept rows hold them;
- * otherwise null.
- */
-export function keptPage<R>(kept: KeptRows<R>, schema: z.ZodObject, filter: Record<string, unknown>, start: number, end: number): KeptRows<R> | null {
-  const defaults = schema.parse({}) as Record<string, unknown>;
+/** Each filter schema's defaults (what it parses from nothing), parsed once. */
+const filterDefaults = new WeakMap<z.ZodObject, Record<string, unknown>>();
+function defaultsOf<S extends z.ZodObject>(schema: S): z.infer<S> {
+  if (!filterDefaults.has(schema)) filterDefaults.set(schema, schema.parse({}) as Record<string, unknown>);
+  return filterDefaults.get(schema) as z.infer<S>;
+}
+
+/** Whether a filter is its table's default: every field of `schema`, defaults filled in, as it parses from nothing. */
+export function isDefaultFilter(schema: z.ZodObject, filter: Record<string, unknown>): boolean {
   const parsed = schema.safeParse(filter);
-  if (!parsed.success) return null;
+  if (!parsed.success) return false;
   const given = parsed.data as Record<string, unknown>;
-  if (Object.keys(schema.shape).some((key) => JSON.stringify(given[key]) !== JSON.stringify(defaults[key]))) return null;
+  const defaults = defaultsOf(schema) as Record<string, unknown>;
+  return Object.keys(schema.shape).every((key) => JSON.stringify(given[key]) === JSON.stringify(defaults[key]));
+}
+
+/** Rows `start` to `end` of a table's kept rows, when the kept rows hold them (all of them when every row is kept); otherwise null. */
+export function keptSlice<R>(kept: KeptRows<R>, start: number, end: number): KeptRows<R> | null {
   if (end > kept.rows.length && kept.rows.length < kept.total) return null;
   return { rows: kept.rows.slice(start, end), total: kept.total };
+}
+
+/** keptSlice of a default filter's rows; null for any other filter. */
+export function keptPage<R>(kept: KeptRows<R>, schema: z.ZodObject, filter: Record<string, unknown>, start: number, end: number): KeptRows<R> | null {
+  return isDefaultFilter(schema, filter) ? keptSlice(kept, start, end) : null;
 }
 
 const VM_USE_COLUMNS = ["name", "status", "vcpus", "memoryMiB", "cpuPercent", "memoryDemandMiB", "readyPercent", "reclaimVcpus", "reclaimMemoryMiB", "reclaimDiskMiB", "measuredHours"] as const;

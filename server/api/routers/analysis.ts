@@ -17,8 +17,9 @@ import {
   findingFilterSchema,
   findingList,
   fleetSummaryOf,
+  isDefaultFilter,
   KEPT_TABLE_ROWS,
-  keptPage,
+  keptSlice,
   type KeptRows,
   listPage,
   SUMMARY_LIST_NAMES,
@@ -51,10 +52,10 @@ async function keptPageOf<R>(
 ): Promise<KeptRows<R> | null> {
   const start = input.page * input.pageSize;
   const end = start + input.pageSize;
-  // Only the first pages are ever kept: the summary is not read for the others.
-  if (end > KEPT_TABLE_ROWS) return null;
+  // Only the default order's first pages are kept: the summary is not read for any other.
+  if (end > KEPT_TABLE_ROWS || !isDefaultFilter(schema, input)) return null;
   const kept = table((await customerAnalysisSummary(database, input.customerId)).tables);
-  const page = keptPage(kept, schema, input, start, end);
+  const page = keptSlice(kept, start, end);
   // The same page of the same kept rows: one answer, serialised once.
   return page && keptAnswer(kept, () => page, `${start}-${end}`);
 }
