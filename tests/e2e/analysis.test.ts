@@ -241,6 +241,9 @@ describe("Analysis tabs in a browser", () => {
     const seen: string[] = [];
     for (let pageNo = 1; ; pageNo++) {
       await page.getByText(new RegExp(`^Rows ${(pageNo - 1) * 25 + 1}–\\d+ of ${formatCount(general)}$`)).waitFor();
+      // The caption names the new page at once; until its rows arrive the table shows the previous
+      // page's, dimmed, busy, and Next is disabled: read the rows once the table is no longer busy.
+      await expect.poll(() => verdicts.getAttribute("aria-busy"), { timeout: 30_000 }).toBeNull();
       await expect.poll(async () => (await rows.allInnerTexts()).length).toBeGreaterThan(0);
       seen.push(...(await rows.allInnerTexts()));
       const next = page.getByRole("button", { name: "Next", exact: true });
