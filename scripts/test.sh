@@ -15,6 +15,42 @@ suite() {
   npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/$name.json" "$@"
 }
 
+# Whatever the tests write to the temporary directory (embedded PostgreSQL clusters, the apps' data
+# directories of the browser tests, browser profiles, exports) goes under one directory of this run,
+# removed however the run ends: a run killed or failed half way used to leave 300-500 MB per app (and
+# sometimes its PostgreSQL running) in /tmp, until a later run found the disk full. Such leftovers of
+# earlier runs, whose shell is gone, are removed first, and so are Podman peers whose service died.
+remove_scratch() {
+  local dir=$1
+  # Servers started inside it (PostgreSQL names its data directory on its command line).
+  pkill -TERM -f -- "$dir/" 2>/dev/null || true
+  for _ in $(seq 1 50); do pgrep -f -- "$dir/" >/dev/null || break; sleep 0.1; done
+  pkill -KILL -f -- "$dir/" 2>/dev/null || true
+  rm -rf "$dir"
+}
+for old in /tmp/fleetlens-test-*; do
+  [ -d "$old" ] || continue
+  owner=$(cat "$old/.owner" 2>/dev/null || true)
+  if [ -n "$owner" ] && kill -0 "$owner" 2>/dev/null; then continue; fi
+  remove_scratch "$old"
+done
+for old in /tmp/fleetlens-podman-*; do
+  [ -d "$old" ] || continue
+  service=$(cat "$old/podman.pid" 2>/dev/null || true)
+  if [ -n "$service" ] && kill -0 "$service" 2>/dev/null; then continue; fi
+  bash tests/peers/podman.sh stop "$old" || true
+done
+TMPDIR=$(mktemp -d /tmp/fleetlens-test-XXXXXX)
+export TMPDIR
+chmod 755 "$TMPDIR"
+echo $$ >"$TMPDIR/.owner"
+pg15_dir=""
+finish() {
+  if [ -n "$pg15_dir" ]; then bash tests/peers/postgres15.sh stop "$pg15_dir" || true; fi
+  remove_scratch "$TMPDIR"
+}
+trap finish EXIT
+
 step "Debian packages for the tests"
 bash scripts/install-test-deps.sh
 
@@ -29,10 +65,9 @@ step "integration tests (embedded PostgreSQL)"
 
 step "integration tests (Debian PostgreSQL 15 through DATABASE_URL)"
 read -r pg15_url pg15_dir < <(bash tests/peers/postgres15.sh start)
-trap 'bash tests/peers/postgres15.sh stop "$pg15_dir"' EXIT
 DATABASE_URL="$pg15_url" suite integration-pg15 --project integration
 bash tests/peers/postgres15.sh stop "$pg15_dir"
-trap - EXIT
+pg15_dir=""
 
 step "browser tests (Chromium)"
 (unset DATABASE_URL; suite e2e --project e2e)
