@@ -136,18 +136,23 @@ export async function readStoredAnalysis(database: Database, customerId: string,
  * 2: the long lists are first pages with their lengths (views.ts SUMMARY_LISTS); the Utilisation
  *    tab's figures kept too.
  * 3: the verdicts' and findings' first rows in the tables' default order (views.ts keptTableRows).
+ * 4: the Utilisation tab's VMs' first rows, the guests and the dependencies.
  */
-export const SUMMARY_FORMAT = 3;
+export const SUMMARY_FORMAT = 4;
 
 /**
  * What pages read of an analysis, kept with it: the customer page's summary, its Utilisation tab's
- * figures, the Verdicts and Findings tabs' first rows, and the fleet's figures.
+ * figures, the first rows of the Verdicts and Findings tabs and of the Utilisation tab's VMs, the
+ * Guests and Dependencies tabs (sent whole to the browser, so no larger kept than sent), and the
+ * fleet's figures. Opening any tab of the customer page reads no whole analysis.
  */
 export interface AnalysisSummary {
   format: typeof SUMMARY_FORMAT;
   customer: CustomerSummary;
   utilisation: UtilisationSummary;
   tables: ReturnType<typeof keptTableRows>;
+  guests: Analysis["guests"];
+  dependencies: Analysis["dependencies"];
   fleet: FleetFigures;
 }
 
@@ -157,6 +162,8 @@ export function summariseAnalysis(analysis: Analysis): AnalysisSummary {
     customer: customerSummary(analysis),
     utilisation: utilisationSummary(analysis),
     tables: keptTableRows(analysis),
+    guests: analysis.guests,
+    dependencies: analysis.dependencies,
     fleet: fleetFigures(analysis),
   };
 }

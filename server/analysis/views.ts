@@ -7,7 +7,7 @@ import { z } from "zod";
 import { searchText } from "../api/text";
 import type { Analysis } from "./index";
 import { ratio } from "./density";
-import { VM_USE_STATUSES } from "./utilisation";
+import { VM_USE_STATUSES, type VmUse } from "./utilisation";
 import { ISOLATION_LEVEL_LABEL, round1, type IsolationLevel } from "./isolation";
 import { ROLE_VALUES, VERDICT_LABEL, verdictLabelOf, VERDICT_VALUES, type Evidence, type Fit, type Role, type VerdictValue } from "./labels";
 
@@ -247,9 +247,18 @@ export interface KeptRows<R> {
   rows: R[];
   total: number;
 }
-export function keptTableRows(analysis: Analysis): { verdicts: KeptRows<VerdictRow>; findings: KeptRows<FindingRow> } {
-  const kept = <R>(list: RowList<R>): KeptRows<R> => ({ rows: list.slice(0, KEPT_TABLE_ROWS), total: list.total });
-  return { verdicts: kept(verdictList(analysis, defaultsOf(verdictFilterSchema))), findings: kept(findingList(analysis, defaultsOf(findingFilterSchema))) };
+export function keptTableRows(analysis: Analysis): {
+  verdicts: KeptRows<VerdictRow>;
+  findings: KeptRows<FindingRow>;
+  vmUse: KeptRows<VmUseRow>;
+} {
+  const kept = <R>(list: { total: number; slice(start: number, end: number): R[] }): KeptRows<R> => ({ rows: list.slice(0, KEPT_TABLE_ROWS), total: list.total });
+  const vmUse = vmUseRows(analysis, defaultsOf(vmUseFilterSchema));
+  return {
+    verdicts: kept(verdictList(analysis, defaultsOf(verdictFilterSchema))),
+    findings: kept(findingList(analysis, defaultsOf(findingFilterSchema))),
+    vmUse: kept({ total: vmUse.length, slice: (start, end) => vmUse.slice(start, end) }),
+  };
 }
 
 /** Each filter schema's defaults (what it parses from nothing), parsed once. */
@@ -288,8 +297,14 @@ export const vmUseFilterSchema = z.object({
 });
 export type VmUseFilter = z.infer<typeof vmUseFilterSchema>;
 
+/** A VM's measured use as the Utilisation tab's table takes it: its vmKey as `key`, its findings titled. */
+export type VmUseRow = Omit<VmUse, "findings"> & {
+  key: string;
+  findings: { ruleId: string; title: string; severity: Severity; detail: string | null }[];
+};
+
 /** The VMs' measured use (utilisation.vms) filtered and sorted; nulls last whichever the direction. */
-export function vmUseRows(analysis: Analysis, filter: VmUseFilter) {
+export function vmUseRows(analysis: Analysis, filter: VmUseFilter): VmUseRow[] {
   const needle = filter.search.toLowerCase();
   const rows = analysis.utilisation.vms
     .filter((v) => filter.status === undefined || v.status === filter.status)

@@ -18,7 +18,18 @@ import {
   decodeSummary,
   forgetCachedAnalyses,
 } from "../../server/analysis/stored";
-import { customerSummary, findingFilterSchema, findingList, fleetFigures, fleetSummary, KEPT_TABLE_ROWS, verdictFilterSchema, verdictList } from "../../server/analysis/views";
+import {
+  customerSummary,
+  findingFilterSchema,
+  findingList,
+  fleetFigures,
+  fleetSummary,
+  KEPT_TABLE_ROWS,
+  verdictFilterSchema,
+  verdictList,
+  vmUseFilterSchema,
+  vmUseRows,
+} from "../../server/analysis/views";
 import { DEMO_CUSTOMERS } from "../../server/collectors/demo/fleet";
 import { collectSource } from "../../server/jobs/collect";
 import { createTestDatabase, type TestDatabase } from "./db";
@@ -56,6 +67,8 @@ describe("the summary kept with a stored analysis", () => {
       const summary = decodeSummary(stored.summary!);
       expect(summary.customer).toEqual(customerSummary(analysis));
       expect(summary.fleet).toEqual(fleetFigures(analysis));
+      expect(summary.guests).toEqual(analysis.guests);
+      expect(summary.dependencies).toEqual(analysis.dependencies);
       expect(summary.customer.migration.byVerdict.some((v) => v.vms > 0)).toBe(true);
     }
   });
@@ -109,6 +122,28 @@ describe("the summary kept with a stored analysis", () => {
     );
     expect(await api().analysis.verdicts({ customerId, kind: "vm" })).toEqual(page(verdictList(analysis, verdictFilterSchema.parse({ kind: "vm" })), 0, 25));
     expect(await api().analysis.findings({ customerId, search: "a" })).toEqual(page(findingList(analysis, findingFilterSchema.parse({ search: "a" })), 0, 25));
+    expect(analysesDecoded()).toBe(decoded + 1);
+  });
+
+  it("opens the Utilisation tab's VMs, the Guests and the Dependencies tabs without the whole analysis, as it gives them", async () => {
+    const customerId = customers[1]!.id;
+    const { analysis } = await customerAnalysis(t, customerId);
+    const vms = vmUseRows(analysis, vmUseFilterSchema.parse({}));
+    expect(vms.length).toBeGreaterThan(25);
+    expect(analysis.guests.guests.length).toBeGreaterThan(0);
+    expect(analysis.dependencies.edges.length).toBeGreaterThan(0);
+
+    forgetCachedAnalyses();
+    const decoded = analysesDecoded();
+    expect(await api().analysis.utilisationVms({ customerId })).toEqual({ rows: vms.slice(0, 25), total: vms.length });
+    expect(await api().analysis.utilisationVms({ customerId, page: 1, pageSize: 25 })).toEqual({ rows: vms.slice(25, 50), total: vms.length });
+    expect(await api().analysis.guests({ customerId })).toEqual(analysis.guests);
+    expect(await api().analysis.dependencies({ customerId })).toEqual(analysis.dependencies);
+    expect(analysesDecoded()).toBe(decoded);
+
+    // A status filter reads the whole analysis.
+    const idle = vmUseRows(analysis, vmUseFilterSchema.parse({ status: "powered-off" }));
+    expect(await api().analysis.utilisationVms({ customerId, status: "powered-off" })).toEqual({ rows: idle.slice(0, 25), total: idle.length });
     expect(analysesDecoded()).toBe(decoded + 1);
   });
 

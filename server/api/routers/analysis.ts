@@ -96,14 +96,13 @@ export const analysisRouter = createTRPCRouter({
    * workloads and outside endpoints, the edges (at most 20,000), the groups that move together.
    */
   dependencies: customerProcedure.query(async ({ ctx, input }) => {
-    const { analysis } = await customerAnalysis(ctx.database, input.customerId);
-    return analysis.dependencies;
+    // Kept with the stored summary (stored.ts), as sent.
+    return keptAnswer((await customerAnalysisSummary(ctx.database, input.customerId)).dependencies, (dependencies) => dependencies);
   }),
 
   /** Guest discovery's newest facts per guest (the VM each is, use against size, software, what was not read) and its coverage. */
   guests: customerProcedure.query(async ({ ctx, input }) => {
-    const { analysis } = await customerAnalysis(ctx.database, input.customerId);
-    return analysis.guests;
+    return keptAnswer((await customerAnalysisSummary(ctx.database, input.customerId)).guests, (guests) => guests);
   }),
 
   /**
@@ -128,6 +127,8 @@ export const analysisRouter = createTRPCRouter({
 
   /** The VMs' measured use and what it asks for, paged, sorted and filtered by status on the server. */
   utilisationVms: customerProcedure.input(vmUseFilterSchema.extend(paging)).query(async ({ ctx, input }) => {
+    const kept = await keptPageOf(ctx.database, (tables) => tables.vmUse, vmUseFilterSchema, input);
+    if (kept) return kept;
     const { analysis } = await customerAnalysis(ctx.database, input.customerId);
     return pageOf(memoisedRows(vmUseRows, analysis, input), input);
   }),
