@@ -20,6 +20,9 @@
  * collected before the next call is timed: this process is every client, and its own collections
  * of that heap (seconds each) would otherwise count in the next calls' times.
  * Goal: API p95 <= 100 ms and <= 2x the SQL's p95.
+ * The CPU each timed call cost is shown too, split between the dashboard's process, this process
+ * (the clients: HTTP, gunzip, JSON and superjson of every answer) and PostgreSQL, from /proc: with
+ * everything on one machine, the clients' share competes with the server for the same cores.
  *
  * The counts are kept at ingest (server/inventory/summary.ts) and the calls read those totals, so
  * the reference reads them too (it is what the call sends). For comparison, the columns "scratch"
@@ -28,6 +31,7 @@
  * (fleetCounts fromScratch), and the tables' page query without the customer's source ids with
  * count(*) for the total.
  */
+import { availableParallelism } from "node:os";
 import v8 from "node:v8";
 import vm from "node:vm";
 import pg from "pg";
@@ -39,7 +43,7 @@ import type { Database } from "../server/db/client";
 import { fleetCounts } from "../server/inventory/kpis";
 import { listCustomers } from "../server/inventory/overview";
 import { apiClient, apiTokens, call, describeError, openBenchFleet, pageCalls, percentile, startDashboard, type PageCall } from "./app";
-import { arg, timed } from "./lib";
+import { arg, cpuMeter, timed } from "./lib";
 
 const clients = arg("clients", 20);
 const rounds = arg("rounds", 10);
@@ -149,6 +153,7 @@ async function main() {
 
       const apiTimes: number[] = [];
       let errors = 0;
+      const cpu = await cpuMeter(dashboard.pid);
       await concurrently(clients, async (i) => {
         for (let round = 0; round < rounds; round++) {
           const start = performance.now();
@@ -161,6 +166,8 @@ async function main() {
           }
         }
       });
+      const used = await cpu();
+      const perCall = (ms: number) => (ms / (clients * rounds)).toFixed(1);
       // The statements the call sends once warm (what the measured calls sent), run bare.
       await call(caller, path, input, "caller");
       const statements = await recordStatements(() => call(caller, path, input, "caller"));
@@ -184,6 +191,9 @@ async function main() {
         (apiP95 / sqlP95).toFixed(2),
         scratch ? percentile(scratchTimes, 50).toFixed(1) : "",
         scratch ? percentile(scratchTimes, 95).toFixed(1) : "",
+        perCall(used.process),
+        perCall(used.self),
+        perCall(used.postgres),
         errors ? `${errors} errors` : met ? "yes" : "no",
       ]);
       log(
@@ -198,13 +208,15 @@ async function main() {
     await fleet.stop();
   }
 
-  const header = ["page", "call", "cold ms", "API p50", "API p95", "stmts", "SQL p50", "SQL p95", "p95 ratio", "scratch p50", "scratch p95", "goal met"];
+  const header = ["page", "call", "cold ms", "API p50", "API p95", "stmts", "SQL p50", "SQL p95", "p95 ratio", "scratch p50", "scratch p95", "web CPU", "clients CPU", "pg CPU", "goal met"];
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   console.log(
     `\nbench/api: ${counts.customers} customers, ${counts.hosts} hosts, ${counts.vms} VMs, ${counts.containers} containers; ` +
       `the customer page is the largest customer's; ${clients} clients x ${rounds} calls each, times in ms ` +
-      `(goal: API p95 <= 100 ms and <= 2x SQL p95; "scratch": the same figures' SQL counted from every row, as before they were kept at ingest)\n`,
+      `(goal: API p95 <= 100 ms and <= 2x SQL p95; "scratch": the same figures' SQL counted from every row, as before they were kept at ingest; ` +
+      `"CPU": milliseconds of CPU per timed call used by the dashboard's process, by this process (the ${clients} clients) and by PostgreSQL, ` +
+      `on ${availableParallelism()} cores)\n`,
   );
   for (const r of all) console.log(r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
   if (failures.length > 0) console.log(`\nerrors:\n${failures.join("\n")}`);

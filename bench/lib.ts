@@ -63,3 +63,46 @@ export async function scratchDatabase(options: { max: number }): Promise<{ url: 
     },
   };
 }
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU milliseconds (user + system) a process has used, from /proc/<pid>/stat; 0 for one gone. */
+export async function processCpuMs(pid: number): Promise<number> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, "latin1").catch(() => "");
+  // The command name is in parentheses and may hold spaces: the fields are counted after its ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** CPU milliseconds used so far by each PostgreSQL process on the machine (the postmaster and its backends), by pid. */
+async function postgresCpuByPid(): Promise<Map<number, number>> {
+  const used = new Map<number, number>();
+  for (const entry of await fs.readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const comm = await fs.readFile(`/proc/${entry}/comm`, "latin1").catch(() => "");
+    if (comm.trim() === "postgres") used.set(Number(entry), await processCpuMs(Number(entry)));
+  }
+  return used;
+}
+
+/**
+ * CPU milliseconds used meanwhile by this process, the process `pid` and PostgreSQL: call it
+ * before, and the function it gives after. PostgreSQL's is what its processes alive at the end used
+ * since the start (all of it for one started meanwhile); one that exited meanwhile is not counted.
+ */
+export async function cpuMeter(pid: number): Promise<() => Promise<{ self: number; process: number; postgres: number }>> {
+  const self = process.cpuUsage();
+  const [before, pgBefore] = [await processCpuMs(pid), await postgresCpuByPid()];
+  return async () => {
+    const used = process.cpuUsage(self);
+    let postgres = 0;
+    for (const [pgPid, ms] of await postgresCpuByPid()) {
+      // A pid seen before with more CPU than now is another process under a reused pid: all of it counts.
+      const before = pgBefore.get(pgPid);
+      postgres += before !== undefined && ms >= before ? ms - before : ms;
+    }
+    return { self: (used.user + used.system) / 1000, process: (await processCpuMs(pid)) - before, postgres };
+  };
+}

@@ -78,13 +78,13 @@ export function withKeptMarks<T>(handle: () => Promise<T>): Promise<{ result: T;
   return requestMarks.run(marks, async () => ({ result: await handle(), marks }));
 }
 
+const SINGLE_OPEN = Buffer.from('{"result":{"data":');
+const SINGLE_CLOSE = Buffer.from("}}");
+
 /**
  * The body with each mark replaced by its answer's JSON text; `single` is the answer when the body
  * is exactly one call's result (`{"result":{"data":…}}`), so that its compressed form can be kept too.
  */
-const SINGLE_OPEN = Buffer.from('{"result":{"data":');
-const SINGLE_CLOSE = Buffer.from("}}");
-
 export function spliceKeptAnswers(body: Buffer, marks: KeptMarks): { body: Buffer; single: object | null } {
   if (marks.size === 0) return { body, single: null };
   const places = [...marks].map(([mark, answer]) => {
