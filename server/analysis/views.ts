@@ -252,12 +252,12 @@ export function keptTableRows(analysis: Analysis): {
   findings: KeptRows<FindingRow>;
   vmUse: KeptRows<VmUseRow>;
 } {
-  const kept = <R>(list: { total: number; slice(start: number, end: number): R[] }): KeptRows<R> => ({ rows: list.slice(0, KEPT_TABLE_ROWS), total: list.total });
+  const kept = <R>(list: RowList<R>): KeptRows<R> => ({ rows: list.slice(0, KEPT_TABLE_ROWS), total: list.total });
   const vmUse = vmUseRows(analysis, defaultsOf(vmUseFilterSchema));
   return {
     verdicts: kept(verdictList(analysis, defaultsOf(verdictFilterSchema))),
     findings: kept(findingList(analysis, defaultsOf(findingFilterSchema))),
-    vmUse: kept({ total: vmUse.length, slice: (start, end) => vmUse.slice(start, end) }),
+    vmUse: { rows: vmUse.slice(0, KEPT_TABLE_ROWS), total: vmUse.length },
   };
 }
 
@@ -281,11 +281,6 @@ export function isDefaultFilter(schema: z.ZodObject, filter: Record<string, unkn
 export function keptSlice<R>(kept: KeptRows<R>, start: number, end: number): KeptRows<R> | null {
   if (end > kept.rows.length && kept.rows.length < kept.total) return null;
   return { rows: kept.rows.slice(start, end), total: kept.total };
-}
-
-/** keptSlice of a default filter's rows; null for any other filter. */
-export function keptPage<R>(kept: KeptRows<R>, schema: z.ZodObject, filter: Record<string, unknown>, start: number, end: number): KeptRows<R> | null {
-  return isDefaultFilter(schema, filter) ? keptSlice(kept, start, end) : null;
 }
 
 const VM_USE_COLUMNS = ["name", "status", "vcpus", "memoryMiB", "cpuPercent", "memoryDemandMiB", "readyPercent", "reclaimVcpus", "reclaimMemoryMiB", "reclaimDiskMiB", "measuredHours"] as const;

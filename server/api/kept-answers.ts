@@ -34,6 +34,9 @@ export function keptAnswer<S extends object, T extends object>(source: S, make: 
   return answer;
 }
 
+/** An object sent as it is, kept (a part of a stored summary). */
+export const keptAsIs = <T extends object>(answer: T): T => keptAnswer(answer, (same) => same);
+
 function serialisedOnce(value: object): Serialised {
   let result = serialised.get(value);
   if (!result) {

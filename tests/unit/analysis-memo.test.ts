@@ -1,7 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { Analysis } from "../../server/analysis";
 import { memoisedList, memoisedRows } from "../../server/analysis/memo";
-import { findingFilterSchema, findingList, findingRows, keptPage, verdictFilterSchema, verdictList, verdictRowOf, verdictRows } from "../../server/analysis/views";
+import type { z } from "zod";
+import {
+  findingFilterSchema,
+  findingList,
+  findingRows,
+  isDefaultFilter,
+  keptSlice,
+  type KeptRows,
+  verdictFilterSchema,
+  verdictList,
+  verdictRowOf,
+  verdictRows,
+} from "../../server/analysis/views";
 
 describe("memoisedRows", () => {
   const counting = () => {
@@ -97,6 +109,10 @@ describe("memoisedList and the tables' row lists", () => {
     expect(findingList(analysis, findingFilterSchema.parse({}), "k").total).toBe(0);
   });
 });
+
+/** A page from the kept rows as analysis.verdicts/findings take it (routers/analysis.ts keptPageOf): a default filter's, else none. */
+const keptPage = <R>(kept: KeptRows<R>, schema: z.ZodObject, filter: Record<string, unknown>, start: number, end: number) =>
+  isDefaultFilter(schema, filter) ? keptSlice(kept, start, end) : null;
 
 describe("keptPage: a table's first rows kept with the summary", () => {
   const kept = { rows: Array.from({ length: 100 }, (_, i) => `r${i}`), total: 1000 };

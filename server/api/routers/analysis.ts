@@ -30,7 +30,7 @@ import {
 import { customerAnalysisSummary, type AnalysisSummary } from "../../analysis/stored";
 import type { Database } from "../../db/client";
 import { memoisedList, memoisedRows } from "../../analysis/memo";
-import { keptAnswer } from "../kept-answers";
+import { keptAnswer, keptAsIs } from "../kept-answers";
 import { adminProcedure, createTRPCRouter, customerProcedure, viewerProcedure } from "../trpc";
 
 const paging = {
@@ -43,7 +43,7 @@ const pageOfList = <T>(list: RowList<T>, input: { page: number; pageSize: number
   total: list.total,
 });
 
-/** The page asked for, from the table's first rows kept with the stored summary, when they hold it (views.ts keptPage). */
+/** The page asked for, from the table's first rows kept with the stored summary, when they hold it (views.ts isDefaultFilter, keptSlice). */
 async function keptPageOf<R>(
   database: Database,
   table: (tables: AnalysisSummary["tables"]) => KeptRows<R>,
@@ -97,12 +97,12 @@ export const analysisRouter = createTRPCRouter({
    */
   dependencies: customerProcedure.query(async ({ ctx, input }) => {
     // Kept with the stored summary (stored.ts), as sent.
-    return keptAnswer((await customerAnalysisSummary(ctx.database, input.customerId)).dependencies, (dependencies) => dependencies);
+    return keptAsIs((await customerAnalysisSummary(ctx.database, input.customerId)).dependencies);
   }),
 
   /** Guest discovery's newest facts per guest (the VM each is, use against size, software, what was not read) and its coverage. */
   guests: customerProcedure.query(async ({ ctx, input }) => {
-    return keptAnswer((await customerAnalysisSummary(ctx.database, input.customerId)).guests, (guests) => guests);
+    return keptAsIs((await customerAnalysisSummary(ctx.database, input.customerId)).guests);
   }),
 
   /**
@@ -111,7 +111,7 @@ export const analysisRouter = createTRPCRouter({
    */
   utilisation: customerProcedure.query(async ({ ctx, input }) => {
     // Kept with the stored analysis's summary (server/analysis/views.ts utilisationSummary): the whole analysis is not read.
-    return keptAnswer((await customerAnalysisSummary(ctx.database, input.customerId)).utilisation, (utilisation) => utilisation);
+    return keptAsIs((await customerAnalysisSummary(ctx.database, input.customerId)).utilisation);
   }),
 
   /**
